@@ -1,0 +1,80 @@
+/**
+ * What the gateway remembers about one capture client (one browser profile),
+ * across its connections: which batches it already delivered, its rate
+ * budget, its clock offset and the keys it created.
+ */
+
+/** Remembers delivered sequence numbers so that a resent batch counts once. */
+export class SeqDedup {
+  /** Every seq below `floor` was delivered. */
+  private floor = 0;
+  private readonly above = new Set<number>();
+
+  constructor(private readonly maxGap = 100_000) {}
+
+  has(seq: number): boolean {
+    return seq < this.floor || this.above.has(seq);
+  }
+
+  add(seq: number): void {
+    if (seq < this.floor) return;
+    this.above.add(seq);
+    while (this.above.delete(this.floor)) this.floor++;
+    // A gap that never fills (a client that skipped numbers) must not grow memory without end.
+    if (this.above.size > this.maxGap) {
+      const lowest = Math.min(...this.above);
+      this.floor = lowest;
+      while (this.above.delete(this.floor)) this.floor++;
+    }
+  }
+}
+
+/** Token bucket over points: `rate` per second, holding at most `burst`. */
+export class PointBudget {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    now: number,
+  ) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  take(points: number, now: number): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (points > this.tokens) return false;
+    this.tokens -= points;
+    return true;
+  }
+}
+
+/**
+ * Estimates how far the client's clock is behind the companion's. Each batch
+ * gives one sample, `arrival - sentAt`, which overstates the offset by the
+ * network delay; the smallest of the recent samples is the best estimate.
+ */
+export class ClockOffset {
+  private readonly samples: number[] = [];
+
+  constructor(private readonly keep = 16) {}
+
+  observe(sentAt: number, arrival: number): void {
+    this.samples.push(arrival - sentAt);
+    if (this.samples.length > this.keep) this.samples.shift();
+  }
+
+  get offset(): number {
+    return this.samples.length ? Math.min(...this.samples) : 0;
+  }
+}
+
+export interface ClientState {
+  dedup: SeqDedup;
+  budget: PointBudget;
+  clock: ClockOffset;
+  keys: Set<string>;
+}

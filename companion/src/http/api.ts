@@ -1,0 +1,97 @@
+/**
+ * The companion's HTTP API: health, live pages and a page's current grid.
+ * Read-only; every bad request gets a JSON error with a code and a reason.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { bandFor, type WidthBand } from "../../../protocol/grid";
+import { ErrorCode } from "../../../protocol/wire";
+import type { PathNormaliser } from "../key/normalise-path";
+import { makeKey } from "../pipeline";
+import type { WindowStage } from "../window/window-stage";
+
+export interface ApiDeps {
+  windows: WindowStage;
+  normalise: PathNormaliser;
+  bands: readonly WidthBand[];
+  defaultWindowMs: number;
+  stats: () => object;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+  res.end(data);
+}
+
+function badRequest(res: ServerResponse, reason: string): void {
+  sendJson(res, 400, { code: ErrorCode.schema, reason });
+}
+
+/** Handles `/healthz` and `/api/*`; returns false for any other path. */
+export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, deps: ApiDeps): boolean {
+  if (url.pathname === "/healthz") {
+    sendJson(res, 200, { ok: true });
+    return true;
+  }
+  if (!url.pathname.startsWith("/api/")) return false;
+  if (req.method !== "GET") {
+    sendJson(res, 405, { code: "E_METHOD", reason: "only GET is served" });
+    return true;
+  }
+  switch (url.pathname) {
+    case "/api/pages":
+      sendJson(res, 200, { pages: deps.windows.pages() });
+      return true;
+    case "/api/stats":
+      sendJson(res, 200, deps.stats());
+      return true;
+    case "/api/heatmap":
+      heatmap(res, url, deps);
+      return true;
+    default:
+      sendJson(res, 404, { code: "E_NOT_FOUND", reason: `no API at ${url.pathname}` });
+      return true;
+  }
+}
+
+function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
+  const path = url.searchParams.get("path");
+  if (!path?.startsWith("/")) return badRequest(res, "path is required and must start with /");
+  const normalised = deps.normalise(path);
+
+  const windowParam = url.searchParams.get("window");
+  const windowMs = windowParam === null ? deps.defaultWindowMs : Number(windowParam);
+  const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
+  if (windowIndex === -1) return badRequest(res, `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`);
+
+  let band: string;
+  const width = url.searchParams.get("width");
+  const bandParam = url.searchParams.get("band");
+  if (width !== null) {
+    const w = Number(width);
+    if (!Number.isInteger(w) || w < 1) return badRequest(res, "width must be a positive integer (CSS px)");
+    band = bandFor(w, deps.bands).id;
+  } else if (bandParam !== null) {
+    if (!deps.bands.some((b) => b.id === bandParam)) {
+      return badRequest(res, `band must be one of ${deps.bands.map((b) => b.id).join(", ")}`);
+    }
+    band = bandParam;
+  } else {
+    // Without a width, the band where this page has the most points.
+    band = busiestBand(deps, normalised, windowIndex);
+  }
+  sendJson(res, 200, deps.windows.snapshot(makeKey(band, normalised), windowIndex));
+}
+
+function busiestBand(deps: ApiDeps, path: string, windowIndex: number): string {
+  let best = bandFor(1280, deps.bands).id;
+  let bestTotal = 0;
+  for (const band of deps.bands) {
+    const total = deps.windows.total(makeKey(band.id, path), windowIndex);
+    if (total > bestTotal) {
+      best = band.id;
+      bestTotal = total;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,73 @@
+/**
+ * The Group By stage: turns a page's URL path into the key its points are
+ * aggregated under. Query strings and fragments are dropped, unless a query
+ * parameter is allowlisted; path templates such as `/product/:id` fold many
+ * pages into one key.
+ */
+
+export interface KeyingOptions {
+  /** Templates, e.g. `/product/:id` or `/docs/*`; the first match becomes the key. */
+  templates?: readonly string[];
+  /** Query parameters kept in the key, e.g. `["tab"]`. */
+  keepQuery?: readonly string[];
+}
+
+export type PathNormaliser = (raw: string) => string;
+
+export function createPathNormaliser(options: KeyingOptions = {}): PathNormaliser {
+  const templates = (options.templates ?? []).map(compileTemplate);
+  const keepQuery = new Set(options.keepQuery ?? []);
+  return (raw) => {
+    const hash = raw.indexOf("#");
+    const noFragment = hash === -1 ? raw : raw.slice(0, hash);
+    const q = noFragment.indexOf("?");
+    const pathPart = q === -1 ? noFragment : noFragment.slice(0, q);
+    const segments = canonicalSegments(pathPart);
+    const template = templates.find((t) => t.matches(segments));
+    const path = template ? template.key : `/${segments.join("/")}`;
+    if (keepQuery.size === 0 || q === -1) return path;
+    const kept = [...new URLSearchParams(noFragment.slice(q + 1))]
+      .filter(([name]) => keepQuery.has(name))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return kept.length ? `${path}?${new URLSearchParams(kept)}` : path;
+  };
+}
+
+/** Decoded segments with empty, `.` and `..` segments resolved away. */
+function canonicalSegments(path: string): string[] {
+  const out: string[] = [];
+  for (const raw of path.split("/")) {
+    const segment = safeDecode(raw);
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") out.pop();
+    else out.push(segment);
+  }
+  return out;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+interface Template {
+  key: string;
+  matches(segments: readonly string[]): boolean;
+}
+
+function compileTemplate(template: string): Template {
+  if (!template.startsWith("/")) throw new Error(`path template must start with "/": ${template}`);
+  const parts = canonicalSegments(template);
+  const rest = parts.at(-1) === "*";
+  const fixed = rest ? parts.slice(0, -1) : parts;
+  return {
+    key: `/${parts.join("/")}`,
+    matches(segments) {
+      if (rest ? segments.length < fixed.length : segments.length !== fixed.length) return false;
+      return fixed.every((part, i) => part.startsWith(":") || part === segments[i]);
+    },
+  };
+}

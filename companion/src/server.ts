@@ -1,0 +1,155 @@
+/**
+ * Wires the companion: one HTTP server and one websocket endpoint on the same
+ * port, the gateway, the window stage, the fan-out and the demo shop. Owns
+ * every timer and socket it starts; `close()` releases them all.
+ */
+import { createServer, type Server } from "node:http";
+import { mkdir } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import sirv from "sirv";
+import { WebSocketServer } from "ws";
+import { bandsFromBreakpoints } from "../../protocol/grid";
+import { Close } from "../../protocol/wire";
+import { InProcessBus } from "./bus/bus";
+import { Fanout } from "./fanout/fanout";
+import { Gateway, ReasonedWebSocket } from "./gateway/gateway";
+import { handleApi, sendJson } from "./http/api";
+import { createPathNormaliser } from "./key/normalise-path";
+import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
+import type { Topics } from "./pipeline";
+import { WindowStage } from "./window/window-stage";
+
+export const SERVER_NAME = "heatlens-companion/0.1.0";
+const DEMO_DIR = fileURLToPath(new URL("../demo", import.meta.url));
+
+export interface Companion {
+  /** `http://host:port` the companion listens on. */
+  url: string;
+  port: number;
+  gateway: Gateway;
+  windows: WindowStage;
+  fanout: Fanout;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends Partial<CompanionOptions> {
+  /** The companion's clock; tests pass their own. */
+  clock?: () => number;
+}
+
+export async function startCompanion(overrides: StartOptions = {}): Promise<Companion> {
+  const { clock = Date.now, ...rest } = overrides;
+  const options: CompanionOptions = { ...DEFAULTS, ...rest };
+  const problems = validateOptions(options);
+  if (problems.length) throw new Error(`invalid options: ${problems.join("; ")}`);
+  await mkdir(options.dataDir, { recursive: true });
+
+  const log = pino({ level: options.logLevel, base: undefined });
+  const bands = bandsFromBreakpoints(options.bandBreakpoints);
+  const normalise = createPathNormaliser({ templates: options.templates, keepQuery: options.keepQuery });
+  const bus = new InProcessBus<Topics>();
+  const windows = new WindowStage(bus, { ...options, bands, now: clock() });
+  const fanout = new Fanout(bus, options);
+  const gateway = new Gateway({
+    options,
+    bus,
+    fanout,
+    normalise,
+    bands,
+    keys: windows,
+    clock,
+    log,
+    serverName: SERVER_NAME,
+  });
+
+  const demo = options.demo ? sirv(DEMO_DIR, { extensions: ["html"], dev: false, etag: true }) : null;
+  const stats = () => ({
+    connections: gateway.connectionCount,
+    viewers: fanout.viewerCount,
+    liveKeys: windows.liveKeys,
+    gateway: gateway.counters,
+    windows: windows.counters,
+    skippedViewerUpdates: fanout.skipped,
+  });
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://companion");
+    if (handleApi(req, res, url, { windows, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats })) return;
+    if (demo && url.pathname === "/demo") {
+      res.writeHead(301, { location: "/demo/" }).end();
+      return;
+    }
+    if (demo && url.pathname.startsWith("/demo/")) {
+      req.url = req.url?.slice("/demo".length) ?? "/";
+      demo(req, res, () => sendJson(res, 404, { code: "E_NOT_FOUND", reason: "no such demo page" }));
+      return;
+    }
+    if (url.pathname === "/") {
+      res.writeHead(302, { location: options.demo ? "/demo/" : "/api/pages" }).end();
+      return;
+    }
+    sendJson(res, 404, { code: "E_NOT_FOUND", reason: `nothing at ${url.pathname}` });
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes,
+    WebSocket: ReasonedWebSocket,
+    perMessageDeflate: false,
+  });
+  server.on("upgrade", (req, socket, head) => {
+    const url = new URL(req.url ?? "/", "http://companion");
+    const verdict = url.pathname === "/ws" ? gateway.admit(req) : ({ ok: false, status: 404, code: "E_NOT_FOUND", reason: "websockets are served at /ws" } as const);
+    if (!verdict.ok) {
+      const body = JSON.stringify({ code: verdict.code, reason: verdict.reason });
+      socket.end(
+        `HTTP/1.1 ${verdict.status} ${verdict.status === 403 ? "Forbidden" : "Refused"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => gateway.attach(ws));
+  });
+
+  // Close each pane right after its end on the companion's clock.
+  let ticker: NodeJS.Timeout;
+  const tick = () => {
+    const now = clock();
+    windows.tick(now);
+    fanout.flushStale();
+    ticker = setTimeout(tick, options.hopMs - (now % options.hopMs) + 1);
+  };
+  tick();
+  const heartbeat = setInterval(() => gateway.heartbeat(), options.heartbeatMs);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  log.info({ url: `http://${host}:${port}` }, "companion listening");
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    gateway,
+    windows,
+    fanout,
+    async close() {
+      clearTimeout(ticker);
+      clearInterval(heartbeat);
+      gateway.closeAll(Close.goingAway, "companion shutting down");
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      windows.close();
+      fanout.close();
+    },
+  };
+}

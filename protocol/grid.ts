@@ -1,0 +1,68 @@
+/**
+ * Grid geometry shared by the companion (which bins points) and the overlay
+ * (which paints them). A grid is `cols` columns across the layout width; tiles
+ * are square, so a row is as tall as a column is wide and long pages keep their
+ * vertical resolution. Points over fixed or sticky elements live in a separate
+ * "fixed" layer measured from the viewport's top-left corner.
+ */
+
+export type Layer = "doc" | "fixed";
+
+export interface WidthBand {
+  /** Stable id, used in keys and URLs. */
+  id: string;
+  /** Smallest layout width (CSS px) in the band, inclusive. */
+  min: number;
+  /** Largest layout width in the band, inclusive; `null` for unbounded. */
+  max: number | null;
+}
+
+/** Breakpoints (CSS px) where a new band starts: phone, tablet, desktop, wide. */
+export const DEFAULT_BAND_BREAKPOINTS: readonly number[] = [600, 1024, 1440];
+const BAND_NAMES = ["phone", "tablet", "desktop", "wide"];
+
+export function bandsFromBreakpoints(breakpoints: readonly number[]): WidthBand[] {
+  const sorted = [...breakpoints].sort((a, b) => a - b);
+  const bands: WidthBand[] = [];
+  let min = 0;
+  sorted.forEach((edge, i) => {
+    bands.push({ id: bandName(i, sorted.length), min, max: edge - 1 });
+    min = edge;
+  });
+  bands.push({ id: bandName(sorted.length, sorted.length), min, max: null });
+  return bands;
+}
+
+function bandName(index: number, edges: number): string {
+  return edges === BAND_NAMES.length - 1 ? (BAND_NAMES[index] as string) : `w${index}`;
+}
+
+export function bandFor(width: number, bands: readonly WidthBand[]): WidthBand {
+  for (const band of bands) {
+    if (band.max === null || width <= band.max) return band;
+  }
+  throw new RangeError(`no band for width ${width}`);
+}
+
+/** Column and row of a point, given the layout width it was captured at. */
+export function tileOf(x: number, y: number, width: number, cols: number): [col: number, row: number] {
+  const tile = width / cols;
+  const col = Math.min(cols - 1, Math.max(0, Math.floor(x / tile)));
+  const row = Math.max(0, Math.floor(y / tile));
+  return [col, row];
+}
+
+/**
+ * Cells are packed into one integer so that a pane or a running grid is a
+ * single `Map<number, number>`: the low bit is the layer, the rest is
+ * `row * cols + col`.
+ */
+export function packCell(col: number, row: number, layer: Layer, cols: number): number {
+  return (row * cols + col) * 2 + (layer === "fixed" ? 1 : 0);
+}
+
+export function unpackCell(cell: number, cols: number): { col: number; row: number; layer: Layer } {
+  const layer: Layer = cell % 2 === 1 ? "fixed" : "doc";
+  const index = Math.floor(cell / 2);
+  return { col: index % cols, row: Math.floor(index / cols), layer };
+}

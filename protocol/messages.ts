@@ -1,0 +1,61 @@
+/**
+ * Messages between the extension's own parts (content scripts, background,
+ * popup), declared once as a typed map for @webext-core/messaging. Payloads
+ * that cross from a content script are validated again in the background with
+ * the schemas below, since a compromised page could reach a content script.
+ */
+import { defineExtensionMessaging } from "@webext-core/messaging";
+import { z } from "zod";
+import { MAX_COORDINATE, MAX_PATH_LENGTH, type Grid } from "./wire";
+
+export const Sample = z.object({
+  path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),
+  w: z.number().int().min(1).max(100_000),
+  t: z.number().int().nonnegative(),
+  x: z.number().int().min(0).max(MAX_COORDINATE),
+  y: z.number().int().min(0).max(MAX_COORDINATE),
+  flags: z.number().int().min(0).max(3),
+});
+export type Sample = z.infer<typeof Sample>;
+
+export const Watch = z.object({
+  path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),
+  width: z.number().int().min(1).max(100_000),
+  windowMs: z.number().int().positive().optional(),
+});
+export type Watch = z.infer<typeof Watch>;
+
+export interface LinkStatus {
+  url: string;
+  state: "connecting" | "open" | "closed";
+  /** Last close or error, for the popup. */
+  lastError: string | null;
+  /** Batches waiting for an acknowledgement. */
+  queued: number;
+  acked: number;
+  rejected: number;
+}
+
+export interface TabStatus {
+  link: LinkStatus;
+  overlay: boolean;
+}
+
+export interface ProtocolMap {
+  /** Tracker → background: one cursor sample. */
+  "capture.sample"(sample: Sample): void;
+  /** Overlay → background: should this tab show the overlay? */
+  "overlay.state"(): boolean;
+  /** Overlay → background: send this page's grid to this tab. */
+  "overlay.watch"(watch: Watch): void;
+  "overlay.unwatch"(): void;
+  /** Background → overlay. */
+  "overlay.show"(on: boolean): void;
+  "overlay.grid"(grid: Grid): void;
+  /** Popup → background. */
+  "popup.status"(tabId: number): TabStatus;
+  "popup.toggle"(request: { tabId: number; on: boolean }): void;
+}
+
+export const messenger = defineExtensionMessaging<ProtocolMap>();
+export const { sendMessage, onMessage } = messenger;

@@ -1,0 +1,189 @@
+/**
+ * The wire protocol between capture/view clients and the companion: every
+ * message is declared here once, as a zod schema, and the TypeScript types are
+ * inferred from the schemas. PROTOCOL.md documents the same messages as JSON.
+ */
+import { z } from "zod";
+
+export const PROTOCOL_VERSION = 1;
+
+/** Largest safe page coordinate (CSS px). Pages are far shorter in practice. */
+export const MAX_COORDINATE = 1_000_000;
+export const MAX_PATH_LENGTH = 2048;
+
+/** Bits of a point's `flags` field. */
+export const FLAG_CLICK = 1;
+/** The point was over a fixed or sticky element: x, y are viewport coordinates. */
+export const FLAG_FIXED = 2;
+
+/** Close codes used by the companion; 1xxx are the standard ones. */
+export const Close = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  invalidPayload: 1007,
+  policy: 1008,
+  tooBig: 1009,
+  internal: 1011,
+  unsupportedVersion: 4000,
+  helloTimeout: 4001,
+} as const;
+
+/** Stable error codes carried by `nack`, `error` and close reasons. */
+export const ErrorCode = {
+  badJson: "E_JSON",
+  schema: "E_SCHEMA",
+  version: "E_VERSION",
+  helloFirst: "E_HELLO_FIRST",
+  helloTimeout: "E_HELLO_TIMEOUT",
+  tooBig: "E_TOO_BIG",
+  rate: "E_RATE",
+  keys: "E_KEYS",
+  subscriptions: "E_SUBSCRIPTIONS",
+  origin: "E_ORIGIN",
+  connections: "E_CONNECTIONS",
+  internal: "E_INTERNAL",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const epochMs = z.number().int().nonnegative().max(8.64e15);
+const coordinate = z.number().int().min(0).max(MAX_COORDINATE);
+const path = z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/");
+const layoutWidth = z.number().int().min(1).max(100_000);
+const windowMs = z.number().int().positive();
+
+// ---------------------------------------------------------------- client → companion
+
+export const Hello = z.object({
+  type: z.literal("hello"),
+  v: z.number().int(),
+  /** Stable id of the sending browser profile or program; scopes `seq`. */
+  client: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "client id: 1-64 of A-Z a-z 0-9 _ -"),
+  /** Display name shown on the team dashboard. */
+  name: z.string().max(64).optional(),
+});
+
+/**
+ * Points of one page view: flat quadruples `[dt, x, y, flags]`, dt in ms since
+ * `t0`, x and y in document CSS px (viewport px when `flags & FLAG_FIXED`).
+ */
+export const PagePoints = z.object({
+  path,
+  /** Layout width (CSS px) of the window the points were captured in. */
+  w: layoutWidth,
+  /** Capture time of the first point, ms since the epoch on the client's clock. */
+  t0: epochMs,
+  pts: z
+    .array(z.number().int().min(0).max(MAX_COORDINATE))
+    .min(4)
+    .refine((pts) => pts.length % 4 === 0, "pts must hold [dt, x, y, flags] quadruples")
+    .refine((pts) => pts.every((v, i) => i % 4 !== 3 || v <= 3), "flags must be 0-3"),
+});
+
+export const Batch = z.object({
+  type: z.literal("batch"),
+  /** Per-client sequence number; the companion acknowledges each and ignores repeats. */
+  seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  /** When the batch was sent, on the client's clock: used to correct clock offset. */
+  sentAt: epochMs,
+  pages: z.array(PagePoints).min(1),
+});
+
+export const Subscribe = z.object({
+  type: z.literal("subscribe"),
+  path,
+  /** The viewer's layout width; selects the width band. */
+  width: layoutWidth,
+  windowMs: windowMs.optional(),
+});
+
+export const Unsubscribe = Subscribe.extend({ type: z.literal("unsubscribe") });
+
+export const Ping = z.object({ type: z.literal("ping"), t: z.number() });
+
+export const ClientMessage = z.discriminatedUnion("type", [Hello, Batch, Subscribe, Unsubscribe, Ping]);
+
+// ---------------------------------------------------------------- companion → client
+
+export const BandInfo = z.object({ id: z.string(), min: z.number(), max: z.number().nullable() });
+
+export const Welcome = z.object({
+  type: z.literal("welcome"),
+  v: z.number().int(),
+  server: z.string(),
+  /** Companion clock at send time, ms since the epoch. */
+  time: z.number(),
+  cols: z.number().int(),
+  hopMs: z.number().int(),
+  windowsMs: z.array(z.number().int()),
+  defaultWindowMs: z.number().int(),
+  bands: z.array(BandInfo),
+});
+
+export const Ack = z.object({
+  type: z.literal("ack"),
+  seq: z.number().int(),
+  /** Points the batch held; all of them were accepted. */
+  points: z.number().int(),
+  /** True when the batch had been received before and was ignored this time. */
+  duplicate: z.boolean(),
+});
+
+export const Nack = z.object({
+  type: z.literal("nack"),
+  seq: z.number().int(),
+  code: z.string(),
+  reason: z.string(),
+  /** True when the same batch may succeed later (rate limits); false to drop it. */
+  retry: z.boolean(),
+});
+
+export const ErrorMessage = z.object({ type: z.literal("error"), code: z.string(), reason: z.string() });
+
+export const Pong = z.object({ type: z.literal("pong"), t: z.number(), time: z.number() });
+
+export const Grid = z.object({
+  type: z.literal("grid"),
+  /** Normalised page path: the key the points were grouped by. */
+  path: z.string(),
+  band: BandInfo,
+  windowMs: z.number().int(),
+  cols: z.number().int(),
+  /** Rows that hold at least one document-layer count (highest row + 1). */
+  rows: z.number().int(),
+  /** A tile is square; its side is `size` × the viewer's layout width. */
+  tile: z.object({ size: z.number(), unit: z.literal("layout-width") }),
+  /** Window bounds, ms since the epoch on the companion's clock: [start, end). */
+  start: z.number(),
+  end: z.number(),
+  total: z.number().int(),
+  max: z.number().int(),
+  /** Document layer: flat triples [col, row, count]. */
+  cells: z.array(z.number().int()),
+  /** Fixed layer (viewport coordinates): flat triples [col, row, count]. */
+  fixed: z.array(z.number().int()),
+});
+
+export const ServerMessage = z.discriminatedUnion("type", [Welcome, Ack, Nack, ErrorMessage, Pong, Grid]);
+
+export type Hello = z.infer<typeof Hello>;
+export type PagePoints = z.infer<typeof PagePoints>;
+export type Batch = z.infer<typeof Batch>;
+export type Subscribe = z.infer<typeof Subscribe>;
+export type Unsubscribe = z.infer<typeof Unsubscribe>;
+export type ClientMessage = z.infer<typeof ClientMessage>;
+export type Welcome = z.infer<typeof Welcome>;
+export type Ack = z.infer<typeof Ack>;
+export type Nack = z.infer<typeof Nack>;
+export type Grid = z.infer<typeof Grid>;
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/** A one-line, human-readable summary of a zod error, short enough for a close reason. */
+export function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid message";
+  const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+  return `${where}${issue.message}`;
+}
