@@ -142,6 +142,17 @@ export const Nack = z.object({
 
 export const ErrorMessage = z.object({ type: z.literal("error"), code: z.string(), reason: z.string() });
 
+/** Confirms a subscription and names the key its grids will carry. */
+export const Subscribed = z.object({
+  type: z.literal("subscribed"),
+  /** The subscription as the client sent it. */
+  request: z.object({ path: z.string(), width: z.number(), windowMs: z.number().optional() }),
+  /** Normalised path and band id: grids for this subscription carry these. */
+  path: z.string(),
+  band: z.string(),
+  windowMs: z.number().int(),
+});
+
 export const Pong = z.object({ type: z.literal("pong"), t: z.number(), time: z.number() });
 
 export const Grid = z.object({
@@ -166,7 +177,15 @@ export const Grid = z.object({
   fixed: z.array(z.number().int()),
 });
 
-export const ServerMessage = z.discriminatedUnion("type", [Welcome, Ack, Nack, ErrorMessage, Pong, Grid]);
+export const ServerMessage = z.discriminatedUnion("type", [
+  Welcome,
+  Ack,
+  Nack,
+  ErrorMessage,
+  Subscribed,
+  Pong,
+  Grid,
+]);
 
 export type Hello = z.infer<typeof Hello>;
 export type PagePoints = z.infer<typeof PagePoints>;
@@ -178,6 +197,7 @@ export type Welcome = z.infer<typeof Welcome>;
 export type Ack = z.infer<typeof Ack>;
 export type Nack = z.infer<typeof Nack>;
 export type Grid = z.infer<typeof Grid>;
+export type Subscribed = z.infer<typeof Subscribed>;
 export type ServerMessage = z.infer<typeof ServerMessage>;
 
 /** A one-line, human-readable summary of a zod error, short enough for a close reason. */

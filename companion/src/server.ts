@@ -98,6 +98,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     maxPayload: options.maxFrameBytes,
     WebSocket: ReasonedWebSocket,
     perMessageDeflate: false,
+    handleProtocols: (offered) => (offered.has("heatlens.v1") ? "heatlens.v1" : false),
   });
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://companion");

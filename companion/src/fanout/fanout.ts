@@ -41,12 +41,17 @@ export class Fanout {
     this.unsubscribe = bus.subscribe("grid", (grid) => this.deliver(grid));
   }
 
-  /** False when the key already has as many viewers as allowed. */
-  subscribe(viewer: Viewer, key: string, windowMs: number): boolean {
+  /** Whether one more viewer may watch this key's window. */
+  hasRoom(key: string, windowMs: number): boolean {
+    const sub = this.subscriptions.get(subscriptionId(key, windowMs));
+    return !sub || sub.viewers.size < this.options.maxSubscribersPerKey;
+  }
+
+  /** Adds a viewer; check `hasRoom` first. */
+  subscribe(viewer: Viewer, key: string, windowMs: number): void {
     const id = subscriptionId(key, windowMs);
     let sub = this.subscriptions.get(id);
-    if (sub?.viewers.has(viewer)) return true;
-    if (sub && sub.viewers.size >= this.options.maxSubscribersPerKey) return false;
+    if (sub?.viewers.has(viewer)) return;
     if (!sub) {
       sub = { key, windowMs, viewers: new Map(), latest: null };
       this.subscriptions.set(id, sub);
@@ -54,7 +59,6 @@ export class Fanout {
     sub.viewers.set(viewer, { stale: true });
     // The window stage answers every new interest with the current grid.
     this.bus.publish("interest", { key, windowMs, watching: true });
-    return true;
   }
 
   unsubscribeViewer(viewer: Viewer, key: string, windowMs: number): void {

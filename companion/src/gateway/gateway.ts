@@ -24,7 +24,7 @@ import type { Bus } from "../bus/bus";
 import type { Fanout, Viewer } from "../fanout/fanout";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
-import { type KeyedPoints, makeKey, type Topics } from "../pipeline";
+import { type KeyedPoints, makeKey, splitKey, type Topics } from "../pipeline";
 import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
 
 export interface GatewayDeps {
@@ -323,10 +323,20 @@ class Connection implements Viewer {
     if (this.watching.size >= this.deps.options.maxSubscriptionsPerConnection) {
       return this.reply({ type: "error", code: ErrorCode.subscriptions, reason: "too many subscriptions on this connection" });
     }
-    if (!this.deps.fanout.subscribe(this, key, windowMs)) {
+    if (!this.deps.fanout.hasRoom(key, windowMs)) {
       return this.reply({ type: "error", code: ErrorCode.subscriptions, reason: "this page has too many viewers" });
     }
+    const { band, path } = splitKey(key);
+    // Confirmed first, so that the client knows the key of the grid that follows at once.
+    this.reply({
+      type: "subscribed",
+      request: { path: message.path, width: message.width, windowMs: message.windowMs },
+      path,
+      band,
+      windowMs,
+    });
     this.watching.add(id);
+    this.deps.fanout.subscribe(this, key, windowMs);
   }
 
   private resolveWatch(message: Subscribe | { path: string; width: number; windowMs?: number }) {

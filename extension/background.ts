@@ -1,0 +1,126 @@
+/**
+ * The background: wires capture, transport and overlays together. Samples from
+ * tracker content scripts are batched and sent through the one companion
+ * link; grids the companion pushes are routed to the tabs that watch them.
+ */
+import browser from "webextension-polyfill";
+import { onMessage, Sample, sendMessage, Watch } from "../protocol/messages";
+import type { Grid } from "../protocol/wire";
+import { isOverlayOn, setOverlay } from "./state/tab-overlays";
+import { clientId, loadSettings, nextSeq, onSettingsChanged } from "./state/settings";
+import { Batcher } from "./transport/batcher";
+import { CompanionLink } from "./transport/companion-link";
+
+/** How often gathered samples are sent, and the most a batch holds. */
+const FLUSH_MS = 1000;
+const MAX_BATCH_POINTS = 500;
+
+const batcher = new Batcher();
+let link: CompanionLink | null = null;
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+/** What each tab's overlay watches, and the key its grids arrive under. */
+const tabWatches = new Map<number, { watch: Watch; key: string | null }>();
+/** The newest grid per key, so that a tab joining a watched key paints at once. */
+const latestGrids = new Map<string, Grid>();
+
+async function connect(): Promise<void> {
+  link?.close();
+  const settings = await loadSettings();
+  link = new CompanionLink(
+    { url: settings.companionUrl, clientId: await clientId(), name: settings.name, token: settings.token },
+    {
+      subscribed: (message) => {
+        for (const entry of tabWatches.values()) {
+          const { path, width, windowMs } = entry.watch;
+          const r = message.request;
+          if (r.path === path && r.width === width && r.windowMs === windowMs) {
+            entry.key = gridKey(message.path, message.band, message.windowMs);
+          }
+        }
+      },
+      grid: (grid) => routeGrid(grid),
+    },
+  );
+  for (const { watch } of tabWatches.values()) link.watch(watch);
+}
+
+function gridKey(path: string, band: string, windowMs: number): string {
+  return `${windowMs} ${band} ${path}`;
+}
+
+function routeGrid(grid: Grid): void {
+  const key = gridKey(grid.path, grid.band.id, grid.windowMs);
+  latestGrids.set(key, grid);
+  for (const [tabId, entry] of tabWatches) {
+    if (entry.key === key) sendMessage("overlay.grid", grid, tabId).catch(() => tabWatches.delete(tabId));
+  }
+}
+
+async function flush(): Promise<void> {
+  flushTimer = null;
+  const pages = batcher.take();
+  if (!pages) return;
+  const seq = await nextSeq();
+  link?.send(seq, pages);
+}
+
+function unwatchTab(tabId: number): void {
+  const entry = tabWatches.get(tabId);
+  if (!entry) return;
+  tabWatches.delete(tabId);
+  const stillWatched = [...tabWatches.values()].some((e) => watchEquals(e.watch, entry.watch));
+  if (stillWatched) return;
+  link?.unwatch(entry.watch);
+  if (entry.key) latestGrids.delete(entry.key);
+}
+
+function watchEquals(a: Watch, b: Watch): boolean {
+  return a.path === b.path && a.width === b.width && a.windowMs === b.windowMs;
+}
+
+onMessage("capture.sample", ({ data, sender }) => {
+  const sample = Sample.safeParse(data);
+  if (!sample.success || !sender.tab) return;
+  batcher.add(sample.data);
+  if (batcher.size >= MAX_BATCH_POINTS) void flush();
+  else flushTimer ??= setTimeout(() => void flush(), FLUSH_MS);
+});
+
+onMessage("overlay.state", ({ sender }) => (sender.tab?.id === undefined ? false : isOverlayOn(sender.tab.id)));
+
+onMessage("overlay.watch", ({ data, sender }) => {
+  const watch = Watch.safeParse(data);
+  const tabId = sender.tab?.id;
+  if (!watch.success || tabId === undefined) return;
+  unwatchTab(tabId);
+  // Another tab may already watch the same thing: share its key and latest grid.
+  const twin = [...tabWatches.values()].find((e) => watchEquals(e.watch, watch.data) && e.key);
+  const key = twin?.key ?? null;
+  tabWatches.set(tabId, { watch: watch.data, key });
+  const latest = key ? latestGrids.get(key) : undefined;
+  if (latest) sendMessage("overlay.grid", latest, tabId).catch(() => undefined);
+  link?.watch(watch.data);
+});
+
+onMessage("overlay.unwatch", ({ sender }) => {
+  if (sender.tab?.id !== undefined) unwatchTab(sender.tab.id);
+});
+
+onMessage("popup.status", async ({ data: tabId }) => ({
+  link: link?.getStatus() ?? { url: "", state: "closed", lastError: "not started", queued: 0, acked: 0, rejected: 0 },
+  overlay: await isOverlayOn(tabId),
+}));
+
+onMessage("popup.toggle", async ({ data }) => {
+  await setOverlay(data.tabId, data.on);
+  if (!data.on) unwatchTab(data.tabId);
+  await sendMessage("overlay.show", data.on, data.tabId).catch(() => undefined);
+});
+
+browser.tabs.onRemoved.addListener((tabId) => {
+  unwatchTab(tabId);
+  void setOverlay(tabId, false);
+});
+
+onSettingsChanged(() => void connect(), new AbortController().signal);
+void connect();

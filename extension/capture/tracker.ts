@@ -1,0 +1,62 @@
+/**
+ * Tracker content script: samples the cursor at most 4 times a second in
+ * document coordinates and hands each sample to the background. Points over
+ * fixed or sticky elements are kept in viewport coordinates and flagged.
+ * Untrusted (script-made) events are ignored, and so is anything over the
+ * extension's own overlay, which is click-through and never a target.
+ */
+import { sendMessage } from "../../protocol/messages";
+import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
+import { type RawInput, Sampler } from "./sampler";
+
+const SAMPLE_INTERVAL_MS = 250;
+
+function isInFixedLayer(target: EventTarget | null): boolean {
+  for (let el = target instanceof Element ? target : null; el; el = el.parentElement) {
+    const position = getComputedStyle(el).position;
+    if (position === "fixed" || position === "sticky") return true;
+  }
+  return false;
+}
+
+function emit(input: RawInput): void {
+  const fixed = isInFixedLayer(input.target);
+  const x = fixed ? input.clientX : input.pageX;
+  const y = fixed ? input.clientY : input.pageY;
+  sendMessage("capture.sample", {
+    path: location.pathname,
+    w: document.documentElement.clientWidth || window.innerWidth,
+    t: Math.round(performance.timeOrigin + input.timeStamp),
+    x: Math.max(0, Math.round(x)),
+    y: Math.max(0, Math.round(y)),
+    flags: (input.click ? FLAG_CLICK : 0) | (fixed ? FLAG_FIXED : 0),
+  }).catch(() => {
+    // The background is restarting or the extension was reloaded: this sample is gone.
+  });
+}
+
+export function startTracker(signal: AbortSignal): void {
+  const sampler = new Sampler(SAMPLE_INTERVAL_MS, emit, {
+    now: () => performance.now(),
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (handle) => clearTimeout(handle as number),
+  });
+  const handler = (click: boolean) => (event: MouseEvent) => {
+    if (!event.isTrusted) return;
+    sampler.input({
+      pageX: event.pageX,
+      pageY: event.pageY,
+      clientX: event.clientX,
+      clientY: event.clientY,
+      target: event.target,
+      timeStamp: event.timeStamp,
+      click,
+    });
+  };
+  const options = { capture: true, passive: true, signal };
+  addEventListener("mousemove", handler(false), options);
+  addEventListener("click", handler(true), options);
+  signal.addEventListener("abort", () => sampler.dispose());
+}
+
+startTracker(new AbortController().signal);

@@ -1,0 +1,53 @@
+/**
+ * The popup: a per-tab "Show heatmap" toggle and the connection status. It acts
+ * on the active tab, or, when opened as a page with `?target=<url>`, on the
+ * tab showing that URL (how a page-level test or a keyboard user reaches it).
+ */
+import browser from "webextension-polyfill";
+import { sendMessage, type TabStatus } from "../../protocol/messages";
+
+const show = document.getElementById("show") as HTMLInputElement;
+const status = document.getElementById("status") as HTMLParagraphElement;
+const detail = document.getElementById("detail") as HTMLParagraphElement;
+
+async function targetTab(): Promise<number | undefined> {
+  const target = new URLSearchParams(location.search).get("target");
+  const [tab] = target
+    ? await browser.tabs.query({ url: target })
+    : await browser.tabs.query({ active: true, currentWindow: true });
+  return tab?.id;
+}
+
+function render(state: TabStatus): void {
+  show.checked = state.overlay;
+  const { link } = state;
+  status.dataset.state = link.state;
+  status.textContent = { open: "Connected", connecting: "Connecting…", closed: "Not connected" }[link.state];
+  const parts = [link.url];
+  if (link.queued) parts.push(`${link.queued} batches waiting`);
+  if (link.rejected) parts.push(`${link.rejected} rejected`);
+  if (link.state !== "open" && link.lastError) parts.push(link.lastError);
+  detail.textContent = parts.join(" · ");
+}
+
+async function main(): Promise<void> {
+  const tabId = await targetTab();
+  if (tabId === undefined) {
+    status.textContent = "No tab to show a heatmap on";
+    return;
+  }
+  const refresh = async () => render(await sendMessage("popup.status", tabId));
+  show.disabled = false;
+  show.addEventListener("change", async () => {
+    await sendMessage("popup.toggle", { tabId, on: show.checked });
+    await refresh();
+  });
+  document.getElementById("options")?.addEventListener("click", (event) => {
+    event.preventDefault();
+    void browser.runtime.openOptionsPage();
+  });
+  await refresh();
+  setInterval(() => void refresh(), 1000);
+}
+
+void main();

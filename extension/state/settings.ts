@@ -1,0 +1,66 @@
+/**
+ * The user's settings, in `storage.local`: where the companion is, the token,
+ * this browser's client id and its display name. Validated on every read, so
+ * a damaged value falls back to the default instead of breaking the extension.
+ */
+import browser from "webextension-polyfill";
+import { z } from "zod";
+
+export const DEFAULT_COMPANION_URL = "ws://127.0.0.1:8787";
+
+export const Settings = z.object({
+  companionUrl: z
+    .string()
+    .url()
+    .refine((u) => /^wss?:\/\//.test(u), "the companion URL starts with ws:// or wss://"),
+  token: z.string().max(512),
+  name: z.string().max(64),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const DEFAULT_SETTINGS: Settings = { companionUrl: DEFAULT_COMPANION_URL, token: "", name: "" };
+
+export async function loadSettings(): Promise<Settings> {
+  const stored = await browser.storage.local.get(Object.keys(DEFAULT_SETTINGS));
+  const merged = { ...DEFAULT_SETTINGS };
+  for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]) {
+    const field = Settings.shape[key].safeParse(stored[key]);
+    if (field.success) merged[key] = field.data;
+  }
+  return merged;
+}
+
+/** Saves after validating; throws with a readable message when a value is bad. */
+export async function saveSettings(settings: Settings): Promise<void> {
+  const parsed = Settings.safeParse(settings);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
+  await browser.storage.local.set(parsed.data);
+}
+
+export function onSettingsChanged(listener: () => void, signal: AbortSignal): void {
+  const handler = (changes: Record<string, unknown>, area: string) => {
+    if (area === "local" && Object.keys(changes).some((k) => k in DEFAULT_SETTINGS)) listener();
+  };
+  browser.storage.onChanged.addListener(handler);
+  signal.addEventListener("abort", () => browser.storage.onChanged.removeListener(handler));
+}
+
+/** This browser profile's stable client id, created on first use. */
+export async function clientId(): Promise<string> {
+  const { clientId: stored } = await browser.storage.local.get("clientId");
+  if (typeof stored === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(stored)) return stored;
+  const id = crypto.randomUUID();
+  await browser.storage.local.set({ clientId: id });
+  return id;
+}
+
+/**
+ * Reserves the next batch sequence number. It is stored before the batch is
+ * sent, so a restarted background never reuses a number the companion has seen.
+ */
+export async function nextSeq(): Promise<number> {
+  const { nextSeq: stored } = await browser.storage.local.get("nextSeq");
+  const seq = typeof stored === "number" && Number.isSafeInteger(stored) && stored >= 0 ? stored : 0;
+  await browser.storage.local.set({ nextSeq: seq + 1 });
+  return seq;
+}

@@ -1,0 +1,254 @@
+/**
+ * The browser's one connection to the companion. Says hello, sends batches in
+ * order and keeps each until it is acknowledged, resends them after a
+ * reconnect (the companion ignores a batch it already has), re-subscribes the
+ * watched pages, pings so that Chrome keeps the service worker alive, and
+ * reconnects with exponential backoff and full jitter. No browser API is used
+ * but WebSocket and timers, so the class runs in Node tests as it is.
+ */
+import type { LinkStatus } from "../../protocol/messages";
+import {
+  type Batch,
+  type Grid,
+  type PagePoints,
+  PROTOCOL_VERSION,
+  ServerMessage,
+  type Subscribe,
+  type Subscribed,
+  type Welcome,
+} from "../../protocol/wire";
+
+export interface LinkOptions {
+  url: string;
+  clientId: string;
+  name?: string;
+  /** Bearer token, sent as a websocket subprotocol. */
+  token?: string;
+  /** First reconnect delay; doubles up to `maxBackoffMs`. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Chrome ends an idle service worker after 30 s; traffic every 20 s keeps it. */
+  keepaliveMs?: number;
+  /** Delay before resending a batch the companion asked to retry. */
+  retryMs?: number;
+  WebSocket?: typeof WebSocket;
+  random?: () => number;
+}
+
+export interface LinkEvents {
+  grid(grid: Grid): void;
+  subscribed(message: Subscribed): void;
+  status(status: LinkStatus): void;
+  welcome(welcome: Welcome): void;
+}
+
+interface Pending {
+  seq: number;
+  pages: PagePoints[];
+  /** Sent on the current connection and not yet answered. */
+  inFlight: boolean;
+}
+
+type Watch = Omit<Subscribe, "type">;
+
+export class CompanionLink {
+  private ws: WebSocket | null = null;
+  private ready = false;
+  private closed = false;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private keepaliveTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly outbox: Pending[] = [];
+  private readonly watches = new Map<string, Watch>();
+  private readonly status: LinkStatus;
+  private readonly options: Required<Omit<LinkOptions, "name" | "token">> & Pick<LinkOptions, "name" | "token">;
+
+  constructor(
+    options: LinkOptions,
+    private readonly events: Partial<LinkEvents> = {},
+  ) {
+    this.options = {
+      minBackoffMs: 500,
+      maxBackoffMs: 30_000,
+      keepaliveMs: 20_000,
+      retryMs: 2_000,
+      WebSocket: globalThis.WebSocket,
+      random: Math.random,
+      ...options,
+    };
+    this.status = { url: options.url, state: "connecting", lastError: null, queued: 0, acked: 0, rejected: 0 };
+    this.connect();
+  }
+
+  /** Queues a batch; it is sent now if connected, else after the next hello. */
+  send(seq: number, pages: PagePoints[]): void {
+    const pending: Pending = { seq, pages, inFlight: false };
+    this.outbox.push(pending);
+    this.updateStatus({ queued: this.outbox.length });
+    if (this.ready) this.transmit(pending);
+  }
+
+  watch(watch: Watch): void {
+    const id = watchId(watch);
+    if (this.watches.has(id)) return;
+    this.watches.set(id, watch);
+    if (this.ready) this.write({ type: "subscribe", ...watch });
+  }
+
+  unwatch(watch: Watch): void {
+    if (!this.watches.delete(watchId(watch))) return;
+    if (this.ready) this.write({ type: "unsubscribe", ...watch });
+  }
+
+  getStatus(): LinkStatus {
+    return { ...this.status };
+  }
+
+  /** Batches not yet acknowledged, oldest first. */
+  pending(): { seq: number; pages: PagePoints[] }[] {
+    return this.outbox.map(({ seq, pages }) => ({ seq, pages }));
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    this.stopKeepalive();
+    this.ws?.close(1000, "extension closing");
+    this.ws = null;
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    this.updateStatus({ state: "connecting" });
+    let ws: WebSocket;
+    try {
+      const url = new URL("/ws", this.options.url.replace(/^http/, "ws"));
+      // The token rides as a subprotocol: browsers cannot set headers on a websocket.
+      const protocols = ["heatlens.v1", ...(this.options.token ? [`heatlens.token.${this.options.token}`] : [])];
+      ws = new this.options.WebSocket(url.href, protocols);
+    } catch (error) {
+      this.updateStatus({ state: "closed", lastError: (error as Error).message });
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      this.write({ type: "hello", v: PROTOCOL_VERSION, client: this.options.clientId, name: this.options.name || undefined });
+    };
+    ws.onmessage = (event) => this.onMessage(event.data);
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.ready = false;
+      this.stopKeepalive();
+      for (const pending of this.outbox) pending.inFlight = false;
+      const reason = event.reason ? `${event.code} ${event.reason}` : `closed (${event.code})`;
+      this.updateStatus({ state: "closed", lastError: reason });
+      this.scheduleReconnect();
+    };
+  }
+
+  private onMessage(data: unknown): void {
+    if (typeof data !== "string") return;
+    let parsed: ReturnType<typeof ServerMessage.safeParse>;
+    try {
+      parsed = ServerMessage.safeParse(JSON.parse(data));
+    } catch {
+      return;
+    }
+    if (!parsed.success) return;
+    const message = parsed.data;
+    switch (message.type) {
+      case "welcome":
+        this.ready = true;
+        this.attempt = 0;
+        this.updateStatus({ state: "open", lastError: null });
+        this.startKeepalive();
+        this.events.welcome?.(message);
+        for (const watch of this.watches.values()) this.write({ type: "subscribe", ...watch });
+        for (const pending of this.outbox) this.transmit(pending);
+        return;
+      case "ack":
+        this.settle(message.seq, "acked");
+        return;
+      case "nack":
+        if (message.retry) this.retryLater(message.seq);
+        else this.settle(message.seq, "rejected");
+        this.updateStatus({ lastError: `${message.code}: ${message.reason}` });
+        return;
+      case "error":
+        this.updateStatus({ lastError: `${message.code}: ${message.reason}` });
+        return;
+      case "subscribed":
+        this.events.subscribed?.(message);
+        return;
+      case "grid":
+        this.events.grid?.(message);
+        return;
+      case "pong":
+        return;
+    }
+  }
+
+  private transmit(pending: Pending): void {
+    if (pending.inFlight) return;
+    pending.inFlight = true;
+    const batch: Batch = { type: "batch", seq: pending.seq, sentAt: Date.now(), pages: pending.pages };
+    this.write(batch);
+  }
+
+  private settle(seq: number, outcome: "acked" | "rejected"): void {
+    const index = this.outbox.findIndex((p) => p.seq === seq);
+    if (index === -1) return;
+    this.outbox.splice(index, 1);
+    this.updateStatus({ queued: this.outbox.length, [outcome]: this.status[outcome] + 1 });
+  }
+
+  private retryLater(seq: number): void {
+    const pending = this.outbox.find((p) => p.seq === seq);
+    if (!pending) return;
+    pending.inFlight = false;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (this.ready) this.transmit(pending);
+    }, this.options.retryMs);
+    this.retryTimers.add(timer);
+  }
+
+  private write(message: object): void {
+    if (this.ws?.readyState === 1) this.ws.send(JSON.stringify(message));
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    const ceiling = Math.min(this.options.maxBackoffMs, this.options.minBackoffMs * 2 ** this.attempt);
+    this.attempt++;
+    const delay = Math.max(this.options.minBackoffMs / 2, this.options.random() * ceiling);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  private startKeepalive(): void {
+    this.stopKeepalive();
+    this.keepaliveTimer = setInterval(() => this.write({ type: "ping", t: Date.now() }), this.options.keepaliveMs);
+  }
+
+  private stopKeepalive(): void {
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = null;
+  }
+
+  private updateStatus(change: Partial<LinkStatus>): void {
+    Object.assign(this.status, change);
+    this.events.status?.(this.getStatus());
+  }
+}
+
+function watchId(watch: Watch): string {
+  return `${watch.windowMs ?? ""} ${watch.width} ${watch.path}`;
+}
