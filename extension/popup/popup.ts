@@ -1,7 +1,7 @@
 /**
  * The popup: a per-tab "Show heatmap" toggle and the connection status. It acts
  * on the active tab, or, when opened as a page with `?target=<url>`, on the
- * tab showing that URL (how a page-level test or a keyboard user reaches it).
+ * tab showing that URL (how end-to-end tests reach it in both browsers).
  */
 import browser from "webextension-polyfill";
 import { sendMessage, type TabStatus } from "../../protocol/messages";
@@ -12,14 +12,14 @@ const detail = document.getElementById("detail") as HTMLParagraphElement;
 
 async function targetTab(): Promise<number | undefined> {
   const target = new URLSearchParams(location.search).get("target");
-  const [tab] = target
-    ? await browser.tabs.query({ url: target })
-    : await browser.tabs.query({ active: true, currentWindow: true });
+  if (target) return (await browser.tabs.query({})).find((tab) => tab.url === target)?.id;
+  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
   return tab?.id;
 }
 
 function render(state: TabStatus): void {
   show.checked = state.overlay;
+  document.body.dataset.overlay = String(state.overlay);
   const { link } = state;
   status.dataset.state = link.state;
   status.textContent = { open: "Connected", connecting: "Connecting…", closed: "Not connected" }[link.state];

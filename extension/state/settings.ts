@@ -6,7 +6,8 @@
 import browser from "webextension-polyfill";
 import { z } from "zod";
 
-export const DEFAULT_COMPANION_URL = "ws://127.0.0.1:8787";
+/** Set at build time with HEATLENS_COMPANION_URL, e.g. to ship a team's shared companion. */
+export const DEFAULT_COMPANION_URL: string = import.meta.env.VITE_HEATLENS_COMPANION_URL || "ws://127.0.0.1:8787";
 
 export const Settings = z.object({
   companionUrl: z

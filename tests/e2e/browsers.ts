@@ -26,11 +26,11 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
-export async function launchWithExtension(name: BrowserName): Promise<LaunchedBrowser> {
+export async function launchWithExtension(name: BrowserName, distRoot = "dist"): Promise<LaunchedBrowser> {
   const profile = await mkdtemp(join(tmpdir(), `heatlens-${name}-`));
   const cleanup = () => rm(profile, { recursive: true, force: true });
   if (name === "chromium") {
-    const dir = resolve("dist/chrome");
+    const dir = resolve(distRoot, "chrome");
     const browser = await puppeteer.launch({
       executablePath: EXECUTABLES.chromium,
       headless: true,
@@ -68,14 +68,15 @@ export async function launchWithExtension(name: BrowserName): Promise<LaunchedBr
     headless: true,
     userDataDir: profile,
     defaultViewport: null,
-    args: ["--width=1280", "--height=800"],
+    // Lets WebDriver BiDi open the extension's own moz-extension:// pages, as Chromium can.
+    args: ["--width=1280", "--height=800", "--remote-allow-system-access"],
     extraPrefsFirefox: {
       "extensions.webextensions.uuids": JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }),
       "datareporting.policy.dataSubmissionEnabled": false,
       "browser.shell.checkDefaultBrowser": false,
     },
   });
-  await browser.installExtension(resolve("dist/firefox"));
+  await browser.installExtension(resolve(distRoot, "firefox"));
   return {
     name,
     browser,

@@ -1,0 +1,1 @@
+import './assets/background.ts-B-HX5_pp.js';

@@ -1,0 +1,155 @@
+/**
+ * Helpers for end-to-end tests: a companion on the port the e2e build of the
+ * extension points at, the popup's toggle in both browsers, mouse gestures
+ * and pixel reads from screenshots.
+ */
+import type { Page } from "puppeteer-core";
+import { PNG } from "pngjs";
+import { type Companion, startCompanion } from "../../companion/src/server";
+import type { Grid } from "../../protocol/wire";
+import { PALETTE } from "../../extension/paint/renderer";
+import type { LaunchedBrowser } from "./browsers";
+
+export const E2E_PORT = Number(process.env.HEATLENS_E2E_PORT ?? 18787);
+export const E2E_DIST = "dist-e2e";
+export const VIEWPORT = { width: 1280, height: 800 };
+
+export function startE2ECompanion(): Promise<Companion> {
+  return startCompanion({ port: E2E_PORT, dataDir: "dist-e2e/data", logLevel: "warn" });
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the companion has `n` capture connections. */
+export async function waitForConnections(companion: Companion, n: number): Promise<void> {
+  for (let i = 0; i < 100 && companion.gateway.connectionCount < n; i++) await sleep(100);
+  if (companion.gateway.connectionCount < n) throw new Error(`extension did not connect to the companion`);
+}
+
+export async function openPage(launched: LaunchedBrowser, url: string): Promise<Page> {
+  const page = await launched.browser.newPage();
+  await page.setViewport(VIEWPORT);
+  await page.goto(url, { waitUntil: "load" });
+  return page;
+}
+
+/**
+ * Turns the overlay of the tab showing `targetUrl` on or off through the
+ * popup page, opened in a tab of its own. (Firefox lets WebDriver BiDi open
+ * moz-extension:// pages with --remote-allow-system-access, but never reports
+ * that navigation as finished, so the test waits for the toggle instead.)
+ */
+export async function setOverlay(launched: LaunchedBrowser, targetUrl: string, on: boolean) {
+  const popupUrl = `${launched.extensionOrigin}/extension/popup/popup.html?target=${encodeURIComponent(targetUrl)}`;
+  const page = await launched.browser.newPage();
+  // Firefox never settles this navigation; closing the page ends it.
+  const navigation = page.goto(popupUrl).catch(() => undefined);
+  // Plain evaluations only: puppeteer's injected helpers do not run in Firefox's extension pages.
+  const overlayState = () =>
+    page.evaluate(() => document.body?.dataset.overlay ?? null).catch(() => null) as Promise<string | null>;
+  let state = await overlayState();
+  for (let i = 0; i < 100 && state === null; i++) {
+    await sleep(100);
+    state = await overlayState();
+  }
+  if (state === null) throw new Error("the popup did not load");
+  if (state !== String(on)) await page.evaluate(() => document.getElementById("show")?.click());
+  for (let i = 0; i < 100 && state !== String(on); i++) {
+    await sleep(100);
+    state = await overlayState();
+  }
+  if (state !== String(on)) throw new Error(`the popup did not turn the overlay ${on ? "on" : "off"}`);
+  await page.close();
+  void navigation;
+}
+
+export interface DocBox {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** Scrolls `selector` to the middle of the view and returns its box in document coordinates. */
+export async function revealBox(page: Page, selector: string): Promise<DocBox> {
+  return page.$eval(selector, (el) => {
+    el.scrollIntoView({ block: "center", behavior: "instant" });
+    const r = el.getBoundingClientRect();
+    return { left: r.left + scrollX, top: r.top + scrollY, right: r.right + scrollX, bottom: r.bottom + scrollY };
+  });
+}
+
+/** Hovers around the middle of a document box for `ms`, with small moves as a person would. */
+export async function hover(page: Page, box: DocBox, ms: number): Promise<void> {
+  const scroll = await page.evaluate(() => ({ x: scrollX, y: scrollY }));
+  const cx = (box.left + box.right) / 2 - scroll.x;
+  const cy = (box.top + box.bottom) / 2 - scroll.y;
+  const end = Date.now() + ms;
+  for (let i = 0; Date.now() < end; i++) {
+    await page.mouse.move(cx + (i % 3) - 1, cy + (i % 2));
+    await sleep(40);
+  }
+}
+
+export async function fetchGrid(companionUrl: string, path: string, width: number): Promise<Grid> {
+  const res = await fetch(`${companionUrl}/api/heatmap?path=${encodeURIComponent(path)}&width=${width}`);
+  if (!res.ok) throw new Error(`GET /api/heatmap: ${res.status}`);
+  return (await res.json()) as Grid;
+}
+
+/** The grid once no new point has arrived for two seconds. */
+export async function settledGrid(companionUrl: string, path: string, width: number): Promise<Grid> {
+  let grid = await fetchGrid(companionUrl, path, width);
+  for (let quiet = 0, i = 0; quiet < 8 && i < 120; i++) {
+    await sleep(250);
+    const next = await fetchGrid(companionUrl, path, width);
+    quiet = next.total === grid.total ? quiet + 1 : 0;
+    grid = next;
+  }
+  return grid;
+}
+
+export interface Tile {
+  col: number;
+  row: number;
+  count: number;
+}
+
+export function tiles(grid: Grid): Tile[] {
+  const out: Tile[] = [];
+  for (let i = 0; i < grid.cells.length; i += 3) {
+    out.push({ col: grid.cells[i] as number, row: grid.cells[i + 1] as number, count: grid.cells[i + 2] as number });
+  }
+  return out.sort((a, b) => b.count - a.count);
+}
+
+/** Whether a tile's square overlaps a document box, at layout width `width`. */
+export function tileInBox(tile: Tile, grid: Grid, width: number, box: DocBox): boolean {
+  const size = width / grid.cols;
+  const left = tile.col * size;
+  const top = tile.row * size;
+  return left < box.right && left + size > box.left && top < box.bottom && top + size > box.top;
+}
+
+export type Rgb = [number, number, number];
+
+export async function screenshotPixels(page: Page): Promise<PNG> {
+  const data = await page.screenshot({ type: "png" });
+  return PNG.sync.read(Buffer.from(data));
+}
+
+export function pixel(png: PNG, x: number, y: number): Rgb {
+  const i = (Math.round(y) * png.width + Math.round(x)) * 4;
+  return [png.data[i] as number, png.data[i + 1] as number, png.data[i + 2] as number];
+}
+
+/** The colour the overlay paints for `count` of `max` over a page pixel `base`. */
+export function expectedHeat(count: number, max: number, base: Rgb): Rgb {
+  const css = PALETTE[Math.round((count / max) * (PALETTE.length - 1))] as string;
+  const [r, g, b, a] = (css.match(/[\d.]+/g) ?? []).map(Number) as [number, number, number, number];
+  return [r, g, b].map((c, i) => Math.round(c * a + (base[i] as number) * (1 - a))) as Rgb;
+}
+
+export function distance(a: Rgb, b: Rgb): number {
+  return Math.max(...a.map((c, i) => Math.abs(c - (b[i] as number))));
+}
