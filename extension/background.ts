@@ -6,8 +6,8 @@
 import browser from "webextension-polyfill";
 import { onMessage, Sample, sendMessage, Watch } from "../protocol/messages";
 import type { Grid } from "../protocol/wire";
-import { isOverlayOn, setOverlay } from "./state/tab-overlays";
 import { clientId, loadSettings, nextSeq, onSettingsChanged } from "./state/settings";
+import { isOverlayOn, setOverlay } from "./state/tab-overlays";
 import { Batcher } from "./transport/batcher";
 import { CompanionLink } from "./transport/companion-link";
 
@@ -57,6 +57,7 @@ function routeGrid(grid: Grid): void {
 }
 
 async function flush(): Promise<void> {
+  if (flushTimer !== null) clearTimeout(flushTimer);
   flushTimer = null;
   const pages = batcher.take();
   if (!pages) return;
@@ -83,7 +84,7 @@ onMessage("capture.sample", ({ data, sender }) => {
   if (!sample.success || !sender.tab) return;
   batcher.add(sample.data);
   if (batcher.size >= MAX_BATCH_POINTS) void flush();
-  else flushTimer ??= setTimeout(() => void flush(), FLUSH_MS);
+  else if (flushTimer === null) flushTimer = setTimeout(() => void flush(), FLUSH_MS);
 });
 
 onMessage("overlay.state", ({ sender }) => (sender.tab?.id === undefined ? false : isOverlayOn(sender.tab.id)));

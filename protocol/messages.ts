@@ -6,7 +6,7 @@
  */
 import { defineExtensionMessaging } from "@webext-core/messaging";
 import { z } from "zod";
-import { MAX_COORDINATE, MAX_PATH_LENGTH, type Grid } from "./wire";
+import { type Grid, MAX_COORDINATE, MAX_PATH_LENGTH } from "./wire";
 
 export const Sample = z.object({
   path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),

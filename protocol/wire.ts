@@ -58,9 +58,7 @@ export const Hello = z.object({
   type: z.literal("hello"),
   v: z.number().int(),
   /** Stable id of the sending browser profile or program; scopes `seq`. */
-  client: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, "client id: 1-64 of A-Z a-z 0-9 _ -"),
+  client: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "client id: 1-64 of A-Z a-z 0-9 _ -"),
   /** Display name shown on the team dashboard. */
   name: z.string().max(64).optional(),
 });
@@ -76,7 +74,7 @@ export const PagePoints = z.object({
   /** Capture time of the first point, ms since the epoch on the client's clock. */
   t0: epochMs,
   pts: z
-    .array(z.number().int().min(0).max(MAX_COORDINATE))
+    .array(coordinate)
     .min(4)
     .refine((pts) => pts.length % 4 === 0, "pts must hold [dt, x, y, flags] quadruples")
     .refine((pts) => pts.every((v, i) => i % 4 !== 3 || v <= 3), "flags must be 0-3"),
@@ -177,15 +175,7 @@ export const Grid = z.object({
   fixed: z.array(z.number().int()),
 });
 
-export const ServerMessage = z.discriminatedUnion("type", [
-  Welcome,
-  Ack,
-  Nack,
-  ErrorMessage,
-  Subscribed,
-  Pong,
-  Grid,
-]);
+export const ServerMessage = z.discriminatedUnion("type", [Welcome, Ack, Nack, ErrorMessage, Subscribed, Pong, Grid]);
 
 export type Hello = z.infer<typeof Hello>;
 export type PagePoints = z.infer<typeof PagePoints>;

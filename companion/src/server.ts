@@ -3,8 +3,9 @@
  * port, the gateway, the window stage, the fan-out and the demo shop. Owns
  * every timer and socket it starts; `close()` releases them all.
  */
-import { createServer, type Server } from "node:http";
+
 import { mkdir } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
@@ -76,7 +77,8 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://companion");
-    if (handleApi(req, res, url, { windows, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats })) return;
+    if (handleApi(req, res, url, { windows, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats }))
+      return;
     if (demo && url.pathname === "/demo") {
       res.writeHead(301, { location: "/demo/" }).end();
       return;
@@ -102,7 +104,10 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   });
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://companion");
-    const verdict = url.pathname === "/ws" ? gateway.admit(req) : ({ ok: false, status: 404, code: "E_NOT_FOUND", reason: "websockets are served at /ws" } as const);
+    const verdict =
+      url.pathname === "/ws"
+        ? gateway.admit(req)
+        : ({ ok: false, status: 404, code: "E_NOT_FOUND", reason: "websockets are served at /ws" } as const);
     if (!verdict.ok) {
       const body = JSON.stringify({ code: verdict.code, reason: verdict.reason });
       socket.end(

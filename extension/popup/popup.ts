@@ -42,10 +42,7 @@ async function main(): Promise<void> {
     await sendMessage("popup.toggle", { tabId, on: show.checked });
     await refresh();
   });
-  document.getElementById("options")?.addEventListener("click", (event) => {
-    event.preventDefault();
-    void browser.runtime.openOptionsPage();
-  });
+  document.getElementById("options")?.addEventListener("click", () => void browser.runtime.openOptionsPage());
   await refresh();
   setInterval(() => void refresh(), 1000);
 }

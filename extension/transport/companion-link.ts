@@ -136,9 +136,16 @@ export class CompanionLink {
     }
     this.ws = ws;
     ws.onopen = () => {
-      this.write({ type: "hello", v: PROTOCOL_VERSION, client: this.options.clientId, name: this.options.name || undefined });
+      this.write({
+        type: "hello",
+        v: PROTOCOL_VERSION,
+        client: this.options.clientId,
+        name: this.options.name || undefined,
+      });
     };
     ws.onmessage = (event) => this.onMessage(event.data);
+    // A failed connection also fires close, which handles it.
+    ws.onerror = () => undefined;
     ws.onclose = (event) => {
       if (this.ws !== ws) return;
       this.ws = null;

@@ -48,9 +48,12 @@ export async function launchWithExtension(name: BrowserName, distRoot = "dist"):
         "--window-size=1280,800",
       ],
     });
-    const worker = await browser.waitForTarget((t) => t.type() === "service_worker" && t.url().startsWith("chrome-extension://"), {
-      timeout: 15_000,
-    });
+    const worker = await browser.waitForTarget(
+      (t) => t.type() === "service_worker" && t.url().startsWith("chrome-extension://"),
+      {
+        timeout: 15_000,
+      },
+    );
     const extensionOrigin = worker.url().split("/").slice(0, 3).join("/");
     return {
       name,

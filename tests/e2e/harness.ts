@@ -3,11 +3,12 @@
  * extension points at, the popup's toggle in both browsers, mouse gestures
  * and pixel reads from screenshots.
  */
-import type { Page } from "puppeteer-core";
+
 import { PNG } from "pngjs";
+import type { Page } from "puppeteer-core";
 import { type Companion, startCompanion } from "../../companion/src/server";
-import type { Grid } from "../../protocol/wire";
 import { PALETTE } from "../../extension/paint/renderer";
+import type { Grid } from "../../protocol/wire";
 import type { LaunchedBrowser } from "./browsers";
 
 export const E2E_PORT = Number(process.env.HEATLENS_E2E_PORT ?? 18787);

@@ -87,10 +87,13 @@ describe.each<BrowserName>(["chromium", "firefox"])("spine in %s", (browserName)
     // What the page looks like without the overlay, at the two scroll positions.
     await tabB.bringToFront();
     const topBase = pixel(await screenshotPixels(tabB), ...centre(hotCta, 0));
-    const newsScroll = await tabB.evaluate((y) => {
-      scrollTo(0, y);
-      return scrollY;
-    }, hotNews.row * size - 300);
+    const newsScroll = await tabB.evaluate(
+      (y) => {
+        scrollTo(0, y);
+        return scrollY;
+      },
+      hotNews.row * size - 300,
+    );
     await sleep(200);
     const newsBase = pixel(await screenshotPixels(tabB), ...centre(hotNews, newsScroll));
     await tabB.evaluate(() => scrollTo(0, 0));

@@ -10,8 +10,8 @@ import { WebSocket, type WebSocketServer } from "ws";
 import { bandFor, FLAG_FIXED, packCell, tileOf, type WidthBand } from "../../../protocol";
 import {
   type Batch,
-  Close,
   ClientMessage,
+  Close,
   describeIssues,
   ErrorCode,
   FLAG_CLICK,
@@ -52,7 +52,14 @@ export interface GatewayCounters {
 const EXTENSION_ORIGIN = /^(chrome-extension|moz-extension|safari-web-extension):\/\//;
 
 export class Gateway {
-  readonly counters: GatewayCounters = { batches: 0, points: 0, clicks: 0, duplicates: 0, rejected: 0, closedForErrors: 0 };
+  readonly counters: GatewayCounters = {
+    batches: 0,
+    points: 0,
+    clicks: 0,
+    duplicates: 0,
+    rejected: 0,
+    closedForErrors: 0,
+  };
   private readonly clients = new Map<string, ClientState>();
   private readonly connections = new Set<Connection>();
 
@@ -190,7 +197,13 @@ class Connection implements Viewer {
       if (seq !== null && this.hello) {
         this.gateway.counters.rejected++;
         this.client?.dedup.add(seq);
-        return this.reply({ type: "nack", seq, code: ErrorCode.schema, reason: describeIssues(parsed.error), retry: false });
+        return this.reply({
+          type: "nack",
+          seq,
+          code: ErrorCode.schema,
+          reason: describeIssues(parsed.error),
+          retry: false,
+        });
       }
       return this.fail(Close.protocolError, ErrorCode.schema, describeIssues(parsed.error));
     }
@@ -321,7 +334,11 @@ class Connection implements Viewer {
     const id = watchId(key, windowMs);
     if (this.watching.has(id)) return;
     if (this.watching.size >= this.deps.options.maxSubscriptionsPerConnection) {
-      return this.reply({ type: "error", code: ErrorCode.subscriptions, reason: "too many subscriptions on this connection" });
+      return this.reply({
+        type: "error",
+        code: ErrorCode.subscriptions,
+        reason: "too many subscriptions on this connection",
+      });
     }
     if (!this.deps.fanout.hasRoom(key, windowMs)) {
       return this.reply({ type: "error", code: ErrorCode.subscriptions, reason: "this page has too many viewers" });

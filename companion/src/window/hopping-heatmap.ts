@@ -62,7 +62,8 @@ export class HoppingHeatmap {
     if (!(hopMs > 0) || !Number.isInteger(hopMs)) throw new RangeError("hopMs must be a positive integer");
     if (windowsMs.length === 0 || windowsMs.length > 30) throw new RangeError("serve 1 to 30 window lengths");
     for (const w of windowsMs) {
-      if (!(w >= hopMs) || w % hopMs !== 0) throw new RangeError(`window ${w} ms is not a multiple of the ${hopMs} ms hop`);
+      if (!(w >= hopMs) || w % hopMs !== 0)
+        throw new RangeError(`window ${w} ms is not a multiple of the ${hopMs} ms hop`);
     }
     this.hopMs = hopMs;
     this.windowsMs = [...windowsMs];

@@ -3,7 +3,7 @@
  * on the companion's clock, and publishes the grid of every watched key whose
  * window changed. It also answers read-only queries for the HTTP API.
  */
-import { bandFor, type WidthBand, unpackCell } from "../../../protocol/grid";
+import { bandFor, unpackCell, type WidthBand } from "../../../protocol/grid";
 import type { Grid } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
 import { splitKey, type Topics } from "../pipeline";

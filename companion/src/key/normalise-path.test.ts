@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { createPathNormaliser } from "./normalise-path";
+
+describe("createPathNormaliser", () => {
+  const normalise = createPathNormaliser();
+
+  it("drops query and fragment, empty and dot segments, and the trailing slash", () => {
+    expect(normalise("/shop/item/?q=1#top")).toBe("/shop/item");
+    expect(normalise("//shop/./a/../item")).toBe("/shop/item");
+    expect(normalise("/")).toBe("/");
+    expect(normalise("/caf%C3%A9")).toBe("/café");
+    expect(normalise("/bad%E0%A4%A")).toBe("/bad%E0%A4%A");
+  });
+
+  it("folds pages into templates and keeps allowlisted query parameters", () => {
+    const n = createPathNormaliser({ templates: ["/product/:id", "/docs/*"], keepQuery: ["tab"] });
+    expect(n("/product/42")).toBe("/product/:id");
+    expect(n("/product/42/reviews")).toBe("/product/42/reviews");
+    expect(n("/docs/a/b/c")).toBe("/docs/*");
+    expect(n("/account?utm=x&tab=orders")).toBe("/account?tab=orders");
+  });
+});

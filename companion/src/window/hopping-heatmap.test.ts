@@ -1,0 +1,92 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { HoppingHeatmap } from "./hopping-heatmap";
+import { NaiveHeatmap } from "./naive-heatmap";
+
+const HOP = 250;
+const WINDOWS = [1000, 2500, 5000];
+const START = 1_000_000;
+
+function sorted(grid: ReadonlyMap<number, number>): [number, number][] {
+  return [...grid].sort(([a], [b]) => a - b);
+}
+
+describe("HoppingHeatmap", () => {
+  it("emits exactly the windows of the naive per-window model on random streams", () => {
+    const step = fc.oneof(
+      // An event: key, offset of its capture time from now (negative = late, positive = clock ahead), cell.
+      fc.record({
+        kind: fc.constant("event" as const),
+        key: fc.constantFrom("a", "b", "c"),
+        dt: fc.integer({ min: -7000, max: 500 }),
+        cell: fc.integer({ min: 0, max: 20 }),
+      }),
+      // Time passes: within a pane, a few panes, or an idle gap longer than every window.
+      fc.record({
+        kind: fc.constant("tick" as const),
+        ms: fc.oneof(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 4000, max: 12_000 })),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 300 }), (steps) => {
+        let now = START;
+        const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
+        const naive = new NaiveHeatmap(HOP, WINDOWS, now);
+        for (const s of steps) {
+          if (s.kind === "event") {
+            fast.add(s.key, now + s.dt, s.cell);
+            naive.add(s.key, now + s.dt, s.cell);
+          } else {
+            now += s.ms;
+            fast.advance(now);
+            naive.advance(now);
+          }
+          for (const key of ["a", "b", "c"]) {
+            WINDOWS.forEach((_, i) => {
+              expect(sorted(fast.grid(key, i))).toEqual(sorted(naive.grid(key, i)));
+              const total = [...naive.grid(key, i).values()].reduce((a, b) => a + b, 0);
+              expect(fast.total(key, i)).toBe(total);
+            });
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("shows an event only once its pane closed on the companion clock", () => {
+    const heatmap = new HoppingHeatmap({ hopMs: HOP, windowsMs: [1000], now: START });
+    expect(heatmap.add("k", START + 10, 7)).toBe("open");
+    expect(heatmap.grid("k", 0).get(7)).toBeUndefined();
+    heatmap.advance(START + HOP + 1);
+    expect(heatmap.grid("k", 0).get(7)).toBe(1);
+    expect(heatmap.takeChanges()).toEqual([{ key: "k", windowIndex: 0 }]);
+    expect(heatmap.takeChanges()).toEqual([]);
+  });
+
+  it("counts a late event inside the window and refuses one older than every window", () => {
+    const heatmap = new HoppingHeatmap({ hopMs: HOP, windowsMs: [1000, 5000], now: START });
+    heatmap.advance(START + 3000);
+    expect(heatmap.add("k", START + 1500, 1)).toBe("late");
+    expect(heatmap.grid("k", 0).get(1)).toBeUndefined();
+    expect(heatmap.grid("k", 1).get(1)).toBe(1);
+    expect(heatmap.add("k", START - 10_000, 1)).toBe("tooOld");
+  });
+
+  it("decays a quiet key to empty, reports the change, and forgets it", () => {
+    const heatmap = new HoppingHeatmap({ hopMs: HOP, windowsMs: [1000], now: START });
+    heatmap.add("k", START, 3);
+    heatmap.advance(START + 500);
+    heatmap.takeChanges();
+    expect(heatmap.has("k")).toBe(true);
+    heatmap.advance(START + 1500);
+    expect(heatmap.grid("k", 0).size).toBe(0);
+    expect(heatmap.takeChanges()).toEqual([{ key: "k", windowIndex: 0 }]);
+    expect(heatmap.has("k")).toBe(false);
+    expect(heatmap.size).toBe(0);
+  });
+
+  it("rejects windows that are not multiples of the hop", () => {
+    expect(() => new HoppingHeatmap({ hopMs: 250, windowsMs: [1100], now: 0 })).toThrow(/multiple/);
+  });
+});

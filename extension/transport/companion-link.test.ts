@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type Companion, startCompanion } from "../../companion/src/server";
+import { CompanionLink } from "./companion-link";
+
+const PORT = 18_797;
+let companion: Companion | null = null;
+let link: CompanionLink | null = null;
+
+afterEach(async () => {
+  link?.close();
+  await companion?.close();
+  companion = null;
+});
+
+const start = () => startCompanion({ port: PORT, dataDir: "dist-e2e/data", logLevel: "silent" });
+const page = (t0: number) => [{ path: "/p", w: 1280, t0, pts: [0, 10, 10, 0] }];
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("CompanionLink", () => {
+  it("keeps batches while the companion is down and delivers each once when it comes up", async () => {
+    link = new CompanionLink({
+      url: `ws://127.0.0.1:${PORT}`,
+      clientId: "link-test",
+      minBackoffMs: 50,
+      maxBackoffMs: 200,
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    });
+    link.send(0, page(Date.now()));
+    link.send(1, page(Date.now()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(link.getStatus().state).not.toBe("open");
+    expect(link.getStatus().queued).toBe(2);
+
+    companion = await start();
+    await until(() => link?.getStatus().queued === 0);
+    expect(link.getStatus()).toMatchObject({ state: "open", acked: 2 });
+    expect(companion.gateway.counters.points).toBe(2);
+  });
+
+  it("resends what was not acknowledged after a reconnect, and the companion counts it once", async () => {
+    companion = await start();
+    link = new CompanionLink({
+      url: `ws://127.0.0.1:${PORT}`,
+      clientId: "link-test-2",
+      minBackoffMs: 50,
+      maxBackoffMs: 200,
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    });
+    await until(() => link?.getStatus().state === "open");
+    link.send(7, page(Date.now()));
+    await until(() => link?.getStatus().acked === 1);
+    // Drop every connection: the link reconnects and says hello again.
+    companion.gateway.closeAll(1001, "restart");
+    link.send(8, page(Date.now()));
+    await until(() => link?.getStatus().acked === 2);
+    expect(companion.gateway.counters.points + companion.gateway.counters.duplicates).toBeGreaterThanOrEqual(2);
+    expect(companion.gateway.counters.points).toBe(2);
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * The companion over real sockets: the handshake, acknowledgements and
+ * exactly-once batches, live grids for viewers, and clear errors for bad
+ * input that leave every other client served.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type Companion, startCompanion } from "../../companion/src/server";
+import type { Batch, Grid, ServerMessage } from "../../protocol/wire";
+
+let companion: Companion;
+let wsUrl: string;
+const sockets: WebSocket[] = [];
+
+beforeEach(async () => {
+  companion = await startCompanion({ port: 0, dataDir: "dist-e2e/data", logLevel: "silent", maxFrameBytes: 4096 });
+  wsUrl = `${companion.url.replace("http", "ws")}/ws`;
+});
+
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.terminate();
+  await companion.close();
+});
+
+interface Client {
+  ws: WebSocket;
+  next(type?: ServerMessage["type"]): Promise<ServerMessage>;
+  send(message: object | string): void;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+async function connect(options: { hello?: boolean; origin?: string } = {}): Promise<Client> {
+  const ws = new WebSocket(wsUrl, ["heatlens.v1"], options.origin ? { origin: options.origin } : {});
+  sockets.push(ws);
+  const queue: ServerMessage[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on("message", (data) => {
+    queue.push(JSON.parse(String(data)));
+    for (const w of waiters.splice(0)) w();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  const client: Client = {
+    ws,
+    closed,
+    send: (message) => ws.send(typeof message === "string" ? message : JSON.stringify(message)),
+    async next(type) {
+      for (;;) {
+        const index = queue.findIndex((m) => !type || m.type === type);
+        if (index !== -1) return queue.splice(index, 1)[0] as ServerMessage;
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no ${type ?? "message"} received`)), 5000);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+  };
+  if (options.hello !== false) {
+    client.send({ type: "hello", v: 1, client: `client-${sockets.length}` });
+    expect((await client.next()).type).toBe("welcome");
+  }
+  return client;
+}
+
+function batch(seq: number, points: [number, number][], path = "/shop/item/?q=1#top", w = 1000): Batch {
+  const now = Date.now();
+  return {
+    type: "batch",
+    seq,
+    sentAt: now,
+    pages: [{ path, w, t0: now, pts: points.flatMap(([x, y]) => [0, x, y, 0]) }],
+  };
+}
+
+describe("companion", () => {
+  it("acknowledges each batch once and ignores a resent one", async () => {
+    const client = await connect();
+    client.send(batch(0, [[10, 10]]));
+    expect(await client.next("ack")).toMatchObject({ seq: 0, points: 1, duplicate: false });
+    client.send(batch(0, [[10, 10]]));
+    expect(await client.next("ack")).toMatchObject({ seq: 0, duplicate: true });
+    expect(companion.gateway.counters.points).toBe(1);
+  });
+
+  it("pushes a viewer the grid of its page, keyed by normalised path and width band", async () => {
+    const viewer = await connect();
+    viewer.send({ type: "subscribe", path: "/shop/item", width: 1000, windowMs: 10_000 });
+    expect(await viewer.next("subscribed")).toMatchObject({ path: "/shop/item", band: "tablet", windowMs: 10_000 });
+    expect(((await viewer.next("grid")) as Grid).total).toBe(0);
+
+    const capture = await connect();
+    // Column 1 of 50 at width 1000 is x 20-39; row 100 is y 2000-2019: tiles stay square.
+    capture.send(
+      batch(0, [
+        [25, 2005],
+        [25, 2010],
+        [700, 30],
+      ]),
+    );
+    await capture.next("ack");
+    let grid = (await viewer.next("grid")) as Grid;
+    while (grid.total < 3) grid = (await viewer.next("grid")) as Grid;
+    expect(grid).toMatchObject({ path: "/shop/item", cols: 50, total: 3, max: 2, rows: 101 });
+    expect(grid.cells).toEqual(expect.arrayContaining([1, 100, 2]));
+    expect(grid.tile).toEqual({ size: 0.02, unit: "layout-width" });
+
+    const res = await fetch(`${companion.url}/api/heatmap?path=/shop/item/&width=1000&window=10000`);
+    expect(await res.json()).toMatchObject({ total: 3, max: 2 });
+  });
+
+  it("closes a connection that sends a malformed frame, with a code and a reason, and keeps serving others", async () => {
+    const good = await connect();
+    const bad = await connect();
+    bad.send("{not json");
+    expect(await bad.closed).toEqual({ code: 1007, reason: "E_JSON: frame is not valid JSON" });
+    good.send(batch(1, [[1, 1]]));
+    expect(await good.next("ack")).toMatchObject({ seq: 1 });
+  });
+
+  it("closes an oversized frame with 1009 and a reason", async () => {
+    const client = await connect();
+    client.send("x".repeat(5000));
+    const { code, reason } = await client.closed;
+    expect(code).toBe(1009);
+    expect(reason).toMatch(/^E_TOO_BIG/);
+  });
+
+  it("refuses another protocol version with a clear close reason", async () => {
+    const client = await connect({ hello: false });
+    client.send({ type: "hello", v: 2, client: "x" });
+    const { code, reason } = await client.closed;
+    expect(code).toBe(4000);
+    expect(reason).toMatch(/E_VERSION: protocol version 2 is not supported/);
+  });
+
+  it("requires hello first", async () => {
+    const client = await connect({ hello: false });
+    client.send(batch(0, [[1, 1]]));
+    expect((await client.closed).code).toBe(1002);
+  });
+
+  it("refuses a bad batch alone, with a code and a reason, and counts nothing from it", async () => {
+    const client = await connect();
+    client.send({ ...batch(3, [[1, 1]]), pages: [{ path: "/x", w: 1000, t0: 1, pts: [0, -5, 1, 0] }] });
+    expect(await client.next("nack")).toMatchObject({ seq: 3, code: "E_SCHEMA", retry: false });
+    client.send(batch(4, [[1, 1]]));
+    expect(await client.next("ack")).toMatchObject({ seq: 4 });
+    expect(companion.gateway.counters.points).toBe(1);
+  });
+
+  it("asks a client over its rate to retry later", async () => {
+    await companion.close();
+    companion = await startCompanion({
+      port: 0,
+      dataDir: "dist-e2e/data",
+      logLevel: "silent",
+      maxEventsPerSecond: 1,
+      rateBurstSeconds: 2,
+    });
+    wsUrl = `${companion.url.replace("http", "ws")}/ws`;
+    const client = await connect();
+    client.send(
+      batch(0, [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ]),
+    );
+    expect(await client.next("nack")).toMatchObject({ seq: 0, code: "E_RATE", retry: true });
+  });
+
+  it("refuses web page origins before the upgrade", async () => {
+    await expect(connect({ origin: "http://evil.example" })).rejects.toThrow(/403/);
+    const extension = await connect({ origin: "chrome-extension://abcdefghijklmnop" });
+    expect(extension.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it("answers bad HTTP requests with a code and a reason", async () => {
+    const res = await fetch(`${companion.url}/api/heatmap?path=nope`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: "E_SCHEMA" });
+    expect((await fetch(`${companion.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${companion.url}/demo/product/2`)).status).toBe(200);
+  });
+});
