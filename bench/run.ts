@@ -43,7 +43,13 @@ function makeEvents(n: number, spanMs: number, start: number): Events {
 }
 
 /** Feeds events in arrival order, closing panes as the clock passes them; events per second. */
-function run(events: Events, n: number, spanMs: number, start: number, agg: { add(k: string, t: number, c: number): unknown; advance(now: number): void }): number {
+function run(
+  events: Events,
+  n: number,
+  spanMs: number,
+  start: number,
+  agg: { add(k: string, t: number, c: number): unknown; advance(now: number): void },
+): number {
   const began = performance.now();
   let nextTick = start + HOP;
   for (let i = 0; i < n; i++) {
@@ -69,15 +75,29 @@ const paneEvents = makeEvents(paneN, spanMs, start);
 run(naiveEvents, 2000, spanMs, start, new NaiveHeatmap(HOP, WINDOWS, start));
 run(paneEvents, 200_000, spanMs, start, new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start }));
 const naiveRate = run(naiveEvents, naiveN, spanMs, start, new NaiveHeatmap(HOP, WINDOWS, start));
-const paneOnNaiveInput = run(naiveEvents, naiveN, spanMs, start, new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start }));
-const paneRate = run(paneEvents, paneN, spanMs, start, new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start }));
+const paneOnNaiveInput = run(
+  naiveEvents,
+  naiveN,
+  spanMs,
+  start,
+  new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start }),
+);
+const paneRate = run(
+  paneEvents,
+  paneN,
+  spanMs,
+  start,
+  new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start }),
+);
 
 const rows = [
   ["naive per-window aggregator", naiveN, naiveRate],
   ["pane ring, same events", naiveN, paneOnNaiveInput],
   ["pane ring, 2M events", paneN, paneRate],
 ] as const;
-console.log(`windows ${WINDOWS.map((w) => `${w / 1000}s`).join(", ")}; hop ${HOP} ms; ${KEYS} keys; 2,500 cells per key\n`);
+console.log(
+  `windows ${WINDOWS.map((w) => `${w / 1000}s`).join(", ")}; hop ${HOP} ms; ${KEYS} keys; 2,500 cells per key\n`,
+);
 console.log("aggregator                      events      events/s");
 for (const [name, n, rate] of rows) {
   console.log(`${name.padEnd(30)} ${String(n).padStart(9)} ${Math.round(rate).toLocaleString("en").padStart(13)}`);
