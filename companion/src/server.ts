@@ -71,7 +71,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     viewers: fanout.viewerCount,
     liveKeys: windows.liveKeys,
     gateway: gateway.counters,
-    windows: windows.counters,
+    arrivals: windows.arrivals,
     skippedViewerUpdates: fanout.skipped,
   });
 

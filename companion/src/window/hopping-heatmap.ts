@@ -1,12 +1,17 @@
 /**
  * Hopping-window heatmaps on a pane ring.
  *
- * Time is cut into panes of `hopMs`. Each key keeps one sparse pane (cell →
- * count) per hop for the longest window, and one running grid per served
- * window length. Closing a pane adds it to every running grid and subtracts,
- * from each, the pane that just left that window: counts are invertible, so
- * an event costs O(1) whatever the window/hop ratio, and a hop costs work
- * proportional to the cells of the panes entering and leaving.
+ * Time is cut into panes of `hopMs`. Each key keeps, for the longest window,
+ * one pane per hop holding the raw events of that hop, and one running count
+ * per cell and served window. Closing a pane adds its events to every running
+ * count and subtracts, from each window, the pane that just left it: counts
+ * are invertible, so an event costs O(1) whatever the window/hop ratio, and a
+ * hop costs work proportional to the events of the panes entering and leaving.
+ *
+ * A key's cells are interned into slots (cell → slot), so that panes hold
+ * small integers and the running counts of all windows sit side by side in
+ * one typed array (`counts[slot * windows + w]`): after the one map lookup at
+ * arrival, every later step is array arithmetic.
  *
  * Panes close on the clock passed to `advance`, never on event time, so a key
  * that goes quiet decays to empty and is then evicted. Nothing here reads a
@@ -22,24 +27,64 @@ export interface HoppingOptions {
   now: number;
 }
 
-export type AddResult = "open" | "late" | "tooOld";
+/** How events fared: counted before their pane closed, late but inside a window, or too old. */
+export interface AddCounts {
+  open: number;
+  late: number;
+  tooOld: number;
+}
 
-/** One key's window changed since the last `advance`. */
+export type AddResult = keyof AddCounts;
+
+/** One key's window changed since the last `takeChanges`. */
 export interface Change {
   key: string;
   windowIndex: number;
 }
 
-type Cells = Map<number, number>;
+/**
+ * Cell → slot, as a two-level table: chunks of 1024 cells are allocated when
+ * a cell in them is first seen. Two array reads per lookup, no hashing, and
+ * memory in proportion to the parts of the page that were touched.
+ */
+class CellIndex {
+  private readonly chunks: (Int32Array | undefined)[] = [];
+
+  /** The slot of `cell`, or -1. */
+  get(cell: number): number {
+    const chunk = this.chunks[cell >>> 10];
+    return chunk ? (chunk[cell & 1023] as number) - 1 : -1;
+  }
+
+  set(cell: number, slot: number): void {
+    let chunk = this.chunks[cell >>> 10];
+    if (!chunk) {
+      chunk = new Int32Array(1024);
+      this.chunks[cell >>> 10] = chunk;
+    }
+    chunk[cell & 1023] = slot + 1;
+  }
+
+  delete(cell: number): void {
+    const chunk = this.chunks[cell >>> 10];
+    if (chunk) chunk[cell & 1023] = 0;
+  }
+}
 
 interface KeyState {
   key: string;
-  /** Ring of panes indexed by `pane % ring.length`; undefined when empty. */
-  ring: (Cells | undefined)[];
-  /** Running grid per window length. */
-  grids: Cells[];
+  slotOf: CellIndex;
+  /** Cell of each slot; -1 for a free slot. */
+  cellOf: number[];
+  /** Raw events in the ring that use each slot: a slot is freed at zero. */
+  refs: number[];
+  /** Running count of slot s in window w at `s * windows + w`. */
+  counts: Int32Array;
+  free: number[];
+  /** Raw events (slots) of each pane, at `pane % ring.length`. */
+  ring: (number[] | undefined)[];
   totals: number[];
-  /** Bit i set: window i changed since the last emission. */
+  /** Bit w set: window w changed since the last `takeChanges`. */
   dirty: number;
 }
 
@@ -48,10 +93,11 @@ export class HoppingHeatmap {
   readonly windowsMs: readonly number[];
   /** Panes per served window. */
   private readonly spans: number[];
-  /** Panes in the longest window. */
+  /** Panes in the longest window, and that window's index. */
   private readonly longest: number;
+  private readonly longestIndex: number;
   private readonly states = new Map<string, KeyState>();
-  /** Keys with a non-empty pane, by pane index: the only keys a hop touches. */
+  /** Keys with events in a pane, by pane index: the only keys a hop touches. */
   private readonly schedule = new Map<number, KeyState[]>();
   private readonly dirtyStates: KeyState[] = [];
   /** Index of the newest closed pane. */
@@ -62,54 +108,67 @@ export class HoppingHeatmap {
     if (!(hopMs > 0) || !Number.isInteger(hopMs)) throw new RangeError("hopMs must be a positive integer");
     if (windowsMs.length === 0 || windowsMs.length > 30) throw new RangeError("serve 1 to 30 window lengths");
     for (const w of windowsMs) {
-      if (!(w >= hopMs) || w % hopMs !== 0)
+      if (!(w >= hopMs) || w % hopMs !== 0) {
         throw new RangeError(`window ${w} ms is not a multiple of the ${hopMs} ms hop`);
+      }
     }
     this.hopMs = hopMs;
     this.windowsMs = [...windowsMs];
     this.spans = windowsMs.map((w) => w / hopMs);
     this.longest = Math.max(...this.spans);
+    this.longestIndex = this.spans.indexOf(this.longest);
     this.closed = Math.floor(options.now / hopMs) - 1;
   }
 
   /** Counts one event at capture time `t` (companion clock) in `cell` of `key`. */
   add(key: string, t: number, cell: number): AddResult {
+    const counts: AddCounts = { open: 0, late: 0, tooOld: 0 };
+    this.addMany(key, [t], [cell], counts);
+    return counts.open ? "open" : counts.late ? "late" : "tooOld";
+  }
+
+  /** Counts events of one key; `into` receives how they fared. */
+  addMany(key: string, times: ArrayLike<number>, cells: ArrayLike<number>, into: AddCounts): void {
     const open = this.closed + 1;
-    // A clock still ahead after correction cannot place an event in the future.
-    const pane = Math.min(Math.floor(t / this.hopMs), open);
-    if (pane <= this.closed - this.longest) return "tooOld";
-
+    const oldest = this.closed - this.longest;
+    const { hopMs, spans } = this;
+    const windows = spans.length;
     let state = this.states.get(key);
-    if (!state) {
-      state = {
-        key,
-        ring: new Array(this.longest + 1),
-        grids: this.spans.map(() => new Map()),
-        totals: this.spans.map(() => 0),
-        dirty: 0,
-      };
-      this.states.set(key, state);
-    }
-    const slot = pane % state.ring.length;
-    let cells = state.ring[slot];
-    if (!cells) {
-      cells = new Map();
-      state.ring[slot] = cells;
-      this.scheduleAt(pane, state);
-    }
-    cells.set(cell, (cells.get(cell) ?? 0) + 1);
-    if (pane === open) return "open";
-
-    // Late but inside some windows: those running grids count it now.
-    for (let i = 0; i < this.spans.length; i++) {
-      if (pane > this.closed - (this.spans[i] as number)) {
-        const grid = state.grids[i] as Cells;
-        grid.set(cell, (grid.get(cell) ?? 0) + 1);
-        state.totals[i] = (state.totals[i] as number) + 1;
-        this.markDirty(state, i);
+    for (let e = 0; e < times.length; e++) {
+      // A clock still ahead after correction cannot place an event in the future.
+      const pane = Math.min(Math.floor((times[e] as number) / hopMs), open);
+      if (pane <= oldest) {
+        into.tooOld++;
+        continue;
+      }
+      if (!state) state = this.createState(key);
+      const cell = cells[e] as number;
+      let slot = state.slotOf.get(cell);
+      if (slot === -1) slot = this.allocate(state, cell);
+      (state.refs[slot] as number)++;
+      const ringIndex = pane % state.ring.length;
+      let raw = state.ring[ringIndex];
+      if (!raw) {
+        raw = [];
+        state.ring[ringIndex] = raw;
+        this.scheduleAt(pane, state);
+      }
+      raw.push(slot);
+      if (pane === open) {
+        into.open++;
+        continue;
+      }
+      // Late but inside some windows: their running counts take it now.
+      into.late++;
+      const base = slot * windows;
+      for (let w = 0; w < windows; w++) {
+        if (pane > this.closed - (spans[w] as number)) {
+          (state.counts[base + w] as number)++;
+          state.totals[w] = (state.totals[w] as number) + 1;
+          this.markDirty(state, w);
+        }
       }
     }
-    return "late";
   }
 
   /** Closes every pane that ended at or before `now`. */
@@ -122,8 +181,8 @@ export class HoppingHeatmap {
   takeChanges(): Change[] {
     const changes: Change[] = [];
     for (const state of this.dirtyStates) {
-      for (let i = 0; i < this.spans.length; i++) {
-        if (state.dirty & (1 << i)) changes.push({ key: state.key, windowIndex: i });
+      for (let w = 0; w < this.spans.length; w++) {
+        if (state.dirty & (1 << w)) changes.push({ key: state.key, windowIndex: w });
       }
       state.dirty = 0;
     }
@@ -131,9 +190,22 @@ export class HoppingHeatmap {
     return changes;
   }
 
-  /** The running grid of `key` for window `windowIndex` (empty if the key is gone). */
-  grid(key: string, windowIndex: number): ReadonlyMap<number, number> {
-    return this.states.get(key)?.grids[windowIndex] ?? EMPTY;
+  /** Calls `fn` for each cell of `key` with a count in window `windowIndex`. */
+  forEachCell(key: string, windowIndex: number, fn: (cell: number, count: number) => void): void {
+    const state = this.states.get(key);
+    if (!state) return;
+    const windows = this.spans.length;
+    for (let slot = 0; slot < state.cellOf.length; slot++) {
+      const count = state.counts[slot * windows + windowIndex] as number;
+      if (count > 0) fn(state.cellOf[slot] as number, count);
+    }
+  }
+
+  /** The running grid of `key` for window `windowIndex`, as a map (empty if the key is gone). */
+  grid(key: string, windowIndex: number): Map<number, number> {
+    const grid = new Map<number, number>();
+    this.forEachCell(key, windowIndex, (cell, count) => grid.set(cell, count));
+    return grid;
   }
 
   total(key: string, windowIndex: number): number {
@@ -150,7 +222,7 @@ export class HoppingHeatmap {
     return this.windowsMs.indexOf(windowMs);
   }
 
-  /** Live keys: those with any count in the longest window or the open pane. */
+  /** Live keys: those with any event in the longest window or the open pane. */
   keys(): IterableIterator<string> {
     return this.states.keys();
   }
@@ -163,40 +235,83 @@ export class HoppingHeatmap {
     return this.states.has(key);
   }
 
+  private createState(key: string): KeyState {
+    const state: KeyState = {
+      key,
+      slotOf: new CellIndex(),
+      cellOf: [],
+      refs: [],
+      counts: new Int32Array(16 * this.spans.length),
+      free: [],
+      ring: new Array(this.longest + 1),
+      totals: this.spans.map(() => 0),
+      dirty: 0,
+    };
+    this.states.set(key, state);
+    return state;
+  }
+
+  private allocate(state: KeyState, cell: number): number {
+    let slot = state.free.pop();
+    if (slot === undefined) {
+      slot = state.cellOf.length;
+      state.cellOf.push(cell);
+      state.refs.push(0);
+      const needed = (slot + 1) * this.spans.length;
+      if (needed > state.counts.length) {
+        const grown = new Int32Array(state.counts.length * 2);
+        grown.set(state.counts);
+        state.counts = grown;
+      }
+    } else {
+      state.cellOf[slot] = cell;
+    }
+    state.slotOf.set(cell, slot);
+    return slot;
+  }
+
   private closeNext(): void {
     const pane = ++this.closed;
+    const windows = this.spans.length;
     for (const state of this.schedule.get(pane) ?? NONE) {
-      const cells = state.ring[pane % state.ring.length] as Cells;
-      for (let i = 0; i < this.spans.length; i++) this.addCells(state, i, cells, 1);
+      const raw = state.ring[pane % state.ring.length] as number[];
+      const { counts } = state;
+      for (const slot of raw) {
+        const base = slot * windows;
+        for (let w = 0; w < windows; w++) (counts[base + w] as number)++;
+      }
+      for (let w = 0; w < windows; w++) {
+        state.totals[w] = (state.totals[w] as number) + raw.length;
+        this.markDirty(state, w);
+      }
     }
-    for (let i = 0; i < this.spans.length; i++) {
-      const leaving = pane - (this.spans[i] as number);
+    for (let w = 0; w < windows; w++) {
+      const leaving = pane - (this.spans[w] as number);
       for (const state of this.schedule.get(leaving) ?? NONE) {
-        const cells = state.ring[leaving % state.ring.length] as Cells;
-        this.addCells(state, i, cells, -1);
+        const raw = state.ring[leaving % state.ring.length] as number[];
+        const { counts } = state;
+        for (const slot of raw) (counts[slot * windows + w] as number)--;
+        state.totals[w] = (state.totals[w] as number) - raw.length;
+        this.markDirty(state, w);
       }
     }
     // The pane that left the longest window leaves the ring; its slot is the next open pane's.
     const expired = pane - this.longest;
-    const longestIndex = this.spans.indexOf(this.longest);
     for (const state of this.schedule.get(expired) ?? NONE) {
-      state.ring[expired % state.ring.length] = undefined;
-      if (state.totals[longestIndex] === 0) this.states.delete(state.key);
+      const ringIndex = expired % state.ring.length;
+      for (const slot of state.ring[ringIndex] as number[]) {
+        const refs = (state.refs[slot] as number) - 1;
+        state.refs[slot] = refs;
+        if (refs === 0) {
+          state.slotOf.delete(state.cellOf[slot] as number);
+          state.cellOf[slot] = -1;
+          state.free.push(slot);
+        }
+      }
+      state.ring[ringIndex] = undefined;
+      if (state.totals[this.longestIndex] === 0) this.states.delete(state.key);
     }
     this.schedule.delete(expired);
-  }
-
-  private addCells(state: KeyState, i: number, cells: Cells, sign: 1 | -1): void {
-    const grid = state.grids[i] as Cells;
-    let sum = 0;
-    for (const [cell, n] of cells) {
-      const next = (grid.get(cell) ?? 0) + sign * n;
-      if (next === 0) grid.delete(cell);
-      else grid.set(cell, next);
-      sum += n;
-    }
-    state.totals[i] = (state.totals[i] as number) + sign * sum;
-    this.markDirty(state, i);
   }
 
   private scheduleAt(pane: number, state: KeyState): void {
@@ -205,11 +320,10 @@ export class HoppingHeatmap {
     else this.schedule.set(pane, [state]);
   }
 
-  private markDirty(state: KeyState, i: number): void {
+  private markDirty(state: KeyState, w: number): void {
     if (state.dirty === 0) this.dirtyStates.push(state);
-    state.dirty |= 1 << i;
+    state.dirty |= 1 << w;
   }
 }
 
-const EMPTY: ReadonlyMap<number, number> = new Map();
 const NONE: readonly KeyState[] = [];

@@ -18,6 +18,10 @@ export class NaiveHeatmap {
     this.closed = Math.floor(now / hopMs) - 1;
   }
 
+  addMany(key: string, times: ArrayLike<number>, cells: ArrayLike<number>): void {
+    for (let i = 0; i < times.length; i++) this.add(key, times[i] as number, cells[i] as number);
+  }
+
   add(key: string, t: number, cell: number): void {
     const open = this.closed + 1;
     const pane = Math.min(Math.floor(t / this.hopMs), open);

@@ -7,7 +7,7 @@ import { bandFor, unpackCell, type WidthBand } from "../../../protocol/grid";
 import type { Grid } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
 import { splitKey, type Topics } from "../pipeline";
-import { type AddResult, HoppingHeatmap } from "./hopping-heatmap";
+import { type AddCounts, HoppingHeatmap } from "./hopping-heatmap";
 
 export interface WindowStageOptions {
   hopMs: number;
@@ -17,17 +17,12 @@ export interface WindowStageOptions {
   now: number;
 }
 
-export interface WindowCounters {
-  /** Points counted in their pane before it closed. */
-  onTime: number;
-  /** Points that arrived after their pane closed, still inside a window. */
-  late: number;
-  /** Points older than the longest window: in no live grid. */
-  tooOld: number;
-}
-
 export class WindowStage {
-  readonly counters: WindowCounters = { onTime: 0, late: 0, tooOld: 0 };
+  /**
+   * How points arrived: `open`, before their pane closed; `late`, after it but
+   * still inside a window (they count); `tooOld`, older than the longest window.
+   */
+  readonly arrivals: AddCounts = { open: 0, late: 0, tooOld: 0 };
   private readonly heatmap: HoppingHeatmap;
   /** Watcher counts by `windowIndex` then key. */
   private readonly interest: Map<string, number>[];
@@ -43,11 +38,7 @@ export class WindowStage {
     this.bandsById = new Map(options.bands.map((b) => [b.id, b]));
     this.unsubscribes = [
       bus.subscribe("points", ({ groups }) => {
-        for (const { key, times, cells } of groups) {
-          for (let i = 0; i < times.length; i++) {
-            this.count(this.heatmap.add(key, times[i] as number, cells[i] as number));
-          }
-        }
+        for (const { key, times, cells } of groups) this.heatmap.addMany(key, times, cells, this.arrivals);
       }),
       bus.subscribe("interest", ({ key, windowMs, watching }) => {
         const index = this.heatmap.windowIndex(windowMs);
@@ -101,7 +92,7 @@ export class WindowStage {
     const fixed: number[] = [];
     let max = 0;
     let rows = 0;
-    for (const [cell, count] of this.heatmap.grid(key, windowIndex)) {
+    this.heatmap.forEachCell(key, windowIndex, (cell, count) => {
       const { col, row, layer } = unpackCell(cell, cols);
       if (layer === "fixed") fixed.push(col, row, count);
       else {
@@ -109,7 +100,7 @@ export class WindowStage {
         if (row >= rows) rows = row + 1;
       }
       if (count > max) max = count;
-    }
+    });
     const bandInfo = this.bandsById.get(band) ?? bandFor(0, this.options.bands);
     return {
       type: "grid",
@@ -129,10 +120,5 @@ export class WindowStage {
 
   close(): void {
     for (const unsubscribe of this.unsubscribes) unsubscribe();
-  }
-
-  private count(result: AddResult): void {
-    if (result === "open") this.counters.onTime++;
-    else this.counters[result]++;
   }
 }
