@@ -11,7 +11,7 @@ import { NaiveHeatmap } from "../companion/src/window/naive-heatmap";
 export const HOP = 250;
 export const WINDOWS = [10_000, 60_000, 300_000];
 /** Pages, tabs on each, and the points a tab sends per batch (one second at 4 Hz). */
-const PAGES = 800;
+const PAGES_DEFAULT = 800;
 const TABS_PER_PAGE = 10;
 const BATCH = 4;
 const COLS = 50;
@@ -41,10 +41,10 @@ interface Stream {
  * wandering over its page; every tab sends its last second's four samples
  * once a second, the tabs in a random order.
  */
-export function makeStream(events: number, start: number): Stream {
+export function makeStream(events: number, start: number, pages = PAGES_DEFAULT): Stream {
   const random = seeded(42);
-  const tabs = Array.from({ length: PAGES * TABS_PER_PAGE }, (_, i) => ({
-    key: `desktop|/page/${i % PAGES}`,
+  const tabs = Array.from({ length: pages * TABS_PER_PAGE }, (_, i) => ({
+    key: `desktop|/page/${i % pages}`,
     col: Math.floor(random() * COLS),
     row: Math.floor(random() * ROWS),
   }));

@@ -76,9 +76,11 @@ interface KeyState {
   slotOf: CellIndex;
   /** Cell of each slot; -1 for a free slot. */
   cellOf: number[];
-  /** Raw events in the ring that use each slot: a slot is freed at zero. */
-  refs: number[];
-  /** Running count of slot s in window w at `s * windows + w`. */
+  /**
+   * Per slot, `stride` numbers side by side: the running count of each window
+   * (`s * stride + w`), then how many raw events in the ring use the slot
+   * (`s * stride + windows`): the slot is freed when that reaches zero.
+   */
   counts: Int32Array;
   free: number[];
   /** Raw events (slots) of each pane, at `pane % ring.length`. */
@@ -93,6 +95,8 @@ export class HoppingHeatmap {
   readonly windowsMs: readonly number[];
   /** Panes per served window. */
   private readonly spans: number[];
+  /** Numbers per slot in `counts`: one per window, then the slot's reference count. */
+  private readonly stride: number;
   /** Panes in the longest window, and that window's index. */
   private readonly longest: number;
   private readonly longestIndex: number;
@@ -115,6 +119,7 @@ export class HoppingHeatmap {
     this.hopMs = hopMs;
     this.windowsMs = [...windowsMs];
     this.spans = windowsMs.map((w) => w / hopMs);
+    this.stride = windowsMs.length + 1;
     this.longest = Math.max(...this.spans);
     this.longestIndex = this.spans.indexOf(this.longest);
     this.closed = Math.floor(options.now / hopMs) - 1;
@@ -131,9 +136,10 @@ export class HoppingHeatmap {
   addMany(key: string, times: ArrayLike<number>, cells: ArrayLike<number>, into: AddCounts): void {
     const open = this.closed + 1;
     const oldest = this.closed - this.longest;
-    const { hopMs, spans } = this;
+    const { hopMs, spans, stride } = this;
     const windows = spans.length;
     let state = this.states.get(key);
+    let changed = 0;
     for (let e = 0; e < times.length; e++) {
       // A clock still ahead after correction cannot place an event in the future.
       const pane = Math.min(Math.floor((times[e] as number) / hopMs), open);
@@ -145,7 +151,8 @@ export class HoppingHeatmap {
       const cell = cells[e] as number;
       let slot = state.slotOf.get(cell);
       if (slot === -1) slot = this.allocate(state, cell);
-      (state.refs[slot] as number)++;
+      const base = slot * stride;
+      (state.counts[base + windows] as number)++;
       const ringIndex = pane % state.ring.length;
       let raw = state.ring[ringIndex];
       if (!raw) {
@@ -160,15 +167,15 @@ export class HoppingHeatmap {
       }
       // Late but inside some windows: their running counts take it now.
       into.late++;
-      const base = slot * windows;
       for (let w = 0; w < windows; w++) {
         if (pane > this.closed - (spans[w] as number)) {
           (state.counts[base + w] as number)++;
           state.totals[w] = (state.totals[w] as number) + 1;
-          this.markDirty(state, w);
+          changed |= 1 << w;
         }
       }
     }
+    if (state && changed) this.markDirty(state, changed);
   }
 
   /** Closes every pane that ended at or before `now`. */
@@ -194,9 +201,8 @@ export class HoppingHeatmap {
   forEachCell(key: string, windowIndex: number, fn: (cell: number, count: number) => void): void {
     const state = this.states.get(key);
     if (!state) return;
-    const windows = this.spans.length;
     for (let slot = 0; slot < state.cellOf.length; slot++) {
-      const count = state.counts[slot * windows + windowIndex] as number;
+      const count = state.counts[slot * this.stride + windowIndex] as number;
       if (count > 0) fn(state.cellOf[slot] as number, count);
     }
   }
@@ -240,8 +246,7 @@ export class HoppingHeatmap {
       key,
       slotOf: new CellIndex(),
       cellOf: [],
-      refs: [],
-      counts: new Int32Array(16 * this.spans.length),
+      counts: new Int32Array(16 * this.stride),
       free: [],
       ring: new Array(this.longest + 1),
       totals: this.spans.map(() => 0),
@@ -256,8 +261,7 @@ export class HoppingHeatmap {
     if (slot === undefined) {
       slot = state.cellOf.length;
       state.cellOf.push(cell);
-      state.refs.push(0);
-      const needed = (slot + 1) * this.spans.length;
+      const needed = (slot + 1) * this.stride;
       if (needed > state.counts.length) {
         const grown = new Int32Array(state.counts.length * 2);
         grown.set(state.counts);
@@ -272,36 +276,38 @@ export class HoppingHeatmap {
 
   private closeNext(): void {
     const pane = ++this.closed;
+    const { stride } = this;
     const windows = this.spans.length;
+    const all = (1 << windows) - 1;
     for (const state of this.schedule.get(pane) ?? NONE) {
       const raw = state.ring[pane % state.ring.length] as number[];
       const { counts } = state;
       for (const slot of raw) {
-        const base = slot * windows;
+        const base = slot * stride;
         for (let w = 0; w < windows; w++) (counts[base + w] as number)++;
       }
-      for (let w = 0; w < windows; w++) {
-        state.totals[w] = (state.totals[w] as number) + raw.length;
-        this.markDirty(state, w);
-      }
+      for (let w = 0; w < windows; w++) state.totals[w] = (state.totals[w] as number) + raw.length;
+      this.markDirty(state, all);
     }
     for (let w = 0; w < windows; w++) {
       const leaving = pane - (this.spans[w] as number);
       for (const state of this.schedule.get(leaving) ?? NONE) {
         const raw = state.ring[leaving % state.ring.length] as number[];
         const { counts } = state;
-        for (const slot of raw) (counts[slot * windows + w] as number)--;
+        for (const slot of raw) (counts[slot * stride + w] as number)--;
         state.totals[w] = (state.totals[w] as number) - raw.length;
-        this.markDirty(state, w);
+        this.markDirty(state, 1 << w);
       }
     }
     // The pane that left the longest window leaves the ring; its slot is the next open pane's.
     const expired = pane - this.longest;
     for (const state of this.schedule.get(expired) ?? NONE) {
       const ringIndex = expired % state.ring.length;
+      const { counts } = state;
       for (const slot of state.ring[ringIndex] as number[]) {
-        const refs = (state.refs[slot] as number) - 1;
-        state.refs[slot] = refs;
+        const at = slot * stride + windows;
+        const refs = (counts[at] as number) - 1;
+        counts[at] = refs;
         if (refs === 0) {
           state.slotOf.delete(state.cellOf[slot] as number);
           state.cellOf[slot] = -1;
@@ -320,9 +326,10 @@ export class HoppingHeatmap {
     else this.schedule.set(pane, [state]);
   }
 
-  private markDirty(state: KeyState, w: number): void {
+  /** Marks the windows in bit mask `windows` of `state` as changed. */
+  private markDirty(state: KeyState, windows: number): void {
     if (state.dirty === 0) this.dirtyStates.push(state);
-    state.dirty |= 1 << w;
+    state.dirty |= windows;
   }
 }
 
