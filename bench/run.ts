@@ -3,19 +3,59 @@
  * reported. Prints a table and, as its last line, `BENCH {json}`.
  */
 import { benchAggregator, HOP, WINDOWS } from "./aggregator";
+import { benchFanout } from "./fanout";
+import { benchMemory } from "./memory";
+import { benchIngest, benchLatency, type IngestResult } from "./sockets";
 
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
-const fmt = (n: number) => Math.round(n).toLocaleString("en");
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const rows: [string, string][] = [];
+const row = (name: string, value: string) => {
+  rows.push([name, value]);
+  console.log(`${name.padEnd(62)} ${value}`);
+};
+
+console.log(`Heatlens benchmarks: windows ${WINDOWS.map((w) => `${w / 1000} s`).join(", ")}; hop ${HOP} ms.\n`);
 
 const agg = benchAggregator();
-console.log(`Windows ${WINDOWS.map((w) => `${w / 1000} s`).join(", ")}; hop ${HOP} ms.\n`);
-console.log("figure                                   value");
-console.log(`naive per-window aggregator, events/s    ${fmt(agg.naiveEventsPerSec)}`);
-console.log(`pane ring on the same events, events/s   ${fmt(agg.paneSameEventsPerSec)}`);
-console.log(`pane ring, 4M events, events/s           ${fmt(agg.aggEventsPerSec)}`);
+row("naive per-window aggregator, events/s (same events)", fmt(agg.naiveEventsPerSec));
+row("pane ring, events/s (same events)", fmt(agg.paneSameEventsPerSec));
+row("pane ring vs naive", `${fmt(agg.paneVsNaive, 1)}×`);
+for (const [pages, rate] of agg.byPages) row(`pane ring, 4M events, ${pages} pages × 10 tabs, events/s`, fmt(rate));
+
+const memory = benchMemory();
+row("memory per active key (10 tabs, 5 min), bytes", fmt(memory.bytesPerKey));
+
+// Raise the offered load until the companion falls behind or its loop stalls.
+let ingest: IngestResult | null = null;
+for (const rate of [250_000, 400_000, 550_000, 700_000]) {
+  const run = await benchIngest(rate);
+  row(
+    `ingest, 200 clients, offered ${fmt(run.offeredEventsPerSec)}/s: taken/s, loop p99`,
+    `${fmt(run.ingestEventsPerSec)}  ${fmt(run.loopDelayP99Ms, 1)} ms`,
+  );
+  if (run.ingestEventsPerSec < run.offeredEventsPerSec * 0.97 || run.loopDelayP99Ms >= 50) break;
+  ingest = run;
+}
+
+const latency = await benchLatency();
+row(
+  `arrival → viewer, at ${fmt(latency.offeredEventsPerSec)} events/s: p50, p99 (${latency.probes} probes)`,
+  `${fmt(latency.e2eP50Ms, 1)} ms  ${fmt(latency.e2eP99Ms, 1)} ms`,
+);
+
+const fanout = await benchFanout();
+row("one update to 100 viewers, per viewer, µs", fmt(fanout.emitMicrosPerSubscriber, 2));
 
 const result = {
   paneVsNaive: round(agg.paneVsNaive, 1),
   aggEventsPerSec: round(agg.aggEventsPerSec),
+  ingestEventsPerSec: round(ingest?.ingestEventsPerSec ?? 0),
+  loopDelayP99Ms: round(ingest?.loopDelayP99Ms ?? Number.NaN, 1),
+  e2eP50Ms: round(latency.e2eP50Ms, 1),
+  e2eP99Ms: round(latency.e2eP99Ms, 1),
+  bytesPerKey: round(memory.bytesPerKey),
+  emitMicrosPerSubscriber: round(fanout.emitMicrosPerSubscriber, 2),
 };
 console.log(`\nBENCH ${JSON.stringify(result)}`);

@@ -13,7 +13,7 @@ import sirv from "sirv";
 import { WebSocketServer } from "ws";
 import { bandsFromBreakpoints } from "../../protocol/grid";
 import { Close } from "../../protocol/wire";
-import { InProcessBus } from "./bus/bus";
+import { type Bus, InProcessBus } from "./bus/bus";
 import { Fanout } from "./fanout/fanout";
 import { Gateway, ReasonedWebSocket } from "./gateway/gateway";
 import { handleApi, sendJson } from "./http/api";
@@ -29,6 +29,8 @@ export interface Companion {
   /** `http://host:port` the companion listens on. */
   url: string;
   port: number;
+  /** The bus the stages talk over. */
+  bus: Bus<Topics>;
   gateway: Gateway;
   windows: WindowStage;
   fanout: Fanout;
@@ -143,6 +145,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   return {
     url: `http://${host}:${port}`,
     port,
+    bus,
     gateway,
     windows,
     fanout,

@@ -1,0 +1,30 @@
+/**
+ * A companion in its own process for the socket benchmarks, so that the
+ * simulated clients do not share its event loop. Over IPC: `{port}` when it
+ * listens; on "reset" it restarts its event-loop delay histogram, on "report"
+ * it sends the histogram's figures and its counters.
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { startCompanion } from "../companion/src/server";
+
+const companion = await startCompanion({
+  port: 0,
+  dataDir: "dist-e2e/bench-data",
+  logLevel: "silent",
+  maxEventsPerSecond: 1_000_000,
+  maxConnections: 10_000,
+});
+const delay = monitorEventLoopDelay({ resolution: 5 });
+delay.enable();
+process.on("message", (message) => {
+  if (message === "reset") delay.reset();
+  if (message === "report") {
+    process.send?.({
+      loopDelayP99Ms: delay.percentile(99) / 1e6,
+      loopDelayMaxMs: delay.max / 1e6,
+      points: companion.gateway.counters.points,
+    });
+  }
+  if (message === "stop") void companion.close().then(() => process.exit(0));
+});
+process.send?.({ port: companion.port });

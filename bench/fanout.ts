@@ -1,0 +1,43 @@
+/**
+ * Cost of one grid update delivered to 100 viewers of a key over real
+ * websockets: the encode (once) and the 100 sends, in the companion's
+ * process, divided by 100.
+ */
+import { performance } from "node:perf_hooks";
+import WebSocket from "ws";
+import { makeKey } from "../companion/src/pipeline";
+import { startCompanion } from "../companion/src/server";
+
+export async function benchFanout(viewers = 100, updates = 2000): Promise<{ emitMicrosPerSubscriber: number }> {
+  const companion = await startCompanion({ port: 0, dataDir: "dist-e2e/bench-data", logLevel: "silent" });
+  const url = `${companion.url.replace("http", "ws")}/ws`;
+  const sockets = await Promise.all(
+    Array.from({ length: viewers }, async (_, i) => {
+      const ws = new WebSocket(url, ["heatlens.v1"]);
+      await new Promise((resolve) => ws.once("open", resolve));
+      ws.send(JSON.stringify({ type: "hello", v: 1, client: `viewer-${i}` }));
+      ws.send(JSON.stringify({ type: "subscribe", path: "/busy", width: 1280, windowMs: 300_000 }));
+      return ws;
+    }),
+  );
+  while (companion.fanout.viewerCount < viewers) await new Promise((resolve) => setTimeout(resolve, 10));
+  // A busy page: 1,500 tiles with counts.
+  const grid = companion.windows.snapshot(makeKey("desktop", "/busy"), 2);
+  for (let i = 0; i < 1500; i++) grid.cells.push(i % 50, Math.floor(i / 50), 1 + (i % 17));
+  grid.total = grid.cells.length / 3;
+  grid.max = 17;
+  let elapsed = 0;
+  for (let u = 0; u < updates; u++) {
+    grid.end += 250;
+    const began = performance.now();
+    companion.bus.publish("grid", grid);
+    elapsed += performance.now() - began;
+    // Let the sockets drain between updates, as the hop does.
+    if (u % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const skipped = companion.fanout.skipped;
+  for (const ws of sockets) ws.terminate();
+  await companion.close();
+  if (skipped > 0) throw new Error(`${skipped} updates were skipped for slow viewers: the figure would be too low`);
+  return { emitMicrosPerSubscriber: ((elapsed / updates) * 1000) / viewers };
+}

@@ -1,0 +1,201 @@
+/**
+ * Benchmarks over real websockets on loopback against a companion in a child
+ * process: sustained ingest from 200 capture clients, and the latency from a
+ * point's arrival to a viewer holding a grid that contains it.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { performance } from "node:perf_hooks";
+import WebSocket from "ws";
+import type { Grid } from "../protocol/wire";
+
+interface Report {
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  points: number;
+}
+
+class CompanionProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<CompanionProcess> {
+    const child = fork("companion/bin/run-ts.js", ["bench/companion-process.ts"], { stdio: "inherit" });
+    const port = await new Promise<number>((resolve) =>
+      child.once("message", (m) => resolve((m as { port: number }).port)),
+    );
+    return new CompanionProcess(child, port);
+  }
+
+  reset(): void {
+    this.child.send("reset");
+  }
+
+  report(): Promise<Report> {
+    return new Promise((resolve) => {
+      this.child.once("message", (m) => resolve(m as Report));
+      this.child.send("report");
+    });
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.send("stop");
+    await exited;
+  }
+}
+
+async function open(port: number, client: string): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ["heatlens.v1"]);
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  ws.send(JSON.stringify({ type: "hello", v: 1, client }));
+  await new Promise((resolve) => ws.once("message", resolve));
+  return ws;
+}
+
+/** A batch frame: `pages` pages of `perPage` points each, near the top of a 1280 px layout. */
+function frameMaker(client: number, pages: number, perPage: number): (seq: number, now: number) => string {
+  const pts: number[] = [];
+  for (let i = 0; i < perPage; i++) pts.push(i % 250, (i * 37) % 1280, (i * 53) % 3000, 0);
+  const ptsJson = JSON.stringify(pts);
+  return (seq, now) => {
+    const body = [];
+    for (let p = 0; p < pages; p++) {
+      body.push(`{"path":"/c${client % 50}/p${p}","w":1280,"t0":${now - 250},"pts":${ptsJson}}`);
+    }
+    return `{"type":"batch","seq":${seq},"sentAt":${now},"pages":[${body.join(",")}]}`;
+  };
+}
+
+export interface IngestResult {
+  ingestEventsPerSec: number;
+  offeredEventsPerSec: number;
+  loopDelayP99Ms: number;
+  clients: number;
+}
+
+/**
+ * 200 clients each send a batch every 100 ms, together `rate` points a second,
+ * for `seconds`; the companion's intake and event-loop delay are read over
+ * the middle of the run.
+ */
+export async function benchIngest(rate = 300_000, seconds = 6, clients = 200): Promise<IngestResult> {
+  const companion = await CompanionProcess.start();
+  const pages = 4;
+  const sendsPerSecond = 10;
+  const perPage = Math.max(1, Math.round(rate / clients / sendsPerSecond / pages));
+  const sockets = await Promise.all(Array.from({ length: clients }, (_, i) => open(companion.port, `ingest-${i}`)));
+  // Spread the clients over the interval, as independent browsers would be.
+  const timers = sockets.map((ws, i) => {
+    const make = frameMaker(i, pages, perPage);
+    let seq = 0;
+    return setTimeout(
+      () => {
+        timers[i] = setInterval(() => ws.send(make(seq++, Date.now())), 1000 / sendsPerSecond);
+      },
+      (i * 1000) / sendsPerSecond / clients,
+    );
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  companion.reset();
+  const before = await companion.report();
+  const began = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const after = await companion.report();
+  const elapsed = (performance.now() - began) / 1000;
+  for (const timer of timers) clearInterval(timer);
+  for (const ws of sockets) ws.terminate();
+  await companion.stop();
+  return {
+    ingestEventsPerSec: (after.points - before.points) / elapsed,
+    offeredEventsPerSec: clients * sendsPerSecond * pages * perPage,
+    loopDelayP99Ms: after.loopDelayP99Ms,
+    clients,
+  };
+}
+
+export interface LatencyResult {
+  e2eP50Ms: number;
+  e2eP99Ms: number;
+  probes: number;
+  offeredEventsPerSec: number;
+}
+
+/**
+ * Background load at `rate` points per second from 200 clients; every 50 ms a
+ * probe point in a cell of its own on a watched page; the latency is from
+ * sending a probe to the viewer receiving the first grid that counts it.
+ */
+export async function benchLatency(rate = 50_000, seconds = 8): Promise<LatencyResult> {
+  const companion = await CompanionProcess.start();
+  const clients = 200;
+  const sendsPerSecond = 10;
+  const perPage = Math.max(1, Math.round(rate / clients / sendsPerSecond / 2));
+  const sockets = await Promise.all(Array.from({ length: clients }, (_, i) => open(companion.port, `load-${i}`)));
+  const senders = sockets.map((ws, i) => {
+    const make = frameMaker(i, 2, perPage);
+    let seq = 0;
+    return (now: number) => ws.send(make(seq++, now));
+  });
+  const load = setInterval(() => {
+    const now = Date.now();
+    for (const send of senders) send(now);
+  }, 1000 / sendsPerSecond);
+
+  const viewer = await open(companion.port, "viewer");
+  const prober = await open(companion.port, "prober");
+  viewer.send(JSON.stringify({ type: "subscribe", path: "/probe", width: 1280, windowMs: 10_000 }));
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  viewer.on("message", (data) => {
+    const message = JSON.parse(String(data)) as Grid | { type: string };
+    if (message.type !== "grid") return;
+    const arrived = performance.now();
+    const { cells } = message as Grid;
+    for (let i = 0; i < cells.length; i += 3) {
+      const probe = (cells[i + 1] as number) * 50 + (cells[i] as number);
+      const at = sentAt.get(probe);
+      if (at !== undefined) {
+        latencies.push(arrived - at);
+        sentAt.delete(probe);
+      }
+    }
+  });
+  let probe = 0;
+  let probeSeq = 0;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const probes = setInterval(() => {
+    const id = probe++;
+    // Cell (id % 50, id / 50) of a 1280 px layout: x and y at the tile's middle.
+    const x = (id % 50) * 25.6 + 12;
+    const y = Math.floor(id / 50) * 25.6 + 12;
+    const now = Date.now();
+    sentAt.set(id, performance.now());
+    prober.send(
+      JSON.stringify({
+        type: "batch",
+        seq: probeSeq++,
+        sentAt: now,
+        pages: [{ path: "/probe", w: 1280, t0: now, pts: [0, Math.round(x), Math.round(y), 0] }],
+      }),
+    );
+  }, 50);
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  clearInterval(probes);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  clearInterval(load);
+  for (const ws of [...sockets, viewer, prober]) ws.terminate();
+  await companion.stop();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+  return {
+    e2eP50Ms: pct(50),
+    e2eP99Ms: pct(99),
+    probes: latencies.length,
+    offeredEventsPerSec: clients * sendsPerSecond * 2 * perPage,
+  };
+}
