@@ -116,6 +116,23 @@ describe("companion", () => {
     expect(await res.json()).toMatchObject({ total: 3, max: 2 });
   });
 
+  it("corrects a client's clock offset, so its points land in the live window", async () => {
+    const client = await connect();
+    const skew = -3_600_000;
+    const clientNow = Date.now() + skew;
+    client.send({
+      type: "batch",
+      seq: 0,
+      sentAt: clientNow,
+      pages: [{ path: "/skewed", w: 1280, t0: clientNow - 100, pts: [0, 10, 10, 0] }],
+    });
+    await client.next("ack");
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const res = await fetch(`${companion.url}/api/heatmap?path=/skewed&width=1280&window=10000`);
+    expect(await res.json()).toMatchObject({ total: 1 });
+    expect(companion.windows.arrivals.tooOld).toBe(0);
+  });
+
   it("closes a connection that sends a malformed frame, with a code and a reason, and keeps serving others", async () => {
     const good = await connect();
     const bad = await connect();

@@ -104,6 +104,8 @@ export class HoppingHeatmap {
   /** Keys with events in a pane, by pane index: the only keys a hop touches. */
   private readonly schedule = new Map<number, KeyState[]>();
   private readonly dirtyStates: KeyState[] = [];
+  /** Emptied pane arrays, reused so that a steady stream allocates almost nothing. */
+  private readonly spare: number[][] = [];
   /** Index of the newest closed pane. */
   private closed: number;
 
@@ -156,7 +158,7 @@ export class HoppingHeatmap {
       const ringIndex = pane % state.ring.length;
       let raw = state.ring[ringIndex];
       if (!raw) {
-        raw = [];
+        raw = this.spare.pop() ?? [];
         state.ring[ringIndex] = raw;
         this.scheduleAt(pane, state);
       }
@@ -304,7 +306,8 @@ export class HoppingHeatmap {
     for (const state of this.schedule.get(expired) ?? NONE) {
       const ringIndex = expired % state.ring.length;
       const { counts } = state;
-      for (const slot of state.ring[ringIndex] as number[]) {
+      const raw = state.ring[ringIndex] as number[];
+      for (const slot of raw) {
         const at = slot * stride + windows;
         const refs = (counts[at] as number) - 1;
         counts[at] = refs;
@@ -315,6 +318,10 @@ export class HoppingHeatmap {
         }
       }
       state.ring[ringIndex] = undefined;
+      if (this.spare.length < MAX_SPARE) {
+        raw.length = 0;
+        this.spare.push(raw);
+      }
       if (state.totals[this.longestIndex] === 0) this.states.delete(state.key);
     }
     this.schedule.delete(expired);
@@ -334,3 +341,4 @@ export class HoppingHeatmap {
 }
 
 const NONE: readonly KeyState[] = [];
+const MAX_SPARE = 100_000;

@@ -1,0 +1,38 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ClockOffset, PointBudget, SeqDedup } from "./client-state";
+
+describe("SeqDedup", () => {
+  it("accepts each sequence number once, in any order", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 400 }), (seqs) => {
+        const dedup = new SeqDedup();
+        const seen = new Set<number>();
+        for (const seq of seqs) {
+          expect(dedup.has(seq)).toBe(seen.has(seq));
+          dedup.add(seq);
+          seen.add(seq);
+        }
+      }),
+    );
+  });
+});
+
+describe("PointBudget", () => {
+  it("allows the burst, then the sustained rate", () => {
+    const budget = new PointBudget(100, 1000, 0);
+    expect(budget.take(1000, 0)).toBe(true);
+    expect(budget.take(1, 0)).toBe(false);
+    expect(budget.take(100, 1000)).toBe(true);
+    expect(budget.take(100, 1000)).toBe(false);
+  });
+});
+
+describe("ClockOffset", () => {
+  it("takes the smallest recent delay as the offset", () => {
+    const clock = new ClockOffset(4);
+    // The client's clock is 3,600,000 ms behind; network delays of 5-40 ms.
+    for (const delay of [40, 5, 12, 30]) clock.observe(1000, 1000 + 3_600_000 + delay);
+    expect(clock.offset).toBe(3_600_005);
+  });
+});
