@@ -6,10 +6,11 @@
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startCompanion } from "../companion/src/server";
+import { tempDataDir } from "../tests/support/temp-dir";
 
 const companion = await startCompanion({
   port: 0,
-  dataDir: "dist-e2e/bench-data",
+  dataDir: tempDataDir("bench"),
   logLevel: "silent",
   maxEventsPerSecond: 1_000_000,
   maxConnections: 10_000,

@@ -7,9 +7,10 @@ import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { makeKey } from "../companion/src/pipeline";
 import { startCompanion } from "../companion/src/server";
+import { tempDataDir } from "../tests/support/temp-dir";
 
 export async function benchFanout(viewers = 100, updates = 2000): Promise<{ emitMicrosPerSubscriber: number }> {
-  const companion = await startCompanion({ port: 0, dataDir: "dist-e2e/bench-data", logLevel: "silent" });
+  const companion = await startCompanion({ port: 0, dataDir: tempDataDir("bench"), logLevel: "silent" });
   const url = `${companion.url.replace("http", "ws")}/ws`;
   const sockets = await Promise.all(
     Array.from({ length: viewers }, async (_, i) => {

@@ -42,6 +42,7 @@ export const ErrorCode = {
   subscriptions: "E_SUBSCRIPTIONS",
   origin: "E_ORIGIN",
   connections: "E_CONNECTIONS",
+  storage: "E_STORAGE",
   internal: "E_INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

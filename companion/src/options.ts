@@ -10,6 +10,8 @@ export interface CompanionOptions {
   dataDir: string;
   /** Allow a non-loopback host without tokens. */
   allowUnauthenticated: boolean;
+  retentionDays: number;
+  maxStoreBytes: number;
   cols: number;
   hopMs: number;
   windowsMs: number[];
@@ -48,6 +50,8 @@ export const DEFAULTS: CompanionOptions = {
   port: 8787,
   dataDir: ".heatlens",
   allowUnauthenticated: false,
+  retentionDays: 30,
+  maxStoreBytes: 10 * 1024 ** 3,
   cols: 50,
   hopMs: 250,
   windowsMs: [10_000, 60_000, 300_000],
@@ -225,6 +229,8 @@ export function validateOptions(o: CompanionOptions): string[] {
   if (!o.windowsMs.includes(o.defaultWindowMs)) problems.push("--default-window must be one of --windows");
   for (const key of [
     "maxRows",
+    "retentionDays",
+    "maxStoreBytes",
     "maxFrameBytes",
     "maxPointsPerBatch",
     "maxEventsPerSecond",

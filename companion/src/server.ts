@@ -7,6 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import sirv from "sirv";
@@ -20,6 +21,7 @@ import { handleApi, sendJson } from "./http/api";
 import { createPathNormaliser } from "./key/normalise-path";
 import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
 import type { Topics } from "./pipeline";
+import { EventStore } from "./store/event-store";
 import { WindowStage } from "./window/window-stage";
 
 export const SERVER_NAME = "heatlens-companion/0.1.0";
@@ -29,6 +31,9 @@ export interface Companion {
   /** `http://host:port` the companion listens on. */
   url: string;
   port: number;
+  store: EventStore;
+  /** Time it took to rebuild the live windows from the store at start. */
+  rebuildMs: number;
   /** The bus the stages talk over. */
   bus: Bus<Topics>;
   gateway: Gateway;
@@ -50,15 +55,37 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   await mkdir(options.dataDir, { recursive: true });
 
   const log = pino({ level: options.logLevel, base: undefined });
+  const longestWindow = Math.max(...options.windowsMs);
+  const store = new EventStore({
+    dataDir: options.dataDir,
+    retentionDays: options.retentionDays,
+    maxStoreBytes: options.maxStoreBytes,
+    liveMs: longestWindow,
+    clock,
+  });
   const bands = bandsFromBreakpoints(options.bandBreakpoints);
   const normalise = createPathNormaliser({ templates: options.templates, keepQuery: options.keepQuery });
   const bus = new InProcessBus<Topics>();
   const windows = new WindowStage(bus, { ...options, bands, now: clock() });
   const fanout = new Fanout(bus, options);
+
+  // Rebuild the live windows from what the store holds, so a restart looks like nothing happened.
+  const rebuildStarted = performance.now();
+  const now = clock();
+  let rebuilt = 0;
+  for (const groups of store.recent(now - longestWindow)) {
+    bus.publish("points", { client: "", groups });
+    rebuilt++;
+  }
+  windows.tick(now);
+  const rebuildMs = performance.now() - rebuildStarted;
+  if (rebuilt) log.info({ batches: rebuilt, ms: Math.round(rebuildMs) }, "live windows rebuilt from the store");
+
   const gateway = new Gateway({
     options,
     bus,
     fanout,
+    store,
     normalise,
     bands,
     keys: windows,
@@ -69,6 +96,8 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
 
   const demo = options.demo ? sirv(DEMO_DIR, { extensions: ["html"], dev: false, etag: true }) : null;
   const stats = () => ({
+    rebuildMs,
+    store: { ...store.counters, failure: store.failure?.code ?? null },
     connections: gateway.connectionCount,
     viewers: fanout.viewerCount,
     liveKeys: windows.liveKeys,
@@ -77,10 +106,10 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     skippedViewerUpdates: fanout.skipped,
   });
 
+  const api = { windows, store, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats };
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://companion");
-    if (handleApi(req, res, url, { windows, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats }))
-      return;
+    if (handleApi(req, res, url, api)) return;
     if (demo && url.pathname === "/demo") {
       res.writeHead(301, { location: "/demo/" }).end();
       return;
@@ -130,6 +159,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   };
   tick();
   const heartbeat = setInterval(() => gateway.heartbeat(), options.heartbeatMs);
+  const maintenance = setInterval(() => store.maintain(), 1000);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -145,6 +175,8 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   return {
     url: `http://${host}:${port}`,
     port,
+    store,
+    rebuildMs,
     bus,
     gateway,
     windows,
@@ -152,6 +184,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     async close() {
       clearTimeout(ticker);
       clearInterval(heartbeat);
+      clearInterval(maintenance);
       gateway.closeAll(Close.goingAway, "companion shutting down");
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -159,6 +192,8 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
       await new Promise<void>((resolve) => server.close(() => resolve()));
       windows.close();
       fanout.close();
+      store.maintain();
+      store.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
+import { tempDataDir } from "../../tests/support/temp-dir";
 import { CompanionLink } from "./companion-link";
 
 const PORT = 18_797;
@@ -13,7 +14,7 @@ afterEach(async () => {
   companion = null;
 });
 
-const start = () => startCompanion({ port: PORT, dataDir: "dist-e2e/data", logLevel: "silent" });
+const start = () => startCompanion({ port: PORT, dataDir: tempDataDir(), logLevel: "silent" });
 const page = (t0: number) => [{ path: "/p", w: 1280, t0, pts: [0, 10, 10, 0] }];
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {

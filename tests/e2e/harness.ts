@@ -9,14 +9,17 @@ import type { Page } from "puppeteer-core";
 import { type Companion, startCompanion } from "../../companion/src/server";
 import { PALETTE } from "../../extension/paint/renderer";
 import type { Grid } from "../../protocol/wire";
+import { tempDataDir } from "../support/temp-dir";
 import type { LaunchedBrowser } from "./browsers";
 
 export const E2E_PORT = Number(process.env.HEATLENS_E2E_PORT ?? 18787);
-export const E2E_DIST = "dist-e2e";
+/** Where the e2e build and its companion data go; separate runs on one machine use separate dirs. */
+export const E2E_DIST = process.env.HEATLENS_E2E_DIST ?? "dist-e2e";
 export const VIEWPORT = { width: 1280, height: 800 };
 
-export function startE2ECompanion(): Promise<Companion> {
-  return startCompanion({ port: E2E_PORT, dataDir: "dist-e2e/data", logLevel: "warn" });
+/** A companion on the e2e port; a fresh data directory unless one is given (to restart on the same data). */
+export function startE2ECompanion(dataDir = tempDataDir("e2e")): Promise<Companion> {
+  return startCompanion({ port: E2E_PORT, dataDir, logLevel: "warn" });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -153,4 +156,42 @@ export function expectedHeat(count: number, max: number, base: Rgb): Rgb {
 
 export function distance(a: Rgb, b: Rgb): number {
   return Math.max(...a.map((c, i) => Math.abs(c - (b[i] as number))));
+}
+
+/** Hovers around a viewport point for `ms` (for fixed elements, which do not move with the scroll). */
+export async function hoverAt(page: Page, x: number, y: number, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  for (let i = 0; Date.now() < end; i++) {
+    await page.mouse.move(x + (i % 3) - 1, y + (i % 2));
+    await sleep(40);
+  }
+}
+
+export function fixedTiles(grid: Grid): Tile[] {
+  const out: Tile[] = [];
+  for (let i = 0; i < grid.fixed.length; i += 3) {
+    out.push({ col: grid.fixed[i] as number, row: grid.fixed[i + 1] as number, count: grid.fixed[i + 2] as number });
+  }
+  return out.sort((a, b) => b.count - a.count);
+}
+
+/** Scrolls the page to `y` and returns where it ended up. */
+export function scrollToY(page: Page, y: number): Promise<number> {
+  return page.evaluate((to) => {
+    scrollTo(0, to);
+    return scrollY;
+  }, y);
+}
+
+/**
+ * Polls screenshots until the pixel at viewport point (x, y) is within
+ * `tolerance` of `want`, for up to `ms`; returns the last colour read.
+ */
+export async function waitForPixel(page: Page, x: number, y: number, want: Rgb, ms = 10_000, tolerance = 24) {
+  let got = pixel(await screenshotPixels(page), x, y);
+  for (const end = Date.now() + ms; distance(got, want) > tolerance && Date.now() < end; ) {
+    await sleep(250);
+    got = pixel(await screenshotPixels(page), x, y);
+  }
+  return got;
 }

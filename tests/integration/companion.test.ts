@@ -7,13 +7,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
 import type { Batch, Grid, ServerMessage } from "../../protocol/wire";
+import { tempDataDir } from "../support/temp-dir";
 
 let companion: Companion;
 let wsUrl: string;
 const sockets: WebSocket[] = [];
 
 beforeEach(async () => {
-  companion = await startCompanion({ port: 0, dataDir: "dist-e2e/data", logLevel: "silent", maxFrameBytes: 4096 });
+  companion = await startCompanion({ port: 0, dataDir: tempDataDir(), logLevel: "silent", maxFrameBytes: 4096 });
   wsUrl = `${companion.url.replace("http", "ws")}/ws`;
 });
 
@@ -177,7 +178,7 @@ describe("companion", () => {
     await companion.close();
     companion = await startCompanion({
       port: 0,
-      dataDir: "dist-e2e/data",
+      dataDir: tempDataDir(),
       logLevel: "silent",
       maxEventsPerSecond: 1,
       rateBurstSeconds: 2,

@@ -25,12 +25,14 @@ import type { Fanout, Viewer } from "../fanout/fanout";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
 import { type KeyedPoints, makeKey, splitKey, type Topics } from "../pipeline";
+import type { EventStore } from "../store/event-store";
 import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
 
 export interface GatewayDeps {
   options: CompanionOptions;
   bus: Bus<Topics>;
   fanout: Fanout;
+  store: EventStore;
   normalise: PathNormaliser;
   bands: readonly WidthBand[];
   /** Whether a key is live in the window stage, and how many are. */
@@ -196,7 +198,6 @@ class Connection implements Viewer {
       // A well-formed batch with bad content is refused alone, so the client can drop it.
       if (seq !== null && this.hello) {
         this.gateway.counters.rejected++;
-        this.client?.dedup.add(seq);
         return this.reply({
           type: "nack",
           seq,
@@ -262,7 +263,6 @@ class Connection implements Viewer {
     }
     const nack = (code: ErrorCode, reason: string, retry: boolean) => {
       this.gateway.counters.rejected++;
-      if (!retry) client.dedup.add(seq);
       this.reply({ type: "nack", seq, code, reason, retry });
     };
 
@@ -314,12 +314,25 @@ class Connection implements Viewer {
     }
 
     for (const key of newKeys) client.keys.add(key);
-    this.deps.bus.publish("points", { client: (this.hello as Hello).client, groups: [...groups.values()] });
-    client.dedup.add(seq);
-    this.gateway.counters.batches++;
-    this.gateway.counters.points += points;
-    this.gateway.counters.clicks += clicks;
-    this.reply({ type: "ack", seq, points, duplicate: false });
+    const clientId = (this.hello as Hello).client;
+    const stored = { client: clientId, seq, groups: [...groups.values()] };
+    // Acknowledged and counted only once durable; a batch stored before (resent after a lost ack) counts once.
+    this.deps.store.append(stored).then(
+      (duplicate) => {
+        client.dedup.add(seq);
+        if (duplicate) {
+          this.gateway.counters.duplicates++;
+          return this.reply({ type: "ack", seq, points: 0, duplicate: true });
+        }
+        this.deps.bus.publish("points", { client: clientId, groups: stored.groups });
+        this.gateway.counters.batches++;
+        this.gateway.counters.points += points;
+        this.gateway.counters.clicks += clicks;
+        this.reply({ type: "ack", seq, points, duplicate: false });
+      },
+      (error: Error & { code?: string }) =>
+        nack(ErrorCode.storage, `storage unavailable (${error.code ?? "error"}); keep the batch and retry`, true),
+    );
   }
 
   private onSubscribe(message: Subscribe): void {

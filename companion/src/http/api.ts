@@ -7,10 +7,12 @@ import { bandFor, type WidthBand } from "../../../protocol/grid";
 import { ErrorCode } from "../../../protocol/wire";
 import type { PathNormaliser } from "../key/normalise-path";
 import { makeKey } from "../pipeline";
+import type { EventStore } from "../store/event-store";
 import type { WindowStage } from "../window/window-stage";
 
 export interface ApiDeps {
   windows: WindowStage;
+  store: EventStore;
   normalise: PathNormaliser;
   bands: readonly WidthBand[];
   defaultWindowMs: number;
@@ -30,7 +32,9 @@ function badRequest(res: ServerResponse, reason: string): void {
 /** Handles `/healthz` and `/api/*`; returns false for any other path. */
 export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, deps: ApiDeps): boolean {
   if (url.pathname === "/healthz") {
-    sendJson(res, 200, { ok: true });
+    const failure = deps.store.failure;
+    if (failure) sendJson(res, 503, { ok: false, code: ErrorCode.storage, reason: `storage failing: ${failure.code}` });
+    else sendJson(res, 200, { ok: true });
     return true;
   }
   if (!url.pathname.startsWith("/api/")) return false;
@@ -59,10 +63,23 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   if (!path?.startsWith("/")) return badRequest(res, "path is required and must start with /");
   const normalised = deps.normalise(path);
 
+  const from = url.searchParams.get("from");
+  const to = url.searchParams.get("to");
+  let range: { from: number; to: number } | null = null;
+  if (from !== null || to !== null) {
+    const start = parseTime(from);
+    const end = to === null ? Date.now() : parseTime(to);
+    if (start === null || end === null || end <= start) {
+      return badRequest(res, "from and to are times (ms since the epoch or ISO 8601), from before to");
+    }
+    range = { from: start, to: end };
+  }
+
   const windowParam = url.searchParams.get("window");
   const windowMs = windowParam === null ? deps.defaultWindowMs : Number(windowParam);
   const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
-  if (windowIndex === -1) return badRequest(res, `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`);
+  if (windowIndex === -1 && !range)
+    return badRequest(res, `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`);
 
   let band: string;
   const width = url.searchParams.get("width");
@@ -78,9 +95,18 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
     band = bandParam;
   } else {
     // Without a width, the band where this page has the most points.
-    band = busiestBand(deps, normalised, windowIndex);
+    band = busiestBand(deps, normalised, Math.max(0, windowIndex));
   }
-  sendJson(res, 200, deps.windows.snapshot(makeKey(band, normalised), windowIndex));
+  const key = makeKey(band, normalised);
+  if (!range) return sendJson(res, 200, deps.windows.snapshot(key, windowIndex));
+  const cells = deps.store.range(key, range.from, range.to);
+  sendJson(res, 200, deps.windows.gridOf(key, cells, range.from, range.to));
+}
+
+function parseTime(text: string | null): number | null {
+  if (text === null || text === "") return null;
+  const n = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  return Number.isFinite(n) ? n : null;
 }
 
 function busiestBand(deps: ApiDeps, path: string, windowIndex: number): string {

@@ -86,13 +86,22 @@ export class WindowStage {
 
   /** The grid of `key` for the window at `windowIndex`, as sent on the wire. */
   snapshot(key: string, windowIndex: number): Grid {
+    const cells = new Map<number, number>();
+    this.heatmap.forEachCell(key, windowIndex, (cell, count) => cells.set(cell, count));
+    const { start, end } = this.heatmap.bounds(windowIndex);
+    return this.gridOf(key, cells, start, end);
+  }
+
+  /** A grid message for `key` holding `counts` (packed cell → count) over [start, end). */
+  gridOf(key: string, counts: ReadonlyMap<number, number>, start: number, end: number): Grid {
     const { cols } = this.options;
     const { band, path } = splitKey(key);
     const cells: number[] = [];
     const fixed: number[] = [];
     let max = 0;
     let rows = 0;
-    this.heatmap.forEachCell(key, windowIndex, (cell, count) => {
+    let total = 0;
+    for (const [cell, count] of counts) {
       const { col, row, layer } = unpackCell(cell, cols);
       if (layer === "fixed") fixed.push(col, row, count);
       else {
@@ -100,18 +109,20 @@ export class WindowStage {
         if (row >= rows) rows = row + 1;
       }
       if (count > max) max = count;
-    });
+      total += count;
+    }
     const bandInfo = this.bandsById.get(band) ?? bandFor(0, this.options.bands);
     return {
       type: "grid",
       path,
       band: { id: bandInfo.id, min: bandInfo.min, max: bandInfo.max },
-      windowMs: this.heatmap.windowsMs[windowIndex] as number,
+      windowMs: end - start,
       cols,
       rows,
       tile: { size: 1 / cols, unit: "layout-width" },
-      ...this.heatmap.bounds(windowIndex),
-      total: this.heatmap.total(key, windowIndex),
+      start,
+      end,
+      total,
       max,
       cells,
       fixed,

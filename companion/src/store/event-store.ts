@@ -1,0 +1,247 @@
+/**
+ * The companion's durable store: SQLite (better-sqlite3) in the data
+ * directory. A batch is appended, with its (client, seq), in a group commit;
+ * only then is it acknowledged and counted, so an acknowledged batch survives
+ * `kill -9` and a resent one is recognised even after a restart. Batches are
+ * folded into per-minute and per-hour history for past ranges, and the live
+ * windows are rebuilt from the recent ones after a restart.
+ *
+ * WAL with synchronous=NORMAL: a committed transaction survives the process
+ * dying at any point (it is in the WAL file before commit returns); only an
+ * operating-system crash or power loss can take the last few commits.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { KeyedPoints } from "../pipeline";
+
+export interface StoredBatch {
+  client: string;
+  seq: number;
+  groups: KeyedPoints[];
+}
+
+export interface StoreOptions {
+  dataDir: string;
+  /** Largest size of the database file; past it, appends fail with SQLITE_FULL. */
+  maxStoreBytes: number;
+  /** Days of history and of delivered sequence numbers kept. */
+  retentionDays: number;
+  /** How far back live windows reach: batches this recent are kept whole for rebuilds. */
+  liveMs: number;
+  clock: () => number;
+}
+
+/** A storage failure, with SQLite's code (SQLITE_FULL, SQLITE_READONLY, …). */
+export class StorageError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Waiting {
+  batch: StoredBatch;
+  resolve: (duplicate: boolean) => void;
+  reject: (error: StorageError) => void;
+}
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+export class EventStore {
+  private readonly db: Database.Database;
+  private readonly queue: Waiting[] = [];
+  private flushScheduled = false;
+  private readonly statements;
+  /** The last storage error, until a commit succeeds again. */
+  failure: StorageError | null = null;
+  readonly counters = { committedBatches: 0, committedPoints: 0, duplicates: 0, failedCommits: 0 };
+
+  constructor(private readonly options: StoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.db = new Database(join(options.dataDir, "heatlens.db"));
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("busy_timeout = 2000");
+    this.setMaxBytes(options.maxStoreBytes);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS delivered (
+        client TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (client, seq)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS delivered_at ON delivered (at);
+      CREATE TABLE IF NOT EXISTS batches (
+        id INTEGER PRIMARY KEY, max_t INTEGER NOT NULL, groups TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS batches_max_t ON batches (max_t);
+      CREATE TABLE IF NOT EXISTS minutes (
+        key TEXT NOT NULL, minute INTEGER NOT NULL, cell INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (key, minute, cell)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS hours (
+        key TEXT NOT NULL, hour INTEGER NOT NULL, cell INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (key, hour, cell)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT OR IGNORE INTO meta VALUES ('folded', 0);
+    `);
+    this.statements = {
+      deliver: this.db.prepare("INSERT OR IGNORE INTO delivered (client, seq, at) VALUES (?, ?, ?)"),
+      insertBatch: this.db.prepare("INSERT INTO batches (max_t, groups) VALUES (?, ?)"),
+      unfolded: this.db.prepare("SELECT id, groups FROM batches WHERE id > ? ORDER BY id LIMIT ?"),
+      folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
+      setFolded: this.db.prepare("UPDATE meta SET value = ? WHERE name = 'folded'"),
+      addMinute: this.db.prepare(
+        "INSERT INTO minutes VALUES (?, ?, ?, ?) ON CONFLICT (key, minute, cell) DO UPDATE SET n = n + excluded.n",
+      ),
+      addHour: this.db.prepare(
+        "INSERT INTO hours VALUES (?, ?, ?, ?) ON CONFLICT (key, hour, cell) DO UPDATE SET n = n + excluded.n",
+      ),
+      recent: this.db.prepare("SELECT groups FROM batches WHERE max_t >= ? ORDER BY id"),
+      pruneBatches: this.db.prepare("DELETE FROM batches WHERE max_t < ? AND id <= ?"),
+      pruneDelivered: this.db.prepare("DELETE FROM delivered WHERE at < ?"),
+      pruneMinutes: this.db.prepare("DELETE FROM minutes WHERE minute < ?"),
+      pruneHours: this.db.prepare("DELETE FROM hours WHERE hour < ?"),
+      rangeMinutes: this.db.prepare(
+        "SELECT cell, SUM(n) AS n FROM minutes WHERE key = ? AND minute >= ? AND minute < ? GROUP BY cell",
+      ),
+      rangeHours: this.db.prepare(
+        "SELECT cell, SUM(n) AS n FROM hours WHERE key = ? AND hour >= ? AND hour < ? GROUP BY cell",
+      ),
+    };
+  }
+
+  /**
+   * Resolves once the batch is durable: `false` when it was stored now,
+   * `true` when this (client, seq) had been stored before. Rejects with a
+   * StorageError when it could not be stored.
+   */
+  append(batch: StoredBatch): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ batch, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Every point of batches whose newest point is at or after `since`, oldest batch first. */
+  recent(since: number): KeyedPoints[][] {
+    return (this.statements.recent.all(since) as { groups: string }[]).map((row) => JSON.parse(row.groups));
+  }
+
+  /** Cell counts of `key` for capture times in [from, to), from whole minutes and hours. */
+  range(key: string, from: number, to: number): Map<number, number> {
+    const cells = new Map<number, number>();
+    const add = (rows: unknown[]) => {
+      for (const { cell, n } of rows as { cell: number; n: number }[]) cells.set(cell, (cells.get(cell) ?? 0) + n);
+    };
+    const firstMinute = Math.floor(from / MINUTE);
+    const endMinute = Math.ceil(to / MINUTE);
+    const firstHour = Math.ceil(firstMinute / 60);
+    const endHour = Math.floor(endMinute / 60);
+    if (firstHour < endHour) {
+      add(this.statements.rangeHours.all(key, firstHour, endHour));
+      add(this.statements.rangeMinutes.all(key, firstMinute, firstHour * 60));
+      add(this.statements.rangeMinutes.all(key, endHour * 60, endMinute));
+    } else {
+      add(this.statements.rangeMinutes.all(key, firstMinute, endMinute));
+    }
+    return cells;
+  }
+
+  /**
+   * Folds batches not yet in the history into it, at most `limit` at a time,
+   * and prunes what retention and the live windows no longer need.
+   * Returns how many batches were folded.
+   */
+  maintain(limit = 2000): number {
+    const now = this.options.clock();
+    try {
+      const folded = this.db.transaction(() => {
+        const from = (this.statements.folded.get() as { value: number }).value;
+        const rows = this.statements.unfolded.all(from, limit) as { id: number; groups: string }[];
+        const minutes = new Map<string, number>();
+        for (const row of rows) {
+          for (const group of JSON.parse(row.groups) as KeyedPoints[]) {
+            group.times.forEach((t, i) => {
+              const id = `${Math.floor(t / MINUTE)} ${group.cells[i]} ${group.key}`;
+              minutes.set(id, (minutes.get(id) ?? 0) + 1);
+            });
+          }
+        }
+        for (const [id, n] of minutes) {
+          const [minute, cell, ...key] = id.split(" ");
+          const k = key.join(" ");
+          this.statements.addMinute.run(k, Number(minute), Number(cell), n);
+          this.statements.addHour.run(k, Math.floor(Number(minute) / 60), Number(cell), n);
+        }
+        const last = rows.at(-1)?.id ?? from;
+        this.statements.setFolded.run(last);
+        this.statements.pruneBatches.run(now - this.options.liveMs - MINUTE, last);
+        const oldest = now - this.options.retentionDays * 24 * HOUR;
+        this.statements.pruneDelivered.run(oldest);
+        this.statements.pruneMinutes.run(Math.floor(oldest / MINUTE));
+        this.statements.pruneHours.run(Math.floor(oldest / HOUR));
+        return rows.length;
+      })();
+      return folded;
+    } catch (error) {
+      this.noteFailure(error);
+      return 0;
+    }
+  }
+
+  /** Caps the database file's size; appends past it fail with SQLITE_FULL until it is raised. */
+  setMaxBytes(bytes: number): void {
+    const pageSize = this.db.pragma("page_size", { simple: true }) as number;
+    this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(bytes / pageSize))}`);
+  }
+
+  close(): void {
+    this.flush();
+    this.db.close();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const waiting = this.queue.splice(0);
+    if (waiting.length === 0) return;
+    const now = this.options.clock();
+    let outcomes: boolean[];
+    try {
+      outcomes = this.db.transaction(() =>
+        waiting.map(({ batch }) => {
+          const fresh = this.statements.deliver.run(batch.client, batch.seq, now).changes === 1;
+          if (fresh) {
+            let maxT = 0;
+            for (const group of batch.groups) for (const t of group.times) if (t > maxT) maxT = t;
+            this.statements.insertBatch.run(Math.round(maxT), JSON.stringify(batch.groups));
+          }
+          return !fresh;
+        }),
+      )();
+    } catch (error) {
+      const failure = this.noteFailure(error);
+      for (const w of waiting) w.reject(failure);
+      return;
+    }
+    this.failure = null;
+    waiting.forEach((w, i) => {
+      const duplicate = outcomes[i] as boolean;
+      if (duplicate) this.counters.duplicates++;
+      else {
+        this.counters.committedBatches++;
+        for (const group of w.batch.groups) this.counters.committedPoints += group.times.length;
+      }
+      w.resolve(duplicate);
+    });
+  }
+
+  private noteFailure(error: unknown): StorageError {
+    this.counters.failedCommits++;
+    const code = (error as { code?: string }).code ?? "E_STORAGE";
+    this.failure = new StorageError(code, (error as Error).message);
+    return this.failure;
+  }
+}
