@@ -1,48 +1,38 @@
 /**
  * The background: wires capture, transport and overlays together. Samples from
- * tracker content scripts are batched and sent through the one companion
- * link; grids the companion pushes are routed to the tabs that watch them.
+ * tracker content scripts go to the durable delivery (outbox and companion
+ * link); grids the companion pushes are routed to the tabs that watch them.
  */
 import browser from "webextension-polyfill";
 import { onMessage, Sample, sendMessage, Watch } from "../protocol/messages";
 import type { Grid } from "../protocol/wire";
-import { clientId, loadSettings, nextSeq, onSettingsChanged } from "./state/settings";
+import { loadSettings, onSettingsChanged, type Settings } from "./state/settings";
 import { isOverlayOn, setOverlay } from "./state/tab-overlays";
-import { Batcher } from "./transport/batcher";
-import { CompanionLink } from "./transport/companion-link";
+import { type ConnectOptions, Delivery } from "./transport/delivery";
 
-/** How often gathered samples are sent, and the most a batch holds. */
-const FLUSH_MS = 1000;
-const MAX_BATCH_POINTS = 500;
-
-const batcher = new Batcher();
-let link: CompanionLink | null = null;
-let flushTimer: ReturnType<typeof setTimeout> | null = null;
 /** What each tab's overlay watches, and the key its grids arrive under. */
 const tabWatches = new Map<number, { watch: Watch; key: string | null }>();
 /** The newest grid per key, so that a tab joining a watched key paints at once. */
 const latestGrids = new Map<string, Grid>();
 
-async function connect(): Promise<void> {
-  link?.close();
-  const settings = await loadSettings();
-  link = new CompanionLink(
-    { url: settings.companionUrl, clientId: await clientId(), name: settings.name, token: settings.token },
-    {
-      subscribed: (message) => {
-        for (const entry of tabWatches.values()) {
-          const { path, width, windowMs } = entry.watch;
-          const r = message.request;
-          if (r.path === path && r.width === width && r.windowMs === windowMs) {
-            entry.key = gridKey(message.path, message.band, message.windowMs);
-          }
-        }
-      },
-      grid: (grid) => routeGrid(grid),
-    },
-  );
-  for (const { watch } of tabWatches.values()) link.watch(watch);
+function connectOptions(settings: Settings): ConnectOptions {
+  return { url: settings.companionUrl, name: settings.name, token: settings.token };
 }
+
+const delivery: Promise<Delivery> = loadSettings().then((settings) =>
+  Delivery.start(connectOptions(settings), {
+    subscribed: (message) => {
+      for (const entry of tabWatches.values()) {
+        const { path, width, windowMs } = entry.watch;
+        const r = message.request;
+        if (r.path === path && r.width === width && r.windowMs === windowMs) {
+          entry.key = gridKey(message.path, message.band, message.windowMs);
+        }
+      }
+    },
+    grid: (grid) => routeGrid(grid),
+  }),
+);
 
 function gridKey(path: string, band: string, windowMs: number): string {
   return `${windowMs} ${band} ${path}`;
@@ -56,22 +46,13 @@ function routeGrid(grid: Grid): void {
   }
 }
 
-async function flush(): Promise<void> {
-  if (flushTimer !== null) clearTimeout(flushTimer);
-  flushTimer = null;
-  const pages = batcher.take();
-  if (!pages) return;
-  const seq = await nextSeq();
-  link?.send(seq, pages);
-}
-
 function unwatchTab(tabId: number): void {
   const entry = tabWatches.get(tabId);
   if (!entry) return;
   tabWatches.delete(tabId);
   const stillWatched = [...tabWatches.values()].some((e) => watchEquals(e.watch, entry.watch));
   if (stillWatched) return;
-  link?.unwatch(entry.watch);
+  void delivery.then((d) => d.companion.unwatch(entry.watch));
   if (entry.key) latestGrids.delete(entry.key);
 }
 
@@ -79,12 +60,11 @@ function watchEquals(a: Watch, b: Watch): boolean {
   return a.path === b.path && a.width === b.width && a.windowMs === b.windowMs;
 }
 
-onMessage("capture.sample", ({ data, sender }) => {
+// Answered once the sample is durable: the tracker resends what is not answered.
+onMessage("capture.sample", async ({ data, sender }) => {
   const sample = Sample.safeParse(data);
   if (!sample.success || !sender.tab) return;
-  batcher.add(sample.data);
-  if (batcher.size >= MAX_BATCH_POINTS) void flush();
-  else if (flushTimer === null) flushTimer = setTimeout(() => void flush(), FLUSH_MS);
+  await (await delivery).addSample(sample.data);
 });
 
 onMessage("overlay.state", ({ sender }) => (sender.tab?.id === undefined ? false : isOverlayOn(sender.tab.id)));
@@ -100,7 +80,7 @@ onMessage("overlay.watch", ({ data, sender }) => {
   tabWatches.set(tabId, { watch: watch.data, key });
   const latest = key ? latestGrids.get(key) : undefined;
   if (latest) sendMessage("overlay.grid", latest, tabId).catch(() => undefined);
-  link?.watch(watch.data);
+  void delivery.then((d) => d.companion.watch(watch.data));
 });
 
 onMessage("overlay.unwatch", ({ sender }) => {
@@ -108,7 +88,7 @@ onMessage("overlay.unwatch", ({ sender }) => {
 });
 
 onMessage("popup.status", async ({ data: tabId }) => ({
-  link: link?.getStatus() ?? { url: "", state: "closed", lastError: "not started", queued: 0, acked: 0, rejected: 0 },
+  ...(await (await delivery).status()),
   overlay: await isOverlayOn(tabId),
 }));
 
@@ -123,5 +103,7 @@ browser.tabs.onRemoved.addListener((tabId) => {
   void setOverlay(tabId, false);
 });
 
-onSettingsChanged(() => void connect(), new AbortController().signal);
-void connect();
+onSettingsChanged(
+  async () => (await delivery).reconnect(connectOptions(await loadSettings())),
+  new AbortController().signal,
+);

@@ -9,6 +9,8 @@ import { z } from "zod";
 import { type Grid, MAX_COORDINATE, MAX_PATH_LENGTH } from "./wire";
 
 export const Sample = z.object({
+  /** Unique per sample (tab session and counter): a resent sample is stored once. */
+  id: z.string().min(1).max(80),
   path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),
   w: z.number().int().min(1).max(100_000),
   t: z.number().int().nonnegative(),
@@ -36,9 +38,35 @@ export interface LinkStatus {
   rejected: number;
 }
 
+/** The durable outbox, as the popup shows it. */
+export interface OutboxStatus {
+  /** Points waiting in the outbox for an acknowledgement. */
+  points: number;
+  /** Batches and points dropped, oldest first, because the outbox was full. */
+  evictedBatches: number;
+  evictedPoints: number;
+  maxPoints: number;
+}
+
 export interface TabStatus {
   link: LinkStatus;
+  outbox: OutboxStatus | null;
   overlay: boolean;
+}
+
+/** What a tab's overlay shows right now, in the words of its legend. */
+export interface OverlaySummary {
+  /** The page key the overlay watches (see `pageKeyPath`). */
+  path: string;
+  /** Width band of the grid on screen, e.g. `phone`, and its range in CSS px. */
+  band: string | null;
+  bandRange: string | null;
+  windowMs: number;
+  total: number;
+  max: number;
+  frozen: boolean;
+  /** The legend's text, as the overlay shows it. */
+  legend: string;
 }
 
 export interface ProtocolMap {
@@ -52,6 +80,8 @@ export interface ProtocolMap {
   /** Background → overlay. */
   "overlay.show"(on: boolean): void;
   "overlay.grid"(grid: Grid): void;
+  /** Popup → overlay (straight to the tab): what is on screen. */
+  "overlay.describe"(): OverlaySummary | null;
   /** Popup → background. */
   "popup.status"(tabId: number): TabStatus;
   "popup.toggle"(request: { tabId: number; on: boolean }): void;

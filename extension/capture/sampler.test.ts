@@ -21,6 +21,7 @@ function fakeClock() {
 }
 
 const input = (x: number, click = false): RawInput => ({
+  path: "/",
   pageX: x,
   pageY: 0,
   clientX: x,

@@ -6,6 +6,8 @@
  */
 
 export interface RawInput {
+  /** The page key when the input happened (see `pageKeyPath`). */
+  path: string;
   pageX: number;
   pageY: number;
   clientX: number;

@@ -2,11 +2,17 @@
  * Tracker content script: samples the cursor at most 4 times a second in
  * document coordinates and hands each sample to the background. Points over
  * fixed or sticky elements are kept in viewport coordinates and flagged.
- * Untrusted (script-made) events are ignored, and so is anything over the
- * extension's own overlay, which is click-through and never a target.
+ * Each sample carries the page key of the moment it was made, so a
+ * single-page app's route change re-keys the very next sample. Untrusted
+ * (script-made) events are ignored, and so is anything over the extension's
+ * own overlay.
  */
 import { sendMessage } from "../../protocol/messages";
 import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
+import { isOverlayElement } from "../paint/host";
+import { pageKeyPath } from "./page-path";
+import { onRouteChange } from "./route-changes";
+import { SampleSender } from "./sample-sender";
 import { type RawInput, Sampler } from "./sampler";
 
 const SAMPLE_INTERVAL_MS = 250;
@@ -19,19 +25,19 @@ function isInFixedLayer(target: EventTarget | null): boolean {
   return false;
 }
 
+const sender = new SampleSender({ send: (sample) => sendMessage("capture.sample", sample) });
+
 function emit(input: RawInput): void {
   const fixed = isInFixedLayer(input.target);
   const x = fixed ? input.clientX : input.pageX;
   const y = fixed ? input.clientY : input.pageY;
-  sendMessage("capture.sample", {
-    path: location.pathname,
+  sender.submit({
+    path: input.path,
     w: document.documentElement.clientWidth || window.innerWidth,
     t: Math.round(performance.timeOrigin + input.timeStamp),
     x: Math.max(0, Math.round(x)),
     y: Math.max(0, Math.round(y)),
     flags: (input.click ? FLAG_CLICK : 0) | (fixed ? FLAG_FIXED : 0),
-  }).catch(() => {
-    // The background is restarting or the extension was reloaded: this sample is gone.
   });
 }
 
@@ -41,9 +47,14 @@ export function startTracker(signal: AbortSignal): void {
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (handle) => clearTimeout(handle as number),
   });
+  let path = pageKeyPath(location);
+  onRouteChange(() => {
+    path = pageKeyPath(location);
+  }, signal);
   const handler = (click: boolean) => (event: MouseEvent) => {
-    if (!event.isTrusted) return;
+    if (!event.isTrusted || isOverlayElement(event.target)) return;
     sampler.input({
+      path,
       pageX: event.pageX,
       pageY: event.pageY,
       clientX: event.clientX,

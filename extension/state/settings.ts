@@ -45,23 +45,3 @@ export function onSettingsChanged(listener: () => void, signal: AbortSignal): vo
   browser.storage.onChanged.addListener(handler);
   signal.addEventListener("abort", () => browser.storage.onChanged.removeListener(handler));
 }
-
-/** This browser profile's stable client id, created on first use. */
-export async function clientId(): Promise<string> {
-  const { clientId: stored } = await browser.storage.local.get("clientId");
-  if (typeof stored === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(stored)) return stored;
-  const id = crypto.randomUUID();
-  await browser.storage.local.set({ clientId: id });
-  return id;
-}
-
-/**
- * Reserves the next batch sequence number. It is stored before the batch is
- * sent, so a restarted background never reuses a number the companion has seen.
- */
-export async function nextSeq(): Promise<number> {
-  const { nextSeq: stored } = await browser.storage.local.get("nextSeq");
-  const seq = typeof stored === "number" && Number.isSafeInteger(stored) && stored >= 0 ? stored : 0;
-  await browser.storage.local.set({ nextSeq: seq + 1 });
-  return seq;
-}

@@ -36,6 +36,8 @@ export interface LinkOptions {
 }
 
 export interface LinkEvents {
+  /** The companion acknowledged a batch, or refused it for good: it can be forgotten. */
+  settled(seq: number, outcome: "acked" | "rejected"): void;
   grid(grid: Grid): void;
   subscribed(message: Subscribed): void;
   status(status: LinkStatus): void;
@@ -83,10 +85,19 @@ export class CompanionLink {
 
   /** Queues a batch; it is sent now if connected, else after the next hello. */
   send(seq: number, pages: PagePoints[]): void {
+    if (this.outbox.some((p) => p.seq === seq)) return;
     const pending: Pending = { seq, pages, inFlight: false };
     this.outbox.push(pending);
     this.updateStatus({ queued: this.outbox.length });
     if (this.ready) this.transmit(pending);
+  }
+
+  /** Stops sending a batch (evicted from a full outbox). */
+  drop(seq: number): void {
+    const index = this.outbox.findIndex((p) => p.seq === seq);
+    if (index === -1) return;
+    this.outbox.splice(index, 1);
+    this.updateStatus({ queued: this.outbox.length });
   }
 
   watch(watch: Watch): void {
@@ -103,6 +114,11 @@ export class CompanionLink {
 
   getStatus(): LinkStatus {
     return { ...this.status };
+  }
+
+  /** The subscriptions this link keeps, to carry them over to a new link. */
+  watching(): Watch[] {
+    return [...this.watches.values()];
   }
 
   /** Batches not yet acknowledged, oldest first. */
@@ -212,6 +228,7 @@ export class CompanionLink {
     if (index === -1) return;
     this.outbox.splice(index, 1);
     this.updateStatus({ queued: this.outbox.length, [outcome]: this.status[outcome] + 1 });
+    this.events.settled?.(seq, outcome);
   }
 
   private retryLater(seq: number): void {

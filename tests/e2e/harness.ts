@@ -195,3 +195,27 @@ export async function waitForPixel(page: Page, x: number, y: number, want: Rgb, 
   }
   return got;
 }
+
+/**
+ * The popup's line about what the overlay in the tab showing `targetUrl`
+ * paints (the overlay's own legend text), once `ready` accepts it.
+ */
+export async function overlayLegend(
+  launched: LaunchedBrowser,
+  targetUrl: string,
+  ready: (text: string) => boolean = (text) => text.length > 0,
+): Promise<string> {
+  const popupUrl = `${launched.extensionOrigin}/extension/popup/popup.html?target=${encodeURIComponent(targetUrl)}`;
+  const page = await launched.browser.newPage();
+  const navigation = page.goto(popupUrl).catch(() => undefined);
+  const read = () =>
+    page.evaluate(() => document.getElementById("legend")?.textContent ?? "").catch(() => "") as Promise<string>;
+  let text = await read();
+  for (let i = 0; i < 100 && !ready(text); i++) {
+    await sleep(100);
+    text = await read();
+  }
+  await page.close();
+  void navigation;
+  return text;
+}

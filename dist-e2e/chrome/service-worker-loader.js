@@ -1,1 +1,0 @@
-import './assets/background.ts-B-HX5_pp.js';

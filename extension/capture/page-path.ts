@@ -1,0 +1,18 @@
+/**
+ * The path a page's points are keyed under, sent with every sample and every
+ * watch. The companion drops queries and fragments itself, so the query is
+ * never sent. A hash route of a single-page app (`#/cart`, `#!/cart`) is a
+ * page of its own, so it joins the path behind an encoded `#` segment, which
+ * the companion keeps: `/spa/#/cart` → `/spa/%23/cart` (keyed `/spa/#/cart`).
+ * An empty route (`#/`) is the bare page, and any other fragment (an in-page
+ * anchor such as `#reviews`) is dropped. Does not read the page: pass it
+ * `location`.
+ */
+import { MAX_PATH_LENGTH } from "../../protocol/wire";
+
+export function pageKeyPath(url: { pathname: string; hash: string }): string {
+  const route = /^#(!?)(\/[^?]*)/.exec(url.hash);
+  const routePath = route?.[2]?.replace(/\/+$/, "");
+  const path = routePath ? `${url.pathname.replace(/\/+$/, "")}/%23${route?.[1]}${routePath}` : url.pathname;
+  return (path || "/").slice(0, MAX_PATH_LENGTH);
+}

@@ -1,0 +1,201 @@
+/**
+ * One tab's overlay: watches this page's grid at this window's layout width
+ * and paints it, click-through, in a closed shadow root. Re-watches at once
+ * when the route, the layout width or the chosen window changes; repaints on
+ * every grid, scroll, resize, zoom, device-pixel-ratio change and layout
+ * change of the document (content loaded later). Everything it adds is
+ * removed by `dispose()`.
+ */
+import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
+import type { Grid } from "../../protocol/wire";
+import { pageKeyPath } from "../capture/page-path";
+import { onRouteChange } from "../capture/route-changes";
+import {
+  DEFAULT_OVERLAY_PREFS,
+  loadOverlayPrefs,
+  type OverlayPrefs,
+  onOverlayPrefsChanged,
+  saveOverlayPrefs,
+} from "../state/overlay-prefs";
+import { createHost, isOverlayElement } from "./host";
+import { bandRange } from "./legend";
+import { PANEL_CSS, Panel } from "./panel";
+import { countAt, paintTiles, SmoothPainter, type View } from "./renderer";
+
+export class OverlayView {
+  private readonly controller = new AbortController();
+  private readonly host: HTMLElement;
+  private readonly canvas = document.createElement("canvas");
+  private readonly ctx = this.canvas.getContext("2d") as CanvasRenderingContext2D;
+  private readonly smooth = new SmoothPainter();
+  private readonly panel: Panel;
+  private readonly resizeObserver = new ResizeObserver(() => this.refresh());
+  private prefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
+  private watched: Watch | null = null;
+  private grid: Grid | null = null;
+  /** While frozen, the grid on screen stays and the newest one waits here. */
+  private frozen = false;
+  private newest: Grid | null = null;
+  private pointer: { x: number; y: number; overOverlay: boolean } | null = null;
+  private frame = 0;
+  /** Whether the next frame repaints the heat, or only moves the tooltip. */
+  private heatDirty = false;
+
+  constructor() {
+    const { signal } = this.controller;
+    const { host, root } = createHost();
+    this.host = host;
+    const style = document.createElement("style");
+    style.textContent = PANEL_CSS;
+    this.panel = new Panel(
+      {
+        setMode: (mode) => void saveOverlayPrefs({ mode }),
+        setWindow: (windowMs) => void saveOverlayPrefs({ windowMs }),
+        setOpacity: (opacity) => void saveOverlayPrefs({ opacity }),
+        toggleFreeze: () => this.setFrozen(!this.frozen),
+      },
+      signal,
+    );
+    root.append(style, this.canvas, this.panel.element, this.panel.tooltip);
+    document.documentElement.append(host);
+
+    addEventListener("scroll", () => this.schedule(), { passive: true, signal });
+    addEventListener("resize", () => this.refresh(), { passive: true, signal });
+    addEventListener(
+      "mousemove",
+      (event) => {
+        this.pointer = { x: event.clientX, y: event.clientY, overOverlay: isOverlayElement(event.target) };
+        this.schedule(false);
+      },
+      { passive: true, capture: true, signal },
+    );
+    onRouteChange(() => this.refresh(), signal);
+    onOverlayPrefsChanged((prefs) => this.applyPrefs(prefs), signal);
+    this.resizeObserver.observe(document.documentElement);
+    this.watchPixelRatio();
+    this.refresh();
+    void loadOverlayPrefs().then((prefs) => this.applyPrefs(prefs));
+  }
+
+  show(grid: Grid): void {
+    if (!this.watched || !this.fits(grid, this.watched)) return;
+    this.newest = grid;
+    if (this.frozen) return;
+    this.grid = grid;
+    this.render();
+  }
+
+  summary(): OverlaySummary | null {
+    if (!this.watched) return null;
+    const grid = this.grid;
+    return {
+      path: this.watched.path,
+      band: grid?.band.id ?? null,
+      bandRange: grid ? bandRange(grid.band) : null,
+      windowMs: grid?.windowMs ?? this.watched.windowMs ?? 0,
+      total: grid?.total ?? 0,
+      max: grid?.max ?? 0,
+      frozen: this.frozen,
+      legend: this.panel.legendText,
+    };
+  }
+
+  dispose(): void {
+    this.controller.abort();
+    this.resizeObserver.disconnect();
+    cancelAnimationFrame(this.frame);
+    this.host.remove();
+    sendMessage("overlay.unwatch", undefined).catch(() => undefined);
+  }
+
+  /** A grid from a subscription this overlay no longer holds (an older route, width or window) is dropped. */
+  private fits(grid: Grid, watch: Watch): boolean {
+    if (watch.windowMs !== undefined && grid.windowMs !== watch.windowMs) return false;
+    return grid.band.min <= watch.width && (grid.band.max === null || watch.width <= grid.band.max);
+  }
+
+  private applyPrefs(prefs: OverlayPrefs): void {
+    this.prefs = prefs;
+    this.refresh();
+  }
+
+  private setFrozen(frozen: boolean): void {
+    this.frozen = frozen;
+    if (!frozen && this.newest) this.grid = this.newest;
+    this.render();
+  }
+
+  /** Re-reads what the overlay depends on and re-watches if the route, width or window changed. */
+  private refresh(): void {
+    const next: Watch = { path: pageKeyPath(location), width: document.documentElement.clientWidth };
+    if (this.prefs.windowMs !== null) next.windowMs = this.prefs.windowMs;
+    const last = this.watched;
+    if (!last || last.path !== next.path || last.width !== next.width || last.windowMs !== next.windowMs) {
+      if (last?.path !== next.path || last?.windowMs !== next.windowMs) {
+        this.grid = this.newest = null;
+        this.frozen = false;
+      } else if (this.grid && !this.fits(this.grid, next)) {
+        this.grid = this.newest = null;
+      }
+      this.watched = next;
+      sendMessage("overlay.watch", next).catch(() => undefined);
+    }
+    this.render();
+  }
+
+  private render(): void {
+    this.panel.render(this.grid, this.prefs, this.frozen);
+    this.schedule();
+  }
+
+  private watchPixelRatio(): void {
+    const query = matchMedia(`(resolution: ${devicePixelRatio}dppx)`);
+    query.addEventListener(
+      "change",
+      () => {
+        this.watchPixelRatio();
+        this.schedule();
+      },
+      { once: true, signal: this.controller.signal },
+    );
+  }
+
+  private schedule(heat = true): void {
+    this.heatDirty ||= heat;
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      const view = currentView();
+      if (this.heatDirty) this.paint(view);
+      this.heatDirty = false;
+      const p = this.pointer;
+      const count = p && this.grid && !p.overOverlay ? countAt(this.grid, view, p.x, p.y) : 0;
+      this.panel.showTooltip(p?.x ?? 0, p?.y ?? 0, count, this.grid?.total ?? 0);
+    });
+  }
+
+  private paint(view: View): void {
+    const pixelWidth = Math.round(view.width * view.devicePixelRatio);
+    const pixelHeight = Math.round(view.height * view.devicePixelRatio);
+    if (this.canvas.width !== pixelWidth || this.canvas.height !== pixelHeight) {
+      this.canvas.width = pixelWidth;
+      this.canvas.height = pixelHeight;
+      this.canvas.style.width = `${view.width}px`;
+      this.canvas.style.height = `${view.height}px`;
+    }
+    this.canvas.style.opacity = String(this.prefs.opacity);
+    if (this.prefs.mode === "smooth") this.smooth.paint(this.ctx, this.grid, view);
+    else paintTiles(this.ctx, this.grid, view);
+  }
+}
+
+function currentView(): View {
+  const root = document.documentElement;
+  return {
+    width: root.clientWidth,
+    height: root.clientHeight,
+    scrollX: window.scrollX,
+    scrollY: window.scrollY,
+    devicePixelRatio: window.devicePixelRatio || 1,
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * The overlay's legend and controls, in its closed shadow root: the colour
+ * scale with counts, the band and window on screen, and the controls (tiles
+ * or smooth heat, window, opacity, freeze). Only this panel takes pointer
+ * events; the rest of the overlay is click-through. Also the tooltip that
+ * follows the cursor over heat.
+ */
+import type { Grid } from "../../protocol/wire";
+import { type OverlayPrefs, WINDOW_CHOICES } from "../state/overlay-prefs";
+import { legendText, windowLabel } from "./legend";
+import { PALETTE_GRADIENT, type PaintMode } from "./renderer";
+
+export const PANEL_CSS = `
+  canvas { position: fixed; inset: 0; pointer-events: none; }
+  .panel {
+    position: fixed; right: 12px; bottom: 12px; width: 220px; padding: 8px 10px;
+    font: 12px/1.4 system-ui, sans-serif; color: #fff; background: rgba(20, 24, 32, 0.88);
+    border-radius: 6px; pointer-events: auto; user-select: none; box-sizing: border-box;
+  }
+  .title { font-weight: 600; }
+  .bar { height: 10px; border-radius: 3px; margin: 4px 0 2px; background: ${PALETTE_GRADIENT}; }
+  .scale { display: flex; justify-content: space-between; font-variant-numeric: tabular-nums; }
+  .summary { margin: 2px 0 6px; color: #cfd6e4; }
+  .row { display: flex; gap: 4px; margin-top: 4px; align-items: center; }
+  button {
+    flex: 1; padding: 2px 0; font: inherit; color: #fff; background: #2d3446;
+    border: 1px solid #465069; border-radius: 4px; cursor: pointer;
+  }
+  button[aria-pressed="true"] { background: #4c6ef5; border-color: #4c6ef5; }
+  input[type="range"] { flex: 1; margin: 0; }
+  .tooltip {
+    position: fixed; padding: 3px 6px; font: 12px/1.3 system-ui, sans-serif; color: #fff;
+    background: rgba(20, 24, 32, 0.9); border-radius: 4px; pointer-events: none; white-space: nowrap;
+  }
+  .tooltip[hidden] { display: none; }
+`;
+
+export interface PanelActions {
+  setMode(mode: PaintMode): void;
+  setWindow(windowMs: number): void;
+  setOpacity(opacity: number): void;
+  toggleFreeze(): void;
+}
+
+export class Panel {
+  readonly element = element("div", "panel");
+  readonly tooltip = element("div", "tooltip");
+  private readonly max = element("span");
+  private readonly mid = element("span");
+  private readonly summary = element("div", "summary");
+  private readonly modes = new Map<PaintMode, HTMLButtonElement>();
+  private readonly windows = new Map<number, HTMLButtonElement>();
+  private readonly opacity = document.createElement("input");
+  private readonly freeze = button("Freeze");
+  private legend = "";
+
+  constructor(actions: PanelActions, signal: AbortSignal) {
+    const scale = element("div", "scale");
+    scale.append(text("0"), this.mid, this.max);
+    const modeRow = element("div", "row");
+    for (const [mode, label] of [
+      ["tiles", "Tiles"],
+      ["smooth", "Smooth"],
+    ] as const) {
+      const b = button(label);
+      b.addEventListener("click", () => actions.setMode(mode), { signal });
+      this.modes.set(mode, b);
+      modeRow.append(b);
+    }
+    const windowRow = element("div", "row");
+    for (const ms of WINDOW_CHOICES) {
+      const b = button(windowLabel(ms));
+      b.addEventListener("click", () => actions.setWindow(ms), { signal });
+      this.windows.set(ms, b);
+      windowRow.append(b);
+    }
+    Object.assign(this.opacity, { type: "range", min: "10", max: "100", step: "5", title: "Opacity" });
+    this.opacity.addEventListener("input", () => actions.setOpacity(Number(this.opacity.value) / 100), { signal });
+    const opacityRow = element("div", "row");
+    opacityRow.append(text("Opacity"), this.opacity);
+    this.freeze.addEventListener("click", () => actions.toggleFreeze(), { signal });
+    const freezeRow = element("div", "row");
+    freezeRow.append(this.freeze);
+    this.element.append(
+      text("Heatlens", "title"),
+      element("div", "bar"),
+      scale,
+      this.summary,
+      modeRow,
+      windowRow,
+      opacityRow,
+      freezeRow,
+    );
+    this.tooltip.hidden = true;
+    this.summary.textContent = "Waiting for the companion…";
+  }
+
+  /** The legend's text as shown, for the popup. */
+  get legendText(): string {
+    return this.legend;
+  }
+
+  render(grid: Grid | null, prefs: OverlayPrefs, frozen: boolean): void {
+    this.legend = grid ? legendText(grid, frozen) : "";
+    this.summary.textContent = grid ? this.legend : "Waiting for the companion…";
+    this.max.textContent = grid ? String(grid.max) : "";
+    this.mid.textContent = grid && grid.max >= 4 ? String(Math.round(grid.max / 2)) : "";
+    for (const [mode, b] of this.modes) b.setAttribute("aria-pressed", String(mode === prefs.mode));
+    const shown = grid?.windowMs ?? prefs.windowMs;
+    for (const [ms, b] of this.windows) b.setAttribute("aria-pressed", String(ms === shown));
+    this.opacity.value = String(Math.round(prefs.opacity * 100));
+    this.freeze.textContent = frozen ? "Frozen: resume live" : "Freeze";
+    this.freeze.setAttribute("aria-pressed", String(frozen));
+  }
+
+  /** Shows `count` and its share of all points next to the cursor, or hides the tooltip. */
+  showTooltip(x: number, y: number, count: number, total: number): void {
+    if (count === 0 || total === 0) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const share = (count / total) * 100;
+    this.tooltip.textContent = `${count} ${count === 1 ? "point" : "points"} · ${share < 1 ? share.toFixed(1) : Math.round(share)}% of all`;
+    this.tooltip.style.left = `${Math.min(x + 14, innerWidth - 160)}px`;
+    this.tooltip.style.top = `${Math.max(0, y - 28)}px`;
+    this.tooltip.hidden = false;
+  }
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className = ""): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  return el;
+}
+
+function text(content: string, className = ""): HTMLSpanElement {
+  const span = element("span", className);
+  span.textContent = content;
+  return span;
+}
+
+function button(label: string): HTMLButtonElement {
+  const b = element("button");
+  b.type = "button";
+  b.textContent = label;
+  return b;
+}

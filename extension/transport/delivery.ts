@@ -1,0 +1,116 @@
+/**
+ * Delivery: from a captured sample to an acknowledged batch. Each sample is
+ * made durable in the outbox before the tracker is answered; once a second
+ * the samples become a numbered batch, which the companion link sends and
+ * resends until the companion acknowledges it; only then does it leave the
+ * outbox. After a service-worker or browser restart the stored batches are
+ * sent again, and the companion counts each (client, seq) once.
+ */
+import type { LinkStatus, OutboxStatus, Sample } from "../../protocol/messages";
+import { CompanionLink, type LinkEvents, type LinkOptions } from "./companion-link";
+import { Outbox } from "./outbox";
+
+/** How long samples gather before they become a batch, and the most a batch holds. */
+const FLUSH_MS = 1000;
+const MAX_BATCH_SAMPLES = 500;
+
+export type ConnectOptions = Omit<LinkOptions, "clientId">;
+
+export class Delivery {
+  private link: CompanionLink;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private samplesSinceFlush = 0;
+  private flushing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly outbox: Outbox,
+    private readonly clientId: string,
+    private readonly events: Partial<LinkEvents>,
+    options: ConnectOptions,
+  ) {
+    this.link = this.createLink(options);
+  }
+
+  static async start(options: ConnectOptions, events: Partial<LinkEvents>, outbox?: Outbox): Promise<Delivery> {
+    const box = outbox ?? (await Outbox.open());
+    const { clientId } = await box.state();
+    const delivery = new Delivery(box, clientId, events, options);
+    await delivery.resendStored();
+    // Samples stored before a restart, not yet batched.
+    if ((await box.pendingSamples()) > 0) delivery.scheduleFlush();
+    return delivery;
+  }
+
+  get companion(): CompanionLink {
+    return this.link;
+  }
+
+  /** Resolves once the sample is durable. */
+  async addSample(sample: Sample): Promise<void> {
+    await this.outbox.addSample(sample);
+    this.samplesSinceFlush++;
+    if (this.samplesSinceFlush >= MAX_BATCH_SAMPLES) void this.flush();
+    else this.scheduleFlush();
+  }
+
+  /** Turns the stored samples into a batch and sends it. */
+  flush(): Promise<void> {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.samplesSinceFlush = 0;
+    this.flushing = this.flushing.then(async () => {
+      const { batch, evicted } = await this.outbox.flush();
+      for (const seq of evicted) this.link.drop(seq);
+      if (batch) this.link.send(batch.seq, batch.pages);
+    });
+    return this.flushing;
+  }
+
+  /** Connects anew (the companion URL or token changed); stored batches are sent there. */
+  async reconnect(options: ConnectOptions): Promise<void> {
+    const watches = this.link.watching();
+    this.link.close();
+    this.link = this.createLink(options);
+    for (const watch of watches) this.link.watch(watch);
+    await this.resendStored();
+  }
+
+  async status(): Promise<{ link: LinkStatus; outbox: OutboxStatus }> {
+    const state = await this.outbox.state();
+    return {
+      link: this.link.getStatus(),
+      outbox: {
+        points: state.points + (await this.outbox.pendingSamples()),
+        evictedBatches: state.evictedBatches,
+        evictedPoints: state.evictedPoints,
+        maxPoints: this.outbox.maxPoints,
+      },
+    };
+  }
+
+  close(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.link.close();
+  }
+
+  private createLink(options: ConnectOptions): CompanionLink {
+    return new CompanionLink(
+      { ...options, clientId: this.clientId },
+      {
+        ...this.events,
+        settled: (seq, outcome) => {
+          void this.outbox.remove(seq);
+          this.events.settled?.(seq, outcome);
+        },
+      },
+    );
+  }
+
+  private async resendStored(): Promise<void> {
+    for (const batch of await this.outbox.batches()) this.link.send(batch.seq, batch.pages);
+  }
+
+  private scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+}

@@ -1,0 +1,151 @@
+import "fake-indexeddb/auto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Sample } from "../../protocol/messages";
+import { Outbox } from "./outbox";
+
+type Op =
+  | { kind: "capture" }
+  | { kind: "recapture"; back: number }
+  | { kind: "flush" }
+  | { kind: "send" }
+  | { kind: "ack" }
+  | { kind: "disconnect" }
+  | { kind: "crash" };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 5, arbitrary: fc.constant({ kind: "capture" } as Op) },
+  { weight: 1, arbitrary: fc.nat(5).map((back) => ({ kind: "recapture", back }) as Op) },
+  { weight: 2, arbitrary: fc.constant({ kind: "flush" } as Op) },
+  { weight: 2, arbitrary: fc.constant({ kind: "send" } as Op) },
+  { weight: 2, arbitrary: fc.constant({ kind: "ack" } as Op) },
+  { weight: 1, arbitrary: fc.constant({ kind: "disconnect" } as Op) },
+  { weight: 1, arbitrary: fc.constant({ kind: "crash" } as Op) },
+);
+
+let dbCount = 0;
+
+/**
+ * Runs the outbox protocol against a simple companion: it stores each
+ * (client, seq) once and counts the points of stored batches. Each sample has
+ * its own x, so a point counted twice is seen.
+ */
+async function runProtocol(ops: Op[], maxPoints: number) {
+  const name = `outbox-test-${dbCount++}`;
+  let outbox = await Outbox.open(name, maxPoints);
+  const delivered = new Set<string>();
+  const counted = new Map<number, number>();
+  let inFlight = new Set<number>();
+  let acks: number[] = [];
+  const captured: Sample[] = [];
+  const sample = (x: number): Sample => ({ id: `s:${x}`, path: "/p", w: 1280, t: 1_000_000 + x, x, y: 1, flags: 0 });
+
+  const send = async () => {
+    const { clientId } = await outbox.state();
+    for (const batch of await outbox.batches()) {
+      if (inFlight.has(batch.seq)) continue;
+      inFlight.add(batch.seq);
+      const id = `${clientId} ${batch.seq}`;
+      if (!delivered.has(id)) {
+        delivered.add(id);
+        for (const page of batch.pages) {
+          for (let i = 0; i < page.pts.length; i += 4) {
+            const x = page.pts[i + 1] as number;
+            counted.set(x, (counted.get(x) ?? 0) + 1);
+          }
+        }
+      }
+      acks.push(batch.seq);
+    }
+  };
+  const ack = async () => {
+    for (const seq of acks) await outbox.remove(seq);
+    acks = [];
+  };
+
+  for (const o of ops) {
+    switch (o.kind) {
+      case "capture": {
+        const s = sample(captured.length);
+        captured.push(s);
+        await outbox.addSample(s);
+        break;
+      }
+      case "recapture": {
+        // The tracker resends a sample whose answer it did not get.
+        const s = captured[captured.length - 1 - o.back];
+        if (s) await outbox.addSample(s);
+        break;
+      }
+      case "flush":
+        await outbox.flush();
+        break;
+      case "send":
+        await send();
+        break;
+      case "ack":
+        await ack();
+        break;
+      case "disconnect":
+        inFlight = new Set();
+        acks = [];
+        break;
+      case "crash":
+        outbox.close();
+        outbox = await Outbox.open(name, maxPoints);
+        inFlight = new Set();
+        acks = [];
+        break;
+    }
+  }
+  // Back online for good: everything left is delivered.
+  await outbox.flush();
+  inFlight = new Set();
+  await send();
+  await ack();
+  const state = await outbox.state();
+  const left = (await outbox.batches()).length;
+  outbox.close();
+  return { captured, counted, state, left };
+}
+
+describe("Outbox", () => {
+  it("delivers every captured sample exactly once through disconnects, crashes and resends", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 60 }), async (ops) => {
+        const { captured, counted, state, left } = await runProtocol(ops, 1_000_000);
+        expect(left).toBe(0);
+        expect(state.evictedPoints).toBe(0);
+        expect(counted.size).toBe(captured.length);
+        for (const n of counted.values()) expect(n).toBe(1);
+        expect(state.captured).toBe(captured.length);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("when full, evicts the oldest batches, counts them, and never delivers a point twice", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 60 }), async (ops) => {
+        const { captured, counted, state } = await runProtocol(ops, 5);
+        for (const n of counted.values()) expect(n).toBe(1);
+        expect(counted.size + state.evictedPoints).toBe(captured.length);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("keeps its client id and sequence numbers across reopening", async () => {
+    const first = await Outbox.open("outbox-reopen");
+    const { clientId } = await first.state();
+    await first.addSample({ id: "a", path: "/", w: 800, t: 1, x: 1, y: 1, flags: 0 });
+    const { batch } = await first.flush();
+    await first.remove(batch?.seq ?? -1);
+    first.close();
+    const second = await Outbox.open("outbox-reopen");
+    expect((await second.state()).clientId).toBe(clientId);
+    await second.addSample({ id: "b", path: "/", w: 800, t: 2, x: 1, y: 1, flags: 0 });
+    expect((await second.flush()).batch?.seq).toBe((batch?.seq ?? 0) + 1);
+    second.close();
+  });
+});

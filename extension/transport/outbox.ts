@@ -1,0 +1,169 @@
+/**
+ * The extension's durable outbox, in IndexedDB (via idb). Samples from the
+ * tracker are written as they arrive, keyed by their id so that a resent one
+ * is stored once; a flush moves them, in one transaction, into a numbered
+ * batch; a batch leaves the outbox only when the companion acknowledges it.
+ * The client id and the next sequence number live in the same database, so
+ * a number is never reused for this client id, across service-worker and
+ * browser restarts. It does not send anything: the link does.
+ *
+ * Bounded: past `maxPoints` points the oldest batches are evicted, and
+ * counted, so a long time offline keeps the newest data.
+ */
+import { type DBSchema, type IDBPDatabase, openDB } from "idb";
+import type { Sample } from "../../protocol/messages";
+import type { PagePoints } from "../../protocol/wire";
+import { Batcher } from "./batcher";
+
+export interface StoredBatch {
+  seq: number;
+  pages: PagePoints[];
+  points: number;
+}
+
+export interface OutboxState {
+  clientId: string;
+  nextSeq: number;
+  /** Points in stored batches. */
+  points: number;
+  /** Batches and points evicted because the outbox was full. */
+  evictedBatches: number;
+  evictedPoints: number;
+  /** Samples ever taken in. */
+  captured: number;
+}
+
+interface OutboxDb extends DBSchema {
+  samples: { key: string; value: Sample };
+  /** Ids of samples already batched, so that a late resend of one is ignored. */
+  seen: { key: string; value: { id: string; t: number }; indexes: { t: number } };
+  batches: { key: number; value: StoredBatch };
+  meta: { key: "state"; value: OutboxState };
+}
+
+/** How long a batched sample's id is remembered: the tracker resends within seconds. */
+const SEEN_MS = 3_600_000;
+
+/** Default bound: 200,000 points, about 14 hours of one busy tab. */
+export const DEFAULT_MAX_POINTS = 200_000;
+
+export class Outbox {
+  private constructor(
+    private readonly db: IDBPDatabase<OutboxDb>,
+    readonly maxPoints: number,
+  ) {}
+
+  static async open(name = "heatlens-outbox", maxPoints = DEFAULT_MAX_POINTS): Promise<Outbox> {
+    const db = await openDB<OutboxDb>(name, 1, {
+      upgrade(database) {
+        database.createObjectStore("samples", { keyPath: "id" });
+        database.createObjectStore("seen", { keyPath: "id" }).createIndex("t", "t");
+        database.createObjectStore("batches", { keyPath: "seq" });
+        database.createObjectStore("meta");
+      },
+    });
+    const outbox = new Outbox(db, maxPoints);
+    await outbox.state();
+    return outbox;
+  }
+
+  /** Stores one sample; storing the same id again changes nothing. */
+  async addSample(sample: Sample): Promise<void> {
+    const tx = this.db.transaction(["samples", "seen", "meta"], "readwrite");
+    const known =
+      (await tx.objectStore("samples").getKey(sample.id)) ?? (await tx.objectStore("seen").getKey(sample.id));
+    if (known === undefined) {
+      await tx.objectStore("samples").put(sample);
+      const state = await tx.objectStore("meta").get("state");
+      if (state) await tx.objectStore("meta").put({ ...state, captured: state.captured + 1 }, "state");
+    }
+    await tx.done;
+  }
+
+  /**
+   * Moves every stored sample into a new numbered batch, evicting the oldest
+   * batches if the bound is passed. Returns the new batch (or null when there
+   * were no samples) and the sequence numbers evicted.
+   */
+  async flush(): Promise<{ batch: StoredBatch | null; evicted: number[] }> {
+    const tx = this.db.transaction(["samples", "seen", "batches", "meta"], "readwrite");
+    const samples = await tx.objectStore("samples").getAll();
+    const state = (await tx.objectStore("meta").get("state")) as OutboxState;
+    if (samples.length === 0) {
+      await tx.done;
+      return { batch: null, evicted: [] };
+    }
+    samples.sort((a, b) => a.t - b.t);
+    const batcher = new Batcher();
+    for (const sample of samples) batcher.add(sample);
+    const batch: StoredBatch = { seq: state.nextSeq, pages: batcher.take() ?? [], points: samples.length };
+    await tx.objectStore("samples").clear();
+    const seen = tx.objectStore("seen");
+    for (const { id, t } of samples) await seen.put({ id, t });
+    const newest = samples.at(-1)?.t ?? 0;
+    let old = await seen.index("t").openCursor(IDBKeyRange.upperBound(newest - SEEN_MS, true));
+    while (old) {
+      await old.delete();
+      old = await old.continue();
+    }
+    await tx.objectStore("batches").put(batch);
+    const next = { ...state, nextSeq: state.nextSeq + 1, points: state.points + batch.points };
+    const evicted: number[] = [];
+    let cursor = await tx.objectStore("batches").openCursor();
+    while (cursor && next.points > this.maxPoints && cursor.value.seq !== batch.seq) {
+      evicted.push(cursor.value.seq);
+      next.points -= cursor.value.points;
+      next.evictedBatches++;
+      next.evictedPoints += cursor.value.points;
+      await cursor.delete();
+      cursor = await cursor.continue();
+    }
+    await tx.objectStore("meta").put(next, "state");
+    await tx.done;
+    return { batch, evicted };
+  }
+
+  /** Forgets a batch the companion acknowledged (or refused for good). */
+  async remove(seq: number): Promise<void> {
+    const tx = this.db.transaction(["batches", "meta"], "readwrite");
+    const batch = await tx.objectStore("batches").get(seq);
+    if (batch) {
+      await tx.objectStore("batches").delete(seq);
+      const state = (await tx.objectStore("meta").get("state")) as OutboxState;
+      await tx.objectStore("meta").put({ ...state, points: state.points - batch.points }, "state");
+    }
+    await tx.done;
+  }
+
+  /** Stored batches, oldest first. */
+  async batches(): Promise<StoredBatch[]> {
+    return this.db.getAll("batches");
+  }
+
+  async pendingSamples(): Promise<number> {
+    return this.db.count("samples");
+  }
+
+  /** The outbox's state, created on first use with a new client id. */
+  async state(): Promise<OutboxState> {
+    const tx = this.db.transaction("meta", "readwrite");
+    let state = await tx.store.get("state");
+    if (!state) {
+      state = {
+        clientId: crypto.randomUUID(),
+        nextSeq: 0,
+        points: 0,
+        evictedBatches: 0,
+        evictedPoints: 0,
+        captured: 0,
+      };
+      await tx.store.put(state, "state");
+    }
+    await tx.done;
+    return state;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
