@@ -4,6 +4,7 @@
  */
 import { benchAggregator, HOP, WINDOWS } from "./aggregator";
 import { benchFanout } from "./fanout";
+import { benchHistory } from "./history";
 import { benchMemory } from "./memory";
 import { benchIngest, benchLatency, type IngestResult } from "./sockets";
 
@@ -50,6 +51,9 @@ row(
 const fanout = await benchFanout();
 row("one update to 100 viewers, per viewer, µs", fmt(fanout.emitMicrosPerSubscriber, 2));
 
+const history = await benchHistory();
+row(`history: a day of a busy page (${fmt(history.points)} points), query ms`, fmt(history.historyDayQueryMs, 1));
+
 const result = {
   paneVsNaive: round(agg.paneVsNaive, 1),
   aggEventsPerSec: round(agg.aggEventsPerSec),
@@ -59,5 +63,6 @@ const result = {
   e2eP99Ms: round(latency.e2eP99Ms, 1),
   bytesPerKey: round(memory.bytesPerKey),
   emitMicrosPerSubscriber: round(fanout.emitMicrosPerSubscriber, 2),
+  historyDayQueryMs: round(history.historyDayQueryMs, 1),
 };
 console.log(`\nBENCH ${JSON.stringify(result)}`);

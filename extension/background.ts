@@ -98,6 +98,10 @@ onMessage("popup.toggle", async ({ data }) => {
   await sendMessage("overlay.show", data.on, data.tabId).catch(() => undefined);
 });
 
+// Listening here makes the browser start the background when it starts, so a
+// non-empty outbox is delivered without waiting for a page to be visited.
+browser.runtime.onStartup.addListener(() => undefined);
+
 browser.tabs.onRemoved.addListener((tabId) => {
   unwatchTab(tabId);
   void setOverlay(tabId, false);

@@ -1,6 +1,7 @@
 /**
  * Launches Debian's Chromium and Firefox ESR headless, with the built
- * extension loaded, through puppeteer-core. Each launch gets a fresh profile.
+ * extension loaded, through puppeteer-core. Each launch gets a fresh profile,
+ * unless it is given one to reopen (a browser restart).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,15 +21,26 @@ const FIREFOX_ID = "heatlens@heatlens.dev";
 
 export interface LaunchedBrowser {
   name: BrowserName;
+  /** The profile directory, for a restart on the same profile. */
+  profile: string;
   browser: Browser;
   /** Origin of the extension's pages (chrome-extension://… or moz-extension://…). */
   extensionOrigin: string;
   close(): Promise<void>;
 }
 
-export async function launchWithExtension(name: BrowserName, distRoot = "dist"): Promise<LaunchedBrowser> {
-  const profile = await mkdtemp(join(tmpdir(), `heatlens-${name}-`));
-  const cleanup = () => rm(profile, { recursive: true, force: true });
+export interface LaunchOptions {
+  /** A profile directory to reuse; it is then kept when the browser closes. */
+  profile?: string;
+}
+
+export async function launchWithExtension(
+  name: BrowserName,
+  distRoot = "dist",
+  options: LaunchOptions = {},
+): Promise<LaunchedBrowser> {
+  const profile = options.profile ?? (await mkdtemp(join(tmpdir(), `heatlens-${name}-`)));
+  const cleanup = () => (options.profile ? Promise.resolve() : rm(profile, { recursive: true, force: true }));
   if (name === "chromium") {
     const dir = resolve(distRoot, "chrome");
     const browser = await puppeteer.launch({
@@ -57,6 +69,7 @@ export async function launchWithExtension(name: BrowserName, distRoot = "dist"):
     const extensionOrigin = worker.url().split("/").slice(0, 3).join("/");
     return {
       name,
+      profile,
       browser,
       extensionOrigin,
       async close() {
@@ -82,6 +95,7 @@ export async function launchWithExtension(name: BrowserName, distRoot = "dist"):
   await browser.installExtension(resolve(distRoot, "firefox"));
   return {
     name,
+    profile,
     browser,
     extensionOrigin: `moz-extension://${FIREFOX_UUID}`,
     async close() {

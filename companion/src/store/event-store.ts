@@ -73,7 +73,8 @@ export class EventStore {
         PRIMARY KEY (client, seq)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS delivered_at ON delivered (at);
       CREATE TABLE IF NOT EXISTS batches (
-        id INTEGER PRIMARY KEY, max_t INTEGER NOT NULL, groups TEXT NOT NULL);
+        -- AUTOINCREMENT: ids are never reused once pruned, so "folded up to id" stays true.
+        id INTEGER PRIMARY KEY AUTOINCREMENT, max_t INTEGER NOT NULL, groups TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS batches_max_t ON batches (max_t);
       CREATE TABLE IF NOT EXISTS minutes (
         key TEXT NOT NULL, minute INTEGER NOT NULL, cell INTEGER NOT NULL, n INTEGER NOT NULL,

@@ -1,0 +1,121 @@
+/**
+ * Nothing lost, in real browsers with the built extension: the companion down
+ * for two minutes while the cursor moves, the service worker stopped in the
+ * middle of a stream, and the browser restarted with a full outbox. Each move
+ * is spaced beyond the 250 ms sampling interval, so each is exactly one
+ * sample: the companion must count exactly as many, at their capture times.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "puppeteer-core";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Companion } from "../../companion/src/server";
+import { tempDataDir } from "../support/temp-dir";
+import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import { E2E_DIST, openPage, sleep, startE2ECompanion, waitForConnections } from "./harness";
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+/** Moves the cursor `n` times, `gapMs` apart, over the page's top area; returns the first and last move times. */
+async function moves(page: Page, n: number, gapMs = 400): Promise<{ first: number; last: number }> {
+  const first = Date.now();
+  let last = first;
+  for (let i = 0; i < n; i++) {
+    last = Date.now();
+    await page.mouse.move(100 + (i % 40) * 25, 120 + Math.floor(i / 40) * 20);
+    await sleep(gapMs);
+  }
+  return { first, last };
+}
+
+async function total(companion: Companion, query = ""): Promise<number> {
+  const res = await fetch(`${companion.url}/api/heatmap?path=/demo/&width=1280${query}`);
+  return ((await res.json()) as { total: number }).total;
+}
+
+/** Waits until the live 5-minute total reaches `want`, then a little longer to see that it stays there. */
+async function settleAt(companion: Companion, want: number, ms = 60_000): Promise<number> {
+  const end = Date.now() + ms;
+  let seen = await total(companion);
+  while (seen < want && Date.now() < end) {
+    await sleep(250);
+    seen = await total(companion);
+  }
+  await sleep(3000);
+  return total(companion);
+}
+
+async function launch(name: BrowserName, profile?: string): Promise<LaunchedBrowser> {
+  const launched = await launchWithExtension(name, E2E_DIST, { profile });
+  cleanups.push(() => launched.close());
+  return launched;
+}
+
+describe.each<BrowserName>(["chromium", "firefox"])("durability in %s", (name) => {
+  it("keeps what was captured while the companion was down for two minutes, and counts it once at its capture time", async () => {
+    const dataDir = tempDataDir("offline");
+    let companion = await startE2ECompanion(dataDir);
+    const launched = await launch(name);
+    await waitForConnections(companion, 1);
+    const page = await openPage(launched, `${companion.url}/demo/`);
+    await sleep(500);
+
+    await moves(page, 10);
+    expect(await settleAt(companion, 10)).toBe(10);
+
+    await companion.close();
+    const offline = await moves(page, 300);
+    companion = await startE2ECompanion(dataDir);
+    cleanups.push(() => companion.close());
+
+    expect(await settleAt(companion, 310)).toBe(310);
+    // By capture time: the offline moves sit in the offline minutes of the history.
+    await sleep(1500);
+    const history = await total(companion, `&from=${offline.first - 1}&to=${offline.last + 250}`);
+    expect(history).toBe(300);
+  }, 300_000);
+});
+
+describe("durability in chromium", () => {
+  it("loses and doubles nothing when the service worker is stopped mid-stream", async () => {
+    const companion = await startE2ECompanion();
+    cleanups.push(() => companion.close());
+    const launched = await launch("chromium");
+    await waitForConnections(companion, 1);
+    const page = await openPage(launched, `${companion.url}/demo/`);
+    await sleep(500);
+    const stopping = (async () => {
+      await sleep(3000);
+      const target = await launched.browser.waitForTarget((t) => t.type() === "service_worker");
+      const worker = await target.worker();
+      await worker?.close();
+    })();
+    await moves(page, 25, 350);
+    await stopping;
+    expect(await settleAt(companion, 25)).toBe(25);
+  }, 120_000);
+
+  it("delivers a non-empty outbox after the browser restarts on the same profile", async () => {
+    const dataDir = tempDataDir("restart");
+    const profile = await mkdtemp(join(tmpdir(), "heatlens-profile-"));
+    cleanups.push(() => rm(profile, { recursive: true, force: true }));
+    let companion = await startE2ECompanion(dataDir);
+    let launched = await launch("chromium", profile);
+    await waitForConnections(companion, 1);
+    const page = await openPage(launched, `${companion.url}/demo/`);
+    await companion.close();
+    await sleep(500);
+    await moves(page, 20);
+    await sleep(1500);
+    await launched.close();
+
+    companion = await startE2ECompanion(dataDir);
+    cleanups.push(() => companion.close());
+    launched = await launch("chromium", profile);
+    expect(await settleAt(companion, 20)).toBe(20);
+  }, 180_000);
+});
