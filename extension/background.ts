@@ -4,16 +4,21 @@
  * link); grids the companion pushes are routed to the tabs that watch them.
  */
 import browser from "webextension-polyfill";
-import { onMessage, Sample, sendMessage, Watch } from "../protocol/messages";
+import { HistoryRequest, onMessage, Sample, sendMessage, Watch } from "../protocol/messages";
 import type { Grid } from "../protocol/wire";
 import { loadSettings, onSettingsChanged, type Settings } from "./state/settings";
 import { isOverlayOn, setOverlay } from "./state/tab-overlays";
+import { ToolbarBadge } from "./state/toolbar-badge";
 import { type ConnectOptions, Delivery } from "./transport/delivery";
+import { fetchHistory } from "./transport/history";
 
 /** What each tab's overlay watches, and the key its grids arrive under. */
 const tabWatches = new Map<number, { watch: Watch; key: string | null }>();
 /** The newest grid per key, so that a tab joining a watched key paints at once. */
 const latestGrids = new Map<string, Grid>();
+const badge = new ToolbarBadge(browser.action);
+/** The keyboard shortcut declared in the manifest's `commands`. */
+const TOGGLE_COMMAND = "toggle-overlay";
 
 function connectOptions(settings: Settings): ConnectOptions {
   return { url: settings.companionUrl, name: settings.name, token: settings.token };
@@ -31,6 +36,7 @@ const delivery: Promise<Delivery> = loadSettings().then((settings) =>
       }
     },
     grid: (grid) => routeGrid(grid),
+    status: (status) => badge.setConnected(status.state === "open"),
   }),
 );
 
@@ -87,15 +93,36 @@ onMessage("overlay.unwatch", ({ sender }) => {
   if (sender.tab?.id !== undefined) unwatchTab(sender.tab.id);
 });
 
+onMessage("overlay.history", async ({ data }) => {
+  const request = HistoryRequest.safeParse(data);
+  if (!request.success)
+    return { ok: false, code: "E_SCHEMA", reason: request.error.issues[0]?.message ?? "bad request" };
+  return fetchHistory(await loadSettings(), request.data);
+});
+
 onMessage("popup.status", async ({ data: tabId }) => ({
   ...(await (await delivery).status()),
   overlay: await isOverlayOn(tabId),
 }));
 
-onMessage("popup.toggle", async ({ data }) => {
-  await setOverlay(data.tabId, data.on);
-  if (!data.on) unwatchTab(data.tabId);
-  await sendMessage("overlay.show", data.on, data.tabId).catch(() => undefined);
+async function showOverlay(tabId: number, on: boolean): Promise<void> {
+  await setOverlay(tabId, on);
+  if (!on) unwatchTab(tabId);
+  badge.showTab(tabId, on);
+  await sendMessage("overlay.show", on, tabId).catch(() => undefined);
+}
+
+onMessage("popup.toggle", ({ data }) => showOverlay(data.tabId, data.on));
+
+browser.commands.onCommand.addListener(async (command, tab) => {
+  if (command !== TOGGLE_COMMAND) return;
+  const tabId = tab?.id ?? (await browser.tabs.query({ active: true, currentWindow: true }))[0]?.id;
+  if (tabId !== undefined) await showOverlay(tabId, !(await isOverlayOn(tabId)));
+});
+
+// The browser drops a tab's own badge when the tab navigates: put it back once loaded.
+browser.tabs.onUpdated.addListener((tabId, change) => {
+  if (change.status === "complete") void isOverlayOn(tabId).then((on) => badge.showTab(tabId, on));
 });
 
 // Listening here makes the browser start the background when it starts, so a

@@ -69,6 +69,17 @@ export interface OverlaySummary {
   legend: string;
 }
 
+export const HistoryRequest = z.object({
+  path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),
+  width: z.number().int().min(1).max(100_000),
+  /** Capture times, ms since the epoch: [from, to). */
+  from: z.number().int().nonnegative(),
+  to: z.number().int().positive(),
+});
+export type HistoryRequest = z.infer<typeof HistoryRequest>;
+
+export type HistoryResult = { ok: true; grid: Grid } | { ok: false; code: string; reason: string };
+
 export interface ProtocolMap {
   /** Tracker → background: one cursor sample. */
   "capture.sample"(sample: Sample): void;
@@ -76,6 +87,8 @@ export interface ProtocolMap {
   "overlay.state"(): boolean;
   /** Overlay → background: send this page's grid to this tab. */
   "overlay.watch"(watch: Watch): void;
+  /** Overlay → background: a past range of this page from the companion's history. */
+  "overlay.history"(request: HistoryRequest): HistoryResult;
   "overlay.unwatch"(): void;
   /** Background → overlay. */
   "overlay.show"(on: boolean): void;

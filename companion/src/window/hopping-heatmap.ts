@@ -136,47 +136,53 @@ export class HoppingHeatmap {
 
   /** Counts events of one key; `into` receives how they fared. */
   addMany(key: string, times: ArrayLike<number>, cells: ArrayLike<number>, into: AddCounts): void {
-    const open = this.closed + 1;
-    const oldest = this.closed - this.longest;
+    const closed = this.closed;
+    const open = closed + 1;
+    const oldest = closed - this.longest;
     const { hopMs, spans, stride } = this;
     const windows = spans.length;
     let state = this.states.get(key);
+    let onTime = 0;
+    let late = 0;
     let changed = 0;
     for (let e = 0; e < times.length; e++) {
       // A clock still ahead after correction cannot place an event in the future.
       const pane = Math.min(Math.floor((times[e] as number) / hopMs), open);
-      if (pane <= oldest) {
-        into.tooOld++;
-        continue;
-      }
+      if (pane <= oldest) continue;
       if (!state) state = this.createState(key);
       const cell = cells[e] as number;
       let slot = state.slotOf.get(cell);
       if (slot === -1) slot = this.allocate(state, cell);
       const base = slot * stride;
-      (state.counts[base + windows] as number)++;
-      const ringIndex = pane % state.ring.length;
-      let raw = state.ring[ringIndex];
+      const counts = state.counts;
+      (counts[base + windows] as number)++;
+      const ring = state.ring;
+      const ringIndex = pane % ring.length;
+      let raw = ring[ringIndex];
       if (!raw) {
         raw = this.spare.pop() ?? [];
-        state.ring[ringIndex] = raw;
+        ring[ringIndex] = raw;
         this.scheduleAt(pane, state);
       }
       raw.push(slot);
       if (pane === open) {
-        into.open++;
+        onTime++;
         continue;
       }
       // Late but inside some windows: their running counts take it now.
-      into.late++;
+      late++;
+      const age = closed - pane;
       for (let w = 0; w < windows; w++) {
-        if (pane > this.closed - (spans[w] as number)) {
-          (state.counts[base + w] as number)++;
+        if (age < (spans[w] as number)) {
+          (counts[base + w] as number)++;
           state.totals[w] = (state.totals[w] as number) + 1;
           changed |= 1 << w;
         }
       }
     }
+    into.open += onTime;
+    into.late += late;
+    into.tooOld += times.length - onTime - late;
     if (state && changed) this.markDirty(state, changed);
   }
 
