@@ -6,6 +6,7 @@ import { benchAggregator, HOP, WINDOWS } from "./aggregator";
 import { benchFanout } from "./fanout";
 import { benchHistory } from "./history";
 import { benchMemory } from "./memory";
+import { benchRestart } from "./restart";
 import { benchIngest, benchLatency, type IngestResult } from "./sockets";
 
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -54,6 +55,9 @@ row("one update to 100 viewers, per viewer, µs", fmt(fanout.emitMicrosPerSubscr
 const history = await benchHistory();
 row(`history: a day of a busy page (${fmt(history.points)} points), query ms`, fmt(history.historyDayQueryMs, 1));
 
+const restart = await benchRestart();
+row(`restart after kill -9 to live (${fmt(restart.rebuiltPoints)} points rebuilt), ms`, fmt(restart.restartToLiveMs));
+
 const result = {
   paneVsNaive: round(agg.paneVsNaive, 1),
   aggEventsPerSec: round(agg.aggEventsPerSec),
@@ -64,5 +68,6 @@ const result = {
   bytesPerKey: round(memory.bytesPerKey),
   emitMicrosPerSubscriber: round(fanout.emitMicrosPerSubscriber, 2),
   historyDayQueryMs: round(history.historyDayQueryMs, 1),
+  restartToLiveMs: round(restart.restartToLiveMs),
 };
 console.log(`\nBENCH ${JSON.stringify(result)}`);
