@@ -43,6 +43,8 @@ export const ErrorCode = {
   origin: "E_ORIGIN",
   connections: "E_CONNECTIONS",
   storage: "E_STORAGE",
+  unauthorized: "E_UNAUTHORIZED",
+  forbidden: "E_FORBIDDEN",
   internal: "E_INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

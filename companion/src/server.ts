@@ -5,7 +5,7 @@
  */
 
 import { mkdir } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,8 @@ import sirv from "sirv";
 import { WebSocketServer } from "ws";
 import { bandsFromBreakpoints } from "../../protocol/grid";
 import { Close } from "../../protocol/wire";
+import { authenticate } from "./auth/authenticate";
+import { TokenStore } from "./auth/tokens";
 import { type Bus, InProcessBus } from "./bus/bus";
 import { Fanout } from "./fanout/fanout";
 import { Gateway, ReasonedWebSocket } from "./gateway/gateway";
@@ -32,6 +34,7 @@ export interface Companion {
   url: string;
   port: number;
   store: EventStore;
+  tokens: TokenStore;
   /** Time it took to rebuild the live windows from the store at start. */
   rebuildMs: number;
   /** The bus the stages talk over. */
@@ -63,6 +66,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     liveMs: longestWindow,
     clock,
   });
+  const tokens = TokenStore.open(options.dataDir);
   const bands = bandsFromBreakpoints(options.bandBreakpoints);
   const normalise = createPathNormaliser({ templates: options.templates, keepQuery: options.keepQuery });
   const bus = new InProcessBus<Topics>();
@@ -86,6 +90,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     bus,
     fanout,
     store,
+    tokens,
     normalise,
     bands,
     keys: windows,
@@ -109,6 +114,10 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   const api = { windows, store, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats };
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://companion");
+    if (url.pathname.startsWith("/api/")) {
+      const verdict = authenticate(req, tokens, ["view"]);
+      if (!verdict.ok) return sendJson(res, verdict.status, { code: verdict.code, reason: verdict.reason });
+    }
     if (handleApi(req, res, url, api)) return;
     if (demo && url.pathname === "/demo") {
       res.writeHead(301, { location: "/demo/" }).end();
@@ -142,11 +151,11 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     if (!verdict.ok) {
       const body = JSON.stringify({ code: verdict.code, reason: verdict.reason });
       socket.end(
-        `HTTP/1.1 ${verdict.status} ${verdict.status === 403 ? "Forbidden" : "Refused"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${verdict.status} ${STATUS_CODES[verdict.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => gateway.attach(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => gateway.attach(ws, verdict.token));
   });
 
   // Close each pane right after its end on the companion's clock.
@@ -176,6 +185,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     url: `http://${host}:${port}`,
     port,
     store,
+    tokens,
     rebuildMs,
     bus,
     gateway,
@@ -194,6 +204,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
       fanout.close();
       store.maintain();
       store.close();
+      tokens.close();
     },
   };
 }

@@ -20,6 +20,8 @@ import {
   type ServerMessage,
   type Subscribe,
 } from "../../../protocol/wire";
+import { authenticate } from "../auth/authenticate";
+import { hasRole, type Role, type TokenInfo, type TokenStore } from "../auth/tokens";
 import type { Bus } from "../bus/bus";
 import type { Fanout, Viewer } from "../fanout/fanout";
 import type { PathNormaliser } from "../key/normalise-path";
@@ -33,6 +35,7 @@ export interface GatewayDeps {
   bus: Bus<Topics>;
   fanout: Fanout;
   store: EventStore;
+  tokens: TokenStore;
   normalise: PathNormaliser;
   bands: readonly WidthBand[];
   /** Whether a key is live in the window stage, and how many are. */
@@ -71,7 +74,9 @@ export class Gateway {
    * Decides on an HTTP upgrade before any websocket data is read: page origins
    * are refused so that no web page can feed or read the companion.
    */
-  admit(request: IncomingMessage): { ok: true } | { ok: false; status: number; code: ErrorCode; reason: string } {
+  admit(
+    request: IncomingMessage,
+  ): { ok: true; token: TokenInfo | null } | { ok: false; status: number; code: ErrorCode; reason: string } {
     const origin = request.headers.origin;
     if (origin && !EXTENSION_ORIGIN.test(origin) && !this.deps.options.allowOrigins.includes(origin)) {
       return { ok: false, status: 403, code: ErrorCode.origin, reason: `origin ${origin} may not connect` };
@@ -79,11 +84,12 @@ export class Gateway {
     if (this.connections.size >= this.deps.options.maxConnections) {
       return { ok: false, status: 503, code: ErrorCode.connections, reason: "too many connections" };
     }
-    return { ok: true };
+    return authenticate(request, this.deps.tokens, ["capture", "view"]);
   }
 
-  attach(ws: WebSocket): void {
-    const connection = new Connection(ws, this, this.deps);
+  /** Serves an upgraded connection, allowed what `token` allows (everything while no token exists). */
+  attach(ws: WebSocket, token: TokenInfo | null): void {
+    const connection = new Connection(ws, this, this.deps, token);
     this.connections.add(connection);
     ws.once("close", () => {
       connection.dispose();
@@ -131,6 +137,7 @@ class Connection implements Viewer {
     private readonly ws: WebSocket,
     private readonly gateway: Gateway,
     private readonly deps: GatewayDeps,
+    private readonly token: TokenInfo | null,
   ) {
     this.helloTimer = setTimeout(
       () => this.fail(Close.helloTimeout, ErrorCode.helloTimeout, "no hello received in time"),
@@ -257,6 +264,16 @@ class Connection implements Viewer {
     const { options } = this.deps;
     const now = this.deps.clock();
     const { seq } = batch;
+    if (!this.allowed("capture")) {
+      this.gateway.counters.rejected++;
+      return this.reply({
+        type: "nack",
+        seq,
+        code: ErrorCode.forbidden,
+        reason: "this token may not capture",
+        retry: false,
+      });
+    }
     if (client.dedup.has(seq)) {
       this.gateway.counters.duplicates++;
       return this.reply({ type: "ack", seq, points: 0, duplicate: true });
@@ -335,7 +352,14 @@ class Connection implements Viewer {
     );
   }
 
+  private allowed(role: Role): boolean {
+    return this.token === null || hasRole(this.token, role);
+  }
+
   private onSubscribe(message: Subscribe): void {
+    if (!this.allowed("view")) {
+      return this.reply({ type: "error", code: ErrorCode.forbidden, reason: "this token may not view grids" });
+    }
     const { key, windowMs } = this.resolveWatch(message);
     if (!this.deps.options.windowsMs.includes(windowMs)) {
       return this.reply({
