@@ -20,6 +20,7 @@ import { type Bus, InProcessBus } from "./bus/bus";
 import { Fanout } from "./fanout/fanout";
 import { Gateway, ReasonedWebSocket } from "./gateway/gateway";
 import { handleApi, sendJson } from "./http/api";
+import { createMetrics } from "./http/metrics";
 import { createPathNormaliser } from "./key/normalise-path";
 import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
 import type { Topics } from "./pipeline";
@@ -112,11 +113,28 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   });
 
   const api = { windows, store, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats };
+  const metrics = createMetrics({
+    gateway: gateway.counters,
+    arrivals: windows.arrivals,
+    store: store.counters,
+    connections: () => gateway.connectionCount,
+    viewers: () => fanout.viewerCount,
+    liveKeys: () => windows.liveKeys,
+    storageFailing: () => store.failure !== null,
+    skippedViewerUpdates: () => fanout.skipped,
+  });
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://companion");
-    if (url.pathname.startsWith("/api/")) {
+    if (url.pathname.startsWith("/api/") || url.pathname === "/metrics") {
       const verdict = authenticate(req, tokens, ["view"]);
       if (!verdict.ok) return sendJson(res, verdict.status, { code: verdict.code, reason: verdict.reason });
+    }
+    if (url.pathname === "/metrics") {
+      void metrics.metrics().then((text) => {
+        res.writeHead(200, { "content-type": metrics.contentType });
+        res.end(text);
+      });
+      return;
     }
     if (handleApi(req, res, url, api)) return;
     if (demo && url.pathname === "/demo") {

@@ -116,6 +116,9 @@ describe("HTTP", () => {
     ["/api/heatmap?path=/a", "view", 200],
     ["/api/stats", undefined, 401],
     ["/api/stats", "view", 200],
+    ["/metrics", undefined, 401],
+    ["/metrics", "capture", 403],
+    ["/metrics", "view", 200],
     ["/healthz", undefined, 200],
     ["/demo/", undefined, 200],
   ])("GET %s with %s token → %i", async (path, which, status) => {

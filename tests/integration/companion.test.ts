@@ -201,6 +201,23 @@ describe("companion", () => {
     expect(extension.ws.readyState).toBe(WebSocket.OPEN);
   });
 
+  it("exposes its counters in the Prometheus format", async () => {
+    const client = await connect();
+    client.send(
+      batch(0, [
+        [1, 1],
+        [2, 2],
+      ]),
+    );
+    await client.next("ack");
+    const res = await fetch(`${companion.url}/metrics`);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/^heatlens_points_total 2$/m);
+    expect(text).toMatch(/^heatlens_connections 1$/m);
+    expect(text).toMatch(/^heatlens_storage_failing 0$/m);
+  });
+
   it("answers bad HTTP requests with a code and a reason", async () => {
     const res = await fetch(`${companion.url}/api/heatmap?path=nope`);
     expect(res.status).toBe(400);

@@ -1,0 +1,104 @@
+/**
+ * `/metrics` in the Prometheus text format (prom-client): the companion's
+ * counters and gauges, read at scrape time, plus Node's process metrics.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+
+export interface MetricSources {
+  gateway: {
+    batches: number;
+    points: number;
+    clicks: number;
+    duplicates: number;
+    rejected: number;
+    closedForErrors: number;
+  };
+  arrivals: { open: number; late: number; tooOld: number };
+  store: { committedBatches: number; committedPoints: number; failedCommits: number };
+  connections: () => number;
+  viewers: () => number;
+  liveKeys: () => number;
+  storageFailing: () => boolean;
+  skippedViewerUpdates: () => number;
+}
+
+/** A counter that reports a running total kept elsewhere. */
+function mirroredCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  let reported = 0;
+  const counter = new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const now = read();
+      if (now > reported) counter.inc(now - reported);
+      reported = now;
+    },
+  });
+}
+
+export function createMetrics(sources: MetricSources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "heatlens_" });
+  const { gateway, arrivals, store } = sources;
+  mirroredCounter(registry, "heatlens_batches_total", "Batches accepted and stored.", () => gateway.batches);
+  mirroredCounter(registry, "heatlens_points_total", "Points accepted and stored.", () => gateway.points);
+  mirroredCounter(registry, "heatlens_clicks_total", "Clicks among the points.", () => gateway.clicks);
+  mirroredCounter(
+    registry,
+    "heatlens_duplicate_batches_total",
+    "Resent batches counted once.",
+    () => gateway.duplicates,
+  );
+  mirroredCounter(registry, "heatlens_rejected_batches_total", "Batches refused with a nack.", () => gateway.rejected);
+  mirroredCounter(
+    registry,
+    "heatlens_closed_for_errors_total",
+    "Connections closed for bad input.",
+    () => gateway.closedForErrors,
+  );
+  mirroredCounter(
+    registry,
+    "heatlens_points_on_time_total",
+    "Points that arrived before their pane closed.",
+    () => arrivals.open,
+  );
+  mirroredCounter(
+    registry,
+    "heatlens_points_late_total",
+    "Points that arrived after their pane closed, inside a window.",
+    () => arrivals.late,
+  );
+  mirroredCounter(
+    registry,
+    "heatlens_points_too_old_total",
+    "Points older than every live window (history only).",
+    () => arrivals.tooOld,
+  );
+  mirroredCounter(
+    registry,
+    "heatlens_store_failed_commits_total",
+    "Commits the store could not make.",
+    () => store.failedCommits,
+  );
+  mirroredCounter(
+    registry,
+    "heatlens_viewer_updates_skipped_total",
+    "Grid updates skipped for slow viewers.",
+    sources.skippedViewerUpdates,
+  );
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge("heatlens_connections", "Open websocket connections.", sources.connections);
+  gauge("heatlens_viewers", "Viewer subscriptions.", sources.viewers);
+  gauge("heatlens_live_keys", "Pages (with width band) in the live windows.", sources.liveKeys);
+  gauge("heatlens_storage_failing", "1 while the store cannot commit.", () => (sources.storageFailing() ? 1 : 0));
+  return registry;
+}
