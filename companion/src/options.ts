@@ -10,6 +10,9 @@ export interface CompanionOptions {
   dataDir: string;
   /** Allow a non-loopback host without tokens. */
   allowUnauthenticated: boolean;
+  /** PEM files; with both, the companion serves https and wss only. */
+  tlsCert: string;
+  tlsKey: string;
   retentionDays: number;
   maxStoreBytes: number;
   cols: number;
@@ -50,6 +53,8 @@ export const DEFAULTS: CompanionOptions = {
   port: 8787,
   dataDir: ".heatlens",
   allowUnauthenticated: false,
+  tlsCert: "",
+  tlsKey: "",
   retentionDays: 30,
   maxStoreBytes: 10 * 1024 ** 3,
   cols: 50,
@@ -226,6 +231,7 @@ export function validateOptions(o: CompanionOptions): string[] {
   for (const w of o.windowsMs) {
     if (w % o.hopMs !== 0 || w < o.hopMs) problems.push(`window ${w}ms is not a multiple of the ${o.hopMs}ms hop`);
   }
+  if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) problems.push("--tls-cert and --tls-key go together");
   if (!o.windowsMs.includes(o.defaultWindowMs)) problems.push("--default-window must be one of --windows");
   for (const key of [
     "maxRows",

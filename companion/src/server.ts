@@ -4,8 +4,9 @@
  * every timer and socket it starts; `close()` releases them all.
  */
 
-import { mkdir } from "node:fs/promises";
-import { createServer, type Server, STATUS_CODES } from "node:http";
+import { mkdir, readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -123,7 +124,8 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     storageFailing: () => store.failure !== null,
     skippedViewerUpdates: () => fanout.skipped,
   });
-  const server: Server = createServer((req, res) => {
+  const tls = options.tlsCert ? { cert: await readFile(options.tlsCert), key: await readFile(options.tlsKey) } : null;
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://companion");
     if (url.pathname.startsWith("/api/") || url.pathname === "/metrics") {
       const verdict = authenticate(req, tokens, ["view"]);
@@ -151,7 +153,8 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
       return;
     }
     sendJson(res, 404, { code: "E_NOT_FOUND", reason: `nothing at ${url.pathname}` });
-  });
+  };
+  const server: Server = tls ? createHttpsServer(tls, handle) : createServer(handle);
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -197,10 +200,11 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   });
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-  log.info({ url: `http://${host}:${port}` }, "companion listening");
+  const url = `${tls ? "https" : "http"}://${host}:${port}`;
+  log.info({ url }, "companion listening");
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     store,
     tokens,
