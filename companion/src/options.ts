@@ -32,6 +32,7 @@ export interface CompanionOptions {
   maxSubscriptionsPerConnection: number;
   maxSubscribersPerKey: number;
   maxConnections: number;
+  maxConnectionsPerToken: number;
   maxViewerBufferBytes: number;
   helloTimeoutMs: number;
   heartbeatMs: number;
@@ -74,6 +75,7 @@ export const DEFAULTS: CompanionOptions = {
   maxSubscriptionsPerConnection: 100,
   maxSubscribersPerKey: 1000,
   maxConnections: 1000,
+  maxConnectionsPerToken: 20,
   maxViewerBufferBytes: 1024 * 1024,
   helloTimeoutMs: 10_000,
   heartbeatMs: 30_000,
@@ -246,6 +248,8 @@ export function validateOptions(o: CompanionOptions): string[] {
     "maxSubscriptionsPerConnection",
     "maxSubscribersPerKey",
     "maxConnections",
+    "maxConnectionsPerToken",
+    "maxViewerBufferBytes",
     "helloTimeoutMs",
     "heartbeatMs",
   ] as const) {

@@ -84,7 +84,16 @@ export class Gateway {
     if (this.connections.size >= this.deps.options.maxConnections) {
       return { ok: false, status: 503, code: ErrorCode.connections, reason: "too many connections" };
     }
-    return authenticate(request, this.deps.tokens, ["capture", "view"]);
+    const verdict = authenticate(request, this.deps.tokens, ["capture", "view"]);
+    if (verdict.ok && verdict.token) {
+      const id = verdict.token.id;
+      let open = 0;
+      for (const connection of this.connections) if (connection.tokenId === id) open++;
+      if (open >= this.deps.options.maxConnectionsPerToken) {
+        return { ok: false, status: 429, code: ErrorCode.connections, reason: "too many connections with this token" };
+      }
+    }
+    return verdict;
   }
 
   /** Serves an upgraded connection, allowed what `token` allows (everything while no token exists). */
@@ -152,6 +161,10 @@ class Connection implements Viewer {
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
+  }
+
+  get tokenId(): string | null {
+    return this.token?.id ?? null;
   }
 
   send(data: string): void {
