@@ -24,6 +24,7 @@ export interface CompanionOptions {
   templates: string[];
   keepQuery: string[];
   maxFrameBytes: number;
+  maxFragments: number;
   maxPointsPerBatch: number;
   maxEventsPerSecond: number;
   rateBurstSeconds: number;
@@ -67,6 +68,7 @@ export const DEFAULTS: CompanionOptions = {
   templates: [],
   keepQuery: [],
   maxFrameBytes: 256 * 1024,
+  maxFragments: 1024,
   maxPointsPerBatch: 10_000,
   maxEventsPerSecond: 2000,
   rateBurstSeconds: 60,
@@ -240,6 +242,7 @@ export function validateOptions(o: CompanionOptions): string[] {
     "retentionDays",
     "maxStoreBytes",
     "maxFrameBytes",
+    "maxFragments",
     "maxPointsPerBatch",
     "maxEventsPerSecond",
     "rateBurstSeconds",

@@ -159,6 +159,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes,
+    maxFragments: options.maxFragments,
     WebSocket: ReasonedWebSocket,
     perMessageDeflate: false,
     handleProtocols: (offered) => (offered.has("heatlens.v1") ? "heatlens.v1" : false),

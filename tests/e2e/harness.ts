@@ -219,3 +219,44 @@ export async function overlayLegend(
   void navigation;
   return text;
 }
+
+/**
+ * Runs `fn` in one of the extension's own pages (the popup, aimed at no tab),
+ * where the extension APIs are available as `chrome` or `browser`.
+ */
+export async function inExtensionPage<A, R>(launched: LaunchedBrowser, fn: (arg: A) => Promise<R>, arg: A): Promise<R> {
+  const page = await launched.browser.newPage();
+  const navigation = page
+    .goto(`${launched.extensionOrigin}/extension/popup/popup.html?target=none`)
+    .catch(() => undefined);
+  let ready = false;
+  for (let i = 0; i < 100 && !ready; i++) {
+    ready = await page
+      .evaluate((origin) => location.origin === origin && document.readyState === "complete", launched.extensionOrigin)
+      .catch(() => false);
+    if (!ready) await sleep(100);
+  }
+  if (!ready) throw new Error("the extension page did not load");
+  try {
+    return (await page.evaluate(fn as (arg: unknown) => Promise<unknown>, arg)) as R;
+  } finally {
+    await page.close();
+    void navigation;
+  }
+}
+
+/** The toolbar badge's text and colour for the tab showing `targetUrl`. */
+export function badgeOf(launched: LaunchedBrowser, targetUrl: string) {
+  return inExtensionPage(
+    launched,
+    async (url) => {
+      const api = ((globalThis as { browser?: typeof chrome }).browser ?? chrome) as typeof chrome;
+      const tab = (await api.tabs.query({})).find((t) => t.url === url);
+      if (tab?.id === undefined) return null;
+      const text = await api.action.getBadgeText({ tabId: tab.id });
+      const color = await api.action.getBadgeBackgroundColor({ tabId: tab.id });
+      return { tabId: tab.id, text, color: [...color].slice(0, 3) };
+    },
+    targetUrl,
+  );
+}

@@ -436,6 +436,7 @@ const FRAME_ERRORS: Record<number, string> = {
   [Close.protocolError]: "E_FRAME: malformed websocket frame",
   [Close.invalidPayload]: "E_UTF8: text frame is not valid UTF-8",
   [Close.tooBig]: "E_TOO_BIG: message exceeds the companion's maxFrameBytes",
+  [Close.policy]: "E_FRAGMENTS: message split into more fragments than maxFragments",
 };
 
 /** A WebSocket that gives a reason to the closes `ws` makes on frame errors. */
