@@ -21,6 +21,7 @@ import { type Bus, InProcessBus } from "./bus/bus";
 import { Fanout } from "./fanout/fanout";
 import { Gateway, ReasonedWebSocket } from "./gateway/gateway";
 import { handleApi, sendJson } from "./http/api";
+import { createDashboard } from "./http/dashboard";
 import { createMetrics } from "./http/metrics";
 import { createPathNormaliser } from "./key/normalise-path";
 import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
@@ -113,7 +114,8 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     skippedViewerUpdates: fanout.skipped,
   });
 
-  const api = { windows, store, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats };
+  const team = () => ({ clients: gateway.connectedClients(), pointsPerSecond: gateway.rate.perSecond });
+  const api = { windows, store, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats, team };
   const metrics = createMetrics({
     gateway: gateway.counters,
     arrivals: windows.arrivals,
@@ -125,6 +127,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     skippedViewerUpdates: () => fanout.skipped,
   });
   const tls = options.tlsCert ? { cert: await readFile(options.tlsCert), key: await readFile(options.tlsKey) } : null;
+  const dashboard = createDashboard(tokens, tls !== null);
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://companion");
     if (url.pathname.startsWith("/api/") || url.pathname === "/metrics") {
@@ -148,10 +151,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
       demo(req, res, () => sendJson(res, 404, { code: "E_NOT_FOUND", reason: "no such demo page" }));
       return;
     }
-    if (url.pathname === "/") {
-      res.writeHead(302, { location: options.demo ? "/demo/" : "/api/pages" }).end();
-      return;
-    }
+    if (dashboard(req, res, url)) return;
     sendJson(res, 404, { code: "E_NOT_FOUND", reason: `nothing at ${url.pathname}` });
   };
   const server: Server = tls ? createHttpsServer(tls, handle) : createServer(handle);

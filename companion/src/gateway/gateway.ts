@@ -29,6 +29,7 @@ import type { CompanionOptions } from "../options";
 import { type KeyedPoints, makeKey, splitKey, type Topics } from "../pipeline";
 import type { EventStore } from "../store/event-store";
 import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
+import { RateMeter } from "./rate-meter";
 
 export interface GatewayDeps {
   options: CompanionOptions;
@@ -67,8 +68,22 @@ export class Gateway {
   };
   private readonly clients = new Map<string, ClientState>();
   private readonly connections = new Set<Connection>();
+  /** Points accepted per second, over the last ten seconds. */
+  readonly rate: RateMeter;
 
-  constructor(private readonly deps: GatewayDeps) {}
+  constructor(private readonly deps: GatewayDeps) {
+    this.rate = new RateMeter(10, deps.clock);
+  }
+
+  /** Connected clients that said hello, for the dashboard. */
+  connectedClients(): ConnectedClient[] {
+    const out: ConnectedClient[] = [];
+    for (const connection of this.connections) {
+      const info = connection.describe();
+      if (info) out.push(info);
+    }
+    return out;
+  }
 
   /**
    * Decides on an HTTP upgrade before any websocket data is read: page origins
@@ -135,7 +150,20 @@ export class Gateway {
   }
 }
 
+/** A connected client, as the team dashboard shows it. */
+export interface ConnectedClient {
+  client: string;
+  name: string;
+  connectedAt: number;
+  points: number;
+  pointsPerSecond: number;
+  watching: number;
+}
+
 class Connection implements Viewer {
+  readonly connectedAt: number;
+  private points = 0;
+  private readonly rate: RateMeter;
   private hello: Hello | null = null;
   private client: ClientState | null = null;
   private alive = true;
@@ -148,6 +176,8 @@ class Connection implements Viewer {
     private readonly deps: GatewayDeps,
     private readonly token: TokenInfo | null,
   ) {
+    this.connectedAt = deps.clock();
+    this.rate = new RateMeter(10, deps.clock);
     this.helloTimer = setTimeout(
       () => this.fail(Close.helloTimeout, ErrorCode.helloTimeout, "no hello received in time"),
       deps.options.helloTimeoutMs,
@@ -165,6 +195,19 @@ class Connection implements Viewer {
 
   get tokenId(): string | null {
     return this.token?.id ?? null;
+  }
+
+  /** Null until the client said hello. */
+  describe(): ConnectedClient | null {
+    if (!this.hello) return null;
+    return {
+      client: this.hello.client,
+      name: this.hello.name || this.token?.name || "",
+      connectedAt: this.connectedAt,
+      points: this.points,
+      pointsPerSecond: this.rate.perSecond,
+      watching: this.watching.size,
+    };
   }
 
   send(data: string): void {
@@ -357,6 +400,9 @@ class Connection implements Viewer {
         this.deps.bus.publish("points", { client: clientId, groups: stored.groups });
         this.gateway.counters.batches++;
         this.gateway.counters.points += points;
+        this.points += points;
+        this.rate.add(points);
+        this.gateway.rate.add(points);
         this.gateway.counters.clicks += clicks;
         this.reply({ type: "ack", seq, points, duplicate: false });
       },

@@ -4,13 +4,15 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bandFor, type WidthBand } from "../../../protocol/grid";
-import { ErrorCode } from "../../../protocol/wire";
+import { ErrorCode, type Grid } from "../../../protocol/wire";
 import type { PathNormaliser } from "../key/normalise-path";
 import { makeKey } from "../pipeline";
 import type { EventStore } from "../store/event-store";
 import type { WindowStage } from "../window/window-stage";
 
 export interface ApiDeps {
+  /** What the team dashboard shows besides the pages: who is connected and the intake. */
+  team: () => { clients: object[]; pointsPerSecond: number };
   windows: WindowStage;
   store: EventStore;
   normalise: PathNormaliser;
@@ -45,6 +47,9 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
   switch (url.pathname) {
     case "/api/pages":
       sendJson(res, 200, { pages: deps.windows.pages() });
+      return true;
+    case "/api/team":
+      sendJson(res, 200, { ...deps.team(), pages: deps.windows.pages() });
       return true;
     case "/api/stats":
       sendJson(res, 200, deps.stats());
@@ -98,9 +103,26 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
     band = busiestBand(deps, normalised, Math.max(0, windowIndex));
   }
   const key = makeKey(band, normalised);
-  if (!range) return sendJson(res, 200, deps.windows.snapshot(key, windowIndex));
-  const cells = deps.store.range(key, range.from, range.to);
-  sendJson(res, 200, deps.windows.gridOf(key, cells, range.from, range.to));
+  const grid = range
+    ? deps.windows.gridOf(key, deps.store.range(key, range.from, range.to), range.from, range.to)
+    : deps.windows.snapshot(key, windowIndex);
+  const format = url.searchParams.get("format") ?? "json";
+  if (format === "json") return sendJson(res, 200, grid);
+  if (format !== "csv") return badRequest(res, "format must be json or csv");
+  res.writeHead(200, { "content-type": "text/csv; charset=utf-8", "cache-control": "no-store" });
+  res.end(gridCsv(grid));
+}
+
+/** One line per tile: layer (document or fixed), column, row, count. */
+export function gridCsv(grid: Grid): string {
+  const lines = ["layer,col,row,count"];
+  for (const [layer, cells] of [
+    ["document", grid.cells],
+    ["fixed", grid.fixed],
+  ] as const) {
+    for (let i = 0; i < cells.length; i += 3) lines.push(`${layer},${cells[i]},${cells[i + 1]},${cells[i + 2]}`);
+  }
+  return `${lines.join("\n")}\n`;
 }
 
 function parseTime(text: string | null): number | null {
