@@ -24,7 +24,6 @@ export const Close = {
   invalidPayload: 1007,
   policy: 1008,
   tooBig: 1009,
-  internal: 1011,
   unsupportedVersion: 4000,
   helloTimeout: 4001,
 } as const;
@@ -43,9 +42,9 @@ export const ErrorCode = {
   origin: "E_ORIGIN",
   connections: "E_CONNECTIONS",
   storage: "E_STORAGE",
+  fragments: "E_FRAGMENTS",
   unauthorized: "E_UNAUTHORIZED",
   forbidden: "E_FORBIDDEN",
-  internal: "E_INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -121,6 +120,11 @@ export const Welcome = z.object({
   windowsMs: z.array(z.number().int()),
   defaultWindowMs: z.number().int(),
   bands: z.array(BandInfo),
+  /**
+   * Query parameters this companion keeps in page keys (all others are dropped):
+   * a client may send these, and only these, with a page's path.
+   */
+  keepQuery: z.array(z.string()),
 });
 
 export const Ack = z.object({

@@ -312,6 +312,7 @@ class Connection implements Viewer {
       windowsMs: options.windowsMs,
       defaultWindowMs: options.defaultWindowMs,
       bands: bands.map(({ id, min, max }) => ({ id, min, max })),
+      keepQuery: options.keepQuery,
     });
   }
 
