@@ -3,6 +3,9 @@
  * counters and gauges, read at scrape time, plus Node's process metrics.
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { GatewayCounters } from "../gateway/gateway";
+import type { EventStore } from "../store/event-store";
+import type { AddCounts } from "../window/hopping-heatmap";
 
 export interface MetricSources {
   gateway: {
