@@ -14,6 +14,7 @@ console.log(`
 Heatlens is starting.
 
   Demo shop:   http://127.0.0.1:${port}/demo/
+  Dashboard:   http://127.0.0.1:${port}/
   Chrome:      chrome://extensions → Developer mode → Load unpacked → ${resolve("dist/chrome")}
   Firefox:     about:debugging#/runtime/this-firefox → Load Temporary Add-on → ${resolve("dist/firefox/manifest.json")}
 
