@@ -41,11 +41,11 @@ export async function benchHistory(): Promise<{ historyDayQueryMs: number; point
     if (pending.length === 2000) {
       await Promise.all(pending);
       pending = [];
-      while (store.maintain(5000) > 0);
+      store.maintain(true);
     }
   }
   await Promise.all(pending);
-  while (store.maintain(5000) > 0);
+  store.maintain(true);
 
   const runs: number[] = [];
   let total = 0;

@@ -235,6 +235,8 @@ export function validateOptions(o: CompanionOptions): string[] {
   for (const w of o.windowsMs) {
     if (w % o.hopMs !== 0 || w < o.hopMs) problems.push(`window ${w}ms is not a multiple of the ${o.hopMs}ms hop`);
   }
+  // Cells are packed below 2^23 in the store's history.
+  if (o.maxRows * o.cols * 2 >= 2 ** 23) problems.push("--max-rows × --cols must stay below 4,194,304");
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) problems.push("--tls-cert and --tls-key go together");
   if (!o.windowsMs.includes(o.defaultWindowMs)) problems.push("--default-window must be one of --windows");
   for (const key of [

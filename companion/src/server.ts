@@ -190,7 +190,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   };
   tick();
   const heartbeat = setInterval(() => gateway.heartbeat(), options.heartbeatMs);
-  const maintenance = setInterval(() => store.maintain(), 1000);
+  const maintenance = setInterval(() => store.maintain(), 100);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -225,7 +225,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
       await new Promise<void>((resolve) => server.close(() => resolve()));
       windows.close();
       fanout.close();
-      store.maintain();
+      store.maintain(true);
       store.close();
       tokens.close();
     },

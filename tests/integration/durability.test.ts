@@ -227,7 +227,7 @@ describe("durability", () => {
     streamer.send(3);
     while (streamer.pending > 0) await sleep(10);
     now += 2 * 3_600_000;
-    companion.store.maintain();
+    companion.store.maintain(true);
     const url = (from: number, to: number) =>
       `${companion.url}/api/heatmap?path=/history&width=1280&from=${from}&to=${to}`;
     const t = Date.UTC(2026, 10, 27, 9, 0, 0);

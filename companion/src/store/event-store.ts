@@ -50,12 +50,20 @@ interface Waiting {
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
+const PRUNE_EVERY_MS = 10_000;
+const FOLD_EVERY_MS = 2_000;
+/** Cells are below 2^23 (4,000 rows × 1,000 columns × 2 layers fit): room to pack a time bucket above. */
+const CELL_SPACE = 2 ** 23;
 
 export class EventStore {
   private readonly db: Database.Database;
   private readonly queue: Waiting[] = [];
   private flushScheduled = false;
   private readonly statements;
+  private lastPrune = 0;
+  private lastFold = 0;
+  /** History of committed batches not yet written to the minute and hour tables. */
+  private readonly history = new PendingHistory();
   /** The last storage error, until a commit succeeds again. */
   failure: StorageError | null = null;
   readonly counters = { committedBatches: 0, committedPoints: 0, duplicates: 0, failedCommits: 0 };
@@ -109,6 +117,7 @@ export class EventStore {
         "SELECT cell, SUM(n) AS n FROM hours WHERE key = ? AND hour >= ? AND hour < ? GROUP BY cell",
       ),
     };
+    this.recover();
   }
 
   /**
@@ -152,44 +161,77 @@ export class EventStore {
   }
 
   /**
-   * Folds batches not yet in the history into it, at most `limit` at a time,
-   * and prunes what retention and the live windows no longer need.
-   * Returns how many batches were folded.
+   * Writes the history gathered in memory since the last call (at most every
+   * two seconds), then prunes what retention and the live windows no longer
+   * need (at most every ten seconds). Returns how many points were written.
    */
-  maintain(limit = 2000): number {
+  maintain(force = false): number {
     const now = this.options.clock();
+    let written = 0;
+    if (force || now - this.lastFold >= FOLD_EVERY_MS) {
+      this.lastFold = now;
+      written = this.writeHistory(this.history);
+    }
+    if (force || now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      this.prune(now);
+    }
+    return written;
+  }
+
+  /**
+   * Adds `pending` to the minute and hour tables and marks its batches folded,
+   * in one transaction, so that each batch is in the history exactly once.
+   * Kept for the next try when the store fails.
+   */
+  private writeHistory(pending: PendingHistory): number {
+    if (pending.points === 0 && pending.through === 0) return 0;
     try {
-      const folded = this.db.transaction(() => {
-        const from = (this.statements.folded.get() as { value: number }).value;
-        const rows = this.statements.unfolded.all(from, limit) as { id: number; groups: string }[];
-        const minutes = new Map<string, number>();
-        for (const row of rows) {
-          for (const group of JSON.parse(row.groups) as KeyedPoints[]) {
-            group.times.forEach((t, i) => {
-              const id = `${Math.floor(t / MINUTE)} ${group.cells[i]} ${group.key}`;
-              minutes.set(id, (minutes.get(id) ?? 0) + 1);
-            });
-          }
+      this.db.transaction(() => {
+        for (const [key, byId] of pending.minutes) {
+          for (const [id, n] of byId)
+            this.statements.addMinute.run(key, Math.floor(id / CELL_SPACE), id % CELL_SPACE, n);
         }
-        for (const [id, n] of minutes) {
-          const [minute, cell, ...key] = id.split(" ");
-          const k = key.join(" ");
-          this.statements.addMinute.run(k, Number(minute), Number(cell), n);
-          this.statements.addHour.run(k, Math.floor(Number(minute) / 60), Number(cell), n);
+        for (const [key, byId] of pending.hours) {
+          for (const [id, n] of byId) this.statements.addHour.run(key, Math.floor(id / CELL_SPACE), id % CELL_SPACE, n);
         }
-        const last = rows.at(-1)?.id ?? from;
-        this.statements.setFolded.run(last);
-        this.statements.pruneBatches.run(now - this.options.liveMs - MINUTE, last);
+        if (pending.through) this.statements.setFolded.run(pending.through);
+      })();
+    } catch (error) {
+      this.noteFailure(error);
+      return 0;
+    }
+    const points = pending.points;
+    pending.clear();
+    return points;
+  }
+
+  /** Folds batches stored but not yet in the history (after a crash), at start. */
+  private recover(): void {
+    for (;;) {
+      const from = (this.statements.folded.get() as { value: number }).value;
+      const rows = this.statements.unfolded.all(from, 1000) as { id: number; groups: string }[];
+      if (rows.length === 0) return;
+      const pending = new PendingHistory();
+      for (const row of rows) pending.add(JSON.parse(row.groups) as KeyedPoints[]);
+      pending.through = (rows.at(-1) as { id: number }).id;
+      this.writeHistory(pending);
+    }
+  }
+
+  /** Drops folded batches older than the live windows, and history and delivery records past retention. */
+  prune(now = this.options.clock()): void {
+    try {
+      this.db.transaction(() => {
+        const folded = (this.statements.folded.get() as { value: number }).value;
+        this.statements.pruneBatches.run(now - this.options.liveMs - MINUTE, folded);
         const oldest = now - this.options.retentionDays * 24 * HOUR;
         this.statements.pruneDelivered.run(oldest);
         this.statements.pruneMinutes.run(Math.floor(oldest / MINUTE));
         this.statements.pruneHours.run(Math.floor(oldest / HOUR));
-        return rows.length;
       })();
-      return folded;
     } catch (error) {
       this.noteFailure(error);
-      return 0;
     }
   }
 
@@ -210,6 +252,7 @@ export class EventStore {
     if (waiting.length === 0) return;
     const now = this.options.clock();
     let outcomes: boolean[];
+    let lastId = 0;
     try {
       outcomes = this.db.transaction(() =>
         waiting.map(({ batch }) => {
@@ -217,7 +260,9 @@ export class EventStore {
           if (fresh) {
             let maxT = 0;
             for (const group of batch.groups) for (const t of group.times) if (t > maxT) maxT = t;
-            this.statements.insertBatch.run(Math.round(maxT), JSON.stringify(batch.groups));
+            lastId = Number(
+              this.statements.insertBatch.run(Math.round(maxT), JSON.stringify(batch.groups)).lastInsertRowid,
+            );
           }
           return !fresh;
         }),
@@ -228,12 +273,14 @@ export class EventStore {
       return;
     }
     this.failure = null;
+    if (lastId) this.history.through = lastId;
     waiting.forEach((w, i) => {
       const duplicate = outcomes[i] as boolean;
       if (duplicate) this.counters.duplicates++;
       else {
         this.counters.committedBatches++;
         for (const group of w.batch.groups) this.counters.committedPoints += group.times.length;
+        this.history.add(w.batch.groups);
       }
       w.resolve(duplicate);
     });
@@ -245,4 +292,45 @@ export class EventStore {
     this.failure = new StorageError(code, (error as Error).message);
     return this.failure;
   }
+}
+
+/** Counts by key and (minute or hour) × 2^23 + cell, gathered between writes to the history tables. */
+class PendingHistory {
+  readonly minutes = new Map<string, Map<number, number>>();
+  readonly hours = new Map<string, Map<number, number>>();
+  points = 0;
+  /** The newest batch id whose points are gathered here. */
+  through = 0;
+
+  add(groups: readonly KeyedPoints[]): void {
+    for (const { key, times, cells } of groups) {
+      const minutes = bucket(this.minutes, key);
+      const hours = bucket(this.hours, key);
+      for (let i = 0; i < times.length; i++) {
+        const cell = cells[i] as number;
+        const minute = Math.floor((times[i] as number) / MINUTE);
+        const m = minute * CELL_SPACE + cell;
+        minutes.set(m, (minutes.get(m) ?? 0) + 1);
+        const h = Math.floor(minute / 60) * CELL_SPACE + cell;
+        hours.set(h, (hours.get(h) ?? 0) + 1);
+      }
+      this.points += times.length;
+    }
+  }
+
+  clear(): void {
+    this.minutes.clear();
+    this.hours.clear();
+    this.points = 0;
+    this.through = 0;
+  }
+}
+
+function bucket(into: Map<string, Map<number, number>>, key: string): Map<number, number> {
+  let byId = into.get(key);
+  if (!byId) {
+    byId = new Map();
+    into.set(key, byId);
+  }
+  return byId;
 }
