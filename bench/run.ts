@@ -6,6 +6,7 @@ import { benchAggregator, HOP, WINDOWS } from "./aggregator";
 import { benchFanout } from "./fanout";
 import { benchHistory } from "./history";
 import { benchMemory } from "./memory";
+import { benchPageCost } from "./page-cost";
 import { benchRestart } from "./restart";
 import { benchIngest, benchLatency, type IngestResult } from "./sockets";
 
@@ -58,6 +59,16 @@ row(`history: a day of a busy page (${fmt(history.points)} points), query ms`, f
 const restart = await benchRestart();
 row(`restart after kill -9 to live (${fmt(restart.rebuiltPoints)} points rebuilt), ms`, fmt(restart.restartToLiveMs));
 
+const pageCost = await benchPageCost();
+row("tracker: script time added per mousemove (Chromium), µs", fmt(pageCost.trackerMicrosPerEvent, 2));
+row("tracker: layouts added per mousemove", fmt(pageCost.trackerLayoutsPerEvent, 3));
+row("overlay: paint one update, 50 columns over 20,000 px (tiles), ms", fmt(pageCost.overlayPaintMs, 2));
+row("overlay: the same in smooth heat, ms", fmt(pageCost.overlaySmoothPaintMs, 2));
+row(
+  "overlay: long tasks (> 50 ms) in a 4 s update storm, longest ms",
+  `${pageCost.longTasks}  ${fmt(pageCost.longestTaskMs, 1)}`,
+);
+
 const result = {
   paneVsNaive: round(agg.paneVsNaive, 1),
   aggEventsPerSec: round(agg.aggEventsPerSec),
@@ -69,5 +80,8 @@ const result = {
   emitMicrosPerSubscriber: round(fanout.emitMicrosPerSubscriber, 2),
   historyDayQueryMs: round(history.historyDayQueryMs, 1),
   restartToLiveMs: round(restart.restartToLiveMs),
+  trackerMicrosPerEvent: round(pageCost.trackerMicrosPerEvent, 2),
+  overlayPaintMs: round(pageCost.overlayPaintMs, 2),
+  overlayLongTasks: pageCost.longTasks,
 };
 console.log(`\nBENCH ${JSON.stringify(result)}`);

@@ -1,0 +1,169 @@
+/**
+ * The extension's cost inside a page, in real Chromium with the built
+ * extension, on the 20,000 px demo page:
+ * - the tracker: script time per mousemove at a high input rate (CDP input
+ *   events as fast as they go), measured with and without the extension side
+ *   by side, and the layouts it adds;
+ * - the overlay: time to paint one update of a fully covered 50-column grid
+ *   (tiles and smooth heat) with the overlay's own painter, and long tasks
+ *   (> 50 ms) in the page while the companion pushes an update storm.
+ */
+import { spawnSync } from "node:child_process";
+import { buildSync } from "esbuild";
+import puppeteer, { type Browser, type CDPSession, type Page } from "puppeteer-core";
+import { makeKey } from "../companion/src/pipeline";
+import { startCompanion } from "../companion/src/server";
+import type { Grid } from "../protocol/wire";
+import { EXECUTABLES, launchWithExtension } from "../tests/e2e/browsers";
+import { setOverlay, sleep, VIEWPORT } from "../tests/e2e/harness";
+import { tempDataDir } from "../tests/support/temp-dir";
+
+const PORT = 18_799;
+const DIST = "dist-bench";
+const MOVES = 4000;
+
+export interface PageCost {
+  trackerMicrosPerEvent: number;
+  trackerLayoutsPerEvent: number;
+  overlayPaintMs: number;
+  overlaySmoothPaintMs: number;
+  longTasks: number;
+  longestTaskMs: number;
+}
+
+async function metrics(session: CDPSession): Promise<Record<string, number>> {
+  const { metrics: list } = await session.send("Performance.getMetrics");
+  return Object.fromEntries(list.map((m) => [m.name, m.value]));
+}
+
+/** Script seconds and layouts spent in the page while the cursor makes MOVES moves. */
+async function moveCost(page: Page): Promise<{ script: number; layouts: number }> {
+  const session = await page.createCDPSession();
+  await session.send("Performance.enable");
+  const before = await metrics(session);
+  for (let i = 0; i < MOVES; i++) {
+    await session.send("Input.dispatchMouseEvent", {
+      type: "mouseMoved",
+      x: 100 + (i % 900),
+      y: 100 + ((i * 7) % 600),
+    });
+  }
+  const after = await metrics(session);
+  await session.detach();
+  return {
+    script: (after.ScriptDuration as number) - (before.ScriptDuration as number),
+    layouts: (after.LayoutCount as number) - (before.LayoutCount as number),
+  };
+}
+
+async function plainChromium(): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: EXECUTABLES.chromium,
+    headless: true,
+    pipe: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+  });
+}
+
+/** The overlay's painters, bundled for the page: window.heatlensPaintBench(grid, runs) → ms per paint. */
+function painterScript(): string {
+  return buildSync({
+    stdin: {
+      contents: `
+        import { paintTiles, SmoothPainter } from "./extension/paint/renderer";
+        window.heatlensPaintBench = (grid, runs) => {
+          const canvas = document.createElement("canvas");
+          canvas.width = innerWidth; canvas.height = innerHeight;
+          const ctx = canvas.getContext("2d");
+          const view = { width: innerWidth, height: innerHeight, scrollX: 0, scrollY: 10000, devicePixelRatio: 1 };
+          const smooth = new SmoothPainter();
+          const time = (paint) => {
+            paint(); ctx.getImageData(0, 0, 1, 1);
+            const t0 = performance.now();
+            for (let i = 0; i < runs; i++) { paint(); ctx.getImageData(0, 0, 1, 1); }
+            return (performance.now() - t0) / runs;
+          };
+          return {
+            tiles: time(() => paintTiles(ctx, grid, view)),
+            smooth: time(() => smooth.paint(ctx, grid, view)),
+          };
+        };`,
+      resolveDir: process.cwd(),
+      loader: "ts",
+    },
+    bundle: true,
+    format: "iife",
+    write: false,
+    logLevel: "silent",
+  }).outputFiles[0]?.text as string;
+}
+
+export async function benchPageCost(): Promise<PageCost> {
+  const built = spawnSync(process.execPath, ["scripts/build.js"], {
+    stdio: "ignore",
+    env: { ...process.env, OUT_ROOT: DIST, HEATLENS_COMPANION_URL: `ws://127.0.0.1:${PORT}` },
+  });
+  if (built.status !== 0) throw new Error("building the extension failed");
+  const companion = await startCompanion({ port: PORT, dataDir: tempDataDir("page-cost"), logLevel: "silent" });
+  const url = `${companion.url}/demo/long.html`;
+  try {
+    // Side by side: the same page and moves without the extension, then with it.
+    const plain = await plainChromium();
+    const plainPage = await plain.newPage();
+    await plainPage.setViewport(VIEWPORT);
+    await plainPage.goto(url);
+    await sleep(500);
+    const without = await moveCost(plainPage);
+    await plain.close();
+
+    const launched = await launchWithExtension("chromium", DIST);
+    const page = await launched.browser.newPage();
+    await page.setViewport(VIEWPORT);
+    await page.goto(url);
+    await sleep(1000);
+    const withExtension = await moveCost(page);
+
+    // A 50-column grid covering the whole 20,000 px page.
+    const grid = companion.windows.snapshot(makeKey("desktop", "/demo/long.html"), 2);
+    const rows = Math.ceil(20_000 / (1280 / 50));
+    for (let r = 0; r < rows; r++) for (let c = 0; c < 50; c++) grid.cells.push(c, r, 1 + ((r * 50 + c) % 97));
+    Object.assign(grid, { rows, max: 97, total: grid.cells.length / 3 });
+    await page.addScriptTag({ content: painterScript() });
+    const paint = (await page.evaluate(
+      (g, runs) =>
+        (window as unknown as { heatlensPaintBench(g: Grid, r: number): object }).heatlensPaintBench(g, runs),
+      grid as Grid,
+      50,
+    )) as { tiles: number; smooth: number };
+
+    // An update storm: the overlay on, a new grid for its page every 20 ms for 4 s.
+    await page.evaluate(() => {
+      const w = window as unknown as { longTasks: number[] };
+      w.longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) w.longTasks.push(entry.duration);
+      }).observe({ type: "longtask", buffered: false });
+    });
+    await setOverlay(launched, url, true);
+    await page.bringToFront();
+    await sleep(1000);
+    const busy = { ...grid, cells: grid.cells.slice(0, 5000 * 3) };
+    for (let u = 0; u < 200; u++) {
+      companion.bus.publish("grid", { ...busy, path: "/demo/long.html", total: busy.total + u } as Grid);
+      await sleep(20);
+    }
+    await sleep(500);
+    const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+    await launched.close();
+    return {
+      trackerMicrosPerEvent: ((withExtension.script - without.script) * 1e6) / MOVES,
+      trackerLayoutsPerEvent: (withExtension.layouts - without.layouts) / MOVES,
+      overlayPaintMs: paint.tiles,
+      overlaySmoothPaintMs: paint.smooth,
+      longTasks: longTasks.length,
+      longestTaskMs: Math.max(0, ...longTasks),
+    };
+  } finally {
+    await companion.close();
+  }
+}
