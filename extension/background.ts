@@ -6,6 +6,7 @@
 import browser from "webextension-polyfill";
 import { HistoryRequest, onMessage, Sample, sendMessage, Watch } from "../protocol/messages";
 import type { Grid } from "../protocol/wire";
+import { keepSiteScriptsInSync } from "./capture/site-scripts";
 import { loadSettings, onSettingsChanged, type Settings } from "./state/settings";
 import { isOverlayOn, setOverlay } from "./state/tab-overlays";
 import { ToolbarBadge } from "./state/toolbar-badge";
@@ -119,6 +120,9 @@ browser.commands.onCommand.addListener(async (command, tab) => {
   const tabId = tab?.id ?? (await browser.tabs.query({ active: true, currentWindow: true }))[0]?.id;
   if (tabId !== undefined) await showOverlay(tabId, !(await isOverlayOn(tabId)));
 });
+
+// The tracker and overlay run on the sites enabled in the options, besides the demo shop.
+keepSiteScriptsInSync(new AbortController().signal);
 
 // The browser drops a tab's own badge when the tab navigates: put it back once loaded.
 browser.tabs.onUpdated.addListener((tabId, change) => {

@@ -4,3 +4,9 @@ interface ImportMetaEnv {
 interface ImportMeta {
   readonly env: ImportMetaEnv;
 }
+
+/** A content script built on its own, for `scripting.registerContentScripts`: its path in the extension. */
+declare module "*?script" {
+  const path: string;
+  export default path;
+}

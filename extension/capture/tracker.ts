@@ -1,7 +1,8 @@
 /**
  * Tracker content script: samples the cursor at most 4 times a second in
  * document coordinates and hands each sample to the background. Points over
- * fixed or sticky elements are kept in viewport coordinates and flagged.
+ * fixed elements, or sticky ones while stuck, are kept in viewport
+ * coordinates and flagged.
  * Each sample carries the page key of the moment it was made, so a
  * single-page app's route change re-keys the very next sample. Untrusted
  * (script-made) events are ignored, and so is anything over the extension's
@@ -10,20 +11,13 @@
 import { sendMessage } from "../../protocol/messages";
 import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
 import { isOverlayElement } from "../paint/host";
+import { isInFixedLayer } from "./fixed-layer";
 import { pageKeyPath } from "./page-path";
 import { onRouteChange } from "./route-changes";
 import { SampleSender } from "./sample-sender";
 import { type RawInput, Sampler } from "./sampler";
 
 const SAMPLE_INTERVAL_MS = 250;
-
-function isInFixedLayer(target: EventTarget | null): boolean {
-  for (let el = target instanceof Element ? target : null; el; el = el.parentElement) {
-    const position = getComputedStyle(el).position;
-    if (position === "fixed" || position === "sticky") return true;
-  }
-  return false;
-}
 
 const sender = new SampleSender({ send: (sample) => sendMessage("capture.sample", sample) });
 

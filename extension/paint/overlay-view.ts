@@ -8,6 +8,7 @@
  */
 import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
 import type { Grid } from "../../protocol/wire";
+import { isInFixedLayer } from "../capture/fixed-layer";
 import { pageKeyPath } from "../capture/page-path";
 import { onRouteChange } from "../capture/route-changes";
 import {
@@ -33,6 +34,8 @@ export class OverlayView {
   private prefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
   private watched: Watch | null = null;
   private grid: Grid | null = null;
+  /** The grid as painted: fixed-layer heat only where this page has a fixed element now. */
+  private shown: Grid | null = null;
   /** While frozen, the grid on screen stays and the newest one waits here. */
   private frozen = false;
   private newest: Grid | null = null;
@@ -169,7 +172,7 @@ export class OverlayView {
       if (this.heatDirty) this.paint(view);
       this.heatDirty = false;
       const p = this.pointer;
-      const count = p && this.grid && !p.overOverlay ? countAt(this.grid, view, p.x, p.y) : 0;
+      const count = p && this.shown && !p.overOverlay ? countAt(this.shown, view, p.x, p.y) : 0;
       this.panel.showTooltip(p?.x ?? 0, p?.y ?? 0, count, this.grid?.total ?? 0);
     });
   }
@@ -184,9 +187,40 @@ export class OverlayView {
       this.canvas.style.height = `${view.height}px`;
     }
     this.canvas.style.opacity = String(this.prefs.opacity);
-    if (this.prefs.mode === "smooth") this.smooth.paint(this.ctx, this.grid, view);
-    else paintTiles(this.ctx, this.grid, view);
+    this.shown = this.grid && fixedOverFixed(this.grid, view, this.host);
+    if (this.prefs.mode === "smooth") this.smooth.paint(this.ctx, this.shown, view);
+    else paintTiles(this.ctx, this.shown, view);
   }
+}
+
+/**
+ * The grid with its fixed layer cut to the tiles over a fixed element, or a
+ * stuck sticky one, of this page as it is now: a sticky bar's heat is not
+ * shown at the top of the window while the bar is still down in the page.
+ * A tile is kept if its centre or any corner is over such an element.
+ */
+function fixedOverFixed(grid: Grid, view: View, host: Element): Grid {
+  if (grid.fixed.length === 0) return grid;
+  const tile = view.width / grid.cols;
+  const inset = Math.min(2, tile / 4);
+  const fixed: number[] = [];
+  for (let i = 0; i < grid.fixed.length; i += 3) {
+    const left = (grid.fixed[i] as number) * tile;
+    const top = (grid.fixed[i + 1] as number) * tile;
+    if (left > view.width || top > view.height) continue;
+    const probes = [
+      [left + tile / 2, top + tile / 2],
+      [left + inset, top + inset],
+      [left + tile - inset, top + inset],
+      [left + inset, top + tile - inset],
+      [left + tile - inset, top + tile - inset],
+    ] as const;
+    const overFixed = probes.some(([x, y]) =>
+      isInFixedLayer(document.elementsFromPoint(x, y).find((el) => el !== host) ?? null),
+    );
+    if (overFixed) fixed.push(grid.fixed[i] as number, grid.fixed[i + 1] as number, grid.fixed[i + 2] as number);
+  }
+  return { ...grid, fixed };
 }
 
 function currentView(): View {

@@ -10,26 +10,32 @@ import { type OverlayPrefs, WINDOW_CHOICES } from "../state/overlay-prefs";
 import { legendText, windowLabel } from "./legend";
 import { PALETTE_GRADIENT, type PaintMode } from "./renderer";
 
+/**
+ * Fixed sizes: the panel is 220 px wide at 12 px from the bottom-right corner,
+ * and each control row is 22 px tall with 4 px between rows, so its controls
+ * sit at the same place in every browser.
+ */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
   .panel {
     position: fixed; right: 12px; bottom: 12px; width: 220px; padding: 8px 10px;
-    font: 12px/1.4 system-ui, sans-serif; color: #fff; background: rgba(20, 24, 32, 0.88);
+    font: 12px/16px system-ui, sans-serif; color: #fff; background: rgba(20, 24, 32, 0.88);
     border-radius: 6px; pointer-events: auto; user-select: none; box-sizing: border-box;
   }
-  .title { font-weight: 600; }
+  .title { display: block; font-weight: 600; }
   .bar { height: 10px; border-radius: 3px; margin: 4px 0 2px; background: ${PALETTE_GRADIENT}; }
   .scale { display: flex; justify-content: space-between; font-variant-numeric: tabular-nums; }
-  .summary { margin: 2px 0 6px; color: #cfd6e4; }
-  .row { display: flex; gap: 4px; margin-top: 4px; align-items: center; }
+  .summary { height: 32px; margin: 2px 0 2px; overflow: hidden; color: #cfd6e4; }
+  .row { display: flex; gap: 4px; height: 22px; margin-top: 4px; align-items: center; }
+  .row > span { width: 56px; flex: none; }
   button {
-    flex: 1; padding: 2px 0; font: inherit; color: #fff; background: #2d3446;
+    flex: 1; height: 22px; padding: 0; font: inherit; color: #fff; background: #2d3446;
     border: 1px solid #465069; border-radius: 4px; cursor: pointer;
   }
   button[aria-pressed="true"] { background: #4c6ef5; border-color: #4c6ef5; }
-  input[type="range"] { flex: 1; margin: 0; }
+  input[type="range"] { flex: 1; min-width: 0; margin: 0; }
   .tooltip {
-    position: fixed; padding: 3px 6px; font: 12px/1.3 system-ui, sans-serif; color: #fff;
+    position: fixed; padding: 3px 6px; font: 12px/16px system-ui, sans-serif; color: #fff;
     background: rgba(20, 24, 32, 0.9); border-radius: 4px; pointer-events: none; white-space: nowrap;
   }
   .tooltip[hidden] { display: none; }

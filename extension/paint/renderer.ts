@@ -49,7 +49,8 @@ function forEachVisible(
     for (let i = 0; i < cells.length; i += 3) {
       const x = (cells[i] as number) * tile - dx;
       const y = (cells[i + 1] as number) * tile - dy;
-      if (x + tile + margin < 0 || y + tile + margin < 0 || x - margin > view.width || y - margin > view.height) continue;
+      if (x + tile + margin < 0 || y + tile + margin < 0 || x - margin > view.width || y - margin > view.height)
+        continue;
       fn(x, y, cells[i + 2] as number, tile);
     }
   };

@@ -1,26 +1,58 @@
 /**
  * The popup: a per-tab "Show heatmap" toggle, what the tab's overlay shows
- * (band, window, points: the overlay's legend) and the connection status. It acts
+ * (band, window, points: the overlay's legend), a button that turns Heatlens
+ * on for the tab's site when it is off there, and the connection status. It acts
  * on the active tab, or, when opened as a page with `?target=<url>`, on the
  * tab showing that URL (how end-to-end tests reach it in both browsers).
  */
 import browser from "webextension-polyfill";
 import { type OverlaySummary, sendMessage, type TabStatus } from "../../protocol/messages";
+import { siteScriptsReady } from "../capture/site-scripts";
+import { loadCaptureSites, saveCaptureSites, siteOf } from "../state/capture-sites";
 
 const show = document.getElementById("show") as HTMLInputElement;
 const status = document.getElementById("status") as HTMLParagraphElement;
 const detail = document.getElementById("detail") as HTMLParagraphElement;
 const legend = document.getElementById("legend") as HTMLParagraphElement;
+const enableSite = document.getElementById("enableSite") as HTMLButtonElement;
 
-async function targetTab(): Promise<number | undefined> {
+async function targetTab(): Promise<{ id?: number; url?: string } | undefined> {
   const target = new URLSearchParams(location.search).get("target");
-  if (target) return (await browser.tabs.query({})).find((tab) => tab.url === target)?.id;
+  if (target) return (await browser.tabs.query({})).find((tab) => tab.url === target);
   const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
-  return tab?.id;
+  return tab;
 }
 
-function renderOverlay(summary: OverlaySummary | null): void {
-  legend.textContent = summary ? `Showing ${summary.legend || "nothing yet"}` : "";
+/**
+ * Adds the tab's site and asks for access to it in the same click. The site is
+ * stored first, without waiting: a popup may close while the browser asks, and
+ * the background then registers the scripts once access is granted.
+ */
+function turnOnFor(site: string, tabId: number): void {
+  const sites = loadCaptureSites(browser.storage.local);
+  const saved = sites.then((s) => saveCaptureSites(browser.storage.local, { ...s, sites: [...s.sites, site] }));
+  void browser.permissions.request({ origins: [`${site}/*`] }).then(async (granted) => {
+    await saved;
+    if (!granted) {
+      const before = await sites;
+      if (!before.sites.includes(site)) {
+        const now = await loadCaptureSites(browser.storage.local);
+        await saveCaptureSites(browser.storage.local, { ...now, sites: now.sites.filter((s) => s !== site) });
+      }
+      legend.textContent = `The browser did not grant access to ${site}.`;
+      return;
+    }
+    await siteScriptsReady(`${site}/*`);
+    await browser.tabs.reload(tabId);
+  });
+}
+
+/** The tab does not answer: Heatlens does not run on its site. */
+const OFF_SITE = "off-site" as const;
+
+function renderOverlay(summary: OverlaySummary | null | typeof OFF_SITE): void {
+  if (summary === OFF_SITE) legend.textContent = "Heatlens is off on this site.";
+  else legend.textContent = summary ? `Showing ${summary.legend || "nothing yet"}` : "";
 }
 
 function render(state: TabStatus): void {
@@ -41,7 +73,8 @@ function render(state: TabStatus): void {
 }
 
 async function main(): Promise<void> {
-  const tabId = await targetTab();
+  const tab = await targetTab();
+  const tabId = tab?.id;
   if (tabId === undefined) {
     status.textContent = "No tab to show a heatmap on";
     return;
@@ -49,8 +82,13 @@ async function main(): Promise<void> {
   const refresh = async () => {
     render(await sendMessage("popup.status", tabId));
     // Asked of the tab itself: the overlay knows what it paints.
-    renderOverlay(await sendMessage("overlay.describe", undefined, tabId).catch(() => null));
+    const summary = await sendMessage("overlay.describe", undefined, tabId).catch(() => OFF_SITE);
+    renderOverlay(summary);
+    enableSite.hidden = summary !== OFF_SITE || !site;
   };
+  const site = /^https?:/.test(tab?.url ?? "") ? siteOf(tab?.url ?? "") : null;
+  if (site) enableSite.textContent = `Turn on Heatlens for ${site}`;
+  enableSite.addEventListener("click", () => site && turnOnFor(site, tabId));
   show.disabled = false;
   show.addEventListener("change", async () => {
     await sendMessage("popup.toggle", { tabId, on: show.checked });

@@ -8,16 +8,9 @@ import type { EventStore } from "../store/event-store";
 import type { AddCounts } from "../window/hopping-heatmap";
 
 export interface MetricSources {
-  gateway: {
-    batches: number;
-    points: number;
-    clicks: number;
-    duplicates: number;
-    rejected: number;
-    closedForErrors: number;
-  };
-  arrivals: { open: number; late: number; tooOld: number };
-  store: { committedBatches: number; committedPoints: number; failedCommits: number };
+  gateway: GatewayCounters;
+  arrivals: AddCounts;
+  store: EventStore["counters"];
   connections: () => number;
   viewers: () => number;
   liveKeys: () => number;

@@ -1,0 +1,94 @@
+/**
+ * The options page's Sites section: where Heatlens runs. Adding a site asks
+ * the browser for access to it, straight from the click (browsers grant
+ * permissions only in answer to a user action); removing one gives the access
+ * back. "All sites" asks for every http and https site at once.
+ */
+import browser from "webextension-polyfill";
+import {
+  BUILT_IN_SITES,
+  type CaptureSites,
+  loadCaptureSites,
+  matchPatterns,
+  saveCaptureSites,
+  siteOf,
+} from "../state/capture-sites";
+
+const ALL = matchPatterns({ allSites: true, sites: [] });
+
+export async function startSitesSection(): Promise<void> {
+  const allSites = document.getElementById("allSites") as HTMLInputElement;
+  const list = document.getElementById("siteList") as HTMLUListElement;
+  const newSite = document.getElementById("newSite") as HTMLInputElement;
+  const addSite = document.getElementById("addSite") as HTMLButtonElement;
+  const result = document.getElementById("sitesResult") as HTMLParagraphElement;
+  let sites: CaptureSites = await loadCaptureSites(browser.storage.local);
+
+  const say = (text: string, error = false) => {
+    result.textContent = text;
+    if (error) result.dataset.error = "";
+    else delete result.dataset.error;
+  };
+  const save = async (next: CaptureSites) => {
+    await saveCaptureSites(browser.storage.local, next);
+    sites = next;
+    render();
+  };
+  const render = () => {
+    allSites.checked = sites.allSites;
+    list.replaceChildren(
+      ...sites.sites.map((site) => {
+        const item = document.createElement("li");
+        const name = document.createElement("span");
+        name.textContent = site;
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.textContent = "Remove";
+        remove.addEventListener("click", async () => {
+          await save({ ...sites, sites: sites.sites.filter((s) => s !== site) });
+          if (!BUILT_IN_SITES.includes(site))
+            await browser.permissions.remove({ origins: [`${site}/*`] }).catch(() => false);
+          say(`Heatlens is off on ${site}. Pages already open keep it until they reload.`);
+        });
+        item.append(name, remove);
+        return item;
+      }),
+    );
+  };
+
+  addSite.addEventListener("click", () => {
+    let site: string;
+    try {
+      site = siteOf(newSite.value);
+    } catch (error) {
+      say((error as Error).message, true);
+      return;
+    }
+    void browser.permissions.request({ origins: [`${site}/*`] }).then(async (granted) => {
+      if (!granted) return say(`The browser did not grant access to ${site}.`, true);
+      await save({ ...sites, sites: [...sites.sites, site] });
+      newSite.value = "";
+      say(`Heatlens is on for ${site}. Reload its open pages to start.`);
+    });
+  });
+
+  allSites.addEventListener("change", () => {
+    if (!allSites.checked) {
+      void save({ ...sites, allSites: false }).then(() =>
+        browser.permissions.remove({ origins: ALL }).catch(() => false),
+      );
+      say("Heatlens runs only on the sites listed.");
+      return;
+    }
+    void browser.permissions.request({ origins: ALL }).then(async (granted) => {
+      if (!granted) {
+        allSites.checked = false;
+        return say("The browser did not grant access to all sites.", true);
+      }
+      await save({ ...sites, allSites: true });
+      say("Heatlens is on for all sites. Reload open pages to start.");
+    });
+  });
+
+  render();
+}

@@ -1,0 +1,165 @@
+/**
+ * Sites: out of the box Heatlens captures only the companion's demo shop. A
+ * site added in the options page is captured after its pages reload, never
+ * twice on the demo shop's pages, and not any more once removed. The popup
+ * turns it on again for the tab's site in one click.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Page } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Companion } from "../../companion/src/server";
+import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import {
+  E2E_DIST,
+  fetchGrid,
+  hover,
+  openPage,
+  overlayLegend,
+  revealBox,
+  settledGrid,
+  sleep,
+  startE2ECompanion,
+  waitForConnections,
+} from "./harness";
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Staging shop</title></head>
+<body style="margin:0;background:#fff"><div id="box" style="margin:100px;width:400px;height:300px;background:#29335c"></div></body></html>`;
+
+/** Polls `read` in a page of the extension until `done` accepts its answer. */
+async function waitIn<T>(page: Page, read: () => T, done: (value: T) => boolean): Promise<T> {
+  let value = (await page.evaluate(read).catch(() => undefined)) as T;
+  for (let i = 0; i < 100 && !done(value); i++) {
+    await sleep(100);
+    value = (await page.evaluate(read).catch(() => undefined)) as T;
+  }
+  return value;
+}
+
+/** Clicks an element of an extension page with a real (trusted) click, as the permission prompt requires. */
+async function clickIn(page: Page, id: string): Promise<void> {
+  const at = await page.evaluate((elementId) => {
+    const r = document.getElementById(elementId)?.getBoundingClientRect();
+    return r ? { x: r.left + r.width / 2, y: r.top + r.height / 2 } : null;
+  }, id);
+  if (!at) throw new Error(`no #${id} in the page`);
+  await page.mouse.click(at.x, at.y);
+}
+
+describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (browserName) => {
+  let companion: Companion;
+  let launched: LaunchedBrowser;
+  let other: Server;
+  let siteUrl: string;
+
+  beforeAll(async () => {
+    companion = await startE2ECompanion();
+    other = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(PAGE));
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    siteUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/shop/`;
+    launched = await launchWithExtension(browserName, E2E_DIST);
+    await waitForConnections(companion, 1);
+  });
+
+  afterAll(async () => {
+    await launched?.close();
+    await companion?.close();
+    await new Promise((resolve) => other?.close(resolve));
+  });
+
+  it("captures only the demo shop until a site is added, and stops when it is removed", async () => {
+    const tab = await openPage(launched, siteUrl);
+    const box = await revealBox(tab, "#box");
+    const width = await tab.evaluate(() => document.documentElement.clientWidth);
+    const points = async () => (await settledGrid(companion.url, "/shop/", width)).total;
+
+    await hover(tab, box, 2000);
+    expect(await points(), "before the site is added").toBe(0);
+    expect(await overlayLegend(launched, siteUrl)).toContain("off on this site");
+
+    // The demo shop is on from the start, and counted once.
+    const demo = await openPage(launched, `${companion.url}/demo/?tab=demo`);
+    await sleep(300);
+    await hover(demo, await revealBox(demo, "#hero-cta"), 2500);
+
+    const options = await launched.browser.newPage();
+    void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
+    await waitIn(
+      options,
+      () => document.getElementById("addSite") !== null,
+      (ready) => ready,
+    );
+    await options.evaluate(() => {
+      (document.getElementById("newSite") as HTMLInputElement).value = "http://127.0.0.1";
+    });
+    await clickIn(options, "addSite");
+    const said = await waitIn(
+      options,
+      () => document.getElementById("sitesResult")?.textContent ?? "",
+      (text) => text.length > 0,
+    );
+    expect(said).toContain("on for http://127.0.0.1");
+
+    await tab.bringToFront();
+    await tab.reload({ waitUntil: "load" });
+    await sleep(500);
+    await hover(tab, box, 2000);
+    const counted = await points();
+    expect(counted, "after the site is added").toBeGreaterThanOrEqual(4);
+    await tab.screenshot({ path: `${E2E_DIST}/${browserName}-sites.png` });
+
+    // The demo page runs the tracker once even though its host is now enabled too.
+    const demoGrid = await fetchGrid(companion.url, "/demo/", width);
+    expect(demoGrid.total, "demo points, at most 4 a second").toBeLessThanOrEqual(13);
+    expect(demoGrid.total).toBeGreaterThanOrEqual(6);
+
+    // Removing the site stops capture after a reload.
+    await options.bringToFront();
+    await options.evaluate(() => (document.querySelector("#siteList button") as HTMLButtonElement).click());
+    expect(
+      await waitIn(
+        options,
+        () => document.getElementById("sitesResult")?.textContent ?? "",
+        (text) => text.includes("off on"),
+      ),
+    ).toContain("off on http://127.0.0.1");
+    await options.close();
+    await tab.bringToFront();
+    await tab.reload({ waitUntil: "load" });
+    await sleep(500);
+    await hover(tab, box, 2000);
+    expect(await points(), "after the site is removed").toBe(counted);
+
+    // The popup offers to turn Heatlens on for the tab's site, and reloads the tab.
+    const popup = await launched.browser.newPage();
+    void popup
+      .goto(`${launched.extensionOrigin}/extension/popup/popup.html?target=${encodeURIComponent(siteUrl)}`)
+      .catch(() => undefined);
+    const offer = await waitIn(
+      popup,
+      () => {
+        const button = document.getElementById("enableSite");
+        return {
+          shown: button?.hidden === false,
+          text: button?.textContent ?? "",
+          legend: document.getElementById("legend")?.textContent,
+        };
+      },
+      (state) => state?.shown === true,
+    );
+    expect(offer?.text, JSON.stringify(offer)).toBe("Turn on Heatlens for http://127.0.0.1");
+    await tab.evaluate(() => Object.assign(window, { beforeEnable: true }));
+    await clickIn(popup, "enableSite");
+    let reloaded = false;
+    for (let i = 0; i < 50 && !reloaded; i++) {
+      await sleep(100);
+      reloaded = await tab.evaluate(() => !("beforeEnable" in window)).catch(() => false);
+    }
+    expect(reloaded, "the popup reloads the tab").toBe(true);
+    await sleep(800);
+    await popup.close();
+    await tab.bringToFront();
+    await hover(tab, box, 2000);
+    expect(await points(), "after the popup turned it on").toBeGreaterThanOrEqual(counted + 4);
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * Per-tab overlay state: the keyboard shortcut and the popup toggle one tab;
+ * the toolbar badge says whether that tab's overlay is on and whether the
+ * companion is connected; the overlay comes back after a reload of its tab
+ * and is forgotten when the tab closes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Companion } from "../../companion/src/server";
+import { BADGE_COLORS } from "../../extension/state/toolbar-badge";
+import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import {
+  badgeOf,
+  distance,
+  E2E_DIST,
+  expectedHeat,
+  hover,
+  inExtensionPage,
+  openPage,
+  pixel,
+  revealBox,
+  screenshotPixels,
+  setOverlay,
+  settledGrid,
+  sleep,
+  startE2ECompanion,
+  type Tile,
+  tiles,
+  waitForConnections,
+  waitForPixel,
+} from "./harness";
+
+const rgb = (hex: string) => [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+
+describe.each<BrowserName>(["chromium", "firefox"])("per-tab toggle and badge in %s", (browserName) => {
+  let companion: Companion;
+  let launched: LaunchedBrowser;
+
+  beforeAll(async () => {
+    companion = await startE2ECompanion();
+    launched = await launchWithExtension(browserName, E2E_DIST);
+    await waitForConnections(companion, 1);
+  });
+
+  afterAll(async () => {
+    await launched?.close();
+    await companion?.close();
+  });
+
+  it("badges the tab, keeps its overlay across a reload and forgets it when the tab closes", async () => {
+    const tabA = await openPage(launched, `${companion.url}/demo/?tab=A`);
+    await sleep(500);
+    const width = await tabA.evaluate(() => document.documentElement.clientWidth);
+    const cta = await revealBox(tabA, "#hero-cta");
+    await tabA.evaluate(() => scrollTo(0, 0));
+    await hover(tabA, cta, 2000);
+    const grid = await settledGrid(companion.url, "/demo/", width);
+    const hot = tiles(grid)[0] as Tile;
+    const size = width / grid.cols;
+    const centre = [(hot.col + 0.5) * size, (hot.row + 0.5) * size] as const;
+
+    const urlB = `${companion.url}/demo/?tab=B`;
+    const tabB = await openPage(launched, urlB);
+    await tabB.bringToFront();
+    const base = pixel(await screenshotPixels(tabB), ...centre);
+    const want = expectedHeat(hot.count, grid.max, base);
+    expect(await badgeOf(launched, urlB)).toMatchObject({ text: "", color: rgb(BADGE_COLORS.connected) });
+
+    await setOverlay(launched, urlB, true);
+    expect(await badgeOf(launched, urlB)).toMatchObject({ text: "ON", color: rgb(BADGE_COLORS.connected) });
+    await tabB.bringToFront();
+    expect(distance(await waitForPixel(tabB, ...centre, want), want)).toBeLessThanOrEqual(24);
+
+    // A reload keeps the overlay and the badge of this tab.
+    await tabB.reload({ waitUntil: "load" });
+    await tabB.bringToFront();
+    expect(distance(await waitForPixel(tabB, ...centre, want), want), "after reload").toBeLessThanOrEqual(24);
+    let badge = await badgeOf(launched, urlB);
+    for (let i = 0; i < 20 && badge?.text !== "ON"; i++) {
+      await sleep(100);
+      badge = await badgeOf(launched, urlB);
+    }
+    expect(badge?.text).toBe("ON");
+    const tabId = badge?.tabId as number;
+
+    // The companion goes away: every tab's badge turns red, and tabs without the overlay say "!".
+    await companion.close();
+    const tabC = `${companion.url}/demo/?tab=A`;
+    let other = await badgeOf(launched, tabC);
+    for (let i = 0; i < 50 && other?.text !== "!"; i++) {
+      await sleep(100);
+      other = await badgeOf(launched, tabC);
+    }
+    expect(other).toMatchObject({ text: "!", color: rgb(BADGE_COLORS.disconnected) });
+    expect(await badgeOf(launched, urlB)).toMatchObject({ text: "ON", color: rgb(BADGE_COLORS.disconnected) });
+
+    // Closing the tab forgets its overlay.
+    await tabB.close();
+    const remembered = async () =>
+      inExtensionPage(
+        launched,
+        async (id) => {
+          const api = ((globalThis as { browser?: typeof chrome }).browser ?? chrome) as typeof chrome;
+          const { overlayTabs } = await api.storage.session.get("overlayTabs");
+          return Array.isArray(overlayTabs) && overlayTabs.includes(id);
+        },
+        tabId,
+      );
+    let kept = await remembered();
+    for (let i = 0; i < 20 && kept; i++) {
+      await sleep(100);
+      kept = await remembered();
+    }
+    expect(kept).toBe(false);
+  });
+});
