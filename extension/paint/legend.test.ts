@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Grid } from "../../protocol/wire";
-import { legendText, windowLabel } from "./legend";
+import { legendText, rangeLabel, windowLabel } from "./legend";
 
 const grid = (band: Grid["band"], total: number, windowMs: number): Grid => ({
   type: "grid",
@@ -31,5 +31,11 @@ describe("legend", () => {
   it("says windows in seconds or minutes", () => {
     expect(windowLabel(60_000)).toBe("1 min");
     expect(windowLabel(90_000)).toBe("90 s");
+  });
+
+  it("names a past range, with dates only when they are not today", () => {
+    const day = new Date(2026, 10, 27, 9, 0).getTime();
+    expect(rangeLabel(day, day + 3_600_000, day + 7_200_000)).toBe("history 09:00–10:00");
+    expect(rangeLabel(day, day + 3_600_000, day + 86_400_000)).toBe("history 2026-11-27 09:00–10:00");
   });
 });

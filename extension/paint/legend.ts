@@ -16,10 +16,26 @@ export function bandRange(band: Band): string {
   return band.max === null ? `≥ ${band.min} px` : `${band.min}–${band.max} px`;
 }
 
-/** One line: `phone (0–599 px) · last 5 min · 22 points`, plus `· frozen` when frozen. */
-export function legendText(grid: Grid, frozen: boolean): string {
+/**
+ * One line: `phone (0–599 px) · last 5 min · 22 points`, plus `· frozen` when
+ * frozen; for a past range, its label in place of the window.
+ */
+export function legendText(grid: Grid, frozen: boolean, range?: string): string {
   const points = `${grid.total} ${grid.total === 1 ? "point" : "points"}`;
-  const parts = [`${grid.band.id} (${bandRange(grid.band)})`, `last ${windowLabel(grid.windowMs)}`, points];
-  if (frozen) parts.push("frozen");
+  const parts = [`${grid.band.id} (${bandRange(grid.band)})`, range ?? `last ${windowLabel(grid.windowMs)}`, points];
+  if (frozen && !range) parts.push("frozen");
   return parts.join(" · ");
+}
+
+/** A past range as the legend names it: `history 09:00–10:00`, with the date when not today. */
+export function rangeLabel(from: number, to: number, now = Date.now()): string {
+  const day = (t: number) => new Date(t).toDateString();
+  const time = (t: number) => new Date(t).toTimeString().slice(0, 5);
+  const date = (t: number) => {
+    const d = new Date(t);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")} `;
+  };
+  const start = `${day(from) === day(now) ? "" : date(from)}${time(from)}`;
+  const end = `${day(to) === day(from) ? "" : date(to)}${time(to)}`;
+  return `history ${start}–${end}`;
 }

@@ -19,8 +19,8 @@ import {
   saveOverlayPrefs,
 } from "../state/overlay-prefs";
 import { createHost, isOverlayElement } from "./host";
-import { bandRange } from "./legend";
-import { PANEL_CSS, Panel } from "./panel";
+import { bandRange, rangeLabel } from "./legend";
+import { type HistoryRange, PANEL_CSS, Panel } from "./panel";
 import { countAt, paintTiles, SmoothPainter, type View } from "./renderer";
 
 export class OverlayView {
@@ -39,6 +39,8 @@ export class OverlayView {
   /** While frozen, the grid on screen stays and the newest one waits here. */
   private frozen = false;
   private newest: Grid | null = null;
+  /** The past range on screen instead of a live window (the live grids wait, as when frozen). */
+  private history: string | null = null;
   private pointer: { x: number; y: number; overOverlay: boolean } | null = null;
   private frame = 0;
   /** Whether the next frame repaints the heat, or only moves the tooltip. */
@@ -56,6 +58,7 @@ export class OverlayView {
         setWindow: (windowMs) => void saveOverlayPrefs({ windowMs }),
         setOpacity: (opacity) => void saveOverlayPrefs({ opacity }),
         toggleFreeze: () => this.setFrozen(!this.frozen),
+        showHistory: (range) => void this.showHistory(range),
       },
       signal,
     );
@@ -124,8 +127,33 @@ export class OverlayView {
 
   private setFrozen(frozen: boolean): void {
     this.frozen = frozen;
-    if (!frozen && this.newest) this.grid = this.newest;
+    if (!frozen) {
+      this.history = null;
+      this.grid = this.newest;
+    }
     this.render();
+  }
+
+  /** Shows a past range of this page from the companion's history; the freeze button returns to live. */
+  private async showHistory(range: HistoryRange): Promise<void> {
+    const watched = this.watched;
+    if (!watched) return;
+    const label = rangeLabel(range.from, range.to);
+    this.frozen = true;
+    this.history = label;
+    this.grid = null;
+    this.render();
+    const result = await sendMessage("overlay.history", {
+      path: watched.path,
+      width: watched.width,
+      from: Math.floor(range.from),
+      to: Math.ceil(range.to),
+    }).catch((error: Error) => ({ ok: false as const, code: "E_EXTENSION", reason: error.message }));
+    if (this.history !== label) return;
+    if (result.ok) {
+      this.grid = result.grid;
+      this.render();
+    } else this.panel.notice(`History unavailable: ${result.reason}`);
   }
 
   /** Re-reads what the overlay depends on and re-watches if the route, width or window changed. */
@@ -137,6 +165,7 @@ export class OverlayView {
       if (last?.path !== next.path || last?.windowMs !== next.windowMs) {
         this.grid = this.newest = null;
         this.frozen = false;
+        this.history = null;
       } else if (this.grid && !this.fits(this.grid, next)) {
         this.grid = this.newest = null;
       }
@@ -147,7 +176,7 @@ export class OverlayView {
   }
 
   private render(): void {
-    this.panel.render(this.grid, this.prefs, this.frozen);
+    this.panel.render(this.grid, this.prefs, this.frozen, this.history);
     this.schedule();
   }
 

@@ -28,6 +28,8 @@ export const PANEL_CSS = `
   .summary { height: 32px; margin: 2px 0 2px; overflow: hidden; color: #cfd6e4; }
   .row { display: flex; gap: 4px; height: 22px; margin-top: 4px; align-items: center; }
   .row > span { width: 56px; flex: none; }
+  .row[hidden] { display: none; }
+  input[type="datetime-local"] { flex: 1; min-width: 0; height: 20px; font: 11px system-ui, sans-serif; }
   button {
     flex: 1; height: 22px; padding: 0; font: inherit; color: #fff; background: #2d3446;
     border: 1px solid #465069; border-radius: 4px; cursor: pointer;
@@ -41,7 +43,14 @@ export const PANEL_CSS = `
   .tooltip[hidden] { display: none; }
 `;
 
+/** A past range to show from the companion's history. */
+export interface HistoryRange {
+  from: number;
+  to: number;
+}
+
 export interface PanelActions {
+  showHistory(range: HistoryRange): void;
   setMode(mode: PaintMode): void;
   setWindow(windowMs: number): void;
   setOpacity(opacity: number): void;
@@ -73,6 +82,50 @@ export class Panel {
       this.modes.set(mode, b);
       modeRow.append(b);
     }
+    // History rows sit above the others, so that the panel grows upwards and every other control stays put.
+    const historyRow = element("div", "row");
+    const rangeRow = element("div", "row");
+    rangeRow.hidden = true;
+    const from = Object.assign(document.createElement("input"), { type: "datetime-local", title: "From" });
+    const to = Object.assign(document.createElement("input"), { type: "datetime-local", title: "To" });
+    const go = button("Show");
+    go.style.flex = "none";
+    go.style.width = "40px";
+    rangeRow.append(from, to, go);
+    const lastHour = button("Last hour");
+    const today = button("Today");
+    const range = button("Range…");
+    lastHour.addEventListener("click", () => actions.showHistory({ from: Date.now() - 3_600_000, to: Date.now() }), {
+      signal,
+    });
+    today.addEventListener(
+      "click",
+      () => {
+        const midnight = new Date();
+        midnight.setHours(0, 0, 0, 0);
+        actions.showHistory({ from: midnight.getTime(), to: Date.now() });
+      },
+      { signal },
+    );
+    range.addEventListener(
+      "click",
+      () => {
+        rangeRow.hidden = !rangeRow.hidden;
+      },
+      { signal },
+    );
+    go.addEventListener(
+      "click",
+      () => {
+        const start = new Date(from.value).getTime();
+        const end = new Date(to.value).getTime();
+        if (Number.isFinite(start) && Number.isFinite(end) && end > start)
+          actions.showHistory({ from: start, to: end });
+        else this.summary.textContent = "Choose a start before the end.";
+      },
+      { signal },
+    );
+    historyRow.append(lastHour, today, range);
     const windowRow = element("div", "row");
     for (const ms of WINDOW_CHOICES) {
       const b = button(windowLabel(ms));
@@ -92,6 +145,8 @@ export class Panel {
       element("div", "bar"),
       scale,
       this.summary,
+      rangeRow,
+      historyRow,
       modeRow,
       windowRow,
       opacityRow,
@@ -106,16 +161,21 @@ export class Panel {
     return this.legend;
   }
 
-  render(grid: Grid | null, prefs: OverlayPrefs, frozen: boolean): void {
-    this.legend = grid ? legendText(grid, frozen) : "";
-    this.summary.textContent = grid ? this.legend : "Waiting for the companion…";
+  /** Shows `text` in place of the legend line (an error from the companion). */
+  notice(text: string): void {
+    this.summary.textContent = text;
+  }
+
+  render(grid: Grid | null, prefs: OverlayPrefs, frozen: boolean, history: string | null = null): void {
+    this.legend = grid ? legendText(grid, frozen, history ?? undefined) : "";
+    this.summary.textContent = grid ? this.legend : history ? `Loading ${history}…` : "Waiting for the companion…";
     this.max.textContent = grid ? String(grid.max) : "";
     this.mid.textContent = grid && grid.max >= 4 ? String(Math.round(grid.max / 2)) : "";
     for (const [mode, b] of this.modes) b.setAttribute("aria-pressed", String(mode === prefs.mode));
     const shown = grid?.windowMs ?? prefs.windowMs;
     for (const [ms, b] of this.windows) b.setAttribute("aria-pressed", String(ms === shown));
     this.opacity.value = String(Math.round(prefs.opacity * 100));
-    this.freeze.textContent = frozen ? "Frozen: resume live" : "Freeze";
+    this.freeze.textContent = history ? "Back to live" : frozen ? "Frozen: resume live" : "Freeze";
     this.freeze.setAttribute("aria-pressed", String(frozen));
   }
 

@@ -1,0 +1,60 @@
+/**
+ * The overlay's history menu, in Chromium and Firefox: points captured twenty
+ * minutes ago are in no live window, but "Last hour" shows them from the
+ * companion's history, and the freeze button returns to live.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import type { Companion } from "../../companion/src/server";
+import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import { E2E_DIST, openPage, overlayLegend, setOverlay, sleep, startE2ECompanion, waitForConnections } from "./harness";
+
+describe.each<BrowserName>(["chromium", "firefox"])("history in %s", (name) => {
+  let companion: Companion;
+  let launched: LaunchedBrowser;
+
+  beforeAll(async () => {
+    companion = await startE2ECompanion();
+    launched = await launchWithExtension(name, E2E_DIST);
+    await waitForConnections(companion, 1);
+  });
+
+  afterAll(async () => {
+    await launched?.close();
+    await companion?.close();
+  });
+
+  it("shows the last hour from the history, then returns to live", async () => {
+    const url = `${companion.url}/demo/?tab=history`;
+    const page = await openPage(launched, url);
+    const { w, h } = await page.evaluate(() => ({
+      w: document.documentElement.clientWidth,
+      h: document.documentElement.clientHeight,
+    }));
+    // Twelve points captured twenty minutes ago, sent now by another tester's client.
+    const ws = new WebSocket(`${companion.url.replace("http", "ws")}/ws`, ["heatlens.v1"]);
+    await new Promise((resolve) => ws.once("open", resolve));
+    const acked = new Promise((resolve) => ws.on("message", (d) => String(d).includes('"ack"') && resolve(null)));
+    ws.send(JSON.stringify({ type: "hello", v: 1, client: "earlier" }));
+    const t0 = Date.now() - 20 * 60_000;
+    const pts = Array.from({ length: 12 }, (_, i) => [i * 1000, 300, 400, 0]).flat();
+    ws.send(JSON.stringify({ type: "batch", seq: 0, sentAt: Date.now(), pages: [{ path: "/demo/", w, t0, pts }] }));
+    await acked;
+    ws.terminate();
+    await sleep(2500);
+
+    await setOverlay(launched, url, true);
+    await page.bringToFront();
+    expect(await overlayLegend(launched, url, (t) => t.includes("last 5 min"))).toMatch(/last 5 min · 0 points/);
+
+    // "Last hour": the first of the three history buttons, one row above the mode buttons.
+    await page.mouse.click(w - 190, h - 135);
+    expect(await overlayLegend(launched, url, (t) => t.includes("history"))).toMatch(
+      /history \d\d:\d\d–\d\d:\d\d · 12 points/,
+    );
+
+    // The freeze button, now "Back to live".
+    await page.mouse.click(w - 122, h - 31);
+    expect(await overlayLegend(launched, url, (t) => t.includes("last 5 min"))).toMatch(/last 5 min · 0 points/);
+  });
+});
