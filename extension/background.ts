@@ -7,6 +7,7 @@ import browser from "webextension-polyfill";
 import { HistoryRequest, onMessage, Sample, sendMessage, Watch } from "../protocol/messages";
 import type { Grid } from "../protocol/wire";
 import { keepSiteScriptsInSync } from "./capture/site-scripts";
+import { isCapturePaused, setCapturePaused } from "./state/capture-pause";
 import { loadSettings, onSettingsChanged, type Settings } from "./state/settings";
 import { isOverlayOn, setOverlay } from "./state/tab-overlays";
 import { ToolbarBadge } from "./state/toolbar-badge";
@@ -70,9 +71,12 @@ function watchEquals(a: Watch, b: Watch): boolean {
 // Answered once the sample is durable: the tracker resends what is not answered.
 onMessage("capture.sample", async ({ data, sender }) => {
   const sample = Sample.safeParse(data);
-  if (!sample.success || !sender.tab) return;
+  // While paused, samples are answered but never stored.
+  if (!sample.success || !sender.tab || (await isCapturePaused())) return;
   await (await delivery).addSample(sample.data);
 });
+
+onMessage("popup.pause", ({ data }) => setCapturePaused(data === true));
 
 onMessage("overlay.state", ({ sender }) => (sender.tab?.id === undefined ? false : isOverlayOn(sender.tab.id)));
 
@@ -104,6 +108,7 @@ onMessage("overlay.history", async ({ data }) => {
 onMessage("popup.status", async ({ data: tabId }) => ({
   ...(await (await delivery).status()),
   overlay: await isOverlayOn(tabId),
+  paused: await isCapturePaused(),
 }));
 
 async function showOverlay(tabId: number, on: boolean): Promise<void> {

@@ -49,6 +49,8 @@ export interface OutboxStatus {
 }
 
 export interface TabStatus {
+  /** Capture is paused in every tab (the popup's switch). */
+  paused: boolean;
   link: LinkStatus;
   outbox: OutboxStatus | null;
   overlay: boolean;
@@ -98,6 +100,7 @@ export interface ProtocolMap {
   /** Popup → background. */
   "popup.status"(tabId: number): TabStatus;
   "popup.toggle"(request: { tabId: number; on: boolean }): void;
+  "popup.pause"(paused: boolean): void;
 }
 
 export const messenger = defineExtensionMessaging<ProtocolMap>();

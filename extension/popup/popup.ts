@@ -11,6 +11,7 @@ import { siteScriptsReady } from "../capture/site-scripts";
 import { loadCaptureSites, saveCaptureSites, siteOf } from "../state/capture-sites";
 
 const show = document.getElementById("show") as HTMLInputElement;
+const pause = document.getElementById("pause") as HTMLInputElement;
 const status = document.getElementById("status") as HTMLParagraphElement;
 const detail = document.getElementById("detail") as HTMLParagraphElement;
 const legend = document.getElementById("legend") as HTMLParagraphElement;
@@ -58,6 +59,8 @@ function renderOverlay(summary: OverlaySummary | null | typeof OFF_SITE): void {
 function render(state: TabStatus): void {
   show.checked = state.overlay;
   document.body.dataset.overlay = String(state.overlay);
+  pause.checked = state.paused;
+  document.body.dataset.paused = String(state.paused);
   const { link } = state;
   status.dataset.state = link.state;
   status.textContent = { open: "Connected", connecting: "Connecting…", closed: "Not connected" }[link.state];
@@ -92,6 +95,10 @@ async function main(): Promise<void> {
   show.disabled = false;
   show.addEventListener("change", async () => {
     await sendMessage("popup.toggle", { tabId, on: show.checked });
+    await refresh();
+  });
+  pause.addEventListener("change", async () => {
+    await sendMessage("popup.pause", pause.checked);
     await refresh();
   });
   document.getElementById("options")?.addEventListener("click", () => void browser.runtime.openOptionsPage());

@@ -1,0 +1,88 @@
+/**
+ * Privacy in Chromium and Firefox: the popup's "pause capture" switch stops
+ * capture in every tab until it is turned off, and typing is never captured.
+ */
+import type { Page } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Companion } from "../../companion/src/server";
+import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import { E2E_DIST, openPage, sleep, startE2ECompanion, waitForConnections } from "./harness";
+
+async function setPaused(launched: LaunchedBrowser, targetUrl: string, paused: boolean): Promise<void> {
+  const page = await launched.browser.newPage();
+  const navigation = page
+    .goto(`${launched.extensionOrigin}/extension/popup/popup.html?target=${encodeURIComponent(targetUrl)}`)
+    .catch(() => undefined);
+  const state = () => page.evaluate(() => document.body?.dataset.paused ?? null).catch(() => null);
+  let now = await state();
+  for (let i = 0; i < 100 && now === null; i++) {
+    await sleep(100);
+    now = await state();
+  }
+  if (now !== String(paused)) await page.evaluate(() => document.getElementById("pause")?.click());
+  for (let i = 0; i < 100 && now !== String(paused); i++) {
+    await sleep(100);
+    now = await state();
+  }
+  await page.close();
+  void navigation;
+  if (now !== String(paused)) throw new Error("the popup did not switch capture");
+}
+
+async function moves(page: Page, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await page.mouse.move(150 + i * 30, 150);
+    await sleep(400);
+  }
+}
+
+describe.each<BrowserName>(["chromium", "firefox"])("privacy in %s", (name) => {
+  let companion: Companion;
+  let launched: LaunchedBrowser;
+
+  beforeAll(async () => {
+    companion = await startE2ECompanion();
+    launched = await launchWithExtension(name, E2E_DIST);
+    await waitForConnections(companion, 1);
+  });
+
+  afterAll(async () => {
+    await launched?.close();
+    await companion?.close();
+  });
+
+  const stored = () => companion.store.counters.committedPoints;
+  const settle = async (want: number) => {
+    for (let i = 0; i < 40 && stored() < want; i++) await sleep(250);
+    await sleep(1500);
+    return stored();
+  };
+
+  it("captures nothing while paused, and captures again once resumed", async () => {
+    const url = `${companion.url}/demo/`;
+    const page = await openPage(launched, url);
+    await sleep(500);
+    await moves(page, 5);
+    expect(await settle(5)).toBe(5);
+
+    await setPaused(launched, url, true);
+    await page.bringToFront();
+    await moves(page, 5);
+    expect(await settle(6)).toBe(5);
+
+    await setPaused(launched, url, false);
+    await page.bringToFront();
+    await moves(page, 5);
+    expect(await settle(10)).toBe(10);
+  });
+
+  it("never captures typing", async () => {
+    const page = await openPage(launched, `${companion.url}/demo/`);
+    await sleep(500);
+    const before = stored();
+    await page.focus("#newsletter input");
+    await page.keyboard.type("someone@example.com", { delay: 50 });
+    await sleep(2500);
+    expect(stored()).toBe(before);
+  });
+});
