@@ -8,6 +8,7 @@ import { HistoryRequest, onMessage, Sample, sendMessage, Watch } from "../protoc
 import type { Grid } from "../protocol/wire";
 import { keepSiteScriptsInSync } from "./capture/site-scripts";
 import { isCapturePaused, setCapturePaused } from "./state/capture-pause";
+import { saveKeptQuery } from "./state/kept-query";
 import { loadSettings, onSettingsChanged, type Settings } from "./state/settings";
 import { isOverlayOn, setOverlay } from "./state/tab-overlays";
 import { ToolbarBadge } from "./state/toolbar-badge";
@@ -38,6 +39,7 @@ const delivery: Promise<Delivery> = loadSettings().then((settings) =>
       }
     },
     grid: (grid) => routeGrid(grid),
+    welcome: (welcome) => void saveKeptQuery(welcome.keepQuery),
     status: (status) => badge.setConnected(status.state === "open"),
   }),
 );

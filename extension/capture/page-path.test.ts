@@ -25,4 +25,13 @@ describe("pageKeyPath", () => {
     expect(normalise(key("/spa/#/"))).toBe("/spa");
     expect(normalise(key("/spa/#cart"))).toBe("/spa");
   });
+
+  it("sends only the query parameters the companion keeps", () => {
+    const url = new URL("http://shop.test/search/?q=lamp&tab=2&utm=x");
+    expect(pageKeyPath(url)).toBe("/search/");
+    expect(pageKeyPath(url, ["tab", "q"])).toBe("/search/?q=lamp&tab=2");
+    expect(createPathNormaliser({ keepQuery: ["tab", "q"] })(pageKeyPath(url, ["tab", "q"]))).toBe(
+      "/search?q=lamp&tab=2",
+    );
+  });
 });

@@ -11,6 +11,7 @@
 import { sendMessage } from "../../protocol/messages";
 import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
 import { isOverlayElement } from "../paint/host";
+import { loadKeptQuery, onKeptQueryChanged } from "../state/kept-query";
 import { isInFixedLayer } from "./fixed-layer";
 import { pageKeyPath } from "./page-path";
 import { onRouteChange } from "./route-changes";
@@ -41,10 +42,18 @@ export function startTracker(signal: AbortSignal): void {
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (handle) => clearTimeout(handle as number),
   });
+  let keep: string[] = [];
   let path = pageKeyPath(location);
-  onRouteChange(() => {
-    path = pageKeyPath(location);
-  }, signal);
+  const rekey = () => {
+    path = pageKeyPath(location, keep);
+  };
+  onRouteChange(rekey, signal);
+  const keepOnly = (names: string[]) => {
+    keep = names;
+    rekey();
+  };
+  void loadKeptQuery().then(keepOnly);
+  onKeptQueryChanged(keepOnly, signal);
   const handler = (click: boolean) => (event: MouseEvent) => {
     if (!event.isTrusted || isOverlayElement(event.target)) return;
     sampler.input({

@@ -11,6 +11,7 @@ import type { Grid } from "../../protocol/wire";
 import { isInFixedLayer } from "../capture/fixed-layer";
 import { pageKeyPath } from "../capture/page-path";
 import { onRouteChange } from "../capture/route-changes";
+import { loadKeptQuery, onKeptQueryChanged } from "../state/kept-query";
 import {
   DEFAULT_OVERLAY_PREFS,
   loadOverlayPrefs,
@@ -32,6 +33,8 @@ export class OverlayView {
   private readonly panel: Panel;
   private readonly resizeObserver = new ResizeObserver(() => this.refresh());
   private prefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
+  /** Query parameters the companion keeps in page keys. */
+  private keptQuery: string[] = [];
   private watched: Watch | null = null;
   private grid: Grid | null = null;
   /** The grid as painted: fixed-layer heat only where this page has a fixed element now. */
@@ -77,6 +80,12 @@ export class OverlayView {
     );
     onRouteChange(() => this.refresh(), signal);
     onOverlayPrefsChanged((prefs) => this.applyPrefs(prefs), signal);
+    const keepOnly = (names: string[]) => {
+      this.keptQuery = names;
+      this.refresh();
+    };
+    onKeptQueryChanged(keepOnly, signal);
+    void loadKeptQuery().then(keepOnly);
     this.resizeObserver.observe(document.documentElement);
     this.watchPixelRatio();
     this.refresh();
@@ -158,7 +167,7 @@ export class OverlayView {
 
   /** Re-reads what the overlay depends on and re-watches if the route, width or window changed. */
   private refresh(): void {
-    const next: Watch = { path: pageKeyPath(location), width: document.documentElement.clientWidth };
+    const next: Watch = { path: pageKeyPath(location, this.keptQuery), width: document.documentElement.clientWidth };
     if (this.prefs.windowMs !== null) next.windowMs = this.prefs.windowMs;
     const last = this.watched;
     if (!last || last.path !== next.path || last.width !== next.width || last.windowMs !== next.windowMs) {

@@ -6,7 +6,7 @@
 
 import { PNG } from "pngjs";
 import type { Page } from "puppeteer-core";
-import { type Companion, startCompanion } from "../../companion/src/server";
+import { type Companion, type StartOptions, startCompanion } from "../../companion/src/server";
 import { PALETTE } from "../../extension/paint/renderer";
 import type { Grid } from "../../protocol/wire";
 import { tempDataDir } from "../support/temp-dir";
@@ -18,8 +18,8 @@ export const E2E_DIST = process.env.HEATLENS_E2E_DIST ?? "dist-e2e";
 export const VIEWPORT = { width: 1280, height: 800 };
 
 /** A companion on the e2e port; a fresh data directory unless one is given (to restart on the same data). */
-export function startE2ECompanion(dataDir = tempDataDir("e2e")): Promise<Companion> {
-  return startCompanion({ port: E2E_PORT, dataDir, logLevel: "warn" });
+export function startE2ECompanion(dataDir = tempDataDir("e2e"), options: StartOptions = {}): Promise<Companion> {
+  return startCompanion({ port: E2E_PORT, dataDir, logLevel: "warn", ...options });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

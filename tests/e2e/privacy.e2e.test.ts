@@ -86,3 +86,24 @@ describe.each<BrowserName>(["chromium", "firefox"])("privacy in %s", (name) => {
     expect(stored()).toBe(before);
   });
 });
+
+describe.each<BrowserName>(["chromium", "firefox"])("query strings in %s", (name) => {
+  it("sends only the query parameters the companion keeps", async () => {
+    const companion = await startE2ECompanion(undefined, { keepQuery: ["tab"] });
+    const launched = await launchWithExtension(name, E2E_DIST);
+    try {
+      await waitForConnections(companion, 1);
+      await sleep(500);
+      const page = await openPage(launched, `${companion.url}/demo/?utm_source=mail&tab=reviews`);
+      await sleep(500);
+      await moves(page, 3);
+      for (let i = 0; i < 40 && companion.store.counters.committedPoints < 3; i++) await sleep(250);
+      await sleep(500);
+      const { pages } = (await (await fetch(`${companion.url}/api/pages`)).json()) as { pages: { path: string }[] };
+      expect(pages.map((p) => p.path)).toEqual(["/demo?tab=reviews"]);
+    } finally {
+      await launched.close();
+      await companion.close();
+    }
+  });
+});
