@@ -19,6 +19,7 @@ import { SampleSender } from "./sample-sender";
 import { type RawInput, Sampler } from "./sampler";
 
 const SAMPLE_INTERVAL_MS = 250;
+const REARM_LEAD_MS = 10;
 
 const sender = new SampleSender({ send: (sample) => sendMessage("capture.sample", sample) });
 
@@ -37,11 +38,26 @@ function emit(input: RawInput): void {
 }
 
 export function startTracker(signal: AbortSignal): void {
-  const sampler = new Sampler(SAMPLE_INTERVAL_MS, emit, {
-    now: () => performance.now(),
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (handle) => clearTimeout(handle as number),
-  });
+  const listen = { capture: true, passive: true, signal };
+  // One move per sample is all the tracker needs: after taking one it stops
+  // listening, and starts again just before the next sample is due, so most
+  // mousemoves run no code here and a sample is at most REARM_LEAD_MS old
+  // when it is read (its fixed or sticky layer, its width).
+  const rearm = () => {
+    if (!signal.aborted) addEventListener("mousemove", onMove, listen);
+  };
+  const sampler = new Sampler(
+    SAMPLE_INTERVAL_MS,
+    (input) => {
+      emit(input);
+      setTimeout(rearm, SAMPLE_INTERVAL_MS - REARM_LEAD_MS);
+    },
+    {
+      now: () => performance.now(),
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (handle) => clearTimeout(handle as number),
+    },
+  );
   let keep: string[] = [];
   let path = pageKeyPath(location);
   const rekey = () => {
@@ -54,8 +70,8 @@ export function startTracker(signal: AbortSignal): void {
   };
   void loadKeptQuery().then(keepOnly);
   onKeptQueryChanged(keepOnly, signal);
-  const handler = (click: boolean) => (event: MouseEvent) => {
-    if (!event.isTrusted || isOverlayElement(event.target)) return;
+  const record = (event: MouseEvent, click: boolean): boolean => {
+    if (!event.isTrusted || isOverlayElement(event.target)) return false;
     sampler.input({
       path,
       pageX: event.pageX,
@@ -66,10 +82,13 @@ export function startTracker(signal: AbortSignal): void {
       timeStamp: event.timeStamp,
       click,
     });
+    return true;
   };
-  const options = { capture: true, passive: true, signal };
-  addEventListener("mousemove", handler(false), options);
-  addEventListener("click", handler(true), options);
+  const onMove = (event: MouseEvent) => {
+    if (record(event, false)) removeEventListener("mousemove", onMove, listen);
+  };
+  rearm();
+  addEventListener("click", (event) => record(event, true), listen);
   signal.addEventListener("abort", () => sampler.dispose());
 }
 
