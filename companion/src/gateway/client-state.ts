@@ -22,7 +22,8 @@ export class SeqDedup {
     while (this.above.delete(this.floor)) this.floor++;
     // A gap that never fills (a client that skipped numbers) must not grow memory without end.
     if (this.above.size > this.maxGap) {
-      const lowest = Math.min(...this.above);
+      let lowest = Number.POSITIVE_INFINITY;
+      for (const n of this.above) if (n < lowest) lowest = n;
       this.floor = lowest;
       while (this.above.delete(this.floor)) this.floor++;
     }
