@@ -140,6 +140,15 @@ browser.tabs.onUpdated.addListener((tabId, change) => {
 // non-empty outbox is delivered without waiting for a page to be visited.
 browser.runtime.onStartup.addListener(() => undefined);
 
+// Browsers stop an idle background (Chrome's service worker, Firefox's event
+// page) and its reconnect timer with it: an alarm every 30 s wakes it, and
+// whatever waits in the outbox goes out as soon as the companion is back.
+const DELIVERY_ALARM = "heatlens-delivery";
+void browser.alarms.create(DELIVERY_ALARM, { periodInMinutes: 0.5 });
+browser.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === DELIVERY_ALARM) void delivery.then((d) => d.nudge());
+});
+
 browser.tabs.onRemoved.addListener((tabId) => {
   unwatchTab(tabId);
   void setOverlay(tabId, false);

@@ -112,6 +112,14 @@ export class CompanionLink {
     if (this.ready) this.write({ type: "unsubscribe", ...watch });
   }
 
+  /** Connects now if waiting to reconnect (the background was woken by an alarm). */
+  reconnectNow(): void {
+    if (this.closed || !this.reconnectTimer) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.connect();
+  }
+
   getStatus(): LinkStatus {
     return { ...this.status };
   }

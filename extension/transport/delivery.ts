@@ -75,6 +75,16 @@ export class Delivery {
     await this.resendStored();
   }
 
+  /**
+   * Called when the browser wakes the background: anything waiting (samples
+   * not yet batched, batches not yet acknowledged) is sent now rather than
+   * after a backoff the browser may never let run.
+   */
+  async nudge(): Promise<void> {
+    if ((await this.outbox.pendingSamples()) > 0) await this.flush();
+    if (this.link.getStatus().state !== "open") this.link.reconnectNow();
+  }
+
   async status(): Promise<{ link: LinkStatus; outbox: OutboxStatus }> {
     const state = await this.outbox.state();
     return {
