@@ -87,7 +87,7 @@ export async function benchIngest(rate = 300_000, seconds = 6, clients = 200): P
   const companion = await CompanionProcess.start();
   const pages = 4;
   const sendsPerSecond = 10;
-  const perPage = Math.max(1, Math.round(rate / clients / sendsPerSecond / pages));
+  const perPage = Math.max(1, Math.ceil(rate / clients / sendsPerSecond / pages));
   const sockets = await Promise.all(Array.from({ length: clients }, (_, i) => open(companion.port, `ingest-${i}`)));
   // Spread the clients over the interval, as independent browsers would be.
   const timers = sockets.map((ws, i) => {
