@@ -125,11 +125,24 @@ describe("Outbox", () => {
   });
 
   it("when full, evicts the oldest batches, counts them, and never delivers a point twice", async () => {
+    // The case that shows an evicted batch may also have been delivered.
+    const unacked = await runProtocol(
+      ["capture", "flush", "capture", "send", "capture", "capture", "capture", "capture"].map((kind) => ({ kind }) as Op),
+      5,
+    );
+    expect(unacked.counted.size).toBe(6);
+    expect(unacked.state.evictedPoints).toBe(1);
+
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 60 }), async (ops) => {
         const { captured, counted, state } = await runProtocol(ops, 5);
         for (const n of counted.values()) expect(n).toBe(1);
-        expect(counted.size + state.evictedPoints).toBe(captured.length);
+        // A batch sent but not yet acknowledged when it is evicted may have
+        // reached the companion: it counts as evicted and may be counted
+        // there too. What is missing is never more than what was evicted.
+        expect(counted.size).toBeLessThanOrEqual(captured.length);
+        expect(captured.length - counted.size).toBeLessThanOrEqual(state.evictedPoints);
+        expect(state.evictedPoints).toBeLessThanOrEqual(captured.length);
       }),
       { numRuns: 150 },
     );
