@@ -8,6 +8,7 @@ import { HistoryRequest, onMessage, Sample, sendMessage, Watch } from "../protoc
 import type { Grid } from "../protocol/wire";
 import { keepSiteScriptsInSync } from "./capture/site-scripts";
 import { isCapturePaused, setCapturePaused } from "./state/capture-pause";
+import { saveCompanionGrid } from "./state/companion-grid";
 import { saveKeptQuery } from "./state/kept-query";
 import { loadSettings, onSettingsChanged, type Settings } from "./state/settings";
 import { isOverlayOn, setOverlay } from "./state/tab-overlays";
@@ -31,25 +32,26 @@ const delivery: Promise<Delivery> = loadSettings().then((settings) =>
   Delivery.start(connectOptions(settings), {
     subscribed: (message) => {
       for (const entry of tabWatches.values()) {
-        const { path, width, windowMs } = entry.watch;
-        const r = message.request;
-        if (r.path === path && r.width === width && r.windowMs === windowMs) {
-          entry.key = gridKey(message.path, message.band, message.windowMs);
+        if (watchEquals(entry.watch, message.request)) {
+          entry.key = gridKey(message.path, message.band, message.windowMs, message.cols);
         }
       }
     },
     grid: (grid) => routeGrid(grid),
-    welcome: (welcome) => void saveKeptQuery(welcome.keepQuery),
+    welcome: (welcome) => {
+      void saveKeptQuery(welcome.keepQuery);
+      void saveCompanionGrid({ cols: welcome.cols, colsChoices: welcome.colsChoices });
+    },
     status: (status) => badge.setConnected(status.state === "open"),
   }),
 );
 
-function gridKey(path: string, band: string, windowMs: number): string {
-  return `${windowMs} ${band} ${path}`;
+function gridKey(path: string, band: string, windowMs: number, cols: number): string {
+  return `${windowMs} ${cols} ${band} ${path}`;
 }
 
 function routeGrid(grid: Grid): void {
-  const key = gridKey(grid.path, grid.band.id, grid.windowMs);
+  const key = gridKey(grid.path, grid.band.id, grid.windowMs, grid.cols);
   latestGrids.set(key, grid);
   for (const [tabId, entry] of tabWatches) {
     if (entry.key === key) sendMessage("overlay.grid", grid, tabId).catch(() => tabWatches.delete(tabId));
@@ -67,7 +69,7 @@ function unwatchTab(tabId: number): void {
 }
 
 function watchEquals(a: Watch, b: Watch): boolean {
-  return a.path === b.path && a.width === b.width && a.windowMs === b.windowMs;
+  return a.path === b.path && a.width === b.width && a.windowMs === b.windowMs && a.cols === b.cols;
 }
 
 // Answered once the sample is durable: the tracker resends what is not answered.
@@ -157,4 +159,5 @@ browser.tabs.onRemoved.addListener((tabId) => {
 onSettingsChanged(
   async () => (await delivery).reconnect(connectOptions(await loadSettings())),
   new AbortController().signal,
+  ["companionUrl", "token", "name"],
 );

@@ -46,10 +46,27 @@ export function bandFor(width: number, bands: readonly WidthBand[]): WidthBand {
 
 /** Column and row of a point, given the layout width it was captured at. */
 export function tileOf(x: number, y: number, width: number, cols: number): [col: number, row: number] {
-  const tile = width / cols;
-  const col = Math.min(cols - 1, Math.max(0, Math.floor(x / tile)));
-  const row = Math.max(0, Math.floor(y / tile));
-  return [col, row];
+  return [colOf(x, width, cols), rowOf(y, width, cols)];
+}
+
+/**
+ * A point's column. `x * cols` is an exact integer, so the floor is exact too:
+ * binning at `cols / k` columns gives the same tiles as binning at `cols` and
+ * merging each k × k block, which is what lets a viewer ask for a coarser grid.
+ */
+export function colOf(x: number, width: number, cols: number): number {
+  return Math.min(cols - 1, Math.max(0, Math.floor((x * cols) / width)));
+}
+
+export function rowOf(y: number, width: number, cols: number): number {
+  return Math.max(0, Math.floor((y * cols) / width));
+}
+
+/** The column counts a viewer may ask of a companion binning at `cols`: its divisors. */
+export function columnChoices(cols: number): number[] {
+  const choices: number[] = [];
+  for (let n = 1; n <= cols; n++) if (cols % n === 0) choices.push(n);
+  return choices;
 }
 
 /**

@@ -24,6 +24,8 @@ export const Watch = z.object({
   path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),
   width: z.number().int().min(1).max(100_000),
   windowMs: z.number().int().positive().optional(),
+  /** Grid columns, a divisor of the companion's; the companion's own when absent. */
+  cols: z.number().int().positive().max(10_000).optional(),
 });
 export type Watch = z.infer<typeof Watch>;
 
@@ -77,6 +79,7 @@ export const HistoryRequest = z.object({
   /** Capture times, ms since the epoch: [from, to). */
   from: z.number().int().nonnegative(),
   to: z.number().int().positive(),
+  cols: z.number().int().positive().max(10_000).optional(),
 });
 export type HistoryRequest = z.infer<typeof HistoryRequest>;
 

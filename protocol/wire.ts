@@ -45,6 +45,7 @@ export const ErrorCode = {
   fragments: "E_FRAGMENTS",
   unauthorized: "E_UNAUTHORIZED",
   forbidden: "E_FORBIDDEN",
+  cols: "E_COLS",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -97,6 +98,11 @@ export const Subscribe = z.object({
   /** The viewer's layout width; selects the width band. */
   width: layoutWidth,
   windowMs: windowMs.optional(),
+  /**
+   * Columns of the grids this viewer wants: a divisor of the companion's
+   * `cols` (see `welcome.colsChoices`); the companion's own by default.
+   */
+  cols: z.number().int().positive().max(10_000).optional(),
 });
 
 export const Unsubscribe = Subscribe.extend({ type: z.literal("unsubscribe") });
@@ -115,7 +121,10 @@ export const Welcome = z.object({
   server: z.string(),
   /** Companion clock at send time, ms since the epoch. */
   time: z.number(),
+  /** Columns the companion bins points into. */
   cols: z.number().int(),
+  /** Columns a viewer may ask for: the divisors of `cols`. */
+  colsChoices: z.array(z.number().int()),
   hopMs: z.number().int(),
   windowsMs: z.array(z.number().int()),
   defaultWindowMs: z.number().int(),
@@ -151,11 +160,17 @@ export const ErrorMessage = z.object({ type: z.literal("error"), code: z.string(
 export const Subscribed = z.object({
   type: z.literal("subscribed"),
   /** The subscription as the client sent it. */
-  request: z.object({ path: z.string(), width: z.number(), windowMs: z.number().optional() }),
-  /** Normalised path and band id: grids for this subscription carry these. */
+  request: z.object({
+    path: z.string(),
+    width: z.number(),
+    windowMs: z.number().optional(),
+    cols: z.number().optional(),
+  }),
+  /** Normalised path, band id, window and columns: grids for this subscription carry these. */
   path: z.string(),
   band: z.string(),
   windowMs: z.number().int(),
+  cols: z.number().int(),
 });
 
 export const Pong = z.object({ type: z.literal("pong"), t: z.number(), time: z.number() });

@@ -1,5 +1,6 @@
-/** The options page: companion URL, token, display name, and the sites where Heatlens runs. */
+/** The options page: companion URL, token, display name, grid columns, and the sites where Heatlens runs. */
 import browser from "webextension-polyfill";
+import { loadCompanionGrid } from "../state/companion-grid";
 import { loadSettings, type Settings, saveSettings } from "../state/settings";
 import { startSitesSection } from "./sites";
 
@@ -11,12 +12,30 @@ function input(name: (typeof fields)[number]): HTMLInputElement {
   return document.getElementById(name) as HTMLInputElement;
 }
 
+const colsSelect = document.getElementById("cols") as HTMLSelectElement;
+
+/** The companion's own grid first, then every coarser grid it offers; a stored choice it no longer offers stays listed. */
+async function fillColumns(chosen: number): Promise<void> {
+  const { cols, colsChoices } = await loadCompanionGrid();
+  const choices = [...colsChoices].filter((n) => n !== cols).sort((a, b) => b - a);
+  if (chosen > 0 && chosen !== cols && !choices.includes(chosen)) choices.unshift(chosen);
+  colsSelect.replaceChildren(
+    new Option(`The companion's own (${cols})`, "0"),
+    ...choices.map((n) => new Option(String(n), String(n))),
+  );
+  colsSelect.value = String(chosen === cols ? 0 : chosen);
+}
+
 async function main(): Promise<void> {
   const settings = await loadSettings();
   for (const name of fields) input(name).value = settings[name];
+  await fillColumns(settings.cols);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const next = Object.fromEntries(fields.map((name) => [name, input(name).value.trim()])) as Settings;
+    const next: Settings = {
+      ...(Object.fromEntries(fields.map((name) => [name, input(name).value.trim()])) as Omit<Settings, "cols">),
+      cols: Number(colsSelect.value),
+    };
     // The companion's HTTP API (history) on another host needs access to that host; the
     // websocket does not. Asked first, while the click still counts as the user's.
     const api = companionOrigin(next.companionUrl);

@@ -19,6 +19,7 @@ import {
   onOverlayPrefsChanged,
   saveOverlayPrefs,
 } from "../state/overlay-prefs";
+import { loadSettings, onSettingsChanged } from "../state/settings";
 import { createHost, isOverlayElement } from "./host";
 import { bandRange, rangeLabel } from "./legend";
 import { type HistoryRange, PANEL_CSS, Panel } from "./panel";
@@ -35,6 +36,8 @@ export class OverlayView {
   private prefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
   /** Query parameters the companion keeps in page keys. */
   private keptQuery: string[] = [];
+  /** Grid columns chosen in the options; 0 for the companion's own. */
+  private cols = 0;
   private watched: Watch | null = null;
   private grid: Grid | null = null;
   /** The grid as painted: fixed-layer heat only where this page has a fixed element now. */
@@ -86,6 +89,13 @@ export class OverlayView {
     };
     onKeptQueryChanged(keepOnly, signal);
     void loadKeptQuery().then(keepOnly);
+    const useColumns = () =>
+      void loadSettings().then(({ cols }) => {
+        this.cols = cols;
+        this.refresh();
+      });
+    onSettingsChanged(useColumns, signal, ["cols"]);
+    useColumns();
     this.resizeObserver.observe(document.documentElement);
     this.watchPixelRatio();
     this.refresh();
@@ -126,6 +136,7 @@ export class OverlayView {
   /** A grid from a subscription this overlay no longer holds (an older route, width or window) is dropped. */
   private fits(grid: Grid, watch: Watch): boolean {
     if (watch.windowMs !== undefined && grid.windowMs !== watch.windowMs) return false;
+    if (watch.cols !== undefined && grid.cols !== watch.cols) return false;
     return grid.band.min <= watch.width && (grid.band.max === null || watch.width <= grid.band.max);
   }
 
@@ -157,6 +168,7 @@ export class OverlayView {
       width: watched.width,
       from: Math.floor(range.from),
       to: Math.ceil(range.to),
+      ...(watched.cols === undefined ? {} : { cols: watched.cols }),
     }).catch((error: Error) => ({ ok: false as const, code: "E_EXTENSION", reason: error.message }));
     if (this.history !== label) return;
     if (result.ok) {
@@ -169,9 +181,16 @@ export class OverlayView {
   private refresh(): void {
     const next: Watch = { path: pageKeyPath(location, this.keptQuery), width: document.documentElement.clientWidth };
     if (this.prefs.windowMs !== null) next.windowMs = this.prefs.windowMs;
+    if (this.cols > 0) next.cols = this.cols;
     const last = this.watched;
-    if (!last || last.path !== next.path || last.width !== next.width || last.windowMs !== next.windowMs) {
-      if (last?.path !== next.path || last?.windowMs !== next.windowMs) {
+    if (
+      !last ||
+      last.path !== next.path ||
+      last.width !== next.width ||
+      last.windowMs !== next.windowMs ||
+      last.cols !== next.cols
+    ) {
+      if (last?.path !== next.path || last?.windowMs !== next.windowMs || last?.cols !== next.cols) {
         this.grid = this.newest = null;
         this.frozen = false;
         this.history = null;

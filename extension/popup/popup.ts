@@ -68,7 +68,9 @@ function render(state: TabStatus): void {
   const { outbox } = state;
   if (outbox?.points) parts.push(`${outbox.points} points waiting to be delivered`);
   if (outbox?.evictedPoints) {
-    parts.push(`${outbox.evictedPoints} oldest points dropped before the companion acknowledged them: the outbox holds at most ${outbox.maxPoints}`);
+    parts.push(
+      `${outbox.evictedPoints} oldest points dropped before the companion acknowledged them: the outbox holds at most ${outbox.maxPoints}`,
+    );
   }
   if (link.rejected) parts.push(`${link.rejected} batches refused`);
   if (link.state !== "open" && link.lastError) parts.push(link.lastError);

@@ -16,17 +16,19 @@ export const Settings = z.object({
     .refine((u) => /^wss?:\/\//.test(u), "the companion URL starts with ws:// or wss://"),
   token: z.string().max(512),
   name: z.string().max(64),
+  /** Grid columns the overlay asks for; 0 for the companion's own (`--cols`, 50 by default). */
+  cols: z.number().int().min(0).max(10_000),
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { companionUrl: DEFAULT_COMPANION_URL, token: "", name: "" };
+export const DEFAULT_SETTINGS: Settings = { companionUrl: DEFAULT_COMPANION_URL, token: "", name: "", cols: 0 };
 
 export async function loadSettings(): Promise<Settings> {
   const stored = await browser.storage.local.get(Object.keys(DEFAULT_SETTINGS));
   const merged = { ...DEFAULT_SETTINGS };
   for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]) {
     const field = Settings.shape[key].safeParse(stored[key]);
-    if (field.success) merged[key] = field.data;
+    if (field.success) (merged as Record<keyof Settings, unknown>)[key] = field.data;
   }
   return merged;
 }
@@ -38,9 +40,14 @@ export async function saveSettings(settings: Settings): Promise<void> {
   await browser.storage.local.set(parsed.data);
 }
 
-export function onSettingsChanged(listener: () => void, signal: AbortSignal): void {
+/** Calls `listener` when any of `keys` (by default every setting) changes. */
+export function onSettingsChanged(
+  listener: () => void,
+  signal: AbortSignal,
+  keys: readonly (keyof Settings)[] = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[],
+): void {
   const handler = (changes: Record<string, unknown>, area: string) => {
-    if (area === "local" && Object.keys(changes).some((k) => k in DEFAULT_SETTINGS)) listener();
+    if (area === "local" && keys.some((k) => k in changes)) listener();
   };
   browser.storage.onChanged.addListener(handler);
   signal.addEventListener("abort", () => browser.storage.onChanged.removeListener(handler));

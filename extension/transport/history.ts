@@ -14,6 +14,7 @@ export async function fetchHistory(
   url.searchParams.set("width", String(request.width));
   url.searchParams.set("from", String(request.from));
   url.searchParams.set("to", String(request.to));
+  if (request.cols !== undefined) url.searchParams.set("cols", String(request.cols));
   try {
     const res = await fetch(url, settings.token ? { headers: { authorization: `Bearer ${settings.token}` } } : {});
     const body: unknown = await res.json();

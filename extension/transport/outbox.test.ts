@@ -127,7 +127,9 @@ describe("Outbox", () => {
   it("when full, evicts the oldest batches, counts them, and never delivers a point twice", async () => {
     // The case that shows an evicted batch may also have been delivered.
     const unacked = await runProtocol(
-      ["capture", "flush", "capture", "send", "capture", "capture", "capture", "capture"].map((kind) => ({ kind }) as Op),
+      ["capture", "flush", "capture", "send", "capture", "capture", "capture", "capture"].map(
+        (kind) => ({ kind }) as Op,
+      ),
       5,
     );
     expect(unacked.counted.size).toBe(6);

@@ -117,6 +117,60 @@ describe("companion", () => {
     expect(await res.json()).toMatchObject({ total: 3, max: 2 });
   });
 
+  it("gives each viewer the columns it asks for, a divisor of the companion's, and refuses others with E_COLS", async () => {
+    const fine = await connect();
+    const coarse = await connect();
+    fine.send({ type: "subscribe", path: "/cols", width: 1000, windowMs: 10_000 });
+    coarse.send({ type: "subscribe", path: "/cols", width: 1000, windowMs: 10_000, cols: 10 });
+    expect(await coarse.next("subscribed")).toMatchObject({ path: "/cols", cols: 10, request: { cols: 10 } });
+    expect(await fine.next("subscribed")).toMatchObject({ cols: 50 });
+
+    coarse.send({ type: "subscribe", path: "/cols", width: 1000, windowMs: 10_000, cols: 7 });
+    expect(await coarse.next("error")).toEqual({
+      type: "error",
+      code: "E_COLS",
+      reason: "cols must divide this companion's 50 columns: one of 1, 2, 5, 10, 25, 50",
+    });
+
+    const capture = await connect();
+    // At 50 columns of a 1000 px width tiles are 20 px: (25, 2005) is col 1, row 100 and (199, 199) col 9, row 9.
+    // At 10 columns tiles are 100 px: the first two share col 0, row 20; the third is col 1, row 1.
+    capture.send(
+      batch(
+        0,
+        [
+          [25, 2005],
+          [85, 2090],
+          [199, 199],
+          [700, 30],
+        ],
+        "/cols",
+      ),
+    );
+    await capture.next("ack");
+    const until = async (client: Client) => {
+      for (;;) {
+        const grid = (await client.next("grid")) as Grid;
+        if (grid.total === 4) return grid;
+      }
+    };
+    const [fineGrid, coarseGrid] = await Promise.all([until(fine), until(coarse)]);
+    expect(fineGrid).toMatchObject({ cols: 50, rows: 105, max: 1, tile: { size: 0.02 } });
+    expect(coarseGrid).toMatchObject({ cols: 10, rows: 21, max: 2, total: 4, tile: { size: 0.1 } });
+    const cellsOf = (grid: Grid) => {
+      const cells: string[] = [];
+      for (let i = 0; i < grid.cells.length; i += 3) cells.push(grid.cells.slice(i, i + 3).join(","));
+      return cells.sort();
+    };
+    expect(cellsOf(coarseGrid)).toEqual(["0,20,2", "1,1,1", "7,0,1"]);
+
+    const api = await fetch(`${companion.url}/api/heatmap?path=/cols&width=1000&window=10000&cols=10`);
+    expect(cellsOf((await api.json()) as Grid)).toEqual(cellsOf(coarseGrid));
+    const refused = await fetch(`${companion.url}/api/heatmap?path=/cols&width=1000&window=10000&cols=3`);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: "E_COLS" });
+  });
+
   it("corrects a client's clock offset, so its points land in the live window", async () => {
     const client = await connect();
     const skew = -3_600_000;

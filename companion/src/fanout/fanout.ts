@@ -1,17 +1,26 @@
 /**
- * Fan-out: viewers subscribe to a key's window; each grid published on the bus
- * is encoded once and the same string is sent to every viewer of that key.
+ * Fan-out: viewers subscribe to a view of a key (a window length and a number
+ * of columns); each grid published on the bus is encoded once per view and
+ * the same string is sent to every viewer of that view, whatever their number.
  * A viewer whose send buffer is over the limit skips updates (grids are whole,
  * so only the latest matters) and gets the latest one once it drains.
  */
 import type { Grid } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
 import { makeKey, type Topics } from "../pipeline";
+import { regrid } from "../window/regrid";
 
 export interface Viewer {
   send(data: string): void;
   /** Bytes queued but not yet written to the socket. */
   readonly bufferedAmount: number;
+}
+
+/** What a viewer watches: a key's window, at a number of columns that divides the companion's. */
+export interface View {
+  key: string;
+  windowMs: number;
+  cols: number;
 }
 
 export interface FanoutOptions {
@@ -21,15 +30,15 @@ export interface FanoutOptions {
 }
 
 interface Subscription {
-  key: string;
-  windowMs: number;
+  cols: number;
   viewers: Map<Viewer, { stale: boolean }>;
   /** The latest encoded grid, for viewers that skipped it. */
   latest: string | null;
 }
 
 export class Fanout {
-  private readonly subscriptions = new Map<string, Subscription>();
+  /** Subscriptions by key and window, then by columns. */
+  private readonly subscriptions = new Map<string, Map<number, Subscription>>();
   private readonly unsubscribe: () => void;
   /** Updates not sent because a viewer was behind. */
   skipped = 0;
@@ -41,47 +50,58 @@ export class Fanout {
     this.unsubscribe = bus.subscribe("grid", (grid) => this.deliver(grid));
   }
 
-  /** Whether one more viewer may watch this key's window. */
+  /** Whether one more viewer may watch this key's window, at any number of columns. */
   hasRoom(key: string, windowMs: number): boolean {
-    const sub = this.subscriptions.get(subscriptionId(key, windowMs));
-    return !sub || sub.viewers.size < this.options.maxSubscribersPerKey;
+    let viewers = 0;
+    for (const sub of this.subscriptions.get(windowId(key, windowMs))?.values() ?? []) viewers += sub.viewers.size;
+    return viewers < this.options.maxSubscribersPerKey;
   }
 
   /** Adds a viewer; check `hasRoom` first. */
-  subscribe(viewer: Viewer, key: string, windowMs: number): void {
-    const id = subscriptionId(key, windowMs);
-    let sub = this.subscriptions.get(id);
+  subscribe(viewer: Viewer, { key, windowMs, cols }: View): void {
+    const id = windowId(key, windowMs);
+    let byCols = this.subscriptions.get(id);
+    if (!byCols) {
+      byCols = new Map();
+      this.subscriptions.set(id, byCols);
+    }
+    let sub = byCols.get(cols);
     if (sub?.viewers.has(viewer)) return;
     if (!sub) {
-      sub = { key, windowMs, viewers: new Map(), latest: null };
-      this.subscriptions.set(id, sub);
+      sub = { cols, viewers: new Map(), latest: null };
+      byCols.set(cols, sub);
     }
     sub.viewers.set(viewer, { stale: true });
     // The window stage answers every new interest with the current grid.
     this.bus.publish("interest", { key, windowMs, watching: true });
   }
 
-  unsubscribeViewer(viewer: Viewer, key: string, windowMs: number): void {
-    const id = subscriptionId(key, windowMs);
-    const sub = this.subscriptions.get(id);
-    if (!sub?.viewers.delete(viewer)) return;
+  unsubscribeViewer(viewer: Viewer, { key, windowMs, cols }: View): void {
+    const id = windowId(key, windowMs);
+    const byCols = this.subscriptions.get(id);
+    const sub = byCols?.get(cols);
+    if (!byCols || !sub?.viewers.delete(viewer)) return;
     this.bus.publish("interest", { key, windowMs, watching: false });
-    if (sub.viewers.size === 0) this.subscriptions.delete(id);
+    if (sub.viewers.size > 0) return;
+    byCols.delete(cols);
+    if (byCols.size === 0) this.subscriptions.delete(id);
   }
 
   /** Sends the latest grid to viewers that skipped it and have drained since. */
   flushStale(): void {
-    for (const sub of this.subscriptions.values()) {
-      if (sub.latest === null) continue;
-      for (const [viewer, state] of sub.viewers) {
-        if (state.stale) this.sendTo(viewer, state, sub.latest);
+    for (const byCols of this.subscriptions.values()) {
+      for (const sub of byCols.values()) {
+        if (sub.latest === null) continue;
+        for (const [viewer, state] of sub.viewers) {
+          if (state.stale) this.sendTo(viewer, state, sub.latest);
+        }
       }
     }
   }
 
   get viewerCount(): number {
     let n = 0;
-    for (const sub of this.subscriptions.values()) n += sub.viewers.size;
+    for (const byCols of this.subscriptions.values()) for (const sub of byCols.values()) n += sub.viewers.size;
     return n;
   }
 
@@ -90,10 +110,12 @@ export class Fanout {
   }
 
   private deliver(grid: Grid): void {
-    const sub = this.subscriptions.get(subscriptionId(makeKey(grid.band.id, grid.path), grid.windowMs));
-    if (!sub) return;
-    sub.latest = JSON.stringify(grid);
-    for (const [viewer, state] of sub.viewers) this.sendTo(viewer, state, sub.latest);
+    const byCols = this.subscriptions.get(windowId(makeKey(grid.band.id, grid.path), grid.windowMs));
+    if (!byCols) return;
+    for (const sub of byCols.values()) {
+      sub.latest = JSON.stringify(regrid(grid, sub.cols));
+      for (const [viewer, state] of sub.viewers) this.sendTo(viewer, state, sub.latest);
+    }
   }
 
   private sendTo(viewer: Viewer, state: { stale: boolean }, data: string): void {
@@ -107,6 +129,6 @@ export class Fanout {
   }
 }
 
-function subscriptionId(key: string, windowMs: number): string {
+function windowId(key: string, windowMs: number): string {
   return `${windowMs} ${key}`;
 }

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { WebSocket, type WebSocketServer } from "ws";
-import { bandFor, FLAG_FIXED, packCell, tileOf, type WidthBand } from "../../../protocol";
+import { bandFor, colOf, columnChoices, FLAG_FIXED, packCell, rowOf, type WidthBand } from "../../../protocol";
 import {
   type Batch,
   ClientMessage,
@@ -23,7 +23,7 @@ import {
 import { authenticate } from "../auth/authenticate";
 import { hasRole, type Role, type TokenInfo, type TokenStore } from "../auth/tokens";
 import type { Bus } from "../bus/bus";
-import type { Fanout, Viewer } from "../fanout/fanout";
+import type { Fanout, View, Viewer } from "../fanout/fanout";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
 import { type KeyedPoints, makeKey, splitKey, type Topics } from "../pipeline";
@@ -168,7 +168,8 @@ class Connection implements Viewer {
   private client: ClientState | null = null;
   private alive = true;
   private readonly helloTimer: NodeJS.Timeout;
-  private readonly watching = new Set<string>();
+  /** This connection's subscriptions, by `watchId`. */
+  private readonly watching = new Map<string, View>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -229,10 +230,7 @@ class Connection implements Viewer {
 
   dispose(): void {
     clearTimeout(this.helloTimer);
-    for (const id of this.watching) {
-      const [windowMs, key] = splitWatch(id);
-      this.deps.fanout.unsubscribeViewer(this, key, windowMs);
-    }
+    for (const view of this.watching.values()) this.deps.fanout.unsubscribeViewer(this, view);
     this.watching.clear();
   }
 
@@ -280,9 +278,9 @@ class Connection implements Viewer {
       case "subscribe":
         return this.onSubscribe(message);
       case "unsubscribe": {
-        const { key, windowMs } = this.resolveWatch(message);
-        this.watching.delete(watchId(key, windowMs));
-        return this.deps.fanout.unsubscribeViewer(this, key, windowMs);
+        const view = this.resolveWatch(message);
+        this.watching.delete(watchId(view));
+        return this.deps.fanout.unsubscribeViewer(this, view);
       }
       case "ping":
         return this.reply({ type: "pong", t: message.t, time: this.deps.clock() });
@@ -308,6 +306,7 @@ class Connection implements Viewer {
       server: this.deps.serverName,
       time: this.deps.clock(),
       cols: options.cols,
+      colsChoices: columnChoices(options.cols),
       hopMs: options.hopMs,
       windowsMs: options.windowsMs,
       defaultWindowMs: options.defaultWindowMs,
@@ -364,7 +363,8 @@ class Connection implements Viewer {
       const { pts, t0, w } = page;
       for (let i = 0; i < pts.length; i += 4) {
         const flags = pts[i + 3] as number;
-        const [col, row] = tileOf(pts[i + 1] as number, pts[i + 2] as number, w, options.cols);
+        const col = colOf(pts[i + 1] as number, w, options.cols);
+        const row = rowOf(pts[i + 2] as number, w, options.cols);
         if (row >= options.maxRows) {
           return nack(ErrorCode.schema, `point ${i / 4} of ${page.path} is below row ${options.maxRows}`, false);
         }
@@ -420,7 +420,8 @@ class Connection implements Viewer {
     if (!this.allowed("view")) {
       return this.reply({ type: "error", code: ErrorCode.forbidden, reason: "this token may not view grids" });
     }
-    const { key, windowMs } = this.resolveWatch(message);
+    const view = this.resolveWatch(message);
+    const { key, windowMs, cols } = view;
     if (!this.deps.options.windowsMs.includes(windowMs)) {
       return this.reply({
         type: "error",
@@ -428,7 +429,14 @@ class Connection implements Viewer {
         reason: `windowMs must be one of ${this.deps.options.windowsMs.join(", ")}`,
       });
     }
-    const id = watchId(key, windowMs);
+    if (this.deps.options.cols % cols !== 0) {
+      return this.reply({
+        type: "error",
+        code: ErrorCode.cols,
+        reason: `cols must divide this companion's ${this.deps.options.cols} columns: one of ${columnChoices(this.deps.options.cols).join(", ")}`,
+      });
+    }
+    const id = watchId(view);
     if (this.watching.has(id)) return;
     if (this.watching.size >= this.deps.options.maxSubscriptionsPerConnection) {
       return this.reply({
@@ -444,31 +452,28 @@ class Connection implements Viewer {
     // Confirmed first, so that the client knows the key of the grid that follows at once.
     this.reply({
       type: "subscribed",
-      request: { path: message.path, width: message.width, windowMs: message.windowMs },
+      request: { path: message.path, width: message.width, windowMs: message.windowMs, cols: message.cols },
       path,
       band,
       windowMs,
+      cols,
     });
-    this.watching.add(id);
-    this.deps.fanout.subscribe(this, key, windowMs);
+    this.watching.set(id, view);
+    this.deps.fanout.subscribe(this, view);
   }
 
-  private resolveWatch(message: Subscribe | { path: string; width: number; windowMs?: number }) {
+  private resolveWatch(message: Omit<Subscribe, "type">): View {
     const band = bandFor(message.width, this.deps.bands);
     return {
       key: makeKey(band.id, this.deps.normalise(message.path)),
       windowMs: message.windowMs ?? this.deps.options.defaultWindowMs,
+      cols: message.cols ?? this.deps.options.cols,
     };
   }
 }
 
-function watchId(key: string, windowMs: number): string {
-  return `${windowMs} ${key}`;
-}
-
-function splitWatch(id: string): [number, string] {
-  const space = id.indexOf(" ");
-  return [Number(id.slice(0, space)), id.slice(space + 1)];
+function watchId({ key, windowMs, cols }: View): string {
+  return `${windowMs} ${cols} ${key}`;
 }
 
 /** The seq of something shaped like a batch, so that a bad batch can be refused alone. */

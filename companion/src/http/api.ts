@@ -3,11 +3,12 @@
  * Read-only; every bad request gets a JSON error with a code and a reason.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bandFor, type WidthBand } from "../../../protocol/grid";
+import { bandFor, columnChoices, type WidthBand } from "../../../protocol/grid";
 import { ErrorCode, type Grid } from "../../../protocol/wire";
 import type { PathNormaliser } from "../key/normalise-path";
 import { makeKey } from "../pipeline";
 import type { EventStore } from "../store/event-store";
+import { regrid } from "../window/regrid";
 import type { WindowStage } from "../window/window-stage";
 
 export interface ApiDeps {
@@ -102,10 +103,19 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
     // Without a width, the band where this page has the most points.
     band = busiestBand(deps, normalised, Math.max(0, windowIndex));
   }
+  const colsParam = url.searchParams.get("cols");
+  const cols = colsParam === null ? deps.windows.cols : Number(colsParam);
+  if (!Number.isInteger(cols) || cols < 1 || deps.windows.cols % cols !== 0) {
+    return sendJson(res, 400, {
+      code: ErrorCode.cols,
+      reason: `cols must divide this companion's ${deps.windows.cols} columns: one of ${columnChoices(deps.windows.cols).join(", ")}`,
+    });
+  }
   const key = makeKey(band, normalised);
-  const grid = range
+  const full = range
     ? deps.windows.gridOf(key, deps.store.range(key, range.from, range.to), range.from, range.to)
     : deps.windows.snapshot(key, windowIndex);
+  const grid = regrid(full, cols);
   const format = url.searchParams.get("format") ?? "json";
   if (format === "json") return sendJson(res, 200, grid);
   if (format !== "csv") return badRequest(res, "format must be json or csv");

@@ -60,6 +60,11 @@ export class WindowStage {
     }
   }
 
+  /** Columns points are binned into; viewers may ask for any divisor. */
+  get cols(): number {
+    return this.options.cols;
+  }
+
   get windowsMs(): readonly number[] {
     return this.heatmap.windowsMs;
   }
