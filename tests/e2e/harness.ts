@@ -95,8 +95,9 @@ export async function hover(page: Page, box: DocBox, ms: number): Promise<void> 
   }
 }
 
-export async function fetchGrid(companionUrl: string, path: string, width: number): Promise<Grid> {
-  const res = await fetch(`${companionUrl}/api/heatmap?path=${encodeURIComponent(path)}&width=${width}`);
+export async function fetchGrid(companionUrl: string, path: string, width: number, cols?: number): Promise<Grid> {
+  const query = `path=${encodeURIComponent(path)}&width=${width}${cols === undefined ? "" : `&cols=${cols}`}`;
+  const res = await fetch(`${companionUrl}/api/heatmap?${query}`);
   if (!res.ok) throw new Error(`GET /api/heatmap: ${res.status}`);
   return (await res.json()) as Grid;
 }
@@ -194,6 +195,16 @@ export async function waitForPixel(page: Page, x: number, y: number, want: Rgb, 
     got = pixel(await screenshotPixels(page), x, y);
   }
   return got;
+}
+
+/** Polls `read` in a page (of the extension, where only plain evaluations work) until `done` accepts its answer. */
+export async function waitIn<T>(page: Page, read: () => T, done: (value: T) => boolean): Promise<T> {
+  let value = (await page.evaluate(read).catch(() => undefined)) as T;
+  for (let i = 0; i < 100 && !done(value); i++) {
+    await sleep(100);
+    value = (await page.evaluate(read).catch(() => undefined)) as T;
+  }
+  return value;
 }
 
 /**

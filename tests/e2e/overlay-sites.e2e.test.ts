@@ -21,20 +21,11 @@ import {
   sleep,
   startE2ECompanion,
   waitForConnections,
+  waitIn,
 } from "./harness";
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Staging shop</title></head>
 <body style="margin:0;background:#fff"><div id="box" style="margin:100px;width:400px;height:300px;background:#29335c"></div></body></html>`;
-
-/** Polls `read` in a page of the extension until `done` accepts its answer. */
-async function waitIn<T>(page: Page, read: () => T, done: (value: T) => boolean): Promise<T> {
-  let value = (await page.evaluate(read).catch(() => undefined)) as T;
-  for (let i = 0; i < 100 && !done(value); i++) {
-    await sleep(100);
-    value = (await page.evaluate(read).catch(() => undefined)) as T;
-  }
-  return value;
-}
 
 /** Clicks an element of an extension page with a real (trusted) click, as the permission prompt requires. */
 async function clickIn(page: Page, id: string): Promise<void> {
