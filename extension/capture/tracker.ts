@@ -39,12 +39,14 @@ function emit(input: RawInput): void {
 
 export function startTracker(signal: AbortSignal): void {
   const listen = { capture: true, passive: true, signal };
+  // Added and removed four times a second: without a signal, which would keep one abort step per add.
+  const moves = { capture: true, passive: true };
   // One move per sample is all the tracker needs: after taking one it stops
   // listening, and starts again just before the next sample is due, so most
   // mousemoves run no code here and a sample is at most REARM_LEAD_MS old
   // when it is read (its fixed or sticky layer, its width).
   const rearm = () => {
-    if (!signal.aborted) addEventListener("mousemove", onMove, listen);
+    if (!signal.aborted) addEventListener("mousemove", onMove, moves);
   };
   const sampler = new Sampler(
     SAMPLE_INTERVAL_MS,
@@ -85,11 +87,14 @@ export function startTracker(signal: AbortSignal): void {
     return true;
   };
   const onMove = (event: MouseEvent) => {
-    if (record(event, false)) removeEventListener("mousemove", onMove, listen);
+    if (record(event, false)) removeEventListener("mousemove", onMove, moves);
   };
   rearm();
   addEventListener("click", (event) => record(event, true), listen);
-  signal.addEventListener("abort", () => sampler.dispose());
+  signal.addEventListener("abort", () => {
+    removeEventListener("mousemove", onMove, moves);
+    sampler.dispose();
+  });
 }
 
 startTracker(new AbortController().signal);
