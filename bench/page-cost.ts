@@ -25,6 +25,8 @@ const MOVES = 4000;
 export interface PageCost {
   trackerMicrosPerEvent: number;
   trackerLayoutsPerEvent: number;
+  /** Mousemoves the page received per second: the browser delivers at most one per frame. */
+  trackerMovesPerSec: number;
   overlayPaintMs: number;
   overlaySmoothPaintMs: number;
   longTasks: number;
@@ -37,10 +39,11 @@ async function metrics(session: CDPSession): Promise<Record<string, number>> {
 }
 
 /** Script seconds and layouts spent in the page while the cursor makes MOVES moves. */
-async function moveCost(page: Page): Promise<{ script: number; layouts: number }> {
+async function moveCost(page: Page): Promise<{ script: number; layouts: number; seconds: number }> {
   const session = await page.createCDPSession();
   await session.send("Performance.enable");
   const before = await metrics(session);
+  const start = performance.now();
   for (let i = 0; i < MOVES; i++) {
     await session.send("Input.dispatchMouseEvent", {
       type: "mouseMoved",
@@ -48,9 +51,11 @@ async function moveCost(page: Page): Promise<{ script: number; layouts: number }
       y: 100 + ((i * 7) % 600),
     });
   }
+  const seconds = (performance.now() - start) / 1000;
   const after = await metrics(session);
   await session.detach();
   return {
+    seconds,
     script: (after.ScriptDuration as number) - (before.ScriptDuration as number),
     layouts: (after.LayoutCount as number) - (before.LayoutCount as number),
   };
@@ -158,6 +163,7 @@ export async function benchPageCost(): Promise<PageCost> {
     return {
       trackerMicrosPerEvent: ((withExtension.script - without.script) * 1e6) / MOVES,
       trackerLayoutsPerEvent: (withExtension.layouts - without.layouts) / MOVES,
+      trackerMovesPerSec: MOVES / withExtension.seconds,
       overlayPaintMs: paint.tiles,
       overlaySmoothPaintMs: paint.smooth,
       longTasks: longTasks.length,

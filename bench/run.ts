@@ -62,6 +62,7 @@ row(`restart after kill -9 to live (${fmt(restart.rebuiltPoints)} points rebuilt
 const pageCost = await benchPageCost();
 row("tracker: script time added per mousemove (Chromium), µs", fmt(pageCost.trackerMicrosPerEvent, 2));
 row("tracker: layouts added per mousemove", fmt(pageCost.trackerLayoutsPerEvent, 3));
+row("tracker: mousemoves the page received per second (one per frame)", fmt(pageCost.trackerMovesPerSec, 0));
 row("overlay: paint one update, 50 columns over 20,000 px (tiles), ms", fmt(pageCost.overlayPaintMs, 2));
 row("overlay: the same in smooth heat, ms", fmt(pageCost.overlaySmoothPaintMs, 2));
 row(
