@@ -90,6 +90,8 @@ export async function launchWithExtension(
       "extensions.webextensions.uuids": JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }),
       "datareporting.policy.dataSubmissionEnabled": false,
       "browser.shell.checkDefaultBrowser": false,
+      // Grants what the extension asks for at run time (the options page's "All sites") as a click on Allow would.
+      "extensions.webextOptionalPermissionPrompts": false,
     },
   });
   await browser.installExtension(resolve(distRoot, "firefox"));

@@ -30,7 +30,9 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Staging sh
 /** Clicks an element of an extension page with a real (trusted) click, as the permission prompt requires. */
 async function clickIn(page: Page, id: string): Promise<void> {
   const at = await page.evaluate((elementId) => {
-    const r = document.getElementById(elementId)?.getBoundingClientRect();
+    const element = document.getElementById(elementId);
+    element?.scrollIntoView({ block: "center" });
+    const r = element?.getBoundingClientRect();
     return r ? { x: r.left + r.width / 2, y: r.top + r.height / 2 } : null;
   }, id);
   if (!at) throw new Error(`no #${id} in the page`);
@@ -153,4 +155,50 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
     await hover(tab, box, 2000);
     expect(await points(), "after the popup turned it on").toBeGreaterThanOrEqual(counted + 4);
   });
+
+  // Access to all sites is granted through a browser prompt. Firefox can be told to grant it as if
+  // Allow were clicked; headless Chromium cannot answer the prompt, so this runs in Firefox only.
+  if (browserName === "firefox")
+    it("captures every site once all sites are allowed, and only the listed ones again once they are not", async () => {
+      // Another host than the listed one: localhost is allowed only with "All sites".
+      const url = siteUrl.replace("127.0.0.1", "localhost").replace("/shop/", "/everywhere/");
+      const tab = await openPage(launched, url);
+      const box = await revealBox(tab, "#box");
+      const width = await tab.evaluate(() => document.documentElement.clientWidth);
+      const points = async () => (await settledGrid(companion.url, "/everywhere/", width)).total;
+      await hover(tab, box, 1500);
+      expect(await points(), "before all sites are allowed").toBe(0);
+
+      const options = await launched.browser.newPage();
+      void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
+      await waitIn(
+        options,
+        () => document.getElementById("allSites") !== null,
+        (ready) => ready,
+      );
+      const result = () => document.getElementById("sitesResult")?.textContent ?? "";
+      await clickIn(options, "allSites");
+      expect(await waitIn(options, result, (text) => text.includes("all sites"))).toContain(
+        "Heatlens is on for all sites",
+      );
+
+      await tab.bringToFront();
+      await tab.reload({ waitUntil: "load" });
+      await sleep(500);
+      await hover(tab, box, 2000);
+      const counted = await points();
+      expect(counted, "with all sites allowed").toBeGreaterThanOrEqual(4);
+
+      await options.bringToFront();
+      await clickIn(options, "allSites");
+      expect(await waitIn(options, result, (text) => text.includes("only"))).toContain(
+        "Heatlens runs only on the sites listed",
+      );
+      await options.close();
+      await tab.bringToFront();
+      await tab.reload({ waitUntil: "load" });
+      await sleep(500);
+      await hover(tab, box, 2000);
+      expect(await points(), "once all sites are no longer allowed").toBe(counted);
+    });
 });

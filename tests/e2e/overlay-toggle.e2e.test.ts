@@ -1,8 +1,9 @@
 /**
- * Per-tab overlay state: the keyboard shortcut and the popup toggle one tab;
- * the toolbar badge says whether that tab's overlay is on and whether the
- * companion is connected; the overlay comes back after a reload of its tab
- * and is forgotten when the tab closes.
+ * Per-tab overlay state: the popup toggles one tab; the toolbar badge says
+ * whether that tab's overlay is on and whether the companion is connected;
+ * the overlay comes back after a reload of its tab and is forgotten when the
+ * tab closes. (The keyboard shortcut runs the same toggle, but browsers take
+ * shortcuts from the window, which automation cannot press in headless mode.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
