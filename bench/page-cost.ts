@@ -1,9 +1,11 @@
 /**
  * The extension's cost inside a page, in real Chromium with the built
  * extension, on the 20,000 px demo page:
- * - the tracker: script time per mousemove at a high input rate (CDP input
- *   events as fast as they go), measured with and without the extension side
- *   by side, and the layouts it adds;
+ * - the tracker: script time it adds per mousemove the page receives, with
+ *   and without the extension side by side, and the layouts it adds; at a
+ *   high input rate (a 1,000 Hz mouse: CDP moves sent every millisecond, the
+ *   page gets as many as the browser delivers) and at one move per frame
+ *   (each CDP move awaited, which headless Chromium answers once a frame);
  * - the overlay: time to paint one update of a fully covered 50-column grid
  *   (tiles and smooth heat) with the overlay's own painter, and long tasks
  *   (> 50 ms) in the page while the companion pushes an update storm.
@@ -20,13 +22,20 @@ import { tempDataDir } from "../tests/support/temp-dir";
 
 const PORT = 18_799;
 const DIST = "dist-bench";
+/** Moves sent at INPUT_HZ; then moves sent one per frame. */
 const MOVES = 4000;
+const INPUT_HZ = 1000;
+const FRAME_MOVES = 1200;
 
 export interface PageCost {
+  /** Script time added per mousemove the page received, at a 1,000 Hz input rate. */
   trackerMicrosPerEvent: number;
   trackerLayoutsPerEvent: number;
-  /** Mousemoves the page received per second: the browser delivers at most one per frame. */
+  /** Mousemoves the page received per second at that input rate. */
   trackerMovesPerSec: number;
+  /** Script time added per mousemove when moves come one per frame (about 60 a second). */
+  trackerMicrosPerFrameMove: number;
+  trackerFrameMovesPerSec: number;
   overlayPaintMs: number;
   overlaySmoothPaintMs: number;
   longTasks: number;
@@ -38,19 +47,45 @@ async function metrics(session: CDPSession): Promise<Record<string, number>> {
   return Object.fromEntries(list.map((m) => [m.name, m.value]));
 }
 
-/** Script seconds and layouts spent in the page while the cursor makes MOVES moves. */
-async function moveCost(page: Page): Promise<{ script: number; layouts: number; seconds: number }> {
+interface MoveCost {
+  /** Script seconds and layouts in the page, and the mousemoves it received. */
+  script: number;
+  layouts: number;
+  received: number;
+  seconds: number;
+}
+
+/**
+ * Moves the cursor `moves` times: every 1/hz s without waiting for the
+ * browser (`hz`), or each move awaited (`null`: one per frame). The page
+ * counts the mousemoves it receives with a listener of its own, the same in
+ * the runs with and without the extension.
+ */
+async function moveCost(page: Page, moves: number, hz: number | null): Promise<MoveCost> {
+  await page.evaluate(() => {
+    const w = window as unknown as { received: number };
+    w.received = 0;
+    addEventListener("mousemove", () => w.received++, { passive: true });
+  });
   const session = await page.createCDPSession();
   await session.send("Performance.enable");
   const before = await metrics(session);
   const start = performance.now();
-  for (let i = 0; i < MOVES; i++) {
-    await session.send("Input.dispatchMouseEvent", {
+  const sent: Promise<unknown>[] = [];
+  for (let i = 0; i < moves; i++) {
+    const move = session.send("Input.dispatchMouseEvent", {
       type: "mouseMoved",
       x: 100 + (i % 900),
       y: 100 + ((i * 7) % 600),
     });
+    if (hz === null) await move;
+    else {
+      sent.push(move);
+      const due = start + ((i + 1) * 1000) / hz;
+      while (performance.now() < due) await new Promise((resolve) => setImmediate(resolve));
+    }
   }
+  await Promise.all(sent);
   const seconds = (performance.now() - start) / 1000;
   const after = await metrics(session);
   await session.detach();
@@ -58,6 +93,15 @@ async function moveCost(page: Page): Promise<{ script: number; layouts: number; 
     seconds,
     script: (after.ScriptDuration as number) - (before.ScriptDuration as number),
     layouts: (after.LayoutCount as number) - (before.LayoutCount as number),
+    received: await page.evaluate(() => (window as unknown as { received: number }).received),
+  };
+}
+
+/** Script µs the extension adds per mousemove received, and the rate received. */
+function added(without: MoveCost, withExtension: MoveCost): { micros: number; perSec: number } {
+  return {
+    micros: ((withExtension.script - without.script) * 1e6) / withExtension.received,
+    perSec: withExtension.received / withExtension.seconds,
   };
 }
 
@@ -118,7 +162,8 @@ export async function benchPageCost(): Promise<PageCost> {
     await plainPage.setViewport(VIEWPORT);
     await plainPage.goto(url);
     await sleep(500);
-    const without = await moveCost(plainPage);
+    const without = await moveCost(plainPage, MOVES, INPUT_HZ);
+    const withoutFrames = await moveCost(plainPage, FRAME_MOVES, null);
     await plain.close();
 
     const launched = await launchWithExtension("chromium", DIST);
@@ -126,7 +171,10 @@ export async function benchPageCost(): Promise<PageCost> {
     await page.setViewport(VIEWPORT);
     await page.goto(url);
     await sleep(1000);
-    const withExtension = await moveCost(page);
+    const withExtension = await moveCost(page, MOVES, INPUT_HZ);
+    const withFrames = await moveCost(page, FRAME_MOVES, null);
+    const fast = added(without, withExtension);
+    const framed = added(withoutFrames, withFrames);
 
     // A 50-column grid covering the whole 20,000 px page.
     const grid = companion.windows.snapshot(makeKey("desktop", "/demo/long.html"), 2);
@@ -161,9 +209,11 @@ export async function benchPageCost(): Promise<PageCost> {
     const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
     await launched.close();
     return {
-      trackerMicrosPerEvent: ((withExtension.script - without.script) * 1e6) / MOVES,
-      trackerLayoutsPerEvent: (withExtension.layouts - without.layouts) / MOVES,
-      trackerMovesPerSec: MOVES / withExtension.seconds,
+      trackerMicrosPerEvent: fast.micros,
+      trackerLayoutsPerEvent: (withExtension.layouts - without.layouts) / withExtension.received,
+      trackerMovesPerSec: fast.perSec,
+      trackerMicrosPerFrameMove: framed.micros,
+      trackerFrameMovesPerSec: framed.perSec,
       overlayPaintMs: paint.tiles,
       overlaySmoothPaintMs: paint.smooth,
       longTasks: longTasks.length,
