@@ -72,7 +72,9 @@ export function paintTiles(ctx: CanvasRenderingContext2D, grid: Grid | null, vie
 /**
  * Smooth heat: each cell stamps a blurred disc whose strength is its share of
  * the hottest cell; the summed intensity is then coloured with the palette.
- * Keeps its scratch canvas between paints.
+ * The heat is blurred, so it is computed at about six pixels per tile and
+ * scaled up smoothly: a few thousand pixels per tile fewer to stamp, read back
+ * and colour. Keeps its scratch canvas between paints.
  */
 export class SmoothPainter {
   private readonly scratch = document.createElement("canvas");
@@ -85,21 +87,25 @@ export class SmoothPainter {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     if (!grid || grid.max === 0 || canvas.width === 0 || canvas.height === 0) return;
-    const dpr = view.devicePixelRatio;
     const tile = view.width / grid.cols;
-    const radius = Math.max(2, Math.round(tile * 1.25 * dpr));
+    // Canvas pixels per scratch pixel: about six scratch pixels across a tile.
+    const step = Math.max(1, Math.floor((tile * view.devicePixelRatio) / 6));
+    const scale = view.devicePixelRatio / step;
+    const width = Math.ceil(canvas.width / step);
+    const height = Math.ceil(canvas.height / step);
+    const radius = Math.max(2, Math.round(tile * 1.25 * scale));
     const stamp = this.stampOf(radius);
-    if (this.scratch.width !== canvas.width || this.scratch.height !== canvas.height) {
-      this.scratch.width = canvas.width;
-      this.scratch.height = canvas.height;
+    if (this.scratch.width !== width || this.scratch.height !== height) {
+      this.scratch.width = width;
+      this.scratch.height = height;
     }
     const s = this.scratchCtx;
-    s.clearRect(0, 0, canvas.width, canvas.height);
+    s.clearRect(0, 0, width, height);
     forEachVisible(grid, view, tile * 1.25, (x, y, count) => {
       s.globalAlpha = Math.max(0.06, count / grid.max);
-      s.drawImage(stamp, Math.round((x + tile / 2) * dpr) - radius, Math.round((y + tile / 2) * dpr) - radius);
+      s.drawImage(stamp, Math.round((x + tile / 2) * scale) - radius, Math.round((y + tile / 2) * scale) - radius);
     });
-    const image = s.getImageData(0, 0, canvas.width, canvas.height);
+    const image = s.getImageData(0, 0, width, height);
     const px = image.data;
     for (let i = 3; i < px.length; i += 4) {
       const a = px[i] as number;
@@ -111,7 +117,10 @@ export class SmoothPainter {
       // Fades out at the rim of a lone disc instead of ending in a hard edge.
       px[i] = Math.round(alpha * Math.min(1, a / 48) * 255);
     }
-    ctx.putImageData(image, 0, 0);
+    s.putImageData(image, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = "low";
+    ctx.drawImage(this.scratch, 0, 0, width, height, 0, 0, width * step, height * step);
   }
 
   private stampOf(radius: number): HTMLCanvasElement {
