@@ -95,6 +95,21 @@ export async function hover(page: Page, box: DocBox, ms: number): Promise<void> 
   }
 }
 
+/**
+ * Opens the demo shop's home in a new tab, hovers its call-to-action button
+ * at the top of the page for `ms`, and returns the tab, its layout width, the
+ * button's box and the companion's grid of the page once settled.
+ */
+export async function hoverHeroButton(launched: LaunchedBrowser, companionUrl: string, ms: number) {
+  const tab = await openPage(launched, `${companionUrl}/demo/?tab=A`);
+  await sleep(500);
+  const width = await tab.evaluate(() => document.documentElement.clientWidth);
+  const cta = await revealBox(tab, "#hero-cta");
+  await tab.evaluate(() => scrollTo(0, 0));
+  await hover(tab, cta, ms);
+  return { tab, width, cta, grid: await settledGrid(companionUrl, "/demo/", width) };
+}
+
 export async function fetchGrid(companionUrl: string, path: string, width: number, cols?: number): Promise<Grid> {
   const query = `path=${encodeURIComponent(path)}&width=${width}${cols === undefined ? "" : `&cols=${cols}`}`;
   const res = await fetch(`${companionUrl}/api/heatmap?${query}`);

@@ -3,25 +3,19 @@
  * minutes ago are in no live window, but "Last hour" shows them from the
  * companion's history, and the freeze button returns to live.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { Companion } from "../../companion/src/server";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
-import { E2E_DIST, openPage, overlayLegend, setOverlay, sleep, startE2ECompanion, waitForConnections } from "./harness";
+import type { BrowserName, LaunchedBrowser } from "./browsers";
+import { openPage, overlayLegend, setOverlay, sleep } from "./harness";
+import { browserSession } from "./session";
 
 describe.each<BrowserName>(["chromium", "firefox"])("history in %s", (name) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-
-  beforeAll(async () => {
-    companion = await startE2ECompanion();
-    launched = await launchWithExtension(name, E2E_DIST);
-    await waitForConnections(companion, 1);
-  });
-
-  afterAll(async () => {
-    await launched?.close();
-    await companion?.close();
+  browserSession(name, (c, l) => {
+    companion = c;
+    launched = l;
   });
 
   it("shows the last hour from the history, then returns to live", async () => {

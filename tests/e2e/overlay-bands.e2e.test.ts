@@ -4,10 +4,10 @@
  * in its legend.
  */
 import type { Page } from "puppeteer-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { Grid } from "../../protocol/wire";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   type DocBox,
   distance,
@@ -23,29 +23,21 @@ import {
   setOverlay,
   settledGrid,
   sleep,
-  startE2ECompanion,
   type Tile,
   tileInBox,
   tiles,
-  waitForConnections,
   waitForPixel,
 } from "./harness";
+import { browserSession } from "./session";
 
 const PHONE = { width: 400, height: 800 };
 
 describe.each<BrowserName>(["chromium", "firefox"])("width bands in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-
-  beforeAll(async () => {
-    companion = await startE2ECompanion();
-    launched = await launchWithExtension(browserName, E2E_DIST);
-    await waitForConnections(companion, 1);
-  });
-
-  afterAll(async () => {
-    await launched?.close();
-    await companion?.close();
+  browserSession(browserName, (c, l) => {
+    companion = c;
+    launched = l;
   });
 
   it("keeps phone and desktop heat apart and labels each overlay with its band", async () => {

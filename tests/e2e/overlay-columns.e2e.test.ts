@@ -3,55 +3,38 @@
  * overlay paints, each large tile coloured by the sum of the companion's
  * small tiles it covers, even where none of those small tiles has heat.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
   E2E_DIST,
   expectedHeat,
   fetchGrid,
-  hover,
+  hoverHeroButton,
   openPage,
   pixel,
-  revealBox,
   screenshotPixels,
   setOverlay,
-  settledGrid,
-  sleep,
-  startE2ECompanion,
   type Tile,
   tiles,
-  waitForConnections,
   waitForPixel,
   waitIn,
 } from "./harness";
+import { browserSession } from "./session";
 
 const COARSE = 10;
 
 describe.each<BrowserName>(["chromium", "firefox"])("grid columns in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-
-  beforeAll(async () => {
-    companion = await startE2ECompanion();
-    launched = await launchWithExtension(browserName, E2E_DIST);
-    await waitForConnections(companion, 1);
-  });
-
-  afterAll(async () => {
-    await launched?.close();
-    await companion?.close();
+  browserSession(browserName, (c, l) => {
+    companion = c;
+    launched = l;
   });
 
   it("paints the coarser grid chosen in the options, merged from the companion's", async () => {
-    const tabA = await openPage(launched, `${companion.url}/demo/?tab=A`);
-    await sleep(500);
-    const width = await tabA.evaluate(() => document.documentElement.clientWidth);
-    const cta = await revealBox(tabA, "#hero-cta");
-    await tabA.evaluate(() => scrollTo(0, 0));
-    await hover(tabA, cta, 2000);
-    const fine = await settledGrid(companion.url, "/demo/", width);
+    const { width, grid: fine } = await hoverHeroButton(launched, companion.url, 2000);
     const coarse = await fetchGrid(companion.url, "/demo/", width, COARSE);
     expect(coarse).toMatchObject({ cols: COARSE, total: fine.total });
 

@@ -4,10 +4,10 @@
  * the cursor. Clicks on the overlay's own panel are never captured.
  */
 import type { Page } from "puppeteer-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { Grid } from "../../protocol/wire";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   type DocBox,
   distance,
@@ -15,22 +15,21 @@ import {
   expectedHeat,
   fetchGrid,
   hover,
+  hoverHeroButton,
   openPage,
   overlayLegend,
   pixel,
   type Rgb,
-  revealBox,
   screenshotPixels,
   setOverlay,
   settledGrid,
   sleep,
-  startE2ECompanion,
   type Tile,
   tileInBox,
   tiles,
-  waitForConnections,
   waitForPixel,
 } from "./harness";
+import { browserSession } from "./session";
 
 type Control = "tiles" | "smooth" | "10 s" | "1 min" | "5 min" | "opacity" | "freeze";
 
@@ -60,26 +59,15 @@ async function press(page: Page, control: Control): Promise<void> {
 describe.each<BrowserName>(["chromium", "firefox"])("overlay controls in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-
-  beforeAll(async () => {
-    companion = await startE2ECompanion();
-    launched = await launchWithExtension(browserName, E2E_DIST);
-    await waitForConnections(companion, 1);
-  });
-
-  afterAll(async () => {
-    await launched?.close();
-    await companion?.close();
+  browserSession(browserName, (c, l) => {
+    companion = c;
+    launched = l;
   });
 
   it("switches mode, window and opacity, freezes, shows a tooltip, and never counts its own panel", async () => {
-    const tabA = await openPage(launched, `${companion.url}/demo/?tab=A`);
-    await sleep(500);
-    const width = await tabA.evaluate(() => document.documentElement.clientWidth);
-    const cta = await revealBox(tabA, "#hero-cta");
-    await tabA.evaluate(() => scrollTo(0, 0));
-    await hover(tabA, cta, 2500);
-    let grid: Grid = await settledGrid(companion.url, "/demo/", width);
+    const hovered = await hoverHeroButton(launched, companion.url, 2500);
+    const { tab: tabA, width, cta } = hovered;
+    let grid: Grid = hovered.grid;
     const hot = tiles(grid)[0] as Tile;
     expect(tileInBox(hot, grid, width, cta)).toBe(true);
     const size = width / grid.cols;

@@ -4,9 +4,9 @@
  * heat on the header at every scroll position, not smeared down the page. A
  * sticky bar counts in the fixed layer only while it is stuck.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
   E2E_DIST,
@@ -22,27 +22,19 @@ import {
   setOverlay,
   settledGrid,
   sleep,
-  startE2ECompanion,
   type Tile,
   tileInBox,
   tiles,
-  waitForConnections,
   waitForPixel,
 } from "./harness";
+import { browserSession } from "./session";
 
 describe.each<BrowserName>(["chromium", "firefox"])("fixed header in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-
-  beforeAll(async () => {
-    companion = await startE2ECompanion();
-    launched = await launchWithExtension(browserName, E2E_DIST);
-    await waitForConnections(companion, 1);
-  });
-
-  afterAll(async () => {
-    await launched?.close();
-    await companion?.close();
+  browserSession(browserName, (c, l) => {
+    companion = c;
+    launched = l;
   });
 
   it("keeps the header's heat on the header at any scroll position", async () => {

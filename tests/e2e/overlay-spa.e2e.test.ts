@@ -5,10 +5,10 @@
  * follows that tab's route changes.
  */
 import type { Page } from "puppeteer-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { Grid } from "../../protocol/wire";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   type DocBox,
   distance,
@@ -24,13 +24,12 @@ import {
   setOverlay,
   settledGrid,
   sleep,
-  startE2ECompanion,
   type Tile,
   tileInBox,
   tiles,
-  waitForConnections,
   waitForPixel,
 } from "./harness";
+import { browserSession } from "./session";
 
 type Route = "home" | "cart" | "checkout" | "help";
 
@@ -56,16 +55,9 @@ function go(page: Page, route: Route): Promise<void> {
 describe.each<BrowserName>(["chromium", "firefox"])("single-page app in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-
-  beforeAll(async () => {
-    companion = await startE2ECompanion();
-    launched = await launchWithExtension(browserName, E2E_DIST);
-    await waitForConnections(companion, 1);
-  });
-
-  afterAll(async () => {
-    await launched?.close();
-    await companion?.close();
+  browserSession(browserName, (c, l) => {
+    companion = c;
+    launched = l;
   });
 
   it("keys each route apart and repaints another tab's overlay on every route change", async () => {

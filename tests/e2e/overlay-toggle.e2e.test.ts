@@ -5,56 +5,39 @@
  * tab closes. (The keyboard shortcut runs the same toggle, but browsers take
  * shortcuts from the window, which automation cannot press in headless mode.)
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { BADGE_COLORS } from "../../extension/state/toolbar-badge";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   badgeOf,
   distance,
-  E2E_DIST,
   expectedHeat,
-  hover,
+  hoverHeroButton,
   inExtensionPage,
   openPage,
   pixel,
-  revealBox,
   screenshotPixels,
   setOverlay,
-  settledGrid,
   sleep,
-  startE2ECompanion,
   type Tile,
   tiles,
-  waitForConnections,
   waitForPixel,
 } from "./harness";
+import { browserSession } from "./session";
 
 const rgb = (hex: string) => [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
 
 describe.each<BrowserName>(["chromium", "firefox"])("per-tab toggle and badge in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-
-  beforeAll(async () => {
-    companion = await startE2ECompanion();
-    launched = await launchWithExtension(browserName, E2E_DIST);
-    await waitForConnections(companion, 1);
-  });
-
-  afterAll(async () => {
-    await launched?.close();
-    await companion?.close();
+  browserSession(browserName, (c, l) => {
+    companion = c;
+    launched = l;
   });
 
   it("badges the tab, keeps its overlay across a reload and forgets it when the tab closes", async () => {
-    const tabA = await openPage(launched, `${companion.url}/demo/?tab=A`);
-    await sleep(500);
-    const width = await tabA.evaluate(() => document.documentElement.clientWidth);
-    const cta = await revealBox(tabA, "#hero-cta");
-    await tabA.evaluate(() => scrollTo(0, 0));
-    await hover(tabA, cta, 2000);
-    const grid = await settledGrid(companion.url, "/demo/", width);
+    const { width, grid } = await hoverHeroButton(launched, companion.url, 2000);
     const hot = tiles(grid)[0] as Tile;
     const size = width / grid.cols;
     const centre = [(hot.col + 0.5) * size, (hot.row + 0.5) * size] as const;

@@ -3,10 +3,11 @@
  * capture in every tab until it is turned off, and typing is never captured.
  */
 import type { Page } from "puppeteer-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
 import { E2E_DIST, openPage, sleep, startE2ECompanion, waitForConnections } from "./harness";
+import { browserSession } from "./session";
 
 async function setPaused(launched: LaunchedBrowser, targetUrl: string, paused: boolean): Promise<void> {
   const page = await launched.browser.newPage();
@@ -39,16 +40,9 @@ async function moves(page: Page, n: number): Promise<void> {
 describe.each<BrowserName>(["chromium", "firefox"])("privacy in %s", (name) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-
-  beforeAll(async () => {
-    companion = await startE2ECompanion();
-    launched = await launchWithExtension(name, E2E_DIST);
-    await waitForConnections(companion, 1);
-  });
-
-  afterAll(async () => {
-    await launched?.close();
-    await companion?.close();
+  browserSession(name, (c, l) => {
+    companion = c;
+    launched = l;
   });
 
   const stored = () => companion.store.counters.committedPoints;

@@ -4,10 +4,10 @@
  * scrolling; hiding the overlay removes it; tab C never shows it.
  */
 import type { Page } from "puppeteer-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { Grid } from "../../protocol/wire";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   type DocBox,
   distance,
@@ -22,12 +22,11 @@ import {
   setOverlay,
   settledGrid,
   sleep,
-  startE2ECompanion,
   type Tile,
   tileInBox,
   tiles,
-  waitForConnections,
 } from "./harness";
+import { browserSession } from "./session";
 
 describe.each<BrowserName>(["chromium", "firefox"])("spine in %s", (browserName) => {
   let companion: Companion;
@@ -38,15 +37,9 @@ describe.each<BrowserName>(["chromium", "firefox"])("spine in %s", (browserName)
   let newsletter: DocBox;
   let grid: Grid;
 
-  beforeAll(async () => {
-    companion = await startE2ECompanion();
-    launched = await launchWithExtension(browserName, E2E_DIST);
-    await waitForConnections(companion, 1);
-  });
-
-  afterAll(async () => {
-    await launched?.close();
-    await companion?.close();
+  browserSession(browserName, (c, l) => {
+    companion = c;
+    launched = l;
   });
 
   it("counts the cursor over the hovered elements, before and after scrolling", async () => {
