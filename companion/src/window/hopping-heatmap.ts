@@ -297,7 +297,10 @@ export class HoppingHeatmap {
       for (let w = 0; w < windows; w++) state.totals[w] = (state.totals[w] as number) + raw.length;
       this.markDirty(state, all);
     }
+    const longestIndex = this.longestIndex;
     for (let w = 0; w < windows; w++) {
+      // The longest window's leaving pane expires from the ring, in the same pass, below.
+      if (w === longestIndex) continue;
       const leaving = pane - (this.spans[w] as number);
       for (const state of this.schedule.get(leaving) ?? NONE) {
         const raw = state.ring[leaving % state.ring.length] as number[];
@@ -314,7 +317,9 @@ export class HoppingHeatmap {
       const { counts } = state;
       const raw = state.ring[ringIndex] as number[];
       for (const slot of raw) {
-        const at = slot * stride + windows;
+        const base = slot * stride;
+        (counts[base + longestIndex] as number)--;
+        const at = base + windows;
         const refs = (counts[at] as number) - 1;
         counts[at] = refs;
         if (refs === 0) {
@@ -323,6 +328,8 @@ export class HoppingHeatmap {
           state.free.push(slot);
         }
       }
+      state.totals[longestIndex] = (state.totals[longestIndex] as number) - raw.length;
+      this.markDirty(state, 1 << longestIndex);
       state.ring[ringIndex] = undefined;
       if (this.spare.length < MAX_SPARE) {
         raw.length = 0;
