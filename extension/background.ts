@@ -4,10 +4,10 @@
  * link); grids the companion pushes are routed to the tabs that watch them.
  */
 import browser from "webextension-polyfill";
-import { HistoryRequest, onMessage, Sample, sendMessage, Watch } from "../protocol/messages";
+import { HistoryRequest, onMessage, SampleGroup, sendMessage, Watch } from "../protocol/messages";
 import type { Grid } from "../protocol/wire";
 import { keepSiteScriptsInSync } from "./capture/site-scripts";
-import { isCapturePaused, setCapturePaused } from "./state/capture-pause";
+import { isCapturePaused, pausedAt, setCapturePaused } from "./state/capture-pause";
 import { saveCompanionGrid } from "./state/companion-grid";
 import { saveKeptQuery } from "./state/kept-query";
 import { loadSettings, onSettingsChanged, type Settings } from "./state/settings";
@@ -72,12 +72,14 @@ function watchEquals(a: Watch, b: Watch): boolean {
   return a.path === b.path && a.width === b.width && a.windowMs === b.windowMs && a.cols === b.cols;
 }
 
-// Answered once the sample is durable: the tracker resends what is not answered.
-onMessage("capture.sample", async ({ data, sender }) => {
-  const sample = Sample.safeParse(data);
-  // While paused, samples are answered but never stored.
-  if (!sample.success || !sender.tab || (await isCapturePaused())) return;
-  await (await delivery).addSample(sample.data);
+// Answered once the samples are durable: the tracker resends what is not answered.
+onMessage("capture.samples", async ({ data, sender }) => {
+  const samples = SampleGroup.safeParse(data);
+  if (!samples.success || !sender.tab) return;
+  // Samples taken during a pause are answered but never stored.
+  const paused = await pausedAt();
+  const outbox = await delivery;
+  for (const sample of samples.data) if (!paused(sample.t)) await outbox.addSample(sample);
 });
 
 onMessage("popup.pause", ({ data }) => setCapturePaused(data === true));

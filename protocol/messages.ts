@@ -20,6 +20,9 @@ export const Sample = z.object({
 });
 export type Sample = z.infer<typeof Sample>;
 
+/** What the tracker sends at once: a few samples (four a second, held up to a second). */
+export const SampleGroup = z.array(Sample).min(1).max(100);
+
 export const Watch = z.object({
   path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),
   width: z.number().int().min(1).max(100_000),
@@ -86,8 +89,8 @@ export type HistoryRequest = z.infer<typeof HistoryRequest>;
 export type HistoryResult = { ok: true; grid: Grid } | { ok: false; code: string; reason: string };
 
 export interface ProtocolMap {
-  /** Tracker → background: one cursor sample. */
-  "capture.sample"(sample: Sample): void;
+  /** Tracker → background: cursor samples, answered once they are durable. */
+  "capture.samples"(samples: Sample[]): void;
   /** Overlay → background: should this tab show the overlay? */
   "overlay.state"(): boolean;
   /** Overlay → background: send this page's grid to this tab. */

@@ -11,6 +11,7 @@
 import { sendMessage } from "../../protocol/messages";
 import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
 import { isOverlayElement } from "../paint/host";
+import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { loadKeptQuery, onKeptQueryChanged } from "../state/kept-query";
 import { isInFixedLayer } from "./fixed-layer";
 import { pageKeyPath } from "./page-path";
@@ -21,7 +22,12 @@ import { type RawInput, Sampler } from "./sampler";
 const SAMPLE_INTERVAL_MS = 250;
 const REARM_LEAD_MS = 10;
 
-const sender = new SampleSender({ send: (sample) => sendMessage("capture.sample", sample) });
+const sender = new SampleSender({ send: (samples) => sendMessage("capture.samples", samples) });
+// Held samples leave with the page.
+addEventListener("pagehide", () => sender.flushNow());
+addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") sender.flushNow();
+});
 
 function emit(input: RawInput): void {
   const fixed = isInFixedLayer(input.target);
@@ -45,9 +51,18 @@ export function startTracker(signal: AbortSignal): void {
   // listening, and starts again just before the next sample is due, so most
   // mousemoves run no code here and a sample is at most REARM_LEAD_MS old
   // when it is read (its fixed or sticky layer, its width).
+  // While capture is paused (the popup's switch), no listener runs and nothing is sampled.
+  let paused = false;
   const rearm = () => {
-    if (!signal.aborted) addEventListener("mousemove", onMove, moves);
+    if (!signal.aborted && !paused) addEventListener("mousemove", onMove, moves);
   };
+  const setPaused = (on: boolean) => {
+    paused = on;
+    if (on) removeEventListener("mousemove", onMove, moves);
+    else rearm();
+  };
+  void isCapturePaused().then(setPaused);
+  onCapturePauseChanged(setPaused, signal);
   const sampler = new Sampler(
     SAMPLE_INTERVAL_MS,
     (input) => {
@@ -73,7 +88,7 @@ export function startTracker(signal: AbortSignal): void {
   void loadKeptQuery().then(keepOnly);
   onKeptQueryChanged(keepOnly, signal);
   const record = (event: MouseEvent, click: boolean): boolean => {
-    if (!event.isTrusted || isOverlayElement(event.target)) return false;
+    if (paused || !event.isTrusted || isOverlayElement(event.target)) return false;
     sampler.input({
       path,
       pageX: event.pageX,
