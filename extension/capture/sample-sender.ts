@@ -2,8 +2,8 @@
  * Hands samples to the background and keeps each until the background says
  * it is durable. Samples go in groups: up to `groupSize` in one message, or
  * whatever is waiting `holdMs` after the first of them, or at once when the
- * page is being left (`flushNow`). One message a second instead of four is
- * most of the tracker's cost in the page. A group not answered (the service
+ * page is being left (`flushNow`): one message a second instead of four,
+ * for the page and for the background. A group not answered (the service
  * worker was stopped or is restarting) is sent again a moment later; the ids
  * make the resend harmless.
  * Bounded: past `maxPending` unanswered samples, the oldest are dropped.
