@@ -44,13 +44,8 @@ export function bandFor(width: number, bands: readonly WidthBand[]): WidthBand {
   throw new RangeError(`no band for width ${width}`);
 }
 
-/** Column and row of a point, given the layout width it was captured at. */
-export function tileOf(x: number, y: number, width: number, cols: number): [col: number, row: number] {
-  return [colOf(x, width, cols), rowOf(y, width, cols)];
-}
-
 /**
- * A point's column. `x * cols` is an exact integer, so the floor is exact too:
+ * A point's column, given the layout width it was captured at. `x * cols` is an exact integer, so the floor is exact too:
  * binning at `cols / k` columns gives the same tiles as binning at `cols` and
  * merging each k × k block, which is what lets a viewer ask for a coarser grid.
  */
@@ -67,6 +62,11 @@ export function columnChoices(cols: number): number[] {
   const choices: number[] = [];
   for (let n = 1; n <= cols; n++) if (cols % n === 0) choices.push(n);
   return choices;
+}
+
+/** Why a column count other than `columnChoices(cols)` is refused (`E_COLS`). */
+export function columnChoicesReason(cols: number): string {
+  return `cols must divide this companion's ${cols} columns: one of ${columnChoices(cols).join(", ")}`;
 }
 
 /**

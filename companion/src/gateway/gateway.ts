@@ -7,7 +7,16 @@
  */
 import type { IncomingMessage } from "node:http";
 import { WebSocket, type WebSocketServer } from "ws";
-import { bandFor, colOf, columnChoices, FLAG_FIXED, packCell, rowOf, type WidthBand } from "../../../protocol";
+import {
+  bandFor,
+  colOf,
+  columnChoices,
+  columnChoicesReason,
+  FLAG_FIXED,
+  packCell,
+  rowOf,
+  type WidthBand,
+} from "../../../protocol";
 import {
   type Batch,
   ClientMessage,
@@ -433,7 +442,7 @@ class Connection implements Viewer {
       return this.reply({
         type: "error",
         code: ErrorCode.cols,
-        reason: `cols must divide this companion's ${this.deps.options.cols} columns: one of ${columnChoices(this.deps.options.cols).join(", ")}`,
+        reason: columnChoicesReason(this.deps.options.cols),
       });
     }
     const id = watchId(view);

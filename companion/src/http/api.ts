@@ -3,7 +3,7 @@
  * Read-only; every bad request gets a JSON error with a code and a reason.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bandFor, columnChoices, type WidthBand } from "../../../protocol/grid";
+import { bandFor, columnChoicesReason, type WidthBand } from "../../../protocol/grid";
 import { ErrorCode, type Grid } from "../../../protocol/wire";
 import type { PathNormaliser } from "../key/normalise-path";
 import { makeKey } from "../pipeline";
@@ -106,10 +106,7 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const colsParam = url.searchParams.get("cols");
   const cols = colsParam === null ? deps.windows.cols : Number(colsParam);
   if (!Number.isInteger(cols) || cols < 1 || deps.windows.cols % cols !== 0) {
-    return sendJson(res, 400, {
-      code: ErrorCode.cols,
-      reason: `cols must divide this companion's ${deps.windows.cols} columns: one of ${columnChoices(deps.windows.cols).join(", ")}`,
-    });
+    return sendJson(res, 400, { code: ErrorCode.cols, reason: columnChoicesReason(deps.windows.cols) });
   }
   const key = makeKey(band, normalised);
   const full = range
