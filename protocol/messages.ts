@@ -20,7 +20,7 @@ export const Sample = z.object({
 });
 export type Sample = z.infer<typeof Sample>;
 
-/** What the tracker sends at once: a few samples (four a second, held up to a second). */
+/** What the tracker sends at once: samples as they are taken (one at a time today). */
 export const SampleGroup = z.array(Sample).min(1).max(100);
 
 export const Watch = z.object({

@@ -22,12 +22,7 @@ import { type RawInput, Sampler } from "./sampler";
 const SAMPLE_INTERVAL_MS = 250;
 const REARM_LEAD_MS = 10;
 
-const sender = new SampleSender({ send: (samples) => sendMessage("capture.samples", samples) });
-// Held samples leave with the page.
-addEventListener("pagehide", () => sender.flushNow());
-addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "hidden") sender.flushNow();
-});
+const sender = new SampleSender({ send: (sample) => sendMessage("capture.samples", [sample]) });
 
 function emit(input: RawInput): void {
   const fixed = isInFixedLayer(input.target);
