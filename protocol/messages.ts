@@ -20,7 +20,7 @@ export const Sample = z.object({
 });
 export type Sample = z.infer<typeof Sample>;
 
-/** What the tracker sends at once: samples as they are taken (one at a time today). */
+/** Samples in one message from the tracker (which sends each as soon as it is taken). */
 export const SampleGroup = z.array(Sample).min(1).max(100);
 
 export const Watch = z.object({

@@ -14,7 +14,7 @@ export async function isCapturePaused(): Promise<boolean> {
   return (await browser.storage.local.get(KEY))[KEY] === true;
 }
 
-/** Whether a sample taken at `t` (ms since the epoch) was taken during the pause. */
+/** A test of whether a sample taken at `t` (ms since the epoch) was taken during the pause. */
 export async function pausedAt(): Promise<(t: number) => boolean> {
   const stored = await browser.storage.local.get([KEY, SINCE]);
   if (stored[KEY] !== true) return () => false;
