@@ -1,53 +1,61 @@
 /** The `heatlens` command: parses options and starts the companion. */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ROLES, type Role, TokenStore } from "./auth/tokens";
-import { type CompanionOptions, DEFAULTS, OPTION_SPECS, type OptionSpec } from "./options";
+import {
+  type CompanionOptions,
+  DEFAULTS,
+  formatDefault,
+  OPTION_SPECS,
+  type OptionSpec,
+  parseValue,
+  validateOptions,
+} from "./options";
 import { startCompanion } from "./server";
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
-/** Parses `10s`, `5m`, `250ms`, `1h` or plain milliseconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new Error(`not a duration: ${text} (try 250ms, 10s, 5m)`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "ms") as "ms"];
-  return Math.round(Number(match[1]) * unit);
-}
-
-function parseInteger(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${text}`);
-  return n;
-}
-
-function formatDefault(spec: OptionSpec): string | undefined {
-  const value = DEFAULTS[spec.key];
-  if (spec.kind === "boolean") return undefined;
-  if (spec.kind === "duration") return `${value}ms`;
-  if (spec.kind === "durationList") return (value as number[]).map((v) => `${v}ms`).join(",");
-  if (Array.isArray(value)) return value.length ? value.join(",") : "none";
-  return String(value);
-}
+/** Which table entry each commander attribute belongs to (commander names values after flags: `--hop` → `hop`). */
+const attributeOf = new Map<string, OptionSpec>();
 
 export function buildProgram(): Command {
   const program = new Command("heatlens")
     .description("Heatlens companion: collects cursor points from the extension and serves live heatmaps.")
-    .version("0.1.0");
+    .version("0.1.0")
+    .enablePositionalOptions();
   for (const spec of OPTION_SPECS) {
     const option = new Option(spec.flag, spec.description);
     const shown = formatDefault(spec);
-    if (shown !== undefined) option.default(DEFAULTS[spec.key], shown);
-    if (spec.kind === "int") option.argParser(parseInteger);
-    if (spec.kind === "duration") option.argParser(parseDuration);
-    if (spec.kind === "durationList") option.argParser((v: string) => v.split(",").map(parseDuration));
-    if (spec.kind === "intList") option.argParser((v: string) => v.split(",").map(parseInteger));
+    if (shown !== undefined) option.default(spec.default, shown);
+    if (spec.choices) option.choices(spec.choices);
+    else if (spec.kind !== "boolean" && spec.kind !== "string" && spec.kind !== "list") {
+      option.argParser((text: string) => {
+        try {
+          return parseValue(spec, text);
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      });
+    }
+    attributeOf.set(option.attributeName(), spec);
     program.addOption(option);
   }
   return program;
 }
 
+/** The parsed options under their table names. */
+export function optionsOf(program: Command): CompanionOptions {
+  const options: Record<string, unknown> = { ...DEFAULTS };
+  for (const [attribute, value] of Object.entries(program.opts())) {
+    const spec = attributeOf.get(attribute);
+    if (spec) options[spec.name] = value;
+  }
+  return options as CompanionOptions;
+}
+
 async function serve(program: Command): Promise<void> {
-  const options = program.opts<CompanionOptions>();
+  const options = optionsOf(program);
+  const problems = validateOptions(options);
+  if (problems.length) program.error(`heatlens: ${problems.join("\n")}`, { exitCode: 2 });
   if (!LOOPBACK.test(options.host) && !options.allowUnauthenticated) {
     const tokens = TokenStore.open(options.dataDir);
     const secured = tokens.hasActive();

@@ -1,264 +1,422 @@
 /**
- * Every option of the companion, with its default. The CLI (`heatlens --help`)
- * and the README's reference are generated from this one table.
+ * Every option of the companion, defined once: its flag, kind, default, bounds
+ * and description. The options type, the CLI (`heatlens --help`), the README's
+ * and PROTOCOL.md's option references and the range checks are all derived
+ * from this one table, so an option cannot exist in one place and not another.
  */
 import { DEFAULT_BAND_BREAKPOINTS } from "../../protocol/grid";
 
-export interface CompanionOptions {
-  host: string;
-  port: number;
-  dataDir: string;
-  /** Allow a non-loopback host without tokens. */
-  allowUnauthenticated: boolean;
-  /** PEM files; with both, the companion serves https and wss only. */
-  tlsCert: string;
-  tlsKey: string;
-  retentionDays: number;
-  maxStoreBytes: number;
-  cols: number;
-  hopMs: number;
-  windowsMs: number[];
-  defaultWindowMs: number;
-  bandBreakpoints: number[];
-  maxRows: number;
-  templates: string[];
-  keepQuery: string[];
-  maxFrameBytes: number;
-  maxFragments: number;
-  maxPointsPerBatch: number;
-  maxEventsPerSecond: number;
-  rateBurstSeconds: number;
-  maxKeys: number;
-  maxKeysPerClient: number;
-  maxSubscriptionsPerConnection: number;
-  maxSubscribersPerKey: number;
-  maxConnections: number;
-  maxConnectionsPerToken: number;
-  maxViewerBufferBytes: number;
-  helloTimeoutMs: number;
-  heartbeatMs: number;
-  /** Extra websocket origins to accept besides browser extensions, e.g. a dashboard's. */
-  allowOrigins: string[];
-  demo: boolean;
-  logLevel: string;
-}
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "silent"] as const;
 
-export interface OptionSpec {
-  key: keyof CompanionOptions;
+interface Kinds {
+  string: string;
+  /** A whole number, within `min`..`max`. */
+  int: number;
+  /** A size in bytes: `262144`, `256KiB`, `1MiB`, `10GiB`. */
+  bytes: number;
+  /** A duration in ms: `250ms`, `10s`, `5m`, `1h` or plain ms. */
+  duration: number;
+  durationList: number[];
+  intList: number[];
+  /** Repeatable: `--template a b` or `--template a --template b`. */
+  list: string[];
+  boolean: boolean;
+  /** One of `choices`. */
+  choice: string;
+}
+type Kind = keyof Kinds;
+
+interface Spec<K extends Kind = Kind> {
   flag: string;
+  kind: K;
+  default: Kinds[K];
   description: string;
-  kind: "string" | "int" | "list" | "intList" | "durationList" | "duration" | "boolean";
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+  /** Not listed in PROTOCOL.md's limits (not a limit of the wire protocol). */
+  local?: true;
 }
 
-export const DEFAULTS: CompanionOptions = {
-  host: "127.0.0.1",
-  port: 8787,
-  dataDir: ".heatlens",
-  allowUnauthenticated: false,
-  tlsCert: "",
-  tlsKey: "",
-  retentionDays: 30,
-  maxStoreBytes: 10 * 1024 ** 3,
-  cols: 50,
-  hopMs: 250,
-  windowsMs: [10_000, 60_000, 300_000],
-  defaultWindowMs: 300_000,
-  bandBreakpoints: [...DEFAULT_BAND_BREAKPOINTS],
-  maxRows: 4000,
-  templates: [],
-  keepQuery: [],
-  maxFrameBytes: 256 * 1024,
-  maxFragments: 1024,
-  maxPointsPerBatch: 10_000,
-  maxEventsPerSecond: 2000,
-  rateBurstSeconds: 60,
-  maxKeys: 10_000,
-  maxKeysPerClient: 1000,
-  maxSubscriptionsPerConnection: 100,
-  maxSubscribersPerKey: 1000,
-  maxConnections: 1000,
-  maxConnectionsPerToken: 20,
-  maxViewerBufferBytes: 1024 * 1024,
-  helloTimeoutMs: 10_000,
-  heartbeatMs: 30_000,
-  allowOrigins: [],
-  demo: true,
-  logLevel: "info",
-};
+/** `spec(kind, …)` keeps each entry's default typed by its kind. */
+function spec<K extends Kind>(kind: K, s: Omit<Spec<K>, "kind">): Spec<K> {
+  return { kind, ...s };
+}
 
-export const OPTION_SPECS: OptionSpec[] = [
-  {
-    key: "host",
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+export const OPTIONS = {
+  host: spec("string", {
     flag: "--host <address>",
-    kind: "string",
-    description: "address to bind; a non-loopback address serves the LAN",
-  },
-  { key: "port", flag: "--port <n>", kind: "int", description: "port for HTTP and websockets" },
-  {
-    key: "dataDir",
+    default: "127.0.0.1",
+    description: "address to bind; a non-loopback address serves the LAN and needs tokens",
+    local: true,
+  }),
+  port: spec("int", {
+    flag: "--port <n>",
+    default: 8787,
+    min: 0,
+    max: 65535,
+    description: "port for HTTP and websockets (0: any free port)",
+    local: true,
+  }),
+  dataDir: spec("string", {
     flag: "--data-dir <dir>",
-    kind: "string",
-    description: "directory for the companion's files (created if missing)",
-  },
-  {
-    key: "allowUnauthenticated",
+    default: ".heatlens",
+    description: "directory for the companion's files (created private if missing)",
+    local: true,
+  }),
+  allowUnauthenticated: spec("boolean", {
     flag: "--allow-unauthenticated",
-    kind: "boolean",
+    default: false,
     description: "serve a non-loopback address without tokens (anyone on the network may feed and watch)",
-  },
-  {
-    key: "cols",
+    local: true,
+  }),
+  allowHosts: spec("list", {
+    flag: "--allow-host <names...>",
+    default: [],
+    description:
+      "host names the companion answers to besides loopback names, IP addresses and this machine's name (refuses DNS rebinding)",
+  }),
+  tlsCert: spec("string", {
+    flag: "--tls-cert <file>",
+    default: "",
+    description: "PEM certificate; with --tls-key the companion serves https and wss only",
+    local: true,
+  }),
+  tlsKey: spec("string", {
+    flag: "--tls-key <file>",
+    default: "",
+    description: "PEM private key for --tls-cert",
+    local: true,
+  }),
+  retentionDays: spec("int", {
+    flag: "--retention-days <n>",
+    default: 30,
+    min: 1,
+    max: 36_500,
+    description: "days of history kept",
+    local: true,
+  }),
+  maxStoreBytes: spec("bytes", {
+    flag: "--max-store-bytes <size>",
+    default: 10 * GiB,
+    min: 64 * KiB,
+    description: "largest size of the database; past it batches are refused with E_STORAGE",
+  }),
+  cols: spec("int", {
     flag: "--cols <n>",
-    kind: "int",
+    default: 50,
+    min: 1,
+    max: 1000,
     description: "grid columns across the layout width (tiles are square)",
-  },
-  { key: "hopMs", flag: "--hop <duration>", kind: "duration", description: "hop (pane length) of the hopping windows" },
-  {
-    key: "windowsMs",
+  }),
+  hopMs: spec("duration", {
+    flag: "--hop <duration>",
+    default: 250,
+    min: 10,
+    max: 60_000,
+    description: "hop (pane length) of the hopping windows",
+  }),
+  windowsMs: spec("durationList", {
     flag: "--windows <durations>",
-    kind: "durationList",
-    description: "window lengths served, each a multiple of the hop",
-  },
-  {
-    key: "defaultWindowMs",
+    default: [10_000, 60_000, 300_000],
+    min: 10,
+    max: 24 * 3_600_000,
+    description: "window lengths served, comma-separated, each a multiple of the hop",
+  }),
+  defaultWindowMs: spec("duration", {
     flag: "--default-window <duration>",
-    kind: "duration",
-    description: "window sent to viewers that do not choose one",
-  },
-  {
-    key: "bandBreakpoints",
+    default: 300_000,
+    description: "window sent to viewers that do not choose one (one of --windows)",
+  }),
+  bandBreakpoints: spec("intList", {
     flag: "--bands <widths>",
-    kind: "intList",
-    description: "layout widths (CSS px) where a new width band starts",
-  },
-  {
-    key: "maxRows",
+    default: [...DEFAULT_BAND_BREAKPOINTS],
+    min: 1,
+    max: 100_000,
+    description: "layout widths (CSS px) where a new width band starts, comma-separated",
+  }),
+  maxRows: spec("int", {
     flag: "--max-rows <n>",
-    kind: "int",
+    default: 4000,
+    min: 1,
     description: "rows kept per page; points further down are rejected",
-  },
-  {
-    key: "templates",
-    flag: "--template <pattern...>",
-    kind: "list",
+  }),
+  templates: spec("list", {
+    flag: "--template <patterns...>",
+    default: [],
     description: "path templates such as /product/:id or /docs/*",
-  },
-  {
-    key: "keepQuery",
+  }),
+  keepQuery: spec("list", {
     flag: "--keep-query <names...>",
-    kind: "list",
+    default: [],
     description: "query parameters kept in page keys (all are dropped by default)",
-  },
-  {
-    key: "maxFrameBytes",
-    flag: "--max-frame-bytes <n>",
-    kind: "int",
+  }),
+  maxFrameBytes: spec("bytes", {
+    flag: "--max-frame-bytes <size>",
+    default: 256 * KiB,
+    min: 1 * KiB,
+    max: 1 * GiB,
     description: "largest websocket message accepted (close 1009 above it)",
-  },
-  {
-    key: "maxPointsPerBatch",
+  }),
+  maxFragments: spec("int", {
+    flag: "--max-fragments <n>",
+    default: 1024,
+    min: 1,
+    description: "fragments one websocket message may be split into (close 1008 above it)",
+  }),
+  maxPointsPerBatch: spec("int", {
     flag: "--max-points-per-batch <n>",
-    kind: "int",
+    default: 10_000,
+    min: 1,
     description: "largest batch accepted, in points",
-  },
-  {
-    key: "maxEventsPerSecond",
+  }),
+  maxEventsPerSecond: spec("int", {
     flag: "--max-events-per-second <n>",
-    kind: "int",
+    default: 2000,
+    min: 1,
     description: "sustained points per second per client",
-  },
-  {
-    key: "rateBurstSeconds",
+  }),
+  rateBurstSeconds: spec("int", {
     flag: "--rate-burst-seconds <n>",
-    kind: "int",
+    default: 60,
+    min: 1,
     description: "seconds of the sustained rate a client may send at once (replaying an outbox)",
-  },
-  { key: "maxKeys", flag: "--max-keys <n>", kind: "int", description: "live page keys in total" },
-  {
-    key: "maxKeysPerClient",
+  }),
+  maxKeys: spec("int", { flag: "--max-keys <n>", default: 10_000, min: 1, description: "live page keys in total" }),
+  maxKeysPerClient: spec("int", {
     flag: "--max-keys-per-client <n>",
-    kind: "int",
+    default: 1000,
+    min: 1,
     description: "live page keys one client may create",
-  },
-  {
-    key: "maxSubscriptionsPerConnection",
+  }),
+  maxSubscriptionsPerConnection: spec("int", {
     flag: "--max-subscriptions <n>",
-    kind: "int",
+    default: 100,
+    min: 1,
     description: "grids one connection may watch at once",
-  },
-  {
-    key: "maxSubscribersPerKey",
+  }),
+  maxSubscribersPerKey: spec("int", {
     flag: "--max-subscribers-per-key <n>",
-    kind: "int",
+    default: 1000,
+    min: 1,
     description: "viewers of one page's window",
-  },
-  { key: "maxConnections", flag: "--max-connections <n>", kind: "int", description: "websocket connections at once" },
-  {
-    key: "maxViewerBufferBytes",
-    flag: "--max-viewer-buffer-bytes <n>",
-    kind: "int",
+  }),
+  maxConnections: spec("int", {
+    flag: "--max-connections <n>",
+    default: 1000,
+    min: 1,
+    description: "websocket connections at once, counting those that have not said hello yet",
+  }),
+  maxConnectionsPerToken: spec("int", {
+    flag: "--max-connections-per-token <n>",
+    default: 20,
+    min: 1,
+    description: "websocket connections at once with one token",
+  }),
+  maxPendingPerAddress: spec("int", {
+    flag: "--max-pending-per-address <n>",
+    default: 32,
+    min: 1,
+    description:
+      "connections from one address still sending their request headers or not yet past hello; more are closed",
+  }),
+  headersTimeoutMs: spec("duration", {
+    flag: "--headers-timeout <duration>",
+    default: 10_000,
+    min: 100,
+    description: "time a connection has to send its request headers",
+  }),
+  maxViewerBufferBytes: spec("bytes", {
+    flag: "--max-viewer-buffer-bytes <size>",
+    default: 1 * MiB,
+    min: 1 * KiB,
     description: "unsent bytes after which a slow viewer skips to the latest grid",
-  },
-  {
-    key: "helloTimeoutMs",
+  }),
+  maxReplyBufferBytes: spec("bytes", {
+    flag: "--max-reply-buffer-bytes <size>",
+    default: 4 * MiB,
+    min: 2 * KiB,
+    description: "unsent bytes after which a connection that does not read its replies is closed (1008 E_BACKPRESSURE)",
+  }),
+  helloTimeoutMs: spec("duration", {
     flag: "--hello-timeout <duration>",
-    kind: "duration",
+    default: 10_000,
+    min: 10,
     description: "time a new connection has to say hello",
-  },
-  {
-    key: "heartbeatMs",
+  }),
+  heartbeatMs: spec("duration", {
     flag: "--heartbeat <duration>",
-    kind: "duration",
+    default: 30_000,
+    min: 10,
     description: "ping interval; a connection silent for two is closed",
-  },
-  {
-    key: "allowOrigins",
+  }),
+  allowOrigins: spec("list", {
     flag: "--allow-origin <origins...>",
-    kind: "list",
+    default: [],
     description: "web origins allowed to open websockets (extensions are always allowed)",
-  },
-  { key: "demo", flag: "--no-demo", kind: "boolean", description: "do not serve the demo shop at /demo/" },
-  {
-    key: "logLevel",
+  }),
+  demo: spec("boolean", {
+    flag: "--no-demo",
+    default: true,
+    description: "do not serve the demo shop at /demo/",
+    local: true,
+  }),
+  logLevel: spec("choice", {
     flag: "--log-level <level>",
-    kind: "string",
-    description: "fatal, error, warn, info, debug or silent",
-  },
-];
+    default: "info",
+    choices: LOG_LEVELS,
+    description: `log level: ${LOG_LEVELS.join(", ")}`,
+    local: true,
+  }),
+} as const satisfies Record<string, Spec>;
 
-/** Checks relations between options; returns the problems found. */
+export type OptionName = keyof typeof OPTIONS;
+export type CompanionOptions = { [N in OptionName]: Kinds[(typeof OPTIONS)[N]["kind"]] };
+export type OptionSpec = Spec & { name: OptionName };
+
+/** The table as a list, in its order. */
+export const OPTION_SPECS: readonly OptionSpec[] = (Object.keys(OPTIONS) as OptionName[]).map((name) => ({
+  name,
+  ...(OPTIONS[name] as Spec),
+}));
+
+export const DEFAULTS: CompanionOptions = Object.fromEntries(
+  OPTION_SPECS.map((s) => [s.name, structuredClone(s.default)]),
+) as CompanionOptions;
+
+/** The option's flag without its argument, e.g. `--max-rows`. */
+export function flagName(spec: Pick<Spec, "flag">): string {
+  return spec.flag.split(" ")[0] as string;
+}
+
+// ---------------------------------------------------------------- parsing and display
+
+/** Parses `10s`, `5m`, `250ms`, `1h` or plain milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new Error(`not a duration: ${text} (try 250ms, 10s, 5m)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "ms") as "ms"];
+  return Math.round(Number(match[1]) * unit);
+}
+
+/** Parses `262144`, `256KiB`, `1MiB`, `10GiB` (KB, MB, GB are the same binary units). */
+export function parseBytes(text: string): number {
+  const match = /^(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB|K|M|G)?$/i.exec(text.trim());
+  if (!match) throw new Error(`not a size: ${text} (try 262144, 256KiB, 1MiB)`);
+  const unit = (match[2] ?? "B").toUpperCase()[0] as "B" | "K" | "M" | "G";
+  return Number(match[1]) * { B: 1, K: KiB, M: MiB, G: GiB }[unit];
+}
+
+export function parseInteger(text: string): number {
+  if (!/^-?\d+$/.test(text.trim())) throw new Error(`not a whole number: ${text}`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`too large: ${text}`);
+  return n;
+}
+
+/** Turns an option's command-line text into its value; throws with a readable reason. */
+export function parseValue(spec: Spec, text: string): unknown {
+  const list = (parse: (t: string) => number) =>
+    text
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean)
+      .map(parse);
+  switch (spec.kind) {
+    case "int":
+      return parseInteger(text);
+    case "bytes":
+      return parseBytes(text);
+    case "duration":
+      return parseDuration(text);
+    case "durationList":
+      return list(parseDuration);
+    case "intList":
+      return list(parseInteger);
+    default:
+      return text;
+  }
+}
+
+function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+function formatBytes(n: number): string {
+  for (const [unit, size] of [
+    ["GiB", GiB],
+    ["MiB", MiB],
+    ["KiB", KiB],
+  ] as const) {
+    if (n >= size && n % size === 0) return `${n / size}${unit}`;
+  }
+  return String(n);
+}
+
+/** An option's default as written on the command line, or undefined for a switch. */
+export function formatDefault(spec: Spec): string | undefined {
+  const value = spec.default as unknown;
+  switch (spec.kind) {
+    case "boolean":
+      return undefined;
+    case "duration":
+      return formatDuration(value as number);
+    case "bytes":
+      return formatBytes(value as number);
+    case "durationList":
+      return (value as number[]).map(formatDuration).join(",");
+    default:
+      if (Array.isArray(value)) return value.length ? value.join(",") : "none";
+      return value === "" ? "none" : String(value);
+  }
+}
+
+// ---------------------------------------------------------------- checks
+
+/** Checks each option's range and the relations between options; returns the problems found. */
 export function validateOptions(o: CompanionOptions): string[] {
   const problems: string[] = [];
-  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) problems.push("--port must be 0-65535");
-  if (o.cols < 1 || o.cols > 1000) problems.push("--cols must be 1-1000");
-  if (o.hopMs < 10) problems.push("--hop must be at least 10ms");
-  for (const w of o.windowsMs) {
-    if (w % o.hopMs !== 0 || w < o.hopMs) problems.push(`window ${w}ms is not a multiple of the ${o.hopMs}ms hop`);
+  for (const s of OPTION_SPECS) {
+    const flag = flagName(s);
+    const value = o[s.name] as unknown;
+    const numbers = typeof value === "number" ? [value] : Array.isArray(value) && s.kind !== "list" ? value : [];
+    for (const n of numbers as number[]) {
+      if (!Number.isSafeInteger(n)) problems.push(`${flag} must be a whole number, not ${n}`);
+      else if (s.min !== undefined && n < s.min) problems.push(`${flag} must be at least ${s.min}, not ${n}`);
+      else if (s.max !== undefined && n > s.max) problems.push(`${flag} must be at most ${s.max}, not ${n}`);
+    }
+    if (s.choices && !s.choices.includes(value as string)) {
+      problems.push(`${flag} must be one of ${s.choices.join(", ")}, not ${String(value)}`);
+    }
+    if ((s.kind === "durationList" || s.kind === "intList") && (value as number[]).length === 0) {
+      problems.push(`${flag} needs at least one value`);
+    }
   }
+  for (const w of o.windowsMs) {
+    if (w % o.hopMs !== 0) problems.push(`window ${w}ms is not a multiple of the ${o.hopMs}ms hop`);
+  }
+  if (new Set(o.bandBreakpoints).size !== o.bandBreakpoints.length) problems.push("--bands must not repeat a width");
   // Cells are packed below 2^23 in the store's history.
   if (o.maxRows * o.cols * 2 >= 2 ** 23) problems.push("--max-rows × --cols must stay below 4,194,304");
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) problems.push("--tls-cert and --tls-key go together");
   if (!o.windowsMs.includes(o.defaultWindowMs)) problems.push("--default-window must be one of --windows");
-  for (const key of [
-    "maxRows",
-    "retentionDays",
-    "maxStoreBytes",
-    "maxFrameBytes",
-    "maxFragments",
-    "maxPointsPerBatch",
-    "maxEventsPerSecond",
-    "rateBurstSeconds",
-    "maxKeys",
-    "maxKeysPerClient",
-    "maxSubscriptionsPerConnection",
-    "maxSubscribersPerKey",
-    "maxConnections",
-    "maxConnectionsPerToken",
-    "maxViewerBufferBytes",
-    "helloTimeoutMs",
-    "heartbeatMs",
-  ] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 1) problems.push(`${key} must be a positive integer`);
+  if (o.maxReplyBufferBytes <= o.maxViewerBufferBytes) {
+    problems.push("--max-reply-buffer-bytes must be larger than --max-viewer-buffer-bytes (slow viewers skip first)");
+  }
+  for (const origin of o.allowOrigins) {
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(origin)) {
+      problems.push(`--allow-origin takes origins like https://dash.example, not ${origin}`);
+    }
+  }
+  for (const template of o.templates) {
+    if (!template.startsWith("/")) problems.push(`--template patterns start with /, not ${template}`);
   }
   return problems;
 }
