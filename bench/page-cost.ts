@@ -18,9 +18,9 @@ import { startCompanion } from "../companion/src/server";
 import type { Grid } from "../protocol/wire";
 import { EXECUTABLES, launchWithExtension } from "../tests/e2e/browsers";
 import { setOverlay, sleep, VIEWPORT } from "../tests/e2e/harness";
+import { freePort } from "../tests/support/free-port";
 import { tempDataDir } from "../tests/support/temp-dir";
 
-const PORT = 18_799;
 const DIST = "dist-bench";
 /** Moves sent at INPUT_HZ; then moves sent one per frame. */
 const MOVES = 4000;
@@ -148,6 +148,7 @@ function painterScript(): string {
 }
 
 export async function benchPageCost(): Promise<PageCost> {
+  const PORT = await freePort();
   const built = spawnSync(process.execPath, ["scripts/build.js"], {
     stdio: "ignore",
     env: { ...process.env, OUT_ROOT: DIST, HEATLENS_COMPANION_URL: `ws://127.0.0.1:${PORT}` },

@@ -12,7 +12,8 @@ import type { Grid } from "../../protocol/wire";
 import { tempDataDir } from "../support/temp-dir";
 import type { LaunchedBrowser } from "./browsers";
 
-export const E2E_PORT = Number(process.env.HEATLENS_E2E_PORT ?? 18787);
+/** Chosen free by the global set-up (see global-setup.ts), which builds the extension for it. */
+export const E2E_PORT = Number(process.env.HEATLENS_E2E_PORT);
 /** Where the e2e build and its companion data go; separate runs on one machine use separate dirs. */
 export const E2E_DIST = process.env.HEATLENS_E2E_DIST ?? "dist-e2e";
 export const VIEWPORT = { width: 1280, height: 800 };
