@@ -16,6 +16,31 @@ describe("SeqDedup", () => {
       }),
     );
   });
+
+  it("never claims a number it has not seen, however long the gap before it", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 200 }),
+        (maxAbove, seqs) => {
+          const dedup = new SeqDedup(maxAbove);
+          const seen = new Set<number>();
+          for (const seq of seqs) {
+            if (dedup.has(seq)) expect(seen.has(seq)).toBe(true);
+            dedup.add(seq);
+            seen.add(seq);
+          }
+        },
+      ),
+    );
+  });
+
+  it("still does not know a refused number after many later ones were delivered", () => {
+    const dedup = new SeqDedup(16);
+    for (let seq = 1; seq <= 100_001; seq++) dedup.add(seq);
+    expect(dedup.has(0)).toBe(false);
+    expect(dedup.has(100_001)).toBe(true);
+  });
 });
 
 describe("PointBudget", () => {

@@ -4,13 +4,21 @@
  * budget, its clock offset and the keys it created.
  */
 
-/** Remembers delivered sequence numbers so that a resent batch counts once. */
+/**
+ * Remembers delivered sequence numbers so that a resent batch is answered
+ * without a trip to the store. A cache, never the authority: `has` is true
+ * only for a number it knows was delivered, and a number it does not know is
+ * asked of the store, whose (client, seq) table decides. So a gap that never
+ * fills (a batch refused for a while, resent much later) costs memory only up
+ * to `maxAbove`: past it the lowest numbers above the gap are forgotten, not
+ * assumed delivered.
+ */
 export class SeqDedup {
   /** Every seq below `floor` was delivered. */
   private floor = 0;
   private readonly above = new Set<number>();
 
-  constructor(private readonly maxGap = 100_000) {}
+  constructor(private readonly maxAbove = 4096) {}
 
   has(seq: number): boolean {
     return seq < this.floor || this.above.has(seq);
@@ -20,12 +28,10 @@ export class SeqDedup {
     if (seq < this.floor) return;
     this.above.add(seq);
     while (this.above.delete(this.floor)) this.floor++;
-    // A gap that never fills (a client that skipped numbers) must not grow memory without end.
-    if (this.above.size > this.maxGap) {
+    if (this.above.size > this.maxAbove) {
       let lowest = Number.POSITIVE_INFINITY;
       for (const n of this.above) if (n < lowest) lowest = n;
-      this.floor = lowest;
-      while (this.above.delete(this.floor)) this.floor++;
+      this.above.delete(lowest);
     }
   }
 }

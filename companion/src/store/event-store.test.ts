@@ -43,4 +43,38 @@ describe("EventStore", () => {
     expect(s.counters).toMatchObject({ committedBatches: 1, duplicates: 2 });
     s.close();
   });
+
+  it("starts on a full store, says so, and folds what a crash left once space returns, each point once", async () => {
+    let now = 1_800_000_000_000;
+    const dataDir = tempDataDir("store-full");
+    const options = { dataDir, maxStoreBytes: 1e9, retentionDays: 30, liveMs: 300_000, clock: () => now };
+    const first = new EventStore(options);
+    for (let seq = 0; seq < 300; seq++) {
+      const cells = Array.from({ length: 20 }, (_, i) => (seq * 20 + i) * 2);
+      await first.append({ client: "c", seq, groups: [{ key: "k", times: cells.map(() => now), cells }] });
+    }
+    // The process dies before folding; the next start finds the disk full (no page to spare).
+    first.close();
+    const second = new EventStore({ ...options, maxStoreBytes: 64 * 1024 });
+    expect(second.failure?.code).toBe("SQLITE_FULL");
+    expect(second.range("k", now - 60_000, now + 60_000).size).toBe(0);
+    // A small batch may still fit in the pages the file has, or be refused: either way it counts once below.
+    const late = { client: "c", seq: 300, groups: [{ key: "k", times: [now], cells: [1] }] };
+    await second.append(late).catch(() => undefined);
+    now += 2_000;
+    second.maintain();
+    expect(second.failure?.code).toBe("SQLITE_FULL");
+
+    second.setMaxBytes(1e9);
+    await second.append(late);
+    now += 2_000;
+    second.maintain();
+    now += 2_000;
+    second.maintain();
+    expect(second.failure).toBeNull();
+    const cells = second.range("k", now - 60_000, now + 60_000);
+    expect(cells.size).toBe(6001);
+    expect([...cells.values()].every((n) => n === 1)).toBe(true);
+    second.close();
+  });
 });

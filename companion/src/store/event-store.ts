@@ -64,8 +64,16 @@ export class EventStore {
   private lastFold = 0;
   /** History of committed batches not yet written to the minute and hour tables. */
   private readonly history = new PendingHistory();
-  /** The last storage error, until a commit succeeds again. */
+  /** The last storage error, until a commit succeeds again (and the recovery at start is done). */
   failure: StorageError | null = null;
+  /**
+   * Batches up to this id were stored before this start and may not be in the
+   * history yet (the process died between commit and fold). They are folded
+   * first; until then the history gathered since start waits in memory, so
+   * that the "folded through" mark never passes a batch not yet folded.
+   */
+  private readonly recoverThrough: number;
+  private recovering = true;
   readonly counters = { committedBatches: 0, committedPoints: 0, duplicates: 0, failedCommits: 0 };
 
   constructor(private readonly options: StoreOptions) {
@@ -96,7 +104,8 @@ export class EventStore {
     this.statements = {
       deliver: this.db.prepare("INSERT OR IGNORE INTO delivered (client, seq, at) VALUES (?, ?, ?)"),
       insertBatch: this.db.prepare("INSERT INTO batches (max_t, groups) VALUES (?, ?)"),
-      unfolded: this.db.prepare("SELECT id, groups FROM batches WHERE id > ? ORDER BY id LIMIT ?"),
+      unfolded: this.db.prepare("SELECT id, groups FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
+      lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM batches"),
       folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
       setFolded: this.db.prepare("UPDATE meta SET value = ? WHERE name = 'folded'"),
       addMinute: this.db.prepare(
@@ -117,6 +126,7 @@ export class EventStore {
         "SELECT cell, SUM(n) AS n FROM hours WHERE key = ? AND hour >= ? AND hour < ? GROUP BY cell",
       ),
     };
+    this.recoverThrough = (this.statements.lastId.get() as { id: number }).id;
     this.recover();
   }
 
@@ -170,7 +180,9 @@ export class EventStore {
     let written = 0;
     if (force || now - this.lastFold >= FOLD_EVERY_MS) {
       this.lastFold = now;
-      written = this.writeHistory(this.history);
+      if (this.recovering) this.recover();
+      const points = this.history.points;
+      if (!this.recovering && this.writeHistory(this.history)) written = points;
     }
     if (force || now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
@@ -182,10 +194,10 @@ export class EventStore {
   /**
    * Adds `pending` to the minute and hour tables and marks its batches folded,
    * in one transaction, so that each batch is in the history exactly once.
-   * Kept for the next try when the store fails.
+   * Kept for the next try when the store fails; returns whether it was written.
    */
-  private writeHistory(pending: PendingHistory): number {
-    if (pending.points === 0 && pending.through === 0) return 0;
+  private writeHistory(pending: PendingHistory): boolean {
+    if (pending.points === 0 && pending.through === 0) return true;
     try {
       this.db.transaction(() => {
         for (const [key, byId] of pending.minutes) {
@@ -199,23 +211,32 @@ export class EventStore {
       })();
     } catch (error) {
       this.noteFailure(error);
-      return 0;
+      return false;
     }
-    const points = pending.points;
     pending.clear();
-    return points;
+    if (!this.recovering) this.failure = null;
+    return true;
   }
 
-  /** Folds batches stored but not yet in the history (after a crash), at start. */
+  /**
+   * Folds batches stored before this start but not yet in the history (after
+   * a crash). On a storage failure (a full disk) it stops and is tried again
+   * at the next fold, so the companion still starts, says why in /healthz,
+   * and catches up once space returns.
+   */
   private recover(): void {
     for (;;) {
       const from = (this.statements.folded.get() as { value: number }).value;
-      const rows = this.statements.unfolded.all(from, 1000) as { id: number; groups: string }[];
-      if (rows.length === 0) return;
+      const rows = this.statements.unfolded.all(from, this.recoverThrough, 1000) as { id: number; groups: string }[];
+      if (rows.length === 0) {
+        this.recovering = false;
+        this.failure = null;
+        return;
+      }
       const pending = new PendingHistory();
       for (const row of rows) pending.add(JSON.parse(row.groups) as KeyedPoints[]);
       pending.through = (rows.at(-1) as { id: number }).id;
-      this.writeHistory(pending);
+      if (!this.writeHistory(pending)) return;
     }
   }
 
@@ -272,7 +293,7 @@ export class EventStore {
       for (const w of waiting) w.reject(failure);
       return;
     }
-    this.failure = null;
+    if (!this.recovering) this.failure = null;
     if (lastId) this.history.through = lastId;
     waiting.forEach((w, i) => {
       const duplicate = outcomes[i] as boolean;
