@@ -4,10 +4,13 @@
  * history serves past ranges, and a storage failure under load loses nothing.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
 import type { Batch, ServerMessage } from "../../protocol/wire";
+import { freePort } from "../support/free-port";
 import { tempDataDir } from "../support/temp-dir";
 
 const closers: (() => Promise<unknown> | unknown)[] = [];
@@ -50,10 +53,12 @@ class Streamer {
     }
   }
 
-  send(points: number): void {
+  /** Sends `points` points; `spread` puts each batch on a row of its own (more history to write). */
+  send(points: number, spread = false): void {
     const now = Date.now();
     const pts: number[] = [];
-    for (let i = 0; i < points; i++) pts.push(0, 10 + i, 10, 0);
+    const y = spread ? 10 + (this.nextSeq % 3000) * 26 : 10;
+    for (let i = 0; i < points; i++) pts.push(0, 10 + i * 26, y, 0);
     const batch: Batch = {
       type: "batch",
       seq: this.nextSeq++,
@@ -97,28 +102,39 @@ async function pageTotals(url: string): Promise<Map<string, number>> {
   return new Map(pages.map((p) => [p.path, p.events["300000"] ?? 0]));
 }
 
+/** The real `heatlens` binary on `port`, once `/healthz` answers (200 unless `healthy` is false). */
 async function spawnCompanion(
   dataDir: string,
   port: number,
+  args: string[] = [],
+  healthy = true,
 ): Promise<{ child: ChildProcess; url: string; startedIn: number }> {
   const began = Date.now();
   const child = spawn(
     process.execPath,
-    ["companion/bin/heatlens.js", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn"],
+    ["companion/bin/heatlens.js", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn", ...args],
     {
       stdio: ["ignore", "inherit", "inherit"],
     },
   );
+  closers.push(() => child.kill("SIGKILL"));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
+  for (let i = 0; i < 400; i++) {
+    const status = await fetch(`${url}/healthz`).then(
+      (r) => r.status,
+      () => 0,
     );
-    if (ok) return { child, url, startedIn: Date.now() - began };
+    if (status === 200 || (!healthy && status === 503)) return { child, url, startedIn: Date.now() - began };
+    if (child.exitCode !== null) throw new Error(`companion exited with ${child.exitCode}`);
     await sleep(25);
   }
   throw new Error("companion did not start");
+}
+
+async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill("SIGKILL");
+  await new Promise((resolve) => child.once("exit", resolve));
 }
 
 describe("durability", () => {
@@ -155,7 +171,7 @@ describe("durability", () => {
 
   it("counts every acknowledged event exactly once after kill -9 while clients stream", async () => {
     const dataDir = tempDataDir("kill");
-    const port = 18_911;
+    const port = await freePort();
     let run = await spawnCompanion(dataDir, port);
     const streamers = Array.from({ length: 5 }, (_, i) => new Streamer(`ws://127.0.0.1:${port}/ws`, `kill-${i}`));
     closers.push(() => {
@@ -167,11 +183,8 @@ describe("durability", () => {
     }, 20);
     await sleep(1500);
     const ackedBeforeKill = streamers.reduce((n, s) => n + s.acked.size, 0);
-    run.child.kill("SIGKILL");
-    await new Promise((resolve) => run.child.once("exit", resolve));
-    await sleep(300);
+    await killHard(run.child);
     run = await spawnCompanion(dataDir, port);
-    closers.push(() => run.child.kill("SIGKILL"));
     await Promise.all(streamers.map((s) => s.connect()));
     await sleep(500);
     clearInterval(stream);
@@ -211,6 +224,81 @@ describe("durability", () => {
     await sleep(400);
     expect((await pageTotals(companion.url)).get("/full")).toBe(streamer.sent * 20);
   });
+
+  it("stores a batch resent after more than 100,000 later ones (exactly once whatever the gap)", async () => {
+    const port = await freePort();
+    const run = await spawnCompanion(tempDataDir("gap"), port, ["--max-events-per-second", "100000"]);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ["heatlens.v1"]);
+    closers.push(() => ws.terminate());
+    const acks = new Map<number, ServerMessage>();
+    ws.on("message", (data) => {
+      const message = JSON.parse(String(data)) as ServerMessage;
+      if (message.type === "ack" || message.type === "nack") acks.set(message.seq, message);
+    });
+    await new Promise((resolve) => ws.once("open", resolve));
+    ws.send(JSON.stringify({ type: "hello", v: 1, client: "gap" }));
+    const batch = (seq: number) => {
+      const now = Date.now();
+      return JSON.stringify({
+        type: "batch",
+        seq,
+        sentAt: now,
+        pages: [{ path: "/gap", w: 1280, t0: now, pts: [0, 5, 5, 0] }],
+      });
+    };
+    // Batch 0 was refused for a while (say, the rate limit); 100,001 later batches get through first.
+    const later = 100_001;
+    for (let from = 1; from <= later; from += 5000) {
+      const to = Math.min(later, from + 4999);
+      for (let seq = from; seq <= to; seq++) ws.send(batch(seq));
+      while (!acks.has(to)) await sleep(5);
+    }
+    ws.send(batch(0));
+    while (!acks.has(0)) await sleep(5);
+    expect(acks.get(0)).toEqual({ type: "ack", seq: 0, points: 1, duplicate: false });
+    expect([...acks.values()].every((m) => m.type === "ack")).toBe(true);
+    await sleep(400);
+    expect((await pageTotals(run.url)).get("/gap")).toBe(later + 1);
+  }, 120_000);
+
+  it("restarts on a full disk: listens, says why in /healthz, and catches up once space returns", async () => {
+    const dataDir = tempDataDir("restart-full");
+    const port = await freePort();
+    const streamer = new Streamer(`ws://127.0.0.1:${port}/ws`, "restart-full");
+    closers.push(() => streamer.close());
+    // Stream, then kill -9 before the history is written (it is written every two seconds).
+    let unfolded = 0;
+    for (let attempt = 0; attempt < 5 && unfolded === 0; attempt++) {
+      const run = await spawnCompanion(dataDir, port);
+      await streamer.connect();
+      for (let i = 0; i < 200; i++) streamer.send(10, true);
+      while (streamer.pending > 0) await sleep(5);
+      await killHard(run.child);
+      const db = new Database(join(dataDir, "heatlens.db"), { readonly: true });
+      const folded = (db.prepare("SELECT value FROM meta WHERE name = 'folded'").get() as { value: number }).value;
+      unfolded = (db.prepare("SELECT COUNT(*) AS n FROM batches WHERE id > ?").get(folded) as { n: number }).n;
+      db.close();
+    }
+    expect(unfolded).toBeGreaterThan(0);
+
+    // No room left: the store cannot grow by a page.
+    const full = await spawnCompanion(dataDir, port, ["--max-store-bytes", "64KiB"], false);
+    const health = await fetch(`${full.url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ ok: false, code: "E_STORAGE" });
+    expect(JSON.stringify(await (await fetch(`${full.url}/healthz`)).json())).toContain("SQLITE_FULL");
+    await killHard(full.child);
+
+    // Space is back: the history holds every acknowledged point once.
+    const back = await spawnCompanion(dataDir, port);
+    const from = Date.now() - 3_600_000;
+    let total = 0;
+    for (let i = 0; i < 100 && total !== streamer.sent * 10; i++) {
+      await sleep(100);
+      total = (await (await fetch(`${back.url}/api/heatmap?path=/restart-full&width=1280&from=${from}`)).json()).total;
+    }
+    expect(total).toBe(streamer.sent * 10);
+  }, 60_000);
 
   it("serves a past range from the history", async () => {
     let now = Date.UTC(2026, 10, 27, 9, 0, 0);
