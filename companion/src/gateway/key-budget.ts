@@ -1,0 +1,86 @@
+/**
+ * Holds page keys to `--max-keys` in total and `--max-keys-per-client` per
+ * client. A batch is checked when it arrives but its keys become live only
+ * once it is committed, so keys of batches still on their way to the store
+ * are reserved and counted too: a client that sends many batches without
+ * waiting for their acks cannot pass the limits. Does not decide what a key
+ * is; it is given the keys and asked about liveness.
+ */
+
+export interface LiveKeys {
+  isLive(key: string): boolean;
+  readonly liveKeys: number;
+}
+
+export interface KeyLimits {
+  maxKeys: number;
+  maxKeysPerClient: number;
+}
+
+export type Reservation = { ok: true; release(): void } | { ok: false; reason: string };
+
+export class KeyBudget {
+  /** Keys not live when reserved, with the number of batches in flight that hold them. */
+  private readonly reserved = new Map<string, number>();
+  /** Keys each client created, live or reserved. */
+  private readonly byClient = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly live: LiveKeys,
+    private readonly limits: KeyLimits,
+  ) {}
+
+  /** Reserves the keys of one batch until `release()` (called once it is published or refused). */
+  reserve(client: string, keys: Iterable<string>): Reservation {
+    const fresh: string[] = [];
+    for (const key of keys) if (!this.live.isLive(key)) fresh.push(key);
+    const created = this.createdBy(client);
+    const newOverall = fresh.filter((key) => !this.reserved.has(key));
+    if (newOverall.length > 0 && this.total() + newOverall.length > this.limits.maxKeys) {
+      return { ok: false, reason: `the companion already holds ${this.limits.maxKeys} live pages` };
+    }
+    const newForClient = fresh.filter((key) => !created.has(key));
+    const over = () => created.size + newForClient.length > this.limits.maxKeysPerClient;
+    // Keys that expired since no longer count; they are looked for only near the limit.
+    if (newForClient.length > 0 && over() && (this.forgetExpired(created), over())) {
+      return { ok: false, reason: `this client already feeds ${this.limits.maxKeysPerClient} live pages` };
+    }
+    for (const key of fresh) {
+      this.reserved.set(key, (this.reserved.get(key) ?? 0) + 1);
+      created.add(key);
+    }
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const key of fresh) {
+          const n = (this.reserved.get(key) ?? 1) - 1;
+          if (n > 0) this.reserved.set(key, n);
+          else this.reserved.delete(key);
+        }
+      },
+    };
+  }
+
+  /** Live keys plus reserved keys that are not live yet. */
+  private total(): number {
+    let pending = 0;
+    for (const key of this.reserved.keys()) if (!this.live.isLive(key)) pending++;
+    return this.live.liveKeys + pending;
+  }
+
+  private createdBy(client: string): Set<string> {
+    let keys = this.byClient.get(client);
+    if (!keys) {
+      keys = new Set();
+      this.byClient.set(client, keys);
+    }
+    return keys;
+  }
+
+  private forgetExpired(keys: Set<string>): void {
+    for (const key of keys) if (!this.live.isLive(key) && !this.reserved.has(key)) keys.delete(key);
+  }
+}
