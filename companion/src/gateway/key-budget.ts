@@ -42,7 +42,8 @@ export class KeyBudget {
     const newForClient = fresh.filter((key) => !created.has(key));
     const over = () => created.size + newForClient.length > this.limits.maxKeysPerClient;
     // Keys that expired since no longer count; they are looked for only near the limit.
-    if (newForClient.length > 0 && over() && (this.forgetExpired(created), over())) {
+    if (newForClient.length > 0 && over()) this.forgetExpired(created);
+    if (newForClient.length > 0 && over()) {
       return { ok: false, reason: `this client already feeds ${this.limits.maxKeysPerClient} live pages` };
     }
     for (const key of fresh) {
