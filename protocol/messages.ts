@@ -34,7 +34,7 @@ export type Watch = z.infer<typeof Watch>;
 
 /**
  * Why the extension is not connected, as asked of the companion over HTTP
- * after its websocket closed before a welcome (extension/transport/diagnose.ts).
+ * after its websocket closed or failed to open (extension/transport/diagnose.ts).
  */
 export type LinkProblem = "needs-token" | "token-refused" | "not-running" | "wrong-address";
 

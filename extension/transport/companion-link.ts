@@ -3,9 +3,9 @@
  * order and keeps each until it is acknowledged, resends them after a
  * reconnect (the companion ignores a batch it already has), re-subscribes the
  * watched pages, pings so that Chrome keeps the service worker alive, and
- * reconnects with exponential backoff and full jitter. After a close without
- * a welcome it asks `diagnose` why, and keeps that answer through the
- * retries until one succeeds or finds another. No browser API is used but
+ * reconnects with exponential backoff and full jitter. When a connection
+ * closes or fails to open it asks `diagnose` why, and keeps that answer
+ * through the retries until one succeeds or finds another. No browser API is used but
  * WebSocket and timers, so the class runs in Node tests as it is.
  */
 import type { LinkProblem, LinkStatus } from "../../protocol/messages";

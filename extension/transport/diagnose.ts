@@ -1,7 +1,7 @@
 /**
  * Why the companion link is down. A browser never sees the HTTP status of a
- * refused websocket upgrade (only `closed (1006)`), so after a close without
- * a welcome the extension asks the companion's open HTTP endpoints:
+ * refused websocket upgrade (only `closed (1006)`), so when its websocket
+ * closes or fails to open the extension asks the companion's open HTTP endpoints:
  * `/healthz` (is this a companion, does it require tokens?) and, with the
  * token, `/api/whoami` (is it accepted, with which roles?). `nextStep` says
  * what to ask given the answers so far, or what they mean; it fetches
