@@ -15,6 +15,7 @@ import { isOverlayOn, setOverlay } from "./state/tab-overlays";
 import { ToolbarBadge } from "./state/toolbar-badge";
 import { type ConnectOptions, Delivery } from "./transport/delivery";
 import { fetchHistory } from "./transport/history";
+import { probeCompanion } from "./transport/probe";
 
 /** What each tab's overlay watches, and the key its grids arrive under. */
 const tabWatches = new Map<number, { watch: Watch; key: string | null }>();
@@ -25,7 +26,7 @@ const badge = new ToolbarBadge(browser.action);
 const TOGGLE_COMMAND = "toggle-overlay";
 
 function connectOptions(settings: Settings): ConnectOptions {
-  return { url: settings.companionUrl, name: settings.name, token: settings.token };
+  return { url: settings.companionUrl, name: settings.name, token: settings.token, diagnose: probeCompanion };
 }
 
 const delivery: Promise<Delivery> = loadSettings().then((settings) =>
@@ -42,7 +43,7 @@ const delivery: Promise<Delivery> = loadSettings().then((settings) =>
       void saveKeptQuery(welcome.keepQuery);
       void saveCompanionGrid({ cols: welcome.cols, colsChoices: welcome.colsChoices });
     },
-    status: (status) => badge.setConnected(status.state === "open"),
+    status: (status) => badge.setLink(status),
   }),
 );
 

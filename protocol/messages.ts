@@ -32,10 +32,17 @@ export const Watch = z.object({
 });
 export type Watch = z.infer<typeof Watch>;
 
+/**
+ * Why the extension is not connected, as asked of the companion over HTTP
+ * after its websocket closed or failed to open (extension/transport/diagnose.ts).
+ */
+export type LinkProblem = "needs-token" | "token-refused" | "not-running" | "wrong-address";
+
 export interface LinkStatus {
   url: string;
-  state: "connecting" | "open" | "closed";
-  /** Last close or error, for the popup. */
+  /** `closed` while the reason is unknown, or when the companion accepts us and refused for another reason. */
+  state: "connecting" | "open" | "closed" | LinkProblem;
+  /** Last close or error, or why the connection is refused, for the popup. */
   lastError: string | null;
   /** Batches waiting for an acknowledgement. */
   queued: number;

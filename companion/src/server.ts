@@ -15,7 +15,7 @@ import sirv from "sirv";
 import { WebSocketServer } from "ws";
 import { bandsFromBreakpoints } from "../../protocol/grid";
 import { Close } from "../../protocol/wire";
-import { authenticate } from "./auth/authenticate";
+import { authenticate, tokensRequired } from "./auth/authenticate";
 import { TokenStore } from "./auth/tokens";
 import { type Bus, InProcessBus } from "./bus/bus";
 import { Fanout } from "./fanout/fanout";
@@ -23,6 +23,7 @@ import { Gateway, ReasonedWebSocket } from "./gateway/gateway";
 import { handleApi, sendJson } from "./http/api";
 import { createDashboard } from "./http/dashboard";
 import { createMetrics } from "./http/metrics";
+import { whoami } from "./http/whoami";
 import { createPathNormaliser } from "./key/normalise-path";
 import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
 import type { Topics } from "./pipeline";
@@ -115,7 +116,17 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   });
 
   const team = () => ({ clients: gateway.connectedClients(), pointsPerSecond: gateway.rate.perSecond });
-  const api = { windows, store, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats, team };
+  const api = {
+    windows,
+    store,
+    normalise,
+    bands,
+    defaultWindowMs: options.defaultWindowMs,
+    stats,
+    team,
+    serverName: SERVER_NAME,
+    tokensRequired: () => tokensRequired(tokens),
+  };
   const metrics = createMetrics({
     gateway: gateway.counters,
     arrivals: windows.arrivals,
@@ -130,6 +141,8 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   const dashboard = createDashboard(tokens, tls !== null);
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://companion");
+    // Before the role check: it answers why a token is refused.
+    if (url.pathname === "/api/whoami") return whoami(req, res, tokens);
     if (url.pathname.startsWith("/api/") || url.pathname === "/metrics") {
       const verdict = authenticate(req, tokens, ["view"]);
       if (!verdict.ok) return sendJson(res, verdict.status, { code: verdict.code, reason: verdict.reason });

@@ -1,7 +1,8 @@
 /**
  * The popup: a per-tab "Show heatmap" toggle, what the tab's overlay shows
  * (band, window, points: the overlay's legend), a button that turns Heatlens
- * on for the tab's site when it is off there, and the connection status. It acts
+ * on for the tab's site when it is off there, and the connection status (why
+ * it is down and what to do, see transport/diagnose.ts). It acts
  * on the active tab, or, when opened as a page with `?target=<url>`, on the
  * tab showing that URL (how end-to-end tests reach it in both browsers).
  */
@@ -9,11 +10,13 @@ import browser from "webextension-polyfill";
 import { type OverlaySummary, sendMessage, type TabStatus } from "../../protocol/messages";
 import { siteScriptsReady } from "../capture/site-scripts";
 import { loadCaptureSites, saveCaptureSites, siteOf } from "../state/capture-sites";
+import { describeLink } from "../transport/diagnose";
 
 const show = document.getElementById("show") as HTMLInputElement;
 const pause = document.getElementById("pause") as HTMLInputElement;
 const status = document.getElementById("status") as HTMLParagraphElement;
 const detail = document.getElementById("detail") as HTMLParagraphElement;
+const todo = document.getElementById("todo") as HTMLParagraphElement;
 const legend = document.getElementById("legend") as HTMLParagraphElement;
 const enableSite = document.getElementById("enableSite") as HTMLButtonElement;
 
@@ -62,8 +65,9 @@ function render(state: TabStatus): void {
   pause.checked = state.paused;
   document.body.dataset.paused = String(state.paused);
   const { link } = state;
+  const words = describeLink(link);
   status.dataset.state = link.state;
-  status.textContent = { open: "Connected", connecting: "Connecting…", closed: "Not connected" }[link.state];
+  status.textContent = words.headline;
   const parts = [link.url];
   const { outbox } = state;
   if (outbox?.points) parts.push(`${outbox.points} points waiting to be delivered`);
@@ -73,8 +77,9 @@ function render(state: TabStatus): void {
     );
   }
   if (link.rejected) parts.push(`${link.rejected} batches refused`);
-  if (link.state !== "open" && link.lastError) parts.push(link.lastError);
+  if (words.reason) parts.push(words.reason);
   detail.textContent = parts.join(" · ");
+  todo.textContent = words.todo ?? "";
 }
 
 async function main(): Promise<void> {

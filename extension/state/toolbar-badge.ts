@@ -1,13 +1,17 @@
 /**
  * The toolbar button's badge. On every tab the colour says whether the
  * companion is connected (green) or not (red, with a `!` on tabs without the
- * overlay); a tab that shows the overlay reads `ON`. Tab-specific values are
- * dropped by the browser when the tab navigates, so `showTab` is called again
- * after each load. Given the browser's `action` API, so that it loads anywhere.
+ * overlay), and the tooltip says why not and what to do; a tab that shows
+ * the overlay reads `ON`. Tab-specific values are dropped by the browser when
+ * the tab navigates, so `showTab` is called again after each load. Given the
+ * browser's `action` API, so that it loads anywhere.
  */
 import type { Action } from "webextension-polyfill";
+import type { LinkStatus } from "../../protocol/messages";
+import { linkTitle } from "../transport/diagnose";
 
 type BadgeApi = Pick<Action.Static, "setBadgeText" | "setBadgeBackgroundColor" | "setTitle">;
+type Link = Pick<LinkStatus, "state" | "lastError">;
 
 export const BADGE_COLORS = { connected: "#2a9d4b", disconnected: "#c62828" } as const;
 
@@ -18,10 +22,11 @@ export interface BadgeLook {
 }
 
 /** The badge for the whole browser, from the connection alone. */
-export function globalBadge(connected: boolean): BadgeLook {
-  return connected
-    ? { text: "", color: BADGE_COLORS.connected, title: "Heatlens · connected to the companion" }
-    : { text: "!", color: BADGE_COLORS.disconnected, title: "Heatlens · not connected to the companion" };
+export function globalBadge(link: Link): BadgeLook {
+  const title = linkTitle(link);
+  return link.state === "open"
+    ? { text: "", color: BADGE_COLORS.connected, title }
+    : { text: "!", color: BADGE_COLORS.disconnected, title };
 }
 
 /** What a tab adds to the global badge: `ON` while it shows the overlay, else nothing of its own. */
@@ -30,14 +35,15 @@ export function tabBadgeText(overlayOn: boolean): string | null {
 }
 
 export class ToolbarBadge {
-  private connected: boolean | null = null;
+  private shown: BadgeLook | null = null;
 
   constructor(private readonly action: BadgeApi) {}
 
-  setConnected(connected: boolean): void {
-    if (connected === this.connected) return;
-    this.connected = connected;
-    const look = globalBadge(connected);
+  setLink(link: Link): void {
+    const look = globalBadge(link);
+    const { shown } = this;
+    if (shown && shown.text === look.text && shown.title === look.title) return;
+    this.shown = look;
     void Promise.all([
       this.action.setBadgeText({ text: look.text }),
       this.action.setBadgeBackgroundColor({ color: look.color }),

@@ -3,10 +3,12 @@
  * order and keeps each until it is acknowledged, resends them after a
  * reconnect (the companion ignores a batch it already has), re-subscribes the
  * watched pages, pings so that Chrome keeps the service worker alive, and
- * reconnects with exponential backoff and full jitter. No browser API is used
- * but WebSocket and timers, so the class runs in Node tests as it is.
+ * reconnects with exponential backoff and full jitter. When a connection
+ * closes or fails to open it asks `diagnose` why, and keeps that answer
+ * through the retries until one succeeds or finds another. No browser API is used but
+ * WebSocket and timers, so the class runs in Node tests as it is.
  */
-import type { LinkStatus } from "../../protocol/messages";
+import type { LinkProblem, LinkStatus } from "../../protocol/messages";
 import {
   type Batch,
   type Grid,
@@ -33,6 +35,8 @@ export interface LinkOptions {
   retryMs?: number;
   WebSocket?: typeof WebSocket;
   random?: () => number;
+  /** Why the companion refused or did not answer (probe.ts); without it a failure stays `closed`. */
+  diagnose?: (url: string, token: string) => Promise<{ state: LinkProblem | "closed"; reason: string }>;
 }
 
 export interface LinkEvents {
@@ -58,13 +62,18 @@ export class CompanionLink {
   private ready = false;
   private closed = false;
   private attempt = 0;
+  /** Welcomes so far: a diagnosis started before the latest one is stale. */
+  private welcomes = 0;
+  /** The status holds a diagnosis, which says more than `connecting` or a close code until the next welcome. */
+  private explained = false;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private keepaliveTimer: ReturnType<typeof setInterval> | null = null;
   private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
   private readonly outbox: Pending[] = [];
   private readonly watches = new Map<string, Watch>();
   private readonly status: LinkStatus;
-  private readonly options: Required<Omit<LinkOptions, "name" | "token">> & Pick<LinkOptions, "name" | "token">;
+  private readonly options: Required<Omit<LinkOptions, "name" | "token" | "diagnose">> &
+    Pick<LinkOptions, "name" | "token" | "diagnose">;
 
   constructor(
     options: LinkOptions,
@@ -146,7 +155,7 @@ export class CompanionLink {
 
   private connect(): void {
     if (this.closed) return;
-    this.updateStatus({ state: "connecting" });
+    if (!this.explained) this.updateStatus({ state: "connecting" });
     let ws: WebSocket;
     try {
       const url = new URL("/ws", this.options.url.replace(/^http/, "ws"));
@@ -154,8 +163,7 @@ export class CompanionLink {
       const protocols = ["heatlens.v1", ...(this.options.token ? [`heatlens.token.${this.options.token}`] : [])];
       ws = new this.options.WebSocket(url.href, protocols);
     } catch (error) {
-      this.updateStatus({ state: "closed", lastError: (error as Error).message });
-      this.scheduleReconnect();
+      this.failed((error as Error).message);
       return;
     }
     this.ws = ws;
@@ -176,10 +184,26 @@ export class CompanionLink {
       this.ready = false;
       this.stopKeepalive();
       for (const pending of this.outbox) pending.inFlight = false;
-      const reason = event.reason ? `${event.code} ${event.reason}` : `closed (${event.code})`;
-      this.updateStatus({ state: "closed", lastError: reason });
-      this.scheduleReconnect();
+      this.failed(event.reason ? `${event.code} ${event.reason}` : `closed (${event.code})`);
     };
+  }
+
+  /** A connection failed or ended: says so (unless a diagnosis already says more), asks why, retries. */
+  private failed(error: string): void {
+    if (!this.explained) this.updateStatus({ state: "closed", lastError: error });
+    const { diagnose } = this.options;
+    if (diagnose) {
+      const welcomes = this.welcomes;
+      diagnose(this.options.url, this.options.token ?? "").then(
+        ({ state, reason }) => {
+          if (this.closed || this.welcomes !== welcomes) return;
+          this.explained = true;
+          this.updateStatus({ state, lastError: reason });
+        },
+        () => undefined,
+      );
+    }
+    this.scheduleReconnect();
   }
 
   private onMessage(data: unknown): void {
@@ -195,6 +219,8 @@ export class CompanionLink {
     switch (message.type) {
       case "welcome":
         this.ready = true;
+        this.welcomes++;
+        this.explained = false;
         this.attempt = 0;
         this.updateStatus({ state: "open", lastError: null });
         this.startKeepalive();

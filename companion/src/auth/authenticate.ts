@@ -30,9 +30,14 @@ export function tokenOf(req: IncomingMessage): string | null {
   return null;
 }
 
+/** Whether every request must carry a token (`/healthz` tells clients, so that they can say so). */
+export function tokensRequired(tokens: TokenStore): boolean {
+  return tokens.hasActive();
+}
+
 /** Passes a request holding a valid token with any of `roles` (or any request while no token exists). */
 export function authenticate(req: IncomingMessage, tokens: TokenStore, roles: readonly Role[]): AuthResult {
-  if (!tokens.hasActive()) return { ok: true, token: null };
+  if (!tokensRequired(tokens)) return { ok: true, token: null };
   const presented = tokenOf(req);
   if (!presented) return { ok: false, status: 401, code: ErrorCode.unauthorized, reason: "a token is required" };
   const token = tokens.verify(presented);

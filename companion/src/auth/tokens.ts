@@ -78,6 +78,15 @@ export class TokenStore {
 
   /** The token's info if it is valid and not revoked. */
   verify(token: string): TokenInfo | null {
+    const info = this.find(token);
+    return info?.revoked === null ? info : null;
+  }
+
+  /**
+   * The token's info, revoked or not, if its secret matches: only the holder
+   * of the exact secret learns that it was revoked rather than never issued.
+   */
+  find(token: string): TokenInfo | null {
     const match = TOKEN.exec(token);
     if (!match) return null;
     const row = this.db
@@ -85,9 +94,9 @@ export class TokenStore {
       .get(match[1]) as
       | { id: string; name: string; roles: string; hash: Buffer; created: number; revoked: number | null }
       | undefined;
-    if (!row || row.revoked !== null) return null;
-    if (!timingSafeEqual(row.hash, hash(match[2] as string))) return null;
-    return { id: row.id, name: row.name, roles: row.roles.split(",") as Role[], created: row.created, revoked: null };
+    if (!row || !timingSafeEqual(row.hash, hash(match[2] as string))) return null;
+    const { id, name, roles, created, revoked } = row;
+    return { id, name, roles: roles.split(",") as Role[], created, revoked };
   }
 
   close(): void {

@@ -20,6 +20,9 @@ export interface ApiDeps {
   bands: readonly WidthBand[];
   defaultWindowMs: number;
   stats: () => object;
+  /** Named in `/healthz`, so that a client tells a companion from another server at its address. */
+  serverName: string;
+  tokensRequired: () => boolean;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -36,8 +39,10 @@ function badRequest(res: ServerResponse, reason: string): void {
 export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, deps: ApiDeps): boolean {
   if (url.pathname === "/healthz") {
     const failure = deps.store.failure;
-    if (failure) sendJson(res, 503, { ok: false, code: ErrorCode.storage, reason: `storage failing: ${failure.code}` });
-    else sendJson(res, 200, { ok: true });
+    const about = { server: deps.serverName, tokens: deps.tokensRequired() };
+    if (failure) {
+      sendJson(res, 503, { ok: false, code: ErrorCode.storage, reason: `storage failing: ${failure.code}`, ...about });
+    } else sendJson(res, 200, { ok: true, ...about });
     return true;
   }
   if (!url.pathname.startsWith("/api/")) return false;
