@@ -256,6 +256,20 @@ describe("pending connections per address", () => {
   });
 });
 
+describe("/api/stats", () => {
+  it("reports windows {onTime, late, tooOld} as PROTOCOL.md documents; /metrics keeps its names", async () => {
+    const c = await start([]);
+    const client = await session(c.url);
+    client.ws.send(JSON.stringify(batch(1)));
+    await until(() => client.messages.some((m) => m.type === "ack"), 5000, "ack");
+    const stats = (await (await fetch(`${c.url}/api/stats`)).json()) as Record<string, unknown>;
+    expect(stats.windows).toEqual({ onTime: 1, late: 0, tooOld: 0 });
+    expect(stats).not.toHaveProperty("arrivals");
+    const metrics = await (await fetch(`${c.url}/metrics`)).text();
+    expect(metrics).toMatch(/^heatlens_points_on_time_total 1$/m);
+  });
+});
+
 describe("unread replies", () => {
   it("a client that pipelines pings and never reads is closed with 1008 E_BACKPRESSURE; memory stays bounded; others are served", async () => {
     const c = await start(["--max-reply-buffer-bytes", "256KiB", "--max-viewer-buffer-bytes", "64KiB"]);

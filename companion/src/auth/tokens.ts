@@ -39,6 +39,7 @@ export class TokenStore {
 
   private readonly readRevision: Database.Statement<[], { n: number }>;
   private readonly bumpRevision: Database.Statement;
+  private readonly anyToken: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS tokens (
@@ -50,6 +51,7 @@ export class TokenStore {
       INSERT OR IGNORE INTO token_revision (id, n) VALUES (1, 0)`);
     this.readRevision = db.prepare("SELECT n FROM token_revision WHERE id = 1");
     this.bumpRevision = db.prepare("UPDATE token_revision SET n = n + 1 WHERE id = 1");
+    this.anyToken = db.prepare("SELECT 1 FROM tokens LIMIT 1");
   }
 
   /** Changes whenever a token is created or revoked, by any process sharing the data directory. */
@@ -63,7 +65,7 @@ export class TokenStore {
    * last one never opens the companion again.
    */
   authRequired(): boolean {
-    return this.db.prepare("SELECT 1 FROM tokens LIMIT 1").get() !== undefined;
+    return this.anyToken.get() !== undefined;
   }
 
   /** Ids of revoked tokens. */

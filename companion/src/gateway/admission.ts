@@ -65,9 +65,14 @@ export class Admission {
   ) {
     const machine = hostname().toLowerCase();
     this.names = new Set(
-      [machine, machine.split(".")[0] as string, hostName(options.host), ...options.allowHosts.map(hostName)].filter(
-        Boolean,
-      ),
+      [
+        machine,
+        // Without its domain, and as multicast DNS announces it.
+        machine.split(".")[0] as string,
+        `${machine.split(".")[0]}.local`,
+        hostName(options.host),
+        ...options.allowHosts.map(hostName),
+      ].filter(Boolean),
     );
   }
 
