@@ -14,6 +14,8 @@ const companion = await startCompanion({
   logLevel: "silent",
   maxEventsPerSecond: 1_000_000,
   maxConnections: 10_000,
+  // The simulated clients all connect from 127.0.0.1 at once.
+  maxPendingPerAddress: 10_000,
 });
 const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
