@@ -6,25 +6,16 @@
  * starts; `close()` releases them all.
  */
 
-import { mkdir, readFile } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { mkdir } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { pino } from "pino";
-import sirv from "sirv";
-import { WebSocketServer } from "ws";
 import { bandsFromBreakpoints } from "../../protocol/grid";
-import { Close, ErrorCode } from "../../protocol/wire";
+import { Close } from "../../protocol/wire";
 import { TokenStore } from "./auth/tokens";
 import { type Bus, InProcessBus } from "./bus/bus";
 import { Fanout } from "./fanout/fanout";
-import { capPendingHeaders, headersTimeouts } from "./gateway/admission";
-import { Gateway, type GatewayDeps, ReasonedWebSocket } from "./gateway/gateway";
-import { refuse } from "./gateway/refuse";
-import { createDashboard } from "./http/dashboard";
-import { createMetrics } from "./http/metrics";
+import { Gateway, type GatewayDeps } from "./gateway/gateway";
+import { bindEndpoint } from "./http/endpoint";
 import { createRouter } from "./http/router";
 import { createPathNormaliser } from "./key/normalise-path";
 import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
@@ -33,7 +24,6 @@ import { EventStore } from "./store/event-store";
 import { WindowStage } from "./window/window-stage";
 
 export const SERVER_NAME = "heatlens-companion/0.1.0";
-const DEMO_DIR = fileURLToPath(new URL("../demo", import.meta.url));
 
 export interface Companion {
   /** `http://host:port` the companion listens on. */
@@ -63,73 +53,17 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   if (problems.length) throw new Error(`invalid options: ${problems.join("; ")}`);
   const log = pino({ level: options.logLevel, base: undefined });
 
-  const tls = options.tlsCert ? { cert: await readFile(options.tlsCert), key: await readFile(options.tlsKey) } : null;
-  let router: ReturnType<typeof createRouter> | null = null;
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    headersDone(req.socket);
-    if (router) router.request(req, res);
-    else refuse(res, ErrorCode.starting, "the companion is starting; try again in a moment");
-  };
-  const server: Server = tls
-    ? createHttpsServer({ ...tls, ...headersTimeouts(options) }, onRequest)
-    : createServer(headersTimeouts(options), onRequest);
-  const headersDone = capPendingHeaders(server, options, tls !== null);
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxFrameBytes,
-    maxFragments: options.maxFragments,
-    WebSocket: ReasonedWebSocket,
-    perMessageDeflate: false,
-    handleProtocols: (offered) => (offered.has("heatlens.v1") ? "heatlens.v1" : false),
-  });
-  server.on("upgrade", (req, socket, head) => {
-    headersDone(req.socket);
-    if (router) router.upgrade(wss, req, socket, head);
-    else refuse(socket, ErrorCode.starting, "the companion is starting; try again in a moment");
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-
+  const endpoint = await bindEndpoint(options);
   let stages: Stages;
   try {
     await mkdir(options.dataDir, { recursive: true });
     stages = openStages(options, clock, log);
   } catch (error) {
-    await new Promise((resolve) => server.close(resolve));
+    await endpoint.close();
     throw error;
   }
-  const { store, tokens, bus, windows, fanout, gateway, rebuildMs, bands, normalise } = stages;
-
-  const demo = options.demo ? sirv(DEMO_DIR, { extensions: ["html"], dev: false, etag: true }) : null;
-  const stats = () => ({
-    rebuildMs,
-    store: { ...store.counters, failure: store.failure?.code ?? null },
-    connections: gateway.connectionCount,
-    viewers: fanout.viewerCount,
-    liveKeys: windows.liveKeys,
-    gateway: gateway.counters,
-    windows: { onTime: windows.arrivals.open, late: windows.arrivals.late, tooOld: windows.arrivals.tooOld },
-    skippedViewerUpdates: fanout.skipped,
-  });
-  const team = () => ({ clients: gateway.connectedClients(), pointsPerSecond: gateway.rate.perSecond });
-  const api = { windows, store, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats, team };
-  const metrics = createMetrics({
-    gateway: gateway.counters,
-    arrivals: windows.arrivals,
-    store: store.counters,
-    connections: () => gateway.connectionCount,
-    viewers: () => fanout.viewerCount,
-    liveKeys: () => windows.liveKeys,
-    storageFailing: () => store.failure !== null,
-    skippedViewerUpdates: () => fanout.skipped,
-  });
-  const dashboard = createDashboard(tokens, tls !== null);
-  router = createRouter({ gateway, tokens, api, metrics, dashboard, demo });
+  const { store, tokens, windows, fanout, gateway } = stages;
+  endpoint.serve(createRouter({ ...stages, options, secure: endpoint.secure }));
 
   // Close each pane right after its end on the companion's clock; a revoked token's idle connections go with it.
   let ticker: NodeJS.Timeout;
@@ -143,31 +77,18 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   tick();
   const heartbeat = setInterval(() => gateway.heartbeat(), options.heartbeatMs);
   const maintenance = setInterval(() => store.maintain(), 100);
-
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-  const url = `${tls ? "https" : "http"}://${host}:${port}`;
-  log.info({ url }, "companion listening");
+  log.info({ url: endpoint.url }, "companion listening");
 
   return {
-    url,
-    port,
-    store,
-    tokens,
-    rebuildMs,
-    bus,
-    gateway,
-    windows,
-    fanout,
+    ...stages,
+    url: endpoint.url,
+    port: endpoint.port,
     async close() {
       clearTimeout(ticker);
       clearInterval(heartbeat);
       clearInterval(maintenance);
       gateway.closeAll(Close.goingAway, "companion shutting down");
-      for (const ws of wss.clients) ws.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await endpoint.close();
       windows.close();
       fanout.close();
       store.maintain(true);

@@ -1,31 +1,80 @@
 /**
  * Routes HTTP requests: the Host check first (for every path), then the view
- * role for `/api/*` and `/metrics`, then the API, the demo shop and the
- * dashboard. Websocket upgrades are routed to the gateway.
+ * role for `/api/*` and `/metrics`, then the API (and the stats it reports),
+ * the metrics, the demo shop and the dashboard. Websocket upgrades on `/ws`
+ * go to the gateway.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { fileURLToPath } from "node:url";
+import sirv from "sirv";
 import type { WebSocketServer } from "ws";
+import type { WidthBand } from "../../../protocol/grid";
 import { ErrorCode } from "../../../protocol/wire";
 import { authenticate } from "../auth/authenticate";
 import type { TokenStore } from "../auth/tokens";
+import type { Fanout } from "../fanout/fanout";
 import type { Gateway } from "../gateway/gateway";
 import { refuse } from "../gateway/refuse";
+import type { PathNormaliser } from "../key/normalise-path";
+import type { CompanionOptions } from "../options";
+import type { EventStore } from "../store/event-store";
+import type { WindowStage } from "../window/window-stage";
 import { type ApiDeps, handleApi } from "./api";
-import type { createDashboard } from "./dashboard";
-import type { createMetrics } from "./metrics";
+import { createDashboard } from "./dashboard";
+import type { Routes } from "./endpoint";
+import { createMetrics } from "./metrics";
+
+const DEMO_DIR = fileURLToPath(new URL("../../demo", import.meta.url));
 
 export interface RouterDeps {
+  options: CompanionOptions;
+  secure: boolean;
   gateway: Gateway;
   tokens: TokenStore;
-  api: ApiDeps;
-  metrics: ReturnType<typeof createMetrics>;
-  dashboard: ReturnType<typeof createDashboard>;
-  /** Serves the demo shop's files, or null without `--demo`. */
-  demo: ((req: IncomingMessage, res: ServerResponse, next: () => void) => void) | null;
+  store: EventStore;
+  windows: WindowStage;
+  fanout: Fanout;
+  normalise: PathNormaliser;
+  bands: readonly WidthBand[];
+  rebuildMs: number;
 }
 
-export function createRouter({ gateway, tokens, api, metrics, dashboard, demo }: RouterDeps) {
+export function createRouter(deps: RouterDeps): Routes {
+  const { options, gateway, tokens, store, windows, fanout } = deps;
+  const stats = () => ({
+    rebuildMs: deps.rebuildMs,
+    store: { ...store.counters, failure: store.failure?.code ?? null },
+    connections: gateway.connectionCount,
+    viewers: fanout.viewerCount,
+    liveKeys: windows.liveKeys,
+    gateway: gateway.counters,
+    windows: { onTime: windows.arrivals.open, late: windows.arrivals.late, tooOld: windows.arrivals.tooOld },
+    skippedViewerUpdates: fanout.skipped,
+  });
+  const team = () => ({ clients: gateway.connectedClients(), pointsPerSecond: gateway.rate.perSecond });
+  const api: ApiDeps = {
+    windows,
+    store,
+    normalise: deps.normalise,
+    bands: deps.bands,
+    defaultWindowMs: options.defaultWindowMs,
+    stats,
+    team,
+  };
+  const metrics = createMetrics({
+    gateway: gateway.counters,
+    arrivals: windows.arrivals,
+    store: store.counters,
+    connections: () => gateway.connectionCount,
+    viewers: () => fanout.viewerCount,
+    liveKeys: () => windows.liveKeys,
+    storageFailing: () => store.failure !== null,
+    skippedViewerUpdates: () => fanout.skipped,
+  });
+  const dashboard = createDashboard(tokens, deps.secure);
+  const demo = options.demo ? sirv(DEMO_DIR, { extensions: ["html"], dev: false, etag: true }) : null;
+
   const request = (req: IncomingMessage, res: ServerResponse): void => {
     const misdirected = gateway.admission.hostRefusal(req);
     if (misdirected) return refuse(res, misdirected.code, misdirected.reason);
