@@ -33,7 +33,7 @@ export function hostName(header: string): string {
 }
 
 /** Counts pending connections per remote address. */
-export class PendingCounter {
+class PendingCounter {
   private readonly byAddress = new Map<string, number>();
 
   count(address: string): number {

@@ -20,8 +20,7 @@ import { type ConnectedClient, Connection } from "./connection";
 import { type GatewayCounters, Ingest } from "./ingest";
 import { Subscriptions } from "./subscriptions";
 
-export { ReasonedWebSocket } from "./connection";
-export type { ConnectedClient, GatewayCounters };
+export type { GatewayCounters };
 
 export interface GatewayDeps {
   options: CompanionOptions;
