@@ -10,7 +10,13 @@ import { startCompanion } from "../companion/src/server";
 import { tempDataDir } from "../tests/support/temp-dir";
 
 export async function benchFanout(viewers = 100, updates = 2000): Promise<{ emitMicrosPerSubscriber: number }> {
-  const companion = await startCompanion({ port: 0, dataDir: tempDataDir("bench"), logLevel: "silent" });
+  // Every viewer connects from 127.0.0.1 at once: more than one address may have before hello.
+  const companion = await startCompanion({
+    port: 0,
+    dataDir: tempDataDir("bench"),
+    logLevel: "silent",
+    maxPendingPerAddress: viewers,
+  });
   const url = `${companion.url.replace("http", "ws")}/ws`;
   const sockets = await Promise.all(
     Array.from({ length: viewers }, async (_, i) => {

@@ -24,11 +24,15 @@ export const Close = {
   invalidPayload: 1007,
   policy: 1008,
   tooBig: 1009,
+  internalError: 1011,
+  tryAgainLater: 1013,
   unsupportedVersion: 4000,
   helloTimeout: 4001,
+  /** The connection's token was revoked, or a token is required. */
+  unauthorized: 4003,
 } as const;
 
-/** Stable error codes carried by `nack`, `error` and close reasons. */
+/** Stable error codes carried by `nack`, `error`, HTTP error bodies and close reasons. */
 export const ErrorCode = {
   badJson: "E_JSON",
   schema: "E_SCHEMA",
@@ -40,14 +44,57 @@ export const ErrorCode = {
   keys: "E_KEYS",
   subscriptions: "E_SUBSCRIPTIONS",
   origin: "E_ORIGIN",
+  host: "E_HOST",
   connections: "E_CONNECTIONS",
+  capacity: "E_CAPACITY",
+  backpressure: "E_BACKPRESSURE",
   storage: "E_STORAGE",
+  starting: "E_STARTING",
   fragments: "E_FRAGMENTS",
+  frame: "E_FRAME",
+  utf8: "E_UTF8",
   unauthorized: "E_UNAUTHORIZED",
   forbidden: "E_FORBIDDEN",
   cols: "E_COLS",
+  notFound: "E_NOT_FOUND",
+  method: "E_METHOD",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * How each error refuses: the HTTP status of a refused request or upgrade and
+ * the close code of a refused connection. Written once, so that a new check
+ * cannot forget either.
+ */
+export const REFUSAL: Record<ErrorCode, { status: number; close: number }> = {
+  E_JSON: { status: 400, close: Close.invalidPayload },
+  E_SCHEMA: { status: 400, close: Close.protocolError },
+  E_VERSION: { status: 400, close: Close.unsupportedVersion },
+  E_HELLO_FIRST: { status: 400, close: Close.protocolError },
+  E_HELLO_TIMEOUT: { status: 408, close: Close.helloTimeout },
+  E_TOO_BIG: { status: 413, close: Close.tooBig },
+  E_RATE: { status: 429, close: Close.policy },
+  E_KEYS: { status: 429, close: Close.policy },
+  E_SUBSCRIPTIONS: { status: 429, close: Close.policy },
+  E_ORIGIN: { status: 403, close: Close.policy },
+  E_HOST: { status: 421, close: Close.policy },
+  E_CONNECTIONS: { status: 429, close: Close.policy },
+  E_CAPACITY: { status: 503, close: Close.tryAgainLater },
+  E_BACKPRESSURE: { status: 429, close: Close.policy },
+  E_STORAGE: { status: 503, close: Close.internalError },
+  E_STARTING: { status: 503, close: Close.tryAgainLater },
+  E_FRAGMENTS: { status: 400, close: Close.policy },
+  E_FRAME: { status: 400, close: Close.protocolError },
+  E_UTF8: { status: 400, close: Close.invalidPayload },
+  E_UNAUTHORIZED: { status: 401, close: Close.unauthorized },
+  E_FORBIDDEN: { status: 403, close: Close.policy },
+  E_COLS: { status: 400, close: Close.policy },
+  E_NOT_FOUND: { status: 404, close: Close.policy },
+  E_METHOD: { status: 405, close: Close.policy },
+};
+
+/** Close reasons are limited to 123 bytes by the websocket protocol. */
+export const MAX_CLOSE_REASON_BYTES = 123;
 
 const epochMs = z.number().int().nonnegative().max(8.64e15);
 const coordinate = z.number().int().min(0).max(MAX_COORDINATE);

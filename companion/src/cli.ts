@@ -58,7 +58,7 @@ async function serve(program: Command): Promise<void> {
   if (problems.length) program.error(`heatlens: ${problems.join("\n")}`, { exitCode: 2 });
   if (!LOOPBACK.test(options.host) && !options.allowUnauthenticated) {
     const tokens = TokenStore.open(options.dataDir);
-    const secured = tokens.hasActive();
+    const secured = tokens.authRequired();
     tokens.close();
     if (!secured) {
       program.error(

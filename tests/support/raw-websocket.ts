@@ -14,6 +14,11 @@ export interface RawSocket {
   messages: string[];
   /** Resolves when the connection ends: the close code and reason, if the server sent a close frame. */
   closed: Promise<{ code: number | null; reason: string }>;
+  /** Resolves when the server's close frame was read (the server may keep the socket open a while after). */
+  closeFrame: Promise<{ code: number | null; reason: string }>;
+  /** Stops reading (the server's writes back up), and reads again. */
+  pause(): void;
+  resume(): void;
   destroy(): void;
 }
 
@@ -34,6 +39,10 @@ export async function rawWebSocket(port: number): Promise<RawSocket> {
   let close: { code: number | null; reason: string } | null = null;
   const messages: string[] = [];
   let onUpgrade: () => void = () => undefined;
+  let onCloseFrame: (close: { code: number | null; reason: string }) => void = () => undefined;
+  const closeFrame = new Promise<{ code: number | null; reason: string }>((resolve) => {
+    onCloseFrame = resolve;
+  });
   const upgradedPromise = new Promise<void>((resolve) => {
     onUpgrade = resolve;
   });
@@ -68,6 +77,7 @@ export async function rawWebSocket(port: number): Promise<RawSocket> {
       if (opcode === 1) messages.push(payload.toString());
       if (opcode === 8) {
         close = { code: payload.length >= 2 ? payload.readUInt16BE(0) : null, reason: payload.subarray(2).toString() };
+        onCloseFrame(close);
       }
     }
   });
@@ -81,6 +91,9 @@ export async function rawWebSocket(port: number): Promise<RawSocket> {
   return {
     messages,
     closed,
+    closeFrame,
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
     write,
     frame(opcode, payload, fin = true) {
       const mask = randomBytes(4);

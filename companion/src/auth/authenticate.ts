@@ -2,8 +2,8 @@
  * Who is asking: finds the token of an HTTP request or websocket upgrade (an
  * `Authorization: Bearer` header, a `heatlens.token.<token>` websocket
  * subprotocol — browsers cannot set headers on websockets — or the dashboard's
- * cookie) and checks its roles. Without any active token the companion is
- * open, as on loopback by default.
+ * cookie) and checks its roles. Until the first token is created the
+ * companion is open, as on loopback by default; from then on it never is.
  */
 import type { IncomingMessage } from "node:http";
 import { ErrorCode } from "../../../protocol/wire";
@@ -12,9 +12,7 @@ import { hasRole, type Role, type TokenInfo, type TokenStore } from "./tokens";
 export const TOKEN_SUBPROTOCOL = "heatlens.token.";
 export const TOKEN_COOKIE = "heatlens_token";
 
-export type AuthResult =
-  | { ok: true; token: TokenInfo | null }
-  | { ok: false; status: 401 | 403; code: ErrorCode; reason: string };
+export type AuthResult = { ok: true; token: TokenInfo | null } | { ok: false; code: ErrorCode; reason: string };
 
 export function tokenOf(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
@@ -30,22 +28,16 @@ export function tokenOf(req: IncomingMessage): string | null {
   return null;
 }
 
-/** Whether every request must carry a token (`/healthz` tells clients, so that they can say so). */
-export function tokensRequired(tokens: TokenStore): boolean {
-  return tokens.hasActive();
-}
-
-/** Passes a request holding a valid token with any of `roles` (or any request while no token exists). */
+/** Passes a request holding a valid token with any of `roles` (or any request until a token was ever created). */
 export function authenticate(req: IncomingMessage, tokens: TokenStore, roles: readonly Role[]): AuthResult {
-  if (!tokensRequired(tokens)) return { ok: true, token: null };
+  if (!tokens.authRequired()) return { ok: true, token: null };
   const presented = tokenOf(req);
-  if (!presented) return { ok: false, status: 401, code: ErrorCode.unauthorized, reason: "a token is required" };
+  if (!presented) return { ok: false, code: ErrorCode.unauthorized, reason: "a token is required" };
   const token = tokens.verify(presented);
-  if (!token) return { ok: false, status: 401, code: ErrorCode.unauthorized, reason: "unknown or revoked token" };
+  if (!token) return { ok: false, code: ErrorCode.unauthorized, reason: "unknown or revoked token" };
   if (!roles.some((role) => hasRole(token, role))) {
     return {
       ok: false,
-      status: 403,
       code: ErrorCode.forbidden,
       reason: `this token lacks the ${roles.join(" or ")} role`,
     };

@@ -37,10 +37,41 @@ export class TokenStore {
     return new TokenStore(db);
   }
 
+  private readonly readRevision: Database.Statement<[], { n: number }>;
+  private readonly bumpRevision: Database.Statement;
+  private readonly anyToken: Database.Statement;
+
   constructor(private readonly db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS tokens (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, roles TEXT NOT NULL, hash BLOB NOT NULL,
       created INTEGER NOT NULL, revoked INTEGER)`);
+    // One row counting creations and revocations, so that a running companion
+    // notices another process's `token revoke` with one cheap read.
+    db.exec(`CREATE TABLE IF NOT EXISTS token_revision (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+      INSERT OR IGNORE INTO token_revision (id, n) VALUES (1, 0)`);
+    this.readRevision = db.prepare("SELECT n FROM token_revision WHERE id = 1");
+    this.bumpRevision = db.prepare("UPDATE token_revision SET n = n + 1 WHERE id = 1");
+    this.anyToken = db.prepare("SELECT 1 FROM tokens LIMIT 1");
+  }
+
+  /** Changes whenever a token is created or revoked, by any process sharing the data directory. */
+  revision(): number {
+    return (this.readRevision.get() as { n: number }).n;
+  }
+
+  /**
+   * Whether requests need a token: from the first token ever created in this
+   * data directory on, even once every token is revoked, so that revoking the
+   * last one never opens the companion again.
+   */
+  authRequired(): boolean {
+    return this.anyToken.get() !== undefined;
+  }
+
+  /** Ids of revoked tokens. */
+  revokedIds(): Set<string> {
+    const rows = this.db.prepare("SELECT id FROM tokens WHERE revoked IS NOT NULL").all() as { id: string }[];
+    return new Set(rows.map((row) => row.id));
   }
 
   /** Creates a token; the returned secret is the only time it is shown. */
@@ -49,14 +80,21 @@ export class TokenStore {
     for (const role of roles) if (!ROLES.includes(role)) throw new Error(`unknown role: ${role}`);
     const id = randomBytes(4).toString("hex");
     const secret = randomBytes(32).toString("base64url");
-    this.db
-      .prepare("INSERT INTO tokens (id, name, roles, hash, created) VALUES (?, ?, ?, ?, ?)")
-      .run(id, name, roles.join(","), hash(secret), now);
+    this.db.transaction(() => {
+      this.db
+        .prepare("INSERT INTO tokens (id, name, roles, hash, created) VALUES (?, ?, ?, ?, ?)")
+        .run(id, name, roles.join(","), hash(secret), now);
+      this.bumpRevision.run();
+    })();
     return { token: `hl_${id}_${secret}`, info: { id, name, roles, created: now, revoked: null } };
   }
 
   revoke(id: string, now = Date.now()): boolean {
-    return this.db.prepare("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL").run(now, id).changes === 1;
+    return this.db.transaction(() => {
+      const done = this.db.prepare("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL").run(now, id);
+      if (done.changes === 1) this.bumpRevision.run();
+      return done.changes === 1;
+    })();
   }
 
   list(): TokenInfo[] {
@@ -69,11 +107,6 @@ export class TokenStore {
         revoked: number | null;
       }[]
     ).map((row) => ({ ...row, roles: row.roles.split(",") as Role[] }));
-  }
-
-  /** Whether any token that is not revoked exists: then every request must carry one. */
-  hasActive(): boolean {
-    return this.db.prepare("SELECT 1 FROM tokens WHERE revoked IS NULL LIMIT 1").get() !== undefined;
   }
 
   /** The token's info if it is valid and not revoked. */

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bandFor, columnChoicesReason, type WidthBand } from "../../../protocol/grid";
 import { ErrorCode, type Grid } from "../../../protocol/wire";
+import { refuse } from "../gateway/refuse";
 import type { PathNormaliser } from "../key/normalise-path";
 import { makeKey } from "../pipeline";
 import type { EventStore } from "../store/event-store";
@@ -32,7 +33,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 function badRequest(res: ServerResponse, reason: string): void {
-  sendJson(res, 400, { code: ErrorCode.schema, reason });
+  refuse(res, ErrorCode.schema, reason);
 }
 
 /** Handles `/healthz` and `/api/*`; returns false for any other path. */
@@ -41,13 +42,13 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
     const failure = deps.store.failure;
     const about = { server: deps.serverName, tokens: deps.tokensRequired() };
     if (failure) {
-      sendJson(res, 503, { ok: false, code: ErrorCode.storage, reason: `storage failing: ${failure.code}`, ...about });
+      refuse(res, ErrorCode.storage, `storage failing: ${failure.code}: ${failure.message}`, { ok: false, ...about });
     } else sendJson(res, 200, { ok: true, ...about });
     return true;
   }
   if (!url.pathname.startsWith("/api/")) return false;
   if (req.method !== "GET") {
-    sendJson(res, 405, { code: "E_METHOD", reason: "only GET is served" });
+    refuse(res, ErrorCode.method, "only GET is served");
     return true;
   }
   switch (url.pathname) {
@@ -64,7 +65,7 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
       heatmap(res, url, deps);
       return true;
     default:
-      sendJson(res, 404, { code: "E_NOT_FOUND", reason: `no API at ${url.pathname}` });
+      refuse(res, ErrorCode.notFound, `no API at ${url.pathname}`);
       return true;
   }
 }
@@ -111,7 +112,7 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const colsParam = url.searchParams.get("cols");
   const cols = colsParam === null ? deps.windows.cols : Number(colsParam);
   if (!Number.isInteger(cols) || cols < 1 || deps.windows.cols % cols !== 0) {
-    return sendJson(res, 400, { code: ErrorCode.cols, reason: columnChoicesReason(deps.windows.cols) });
+    return refuse(res, ErrorCode.cols, columnChoicesReason(deps.windows.cols));
   }
   const key = makeKey(band, normalised);
   const full = range

@@ -6,21 +6,20 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ErrorCode } from "../../../protocol/wire";
-import { tokenOf, tokensRequired } from "../auth/authenticate";
+import { tokenOf } from "../auth/authenticate";
 import type { TokenStore } from "../auth/tokens";
+import { refuse } from "../gateway/refuse";
 import { sendJson } from "./api";
 
 export function whoami(req: IncomingMessage, res: ServerResponse, tokens: TokenStore): void {
-  if (req.method !== "GET") return sendJson(res, 405, { code: "E_METHOD", reason: "only GET is served" });
-  if (!tokensRequired(tokens)) return sendJson(res, 200, { tokens: false, token: null });
+  if (req.method !== "GET") return refuse(res, ErrorCode.method, "only GET is served");
+  if (!tokens.authRequired()) return sendJson(res, 200, { tokens: false, token: null });
+  const refused = (why: "missing" | "unknown" | "revoked", reason: string) =>
+    refuse(res, ErrorCode.unauthorized, reason, { refused: why });
   const presented = tokenOf(req);
-  if (!presented) return refuse(res, "missing", "a token is required");
+  if (!presented) return refused("missing", "a token is required");
   const info = tokens.find(presented);
-  if (!info) return refuse(res, "unknown", "the companion does not know this token");
-  if (info.revoked !== null) return refuse(res, "revoked", "this token was revoked");
+  if (!info) return refused("unknown", "the companion does not know this token");
+  if (info.revoked !== null) return refused("revoked", "this token was revoked");
   sendJson(res, 200, { tokens: true, token: { id: info.id, name: info.name, roles: info.roles } });
-}
-
-function refuse(res: ServerResponse, refused: "missing" | "unknown" | "revoked", reason: string): void {
-  sendJson(res, 401, { code: ErrorCode.unauthorized, reason, refused });
 }

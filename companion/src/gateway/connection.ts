@@ -1,0 +1,232 @@
+/**
+ * One websocket connection: reads and validates its frames, waits for a
+ * versioned hello (in time), answers pings and the heartbeat, and hands
+ * batches to ingest and subscriptions to the subscription stage. Its unsent
+ * replies are bounded: a client that stops reading is closed, not buffered for.
+ */
+import { WebSocket } from "ws";
+import { columnChoices } from "../../../protocol";
+import {
+  ClientMessage,
+  Close,
+  describeIssues,
+  ErrorCode,
+  type Hello,
+  PROTOCOL_VERSION,
+  type ServerMessage,
+} from "../../../protocol/wire";
+import { hasRole, type Role, type TokenInfo } from "../auth/tokens";
+import type { View } from "../fanout/fanout";
+import type { ClientState } from "./client-state";
+import type { Gateway } from "./gateway";
+import { RateMeter } from "./rate-meter";
+import { closeReason, refuse } from "./refuse";
+
+/** A connected client, as the team dashboard shows it. */
+export interface ConnectedClient {
+  client: string;
+  name: string;
+  connectedAt: number;
+  points: number;
+  pointsPerSecond: number;
+  watching: number;
+}
+
+export class Connection {
+  readonly connectedAt: number;
+  readonly watching = new Map<string, View>();
+  hello: Hello | null = null;
+  client: ClientState | null = null;
+  private points = 0;
+  private readonly rate: RateMeter;
+  private alive = true;
+  private closing = false;
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly gateway: Gateway,
+    private readonly token: TokenInfo | null,
+    readonly address: string,
+    /** Releases this connection's place among its address's connections not past hello. */
+    private readonly releasePending: () => void,
+  ) {
+    const { clock, options } = gateway.deps;
+    this.connectedAt = clock();
+    this.rate = new RateMeter(10, clock);
+    this.helloTimer = setTimeout(
+      () => this.fail(ErrorCode.helloTimeout, "no hello received in time"),
+      options.helloTimeoutMs,
+    );
+    ws.on("message", (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on("pong", () => {
+      this.alive = true;
+    });
+    ws.on("error", (error) => gateway.deps.log.debug({ err: error.message }, "websocket error"));
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get tokenId(): string | null {
+    return this.token?.id ?? null;
+  }
+
+  /** Null until the client said hello. */
+  describe(): ConnectedClient | null {
+    if (!this.hello) return null;
+    return {
+      client: this.hello.client,
+      name: this.hello.name || this.token?.name || "",
+      connectedAt: this.connectedAt,
+      points: this.points,
+      pointsPerSecond: this.rate.perSecond,
+      watching: this.watching.size,
+    };
+  }
+
+  /** Sends unless the client has left more than `--max-reply-buffer-bytes` unread: then it is closed. */
+  send(data: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN || this.closing) return;
+    const limit = this.gateway.deps.options.maxReplyBufferBytes;
+    if (this.ws.bufferedAmount + data.length > limit) {
+      return this.fail(ErrorCode.backpressure, `more than ${limit} bytes of replies unread`);
+    }
+    this.ws.send(data);
+  }
+
+  reply(message: ServerMessage): void {
+    this.send(JSON.stringify(message));
+  }
+
+  allowed(role: Role): boolean {
+    return this.token === null || hasRole(this.token, role);
+  }
+
+  accepted(points: number): void {
+    this.points += points;
+    this.rate.add(points);
+  }
+
+  heartbeat(): void {
+    if (!this.alive) {
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  close(code: number, reason: string): void {
+    this.closing = true;
+    this.ws.close(code, reason);
+  }
+
+  /** Closes the connection for an error: the close code comes from the error code. */
+  fail(code: ErrorCode, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.gateway.ingest.counters.closedForErrors++;
+    this.gateway.deps.log.debug({ code, reason, reasonSent: closeReason(code, reason) }, "closing connection");
+    refuse(this.ws, code, reason);
+  }
+
+  dispose(): void {
+    clearTimeout(this.helloTimer);
+    this.releasePending();
+    this.gateway.subscriptions.dropAll(this);
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    // A revoked token is refused from its next message.
+    this.gateway.checkRevocations();
+    if (this.closing) return;
+    if (isBinary) return this.fail(ErrorCode.badJson, "binary frames are not accepted");
+    let json: unknown;
+    try {
+      json = JSON.parse(data.toString("utf8"));
+    } catch {
+      return this.fail(ErrorCode.badJson, "frame is not valid JSON");
+    }
+    const parsed = ClientMessage.safeParse(json);
+    if (!parsed.success) {
+      const seq = batchSeq(json);
+      // A well-formed batch with bad content is refused alone, so the client can drop it.
+      if (seq !== null && this.hello) {
+        this.gateway.ingest.counters.rejected++;
+        return this.reply({
+          type: "nack",
+          seq,
+          code: ErrorCode.schema,
+          reason: describeIssues(parsed.error),
+          retry: false,
+        });
+      }
+      return this.fail(ErrorCode.schema, describeIssues(parsed.error));
+    }
+    const message = parsed.data;
+    if (message.type === "hello") return this.onHello(message);
+    if (!this.hello) return this.fail(ErrorCode.helloFirst, "the first message must be hello");
+    switch (message.type) {
+      case "batch":
+        return this.gateway.ingest.onBatch(this, message);
+      case "subscribe":
+        return this.gateway.subscriptions.onSubscribe(this, message);
+      case "unsubscribe":
+        return this.gateway.subscriptions.onUnsubscribe(this, message);
+      case "ping":
+        return this.reply({ type: "pong", t: message.t, time: this.gateway.deps.clock() });
+    }
+  }
+
+  private onHello(hello: Hello): void {
+    if (this.hello) return this.fail(ErrorCode.schema, "hello was already received");
+    if (hello.v !== PROTOCOL_VERSION) {
+      return this.fail(
+        ErrorCode.version,
+        `protocol version ${hello.v} is not supported; this companion speaks ${PROTOCOL_VERSION}`,
+      );
+    }
+    clearTimeout(this.helloTimer);
+    this.releasePending();
+    this.hello = hello;
+    this.client = this.gateway.ingest.clientState(hello.client);
+    const { options, bands, clock, serverName } = this.gateway.deps;
+    this.reply({
+      type: "welcome",
+      v: PROTOCOL_VERSION,
+      server: serverName,
+      time: clock(),
+      cols: options.cols,
+      colsChoices: columnChoices(options.cols),
+      hopMs: options.hopMs,
+      windowsMs: options.windowsMs,
+      defaultWindowMs: options.defaultWindowMs,
+      bands: bands.map(({ id, min, max }) => ({ id, min, max })),
+      keepQuery: options.keepQuery,
+    });
+  }
+}
+
+/** The seq of something shaped like a batch, so that a bad batch can be refused alone. */
+function batchSeq(json: unknown): number | null {
+  if (typeof json !== "object" || json === null) return null;
+  const { type, seq } = json as { type?: unknown; seq?: unknown };
+  return type === "batch" && Number.isSafeInteger(seq) && (seq as number) >= 0 ? (seq as number) : null;
+}
+
+/** Close reasons for the errors `ws` detects itself (it closes without one). */
+const FRAME_ERRORS: Record<number, string> = {
+  [Close.protocolError]: closeReason(ErrorCode.frame, "malformed websocket frame"),
+  [Close.invalidPayload]: closeReason(ErrorCode.utf8, "text frame is not valid UTF-8"),
+  [Close.tooBig]: closeReason(ErrorCode.tooBig, "message exceeds the companion's maxFrameBytes"),
+  [Close.policy]: closeReason(ErrorCode.fragments, "message split into more fragments than maxFragments"),
+};
+
+/** A WebSocket that gives a reason to the closes `ws` makes on frame errors. */
+export class ReasonedWebSocket extends WebSocket {
+  override close(code?: number, reason?: string | Buffer): void {
+    super.close(code, reason ?? (code !== undefined ? FRAME_ERRORS[code] : undefined));
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Ingest: a connection's batches. Each is checked (role, size, rows, key and
+ * rate limits), binned into keyed cells on the companion's clock, stored, then
+ * published on the bus and acknowledged; a batch seen before is acknowledged
+ * as a duplicate and counted once.
+ */
+import { bandFor, colOf, FLAG_FIXED, packCell, rowOf, type WidthBand } from "../../../protocol";
+import { type Batch, ErrorCode, FLAG_CLICK, type Hello, type ServerMessage } from "../../../protocol/wire";
+import type { Bus } from "../bus/bus";
+import type { PathNormaliser } from "../key/normalise-path";
+import type { CompanionOptions } from "../options";
+import { type KeyedPoints, makeKey, type Topics } from "../pipeline";
+import type { EventStore } from "../store/event-store";
+import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
+import { RateMeter } from "./rate-meter";
+
+export interface IngestDeps {
+  options: CompanionOptions;
+  bus: Bus<Topics>;
+  store: EventStore;
+  normalise: PathNormaliser;
+  bands: readonly WidthBand[];
+  /** Whether a key is live in the window stage, and how many are. */
+  keys: { isLive(key: string): boolean; readonly liveKeys: number };
+  clock: () => number;
+}
+
+export interface GatewayCounters {
+  batches: number;
+  points: number;
+  clicks: number;
+  duplicates: number;
+  rejected: number;
+  closedForErrors: number;
+}
+
+/** What ingest needs of the connection a batch came on. */
+export interface Feeder {
+  readonly hello: Hello | null;
+  readonly client: ClientState | null;
+  allowed(role: "capture"): boolean;
+  reply(message: ServerMessage): void;
+  /** Counts accepted points for the dashboard. */
+  accepted(points: number): void;
+}
+
+export class Ingest {
+  readonly counters: GatewayCounters = {
+    batches: 0,
+    points: 0,
+    clicks: 0,
+    duplicates: 0,
+    rejected: 0,
+    closedForErrors: 0,
+  };
+  /** Points accepted per second, over the last ten seconds. */
+  readonly rate: RateMeter;
+  private readonly clients = new Map<string, ClientState>();
+
+  constructor(private readonly deps: IngestDeps) {
+    this.rate = new RateMeter(10, deps.clock);
+  }
+
+  /** What the gateway remembers of a client across its connections. */
+  clientState(id: string): ClientState {
+    let state = this.clients.get(id);
+    if (!state) {
+      const { maxEventsPerSecond, rateBurstSeconds } = this.deps.options;
+      state = {
+        dedup: new SeqDedup(),
+        budget: new PointBudget(maxEventsPerSecond, maxEventsPerSecond * rateBurstSeconds, this.deps.clock()),
+        clock: new ClockOffset(),
+        keys: new Set(),
+      };
+      this.clients.set(id, state);
+    }
+    return state;
+  }
+
+  onBatch(connection: Feeder, batch: Batch): void {
+    const client = connection.client as ClientState;
+    const { options } = this.deps;
+    const now = this.deps.clock();
+    const { seq } = batch;
+    if (!connection.allowed("capture")) {
+      this.counters.rejected++;
+      return connection.reply({
+        type: "nack",
+        seq,
+        code: ErrorCode.forbidden,
+        reason: "this token may not capture",
+        retry: false,
+      });
+    }
+    if (client.dedup.has(seq)) {
+      this.counters.duplicates++;
+      return connection.reply({ type: "ack", seq, points: 0, duplicate: true });
+    }
+    const nack = (code: ErrorCode, reason: string, retry: boolean) => {
+      this.counters.rejected++;
+      connection.reply({ type: "nack", seq, code, reason, retry });
+    };
+
+    let points = 0;
+    for (const page of batch.pages) points += page.pts.length / 4;
+    if (points > options.maxPointsPerBatch) {
+      return nack(ErrorCode.tooBig, `batch holds ${points} points; the limit is ${options.maxPointsPerBatch}`, false);
+    }
+
+    // Bin every point before publishing any, so a refused batch leaves nothing behind.
+    const groups = new Map<string, KeyedPoints>();
+    const newKeys = new Set<string>();
+    let clicks = 0;
+    client.clock.observe(batch.sentAt, now);
+    const offset = client.clock.offset;
+    for (const page of batch.pages) {
+      const band = bandFor(page.w, this.deps.bands);
+      const key = makeKey(band.id, this.deps.normalise(page.path));
+      let group = groups.get(key);
+      if (!group) {
+        group = { key, times: [], cells: [] };
+        groups.set(key, group);
+        if (!this.deps.keys.isLive(key)) newKeys.add(key);
+      }
+      const { pts, t0, w } = page;
+      for (let i = 0; i < pts.length; i += 4) {
+        const flags = pts[i + 3] as number;
+        const col = colOf(pts[i + 1] as number, w, options.cols);
+        const row = rowOf(pts[i + 2] as number, w, options.cols);
+        if (row >= options.maxRows) {
+          return nack(ErrorCode.schema, `point ${i / 4} of ${page.path} is below row ${options.maxRows}`, false);
+        }
+        group.times.push(t0 + (pts[i] as number) + offset);
+        group.cells.push(packCell(col, row, flags & FLAG_FIXED ? "fixed" : "doc", options.cols));
+        if (flags & FLAG_CLICK) clicks++;
+      }
+    }
+
+    if (newKeys.size > 0) {
+      if (this.deps.keys.liveKeys + newKeys.size > options.maxKeys) {
+        return nack(ErrorCode.keys, `the companion already holds ${options.maxKeys} live pages`, true);
+      }
+      for (const key of client.keys) if (!this.deps.keys.isLive(key)) client.keys.delete(key);
+      if (client.keys.size + newKeys.size > options.maxKeysPerClient) {
+        return nack(ErrorCode.keys, `this client already feeds ${options.maxKeysPerClient} live pages`, true);
+      }
+    }
+    if (!client.budget.take(points, now)) {
+      return nack(ErrorCode.rate, `more than ${options.maxEventsPerSecond} points per second`, true);
+    }
+
+    for (const key of newKeys) client.keys.add(key);
+    const clientId = (connection.hello as Hello).client;
+    const stored = { client: clientId, seq, groups: [...groups.values()] };
+    // Acknowledged and counted only once durable; a batch stored before (resent after a lost ack) counts once.
+    this.deps.store.append(stored).then(
+      (duplicate) => {
+        client.dedup.add(seq);
+        if (duplicate) {
+          this.counters.duplicates++;
+          return connection.reply({ type: "ack", seq, points: 0, duplicate: true });
+        }
+        this.deps.bus.publish("points", { client: clientId, groups: stored.groups });
+        this.counters.batches++;
+        this.counters.points += points;
+        connection.accepted(points);
+        this.rate.add(points);
+        this.counters.clicks += clicks;
+        connection.reply({ type: "ack", seq, points, duplicate: false });
+      },
+      (error: Error & { code?: string }) =>
+        nack(ErrorCode.storage, `storage unavailable (${error.code ?? "error"}); keep the batch and retry`, true),
+    );
+  }
+}

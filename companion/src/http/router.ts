@@ -1,0 +1,126 @@
+/**
+ * Routes HTTP requests: the Host check first (for every path), then the view
+ * role for `/api/*` and `/metrics`, then the API (and the stats it reports),
+ * the metrics, the demo shop and the dashboard. Websocket upgrades on `/ws`
+ * go to the gateway.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { fileURLToPath } from "node:url";
+import sirv from "sirv";
+import type { WebSocketServer } from "ws";
+import type { WidthBand } from "../../../protocol/grid";
+import { ErrorCode } from "../../../protocol/wire";
+import { authenticate } from "../auth/authenticate";
+import type { TokenStore } from "../auth/tokens";
+import type { Fanout } from "../fanout/fanout";
+import type { Gateway } from "../gateway/gateway";
+import { refuse } from "../gateway/refuse";
+import type { PathNormaliser } from "../key/normalise-path";
+import type { CompanionOptions } from "../options";
+import type { EventStore } from "../store/event-store";
+import type { WindowStage } from "../window/window-stage";
+import { type ApiDeps, handleApi } from "./api";
+import { createDashboard } from "./dashboard";
+import type { Routes } from "./endpoint";
+import { createMetrics } from "./metrics";
+import { whoami } from "./whoami";
+
+const DEMO_DIR = fileURLToPath(new URL("../../demo", import.meta.url));
+
+export interface RouterDeps {
+  options: CompanionOptions;
+  secure: boolean;
+  gateway: Gateway;
+  tokens: TokenStore;
+  store: EventStore;
+  windows: WindowStage;
+  fanout: Fanout;
+  normalise: PathNormaliser;
+  bands: readonly WidthBand[];
+  rebuildMs: number;
+  /** Named in `/healthz`, so that a client can tell a companion from anything else on the port. */
+  serverName: string;
+}
+
+export function createRouter(deps: RouterDeps): Routes {
+  const { options, gateway, tokens, store, windows, fanout } = deps;
+  const stats = () => ({
+    rebuildMs: deps.rebuildMs,
+    store: { ...store.counters, failure: store.failure?.code ?? null },
+    connections: gateway.connectionCount,
+    viewers: fanout.viewerCount,
+    liveKeys: windows.liveKeys,
+    gateway: gateway.counters,
+    windows: { onTime: windows.arrivals.open, late: windows.arrivals.late, tooOld: windows.arrivals.tooOld },
+    skippedViewerUpdates: fanout.skipped,
+  });
+  const team = () => ({ clients: gateway.connectedClients(), pointsPerSecond: gateway.rate.perSecond });
+  const api: ApiDeps = {
+    windows,
+    store,
+    normalise: deps.normalise,
+    bands: deps.bands,
+    defaultWindowMs: options.defaultWindowMs,
+    stats,
+    team,
+    serverName: deps.serverName,
+    tokensRequired: () => tokens.authRequired(),
+  };
+  const metrics = createMetrics({
+    gateway: gateway.counters,
+    arrivals: windows.arrivals,
+    store: store.counters,
+    connections: () => gateway.connectionCount,
+    viewers: () => fanout.viewerCount,
+    liveKeys: () => windows.liveKeys,
+    storageFailing: () => store.failure !== null,
+    skippedViewerUpdates: () => fanout.skipped,
+  });
+  const dashboard = createDashboard(tokens, deps.secure);
+  const demo = options.demo ? sirv(DEMO_DIR, { extensions: ["html"], dev: false, etag: true }) : null;
+
+  const request = (req: IncomingMessage, res: ServerResponse): void => {
+    const misdirected = gateway.admission.hostRefusal(req);
+    if (misdirected) return refuse(res, misdirected.code, misdirected.reason);
+    const url = new URL(req.url ?? "/", "http://companion");
+    // Before the role check: it answers why a token is refused.
+    if (url.pathname === "/api/whoami") return whoami(req, res, tokens);
+    if (url.pathname.startsWith("/api/") || url.pathname === "/metrics") {
+      const verdict = authenticate(req, tokens, ["view"]);
+      if (!verdict.ok) return refuse(res, verdict.code, verdict.reason);
+    }
+    if (url.pathname === "/metrics") {
+      void metrics.metrics().then((text) => {
+        res.writeHead(200, { "content-type": metrics.contentType });
+        res.end(text);
+      });
+      return;
+    }
+    if (handleApi(req, res, url, api)) return;
+    if (demo && url.pathname === "/demo") {
+      res.writeHead(301, { location: "/demo/" }).end();
+      return;
+    }
+    if (demo && url.pathname.startsWith("/demo/")) {
+      req.url = req.url?.slice("/demo".length) ?? "/";
+      demo(req, res, () => refuse(res, ErrorCode.notFound, "no such demo page"));
+      return;
+    }
+    if (dashboard(req, res, url)) return;
+    refuse(res, ErrorCode.notFound, `nothing at ${url.pathname}`);
+  };
+
+  const upgrade = (wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const misdirected = gateway.admission.hostRefusal(req);
+    if (misdirected) return refuse(socket, misdirected.code, misdirected.reason);
+    const url = new URL(req.url ?? "/", "http://companion");
+    if (url.pathname !== "/ws") return refuse(socket, ErrorCode.notFound, "websockets are served at /ws");
+    const verdict = gateway.admit(req);
+    if (!verdict.ok) return refuse(socket, verdict.code, verdict.reason);
+    const address = req.socket.remoteAddress ?? "";
+    wss.handleUpgrade(req, socket, head, (ws) => gateway.attach(ws, verdict.token, address));
+  };
+
+  return { request, upgrade };
+}
