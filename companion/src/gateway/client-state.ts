@@ -1,7 +1,7 @@
 /**
  * What the gateway remembers about one capture client (one browser profile),
  * across its connections: which batches it already delivered, its rate
- * budget, its clock offset and the keys it created.
+ * budget and its clock offset (the keys it created are in KeyBudget).
  */
 
 /**
@@ -83,5 +83,4 @@ export interface ClientState {
   dedup: SeqDedup;
   budget: PointBudget;
   clock: ClockOffset;
-  keys: Set<string>;
 }

@@ -12,6 +12,7 @@ import type { CompanionOptions } from "../options";
 import { type KeyedPoints, makeKey, type Topics } from "../pipeline";
 import type { EventStore } from "../store/event-store";
 import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
+import { KeyBudget } from "./key-budget";
 import { RateMeter } from "./rate-meter";
 
 export interface IngestDeps {
@@ -56,9 +57,11 @@ export class Ingest {
   /** Points accepted per second, over the last ten seconds. */
   readonly rate: RateMeter;
   private readonly clients = new Map<string, ClientState>();
+  private readonly keyBudget: KeyBudget;
 
   constructor(private readonly deps: IngestDeps) {
     this.rate = new RateMeter(10, deps.clock);
+    this.keyBudget = new KeyBudget(deps.keys, deps.options);
   }
 
   /** What the gateway remembers of a client across its connections. */
@@ -70,7 +73,6 @@ export class Ingest {
         dedup: new SeqDedup(),
         budget: new PointBudget(maxEventsPerSecond, maxEventsPerSecond * rateBurstSeconds, this.deps.clock()),
         clock: new ClockOffset(),
-        keys: new Set(),
       };
       this.clients.set(id, state);
     }
@@ -88,8 +90,9 @@ export class Ingest {
         type: "nack",
         seq,
         code: ErrorCode.forbidden,
-        reason: "this token may not capture",
-        retry: false,
+        // Kept by the client: the same batch goes through once it is given a token with the capture role.
+        reason: "this token lacks the capture role; keep the batch until a capture token is set",
+        retry: true,
       });
     }
     if (client.dedup.has(seq)) {
@@ -109,7 +112,6 @@ export class Ingest {
 
     // Bin every point before publishing any, so a refused batch leaves nothing behind.
     const groups = new Map<string, KeyedPoints>();
-    const newKeys = new Set<string>();
     let clicks = 0;
     client.clock.observe(batch.sentAt, now);
     const offset = client.clock.offset;
@@ -120,7 +122,6 @@ export class Ingest {
       if (!group) {
         group = { key, times: [], cells: [] };
         groups.set(key, group);
-        if (!this.deps.keys.isLive(key)) newKeys.add(key);
       }
       const { pts, t0, w } = page;
       for (let i = 0; i < pts.length; i += 4) {
@@ -136,31 +137,26 @@ export class Ingest {
       }
     }
 
-    if (newKeys.size > 0) {
-      if (this.deps.keys.liveKeys + newKeys.size > options.maxKeys) {
-        return nack(ErrorCode.keys, `the companion already holds ${options.maxKeys} live pages`, true);
-      }
-      for (const key of client.keys) if (!this.deps.keys.isLive(key)) client.keys.delete(key);
-      if (client.keys.size + newKeys.size > options.maxKeysPerClient) {
-        return nack(ErrorCode.keys, `this client already feeds ${options.maxKeysPerClient} live pages`, true);
-      }
-    }
+    const clientId = (connection.hello as Hello).client;
+    // Held from here until the batch is live or refused, so batches sent without waiting for acks count too.
+    const keys = this.keyBudget.reserve(clientId, groups.keys());
+    if (!keys.ok) return nack(ErrorCode.keys, keys.reason, true);
     if (!client.budget.take(points, now)) {
+      keys.release();
       return nack(ErrorCode.rate, `more than ${options.maxEventsPerSecond} points per second`, true);
     }
 
-    for (const key of newKeys) client.keys.add(key);
-    const clientId = (connection.hello as Hello).client;
     const stored = { client: clientId, seq, groups: [...groups.values()] };
     // Acknowledged and counted only once durable; a batch stored before (resent after a lost ack) counts once.
     this.deps.store.append(stored).then(
       (duplicate) => {
         client.dedup.add(seq);
+        if (!duplicate) this.deps.bus.publish("points", { client: clientId, groups: stored.groups });
+        keys.release();
         if (duplicate) {
           this.counters.duplicates++;
           return connection.reply({ type: "ack", seq, points: 0, duplicate: true });
         }
-        this.deps.bus.publish("points", { client: clientId, groups: stored.groups });
         this.counters.batches++;
         this.counters.points += points;
         connection.accepted(points);
@@ -168,8 +164,10 @@ export class Ingest {
         this.counters.clicks += clicks;
         connection.reply({ type: "ack", seq, points, duplicate: false });
       },
-      (error: Error & { code?: string }) =>
-        nack(ErrorCode.storage, `storage unavailable (${error.code ?? "error"}); keep the batch and retry`, true),
+      (error: Error & { code?: string }) => {
+        keys.release();
+        nack(ErrorCode.storage, `storage unavailable (${error.code ?? "error"}); keep the batch and retry`, true);
+      },
     );
   }
 }
