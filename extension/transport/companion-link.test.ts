@@ -1,12 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
+import { freePort } from "../../tests/support/free-port";
 import { tempDataDir } from "../../tests/support/temp-dir";
 import { CompanionLink } from "./companion-link";
 
-const PORT = 18_797;
+let PORT = 0;
 let companion: Companion | null = null;
 let link: CompanionLink | null = null;
+
+beforeEach(async () => {
+  PORT = await freePort();
+});
 
 afterEach(async () => {
   link?.close();
@@ -64,5 +69,23 @@ describe("CompanionLink", () => {
     await until(() => link?.getStatus().acked === 2);
     expect(companion.gateway.counters.points + companion.gateway.counters.duplicates).toBeGreaterThanOrEqual(2);
     expect(companion.gateway.counters.points).toBe(2);
+  });
+
+  it("keeps a batch refused for the token's role, and says the token is refused", async () => {
+    companion = await start();
+    const { token } = companion.tokens.create("watcher", ["view"]);
+    link = new CompanionLink({
+      url: `ws://127.0.0.1:${PORT}`,
+      clientId: "link-test-3",
+      token,
+      retryMs: 100,
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    });
+    link.send(0, page(Date.now()));
+    await until(() => link?.getStatus().state === "token-refused");
+    expect(link.getStatus().lastError).toMatch(/^E_FORBIDDEN: .*capture role/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(link.getStatus()).toMatchObject({ queued: 1, acked: 0, rejected: 0 });
+    expect(companion.gateway.counters.points).toBe(0);
   });
 });

@@ -11,6 +11,7 @@
 import type { LinkProblem, LinkStatus } from "../../protocol/messages";
 import {
   type Batch,
+  ErrorCode,
   type Grid,
   type PagePoints,
   PROTOCOL_VERSION,
@@ -234,10 +235,10 @@ export class CompanionLink {
       case "nack":
         if (message.retry) this.retryLater(message.seq);
         else this.settle(message.seq, "rejected");
-        this.updateStatus({ lastError: `${message.code}: ${message.reason}` });
+        this.noteRefusal(message.code, message.reason);
         return;
       case "error":
-        this.updateStatus({ lastError: `${message.code}: ${message.reason}` });
+        this.noteRefusal(message.code, message.reason);
         return;
       case "subscribed":
         this.events.subscribed?.(message);
@@ -248,6 +249,12 @@ export class CompanionLink {
       case "pong":
         return;
     }
+  }
+
+  /** A refusal on an open connection; one for the token's role is shown as the token refused. */
+  private noteRefusal(code: string, reason: string): void {
+    const lastError = `${code}: ${reason}`;
+    this.updateStatus(code === ErrorCode.forbidden ? { state: "token-refused", lastError } : { lastError });
   }
 
   private transmit(pending: Pending): void {
