@@ -7,21 +7,20 @@
 import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
+import { freePort } from "../tests/support/free-port";
 import { tempDataDir } from "../tests/support/temp-dir";
 
-const PORT = 18_931;
-
-async function startProcess(dataDir: string) {
+async function startProcess(dataDir: string, port: number) {
   const began = performance.now();
   const child = spawn(
     process.execPath,
-    ["companion/bin/heatlens.js", "--port", String(PORT), "--data-dir", dataDir, "--log-level", "warn"],
+    ["companion/bin/heatlens.js", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn"],
     {
       stdio: ["ignore", "ignore", "inherit"],
     },
   );
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${PORT}/healthz`).then(
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
       (r) => r.ok,
       () => false,
     );
@@ -32,7 +31,8 @@ async function startProcess(dataDir: string) {
 
 export async function benchRestart(): Promise<{ restartToLiveMs: number; rebuiltPoints: number }> {
   const dataDir = tempDataDir("restart-bench");
-  const first = await startProcess(dataDir);
+  const PORT = await freePort();
+  const first = await startProcess(dataDir, PORT);
   const ws = new WebSocket(`ws://127.0.0.1:${PORT}/ws`, ["heatlens.v1"]);
   await new Promise((resolve) => ws.once("open", resolve));
   ws.send(JSON.stringify({ type: "hello", v: 1, client: "restart-bench" }));
@@ -60,7 +60,7 @@ export async function benchRestart(): Promise<{ restartToLiveMs: number; rebuilt
   first.child.kill("SIGKILL");
   await new Promise((resolve) => first.child.once("exit", resolve));
 
-  const second = await startProcess(dataDir);
+  const second = await startProcess(dataDir, PORT);
   const { pages } = (await (await fetch(`http://127.0.0.1:${PORT}/api/pages`)).json()) as {
     pages: { events: Record<string, number> }[];
   };
