@@ -4,7 +4,7 @@
  * every timer and socket it starts; `close()` releases them all.
  */
 
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -26,6 +26,7 @@ import { createMetrics } from "./http/metrics";
 import { createPathNormaliser } from "./key/normalise-path";
 import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
 import type { Topics } from "./pipeline";
+import { prepareDataDir } from "./store/data-dir";
 import { EventStore } from "./store/event-store";
 import { WindowStage } from "./window/window-stage";
 
@@ -58,7 +59,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   const options: CompanionOptions = { ...DEFAULTS, ...rest };
   const problems = validateOptions(options);
   if (problems.length) throw new Error(`invalid options: ${problems.join("; ")}`);
-  await mkdir(options.dataDir, { recursive: true });
+  prepareDataDir(options.dataDir);
 
   const log = pino({ level: options.logLevel, base: undefined });
   const longestWindow = Math.max(...options.windowsMs);
