@@ -267,10 +267,12 @@ export function points(n: number): [number, number][] {
 
 /**
  * A websocket over a bare TCP socket that can stop reading, as a client that
- * does not read its replies does; it finds the companion's close frame.
+ * does not read its replies does; it keeps the text messages and the close frame it reads.
  */
 export interface RawClient {
   send(text: string): void;
+  /** Text messages read so far. */
+  messages: string[];
   pause(): void;
   resume(): void;
   /** The close frame's code and reason, once the connection ends. */
@@ -293,6 +295,7 @@ export async function rawClient(port: number, host = "127.0.0.1"): Promise<RawCl
   let buffer = Buffer.alloc(0);
   let upgraded = false;
   let close: { code: number | null; reason: string } | null = null;
+  const messages: string[] = [];
   let onUpgrade: (ok: boolean) => void = () => undefined;
   const upgrade = new Promise<boolean>((resolve) => {
     onUpgrade = resolve;
@@ -306,7 +309,7 @@ export async function rawClient(port: number, host = "127.0.0.1"): Promise<RawCl
       onUpgrade(buffer.subarray(0, end).toString().startsWith("HTTP/1.1 101"));
       buffer = buffer.subarray(end + 4);
     }
-    // Skip every frame but the close frame (server frames are not masked).
+    // Server frames are not masked.
     for (;;) {
       if (buffer.length < 2) return;
       let length = (buffer[1] as number) & 0x7f;
@@ -322,6 +325,7 @@ export async function rawClient(port: number, host = "127.0.0.1"): Promise<RawCl
       }
       if (buffer.length < offset + length) return;
       const payload = buffer.subarray(offset, offset + length);
+      if (((buffer[0] as number) & 0x0f) === 1) messages.push(payload.toString());
       if (((buffer[0] as number) & 0x0f) === 8) {
         close = { code: payload.length >= 2 ? payload.readUInt16BE(0) : null, reason: payload.subarray(2).toString() };
       }
@@ -340,6 +344,7 @@ export async function rawClient(port: number, host = "127.0.0.1"): Promise<RawCl
       const masked = payload.map((b, i) => b ^ (mask[i % 4] as number));
       if (!socket.destroyed) socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
     },
+    messages,
     pause: () => socket.pause(),
     resume: () => socket.resume(),
     closed,
