@@ -82,6 +82,24 @@ describe("heatlens checks its data directory before anything else", () => {
   });
 });
 
+describe("heatlens refuses an address it must not or cannot serve", () => {
+  it("a LAN address without tokens: exit 2, saying how to create one", async () => {
+    const run = await heatlens(["--host", "0.0.0.0", "--port", "0", "--data-dir", tempDataDir("cli-lan")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/refusing to serve 0\.0\.0\.0 without tokens/);
+    expect(run.stderr).toMatch(/heatlens token create --role capture,view --data-dir /);
+  });
+
+  it("an address that is not this machine's: exit 2, naming it", async () => {
+    // 192.0.2.0/24 is reserved for documentation: no machine has it.
+    const args = ["--host", "192.0.2.1", "--allow-unauthenticated", "--port", "0"];
+    const run = await heatlens([...args, "--data-dir", tempDataDir("cli-addr")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("192.0.2.1 is not an address of this machine; choose another with --host");
+    expect(run.stderr).not.toMatch(STACK);
+  });
+});
+
 describe("heatlens on a busy port", () => {
   it("says the port is in use and how to choose another, exit 2", async () => {
     const first = await startHeatlens([]);

@@ -7,7 +7,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
-export const DATABASE_FILE = "heatlens.db";
+const DATABASE_FILE = "heatlens.db";
 
 export class DataDirError extends Error {
   readonly code = "E_DATA_DIR";
