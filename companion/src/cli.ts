@@ -151,7 +151,11 @@ function openTokens(program: Command, opts: { dataDir?: string }): TokenStore {
 /** `heatlens token …`: tokens are managed on the companion's host, in its data directory. */
 function tokenCommands(program: Command): void {
   const token = program.command("token").description("create, list and revoke team tokens");
-  const dataDir = () => new Option("--data-dir <dir>", `the companion's data directory (default: ${DEFAULTS.dataDir})`);
+  const dataDir = () =>
+    new Option(
+      "--data-dir <dir>",
+      `the companion's data directory (default: the one given before "token", else ${DEFAULTS.dataDir})`,
+    );
   token
     .command("create")
     .description("create a token and print it (it is shown only this once)")
