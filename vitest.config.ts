@@ -6,7 +6,11 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{protocol,companion,extension}/**/*.test.ts", "tests/integration/**/*.test.ts"],
+          include: [
+            "{protocol,companion,extension}/**/*.test.ts",
+            "tests/integration/**/*.test.ts",
+            "tests/cli/**/*.test.ts",
+          ],
           testTimeout: 20_000,
         },
       },

@@ -1,4 +1,6 @@
 /** The `heatlens` command: parses options and starts the companion. */
+
+import { hostname } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ROLES, type Role, TokenStore } from "./auth/tokens";
 import {
@@ -10,9 +12,8 @@ import {
   parseValue,
   validateOptions,
 } from "./options";
-import { startCompanion } from "./server";
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+import { StartError, startCompanion } from "./server";
+import { DataDirError, prepareDataDir } from "./store/data-dir";
 
 /** Which table entry each commander attribute belongs to (commander names values after flags: `--hop` → `hop`). */
 const attributeOf = new Map<string, OptionSpec>();
@@ -21,7 +22,10 @@ export function buildProgram(): Command {
   const program = new Command("heatlens")
     .description("Heatlens companion: collects cursor points from the extension and serves live heatmaps.")
     .version("0.1.0")
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    // Commander's usage errors exit 2 like every other usage problem; help and --version exit 0.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "heatlens: ")) });
   for (const spec of OPTION_SPECS) {
     const option = new Option(spec.flag, spec.description);
     const shown = formatDefault(spec);
@@ -52,29 +56,56 @@ export function optionsOf(program: Command): CompanionOptions {
   return options as CompanionOptions;
 }
 
+/** Exits with a message on stderr: 2 for problems the user can fix by changing the command, 1 otherwise. */
+function fail(message: string, exitCode = 2): never {
+  console.error(`heatlens: ${message}`);
+  process.exit(exitCode);
+}
+
+/** What went wrong at start, said in the user's terms rather than the system call's. */
+function startProblem(error: unknown, options: CompanionOptions): { message: string; exitCode: number } {
+  if (error instanceof DataDirError || error instanceof StartError) return { message: error.message, exitCode: 2 };
+  const { code, path } = error as NodeJS.ErrnoException;
+  switch (code) {
+    case "EADDRINUSE":
+      return {
+        message: `port ${options.port} on ${options.host} is in use (another companion?); choose another with --port`,
+        exitCode: 2,
+      };
+    case "EADDRNOTAVAIL":
+      return { message: `${options.host} is not an address of this machine; choose another with --host`, exitCode: 2 };
+    case "EACCES":
+      if (!path)
+        return { message: `not allowed to listen on port ${options.port}; choose another with --port`, exitCode: 2 };
+  }
+  if (path) return { message: `cannot read ${path}: ${code === "ENOENT" ? "no such file" : code}`, exitCode: 2 };
+  return { message: (error as Error).message, exitCode: 1 };
+}
+
+/** The address people type: an unspecified bind address is reached by this machine's name. */
+function reachableUrl(url: string, host: string): string {
+  return host === "0.0.0.0" || host === "::" ? url.replace(/\/\/[^/]+:/, `//${hostname()}:`) : url;
+}
+
+function printBanner(url: string, options: CompanionOptions): void {
+  const lines = [`Heatlens companion listening on ${url}`, `  Dashboard:      ${url}/`];
+  if (options.demo) lines.push(`  Demo shop:      ${url}/demo/`);
+  lines.push(`  Extension URL:  ${url.replace(/^http/, "ws")}`);
+  console.log(lines.join("\n"));
+}
+
 async function serve(program: Command): Promise<void> {
   const options = optionsOf(program);
   const problems = validateOptions(options);
-  if (problems.length) program.error(`heatlens: ${problems.join("\n")}`, { exitCode: 2 });
-  if (!LOOPBACK.test(options.host) && !options.allowUnauthenticated) {
-    const tokens = TokenStore.open(options.dataDir);
-    const secured = tokens.authRequired();
-    tokens.close();
-    if (!secured) {
-      program.error(
-        `refusing to serve ${options.host} without tokens: anyone on the network could feed and read heatmaps.\n` +
-          `Create one first (heatlens token create --role capture,view --data-dir ${options.dataDir}),\n` +
-          "bind to 127.0.0.1, or pass --allow-unauthenticated if that is what you want.",
-        { exitCode: 2 },
-      );
-    }
-  }
+  if (problems.length) fail(problems.join("\nheatlens: "));
   let companion: Awaited<ReturnType<typeof startCompanion>>;
   try {
     companion = await startCompanion(options);
   } catch (error) {
-    program.error(`heatlens: ${(error as Error).message}`, { exitCode: 1 });
+    const { message, exitCode } = startProblem(error, options);
+    fail(message, exitCode);
   }
+  printBanner(reachableUrl(companion.url, options.host), options);
   const stop = async () => {
     await companion.close();
     process.exit(0);
@@ -91,31 +122,54 @@ function parseRoles(text: string): Role[] {
   return roles as Role[];
 }
 
+/** Opens the token store of the data directory given after the subcommand, or else before `token`. */
+function openTokens(program: Command, opts: { dataDir?: string }): TokenStore {
+  const dataDir = opts.dataDir ?? (program.opts().dataDir as string);
+  try {
+    prepareDataDir(dataDir);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  return TokenStore.open(dataDir);
+}
+
 /** `heatlens token …`: tokens are managed on the companion's host, in its data directory. */
 function tokenCommands(program: Command): void {
   const token = program.command("token").description("create, list and revoke team tokens");
-  const dataDir = () => new Option("--data-dir <dir>", "the companion's data directory").default(DEFAULTS.dataDir);
+  const dataDir = () =>
+    new Option(
+      "--data-dir <dir>",
+      `the companion's data directory (default: the one given before "token", else ${DEFAULTS.dataDir})`,
+    );
   token
     .command("create")
     .description("create a token and print it (it is shown only this once)")
     .requiredOption("--role <roles>", `comma-separated roles: ${ROLES.join(", ")}`, parseRoles)
     .option("--name <name>", "who or what the token is for", "")
     .addOption(dataDir())
-    .action((opts: { role: Role[]; name: string; dataDir: string }) => {
-      const store = TokenStore.open(opts.dataDir);
+    .action((opts: { role: Role[]; name: string; dataDir?: string }) => {
+      const store = openTokens(program, opts);
+      const first = store.list().length === 0;
       const { token: secret, info } = store.create(opts.name, opts.role);
       store.close();
       console.log(secret);
       console.error(
         `token ${info.id} (${info.roles.join(", ")}${info.name ? `, ${info.name}` : ""}): store it now, it is not shown again`,
       );
+      if (first) {
+        console.error(
+          "This is the first token: from now on every browser and the dashboard need one.\n" +
+            "  Browsers: the extension's Options → Token (a capture,view token).\n" +
+            "  Dashboard: sign in with a view token at the companion's address.",
+        );
+      }
     });
   token
     .command("list")
     .description("list tokens (never their secrets)")
     .addOption(dataDir())
-    .action((opts: { dataDir: string }) => {
-      const store = TokenStore.open(opts.dataDir);
+    .action((opts: { dataDir?: string }) => {
+      const store = openTokens(program, opts);
       for (const t of store.list()) {
         const state = t.revoked ? `revoked ${new Date(t.revoked).toISOString()}` : "active";
         console.log(`${t.id}  ${t.roles.join(",").padEnd(20)} ${state.padEnd(34)} ${t.name}`);
@@ -126,18 +180,23 @@ function tokenCommands(program: Command): void {
     .command("revoke <id>")
     .description("revoke a token at once; connections using it are refused from their next request")
     .addOption(dataDir())
-    .action((id: string, opts: { dataDir: string }) => {
-      const store = TokenStore.open(opts.dataDir);
+    .action((id: string, opts: { dataDir?: string }) => {
+      const store = openTokens(program, opts);
       const done = store.revoke(id);
       store.close();
-      if (!done) program.error(`no active token ${id}`, { exitCode: 1 });
+      if (!done) fail(`no active token ${id}`, 1);
       console.log(`revoked ${id}`);
     });
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** The whole command line: serving, and the `token` subcommands. */
+export function buildCli(): Command {
   const program = buildProgram();
   program.action(() => serve(program));
   tokenCommands(program);
-  await program.parseAsync(argv);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildCli().parseAsync(argv);
 }

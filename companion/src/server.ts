@@ -6,7 +6,6 @@
  * starts; `close()` releases them all.
  */
 
-import { mkdir } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { pino } from "pino";
 import { bandsFromBreakpoints } from "../../protocol/grid";
@@ -20,6 +19,7 @@ import { createRouter } from "./http/router";
 import { createPathNormaliser } from "./key/normalise-path";
 import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
 import type { Topics } from "./pipeline";
+import { prepareDataDir } from "./store/data-dir";
 import { EventStore } from "./store/event-store";
 import { WindowStage } from "./window/window-stage";
 
@@ -41,6 +41,21 @@ export interface Companion {
   close(): Promise<void>;
 }
 
+/** Why the companion refused to start, with a stable code. */
+export class StartError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Whether binding `host` serves this machine alone. */
+export function isLoopback(host: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host);
+}
+
 export interface StartOptions extends Partial<CompanionOptions> {
   /** The companion's clock; tests pass their own. */
   clock?: () => number;
@@ -56,7 +71,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   const endpoint = await bindEndpoint(options);
   let stages: Stages;
   try {
-    await mkdir(options.dataDir, { recursive: true });
+    prepareDataDir(options.dataDir);
     stages = openStages(options, clock, log);
   } catch (error) {
     await endpoint.close();
@@ -106,6 +121,16 @@ function openStages(
   clock: () => number,
   log: GatewayDeps["log"] & { info(obj: object, msg: string): void },
 ) {
+  const tokens = TokenStore.open(options.dataDir);
+  if (!isLoopback(options.host) && !options.allowUnauthenticated && !tokens.authRequired()) {
+    tokens.close();
+    throw new StartError(
+      "E_NO_TOKENS",
+      `refusing to serve ${options.host} without tokens: anyone on the network could feed and read heatmaps.\n` +
+        `Create one first (heatlens token create --role capture,view --data-dir ${options.dataDir}),\n` +
+        "bind to 127.0.0.1, or pass --allow-unauthenticated if that is what you want.",
+    );
+  }
   const longestWindow = Math.max(...options.windowsMs);
   const store = new EventStore({
     dataDir: options.dataDir,
@@ -114,7 +139,6 @@ function openStages(
     liveMs: longestWindow,
     clock,
   });
-  const tokens = TokenStore.open(options.dataDir);
   const bands = bandsFromBreakpoints(options.bandBreakpoints);
   const normalise = createPathNormaliser({ templates: options.templates, keepQuery: options.keepQuery });
   const bus = new InProcessBus<Topics>();

@@ -1,0 +1,119 @@
+/**
+ * Usage problems through the real binary: a clear message naming what is wrong,
+ * exit code 2, never a stack trace or a library's internal message, and never a hang.
+ */
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { tempDataDir } from "../support/temp-dir";
+import { heatlens, startHeatlens } from "./heatlens";
+
+const STACK = /\n\s+at |node:internal|Error: /;
+
+describe("heatlens refuses bad values", () => {
+  it.each([
+    [["--port", "abc"], /--port .*not a whole number: abc/],
+    [["--hop", "x"], /--hop .*not a duration: x/],
+    [["--log-level", "loud"], /--log-level .*loud.* fatal, error, warn, info, debug, silent/],
+    [["--max-frame-bytes", "lots"], /--max-frame-bytes .*not a size: lots/],
+    [["--port", "70000"], /--port must be at most 65535, not 70000/],
+    [["--cols", "0"], /--cols must be at least 1, not 0/],
+    [["--windows", "10s,15s", "--hop", "4s"], /window 10000ms is not a multiple of the 4000ms hop/],
+    [["--tls-cert", "cert.pem"], /--tls-cert and --tls-key go together/],
+  ])("heatlens %j: exit 2 with %s", async (args, message) => {
+    const run = await heatlens([...args, "--data-dir", tempDataDir("cli-bad")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toMatch(/^heatlens: /);
+    expect(run.stderr).not.toMatch(STACK);
+  });
+});
+
+describe("heatlens checks its data directory before anything else", () => {
+  it("creates a missing data directory private (0700) and its database files 0600", async () => {
+    const dir = join(tempDataDir("cli-private"), "a", "b");
+    const companion = await startHeatlens([], dir);
+    try {
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      for (const file of ["heatlens.db", "heatlens.db-wal", "heatlens.db-shm"]) {
+        expect(statSync(join(dir, file)).mode & 0o777, file).toBe(0o600);
+      }
+    } finally {
+      await companion.stop();
+    }
+  });
+
+  it("makes an existing world-readable database private", async () => {
+    const dir = tempDataDir("cli-chmod");
+    writeFileSync(join(dir, "heatlens.db"), "", { mode: 0o644 });
+    const companion = await startHeatlens([], dir);
+    await companion.stop();
+    expect(statSync(join(dir, "heatlens.db")).mode & 0o777).toBe(0o600);
+  });
+
+  it("a data directory that exists but is not writable: exit 2, naming the path and the reason", async () => {
+    // Nobody, root included, can create files in /proc.
+    const run = await heatlens(["--data-dir", "/proc", "--port", "0"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/E_DATA_DIR: cannot use \/proc as the data directory: it is not writable/);
+    expect(run.stderr).not.toMatch(STACK);
+  });
+
+  it("a data directory under a regular file: exit 2, naming the path and the reason", async () => {
+    const file = join(tempDataDir("cli-file"), "file");
+    writeFileSync(file, "");
+    const run = await heatlens(["--data-dir", join(file, "data"), "--port", "0"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`cannot use ${join(file, "data")} as the data directory`);
+    expect(run.stderr).toMatch(/a part of the path is a file/);
+  });
+
+  it("--data-dir /proc/x fails fast, naming the path", async () => {
+    const run = await heatlens(["--data-dir", "/proc/x", "--port", "0"], 5000);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot use \/proc\/x as the data directory: cannot create it/);
+    expect(run.ms).toBeLessThan(5000);
+  });
+
+  it("token commands check it the same way", async () => {
+    const run = await heatlens(["token", "list", "--data-dir", "/proc/x"], 5000);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot use \/proc\/x as the data directory/);
+  });
+});
+
+describe("heatlens refuses an address it must not or cannot serve", () => {
+  it("a LAN address without tokens: exit 2, saying how to create one", async () => {
+    const run = await heatlens(["--host", "0.0.0.0", "--port", "0", "--data-dir", tempDataDir("cli-lan")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/refusing to serve 0\.0\.0\.0 without tokens/);
+    expect(run.stderr).toMatch(/heatlens token create --role capture,view --data-dir /);
+  });
+
+  it("an address that is not this machine's: exit 2, naming it", async () => {
+    // 192.0.2.0/24 is reserved for documentation: no machine has it.
+    const args = ["--host", "192.0.2.1", "--allow-unauthenticated", "--port", "0"];
+    const run = await heatlens([...args, "--data-dir", tempDataDir("cli-addr")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("192.0.2.1 is not an address of this machine; choose another with --host");
+    expect(run.stderr).not.toMatch(STACK);
+  });
+});
+
+describe("heatlens on a busy port", () => {
+  it("says the port is in use and how to choose another, exit 2", async () => {
+    const first = await startHeatlens([]);
+    try {
+      const dir = join(tempDataDir("cli-busy"), "second");
+      mkdirSync(dir);
+      const run = await heatlens(["--port", String(first.port), "--data-dir", dir]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `port ${first.port} on 127.0.0.1 is in use (another companion?); choose another with --port`,
+      );
+      expect(run.stderr).not.toMatch(STACK);
+    } finally {
+      await first.stop();
+    }
+  });
+});

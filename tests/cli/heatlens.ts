@@ -1,0 +1,353 @@
+/**
+ * The real `heatlens` binary in a child process, and the clients the command
+ * line tests talk to it with: what a user runs, observed the way a user or a
+ * browser would (its output, HTTP answers, websocket messages and close codes).
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { type Socket, connect as tcpConnect } from "node:net";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+import type { Batch, ServerMessage } from "../../protocol/wire";
+import { tempDataDir } from "../support/temp-dir";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const BIN = "companion/bin/heatlens.js";
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `heatlens args…` to its end (token commands, refused starts); fails if it is still running after `timeoutMs`. */
+export function heatlens(args: string[], timeoutMs = 15_000): Promise<Finished> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`heatlens ${args.join(" ")} still running after ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+export interface Running {
+  /** Base URL from the banner, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Everything printed on stdout so far. */
+  stdout(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts a companion on a free port with its own data directory (both overridable by later flags in `args`). */
+export async function startHeatlens(args: string[], dataDir = tempDataDir("cli")): Promise<Running> {
+  const child = spawn(process.execPath, [BIN, "--port", "0", "--data-dir", dataDir, ...args], { cwd: ROOT });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner within 20 s\n${stdout}\n${stderr}`)), 20_000);
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      const match = /listening on (https?:\/\/\S+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`heatlens exited with ${code} before listening\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    dataDir,
+    stdout: () => stdout,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs `body` with at most `n` of them at once. */
+export function limit(n: number): <T>(body: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (body) => {
+    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await body();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Polls `probe` until it returns something other than undefined, or fails after `ms`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// ---------------------------------------------------------------- HTTP
+
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** GETs `url`; `headers` may set `Host`, which fetch cannot. `ca` trusts a test certificate. */
+export function get(url: string, headers: Record<string, string> = {}, ca?: string): Promise<Answer> {
+  const request = url.startsWith("https:") ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, ca }, (res) => {
+      let body = "";
+      res.on("data", (d) => {
+        body += d;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------- websockets
+
+export interface Client {
+  ws: WebSocket;
+  /** The next message of `type` (or any), in arrival order. */
+  next(type?: ServerMessage["type"]): Promise<ServerMessage>;
+  send(message: object | string): void;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+export interface ConnectOptions {
+  origin?: string;
+  /** Sent as the `heatlens.token.<token>` subprotocol. */
+  token?: string;
+  /** Say hello and wait for the welcome (the default). */
+  hello?: boolean;
+  ca?: string;
+}
+
+let clients = 0;
+
+/** Opens a websocket to the companion at `base` (http or https URL) and, by default, says hello. */
+export async function connect(base: string, options: ConnectOptions = {}): Promise<Client> {
+  const protocols = ["heatlens.v1", ...(options.token ? [`heatlens.token.${options.token}`] : [])];
+  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/ws`, protocols, { origin: options.origin, ca: options.ca });
+  const queue: ServerMessage[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on("message", (data) => {
+    queue.push(JSON.parse(String(data)));
+    for (const w of waiters.splice(0)) w();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+    ws.once("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (d) => {
+        body += d;
+      });
+      res.on("end", () => reject(new Refused(res.statusCode ?? 0, body)));
+    });
+  });
+  const client: Client = {
+    ws,
+    closed,
+    send: (message) => ws.send(typeof message === "string" ? message : JSON.stringify(message)),
+    async next(type) {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const index = queue.findIndex((m) => !type || m.type === type);
+        if (index !== -1) return queue.splice(index, 1)[0] as ServerMessage;
+        if (Date.now() > deadline) throw new Error(`no ${type ?? "message"} received`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 200);
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+  };
+  if (options.hello !== false) {
+    client.send({ type: "hello", v: 1, client: `cli-test-${++clients}` });
+    await client.next("welcome");
+  }
+  return client;
+}
+
+/** An upgrade the companion refused: its HTTP status and JSON body. */
+export class Refused extends Error {
+  readonly code: string;
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`upgrade refused with ${status}: ${body}`);
+    this.code = (JSON.parse(body || "{}") as { code?: string }).code ?? "";
+  }
+}
+
+/** The refusal of an upgrade that must be refused. */
+export async function refusal(base: string, options: ConnectOptions = {}): Promise<Refused> {
+  try {
+    const client = await connect(base, { ...options, hello: false });
+    client.ws.terminate();
+  } catch (error) {
+    if (error instanceof Refused) return error;
+    throw error;
+  }
+  throw new Error("the upgrade was accepted");
+}
+
+/** A batch of one or more pages; each page's points are `[x, y]` in document px, captured `age` ms ago. */
+export function batch(seq: number, pages: { path: string; points: [number, number][]; age?: number }[]): Batch {
+  const now = Date.now();
+  return {
+    type: "batch",
+    seq,
+    sentAt: now,
+    pages: pages.map((p) => ({
+      path: p.path,
+      w: 1000,
+      t0: now - (p.age ?? 0),
+      pts: p.points.flatMap(([x, y]) => [0, x, y, 0]),
+    })),
+  };
+}
+
+/** `n` points spread over a 1000 px wide page. */
+export function points(n: number): [number, number][] {
+  return Array.from({ length: n }, (_, i) => [(i * 7) % 1000, (i * 13) % 2000] as [number, number]);
+}
+
+// ---------------------------------------------------------------- raw sockets
+
+/**
+ * A websocket over a bare TCP socket that can stop reading, as a client that
+ * does not read its replies does; it keeps the text messages and the close frame it reads.
+ */
+export interface RawClient {
+  send(text: string): void;
+  /** Text messages read so far. */
+  messages: string[];
+  pause(): void;
+  resume(): void;
+  /** The close frame's code and reason, once the connection ends. */
+  closed: Promise<{ code: number | null; reason: string }>;
+  destroy(): void;
+}
+
+export async function rawClient(port: number, host = "127.0.0.1"): Promise<RawClient> {
+  const socket: Socket = tcpConnect(port, host);
+  socket.on("error", () => undefined);
+  await new Promise((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  socket.write(
+    `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n` +
+      "Sec-WebSocket-Protocol: heatlens.v1\r\n\r\n",
+  );
+  let buffer = Buffer.alloc(0);
+  let upgraded = false;
+  let close: { code: number | null; reason: string } | null = null;
+  const messages: string[] = [];
+  let onUpgrade: (ok: boolean) => void = () => undefined;
+  const upgrade = new Promise<boolean>((resolve) => {
+    onUpgrade = resolve;
+  });
+  socket.on("data", (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    if (!upgraded) {
+      const end = buffer.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      upgraded = true;
+      onUpgrade(buffer.subarray(0, end).toString().startsWith("HTTP/1.1 101"));
+      buffer = buffer.subarray(end + 4);
+    }
+    // Server frames are not masked.
+    for (;;) {
+      if (buffer.length < 2) return;
+      let length = (buffer[1] as number) & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (buffer.length < 4) return;
+        length = buffer.readUInt16BE(2);
+        offset = 4;
+      } else if (length === 127) {
+        if (buffer.length < 10) return;
+        length = Number(buffer.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (buffer.length < offset + length) return;
+      const payload = buffer.subarray(offset, offset + length);
+      if (((buffer[0] as number) & 0x0f) === 1) messages.push(payload.toString());
+      if (((buffer[0] as number) & 0x0f) === 8) {
+        close = { code: payload.length >= 2 ? payload.readUInt16BE(0) : null, reason: payload.subarray(2).toString() };
+      }
+      buffer = buffer.subarray(offset + length);
+    }
+  });
+  const closed = new Promise<{ code: number | null; reason: string }>((resolve) =>
+    socket.once("close", () => resolve(close ?? { code: null, reason: "" })),
+  );
+  if (!(await upgrade)) throw new Error("upgrade refused");
+  return {
+    send(text) {
+      const payload = Buffer.from(text);
+      if (payload.length >= 126) throw new Error("rawClient sends short messages only");
+      const mask = randomBytes(4);
+      const masked = payload.map((b, i) => b ^ (mask[i % 4] as number));
+      if (!socket.destroyed) socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
+    },
+    messages,
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+    closed,
+    destroy: () => socket.destroy(),
+  };
+}

@@ -1,0 +1,529 @@
+/**
+ * Every option of the companion, through the real binary: one companion per
+ * option, started with a non-default value, and a check of what a user or a
+ * client observes (the welcome, an HTTP answer, a close code, a nack code, a
+ * timing, a file's location) that would fail with the default. The table is
+ * keyed by the option table's names, so an option without a row does not compile.
+ */
+
+import { X509Certificate } from "node:crypto";
+import { statSync, writeFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
+import { generate } from "selfsigned";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { OptionName } from "../../companion/src/options";
+import type { Grid, ServerMessage } from "../../protocol/wire";
+import { freePort } from "../support/free-port";
+import { rawWebSocket } from "../support/raw-websocket";
+import { tempDataDir } from "../support/temp-dir";
+import {
+  batch,
+  type Client,
+  connect,
+  eventually,
+  get,
+  heatlens,
+  limit,
+  points,
+  type Running,
+  rawClient,
+  refusal,
+  startHeatlens,
+} from "./heatlens";
+
+interface Row {
+  /** The flags that set the option to its non-default value; a function when they depend on the data directory. */
+  args: string[] | ((dataDir: string) => Promise<string[]>);
+  /** Fails unless the option took effect. */
+  check(companion: Running): Promise<void>;
+}
+
+/** A self-signed certificate for 127.0.0.1: its PEM and the files the companion is given. */
+const tls = { pem: "", certFile: "", keyFile: "" };
+const slot = limit(2);
+
+async function welcome(companion: Running): Promise<Extract<ServerMessage, { type: "welcome" }>> {
+  const client = await connect(companion.url, { hello: false });
+  client.send({ type: "hello", v: 1, client: "welcome-reader" });
+  const message = await client.next("welcome");
+  client.ws.terminate();
+  return message as Extract<ServerMessage, { type: "welcome" }>;
+}
+
+/** Sends one batch and returns the companion's ack or nack. */
+async function reply(client: Client, message: object): Promise<ServerMessage> {
+  client.send(message);
+  for (;;) {
+    const next = await client.next();
+    if (next.type === "ack" || next.type === "nack") return next;
+  }
+}
+
+async function nackCode(companion: Running, message: object): Promise<string> {
+  const client = await connect(companion.url);
+  const answer = await reply(client, message);
+  client.ws.terminate();
+  return answer.type === "nack" ? answer.code : "acked";
+}
+
+async function errorCodeAfter(client: Client, message: object): Promise<string> {
+  client.send(message);
+  for (;;) {
+    const next = await client.next();
+    if (next.type === "error") return next.code;
+    if (next.type === "subscribed") return "subscribed";
+  }
+}
+
+/** The cells of the history of `path` (width 1000) between `from` and `to`. */
+async function historyCells(companion: Running, path: string, from: number, to: number): Promise<number> {
+  const answer = await get(`${companion.url}/api/heatmap?path=${path}&width=1000&from=${from}&to=${to}`);
+  expect(answer.status).toBe(200);
+  return (JSON.parse(answer.body) as Grid).cells.length;
+}
+
+/**
+ * Pings owed by a viewer that stopped reading when the companion first skips a grid
+ * for it: the viewer has had its first grid, then pipelines pings in chunks while a
+ * feeder changes the grid it watches after each chunk.
+ */
+async function pingsUntilSkip(c: Running): Promise<number> {
+  const viewer = await rawClient(c.port);
+  viewer.send('{"type":"hello","v":1,"client":"slow-viewer"}');
+  viewer.send('{"type":"subscribe","path":"/watched","width":1000}');
+  const feeder = await connect(c.url);
+  let seq = 0;
+  await reply(feeder, batch(++seq, [{ path: "/watched", points: points(1) }]));
+  await eventually(
+    async () => (viewer.messages.some((m) => m.includes('"type":"grid"')) ? true : undefined),
+    5000,
+    "the viewer's first grid",
+  );
+  viewer.pause();
+  let pings = 0;
+  try {
+    while (pings < 400_000) {
+      for (let i = 0; i < 2000; i++) viewer.send(`{"type":"ping","t":${pings++}}`);
+      await reply(feeder, batch(++seq, [{ path: "/watched", points: points(1) }]));
+      const stats = JSON.parse((await get(`${c.url}/api/stats`)).body) as { skippedViewerUpdates: number };
+      if (stats.skippedViewerUpdates > 0) return pings;
+    }
+    throw new Error("no grid skipped for a viewer owed 400,000 pongs");
+  } finally {
+    viewer.destroy();
+    feeder.ws.terminate();
+  }
+}
+
+let chosenPort = 0;
+/** The token created in each data directory that needs one. */
+const tokens = new Map<string, string>();
+
+const ROWS = {
+  host: {
+    args: ["--host", "127.0.0.2"],
+    async check(c) {
+      expect(c.url).toBe(`http://127.0.0.2:${c.port}`);
+      expect((await get(`${c.url}/healthz`)).status).toBe(200);
+      await expect(get(`http://127.0.0.1:${c.port}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
+    },
+  },
+  port: {
+    args: async () => {
+      chosenPort = await freePort();
+      return ["--port", String(chosenPort)];
+    },
+    async check(c) {
+      expect(c.port).toBe(chosenPort);
+      expect((await get(`http://127.0.0.1:${chosenPort}/healthz`)).status).toBe(200);
+    },
+  },
+  dataDir: {
+    args: async (dir) => ["--data-dir", join(dir, "elsewhere")],
+    async check(c) {
+      await reply(await connect(c.url), batch(1, [{ path: "/stored", points: points(3) }]));
+      const file = join(c.dataDir, "elsewhere", "heatlens.db");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(join(c.dataDir, "elsewhere")).mode & 0o777).toBe(0o700);
+    },
+  },
+  allowUnauthenticated: {
+    args: ["--host", "0.0.0.0", "--allow-unauthenticated"],
+    async check(c) {
+      // Bound to every address: the banner names this machine, and no token is asked for.
+      expect(c.url).not.toContain("127.0.0.1");
+      const client = await connect(`http://127.0.0.1:${c.port}`);
+      expect(client.ws.readyState).toBe(client.ws.OPEN);
+      client.ws.terminate();
+    },
+  },
+  allowHosts: {
+    args: ["--allow-host", "evil.example"],
+    async check(c) {
+      const other = await get(`${c.url}/api/pages`, { host: `rebound.example:${c.port}` });
+      expect(other.status).toBeGreaterThanOrEqual(400);
+      expect(JSON.parse(other.body).code).toBe("E_HOST");
+      expect((await get(`${c.url}/api/pages`, { host: `evil.example:${c.port}` })).status).toBe(200);
+    },
+  },
+  tlsCert: {
+    args: async () => ["--tls-cert", tls.certFile, "--tls-key", tls.keyFile],
+    async check(c) {
+      expect(c.url).toMatch(/^https:/);
+      const answer = await get(`${c.url}/healthz`, {}, tls.pem);
+      expect(answer.status).toBe(200);
+      const served = await new Promise<string>((resolve, reject) => {
+        const secure = tlsConnect({ host: "127.0.0.1", port: c.port, rejectUnauthorized: false }, () => {
+          resolve(secure.getPeerX509Certificate()?.fingerprint256 ?? "");
+          secure.end();
+        });
+        secure.on("error", reject);
+      });
+      expect(served).toBe(new X509Certificate(tls.pem).fingerprint256);
+    },
+  },
+  tlsKey: {
+    args: async () => ["--tls-cert", tls.certFile, "--tls-key", tls.keyFile],
+    async check(c) {
+      // The handshake completes only if the key is the certificate's.
+      expect(c.url).toMatch(/^https:/);
+      const client = await connect(c.url, { ca: tls.pem });
+      expect(client.ws.protocol).toBe("heatlens.v1");
+      client.ws.terminate();
+    },
+  },
+  retentionDays: {
+    args: ["--retention-days", "1"],
+    async check(c) {
+      const day = 24 * 3_600_000;
+      const client = await connect(c.url);
+      const old = { path: "/kept", points: points(5), age: 2 * day };
+      const recent = { path: "/kept", points: points(5), age: 2 * 3_600_000 };
+      expect((await reply(client, batch(1, [old, recent]))).type).toBe("ack");
+      client.ws.terminate();
+      const now = Date.now();
+      // History is folded every 2 s and pruned every 10 s: wait until the recent points are in it and the old ones gone.
+      await eventually(
+        async () => {
+          const kept = await historyCells(c, "/kept", now - 3 * 3_600_000, now - 3_600_000);
+          const past = await historyCells(c, "/kept", now - 2 * day - 3_600_000, now - 2 * day + 3_600_000);
+          return kept > 0 && past === 0 ? true : undefined;
+        },
+        25_000,
+        "points two days old pruned with --retention-days 1",
+      );
+    },
+  },
+  maxStoreBytes: {
+    args: ["--max-store-bytes", "64KiB"],
+    async check(c) {
+      const client = await connect(c.url);
+      const codes: string[] = [];
+      for (let seq = 1; seq <= 5 && !codes.includes("E_STORAGE"); seq++) {
+        const answer = await reply(client, batch(seq, [{ path: `/big${seq}`, points: points(5000) }]));
+        codes.push(answer.type === "nack" ? answer.code : "ack");
+      }
+      client.ws.terminate();
+      expect(codes).toContain("E_STORAGE");
+    },
+  },
+  cols: {
+    args: ["--cols", "40"],
+    async check(c) {
+      expect((await welcome(c)).cols).toBe(40);
+    },
+  },
+  hopMs: {
+    args: ["--hop", "500ms"],
+    async check(c) {
+      expect((await welcome(c)).hopMs).toBe(500);
+    },
+  },
+  windowsMs: {
+    args: ["--windows", "5s,5m"],
+    async check(c) {
+      expect((await welcome(c)).windowsMs).toEqual([5000, 300_000]);
+    },
+  },
+  defaultWindowMs: {
+    args: ["--default-window", "1m"],
+    async check(c) {
+      expect((await welcome(c)).defaultWindowMs).toBe(60_000);
+    },
+  },
+  bandBreakpoints: {
+    args: ["--bands", "800"],
+    async check(c) {
+      expect((await welcome(c)).bands.map((b) => [b.min, b.max])).toEqual([
+        [0, 799],
+        [800, null],
+      ]);
+    },
+  },
+  maxRows: {
+    args: ["--max-rows", "10"],
+    async check(c) {
+      // 1000 px wide at 50 columns: 20 px tiles, so y = 400 is row 20.
+      expect(await nackCode(c, batch(1, [{ path: "/tall", points: [[10, 400]] }]))).toBe("E_SCHEMA");
+    },
+  },
+  templates: {
+    args: ["--template", "/product/:id"],
+    async check(c) {
+      await nackCode(c, batch(1, [{ path: "/product/42", points: points(3) }]));
+      const pages = await eventually(
+        async () => {
+          const body = (await get(`${c.url}/api/pages`)).body;
+          return body.includes("/product") ? body : undefined;
+        },
+        5000,
+        "the page in /api/pages",
+      );
+      expect(pages).toContain("/product/:id");
+      expect(pages).not.toContain("/product/42");
+    },
+  },
+  keepQuery: {
+    args: ["--keep-query", "tab"],
+    async check(c) {
+      expect((await welcome(c)).keepQuery).toEqual(["tab"]);
+    },
+  },
+  maxFrameBytes: {
+    args: ["--max-frame-bytes", "1KiB"],
+    async check(c) {
+      const client = await connect(c.url);
+      client.send({ type: "ping", t: 1, pad: "x".repeat(2000) });
+      expect((await client.closed).code).toBe(1009);
+    },
+  },
+  maxFragments: {
+    args: ["--max-fragments", "2"],
+    async check(c) {
+      const raw = await rawWebSocket(c.port);
+      raw.frame(1, Buffer.from('{"type":'), false);
+      raw.frame(0, Buffer.from('"ping",'), false);
+      raw.frame(0, Buffer.from('"t":1}'), true);
+      const closed = await raw.closed;
+      expect(closed.code).toBe(1008);
+      expect(closed.reason).toMatch(/^E_FRAGMENTS/);
+    },
+  },
+  maxPointsPerBatch: {
+    args: ["--max-points-per-batch", "10"],
+    async check(c) {
+      expect(await nackCode(c, batch(1, [{ path: "/p", points: points(11) }]))).toBe("E_TOO_BIG");
+    },
+  },
+  maxEventsPerSecond: {
+    // A bucket of 5 points/s × 60 s = 300 points.
+    args: ["--max-events-per-second", "5"],
+    async check(c) {
+      expect(await nackCode(c, batch(1, [{ path: "/p", points: points(400) }]))).toBe("E_RATE");
+    },
+  },
+  rateBurstSeconds: {
+    // A bucket of 2000 points/s × 1 s.
+    args: ["--rate-burst-seconds", "1"],
+    async check(c) {
+      expect(await nackCode(c, batch(1, [{ path: "/p", points: points(2500) }]))).toBe("E_RATE");
+    },
+  },
+  maxKeys: {
+    args: ["--max-keys", "2"],
+    async check(c) {
+      const pages = ["/a", "/b", "/c"].map((path) => ({ path, points: points(1) }));
+      expect(await nackCode(c, batch(1, pages))).toBe("E_KEYS");
+    },
+  },
+  maxKeysPerClient: {
+    args: ["--max-keys-per-client", "2"],
+    async check(c) {
+      const pages = ["/a", "/b", "/c"].map((path) => ({ path, points: points(1) }));
+      expect(await nackCode(c, batch(1, pages))).toBe("E_KEYS");
+    },
+  },
+  maxSubscriptionsPerConnection: {
+    args: ["--max-subscriptions", "1"],
+    async check(c) {
+      const client = await connect(c.url);
+      expect(await errorCodeAfter(client, { type: "subscribe", path: "/a", width: 1000 })).toBe("subscribed");
+      expect(await errorCodeAfter(client, { type: "subscribe", path: "/b", width: 1000 })).toBe("E_SUBSCRIPTIONS");
+      client.ws.terminate();
+    },
+  },
+  maxSubscribersPerKey: {
+    args: ["--max-subscribers-per-key", "1"],
+    async check(c) {
+      const [first, second] = [await connect(c.url), await connect(c.url)] as [Client, Client];
+      expect(await errorCodeAfter(first, { type: "subscribe", path: "/a", width: 1000 })).toBe("subscribed");
+      expect(await errorCodeAfter(second, { type: "subscribe", path: "/a", width: 1000 })).toBe("E_SUBSCRIPTIONS");
+      first.ws.terminate();
+      second.ws.terminate();
+    },
+  },
+  maxConnections: {
+    args: ["--max-connections", "1"],
+    async check(c) {
+      const first = await connect(c.url);
+      const refused = await refusal(c.url);
+      expect([refused.status, refused.code]).toEqual([503, "E_CAPACITY"]);
+      first.ws.terminate();
+    },
+  },
+  maxConnectionsPerToken: {
+    args: async (dir) => {
+      const created = await heatlens(["token", "create", "--role", "capture,view", "--data-dir", dir]);
+      tokens.set(dir, created.stdout.trim());
+      return ["--max-connections-per-token", "1"];
+    },
+    async check(c) {
+      const token = tokens.get(c.dataDir) as string;
+      const first = await connect(c.url, { token });
+      const refused = await refusal(c.url, { token });
+      expect([refused.status, refused.code]).toEqual([429, "E_CONNECTIONS"]);
+      first.ws.terminate();
+    },
+  },
+  maxPendingPerAddress: {
+    args: ["--max-pending-per-address", "2"],
+    async check(c) {
+      const silent = [await connect(c.url, { hello: false }), await connect(c.url, { hello: false })];
+      const refused = await refusal(c.url);
+      expect([refused.status, refused.code]).toEqual([429, "E_CONNECTIONS"]);
+      for (const client of silent) client.ws.terminate();
+    },
+  },
+  headersTimeoutMs: {
+    args: ["--headers-timeout", "500ms"],
+    async check(c) {
+      const socket = tcpConnect(c.port, "127.0.0.1");
+      socket.on("error", () => undefined);
+      socket.on("data", () => undefined);
+      const started = Date.now();
+      socket.write("GET /healthz HT");
+      const closed = await Promise.race([
+        new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now() - started))),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 5000)),
+      ]);
+      socket.destroy();
+      expect(closed, "closed within 2 s of an unfinished request line").not.toBeNull();
+      expect(closed as number).toBeLessThan(2000);
+    },
+  },
+  maxViewerBufferBytes: {
+    args: ["--max-viewer-buffer-bytes", "4MiB", "--max-reply-buffer-bytes", "8MiB"],
+    async check(c) {
+      // The kernel's socket buffers hold megabytes of replies on loopback, a size that varies by
+      // machine and a little by connection: compare with a companion that skips at once (1 KiB).
+      const withOption = await pingsUntilSkip(c);
+      const reference = await startHeatlens(["--max-viewer-buffer-bytes", "1KiB"]);
+      try {
+        const withReference = await pingsUntilSkip(reference);
+        // A pong is about 48 bytes: over 2 MiB later (44,000 pongs), where the 1 MiB default
+        // measures about 20,000 and 4 MiB about 68,000 here.
+        expect(withOption - withReference).toBeGreaterThan(44_000);
+      } finally {
+        await reference.stop();
+      }
+    },
+  },
+  maxReplyBufferBytes: {
+    args: ["--max-reply-buffer-bytes", "64KiB", "--max-viewer-buffer-bytes", "16KiB"],
+    async check(c) {
+      const client = await rawWebSocket(c.port);
+      client.frame(1, Buffer.from('{"type":"hello","v":1,"client":"no-reader"}'));
+      await eventually(async () => client.messages.length > 0 || undefined, 5000, "welcome");
+      client.pause();
+      // Far more pongs than the bound plus what the kernel buffers on loopback (about 4 MB here).
+      const ping = Buffer.from('{"type":"ping","t":1}');
+      for (let i = 0; i < 300_000; i++) {
+        client.frame(1, ping);
+        if (i % 20_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      client.resume();
+      const closed = await client.closeFrame;
+      client.destroy();
+      expect(closed.code).toBe(1008);
+      expect(closed.reason).toMatch(/^E_BACKPRESSURE/);
+    },
+  },
+  helloTimeoutMs: {
+    args: ["--hello-timeout", "300ms"],
+    async check(c) {
+      const started = Date.now();
+      const client = await connect(c.url, { hello: false });
+      const closed = await client.closed;
+      expect(closed.code).toBe(4001);
+      expect(Date.now() - started).toBeLessThan(3000);
+    },
+  },
+  heartbeatMs: {
+    args: ["--heartbeat", "200ms"],
+    async check(c) {
+      const client = await connect(c.url);
+      const started = Date.now();
+      await new Promise((resolve) => client.ws.once("ping", resolve));
+      expect(Date.now() - started).toBeLessThan(3000);
+      client.ws.terminate();
+    },
+  },
+  allowOrigins: {
+    args: ["--allow-origin", "https://dash.example"],
+    async check(c) {
+      const allowed = await connect(c.url, { origin: "https://dash.example" });
+      allowed.ws.terminate();
+      const refused = await refusal(c.url, { origin: "https://other.example" });
+      expect([refused.status, refused.code]).toEqual([403, "E_ORIGIN"]);
+    },
+  },
+  demo: {
+    args: ["--no-demo"],
+    async check(c) {
+      const answer = await get(`${c.url}/demo/`);
+      expect(answer.status).toBe(404);
+      expect(JSON.parse(answer.body).code).toBe("E_NOT_FOUND");
+    },
+  },
+  logLevel: {
+    args: ["--log-level", "silent"],
+    async check(c) {
+      // At the default level the companion logs a JSON line before its banner.
+      await welcome(c);
+      expect(c.stdout()).toMatch(/listening on/);
+      expect(c.stdout()).not.toMatch(/^\{/m);
+    },
+  },
+} satisfies Record<OptionName, Row>;
+
+beforeAll(async () => {
+  const dir = tempDataDir("cli-tls");
+  const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
+    keySize: 2048,
+    extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
+  });
+  tls.pem = pems.cert;
+  tls.certFile = join(dir, "cert.pem");
+  tls.keyFile = join(dir, "key.pem");
+  writeFileSync(tls.certFile, pems.cert);
+  writeFileSync(tls.keyFile, pems.private);
+});
+
+describe.concurrent("each option takes effect through the heatlens binary", () => {
+  for (const [name, row] of Object.entries(ROWS) as [OptionName, Row][]) {
+    it(name, { timeout: 60_000 }, () =>
+      slot(async () => {
+        const dir = tempDataDir(`cli-${name}`);
+        const args = typeof row.args === "function" ? await row.args(dir) : row.args;
+        const companion = await startHeatlens(args, dir);
+        try {
+          await row.check(companion);
+        } finally {
+          await companion.stop();
+        }
+      }),
+    );
+  }
+});
