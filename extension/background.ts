@@ -5,20 +5,24 @@
  */
 import browser from "webextension-polyfill";
 import { HistoryRequest, onMessage, SampleGroup, sendMessage, Watch } from "../protocol/messages";
+import { requestId, viewId, viewOf } from "../protocol/subscription";
 import type { Grid } from "../protocol/wire";
 import { keepSiteScriptsInSync } from "./capture/site-scripts";
 import { isCapturePaused, pausedAt, setCapturePaused } from "./state/capture-pause";
 import { saveCompanionGrid } from "./state/companion-grid";
-import { saveKeptQuery } from "./state/kept-query";
 import { loadSettings, onSettingsChanged, type Settings } from "./state/settings";
 import { isOverlayOn, setOverlay } from "./state/tab-overlays";
 import { ToolbarBadge } from "./state/toolbar-badge";
 import { type ConnectOptions, Delivery } from "./transport/delivery";
 import { fetchHistory } from "./transport/history";
 
-/** What each tab's overlay watches, and the key its grids arrive under. */
-const tabWatches = new Map<number, { watch: Watch; key: string | null }>();
-/** The newest grid per key, so that a tab joining a watched key paints at once. */
+/**
+ * What each tab's overlay watches (a subscription request) and, once the
+ * companion has answered it, the view (`viewId`) its grids arrive under.
+ * Tabs at 1280 and 1366 px make two requests that resolve to one view.
+ */
+const tabWatches = new Map<number, { watch: Watch; view: string | null }>();
+/** The newest grid per view, so that a tab joining a watched view paints at once. */
 const latestGrids = new Map<string, Grid>();
 const badge = new ToolbarBadge(browser.action);
 /** The keyboard shortcut declared in the manifest's `commands`. */
@@ -31,45 +35,39 @@ function connectOptions(settings: Settings): ConnectOptions {
 const delivery: Promise<Delivery> = loadSettings().then((settings) =>
   Delivery.start(connectOptions(settings), {
     subscribed: (message) => {
-      for (const entry of tabWatches.values()) {
-        if (watchEquals(entry.watch, message.request)) {
-          entry.key = gridKey(message.path, message.band, message.windowMs, message.cols);
-        }
+      const request = requestId(message.request);
+      const view = viewId(viewOf(message));
+      const latest = latestGrids.get(view);
+      for (const [tabId, entry] of tabWatches) {
+        if (requestId(entry.watch) !== request) continue;
+        // A tab new to the view gets its grid now: the companion sends grids only when they change.
+        if (entry.view === null && latest) sendMessage("overlay.grid", latest, tabId).catch(() => undefined);
+        entry.view = view;
       }
     },
     grid: (grid) => routeGrid(grid),
-    welcome: (welcome) => {
-      void saveKeptQuery(welcome.keepQuery);
-      void saveCompanionGrid({ cols: welcome.cols, colsChoices: welcome.colsChoices });
-    },
+    welcome: (welcome) => void saveCompanionGrid(welcome),
     status: (status) => badge.setConnected(status.state === "open"),
   }),
 );
 
-function gridKey(path: string, band: string, windowMs: number, cols: number): string {
-  return `${windowMs} ${cols} ${band} ${path}`;
-}
-
 function routeGrid(grid: Grid): void {
-  const key = gridKey(grid.path, grid.band.id, grid.windowMs, grid.cols);
-  latestGrids.set(key, grid);
+  const view = viewId(viewOf(grid));
+  latestGrids.set(view, grid);
   for (const [tabId, entry] of tabWatches) {
-    if (entry.key === key) sendMessage("overlay.grid", grid, tabId).catch(() => tabWatches.delete(tabId));
+    if (entry.view === view) sendMessage("overlay.grid", grid, tabId).catch(() => tabWatches.delete(tabId));
   }
 }
 
+/** Withdraws a tab's request unless another tab makes the same one; forgets its view's grid once no tab shows it. */
 function unwatchTab(tabId: number): void {
   const entry = tabWatches.get(tabId);
   if (!entry) return;
   tabWatches.delete(tabId);
-  const stillWatched = [...tabWatches.values()].some((e) => watchEquals(e.watch, entry.watch));
-  if (stillWatched) return;
-  void delivery.then((d) => d.companion.unwatch(entry.watch));
-  if (entry.key) latestGrids.delete(entry.key);
-}
-
-function watchEquals(a: Watch, b: Watch): boolean {
-  return a.path === b.path && a.width === b.width && a.windowMs === b.windowMs && a.cols === b.cols;
+  const others = [...tabWatches.values()];
+  const request = requestId(entry.watch);
+  if (!others.some((e) => requestId(e.watch) === request)) void delivery.then((d) => d.companion.unwatch(entry.watch));
+  if (entry.view && !others.some((e) => e.view === entry.view)) latestGrids.delete(entry.view);
 }
 
 // Answered once the samples are durable: the tracker resends what is not answered.
@@ -91,11 +89,11 @@ onMessage("overlay.watch", ({ data, sender }) => {
   const tabId = sender.tab?.id;
   if (!watch.success || tabId === undefined) return;
   unwatchTab(tabId);
-  // Another tab may already watch the same thing: share its key and latest grid.
-  const twin = [...tabWatches.values()].find((e) => watchEquals(e.watch, watch.data) && e.key);
-  const key = twin?.key ?? null;
-  tabWatches.set(tabId, { watch: watch.data, key });
-  const latest = key ? latestGrids.get(key) : undefined;
+  // Another tab may already make the same request: share its view and latest grid.
+  const request = requestId(watch.data);
+  const view = [...tabWatches.values()].find((e) => requestId(e.watch) === request && e.view)?.view ?? null;
+  tabWatches.set(tabId, { watch: watch.data, view });
+  const latest = view ? latestGrids.get(view) : undefined;
   if (latest) sendMessage("overlay.grid", latest, tabId).catch(() => undefined);
   void delivery.then((d) => d.companion.watch(watch.data));
 });

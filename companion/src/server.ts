@@ -20,6 +20,7 @@ import { TokenStore } from "./auth/tokens";
 import { type Bus, InProcessBus } from "./bus/bus";
 import { Fanout } from "./fanout/fanout";
 import { Gateway, ReasonedWebSocket } from "./gateway/gateway";
+import { gridFacts } from "./grid-facts";
 import { handleApi, sendJson } from "./http/api";
 import { createDashboard } from "./http/dashboard";
 import { createMetrics } from "./http/metrics";
@@ -115,7 +116,16 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   });
 
   const team = () => ({ clients: gateway.connectedClients(), pointsPerSecond: gateway.rate.perSecond });
-  const api = { windows, store, normalise, bands, defaultWindowMs: options.defaultWindowMs, stats, team };
+  const api = {
+    windows,
+    store,
+    normalise,
+    bands,
+    defaultWindowMs: options.defaultWindowMs,
+    stats,
+    team,
+    config: gridFacts(options, bands),
+  };
   const metrics = createMetrics({
     gateway: gateway.counters,
     arrivals: windows.arrivals,

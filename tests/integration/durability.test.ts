@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
 import type { Batch, ServerMessage } from "../../protocol/wire";
+import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
 const closers: (() => Promise<unknown> | unknown)[] = [];
@@ -40,7 +41,7 @@ class Streamer {
         });
         ws.on("error", () => undefined);
         ws.on("message", (data) => this.onMessage(JSON.parse(String(data)) as ServerMessage));
-        ws.send(JSON.stringify({ type: "hello", v: 1, client: this.id }));
+        ws.send(JSON.stringify({ type: "hello", v: 2, client: this.id }));
         this.ws = ws;
         for (const batch of this.unacked.values()) ws.send(JSON.stringify({ ...batch, sentAt: Date.now() }));
         return;
@@ -58,7 +59,7 @@ class Streamer {
       type: "batch",
       seq: this.nextSeq++,
       sentAt: now,
-      pages: [{ path: `/${this.id}`, w: 1280, t0: now, pts }],
+      pages: [{ origin: SITE, path: `/${this.id}`, w: 1280, t0: now, pts }],
     };
     this.unacked.set(batch.seq, batch);
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(batch));
@@ -130,7 +131,7 @@ describe("durability", () => {
     for (let i = 0; i < 20; i++) streamer.send(5);
     while (streamer.pending > 0) await sleep(10);
     await sleep(400);
-    const before = await (await fetch(`${companion.url}/api/heatmap?path=/restart&width=1280`)).json();
+    const before = await (await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/restart&width=1280`)).json();
     expect(before.total).toBe(100);
     streamer.close();
     await companion.close();
@@ -138,7 +139,7 @@ describe("durability", () => {
     companion = await startCompanion({ port: 0, dataDir, logLevel: "silent" });
     closers.push(() => companion.close());
     expect(companion.rebuildMs).toBeLessThan(2000);
-    const after = await (await fetch(`${companion.url}/api/heatmap?path=/restart&width=1280`)).json();
+    const after = await (await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/restart&width=1280`)).json();
     expect(after.cells).toEqual(before.cells);
     expect(after.total).toBe(100);
 
@@ -149,7 +150,9 @@ describe("durability", () => {
     while (again.pending > 0) await sleep(10);
     await sleep(400);
     expect(companion.gateway.counters.duplicates).toBe(1);
-    expect((await (await fetch(`${companion.url}/api/heatmap?path=/restart&width=1280`)).json()).total).toBe(100);
+    expect(
+      (await (await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/restart&width=1280`)).json()).total,
+    ).toBe(100);
     again.close();
   });
 
@@ -229,17 +232,17 @@ describe("durability", () => {
     now += 2 * 3_600_000;
     companion.store.maintain(true);
     const url = (from: number, to: number) =>
-      `${companion.url}/api/heatmap?path=/history&width=1280&from=${from}&to=${to}`;
+      `${companion.url}/api/heatmap?origin=${SITE}&path=/history&width=1280&from=${from}&to=${to}`;
     const t = Date.UTC(2026, 10, 27, 9, 0, 0);
     expect((await (await fetch(url(t - 60_000, t + 60_000))).json()).total).toBe(3);
     expect((await (await fetch(url(t - 7_200_000, t + 7_200_000))).json()).total).toBe(3);
     expect((await (await fetch(url(t + 120_000, t + 7_200_000))).json()).total).toBe(0);
     const iso = await (
       await fetch(
-        `${companion.url}/api/heatmap?path=/history&width=1280&from=2026-11-27T08:00:00Z&to=2026-11-27T10:00:00Z`,
+        `${companion.url}/api/heatmap?origin=${SITE}&path=/history&width=1280&from=2026-11-27T08:00:00Z&to=2026-11-27T10:00:00Z`,
       )
     ).json();
     expect(iso.total).toBe(3);
-    expect((await fetch(`${companion.url}/api/heatmap?path=/history&from=later`)).status).toBe(400);
+    expect((await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/history&from=later`)).status).toBe(400);
   });
 });

@@ -7,16 +7,9 @@
  */
 import type { IncomingMessage } from "node:http";
 import { WebSocket, type WebSocketServer } from "ws";
-import {
-  bandFor,
-  colOf,
-  columnChoices,
-  columnChoicesReason,
-  FLAG_FIXED,
-  packCell,
-  rowOf,
-  type WidthBand,
-} from "../../../protocol";
+import { bandFor, colOf, columnChoicesReason, FLAG_FIXED, packCell, rowOf, type WidthBand } from "../../../protocol";
+import { makeKey, splitKey } from "../../../protocol/page-key";
+import { requestId, type SubscriptionRequest, type View, viewId } from "../../../protocol/subscription";
 import {
   type Batch,
   ClientMessage,
@@ -27,15 +20,15 @@ import {
   type Hello,
   PROTOCOL_VERSION,
   type ServerMessage,
-  type Subscribe,
 } from "../../../protocol/wire";
 import { authenticate } from "../auth/authenticate";
 import { hasRole, type Role, type TokenInfo, type TokenStore } from "../auth/tokens";
 import type { Bus } from "../bus/bus";
-import type { Fanout, View, Viewer } from "../fanout/fanout";
+import type { Fanout, Viewer } from "../fanout/fanout";
+import { gridFacts } from "../grid-facts";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
-import { type KeyedPoints, makeKey, splitKey, type Topics } from "../pipeline";
+import type { KeyedPoints, Topics } from "../pipeline";
 import type { EventStore } from "../store/event-store";
 import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
 import { RateMeter } from "./rate-meter";
@@ -177,8 +170,11 @@ class Connection implements Viewer {
   private client: ClientState | null = null;
   private alive = true;
   private readonly helloTimer: NodeJS.Timeout;
-  /** This connection's subscriptions, by `watchId`. */
-  private readonly watching = new Map<string, View>();
+  /**
+   * This connection's views, by `viewId`, each with the requests that resolved
+   * to it (by `requestId`): a view is left when its last request is withdrawn.
+   */
+  private readonly watching = new Map<string, { view: View; requests: Set<string> }>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -216,7 +212,7 @@ class Connection implements Viewer {
       connectedAt: this.connectedAt,
       points: this.points,
       pointsPerSecond: this.rate.perSecond,
-      watching: this.watching.size,
+      watching: this.requestCount(),
     };
   }
 
@@ -239,7 +235,7 @@ class Connection implements Viewer {
 
   dispose(): void {
     clearTimeout(this.helloTimer);
-    for (const view of this.watching.values()) this.deps.fanout.unsubscribeViewer(this, view);
+    for (const { view } of this.watching.values()) this.deps.fanout.unsubscribeViewer(this, view);
     this.watching.clear();
   }
 
@@ -286,11 +282,8 @@ class Connection implements Viewer {
         return this.onBatch(message);
       case "subscribe":
         return this.onSubscribe(message);
-      case "unsubscribe": {
-        const view = this.resolveWatch(message);
-        this.watching.delete(watchId(view));
-        return this.deps.fanout.unsubscribeViewer(this, view);
-      }
+      case "unsubscribe":
+        return this.onUnsubscribe(message);
       case "ping":
         return this.reply({ type: "pong", t: message.t, time: this.deps.clock() });
     }
@@ -314,13 +307,7 @@ class Connection implements Viewer {
       v: PROTOCOL_VERSION,
       server: this.deps.serverName,
       time: this.deps.clock(),
-      cols: options.cols,
-      colsChoices: columnChoices(options.cols),
-      hopMs: options.hopMs,
-      windowsMs: options.windowsMs,
-      defaultWindowMs: options.defaultWindowMs,
-      bands: bands.map(({ id, min, max }) => ({ id, min, max })),
-      keepQuery: options.keepQuery,
+      ...gridFacts(options, bands),
     });
   }
 
@@ -362,7 +349,7 @@ class Connection implements Viewer {
     const offset = client.clock.offset;
     for (const page of batch.pages) {
       const band = bandFor(page.w, this.deps.bands);
-      const key = makeKey(band.id, this.deps.normalise(page.path));
+      const key = makeKey(band.id, page.origin, this.deps.normalise(page.path));
       let group = groups.get(key);
       if (!group) {
         group = { key, times: [], cells: [] };
@@ -425,7 +412,7 @@ class Connection implements Viewer {
     return this.token === null || hasRole(this.token, role);
   }
 
-  private onSubscribe(message: Subscribe): void {
+  private onSubscribe(message: SubscriptionRequest): void {
     if (!this.allowed("view")) {
       return this.reply({ type: "error", code: ErrorCode.forbidden, reason: "this token may not view grids" });
     }
@@ -445,44 +432,64 @@ class Connection implements Viewer {
         reason: columnChoicesReason(this.deps.options.cols),
       });
     }
-    const id = watchId(view);
-    if (this.watching.has(id)) return;
-    if (this.watching.size >= this.deps.options.maxSubscriptionsPerConnection) {
-      return this.reply({
-        type: "error",
-        code: ErrorCode.subscriptions,
-        reason: "too many subscriptions on this connection",
-      });
+    const request = requestId(message);
+    const held = this.watching.get(viewId(view));
+    if (!held?.requests.has(request)) {
+      if (this.requestCount() >= this.deps.options.maxSubscriptionsPerConnection) {
+        return this.reply({
+          type: "error",
+          code: ErrorCode.subscriptions,
+          reason: "too many subscriptions on this connection",
+        });
+      }
+      if (!held && !this.deps.fanout.hasRoom(key, windowMs)) {
+        return this.reply({ type: "error", code: ErrorCode.subscriptions, reason: "this page has too many viewers" });
+      }
     }
-    if (!this.deps.fanout.hasRoom(key, windowMs)) {
-      return this.reply({ type: "error", code: ErrorCode.subscriptions, reason: "this page has too many viewers" });
-    }
-    const { band, path } = splitKey(key);
-    // Confirmed first, so that the client knows the key of the grid that follows at once.
+    const { band, origin, path } = splitKey(key);
+    const { origin: o, path: p, width, windowMs: w, cols: c } = message;
+    // Every request is confirmed, first, so that the client knows the key of the grid that follows at once.
     this.reply({
       type: "subscribed",
-      request: { path: message.path, width: message.width, windowMs: message.windowMs, cols: message.cols },
+      request: { origin: o, path: p, width, windowMs: w, cols: c },
+      origin,
       path,
       band,
       windowMs,
       cols,
     });
-    this.watching.set(id, view);
+    if (held) {
+      held.requests.add(request);
+      // The view's grids already come to this connection: the new request gets the current one now.
+      return this.deps.fanout.resend(this, view);
+    }
+    this.watching.set(viewId(view), { view, requests: new Set([request]) });
     this.deps.fanout.subscribe(this, view);
   }
 
-  private resolveWatch(message: Omit<Subscribe, "type">): View {
+  private onUnsubscribe(message: SubscriptionRequest): void {
+    const view = this.resolveWatch(message);
+    const held = this.watching.get(viewId(view));
+    // Other requests for the same view (another tab at another width of the band) keep it.
+    if (!held?.requests.delete(requestId(message)) || held.requests.size > 0) return;
+    this.watching.delete(viewId(view));
+    this.deps.fanout.unsubscribeViewer(this, view);
+  }
+
+  private requestCount(): number {
+    let n = 0;
+    for (const { requests } of this.watching.values()) n += requests.size;
+    return n;
+  }
+
+  private resolveWatch(message: SubscriptionRequest): View {
     const band = bandFor(message.width, this.deps.bands);
     return {
-      key: makeKey(band.id, this.deps.normalise(message.path)),
+      key: makeKey(band.id, message.origin, this.deps.normalise(message.path)),
       windowMs: message.windowMs ?? this.deps.options.defaultWindowMs,
       cols: message.cols ?? this.deps.options.cols,
     };
   }
-}
-
-function watchId({ key, windowMs, cols }: View): string {
-  return `${windowMs} ${cols} ${key}`;
 }
 
 /** The seq of something shaped like a batch, so that a bad batch can be refused alone. */
