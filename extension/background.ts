@@ -5,7 +5,6 @@
  */
 import browser from "webextension-polyfill";
 import { HistoryRequest, onMessage, SampleGroup, sendMessage, Watch } from "../protocol/messages";
-import { requestId, viewId, viewOf } from "../protocol/subscription";
 import type { Grid } from "../protocol/wire";
 import { keepSiteScriptsInSync } from "./capture/site-scripts";
 import { isCapturePaused, pausedAt, setCapturePaused } from "./state/capture-pause";
@@ -15,15 +14,9 @@ import { isOverlayOn, setOverlay } from "./state/tab-overlays";
 import { ToolbarBadge } from "./state/toolbar-badge";
 import { type ConnectOptions, Delivery } from "./transport/delivery";
 import { fetchHistory } from "./transport/history";
+import { TabViews } from "./transport/tab-views";
 
-/**
- * What each tab's overlay watches (a subscription request) and, once the
- * companion has answered it, the view (`viewId`) its grids arrive under.
- * Tabs at 1280 and 1366 px make two requests that resolve to one view.
- */
-const tabWatches = new Map<number, { watch: Watch; view: string | null }>();
-/** The newest grid per view, so that a tab joining a watched view paints at once. */
-const latestGrids = new Map<string, Grid>();
+const tabViews = new TabViews();
 const badge = new ToolbarBadge(browser.action);
 /** The keyboard shortcut declared in the manifest's `commands`. */
 const TOGGLE_COMMAND = "toggle-overlay";
@@ -35,15 +28,9 @@ function connectOptions(settings: Settings): ConnectOptions {
 const delivery: Promise<Delivery> = loadSettings().then((settings) =>
   Delivery.start(connectOptions(settings), {
     subscribed: (message) => {
-      const request = requestId(message.request);
-      const view = viewId(viewOf(message));
-      const latest = latestGrids.get(view);
-      for (const [tabId, entry] of tabWatches) {
-        if (requestId(entry.watch) !== request) continue;
-        // A tab new to the view gets its grid now: the companion sends grids only when they change.
-        if (entry.view === null && latest) sendMessage("overlay.grid", latest, tabId).catch(() => undefined);
-        entry.view = view;
-      }
+      // A tab new to the view gets its grid now: the companion sends grids only when they change.
+      const { tabs, grid } = tabViews.subscribed(message);
+      if (grid) for (const tabId of tabs) showGrid(tabId, grid);
     },
     grid: (grid) => routeGrid(grid),
     welcome: (welcome) => void saveCompanionGrid(welcome),
@@ -52,22 +39,17 @@ const delivery: Promise<Delivery> = loadSettings().then((settings) =>
 );
 
 function routeGrid(grid: Grid): void {
-  const view = viewId(viewOf(grid));
-  latestGrids.set(view, grid);
-  for (const [tabId, entry] of tabWatches) {
-    if (entry.view === view) sendMessage("overlay.grid", grid, tabId).catch(() => tabWatches.delete(tabId));
-  }
+  for (const tabId of tabViews.grid(grid)) showGrid(tabId, grid);
 }
 
-/** Withdraws a tab's request unless another tab makes the same one; forgets its view's grid once no tab shows it. */
+/** A tab that cannot take its grid (closed, navigated away) stops watching. */
+function showGrid(tabId: number, grid: Grid): void {
+  sendMessage("overlay.grid", grid, tabId).catch(() => unwatchTab(tabId));
+}
+
 function unwatchTab(tabId: number): void {
-  const entry = tabWatches.get(tabId);
-  if (!entry) return;
-  tabWatches.delete(tabId);
-  const others = [...tabWatches.values()];
-  const request = requestId(entry.watch);
-  if (!others.some((e) => requestId(e.watch) === request)) void delivery.then((d) => d.companion.unwatch(entry.watch));
-  if (entry.view && !others.some((e) => e.view === entry.view)) latestGrids.delete(entry.view);
+  const withdraw = tabViews.unwatch(tabId);
+  if (withdraw) void delivery.then((d) => d.companion.unwatch(withdraw));
 }
 
 // Answered once the samples are durable: the tracker resends what is not answered.
@@ -88,14 +70,12 @@ onMessage("overlay.watch", ({ data, sender }) => {
   const watch = Watch.safeParse(data);
   const tabId = sender.tab?.id;
   if (!watch.success || tabId === undefined) return;
-  unwatchTab(tabId);
-  // Another tab may already make the same request: share its view and latest grid.
-  const request = requestId(watch.data);
-  const view = [...tabWatches.values()].find((e) => requestId(e.watch) === request && e.view)?.view ?? null;
-  tabWatches.set(tabId, { watch: watch.data, view });
-  const latest = view ? latestGrids.get(view) : undefined;
-  if (latest) sendMessage("overlay.grid", latest, tabId).catch(() => undefined);
-  void delivery.then((d) => d.companion.watch(watch.data));
+  const { withdraw, grid } = tabViews.watch(tabId, watch.data);
+  void delivery.then((d) => {
+    if (withdraw) d.companion.unwatch(withdraw);
+    d.companion.watch(watch.data);
+  });
+  if (grid) showGrid(tabId, grid);
 });
 
 onMessage("overlay.unwatch", ({ sender }) => {
