@@ -5,8 +5,9 @@
  */
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
-import { makeKey } from "../companion/src/pipeline";
 import { startCompanion } from "../companion/src/server";
+import { makeKey } from "../protocol/page-key";
+import { SITE } from "../tests/support/site";
 import { tempDataDir } from "../tests/support/temp-dir";
 
 export async function benchFanout(viewers = 100, updates = 2000): Promise<{ emitMicrosPerSubscriber: number }> {
@@ -22,14 +23,14 @@ export async function benchFanout(viewers = 100, updates = 2000): Promise<{ emit
     Array.from({ length: viewers }, async (_, i) => {
       const ws = new WebSocket(url, ["heatlens.v1"]);
       await new Promise((resolve) => ws.once("open", resolve));
-      ws.send(JSON.stringify({ type: "hello", v: 1, client: `viewer-${i}` }));
-      ws.send(JSON.stringify({ type: "subscribe", path: "/busy", width: 1280, windowMs: 300_000 }));
+      ws.send(JSON.stringify({ type: "hello", v: 2, client: `viewer-${i}` }));
+      ws.send(JSON.stringify({ type: "subscribe", origin: SITE, path: "/busy", width: 1280, windowMs: 300_000 }));
       return ws;
     }),
   );
   while (companion.fanout.viewerCount < viewers) await new Promise((resolve) => setTimeout(resolve, 10));
   // A busy page: 1,500 tiles with counts.
-  const grid = companion.windows.snapshot(makeKey("desktop", "/busy"), 2);
+  const grid = companion.windows.snapshot(makeKey("desktop", SITE, "/busy"), 2);
   for (let i = 0; i < 1500; i++) grid.cells.push(i % 50, Math.floor(i / 50), 1 + (i % 17));
   grid.total = grid.cells.length / 3;
   grid.max = 17;

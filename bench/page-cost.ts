@@ -13,8 +13,8 @@
 import { spawnSync } from "node:child_process";
 import { buildSync } from "esbuild";
 import puppeteer, { type Browser, type CDPSession, type Page } from "puppeteer-core";
-import { makeKey } from "../companion/src/pipeline";
 import { startCompanion } from "../companion/src/server";
+import { makeKey } from "../protocol/page-key";
 import type { Grid } from "../protocol/wire";
 import { EXECUTABLES, launchWithExtension } from "../tests/e2e/browsers";
 import { setOverlay, sleep, VIEWPORT } from "../tests/e2e/harness";
@@ -178,7 +178,7 @@ export async function benchPageCost(): Promise<PageCost> {
     const framed = added(withoutFrames, withFrames);
 
     // A 50-column grid covering the whole 20,000 px page.
-    const grid = companion.windows.snapshot(makeKey("desktop", "/demo/long.html"), 2);
+    const grid = companion.windows.snapshot(makeKey("desktop", new URL(url).origin, "/demo/long.html"), 2);
     const rows = Math.ceil(20_000 / (1280 / 50));
     for (let r = 0; r < rows; r++) for (let c = 0; c < 50; c++) grid.cells.push(c, r, 1 + ((r * 50 + c) % 97));
     Object.assign(grid, { rows, max: 97, total: grid.cells.length / 3 });

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { freePort } from "../tests/support/free-port";
+import { SITE } from "../tests/support/site";
 import { tempDataDir } from "../tests/support/temp-dir";
 
 async function startProcess(dataDir: string, port: number) {
@@ -35,7 +36,7 @@ export async function benchRestart(): Promise<{ restartToLiveMs: number; rebuilt
   const first = await startProcess(dataDir, PORT);
   const ws = new WebSocket(`ws://127.0.0.1:${PORT}/ws`, ["heatlens.v1"]);
   await new Promise((resolve) => ws.once("open", resolve));
-  ws.send(JSON.stringify({ type: "hello", v: 1, client: "restart-bench" }));
+  ws.send(JSON.stringify({ type: "hello", v: 2, client: "restart-bench" }));
   const now = Date.now();
   let acked = 0;
   ws.on("message", (data) => {
@@ -51,7 +52,7 @@ export async function benchRestart(): Promise<{ restartToLiveMs: number; rebuilt
         type: "batch",
         seq,
         sentAt: Date.now(),
-        pages: [{ path: `/page/${seq % 20}`, w: 1280, t0, pts }],
+        pages: [{ origin: SITE, path: `/page/${seq % 20}`, w: 1280, t0, pts }],
       }),
     );
   }

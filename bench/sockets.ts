@@ -7,6 +7,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import type { Grid } from "../protocol/wire";
+import { SITE } from "../tests/support/site";
 
 interface Report {
   loopDelayP99Ms: number;
@@ -52,7 +53,7 @@ async function open(port: number, client: string): Promise<WebSocket> {
     ws.once("open", resolve);
     ws.once("error", reject);
   });
-  ws.send(JSON.stringify({ type: "hello", v: 1, client }));
+  ws.send(JSON.stringify({ type: "hello", v: 2, client }));
   await new Promise((resolve) => ws.once("message", resolve));
   return ws;
 }
@@ -65,7 +66,7 @@ function frameMaker(client: number, pages: number, perPage: number): (seq: numbe
   return (seq, now) => {
     const body = [];
     for (let p = 0; p < pages; p++) {
-      body.push(`{"path":"/c${client % 50}/p${p}","w":1280,"t0":${now - 250},"pts":${ptsJson}}`);
+      body.push(`{"origin":"${SITE}","path":"/c${client % 50}/p${p}","w":1280,"t0":${now - 250},"pts":${ptsJson}}`);
     }
     return `{"type":"batch","seq":${seq},"sentAt":${now},"pages":[${body.join(",")}]}`;
   };
@@ -148,7 +149,7 @@ export async function benchLatency(rate = 50_000, seconds = 8): Promise<LatencyR
 
   const viewer = await open(companion.port, "viewer");
   const prober = await open(companion.port, "prober");
-  viewer.send(JSON.stringify({ type: "subscribe", path: "/probe", width: 1280, windowMs: 10_000 }));
+  viewer.send(JSON.stringify({ type: "subscribe", origin: SITE, path: "/probe", width: 1280, windowMs: 10_000 }));
   const sentAt = new Map<number, number>();
   const latencies: number[] = [];
   viewer.on("message", (data) => {
@@ -180,7 +181,7 @@ export async function benchLatency(rate = 50_000, seconds = 8): Promise<LatencyR
         type: "batch",
         seq: probeSeq++,
         sentAt: now,
-        pages: [{ path: "/probe", w: 1280, t0: now, pts: [0, Math.round(x), Math.round(y), 0] }],
+        pages: [{ origin: SITE, path: "/probe", w: 1280, t0: now, pts: [0, Math.round(x), Math.round(y), 0] }],
       }),
     );
   }, 50);

@@ -9,18 +9,15 @@ import type { Grid } from "../protocol/wire";
 import { keepSiteScriptsInSync } from "./capture/site-scripts";
 import { isCapturePaused, pausedAt, setCapturePaused } from "./state/capture-pause";
 import { saveCompanionGrid } from "./state/companion-grid";
-import { saveKeptQuery } from "./state/kept-query";
 import { loadSettings, onSettingsChanged, type Settings } from "./state/settings";
 import { isOverlayOn, setOverlay } from "./state/tab-overlays";
 import { ToolbarBadge } from "./state/toolbar-badge";
 import { type ConnectOptions, Delivery } from "./transport/delivery";
 import { fetchHistory } from "./transport/history";
 import { probeCompanion } from "./transport/probe";
+import { TabViews } from "./transport/tab-views";
 
-/** What each tab's overlay watches, and the key its grids arrive under. */
-const tabWatches = new Map<number, { watch: Watch; key: string | null }>();
-/** The newest grid per key, so that a tab joining a watched key paints at once. */
-const latestGrids = new Map<string, Grid>();
+const tabViews = new TabViews();
 const badge = new ToolbarBadge(browser.action);
 /** The keyboard shortcut declared in the manifest's `commands`. */
 const TOGGLE_COMMAND = "toggle-overlay";
@@ -32,45 +29,28 @@ function connectOptions(settings: Settings): ConnectOptions {
 const delivery: Promise<Delivery> = loadSettings().then((settings) =>
   Delivery.start(connectOptions(settings), {
     subscribed: (message) => {
-      for (const entry of tabWatches.values()) {
-        if (watchEquals(entry.watch, message.request)) {
-          entry.key = gridKey(message.path, message.band, message.windowMs, message.cols);
-        }
-      }
+      // A tab new to the view gets its grid now: the companion sends grids only when they change.
+      const { tabs, grid } = tabViews.subscribed(message);
+      if (grid) for (const tabId of tabs) showGrid(tabId, grid);
     },
     grid: (grid) => routeGrid(grid),
-    welcome: (welcome) => {
-      void saveKeptQuery(welcome.keepQuery);
-      void saveCompanionGrid({ cols: welcome.cols, colsChoices: welcome.colsChoices });
-    },
+    welcome: (welcome) => void saveCompanionGrid(welcome),
     status: (status) => badge.setLink(status),
   }),
 );
 
-function gridKey(path: string, band: string, windowMs: number, cols: number): string {
-  return `${windowMs} ${cols} ${band} ${path}`;
+function routeGrid(grid: Grid): void {
+  for (const tabId of tabViews.grid(grid)) showGrid(tabId, grid);
 }
 
-function routeGrid(grid: Grid): void {
-  const key = gridKey(grid.path, grid.band.id, grid.windowMs, grid.cols);
-  latestGrids.set(key, grid);
-  for (const [tabId, entry] of tabWatches) {
-    if (entry.key === key) sendMessage("overlay.grid", grid, tabId).catch(() => tabWatches.delete(tabId));
-  }
+/** A tab that cannot take its grid (closed, navigated away) stops watching. */
+function showGrid(tabId: number, grid: Grid): void {
+  sendMessage("overlay.grid", grid, tabId).catch(() => unwatchTab(tabId));
 }
 
 function unwatchTab(tabId: number): void {
-  const entry = tabWatches.get(tabId);
-  if (!entry) return;
-  tabWatches.delete(tabId);
-  const stillWatched = [...tabWatches.values()].some((e) => watchEquals(e.watch, entry.watch));
-  if (stillWatched) return;
-  void delivery.then((d) => d.companion.unwatch(entry.watch));
-  if (entry.key) latestGrids.delete(entry.key);
-}
-
-function watchEquals(a: Watch, b: Watch): boolean {
-  return a.path === b.path && a.width === b.width && a.windowMs === b.windowMs && a.cols === b.cols;
+  const withdraw = tabViews.unwatch(tabId);
+  if (withdraw) void delivery.then((d) => d.companion.unwatch(withdraw));
 }
 
 // Answered once the samples are durable: the tracker resends what is not answered.
@@ -91,14 +71,12 @@ onMessage("overlay.watch", ({ data, sender }) => {
   const watch = Watch.safeParse(data);
   const tabId = sender.tab?.id;
   if (!watch.success || tabId === undefined) return;
-  unwatchTab(tabId);
-  // Another tab may already watch the same thing: share its key and latest grid.
-  const twin = [...tabWatches.values()].find((e) => watchEquals(e.watch, watch.data) && e.key);
-  const key = twin?.key ?? null;
-  tabWatches.set(tabId, { watch: watch.data, key });
-  const latest = key ? latestGrids.get(key) : undefined;
-  if (latest) sendMessage("overlay.grid", latest, tabId).catch(() => undefined);
-  void delivery.then((d) => d.companion.watch(watch.data));
+  const { withdraw, grid } = tabViews.watch(tabId, watch.data);
+  void delivery.then((d) => {
+    if (withdraw) d.companion.unwatch(withdraw);
+    d.companion.watch(watch.data);
+  });
+  if (grid) showGrid(tabId, grid);
 });
 
 onMessage("overlay.unwatch", ({ sender }) => {

@@ -1,2 +1,4 @@
 export * from "./grid";
+export * from "./page-key";
+export * from "./subscription";
 export * from "./wire";

@@ -6,13 +6,16 @@
  */
 import { defineExtensionMessaging } from "@webext-core/messaging";
 import { z } from "zod";
-import { type Grid, MAX_COORDINATE, MAX_PATH_LENGTH } from "./wire";
+import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
+import { type Grid, MAX_COORDINATE } from "./wire";
 
 export const Sample = z.object({
   /** Unique per sample (tab session and counter): a resent sample is stored once. */
   id: z.string().min(1).max(80),
-  path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),
-  w: z.number().int().min(1).max(100_000),
+  /** The page's site (`location.origin`): part of its key. */
+  origin,
+  path: pagePath,
+  w: layoutWidth,
   t: z.number().int().nonnegative(),
   x: z.number().int().min(0).max(MAX_COORDINATE),
   y: z.number().int().min(0).max(MAX_COORDINATE),
@@ -23,14 +26,9 @@ export type Sample = z.infer<typeof Sample>;
 /** Samples in one message from the tracker (which sends each as soon as it is taken). */
 export const SampleGroup = z.array(Sample).min(1).max(100);
 
-export const Watch = z.object({
-  path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),
-  width: z.number().int().min(1).max(100_000),
-  windowMs: z.number().int().positive().optional(),
-  /** Grid columns, a divisor of the companion's; the companion's own when absent. */
-  cols: z.number().int().positive().max(10_000).optional(),
-});
-export type Watch = z.infer<typeof Watch>;
+/** What an overlay watches: a subscription request (see protocol/subscription.ts). */
+export const Watch = SubscriptionRequest;
+export type Watch = SubscriptionRequest;
 
 /**
  * Why the extension is not connected, as asked of the companion over HTTP
@@ -57,6 +55,8 @@ export interface OutboxStatus {
   /** Batches and points dropped, oldest first, because the outbox was full. */
   evictedBatches: number;
   evictedPoints: number;
+  /** Points captured before pages were keyed by site, dropped since no site was recorded with them. */
+  unkeyedPoints: number;
   maxPoints: number;
 }
 
@@ -70,7 +70,8 @@ export interface TabStatus {
 
 /** What a tab's overlay shows right now, in the words of its legend. */
 export interface OverlaySummary {
-  /** The page key the overlay watches (see `pageKeyPath`). */
+  /** The page the overlay watches: its site and key path (see `pageKeyPath`). */
+  origin: string;
   path: string;
   /** Width band of the grid on screen, e.g. `phone`, and its range in CSS px. */
   band: string | null;
@@ -84,8 +85,9 @@ export interface OverlaySummary {
 }
 
 export const HistoryRequest = z.object({
-  path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),
-  width: z.number().int().min(1).max(100_000),
+  origin,
+  path: pagePath,
+  width: layoutWidth,
   /** Capture times, ms since the epoch: [from, to). */
   from: z.number().int().nonnegative(),
   to: z.number().int().positive(),

@@ -4,12 +4,15 @@
  * inferred from the schemas. PROTOCOL.md documents the same messages as JSON.
  */
 import { z } from "zod";
+import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 
-export const PROTOCOL_VERSION = 1;
+export { MAX_PATH_LENGTH } from "./page-key";
+
+/** 2: pages are keyed by site (`origin`) as well as path. */
+export const PROTOCOL_VERSION = 2;
 
 /** Largest safe page coordinate (CSS px). Pages are far shorter in practice. */
 export const MAX_COORDINATE = 1_000_000;
-export const MAX_PATH_LENGTH = 2048;
 
 /** Bits of a point's `flags` field. */
 export const FLAG_CLICK = 1;
@@ -98,9 +101,6 @@ export const MAX_CLOSE_REASON_BYTES = 123;
 
 const epochMs = z.number().int().nonnegative().max(8.64e15);
 const coordinate = z.number().int().min(0).max(MAX_COORDINATE);
-const path = z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/");
-const layoutWidth = z.number().int().min(1).max(100_000);
-const windowMs = z.number().int().positive();
 
 // ---------------------------------------------------------------- client → companion
 
@@ -118,7 +118,9 @@ export const Hello = z.object({
  * `t0`, x and y in document CSS px (viewport px when `flags & FLAG_FIXED`).
  */
 export const PagePoints = z.object({
-  path,
+  /** The page's site, as `location.origin` writes it. */
+  origin,
+  path: pagePath,
   /** Layout width (CSS px) of the window the points were captured in. */
   w: layoutWidth,
   /** Capture time of the first point, ms since the epoch on the client's clock. */
@@ -139,18 +141,8 @@ export const Batch = z.object({
   pages: z.array(PagePoints).min(1),
 });
 
-export const Subscribe = z.object({
-  type: z.literal("subscribe"),
-  path,
-  /** The viewer's layout width; selects the width band. */
-  width: layoutWidth,
-  windowMs: windowMs.optional(),
-  /**
-   * Columns of the grids this viewer wants: a divisor of the companion's
-   * `cols` (see `welcome.colsChoices`); the companion's own by default.
-   */
-  cols: z.number().int().positive().max(10_000).optional(),
-});
+/** Every subscribe is answered: `subscribed` then the view's current grid, or an `error`. */
+export const Subscribe = SubscriptionRequest.extend({ type: z.literal("subscribe") });
 
 export const Unsubscribe = Subscribe.extend({ type: z.literal("unsubscribe") });
 
@@ -183,6 +175,18 @@ export const Welcome = z.object({
   keepQuery: z.array(z.string()),
 });
 
+/** What a client needs from the welcome to ask for grids; also served as `GET /api/config`. */
+export const GridFacts = Welcome.pick({
+  cols: true,
+  colsChoices: true,
+  hopMs: true,
+  windowsMs: true,
+  defaultWindowMs: true,
+  bands: true,
+  keepQuery: true,
+});
+export type GridFacts = z.infer<typeof GridFacts>;
+
 export const Ack = z.object({
   type: z.literal("ack"),
   seq: z.number().int(),
@@ -207,13 +211,9 @@ export const ErrorMessage = z.object({ type: z.literal("error"), code: z.string(
 export const Subscribed = z.object({
   type: z.literal("subscribed"),
   /** The subscription as the client sent it. */
-  request: z.object({
-    path: z.string(),
-    width: z.number(),
-    windowMs: z.number().optional(),
-    cols: z.number().optional(),
-  }),
-  /** Normalised path, band id, window and columns: grids for this subscription carry these. */
+  request: SubscriptionRequest,
+  /** Site, normalised path, band id, window and columns: grids for this subscription carry these. */
+  origin: z.string(),
   path: z.string(),
   band: z.string(),
   windowMs: z.number().int(),
@@ -224,7 +224,9 @@ export const Pong = z.object({ type: z.literal("pong"), t: z.number(), time: z.n
 
 export const Grid = z.object({
   type: z.literal("grid"),
-  /** Normalised page path: the key the points were grouped by. */
+  /** The page's site; empty for points stored before sites were keyed. */
+  origin: z.string(),
+  /** Normalised page path: with `origin` and `band`, the key the points were grouped by. */
   path: z.string(),
   band: BandInfo,
   windowMs: z.number().int(),

@@ -1,11 +1,13 @@
 /**
  * The team dashboard in the browser: who is connected, the intake, and a live
- * thumbnail of every page with points in the last five minutes, refreshed
+ * thumbnail of every page with points in the chosen window (one of the
+ * companion's `--windows`, its default first), grouped by site, refreshed
  * every second from the companion's HTTP API (same origin, cookie-signed).
  * A page opens large, with exports as PNG, JSON and CSV.
  */
 import { interpolateTurbo } from "d3-scale-chromatic";
-import type { Grid } from "../../protocol/wire";
+import { makeKey } from "../../protocol/page-key";
+import type { Grid, GridFacts } from "../../protocol/wire";
 
 interface Client {
   client: string;
@@ -15,6 +17,8 @@ interface Client {
   pointsPerSecond: number;
 }
 interface Page {
+  /** Empty for points stored before pages were keyed by site. */
+  origin: string;
   path: string;
   band: string;
   events: Record<string, number>;
@@ -25,15 +29,23 @@ interface Team {
   pointsPerSecond: number;
 }
 
-const WINDOW = 300_000;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const number = new Intl.NumberFormat("en");
 const thumbnails = new Map<string, { button: HTMLButtonElement; canvas: HTMLCanvasElement; meta: HTMLElement }>();
+/** One section per site, by origin. */
+const sites = new Map<string, { section: HTMLElement; pages: HTMLElement }>();
 let open: Page | null = null;
 let openGrid: Grid | null = null;
+/** The window shown, in ms: the companion's default until another is chosen. */
+let windowMs = 0;
 
 function heatmapUrl(page: Page, format = ""): string {
-  const params = new URLSearchParams({ path: page.path, band: page.band, window: String(WINDOW) });
+  const params = new URLSearchParams({
+    origin: page.origin,
+    path: page.path,
+    band: page.band,
+    window: String(windowMs),
+  });
   if (format) params.set("format", format);
   return `/api/heatmap?${params}`;
 }
@@ -91,9 +103,31 @@ function renderTesters(clients: Client[]): void {
   $("no-testers").hidden = clients.length > 0;
 }
 
+function siteName(origin: string): string {
+  return origin || "Site not recorded (captured before pages were keyed by site)";
+}
+
+/** The section of a site's pages, made on first use; sites stay in the order they appeared. */
+function siteSection(origin: string): HTMLElement {
+  let site = sites.get(origin);
+  if (!site) {
+    const section = document.createElement("section");
+    section.className = "site";
+    section.dataset.origin = origin;
+    const title = document.createElement("h3");
+    title.textContent = siteName(origin);
+    const pages = document.createElement("div");
+    pages.className = "grid";
+    section.append(title, pages);
+    $("pages").append(section);
+    site = { section, pages };
+    sites.set(origin, site);
+  }
+  return site.pages;
+}
+
 async function renderPages(pages: Page[]): Promise<void> {
-  const container = $("pages");
-  const live = new Set(pages.map((p) => `${p.band} ${p.path}`));
+  const live = new Set(pages.map((p) => makeKey(p.band, p.origin, p.path)));
   for (const [id, thumb] of thumbnails) {
     if (!live.has(id)) {
       thumb.button.remove();
@@ -101,12 +135,13 @@ async function renderPages(pages: Page[]): Promise<void> {
     }
   }
   for (const page of pages) {
-    const id = `${page.band} ${page.path}`;
+    const id = makeKey(page.band, page.origin, page.path);
     let thumb = thumbnails.get(id);
     if (!thumb) {
       const button = document.createElement("button");
       button.className = "page";
       button.type = "button";
+      button.dataset.origin = page.origin;
       button.dataset.path = page.path;
       const canvas = document.createElement("canvas");
       const name = document.createElement("div");
@@ -116,7 +151,7 @@ async function renderPages(pages: Page[]): Promise<void> {
       meta.className = "meta";
       button.append(canvas, name, meta);
       button.addEventListener("click", () => showDetail(page));
-      container.append(button);
+      siteSection(page.origin).append(button);
       thumb = { button, canvas, meta };
       thumbnails.set(id, thumb);
     }
@@ -124,13 +159,18 @@ async function renderPages(pages: Page[]): Promise<void> {
     paint(thumb.canvas, grid, 4);
     thumb.meta.textContent = `${page.band} · ${number.format(grid.total)} points`;
   }
+  for (const [origin, site] of sites) {
+    if (site.pages.childElementCount > 0) continue;
+    site.section.remove();
+    sites.delete(origin);
+  }
   $("no-pages").hidden = pages.length > 0;
 }
 
 async function showDetail(page: Page): Promise<void> {
   open = page;
   $("detail").hidden = false;
-  $("detail-title").textContent = `${page.path} · ${page.band}`;
+  $("detail-title").textContent = `${page.path} · ${page.band} · ${siteName(page.origin)}`;
   ($("export-csv") as HTMLAnchorElement).href = heatmapUrl(page, "csv");
   await refreshDetail();
   $("detail").scrollIntoView({ behavior: "smooth" });
@@ -147,8 +187,14 @@ async function refreshDetail(): Promise<void> {
   ($("export-csv") as HTMLAnchorElement).download = `${fileName(open)}.csv`;
 }
 
+/** `heatlens-127-0-0-1-8787-demo-desktop-300s`: site, page, band and window. */
 function fileName(page: Page): string {
-  return `heatlens${page.path.replace(/[^A-Za-z0-9]+/g, "-")}-${page.band}`.replace(/-+$/, "");
+  const site = page.origin.replace(/^[a-z]+:\/\//, "");
+  const parts = ["heatlens", site, page.path, page.band, `${windowMs / 1000}s`];
+  return parts
+    .join("-")
+    .replace(/[^A-Za-z0-9]+/g, "-")
+    .replace(/-+$/, "");
 }
 
 $("export-png").addEventListener("click", () => {
@@ -171,7 +217,7 @@ async function refresh(): Promise<void> {
     $("rate").textContent =
       `${number.format(Math.round(team.pointsPerSecond))} points/s · ${team.clients.length} connected · ${team.pages.length} live pages`;
     renderTesters(team.clients);
-    await renderPages(team.pages.filter((p) => (p.events[String(WINDOW)] ?? 0) > 0));
+    await renderPages(team.pages.filter((p) => (p.events[String(windowMs)] ?? 0) > 0));
     await refreshDetail();
     document.body.dataset.ready = "true";
   } catch (error) {
@@ -180,4 +226,27 @@ async function refresh(): Promise<void> {
   setTimeout(refresh, 1000);
 }
 
-void refresh();
+/** The companion's windows, as its welcome tells clients, one button each. */
+async function start(): Promise<void> {
+  const config = await getJson<GridFacts>("/api/config");
+  windowMs = config.defaultWindowMs;
+  const choices = $("windows");
+  const buttons = config.windowsMs.map((ms) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.dataset.windowMs = String(ms);
+    b.textContent = ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
+    b.addEventListener("click", () => {
+      windowMs = ms;
+      for (const other of buttons) other.setAttribute("aria-pressed", String(other === b));
+    });
+    b.setAttribute("aria-pressed", String(ms === windowMs));
+    return b;
+  });
+  choices.replaceChildren(...buttons);
+  void refresh();
+}
+
+void start().catch((error: Error) => {
+  $("rate").textContent = `Cannot reach the companion: ${error.message}`;
+});

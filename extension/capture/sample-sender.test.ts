@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Sample } from "../../protocol/messages";
 import { SampleSender } from "./sample-sender";
 
-const sample = (x: number): Omit<Sample, "id"> => ({ path: "/", w: 1280, t: 1_000 + x, x, y: 0, flags: 0 });
+const sample = (x: number): Omit<Sample, "id"> => ({
+  origin: "http://shop.test",
+  path: "/",
+  w: 1280,
+  t: 1_000 + x,
+  x,
+  y: 0,
+  flags: 0,
+});
 
 describe("SampleSender", () => {
   beforeEach(() => vi.useFakeTimers());

@@ -3,7 +3,7 @@
  * document coordinates and hands each sample to the background. Points over
  * fixed elements, or sticky ones while stuck, are kept in viewport
  * coordinates and flagged.
- * Each sample carries the page key of the moment it was made, so a
+ * Each sample carries the page key (site and path) of the moment it was made, so a
  * single-page app's route change re-keys the very next sample. Untrusted
  * (script-made) events are ignored, and so is anything over the extension's
  * own overlay.
@@ -12,7 +12,7 @@ import { sendMessage } from "../../protocol/messages";
 import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
 import { isOverlayElement } from "../paint/host";
 import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
-import { loadKeptQuery, onKeptQueryChanged } from "../state/kept-query";
+import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
 import { isInFixedLayer } from "./fixed-layer";
 import { pageKeyPath } from "./page-path";
 import { onRouteChange } from "./route-changes";
@@ -29,6 +29,7 @@ function emit(input: RawInput): void {
   const x = fixed ? input.clientX : input.pageX;
   const y = fixed ? input.clientY : input.pageY;
   sender.submit({
+    origin: location.origin,
     path: input.path,
     w: document.documentElement.clientWidth || window.innerWidth,
     t: Math.round(performance.timeOrigin + input.timeStamp),
@@ -76,12 +77,12 @@ export function startTracker(signal: AbortSignal): void {
     path = pageKeyPath(location, keep);
   };
   onRouteChange(rekey, signal);
-  const keepOnly = (names: string[]) => {
-    keep = names;
+  const keepOnly = ({ keepQuery }: { keepQuery: string[] }) => {
+    keep = keepQuery;
     rekey();
   };
-  void loadKeptQuery().then(keepOnly);
-  onKeptQueryChanged(keepOnly, signal);
+  void loadCompanionGrid().then(keepOnly);
+  onCompanionGridChanged(keepOnly, signal);
   const record = (event: MouseEvent, click: boolean): boolean => {
     if (paused || !event.isTrusted || isOverlayElement(event.target)) return false;
     sampler.input({

@@ -4,6 +4,7 @@ import { legendText, rangeLabel, windowLabel } from "./legend";
 
 const grid = (band: Grid["band"], total: number, windowMs: number): Grid => ({
   type: "grid",
+  origin: "http://shop.test",
   path: "/",
   band,
   windowMs,

@@ -7,11 +7,11 @@
  * removed by `dispose()`.
  */
 import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
-import type { Grid } from "../../protocol/wire";
+import type { Grid, GridFacts } from "../../protocol/wire";
 import { isInFixedLayer } from "../capture/fixed-layer";
 import { pageKeyPath } from "../capture/page-path";
 import { onRouteChange } from "../capture/route-changes";
-import { loadKeptQuery, onKeptQueryChanged } from "../state/kept-query";
+import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
 import {
   DEFAULT_OVERLAY_PREFS,
   loadOverlayPrefs,
@@ -34,8 +34,9 @@ export class OverlayView {
   private readonly panel: Panel;
   private readonly resizeObserver = new ResizeObserver(() => this.refresh());
   private prefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
-  /** Query parameters the companion keeps in page keys. */
+  /** Query parameters the companion keeps in page keys, and the windows it serves (its welcome). */
   private keptQuery: string[] = [];
+  private windowsMs: number[] = [];
   /** Grid columns chosen in the options; 0 for the companion's own. */
   private cols = 0;
   private watched: Watch | null = null;
@@ -83,12 +84,14 @@ export class OverlayView {
     );
     onRouteChange(() => this.refresh(), signal);
     onOverlayPrefsChanged((prefs) => this.applyPrefs(prefs), signal);
-    const keepOnly = (names: string[]) => {
-      this.keptQuery = names;
+    const useFacts = ({ keepQuery, windowsMs }: GridFacts) => {
+      this.keptQuery = keepQuery;
+      this.windowsMs = windowsMs;
+      this.panel.setWindows(windowsMs);
       this.refresh();
     };
-    onKeptQueryChanged(keepOnly, signal);
-    void loadKeptQuery().then(keepOnly);
+    onCompanionGridChanged(useFacts, signal);
+    void loadCompanionGrid().then(useFacts);
     const useColumns = () =>
       void loadSettings().then(({ cols }) => {
         this.cols = cols;
@@ -114,6 +117,7 @@ export class OverlayView {
     if (!this.watched) return null;
     const grid = this.grid;
     return {
+      origin: this.watched.origin,
       path: this.watched.path,
       band: grid?.band.id ?? null,
       bandRange: grid ? bandRange(grid.band) : null,
@@ -135,6 +139,7 @@ export class OverlayView {
 
   /** A grid from a subscription this overlay no longer holds (an older route, width or window) is dropped. */
   private fits(grid: Grid, watch: Watch): boolean {
+    if (grid.origin !== watch.origin) return false;
     if (watch.windowMs !== undefined && grid.windowMs !== watch.windowMs) return false;
     if (watch.cols !== undefined && grid.cols !== watch.cols) return false;
     return grid.band.min <= watch.width && (grid.band.max === null || watch.width <= grid.band.max);
@@ -164,6 +169,7 @@ export class OverlayView {
     this.grid = null;
     this.render();
     const result = await sendMessage("overlay.history", {
+      origin: watched.origin,
       path: watched.path,
       width: watched.width,
       from: Math.floor(range.from),
@@ -179,8 +185,14 @@ export class OverlayView {
 
   /** Re-reads what the overlay depends on and re-watches if the route, width or window changed. */
   private refresh(): void {
-    const next: Watch = { path: pageKeyPath(location, this.keptQuery), width: document.documentElement.clientWidth };
-    if (this.prefs.windowMs !== null) next.windowMs = this.prefs.windowMs;
+    const next: Watch = {
+      origin: location.origin,
+      path: pageKeyPath(location, this.keptQuery),
+      width: document.documentElement.clientWidth,
+    };
+    // A window this companion does not serve would be refused: its default is shown instead.
+    if (this.prefs.windowMs !== null && this.windowsMs.includes(this.prefs.windowMs))
+      next.windowMs = this.prefs.windowMs;
     if (this.cols > 0) next.cols = this.cols;
     const last = this.watched;
     if (

@@ -6,7 +6,7 @@
  * follows the cursor over heat.
  */
 import type { Grid } from "../../protocol/wire";
-import { type OverlayPrefs, WINDOW_CHOICES } from "../state/overlay-prefs";
+import type { OverlayPrefs } from "../state/overlay-prefs";
 import { legendText, windowLabel } from "./legend";
 import { PALETTE_GRADIENT, type PaintMode } from "./renderer";
 
@@ -65,9 +65,12 @@ export class Panel {
   private readonly summary = element("div", "summary");
   private readonly modes = new Map<PaintMode, HTMLButtonElement>();
   private readonly windows = new Map<number, HTMLButtonElement>();
+  private readonly windowRow = element("div", "row");
   private readonly opacity = document.createElement("input");
   private readonly freeze = button("Freeze");
   private legend = "";
+  private readonly chooseWindow: (windowMs: number) => void;
+  private readonly signal: AbortSignal;
 
   constructor(actions: PanelActions, signal: AbortSignal) {
     const scale = element("div", "scale");
@@ -126,13 +129,8 @@ export class Panel {
       { signal },
     );
     historyRow.append(lastHour, today, range);
-    const windowRow = element("div", "row");
-    for (const ms of WINDOW_CHOICES) {
-      const b = button(windowLabel(ms));
-      b.addEventListener("click", () => actions.setWindow(ms), { signal });
-      this.windows.set(ms, b);
-      windowRow.append(b);
-    }
+    this.chooseWindow = (ms) => actions.setWindow(ms);
+    this.signal = signal;
     Object.assign(this.opacity, { type: "range", min: "10", max: "100", step: "5", title: "Opacity" });
     this.opacity.addEventListener("input", () => actions.setOpacity(Number(this.opacity.value) / 100), { signal });
     const opacityRow = element("div", "row");
@@ -148,12 +146,26 @@ export class Panel {
       rangeRow,
       historyRow,
       modeRow,
-      windowRow,
+      this.windowRow,
       opacityRow,
       freezeRow,
     );
     this.tooltip.hidden = true;
     this.summary.textContent = "Waiting for the companion…";
+  }
+
+  /** One button per window the companion serves (its welcome's `windowsMs`). */
+  setWindows(windowsMs: readonly number[]): void {
+    if (windowsMs.length === this.windows.size && windowsMs.every((ms) => this.windows.has(ms))) return;
+    this.windows.clear();
+    this.windowRow.replaceChildren(
+      ...windowsMs.map((ms) => {
+        const b = button(windowLabel(ms));
+        b.addEventListener("click", () => this.chooseWindow(ms), { signal: this.signal });
+        this.windows.set(ms, b);
+        return b;
+      }),
+    );
   }
 
   /** The legend's text as shown, for the popup. */

@@ -76,6 +76,9 @@ function render(state: TabStatus): void {
       `${outbox.evictedPoints} oldest points dropped before the companion acknowledged them: the outbox holds at most ${outbox.maxPoints}`,
     );
   }
+  if (outbox?.unkeyedPoints) {
+    parts.push(`${outbox.unkeyedPoints} points captured by an older version dropped: they did not record their site`);
+  }
   if (link.rejected) parts.push(`${link.rejected} batches refused`);
   if (words.reason) parts.push(words.reason);
   detail.textContent = parts.join(" · ");

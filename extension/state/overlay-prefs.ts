@@ -6,14 +6,11 @@
 import browser from "webextension-polyfill";
 import { z } from "zod";
 
-/** The windows the companion serves by default. */
-export const WINDOW_CHOICES = [10_000, 60_000, 300_000] as const;
-
 export const OverlayPrefs = z.object({
   mode: z.enum(["tiles", "smooth"]),
   /** Opacity of the painted heat, 0.1–1. */
   opacity: z.number().min(0.1).max(1),
-  /** Window length in ms; null lets the companion use its default window. */
+  /** Window length in ms; null, or one the companion does not serve, lets the companion use its default window. */
   windowMs: z.number().int().positive().nullable(),
 });
 export type OverlayPrefs = z.infer<typeof OverlayPrefs>;

@@ -1,5 +1,5 @@
 /**
- * Groups cursor samples into wire batches: one entry per (page, width), points
+ * Groups cursor samples into wire batches: one entry per (site, page, width), points
  * as `[dt, x, y, flags]` relative to the entry's first capture time. Pure: the
  * caller decides when to take a batch.
  */
@@ -11,12 +11,12 @@ export class Batcher {
   private count = 0;
 
   add(sample: Sample): void {
-    const id = `${sample.w} ${sample.path}`;
+    const id = `${sample.w} ${sample.origin}${sample.path}`;
     let page = this.pages.get(id);
     if (!page || sample.t < page.t0) {
       // A sample older than the entry's start (clock stepped back) opens its own entry.
       if (page) this.pages.set(`${id} ${this.count}`, page);
-      page = { path: sample.path, w: sample.w, t0: sample.t, pts: [] };
+      page = { origin: sample.origin, path: sample.path, w: sample.w, t0: sample.t, pts: [] };
       this.pages.set(id, page);
     }
     page.pts.push(sample.t - page.t0, sample.x, sample.y, sample.flags);

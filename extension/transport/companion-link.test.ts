@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 const start = () => startCompanion({ port: PORT, dataDir: tempDataDir(), logLevel: "silent" });
-const page = (t0: number) => [{ path: "/p", w: 1280, t0, pts: [0, 10, 10, 0] }];
+const page = (t0: number) => [{ origin: "http://shop.test", path: "/p", w: 1280, t0, pts: [0, 10, 10, 0] }];
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -76,7 +76,7 @@ describe("CompanionLink", () => {
     const { token } = companion.tokens.create("watcher", ["view"]);
     link = new CompanionLink({
       url: `ws://127.0.0.1:${PORT}`,
-      clientId: "link-test-3",
+      clientId: "link-test-4",
       token,
       retryMs: 100,
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -87,5 +87,26 @@ describe("CompanionLink", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(link.getStatus()).toMatchObject({ queued: 1, acked: 0, rejected: 0 });
     expect(companion.gateway.counters.points).toBe(0);
+  });
+
+  it("keeps two watches that differ only in columns, and the companion answers both", async () => {
+    companion = await start();
+    const answered: (number | undefined)[] = [];
+    link = new CompanionLink(
+      {
+        url: `ws://127.0.0.1:${PORT}`,
+        clientId: "link-test-3",
+        WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+      { subscribed: (message) => answered.push(message.request.cols) },
+    );
+    const watch = { origin: "http://shop.test", path: "/p", width: 1280 };
+    link.watch(watch);
+    link.watch({ ...watch, cols: 10 });
+    await until(() => answered.length === 2);
+    expect(answered.sort()).toEqual([10, undefined]);
+    expect(link.watching()).toHaveLength(2);
+    link.unwatch(watch);
+    expect(link.watching()).toEqual([{ ...watch, cols: 10 }]);
   });
 });

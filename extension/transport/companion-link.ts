@@ -9,6 +9,7 @@
  * WebSocket and timers, so the class runs in Node tests as it is.
  */
 import type { LinkProblem, LinkStatus } from "../../protocol/messages";
+import { requestId, type SubscriptionRequest } from "../../protocol/subscription";
 import {
   type Batch,
   ErrorCode,
@@ -16,7 +17,6 @@ import {
   type PagePoints,
   PROTOCOL_VERSION,
   ServerMessage,
-  type Subscribe,
   type Subscribed,
   type Welcome,
 } from "../../protocol/wire";
@@ -56,7 +56,7 @@ interface Pending {
   inFlight: boolean;
 }
 
-type Watch = Omit<Subscribe, "type">;
+type Watch = SubscriptionRequest;
 
 export class CompanionLink {
   private ws: WebSocket | null = null;
@@ -111,14 +111,14 @@ export class CompanionLink {
   }
 
   watch(watch: Watch): void {
-    const id = watchId(watch);
+    const id = requestId(watch);
     if (this.watches.has(id)) return;
     this.watches.set(id, watch);
     if (this.ready) this.write({ type: "subscribe", ...watch });
   }
 
   unwatch(watch: Watch): void {
-    if (!this.watches.delete(watchId(watch))) return;
+    if (!this.watches.delete(requestId(watch))) return;
     if (this.ready) this.write({ type: "unsubscribe", ...watch });
   }
 
@@ -312,8 +312,4 @@ export class CompanionLink {
     Object.assign(this.status, change);
     this.events.status?.(this.getStatus());
   }
-}
-
-function watchId(watch: Watch): string {
-  return `${watch.windowMs ?? ""} ${watch.width} ${watch.path}`;
 }

@@ -93,6 +93,7 @@ export class Delivery {
         points: state.points + (await this.outbox.pendingSamples()),
         evictedBatches: state.evictedBatches,
         evictedPoints: state.evictedPoints,
+        unkeyedPoints: state.unkeyedPoints,
         maxPoints: this.outbox.maxPoints,
       },
     };

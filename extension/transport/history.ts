@@ -10,6 +10,7 @@ export async function fetchHistory(
   request: HistoryRequest,
 ): Promise<HistoryResult> {
   const url = new URL("/api/heatmap", settings.companionUrl.replace(/^ws/, "http"));
+  url.searchParams.set("origin", request.origin);
   url.searchParams.set("path", request.path);
   url.searchParams.set("width", String(request.width));
   url.searchParams.set("from", String(request.from));

@@ -1,8 +1,11 @@
 import "fake-indexeddb/auto";
 import fc from "fast-check";
+import { openDB } from "idb";
 import { describe, expect, it } from "vitest";
 import type { Sample } from "../../protocol/messages";
 import { Outbox } from "./outbox";
+
+const SITE = "http://shop.test";
 
 type Op =
   | { kind: "capture" }
@@ -38,7 +41,16 @@ async function runProtocol(ops: Op[], maxPoints: number) {
   let inFlight = new Set<number>();
   let acks: number[] = [];
   const captured: Sample[] = [];
-  const sample = (x: number): Sample => ({ id: `s:${x}`, path: "/p", w: 1280, t: 1_000_000 + x, x, y: 1, flags: 0 });
+  const sample = (x: number): Sample => ({
+    id: `s:${x}`,
+    origin: SITE,
+    path: "/p",
+    w: 1280,
+    t: 1_000_000 + x,
+    x,
+    y: 1,
+    flags: 0,
+  });
 
   const send = async () => {
     const { clientId } = await outbox.state();
@@ -153,14 +165,41 @@ describe("Outbox", () => {
   it("keeps its client id and sequence numbers across reopening", async () => {
     const first = await Outbox.open("outbox-reopen");
     const { clientId } = await first.state();
-    await first.addSample({ id: "a", path: "/", w: 800, t: 1, x: 1, y: 1, flags: 0 });
+    await first.addSample({ id: "a", origin: SITE, path: "/", w: 800, t: 1, x: 1, y: 1, flags: 0 });
     const { batch } = await first.flush();
     await first.remove(batch?.seq ?? -1);
     first.close();
     const second = await Outbox.open("outbox-reopen");
     expect((await second.state()).clientId).toBe(clientId);
-    await second.addSample({ id: "b", path: "/", w: 800, t: 2, x: 1, y: 1, flags: 0 });
+    await second.addSample({ id: "b", origin: SITE, path: "/", w: 800, t: 2, x: 1, y: 1, flags: 0 });
     expect((await second.flush()).batch?.seq).toBe((batch?.seq ?? 0) + 1);
     second.close();
+  });
+
+  it("drops, and counts, samples and batches an older version stored without a site", async () => {
+    const old = await openDB("outbox-v1", 1, {
+      upgrade(database) {
+        database.createObjectStore("samples", { keyPath: "id" });
+        database.createObjectStore("seen", { keyPath: "id" }).createIndex("t", "t");
+        database.createObjectStore("batches", { keyPath: "seq" });
+        database.createObjectStore("meta");
+      },
+    });
+    const state = { clientId: "c", nextSeq: 1, points: 3, evictedBatches: 0, evictedPoints: 0, captured: 4 };
+    await old.put("meta", state, "state");
+    await old.put("samples", { id: "x", path: "/", w: 800, t: 5, x: 1, y: 1, flags: 0 });
+    await old.put("batches", {
+      seq: 0,
+      points: 3,
+      pages: [{ path: "/", w: 800, t0: 1, pts: [0, 1, 1, 0, 1, 2, 2, 0, 2, 3, 3, 0] }],
+    });
+    old.close();
+    const outbox = await Outbox.open("outbox-v1");
+    expect(await outbox.batches()).toEqual([]);
+    expect(await outbox.pendingSamples()).toBe(0);
+    expect(await outbox.state()).toMatchObject({ clientId: "c", nextSeq: 1, points: 0, unkeyedPoints: 4 });
+    await outbox.addSample({ id: "y", origin: SITE, path: "/", w: 800, t: 6, x: 1, y: 1, flags: 0 });
+    expect((await outbox.flush()).batch).toMatchObject({ seq: 1, pages: [{ origin: SITE, path: "/" }] });
+    outbox.close();
   });
 });

@@ -9,8 +9,12 @@
  *
  * Bounded: past `maxPoints` points the oldest batches are evicted, and
  * counted, so a long time offline keeps the newest data.
+ *
+ * Samples and batches stored before pages were keyed by site (database
+ * version 1) have no origin and cannot be keyed honestly: opening the
+ * database drops them once, counted as `unkeyedPoints`, which the popup shows.
  */
-import { type DBSchema, type IDBPDatabase, openDB } from "idb";
+import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB } from "idb";
 import type { Sample } from "../../protocol/messages";
 import type { PagePoints } from "../../protocol/wire";
 import { Batcher } from "./batcher";
@@ -31,6 +35,8 @@ export interface OutboxState {
   evictedPoints: number;
   /** Samples ever taken in. */
   captured: number;
+  /** Points dropped because they were captured before pages were keyed by site (no origin). */
+  unkeyedPoints: number;
 }
 
 interface OutboxDb extends DBSchema {
@@ -54,12 +60,16 @@ export class Outbox {
   ) {}
 
   static async open(name = "heatlens-outbox", maxPoints = DEFAULT_MAX_POINTS): Promise<Outbox> {
-    const db = await openDB<OutboxDb>(name, 1, {
-      upgrade(database) {
-        database.createObjectStore("samples", { keyPath: "id" });
-        database.createObjectStore("seen", { keyPath: "id" }).createIndex("t", "t");
-        database.createObjectStore("batches", { keyPath: "seq" });
-        database.createObjectStore("meta");
+    const db = await openDB<OutboxDb>(name, 2, {
+      async upgrade(database, oldVersion, _newVersion, tx) {
+        if (oldVersion < 1) {
+          database.createObjectStore("samples", { keyPath: "id" });
+          database.createObjectStore("seen", { keyPath: "id" }).createIndex("t", "t");
+          database.createObjectStore("batches", { keyPath: "seq" });
+          database.createObjectStore("meta");
+          return;
+        }
+        if (oldVersion < 2) await dropUnkeyed(tx);
       },
     });
     const outbox = new Outbox(db, maxPoints);
@@ -156,14 +166,46 @@ export class Outbox {
         evictedBatches: 0,
         evictedPoints: 0,
         captured: 0,
+        unkeyedPoints: 0,
       };
       await tx.store.put(state, "state");
     }
     await tx.done;
-    return state;
+    return { ...state, unkeyedPoints: state.unkeyedPoints ?? 0 };
   }
 
   close(): void {
     this.db.close();
+  }
+}
+
+/** Drops what version 1 stored without an origin, and counts its points. */
+async function dropUnkeyed(
+  tx: IDBPTransaction<OutboxDb, ("samples" | "seen" | "batches" | "meta")[], "versionchange">,
+): Promise<void> {
+  let dropped = 0;
+  let sample = await tx.objectStore("samples").openCursor();
+  while (sample) {
+    if (!sample.value.origin) {
+      dropped++;
+      await sample.delete();
+    }
+    sample = await sample.continue();
+  }
+  let points = 0;
+  let batch = await tx.objectStore("batches").openCursor();
+  while (batch) {
+    if (batch.value.pages.some((page) => !page.origin)) {
+      dropped += batch.value.points;
+      points += batch.value.points;
+      await batch.delete();
+    }
+    batch = await batch.continue();
+  }
+  const state = await tx.objectStore("meta").get("state");
+  if (state) {
+    await tx
+      .objectStore("meta")
+      .put({ ...state, points: state.points - points, unkeyedPoints: (state.unkeyedPoints ?? 0) + dropped }, "state");
   }
 }

@@ -10,7 +10,8 @@ import { request as httpsRequest } from "node:https";
 import { type Socket, connect as tcpConnect } from "node:net";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import type { Batch, ServerMessage } from "../../protocol/wire";
+import { type Batch, PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
+import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -212,7 +213,7 @@ export async function connect(base: string, options: ConnectOptions = {}): Promi
     },
   };
   if (options.hello !== false) {
-    client.send({ type: "hello", v: 1, client: `cli-test-${++clients}` });
+    client.send({ type: "hello", v: PROTOCOL_VERSION, client: `cli-test-${++clients}` });
     await client.next("welcome");
   }
   return client;
@@ -250,6 +251,7 @@ export function batch(seq: number, pages: { path: string; points: [number, numbe
     seq,
     sentAt: now,
     pages: pages.map((p) => ({
+      origin: SITE,
       path: p.path,
       w: 1000,
       t0: now - (p.age ?? 0),

@@ -14,9 +14,10 @@ import { connect as tlsConnect } from "node:tls";
 import { generate } from "selfsigned";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { OptionName } from "../../companion/src/options";
-import type { Grid, ServerMessage } from "../../protocol/wire";
+import { type Grid, PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
 import { freePort } from "../support/free-port";
 import { rawWebSocket } from "../support/raw-websocket";
+import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 import {
   batch,
@@ -46,7 +47,7 @@ const slot = limit(2);
 
 async function welcome(companion: Running): Promise<Extract<ServerMessage, { type: "welcome" }>> {
   const client = await connect(companion.url, { hello: false });
-  client.send({ type: "hello", v: 1, client: "welcome-reader" });
+  client.send({ type: "hello", v: PROTOCOL_VERSION, client: "welcome-reader" });
   const message = await client.next("welcome");
   client.ws.terminate();
   return message as Extract<ServerMessage, { type: "welcome" }>;
@@ -79,7 +80,7 @@ async function errorCodeAfter(client: Client, message: object): Promise<string> 
 
 /** The cells of the history of `path` (width 1000) between `from` and `to`. */
 async function historyCells(companion: Running, path: string, from: number, to: number): Promise<number> {
-  const answer = await get(`${companion.url}/api/heatmap?path=${path}&width=1000&from=${from}&to=${to}`);
+  const answer = await get(`${companion.url}/api/heatmap?origin=${SITE}&path=${path}&width=1000&from=${from}&to=${to}`);
   expect(answer.status).toBe(200);
   return (JSON.parse(answer.body) as Grid).cells.length;
 }
@@ -91,8 +92,8 @@ async function historyCells(companion: Running, path: string, from: number, to: 
  */
 async function pingsUntilSkip(c: Running): Promise<number> {
   const viewer = await rawClient(c.port);
-  viewer.send('{"type":"hello","v":1,"client":"slow-viewer"}');
-  viewer.send('{"type":"subscribe","path":"/watched","width":1000}');
+  viewer.send(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: "slow-viewer" }));
+  viewer.send(JSON.stringify({ type: "subscribe", origin: SITE, path: "/watched", width: 1000 }));
   const feeder = await connect(c.url);
   let seq = 0;
   await reply(feeder, batch(++seq, [{ path: "/watched", points: points(1) }]));
@@ -349,8 +350,12 @@ const ROWS = {
     args: ["--max-subscriptions", "1"],
     async check(c) {
       const client = await connect(c.url);
-      expect(await errorCodeAfter(client, { type: "subscribe", path: "/a", width: 1000 })).toBe("subscribed");
-      expect(await errorCodeAfter(client, { type: "subscribe", path: "/b", width: 1000 })).toBe("E_SUBSCRIPTIONS");
+      expect(await errorCodeAfter(client, { type: "subscribe", origin: SITE, path: "/a", width: 1000 })).toBe(
+        "subscribed",
+      );
+      expect(await errorCodeAfter(client, { type: "subscribe", origin: SITE, path: "/b", width: 1000 })).toBe(
+        "E_SUBSCRIPTIONS",
+      );
       client.ws.terminate();
     },
   },
@@ -358,8 +363,12 @@ const ROWS = {
     args: ["--max-subscribers-per-key", "1"],
     async check(c) {
       const [first, second] = [await connect(c.url), await connect(c.url)] as [Client, Client];
-      expect(await errorCodeAfter(first, { type: "subscribe", path: "/a", width: 1000 })).toBe("subscribed");
-      expect(await errorCodeAfter(second, { type: "subscribe", path: "/a", width: 1000 })).toBe("E_SUBSCRIPTIONS");
+      expect(await errorCodeAfter(first, { type: "subscribe", origin: SITE, path: "/a", width: 1000 })).toBe(
+        "subscribed",
+      );
+      expect(await errorCodeAfter(second, { type: "subscribe", origin: SITE, path: "/a", width: 1000 })).toBe(
+        "E_SUBSCRIPTIONS",
+      );
       first.ws.terminate();
       second.ws.terminate();
     },
@@ -434,7 +443,7 @@ const ROWS = {
     args: ["--max-reply-buffer-bytes", "64KiB", "--max-viewer-buffer-bytes", "16KiB"],
     async check(c) {
       const client = await rawWebSocket(c.port);
-      client.frame(1, Buffer.from('{"type":"hello","v":1,"client":"no-reader"}'));
+      client.frame(1, Buffer.from(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: "no-reader" })));
       await eventually(async () => client.messages.length > 0 || undefined, 5000, "welcome");
       client.pause();
       // Far more pongs than the bound plus what the kernel buffers on loopback (about 4 MB here).

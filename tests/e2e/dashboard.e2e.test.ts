@@ -7,7 +7,7 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { Companion } from "../../companion/src/server";
-import type { Grid } from "../../protocol/wire";
+import { type Grid, PROTOCOL_VERSION } from "../../protocol/wire";
 import { EXECUTABLES } from "./browsers";
 import { sleep, startE2ECompanion } from "./harness";
 
@@ -16,9 +16,11 @@ let browser: Browser;
 let page: Page;
 let viewToken: string;
 let tester: WebSocket;
+const SHOP = "https://shop.example";
 
 beforeAll(async () => {
-  companion = await startE2ECompanion();
+  // Windows other than the defaults: the dashboard offers the companion's own.
+  companion = await startE2ECompanion(undefined, { windowsMs: [20_000, 600_000], defaultWindowMs: 600_000 });
   viewToken = companion.tokens.create("lead", ["view"]).token;
   const captureToken = companion.tokens.create("alice's browser", ["capture", "view"]).token;
   tester = new WebSocket(`${companion.url.replace("http", "ws")}/ws`, [
@@ -26,12 +28,17 @@ beforeAll(async () => {
     `heatlens.token.${captureToken}`,
   ]);
   await new Promise((resolve) => tester.once("open", resolve));
-  tester.send(JSON.stringify({ type: "hello", v: 1, client: "alice-profile", name: "Alice" }));
+  tester.send(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: "alice-profile", name: "Alice" }));
   const now = Date.now();
   const pts: number[] = [];
   for (let i = 0; i < 60; i++) pts.push(0, 300 + (i % 6) * 20, 200 + Math.floor(i / 6) * 20, 0);
   tester.send(
-    JSON.stringify({ type: "batch", seq: 0, sentAt: now, pages: [{ path: "/checkout", w: 1280, t0: now, pts }] }),
+    JSON.stringify({
+      type: "batch",
+      seq: 0,
+      sentAt: now,
+      pages: [{ origin: SHOP, path: "/checkout", w: 1280, t0: now, pts }],
+    }),
   );
   browser = await puppeteer.launch({
     executablePath: EXECUTABLES.chromium,
@@ -57,6 +64,13 @@ describe("dashboard", () => {
     await page.waitForSelector("body[data-ready] .page canvas");
     expect(await page.$eval("#testers tbody", (el) => el.textContent)).toContain("Alice");
     expect(await page.$eval(".page .name", (el) => el.textContent)).toBe("/checkout");
+    // Pages are grouped by site, under the site's name.
+    expect(await page.$eval(".site h3", (el) => el.textContent)).toBe(SHOP);
+    // The window buttons are the companion's --windows, its default pressed.
+    expect(await page.$$eval("#windows button", (bs) => bs.map((b) => [b.textContent, b.ariaPressed]))).toEqual([
+      ["20 s", "false"],
+      ["10 min", "true"],
+    ]);
     // The thumbnail holds heat: some pixels are not the empty background.
     const hot = await page.$eval(".page canvas", (canvas) => {
       const c = canvas as HTMLCanvasElement;
@@ -74,11 +88,15 @@ describe("dashboard", () => {
     await page.waitForSelector("#detail:not([hidden]) #export-json[href^='blob:']");
     const json = await page.$eval("#export-json", (a) => fetch((a as HTMLAnchorElement).href).then((r) => r.text()));
     const grid = JSON.parse(json) as Grid;
-    expect(grid).toMatchObject({ path: "/checkout", total: 60 });
+    expect(grid).toMatchObject({ origin: SHOP, path: "/checkout", windowMs: 600_000, total: 60 });
     const csv = await page.$eval("#export-csv", (a) => fetch((a as HTMLAnchorElement).href).then((r) => r.text()));
     const lines = csv.trim().split("\n");
-    expect(lines[0]).toBe("layer,col,row,count");
-    expect(lines.slice(1).reduce((n, line) => n + Number(line.split(",")[3]), 0)).toBe(60);
+    expect(lines[0]).toBe("origin,path,band,window_ms,start,end,layer,col,row,count");
+    expect(lines[1]).toMatch(new RegExp(`^${SHOP},/checkout,desktop,600000,`));
+    expect(lines.slice(1).reduce((n, line) => n + Number(line.split(",")[9]), 0)).toBe(60);
+    expect(await page.$eval("#export-csv", (a) => (a as HTMLAnchorElement).download)).toBe(
+      "heatlens-shop-example-checkout-desktop-600s.csv",
+    );
     const png = await page.evaluate(async () => {
       const clicked = new Promise<string>((resolve) => {
         HTMLAnchorElement.prototype.click = function () {

@@ -32,7 +32,7 @@ async function moves(page: Page, n: number, gapMs = 400): Promise<{ first: numbe
 }
 
 async function total(companion: Companion, query = ""): Promise<number> {
-  const res = await fetch(`${companion.url}/api/heatmap?path=/demo/&width=1280${query}`);
+  const res = await fetch(`${companion.url}/api/heatmap?url=${companion.url}/demo/&width=1280${query}`);
   return ((await res.json()) as { total: number }).total;
 }
 

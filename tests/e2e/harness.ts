@@ -111,19 +111,24 @@ export async function hoverHeroButton(launched: LaunchedBrowser, companionUrl: s
   return { tab, width, cta, grid: await settledGrid(companionUrl, "/demo/", width) };
 }
 
-export async function fetchGrid(companionUrl: string, path: string, width: number, cols?: number): Promise<Grid> {
-  const query = `path=${encodeURIComponent(path)}&width=${width}${cols === undefined ? "" : `&cols=${cols}`}`;
+/**
+ * The companion's grid of a page: a full URL, or a path of the demo shop the
+ * companion serves itself (whose site is the companion's own origin).
+ */
+export async function fetchGrid(companionUrl: string, page: string, width: number, cols?: number): Promise<Grid> {
+  const url = encodeURIComponent(page.startsWith("/") ? `${companionUrl}${page}` : page);
+  const query = `url=${url}&width=${width}${cols === undefined ? "" : `&cols=${cols}`}`;
   const res = await fetch(`${companionUrl}/api/heatmap?${query}`);
   if (!res.ok) throw new Error(`GET /api/heatmap: ${res.status}`);
   return (await res.json()) as Grid;
 }
 
 /** The grid once no new point has arrived for two seconds. */
-export async function settledGrid(companionUrl: string, path: string, width: number): Promise<Grid> {
-  let grid = await fetchGrid(companionUrl, path, width);
+export async function settledGrid(companionUrl: string, page: string, width: number): Promise<Grid> {
+  let grid = await fetchGrid(companionUrl, page, width);
   for (let quiet = 0, i = 0; quiet < 8 && i < 120; i++) {
     await sleep(250);
-    const next = await fetchGrid(companionUrl, path, width);
+    const next = await fetchGrid(companionUrl, page, width);
     quiet = next.total === grid.total ? quiet + 1 : 0;
     grid = next;
   }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { Companion } from "../../companion/src/server";
+import { PROTOCOL_VERSION } from "../../protocol/wire";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import { openPage, overlayLegend, setOverlay, sleep } from "./harness";
 import { browserSession } from "./session";
@@ -29,10 +30,17 @@ describe.each<BrowserName>(["chromium", "firefox"])("history in %s", (name) => {
     const ws = new WebSocket(`${companion.url.replace("http", "ws")}/ws`, ["heatlens.v1"]);
     await new Promise((resolve) => ws.once("open", resolve));
     const acked = new Promise((resolve) => ws.on("message", (d) => String(d).includes('"ack"') && resolve(null)));
-    ws.send(JSON.stringify({ type: "hello", v: 1, client: "earlier" }));
+    ws.send(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: "earlier" }));
     const t0 = Date.now() - 20 * 60_000;
     const pts = Array.from({ length: 12 }, (_, i) => [i * 1000, 300, 400, 0]).flat();
-    ws.send(JSON.stringify({ type: "batch", seq: 0, sentAt: Date.now(), pages: [{ path: "/demo/", w, t0, pts }] }));
+    ws.send(
+      JSON.stringify({
+        type: "batch",
+        seq: 0,
+        sentAt: Date.now(),
+        pages: [{ origin: companion.url, path: "/demo/", w, t0, pts }],
+      }),
+    );
     await acked;
     ws.terminate();
     await sleep(2500);

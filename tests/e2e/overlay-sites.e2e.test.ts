@@ -64,7 +64,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
     const tab = await openPage(launched, siteUrl);
     const box = await revealBox(tab, "#box");
     const width = await tab.evaluate(() => document.documentElement.clientWidth);
-    const points = async () => (await settledGrid(companion.url, "/shop/", width)).total;
+    const points = async () => (await settledGrid(companion.url, siteUrl, width)).total;
 
     await hover(tab, box, 2000);
     expect(await points(), "before the site is added").toBe(0);
@@ -165,7 +165,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
       const tab = await openPage(launched, url);
       const box = await revealBox(tab, "#box");
       const width = await tab.evaluate(() => document.documentElement.clientWidth);
-      const points = async () => (await settledGrid(companion.url, "/everywhere/", width)).total;
+      const points = async () => (await settledGrid(companion.url, url, width)).total;
       await hover(tab, box, 1500);
       expect(await points(), "before all sites are allowed").toBe(0);
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
 import type { ServerMessage } from "../../protocol/wire";
+import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
 let companion: Companion;
@@ -55,16 +56,21 @@ async function session(token: string): Promise<WebSocket> {
   if (typeof ws === "number") throw new Error(`refused: ${ws}`);
   await new Promise<void>((resolve) => {
     ws.once("message", () => resolve());
-    ws.send(JSON.stringify({ type: "hello", v: 1, client: `auth-${Math.random().toString(36).slice(2)}` }));
+    ws.send(JSON.stringify({ type: "hello", v: 2, client: `auth-${Math.random().toString(36).slice(2)}` }));
   });
   return ws;
 }
 
 const batch = (seq: number) => {
   const now = Date.now();
-  return { type: "batch", seq, sentAt: now, pages: [{ path: "/a", w: 1280, t0: now, pts: [0, 1, 1, 0] }] };
+  return {
+    type: "batch",
+    seq,
+    sentAt: now,
+    pages: [{ origin: SITE, path: "/a", w: 1280, t0: now, pts: [0, 1, 1, 0] }],
+  };
 };
-const subscribe = { type: "subscribe", path: "/a", width: 1280 };
+const subscribe = { type: "subscribe", origin: SITE, path: "/a", width: 1280 };
 
 describe("websocket upgrade", () => {
   it.each([
@@ -112,8 +118,9 @@ describe("HTTP", () => {
     ["/api/pages", "capture", 403],
     ["/api/pages", "view", 200],
     ["/api/pages", "admin", 200],
-    ["/api/heatmap?path=/a", "capture", 403],
-    ["/api/heatmap?path=/a", "view", 200],
+    ["/api/heatmap?url=http://shop.test/a", "capture", 403],
+    ["/api/heatmap?url=http://shop.test/a", "view", 200],
+    ["/api/config", "view", 200],
     ["/api/stats", undefined, 401],
     ["/api/stats", "view", 200],
     ["/metrics", undefined, 401],

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
 import type { Batch, Grid, ServerMessage } from "../../protocol/wire";
+import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
 let companion: Companion;
@@ -65,7 +66,7 @@ async function connect(options: { hello?: boolean; origin?: string } = {}): Prom
     },
   };
   if (options.hello !== false) {
-    client.send({ type: "hello", v: 1, client: `client-${sockets.length}` });
+    client.send({ type: "hello", v: 2, client: `client-${sockets.length}` });
     expect((await client.next()).type).toBe("welcome");
   }
   return client;
@@ -77,7 +78,7 @@ function batch(seq: number, points: [number, number][], path = "/shop/item/?q=1#
     type: "batch",
     seq,
     sentAt: now,
-    pages: [{ path, w, t0: now, pts: points.flatMap(([x, y]) => [0, x, y, 0]) }],
+    pages: [{ origin: SITE, path, w, t0: now, pts: points.flatMap(([x, y]) => [0, x, y, 0]) }],
   };
 }
 
@@ -93,7 +94,7 @@ describe("companion", () => {
 
   it("pushes a viewer the grid of its page, keyed by normalised path and width band", async () => {
     const viewer = await connect();
-    viewer.send({ type: "subscribe", path: "/shop/item", width: 1000, windowMs: 10_000 });
+    viewer.send({ type: "subscribe", origin: SITE, path: "/shop/item", width: 1000, windowMs: 10_000 });
     expect(await viewer.next("subscribed")).toMatchObject({ path: "/shop/item", band: "tablet", windowMs: 10_000 });
     expect(((await viewer.next("grid")) as Grid).total).toBe(0);
 
@@ -113,19 +114,19 @@ describe("companion", () => {
     expect(grid.cells).toEqual(expect.arrayContaining([1, 100, 2]));
     expect(grid.tile).toEqual({ size: 0.02, unit: "layout-width" });
 
-    const res = await fetch(`${companion.url}/api/heatmap?path=/shop/item/&width=1000&window=10000`);
+    const res = await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/shop/item/&width=1000&window=10000`);
     expect(await res.json()).toMatchObject({ total: 3, max: 2 });
   });
 
   it("gives each viewer the columns it asks for, a divisor of the companion's, and refuses others with E_COLS", async () => {
     const fine = await connect();
     const coarse = await connect();
-    fine.send({ type: "subscribe", path: "/cols", width: 1000, windowMs: 10_000 });
-    coarse.send({ type: "subscribe", path: "/cols", width: 1000, windowMs: 10_000, cols: 10 });
+    fine.send({ type: "subscribe", origin: SITE, path: "/cols", width: 1000, windowMs: 10_000 });
+    coarse.send({ type: "subscribe", origin: SITE, path: "/cols", width: 1000, windowMs: 10_000, cols: 10 });
     expect(await coarse.next("subscribed")).toMatchObject({ path: "/cols", cols: 10, request: { cols: 10 } });
     expect(await fine.next("subscribed")).toMatchObject({ cols: 50 });
 
-    coarse.send({ type: "subscribe", path: "/cols", width: 1000, windowMs: 10_000, cols: 7 });
+    coarse.send({ type: "subscribe", origin: SITE, path: "/cols", width: 1000, windowMs: 10_000, cols: 7 });
     expect(await coarse.next("error")).toEqual({
       type: "error",
       code: "E_COLS",
@@ -164,9 +165,11 @@ describe("companion", () => {
     };
     expect(cellsOf(coarseGrid)).toEqual(["0,20,2", "1,1,1", "7,0,1"]);
 
-    const api = await fetch(`${companion.url}/api/heatmap?path=/cols&width=1000&window=10000&cols=10`);
+    const api = await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/cols&width=1000&window=10000&cols=10`);
     expect(cellsOf((await api.json()) as Grid)).toEqual(cellsOf(coarseGrid));
-    const refused = await fetch(`${companion.url}/api/heatmap?path=/cols&width=1000&window=10000&cols=3`);
+    const refused = await fetch(
+      `${companion.url}/api/heatmap?origin=${SITE}&path=/cols&width=1000&window=10000&cols=3`,
+    );
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ code: "E_COLS" });
   });
@@ -179,11 +182,11 @@ describe("companion", () => {
       type: "batch",
       seq: 0,
       sentAt: clientNow,
-      pages: [{ path: "/skewed", w: 1280, t0: clientNow - 100, pts: [0, 10, 10, 0] }],
+      pages: [{ origin: SITE, path: "/skewed", w: 1280, t0: clientNow - 100, pts: [0, 10, 10, 0] }],
     });
     await client.next("ack");
     await new Promise((resolve) => setTimeout(resolve, 600));
-    const res = await fetch(`${companion.url}/api/heatmap?path=/skewed&width=1280&window=10000`);
+    const res = await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/skewed&width=1280&window=10000`);
     expect(await res.json()).toMatchObject({ total: 1 });
     expect(companion.windows.arrivals.tooOld).toBe(0);
   });
@@ -207,10 +210,10 @@ describe("companion", () => {
 
   it("refuses another protocol version with a clear close reason", async () => {
     const client = await connect({ hello: false });
-    client.send({ type: "hello", v: 2, client: "x" });
+    client.send({ type: "hello", v: 3, client: "x" });
     const { code, reason } = await client.closed;
     expect(code).toBe(4000);
-    expect(reason).toMatch(/E_VERSION: protocol version 2 is not supported/);
+    expect(reason).toMatch(/E_VERSION: protocol version 3 is not supported/);
   });
 
   it("requires hello first", async () => {
@@ -221,7 +224,7 @@ describe("companion", () => {
 
   it("refuses a bad batch alone, with a code and a reason, and counts nothing from it", async () => {
     const client = await connect();
-    client.send({ ...batch(3, [[1, 1]]), pages: [{ path: "/x", w: 1000, t0: 1, pts: [0, -5, 1, 0] }] });
+    client.send({ ...batch(3, [[1, 1]]), pages: [{ origin: SITE, path: "/x", w: 1000, t0: 1, pts: [0, -5, 1, 0] }] });
     expect(await client.next("nack")).toMatchObject({ seq: 3, code: "E_SCHEMA", retry: false });
     client.send(batch(4, [[1, 1]]));
     expect(await client.next("ack")).toMatchObject({ seq: 4 });
@@ -273,7 +276,7 @@ describe("companion", () => {
   });
 
   it("answers bad HTTP requests with a code and a reason", async () => {
-    const res = await fetch(`${companion.url}/api/heatmap?path=nope`);
+    const res = await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=nope`);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: "E_SCHEMA" });
     expect((await fetch(`${companion.url}/healthz`)).status).toBe(200);

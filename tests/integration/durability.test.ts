@@ -9,8 +9,9 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
-import type { Batch, ServerMessage } from "../../protocol/wire";
+import { type Batch, PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
 import { freePort } from "../support/free-port";
+import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
 const closers: (() => Promise<unknown> | unknown)[] = [];
@@ -43,7 +44,7 @@ class Streamer {
         });
         ws.on("error", () => undefined);
         ws.on("message", (data) => this.onMessage(JSON.parse(String(data)) as ServerMessage));
-        ws.send(JSON.stringify({ type: "hello", v: 1, client: this.id }));
+        ws.send(JSON.stringify({ type: "hello", v: 2, client: this.id }));
         this.ws = ws;
         for (const batch of this.unacked.values()) ws.send(JSON.stringify({ ...batch, sentAt: Date.now() }));
         return;
@@ -63,7 +64,7 @@ class Streamer {
       type: "batch",
       seq: this.nextSeq++,
       sentAt: now,
-      pages: [{ path: `/${this.id}`, w: 1280, t0: now, pts }],
+      pages: [{ origin: SITE, path: `/${this.id}`, w: 1280, t0: now, pts }],
     };
     this.unacked.set(batch.seq, batch);
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(batch));
@@ -146,7 +147,7 @@ describe("durability", () => {
     for (let i = 0; i < 20; i++) streamer.send(5);
     while (streamer.pending > 0) await sleep(10);
     await sleep(400);
-    const before = await (await fetch(`${companion.url}/api/heatmap?path=/restart&width=1280`)).json();
+    const before = await (await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/restart&width=1280`)).json();
     expect(before.total).toBe(100);
     streamer.close();
     await companion.close();
@@ -154,7 +155,7 @@ describe("durability", () => {
     companion = await startCompanion({ port: 0, dataDir, logLevel: "silent" });
     closers.push(() => companion.close());
     expect(companion.rebuildMs).toBeLessThan(2000);
-    const after = await (await fetch(`${companion.url}/api/heatmap?path=/restart&width=1280`)).json();
+    const after = await (await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/restart&width=1280`)).json();
     expect(after.cells).toEqual(before.cells);
     expect(after.total).toBe(100);
 
@@ -165,7 +166,9 @@ describe("durability", () => {
     while (again.pending > 0) await sleep(10);
     await sleep(400);
     expect(companion.gateway.counters.duplicates).toBe(1);
-    expect((await (await fetch(`${companion.url}/api/heatmap?path=/restart&width=1280`)).json()).total).toBe(100);
+    expect(
+      (await (await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/restart&width=1280`)).json()).total,
+    ).toBe(100);
     again.close();
   });
 
@@ -236,14 +239,14 @@ describe("durability", () => {
       if (message.type === "ack" || message.type === "nack") acks.set(message.seq, message);
     });
     await new Promise((resolve) => ws.once("open", resolve));
-    ws.send(JSON.stringify({ type: "hello", v: 1, client: "gap" }));
+    ws.send(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: "gap" }));
     const batch = (seq: number) => {
       const now = Date.now();
       return JSON.stringify({
         type: "batch",
         seq,
         sentAt: now,
-        pages: [{ path: "/gap", w: 1280, t0: now, pts: [0, 5, 5, 0] }],
+        pages: [{ origin: SITE, path: "/gap", w: 1280, t0: now, pts: [0, 5, 5, 0] }],
       });
     };
     // Batch 0 was refused for a while (say, the rate limit); 100,001 later batches get through first.
@@ -295,7 +298,9 @@ describe("durability", () => {
     let total = 0;
     for (let i = 0; i < 100 && total !== streamer.sent * 10; i++) {
       await sleep(100);
-      total = (await (await fetch(`${back.url}/api/heatmap?path=/restart-full&width=1280&from=${from}`)).json()).total;
+      total = (
+        await (await fetch(`${back.url}/api/heatmap?origin=${SITE}&path=/restart-full&width=1280&from=${from}`)).json()
+      ).total;
     }
     expect(total).toBe(streamer.sent * 10);
   }, 60_000);
@@ -317,17 +322,17 @@ describe("durability", () => {
     now += 2 * 3_600_000;
     companion.store.maintain(true);
     const url = (from: number, to: number) =>
-      `${companion.url}/api/heatmap?path=/history&width=1280&from=${from}&to=${to}`;
+      `${companion.url}/api/heatmap?origin=${SITE}&path=/history&width=1280&from=${from}&to=${to}`;
     const t = Date.UTC(2026, 10, 27, 9, 0, 0);
     expect((await (await fetch(url(t - 60_000, t + 60_000))).json()).total).toBe(3);
     expect((await (await fetch(url(t - 7_200_000, t + 7_200_000))).json()).total).toBe(3);
     expect((await (await fetch(url(t + 120_000, t + 7_200_000))).json()).total).toBe(0);
     const iso = await (
       await fetch(
-        `${companion.url}/api/heatmap?path=/history&width=1280&from=2026-11-27T08:00:00Z&to=2026-11-27T10:00:00Z`,
+        `${companion.url}/api/heatmap?origin=${SITE}&path=/history&width=1280&from=2026-11-27T08:00:00Z&to=2026-11-27T10:00:00Z`,
       )
     ).json();
     expect(iso.total).toBe(3);
-    expect((await fetch(`${companion.url}/api/heatmap?path=/history&from=later`)).status).toBe(400);
+    expect((await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=/history&from=later`)).status).toBe(400);
   });
 });

@@ -10,9 +10,10 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { ServerMessage } from "../../protocol/wire";
+import { PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
 import { freePort } from "../support/free-port";
 import { rawWebSocket } from "../support/raw-websocket";
+import { SITE } from "../support/site";
 import { createToken, type Running, runBinary, startBinary, until } from "../support/spawn-edge";
 import { tempDataDir } from "../support/temp-dir";
 
@@ -84,14 +85,21 @@ async function session(url: string, token?: string) {
   ws.on("close", (code, reason) => {
     closed = { code, reason: String(reason) };
   });
-  ws.send(JSON.stringify({ type: "hello", v: 1, client: `edge-${Math.random().toString(36).slice(2)}` }));
+  ws.send(
+    JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: `edge-${Math.random().toString(36).slice(2)}` }),
+  );
   await until(() => messages.some((m) => m.type === "welcome"), 5000, "welcome");
   return { ws, messages, closed: () => closed as { code: number; reason: string } | null };
 }
 
 const batch = (seq: number) => {
   const now = Date.now();
-  return { type: "batch", seq, sentAt: now, pages: [{ path: "/edge", w: 1280, t0: now, pts: [0, 10, 10, 0] }] };
+  return {
+    type: "batch",
+    seq,
+    sentAt: now,
+    pages: [{ origin: SITE, path: "/edge", w: 1280, t0: now, pts: [0, 10, 10, 0] }],
+  };
 };
 
 /** A TCP connection from `localAddress` that has written `text` and nothing more; `closed` is when the companion ended it. */
@@ -128,7 +136,7 @@ describe("binding", () => {
 });
 
 describe("Host check (DNS rebinding)", () => {
-  it.each(["/api/heatmap?path=/", "/api/pages", "/healthz", "/demo/", "/"])(
+  it.each([`/api/heatmap?origin=${SITE}&path=/`, "/api/pages", "/healthz", "/demo/", "/"])(
     "refuses %s for Host evil.example with 421 E_HOST naming --allow-host",
     async (path) => {
       const c = await start([]);
@@ -156,7 +164,9 @@ describe("Host check (DNS rebinding)", () => {
 
   it("serves a name given with --allow-host, over HTTP and websocket", async () => {
     const c = await start(["--allow-host", "evil.example"]);
-    expect((await get(c.port, "/api/heatmap?path=/", { host: `evil.example:${c.port}` })).status).toBe(200);
+    expect((await get(c.port, `/api/heatmap?origin=${SITE}&path=/`, { host: `evil.example:${c.port}` })).status).toBe(
+      200,
+    );
     expect((await get(c.port, "/healthz", { host: `EVIL.example.:${c.port}` })).status).toBe(200);
     expect(typeof (await open(c.url, { host: `evil.example:${c.port}` }))).toBe("object");
   });
@@ -200,7 +210,7 @@ describe("revocation reaches open connections", () => {
     const view = await createToken(dataDir, "view");
     const c = await start([], dataDir);
     const viewer = await session(c.url, view.token);
-    viewer.ws.send(JSON.stringify({ type: "subscribe", path: "/edge", width: 1280 }));
+    viewer.ws.send(JSON.stringify({ type: "subscribe", origin: SITE, path: "/edge", width: 1280 }));
     await until(() => viewer.messages.some((m) => m.type === "subscribed"), 5000, "subscribed");
 
     expect((await runBinary(["token", "revoke", view.id, "--data-dir", dataDir])).code).toBe(0);
@@ -276,7 +286,7 @@ describe("unread replies", () => {
     const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${c.pid}/status`, "utf8"))?.[1]) * 1024;
     const raw = await rawWebSocket(c.port);
     sockets.push(raw);
-    raw.frame(1, Buffer.from(JSON.stringify({ type: "hello", v: 1, client: "edge-slow" })));
+    raw.frame(1, Buffer.from(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: "edge-slow" })));
     await until(() => raw.messages.length > 0, 5000, "welcome");
     raw.pause();
     const before = rss();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
 import { rawWebSocket } from "../support/raw-websocket";
+import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
 let companion: Companion;
@@ -50,6 +51,7 @@ const batchLike = fc
     pages: fc.oneof(
       fc.array(
         fc.record({
+          origin: fc.oneof(fc.constant(SITE), fc.constant("HTTP://Shop.test:80"), fc.string(), number),
           path: fc.oneof(fc.constant("/fuzz"), fc.string(), fc.constant("x".repeat(3000)), number),
           w: fc.oneof(fc.integer({ min: 1, max: 3000 }), number),
           t0: fc.oneof(fc.nat(), number),
@@ -67,7 +69,10 @@ const batchLike = fc
 // Numbers JSON cannot hold, written as a careless client would.
 const unrepresentable = fc
   .constantFrom("NaN", "Infinity", "-Infinity", "1e400")
-  .map((n) => `{"type":"batch","seq":1,"sentAt":1,"pages":[{"path":"/fuzz","w":1280,"t0":1,"pts":[0,${n},1,0]}]}`);
+  .map(
+    (n) =>
+      `{"type":"batch","seq":1,"sentAt":1,"pages":[{"origin":"${SITE}","path":"/fuzz","w":1280,"t0":1,"pts":[0,${n},1,0]}]}`,
+  );
 const deep = fc.integer({ min: 500, max: 50_000 }).map((n) => "[".repeat(n) + "]".repeat(n));
 const input: fc.Arbitrary<Input> = fc.oneof(
   fc.jsonValue().map((v) => ({ kind: "text" as const, data: JSON.stringify(v) ?? "null" })),
@@ -86,12 +91,12 @@ const input: fc.Arbitrary<Input> = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 64 }).map((data) => ({ kind: "raw" as const, data })),
 );
 
-const HELLO = JSON.stringify({ type: "hello", v: 1, client: "fuzzer" });
+const HELLO = JSON.stringify({ type: "hello", v: 2, client: "fuzzer" });
 const EXPECTED_CLOSES = new Set([1002, 1007, 1008, 1009, 4000, 4001]);
 let tried = 0;
 
 async function stored(path: string): Promise<number> {
-  const res = await fetch(`${companion.url}/api/heatmap?path=${path}&width=1280`);
+  const res = await fetch(`${companion.url}/api/heatmap?origin=${SITE}&path=${path}&width=1280`);
   return ((await res.json()) as { total: number }).total;
 }
 
@@ -102,14 +107,14 @@ describe("fuzzing", () => {
     await new Promise((resolve) => good.once("open", resolve));
     const acks: string[] = [];
     good.on("message", (d) => acks.push(String(d)));
-    good.send(JSON.stringify({ type: "hello", v: 1, client: "keeper" }));
+    good.send(JSON.stringify({ type: "hello", v: 2, client: "keeper" }));
     const now = Date.now();
     good.send(
       JSON.stringify({
         type: "batch",
         seq: 0,
         sentAt: now,
-        pages: [{ path: "/kept", w: 1280, t0: now, pts: [0, 5, 5, 0, 0, 6, 6, 0] }],
+        pages: [{ origin: SITE, path: "/kept", w: 1280, t0: now, pts: [0, 5, 5, 0, 0, 6, 6, 0] }],
       }),
     );
     while (!acks.some((a) => a.includes('"ack"'))) await new Promise((r) => setTimeout(r, 10));
@@ -145,7 +150,7 @@ describe("fuzzing", () => {
         type: "batch",
         seq: 1,
         sentAt: Date.now(),
-        pages: [{ path: "/kept", w: 1280, t0: Date.now(), pts: [0, 5, 5, 0] }],
+        pages: [{ origin: SITE, path: "/kept", w: 1280, t0: Date.now(), pts: [0, 5, 5, 0] }],
       }),
     );
     while (acks.filter((a) => a.includes('"ack"')).length < 2) await new Promise((r) => setTimeout(r, 10));

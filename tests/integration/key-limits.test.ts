@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { ServerMessage } from "../../protocol/wire";
+import { PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
+import { SITE } from "../support/site";
 import { type Running, startBinary } from "../support/spawn-edge";
 import { tempDataDir } from "../support/temp-dir";
 
@@ -23,10 +24,11 @@ async function flood(url: string, client: string, batches: number, firstPage = 0
     if (message.type === "ack" || message.type === "nack") answers.set(message.seq, message);
   });
   await new Promise((resolve) => ws.once("open", resolve));
-  ws.send(JSON.stringify({ type: "hello", v: 1, client }));
+  ws.send(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client }));
   const now = Date.now();
   for (let seq = 0; seq < batches; seq++) {
     const pages = Array.from({ length: 100 }, (_, i) => ({
+      origin: SITE,
       path: `/p${firstPage + seq * 100 + i}`,
       w: 1280,
       t0: now,

@@ -1,9 +1,10 @@
 /** Every limit of the companion, each at a small setting: refused with its code, other clients unharmed. */
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { makeKey } from "../../companion/src/pipeline";
 import { type Companion, type StartOptions, startCompanion } from "../../companion/src/server";
+import { makeKey } from "../../protocol/page-key";
 import type { Grid, ServerMessage } from "../../protocol/wire";
+import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
 let companion: Companion | null = null;
@@ -46,7 +47,7 @@ async function hello(c: Companion, token?: string, options?: WebSocket.ClientOpt
       await new Promise<void>((resolve) => waiters.push(resolve));
     }
   };
-  ws.send(JSON.stringify({ type: "hello", v: 1, client: `limits-${sockets.length}` }));
+  ws.send(JSON.stringify({ type: "hello", v: 2, client: `limits-${sockets.length}` }));
   await next("welcome");
   const send = (m: object) => ws.send(JSON.stringify(m));
   const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
@@ -55,7 +56,7 @@ async function hello(c: Companion, token?: string, options?: WebSocket.ClientOpt
 
 const batch = (seq: number, path: string, pts: number[] = [0, 1, 1, 0]) => {
   const now = Date.now();
-  return { type: "batch", seq, sentAt: now, pages: [{ path, w: 1280, t0: now, pts }] };
+  return { type: "batch", seq, sentAt: now, pages: [{ origin: SITE, path, w: 1280, t0: now, pts }] };
 };
 
 describe("limits", () => {
@@ -109,12 +110,12 @@ describe("limits", () => {
   it("maxSubscriptionsPerConnection and maxSubscribersPerKey", async () => {
     const c = await start({ maxSubscriptionsPerConnection: 1, maxSubscribersPerKey: 1 });
     const one = await hello(c);
-    one.send({ type: "subscribe", path: "/a", width: 1280 });
+    one.send({ type: "subscribe", origin: SITE, path: "/a", width: 1280 });
     await one.next("subscribed");
-    one.send({ type: "subscribe", path: "/b", width: 1280 });
+    one.send({ type: "subscribe", origin: SITE, path: "/b", width: 1280 });
     expect(await one.next("error")).toMatchObject({ code: "E_SUBSCRIPTIONS" });
     const two = await hello(c);
-    two.send({ type: "subscribe", path: "/a", width: 1280 });
+    two.send({ type: "subscribe", origin: SITE, path: "/a", width: 1280 });
     expect(await two.next("error")).toMatchObject({ code: "E_SUBSCRIPTIONS" });
   });
 
@@ -140,13 +141,13 @@ describe("limits", () => {
     const slow = await hello(c);
     const fast = await hello(c);
     for (const v of [slow, fast]) {
-      v.send({ type: "subscribe", path: "/busy", width: 1280 });
+      v.send({ type: "subscribe", origin: SITE, path: "/busy", width: 1280 });
       await v.next("subscribed");
       await v.next("grid");
     }
     // The slow viewer stops reading; the fast one reads everything.
     (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    const grid = c.windows.snapshot(makeKey("desktop", "/busy"), 2);
+    const grid = c.windows.snapshot(makeKey("desktop", SITE, "/busy"), 2);
     for (let i = 0; i < 20_000; i++) grid.cells.push(i % 50, Math.floor(i / 50), 1);
     let received = 0;
     fast.ws.on("message", () => received++);

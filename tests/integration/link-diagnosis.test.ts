@@ -4,9 +4,12 @@
  * whether tokens are required, `/api/whoami` says what becomes of a token.
  * Over real sockets, with tokens in the companion's own store.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
+import { PROTOCOL_VERSION } from "../../protocol/wire";
+import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
 let companion: Companion;
@@ -91,14 +94,19 @@ describe("once a token exists", () => {
         `heatlens.token.${tokens.both}`,
       ]);
       await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
-      ws.send(JSON.stringify({ type: "hello", v: 1, client: "diagnosis" }));
+      ws.send(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: "diagnosis" }));
       // Batches until one needs a page the full store cannot add.
       const pts = Array.from({ length: 400 }, (_, i) => [i, i, i, 0]).flat();
       let res = await get("/healthz");
       for (let seq = 0, end = Date.now() + 5000; res.status !== 503 && Date.now() < end; seq++) {
         const now = Date.now();
         ws.send(
-          JSON.stringify({ type: "batch", seq, sentAt: now, pages: [{ path: `/p${seq}`, w: 1280, t0: now, pts }] }),
+          JSON.stringify({
+            type: "batch",
+            seq,
+            sentAt: now,
+            pages: [{ origin: SITE, path: `/p${seq}`, w: 1280, t0: now, pts }],
+          }),
         );
         await new Promise((resolve) => setTimeout(resolve, 20));
         res = await get("/healthz");

@@ -47,7 +47,7 @@ describe("TLS", () => {
       ws.once("error", reject);
     });
     const welcome = new Promise((resolve) => ws.once("message", (data) => resolve(JSON.parse(String(data)).type)));
-    ws.send(JSON.stringify({ type: "hello", v: 1, client: "tls" }));
+    ws.send(JSON.stringify({ type: "hello", v: 2, client: "tls" }));
     expect(await welcome).toBe("welcome");
     ws.terminate();
   });

@@ -5,22 +5,16 @@
  * A viewer whose send buffer is over the limit skips updates (grids are whole,
  * so only the latest matters) and gets the latest one once it drains.
  */
+import { type View, viewOf } from "../../../protocol/subscription";
 import type { Grid } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
-import { makeKey, type Topics } from "../pipeline";
+import type { Topics } from "../pipeline";
 import { regrid } from "../window/regrid";
 
 export interface Viewer {
   send(data: string): void;
   /** Bytes queued but not yet written to the socket. */
   readonly bufferedAmount: number;
-}
-
-/** What a viewer watches: a key's window, at a number of columns that divides the companion's. */
-export interface View {
-  key: string;
-  windowMs: number;
-  cols: number;
 }
 
 export interface FanoutOptions {
@@ -87,6 +81,13 @@ export class Fanout {
     if (byCols.size === 0) this.subscriptions.delete(id);
   }
 
+  /** Sends a view's latest grid again to one of its viewers, which asked for the view once more. */
+  resend(viewer: Viewer, { key, windowMs, cols }: View): void {
+    const sub = this.subscriptions.get(windowId(key, windowMs))?.get(cols);
+    const state = sub?.viewers.get(viewer);
+    if (sub?.latest && state) this.sendTo(viewer, state, sub.latest);
+  }
+
   /** Sends the latest grid to viewers that skipped it and have drained since. */
   flushStale(): void {
     for (const byCols of this.subscriptions.values()) {
@@ -110,7 +111,8 @@ export class Fanout {
   }
 
   private deliver(grid: Grid): void {
-    const byCols = this.subscriptions.get(windowId(makeKey(grid.band.id, grid.path), grid.windowMs));
+    const { key, windowMs } = viewOf(grid);
+    const byCols = this.subscriptions.get(windowId(key, windowMs));
     if (!byCols) return;
     for (const sub of byCols.values()) {
       sub.latest = JSON.stringify(regrid(grid, sub.cols));

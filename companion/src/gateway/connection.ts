@@ -5,7 +5,6 @@
  * replies are bounded: a client that stops reading is closed, not buffered for.
  */
 import { WebSocket } from "ws";
-import { columnChoices } from "../../../protocol";
 import {
   ClientMessage,
   Close,
@@ -16,11 +15,12 @@ import {
   type ServerMessage,
 } from "../../../protocol/wire";
 import { hasRole, type Role, type TokenInfo } from "../auth/tokens";
-import type { View } from "../fanout/fanout";
+import { gridFacts } from "../grid-facts";
 import type { ClientState } from "./client-state";
 import type { Gateway } from "./gateway";
 import { RateMeter } from "./rate-meter";
 import { closeReason, refuse } from "./refuse";
+import { requestCount, type WatchedView } from "./subscriptions";
 
 /** A connected client, as the team dashboard shows it. */
 export interface ConnectedClient {
@@ -34,7 +34,7 @@ export interface ConnectedClient {
 
 export class Connection {
   readonly connectedAt: number;
-  readonly watching = new Map<string, View>();
+  readonly watching = new Map<string, WatchedView>();
   hello: Hello | null = null;
   client: ClientState | null = null;
   private points = 0;
@@ -82,7 +82,7 @@ export class Connection {
       connectedAt: this.connectedAt,
       points: this.points,
       pointsPerSecond: this.rate.perSecond,
-      watching: this.watching.size,
+      watching: requestCount(this),
     };
   }
 
@@ -198,13 +198,7 @@ export class Connection {
       v: PROTOCOL_VERSION,
       server: serverName,
       time: clock(),
-      cols: options.cols,
-      colsChoices: columnChoices(options.cols),
-      hopMs: options.hopMs,
-      windowsMs: options.windowsMs,
-      defaultWindowMs: options.defaultWindowMs,
-      bands: bands.map(({ id, min, max }) => ({ id, min, max })),
-      keepQuery: options.keepQuery,
+      ...gridFacts(options, bands),
     });
   }
 }

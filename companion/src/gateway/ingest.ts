@@ -5,11 +5,12 @@
  * as a duplicate and counted once.
  */
 import { bandFor, colOf, FLAG_FIXED, packCell, rowOf, type WidthBand } from "../../../protocol";
+import { makeKey } from "../../../protocol/page-key";
 import { type Batch, ErrorCode, FLAG_CLICK, type Hello, type ServerMessage } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
-import { type KeyedPoints, makeKey, type Topics } from "../pipeline";
+import type { KeyedPoints, Topics } from "../pipeline";
 import type { EventStore } from "../store/event-store";
 import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
 import { KeyBudget } from "./key-budget";
@@ -117,7 +118,7 @@ export class Ingest {
     const offset = client.clock.offset;
     for (const page of batch.pages) {
       const band = bandFor(page.w, this.deps.bands);
-      const key = makeKey(band.id, this.deps.normalise(page.path));
+      const key = makeKey(band.id, page.origin, this.deps.normalise(page.path));
       let group = groups.get(key);
       if (!group) {
         group = { key, times: [], cells: [] };

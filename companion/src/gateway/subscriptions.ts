@@ -4,11 +4,12 @@
  * change. A connection's subscriptions are dropped when it closes.
  */
 import { bandFor, columnChoicesReason, type WidthBand } from "../../../protocol";
-import { ErrorCode, type ServerMessage, type Subscribe } from "../../../protocol/wire";
-import type { Fanout, View, Viewer } from "../fanout/fanout";
+import { makeKey, splitKey } from "../../../protocol/page-key";
+import { requestId, type SubscriptionRequest, type View, viewId } from "../../../protocol/subscription";
+import { ErrorCode, type ServerMessage } from "../../../protocol/wire";
+import type { Fanout, Viewer } from "../fanout/fanout";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
-import { makeKey, splitKey } from "../pipeline";
 
 export interface SubscriptionsDeps {
   options: CompanionOptions;
@@ -17,10 +18,18 @@ export interface SubscriptionsDeps {
   bands: readonly WidthBand[];
 }
 
+export interface WatchedView {
+  view: View;
+  requests: Set<string>;
+}
+
 /** What subscriptions need of the connection a request came on. */
 export interface Watcher extends Viewer {
-  /** This connection's subscriptions, by `watchId`. */
-  readonly watching: Map<string, View>;
+  /**
+   * This connection's views, by `viewId`, each with the requests that resolved
+   * to it (by `requestId`): a view is left when its last request is withdrawn.
+   */
+  readonly watching: Map<string, WatchedView>;
   allowed(role: "view"): boolean;
   reply(message: ServerMessage): void;
 }
@@ -28,7 +37,7 @@ export interface Watcher extends Viewer {
 export class Subscriptions {
   constructor(private readonly deps: SubscriptionsDeps) {}
 
-  onSubscribe(connection: Watcher, message: Subscribe): void {
+  onSubscribe(connection: Watcher, message: SubscriptionRequest): void {
     if (!connection.allowed("view")) {
       return connection.reply({ type: "error", code: ErrorCode.forbidden, reason: "this token may not view grids" });
     }
@@ -48,58 +57,73 @@ export class Subscriptions {
         reason: columnChoicesReason(this.deps.options.cols),
       });
     }
-    const id = watchId(view);
-    if (connection.watching.has(id)) return;
-    if (connection.watching.size >= this.deps.options.maxSubscriptionsPerConnection) {
-      return connection.reply({
-        type: "error",
-        code: ErrorCode.subscriptions,
-        reason: "too many subscriptions on this connection",
-      });
+    const request = requestId(message);
+    const held = connection.watching.get(viewId(view));
+    if (!held?.requests.has(request)) {
+      if (requestCount(connection) >= this.deps.options.maxSubscriptionsPerConnection) {
+        return connection.reply({
+          type: "error",
+          code: ErrorCode.subscriptions,
+          reason: "too many subscriptions on this connection",
+        });
+      }
+      if (!held && !this.deps.fanout.hasRoom(key, windowMs)) {
+        return connection.reply({
+          type: "error",
+          code: ErrorCode.subscriptions,
+          reason: "this page has too many viewers",
+        });
+      }
     }
-    if (!this.deps.fanout.hasRoom(key, windowMs)) {
-      return connection.reply({
-        type: "error",
-        code: ErrorCode.subscriptions,
-        reason: "this page has too many viewers",
-      });
-    }
-    const { band, path } = splitKey(key);
-    // Confirmed first, so that the client knows the key of the grid that follows at once.
+    const { band, origin, path } = splitKey(key);
+    const { origin: o, path: p, width, windowMs: w, cols: c } = message;
+    // Every request is confirmed, first, so that the client knows the key of the grid that follows at once.
     connection.reply({
       type: "subscribed",
-      request: { path: message.path, width: message.width, windowMs: message.windowMs, cols: message.cols },
+      request: { origin: o, path: p, width, windowMs: w, cols: c },
+      origin,
       path,
       band,
       windowMs,
       cols,
     });
-    connection.watching.set(id, view);
+    if (held) {
+      held.requests.add(request);
+      // The view's grids already come to this connection: the new request gets the current one now.
+      return this.deps.fanout.resend(connection, view);
+    }
+    connection.watching.set(viewId(view), { view, requests: new Set([request]) });
     this.deps.fanout.subscribe(connection, view);
   }
 
-  onUnsubscribe(connection: Watcher, message: Omit<Subscribe, "type">): void {
+  onUnsubscribe(connection: Watcher, message: SubscriptionRequest): void {
     const view = this.resolveWatch(message);
-    connection.watching.delete(watchId(view));
+    const held = connection.watching.get(viewId(view));
+    // Other requests for the same view (another tab at another width of the band) keep it.
+    if (!held?.requests.delete(requestId(message)) || held.requests.size > 0) return;
+    connection.watching.delete(viewId(view));
     this.deps.fanout.unsubscribeViewer(connection, view);
   }
 
   /** Drops every subscription of a closing connection. */
   dropAll(connection: Watcher): void {
-    for (const view of connection.watching.values()) this.deps.fanout.unsubscribeViewer(connection, view);
+    for (const { view } of connection.watching.values()) this.deps.fanout.unsubscribeViewer(connection, view);
     connection.watching.clear();
   }
 
-  private resolveWatch(message: Omit<Subscribe, "type">): View {
+  private resolveWatch(message: SubscriptionRequest): View {
     const band = bandFor(message.width, this.deps.bands);
     return {
-      key: makeKey(band.id, this.deps.normalise(message.path)),
+      key: makeKey(band.id, message.origin, this.deps.normalise(message.path)),
       windowMs: message.windowMs ?? this.deps.options.defaultWindowMs,
       cols: message.cols ?? this.deps.options.cols,
     };
   }
 }
 
-function watchId({ key, windowMs, cols }: View): string {
-  return `${windowMs} ${cols} ${key}`;
+/** Requests a connection holds, over all its views. */
+export function requestCount(connection: Pick<Watcher, "watching">): number {
+  let n = 0;
+  for (const { requests } of connection.watching.values()) n += requests.size;
+  return n;
 }

@@ -1,13 +1,14 @@
 /**
- * The companion's HTTP API: health, live pages and a page's current grid.
+ * The companion's HTTP API: health, its grid facts, live pages and a page's
+ * current or past grid.
  * Read-only; every bad request gets a JSON error with a code and a reason.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bandFor, columnChoicesReason, type WidthBand } from "../../../protocol/grid";
-import { ErrorCode, type Grid } from "../../../protocol/wire";
+import { makeKey, normaliseOrigin, ORIGIN_RULE } from "../../../protocol/page-key";
+import { ErrorCode, type Grid, type GridFacts } from "../../../protocol/wire";
 import { refuse } from "../gateway/refuse";
 import type { PathNormaliser } from "../key/normalise-path";
-import { makeKey } from "../pipeline";
 import type { EventStore } from "../store/event-store";
 import { regrid } from "../window/regrid";
 import type { WindowStage } from "../window/window-stage";
@@ -24,6 +25,8 @@ export interface ApiDeps {
   /** Named in `/healthz`, so that a client tells a companion from another server at its address. */
   serverName: string;
   tokensRequired: () => boolean;
+  /** The welcome's grid facts, for clients that do not hold a websocket (the dashboard). */
+  config: GridFacts;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -58,6 +61,9 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
     case "/api/team":
       sendJson(res, 200, { ...deps.team(), pages: deps.windows.pages() });
       return true;
+    case "/api/config":
+      sendJson(res, 200, deps.config);
+      return true;
     case "/api/stats":
       sendJson(res, 200, deps.stats());
       return true;
@@ -71,9 +77,9 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
 }
 
 function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
-  const path = url.searchParams.get("path");
-  if (!path?.startsWith("/")) return badRequest(res, "path is required and must start with /");
-  const normalised = deps.normalise(path);
+  const page = pageOf(url.searchParams);
+  if (typeof page === "string") return badRequest(res, page);
+  const normalised = deps.normalise(page.path);
 
   const from = url.searchParams.get("from");
   const to = url.searchParams.get("to");
@@ -107,14 +113,14 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
     band = bandParam;
   } else {
     // Without a width, the band where this page has the most points.
-    band = busiestBand(deps, normalised, Math.max(0, windowIndex));
+    band = busiestBand(deps, page.origin, normalised, Math.max(0, windowIndex));
   }
   const colsParam = url.searchParams.get("cols");
   const cols = colsParam === null ? deps.windows.cols : Number(colsParam);
   if (!Number.isInteger(cols) || cols < 1 || deps.windows.cols % cols !== 0) {
     return refuse(res, ErrorCode.cols, columnChoicesReason(deps.windows.cols));
   }
-  const key = makeKey(band, normalised);
+  const key = makeKey(band, page.origin, normalised);
   const full = range
     ? deps.windows.gridOf(key, deps.store.range(key, range.from, range.to), range.from, range.to)
     : deps.windows.snapshot(key, windowIndex);
@@ -126,16 +132,53 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   res.end(gridCsv(grid));
 }
 
-/** One line per tile: layer (document or fixed), column, row, count. */
+/**
+ * One line per tile: the site, page, band and window or range it belongs to
+ * (the same on every line, so that files can be concatenated), then layer
+ * (document or fixed), column, row, count.
+ */
 export function gridCsv(grid: Grid): string {
-  const lines = ["layer,col,row,count"];
+  const lines = ["origin,path,band,window_ms,start,end,layer,col,row,count"];
+  const page = [grid.origin, grid.path, grid.band.id, grid.windowMs, grid.start, grid.end].map(csvField).join(",");
   for (const [layer, cells] of [
     ["document", grid.cells],
     ["fixed", grid.fixed],
   ] as const) {
-    for (let i = 0; i < cells.length; i += 3) lines.push(`${layer},${cells[i]},${cells[i + 1]},${cells[i + 2]}`);
+    for (let i = 0; i < cells.length; i += 3)
+      lines.push(`${page},${layer},${cells[i]},${cells[i + 1]},${cells[i + 2]}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * The page asked for: `origin` and `path`, or `url`, a full page URL. The
+ * empty origin (`origin=`) reaches points stored before pages were keyed by site.
+ */
+function pageOf(params: URLSearchParams): { origin: string; path: string } | string {
+  const url = params.get("url");
+  if (url !== null) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return "url must be a full page URL, e.g. http://127.0.0.1:8787/demo/";
+    }
+    const origin = normaliseOrigin(parsed.origin);
+    if (origin === null) return ORIGIN_RULE;
+    return { origin, path: `${parsed.pathname}${parsed.search}` };
+  }
+  const path = params.get("path");
+  if (!path?.startsWith("/")) return "path is required and must start with / (or give url)";
+  const given = params.get("origin");
+  if (given === null) return "origin is required (the page's site, e.g. http://127.0.0.1:8787), or give url";
+  if (given === "") return { origin: "", path };
+  const origin = normaliseOrigin(given);
+  return origin === null ? ORIGIN_RULE : { origin, path };
 }
 
 function parseTime(text: string | null): number | null {
@@ -144,11 +187,11 @@ function parseTime(text: string | null): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-function busiestBand(deps: ApiDeps, path: string, windowIndex: number): string {
+function busiestBand(deps: ApiDeps, origin: string, path: string, windowIndex: number): string {
   let best = bandFor(1280, deps.bands).id;
   let bestTotal = 0;
   for (const band of deps.bands) {
-    const total = deps.windows.total(makeKey(band.id, path), windowIndex);
+    const total = deps.windows.total(makeKey(band.id, origin, path), windowIndex);
     if (total > bestTotal) {
       best = band.id;
       bestTotal = total;

@@ -16,6 +16,7 @@ import type { TokenStore } from "../auth/tokens";
 import type { Fanout } from "../fanout/fanout";
 import type { Gateway } from "../gateway/gateway";
 import { refuse } from "../gateway/refuse";
+import { gridFacts } from "../grid-facts";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
 import type { EventStore } from "../store/event-store";
@@ -65,6 +66,7 @@ export function createRouter(deps: RouterDeps): Routes {
     stats,
     team,
     serverName: deps.serverName,
+    config: gridFacts(options, deps.bands),
     tokensRequired: () => tokens.authRequired(),
   };
   const metrics = createMetrics({

@@ -25,6 +25,7 @@ function binned(points: { x: number; y: number; fixed: boolean }[], width: numbe
   const max = Math.max(0, ...counts.values());
   return {
     type: "grid",
+    origin: "http://shop.test",
     path: "/p",
     band: { id: "desktop", min: 1024, max: 1439 },
     windowMs: 10_000,

@@ -4,9 +4,10 @@
  * window changed. It also answers read-only queries for the HTTP API.
  */
 import { bandFor, unpackCell, type WidthBand } from "../../../protocol/grid";
+import { splitKey } from "../../../protocol/page-key";
 import type { Grid } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
-import { splitKey, type Topics } from "../pipeline";
+import type { Topics } from "../pipeline";
 import { type AddCounts, HoppingHeatmap } from "./hopping-heatmap";
 
 export interface WindowStageOptions {
@@ -82,7 +83,7 @@ export class WindowStage {
   }
 
   /** Live keys with their totals per served window. */
-  pages(): { path: string; band: string; events: Record<string, number> }[] {
+  pages(): { origin: string; path: string; band: string; events: Record<string, number> }[] {
     return [...this.heatmap.keys()].map((key) => ({
       ...splitKey(key),
       events: Object.fromEntries(this.heatmap.windowsMs.map((w, i) => [String(w), this.heatmap.total(key, i)])),
@@ -100,7 +101,7 @@ export class WindowStage {
   /** A grid message for `key` holding `counts` (packed cell → count) over [start, end). */
   gridOf(key: string, counts: ReadonlyMap<number, number>, start: number, end: number): Grid {
     const { cols } = this.options;
-    const { band, path } = splitKey(key);
+    const { band, origin, path } = splitKey(key);
     const cells: number[] = [];
     const fixed: number[] = [];
     let max = 0;
@@ -119,6 +120,7 @@ export class WindowStage {
     const bandInfo = this.bandsById.get(band) ?? bandFor(0, this.options.bands);
     return {
       type: "grid",
+      origin,
       path,
       band: { id: bandInfo.id, min: bandInfo.min, max: bandInfo.max },
       windowMs: end - start,

@@ -1,0 +1,16 @@
+/** The companion's grid facts (columns, windows, bands, kept query), told in the welcome and by `/api/config`. */
+import { columnChoices, type WidthBand } from "../../protocol/grid";
+import type { GridFacts } from "../../protocol/wire";
+import type { CompanionOptions } from "./options";
+
+export function gridFacts(options: CompanionOptions, bands: readonly WidthBand[]): GridFacts {
+  return {
+    cols: options.cols,
+    colsChoices: columnChoices(options.cols),
+    hopMs: options.hopMs,
+    windowsMs: [...options.windowsMs],
+    defaultWindowMs: options.defaultWindowMs,
+    bands: bands.map(({ id, min, max }) => ({ id, min, max })),
+    keepQuery: [...options.keepQuery],
+  };
+}

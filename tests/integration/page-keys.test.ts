@@ -1,0 +1,244 @@
+/**
+ * Pages keyed by site and path, and subscriptions: two sites' pages never
+ * share heat; every subscribe is answered even when it resolves to a view the
+ * connection already has, and withdrawing one request keeps the others'
+ * view; points stored before sites were keyed stay reachable; the companion's
+ * windows and bands reach clients that hold no websocket.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type Companion, startCompanion } from "../../companion/src/server";
+import { makeKey } from "../../protocol/page-key";
+import { type Grid, PROTOCOL_VERSION, type ServerMessage, type Welcome } from "../../protocol/wire";
+import { freePort } from "../support/free-port";
+import { tempDataDir } from "../support/temp-dir";
+
+const SHOP = "http://127.0.0.1:8787";
+const BLOG = "http://localhost:8787";
+
+let companion: Companion | null = null;
+let child: ChildProcess | null = null;
+const sockets: WebSocket[] = [];
+
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.terminate();
+  await companion?.close();
+  companion = null;
+  child?.kill();
+  child = null;
+});
+
+interface Client {
+  send(message: object): void;
+  next(type: ServerMessage["type"], timeoutMs?: number): Promise<ServerMessage>;
+  welcome: Welcome;
+}
+
+async function connect(url: string, client = `keys-${sockets.length}`): Promise<Client> {
+  const ws = new WebSocket(`${url.replace("http", "ws")}/ws`, ["heatlens.v1"]);
+  sockets.push(ws);
+  const queue: ServerMessage[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on("message", (data) => {
+    queue.push(JSON.parse(String(data)));
+    for (const w of waiters.splice(0)) w();
+  });
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  const next = async (type: ServerMessage["type"], timeoutMs = 5000): Promise<ServerMessage> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = queue.findIndex((m) => m.type === type);
+      if (index !== -1) return queue.splice(index, 1)[0] as ServerMessage;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${type} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  };
+  const send = (message: object) => ws.send(JSON.stringify(message));
+  send({ type: "hello", v: PROTOCOL_VERSION, client });
+  return { send, next, welcome: (await next("welcome")) as Welcome };
+}
+
+/** Points captured a second ago: their pane is closed, so grids show them at once. */
+function batch(seq: number, origin: string, path: string, points: [number, number][], w = 1280) {
+  const now = Date.now();
+  return {
+    type: "batch",
+    seq,
+    sentAt: now,
+    pages: [{ origin, path, w, t0: now - 1000, pts: points.flatMap(([x, y]) => [0, x, y, 0]) }],
+  };
+}
+
+/** Grids until one whose total passes `predicate`, or throws at the deadline. */
+async function gridUntil(client: Client, predicate: (grid: Grid) => boolean): Promise<Grid> {
+  for (;;) {
+    const grid = (await client.next("grid")) as Grid;
+    if (predicate(grid)) return grid;
+  }
+}
+
+async function start(): Promise<Companion> {
+  companion = await startCompanion({ port: 0, dataDir: tempDataDir("keys"), logLevel: "silent" });
+  return companion;
+}
+
+describe("page keys", () => {
+  it("keeps two sites' same path apart: grids, the API and the page list", async () => {
+    const c = await start();
+    const viewer = await connect(c.url);
+    viewer.send({ type: "subscribe", origin: BLOG, path: "/", width: 1280, windowMs: 10_000 });
+    expect(await viewer.next("subscribed")).toMatchObject({ origin: BLOG, path: "/", band: "desktop" });
+    expect(((await viewer.next("grid")) as Grid).total).toBe(0);
+
+    const capture = await connect(c.url);
+    capture.send(batch(0, SHOP, "/", [[10, 10]]));
+    await capture.next("ack");
+    capture.send(batch(1, BLOG, "/", [[600, 600]]));
+    await capture.next("ack");
+    const grid = await gridUntil(viewer, (g) => g.total > 0);
+    expect(grid).toMatchObject({ origin: BLOG, path: "/", total: 1, cells: [23, 23, 1] });
+
+    const api = async (query: string) => (await fetch(`${c.url}/api/heatmap?${query}&width=1280`)).json();
+    expect(await api(`origin=${SHOP}&path=/`)).toMatchObject({ origin: SHOP, total: 1, cells: [0, 0, 1] });
+    expect(await api(`url=${encodeURIComponent(`${BLOG}/?utm=x`)}`)).toMatchObject({ origin: BLOG, total: 1 });
+    expect(await api(`origin=http://other.test&path=/`)).toMatchObject({ total: 0 });
+    const { pages } = (await (await fetch(`${c.url}/api/pages`)).json()) as { pages: object[] };
+    expect(pages).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ origin: SHOP, path: "/", band: "desktop" }),
+        expect.objectContaining({ origin: BLOG, path: "/", band: "desktop" }),
+      ]),
+    );
+  });
+
+  it("refuses a batch whose origin is not a site's origin, and an API call without one", async () => {
+    const c = await start();
+    const capture = await connect(c.url);
+    capture.send(batch(0, "HTTP://Shop.test:80/", "/", [[1, 1]]));
+    expect(await capture.next("nack")).toMatchObject({ code: "E_SCHEMA", reason: /origin/, retry: false });
+    const res = await fetch(`${c.url}/api/heatmap?path=/&width=1280`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: "E_SCHEMA", reason: /origin is required/ });
+    const bad = await fetch(`${c.url}/api/heatmap?origin=ftp://x&path=/`);
+    expect(await bad.json()).toMatchObject({ code: "E_SCHEMA", reason: /http\(s\) origin/ });
+  });
+
+  it("names site, page, band and window on every line of a CSV export", async () => {
+    const c = await start();
+    const capture = await connect(c.url);
+    capture.send(batch(0, SHOP, "/demo/", [[10, 10]]));
+    await capture.next("ack");
+    const csv = await (await fetch(`${c.url}/api/heatmap?origin=${SHOP}&path=/demo&width=1280&format=csv`)).text();
+    const [header, line] = csv.trim().split("\n");
+    expect(header).toBe("origin,path,band,window_ms,start,end,layer,col,row,count");
+    expect(line).toMatch(new RegExp(`^${SHOP},/demo,desktop,300000,\\d+,\\d+,document,0,0,1$`));
+  });
+
+  it("keeps points stored before sites were keyed, reached with the empty origin after a restart", async () => {
+    const dataDir = tempDataDir("keys-old");
+    companion = await startCompanion({ port: 0, dataDir, logLevel: "silent" });
+    // As protocol 1 stored them: the key has no origin.
+    await companion.store.append({
+      client: "old",
+      seq: 0,
+      groups: [{ key: "desktop|/old", times: [Date.now() - 1000], cells: [0] }],
+    });
+    companion.store.maintain(true);
+    await companion.close();
+    companion = await startCompanion({ port: 0, dataDir, logLevel: "silent" });
+    const grid = await (await fetch(`${companion.url}/api/heatmap?origin=&path=/old&width=1280`)).json();
+    expect(grid).toMatchObject({ origin: "", path: "/old", total: 1 });
+    const { pages } = (await (await fetch(`${companion.url}/api/pages`)).json()) as { pages: object[] };
+    expect(pages).toContainEqual(expect.objectContaining({ origin: "", path: "/old" }));
+    expect(makeKey("desktop", "", "/old")).toBe("desktop|/old");
+  });
+});
+
+describe("subscriptions", () => {
+  it("answers two requests that resolve to one view, and keeps the view for the one left", async () => {
+    const c = await start();
+    const viewer = await connect(c.url);
+    const capture = await connect(c.url);
+    capture.send(batch(0, SHOP, "/demo/", [[100, 100]], 1280));
+    await capture.next("ack");
+
+    const at1280 = { type: "subscribe", origin: SHOP, path: "/demo/", width: 1280 };
+    const at1366 = { ...at1280, width: 1366 };
+    viewer.send(at1280);
+    expect(await viewer.next("subscribed")).toMatchObject({ request: { width: 1280 }, band: "desktop" });
+    await gridUntil(viewer, (g) => g.total === 1);
+    viewer.send(at1366);
+    expect(await viewer.next("subscribed")).toMatchObject({ request: { width: 1366 }, band: "desktop" });
+    // The second request gets the view's current grid at once, though nothing changed.
+    expect(((await viewer.next("grid")) as Grid).total).toBe(1);
+    expect(c.fanout.viewerCount).toBe(1);
+
+    viewer.send({ ...at1366, type: "unsubscribe" });
+    capture.send(batch(1, SHOP, "/demo/", [[200, 200]], 1280));
+    await capture.next("ack");
+    expect((await gridUntil(viewer, (g) => g.total === 2)).total).toBe(2);
+
+    viewer.send({ ...at1280, type: "unsubscribe" });
+    await expect.poll(() => c.fanout.viewerCount).toBe(0);
+  });
+
+  it("answers a repeated request again without counting it twice", async () => {
+    const c = await start();
+    const viewer = await connect(c.url);
+    const request = { type: "subscribe", origin: SHOP, path: "/a", width: 800, cols: 10 };
+    viewer.send(request);
+    await viewer.next("subscribed");
+    viewer.send(request);
+    expect(await viewer.next("subscribed")).toMatchObject({ request: { cols: 10 }, band: "tablet", cols: 10 });
+    viewer.send({ ...request, type: "unsubscribe" });
+    await expect.poll(() => c.fanout.viewerCount).toBe(0);
+  });
+});
+
+describe("grid facts", () => {
+  it("serves the companion's --windows, bands and columns at /api/config, as the welcome tells them", async () => {
+    const port = await freePort();
+    child = spawn(
+      process.execPath,
+      [
+        "companion/bin/heatlens.js",
+        ...["--port", String(port), "--data-dir", tempDataDir("keys-config"), "--log-level", "warn"],
+        ...["--windows", "5s,30s", "--default-window", "30s", "--bands", "800", "--cols", "40"],
+      ],
+      { stdio: ["ignore", "inherit", "inherit"] },
+    );
+    const url = `http://127.0.0.1:${port}`;
+    let config: Record<string, unknown> | null = null;
+    const deadline = Date.now() + 15_000;
+    while (!config && Date.now() < deadline) {
+      config = await fetch(`${url}/api/config`).then(
+        (r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : null),
+        () => null,
+      );
+      if (!config) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(config).toMatchObject({
+      windowsMs: [5000, 30_000],
+      defaultWindowMs: 30_000,
+      cols: 40,
+      bands: [
+        { id: "w0", min: 0, max: 799 },
+        { id: "w1", min: 800, max: null },
+      ],
+    });
+    const { welcome } = await connect(url);
+    const { type: _t, v: _v, server: _s, time: _time, ...facts } = welcome;
+    expect(facts).toEqual(config);
+  });
+});
