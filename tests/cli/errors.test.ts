@@ -5,8 +5,8 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { heatlens, startHeatlens } from "../support/heatlens";
 import { tempDataDir } from "../support/temp-dir";
-import { heatlens, startHeatlens } from "./heatlens";
 
 const STACK = /\n\s+at |node:internal|Error: /;
 

@@ -16,9 +16,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { OptionName } from "../../companion/src/options";
 import { type Grid, PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
 import { freePort } from "../support/free-port";
-import { rawWebSocket } from "../support/raw-websocket";
-import { SITE } from "../support/site";
-import { tempDataDir } from "../support/temp-dir";
 import {
   batch,
   type Client,
@@ -29,10 +26,12 @@ import {
   limit,
   points,
   type Running,
-  rawClient,
   refusal,
   startHeatlens,
-} from "./heatlens";
+} from "../support/heatlens";
+import { rawWebSocket } from "../support/raw-websocket";
+import { SITE } from "../support/site";
+import { tempDataDir } from "../support/temp-dir";
 
 interface Row {
   /** The flags that set the option to its non-default value; a function when they depend on the data directory. */
@@ -91,9 +90,10 @@ async function historyCells(companion: Running, path: string, from: number, to: 
  * feeder changes the grid it watches after each chunk.
  */
 async function pingsUntilSkip(c: Running): Promise<number> {
-  const viewer = await rawClient(c.port);
-  viewer.send(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: "slow-viewer" }));
-  viewer.send(JSON.stringify({ type: "subscribe", origin: SITE, path: "/watched", width: 1000 }));
+  const viewer = await rawWebSocket(c.port);
+  const send = (message: object) => viewer.frame(1, Buffer.from(JSON.stringify(message)));
+  send({ type: "hello", v: PROTOCOL_VERSION, client: "slow-viewer" });
+  send({ type: "subscribe", origin: SITE, path: "/watched", width: 1000 });
   const feeder = await connect(c.url);
   let seq = 0;
   await reply(feeder, batch(++seq, [{ path: "/watched", points: points(1) }]));
@@ -106,7 +106,7 @@ async function pingsUntilSkip(c: Running): Promise<number> {
   let pings = 0;
   try {
     while (pings < 400_000) {
-      for (let i = 0; i < 2000; i++) viewer.send(`{"type":"ping","t":${pings++}}`);
+      for (let i = 0; i < 2000; i++) send({ type: "ping", t: pings++ });
       await reply(feeder, batch(++seq, [{ path: "/watched", points: points(1) }]));
       const stats = JSON.parse((await get(`${c.url}/api/stats`)).body) as { skippedViewerUpdates: number };
       if (stats.skippedViewerUpdates > 0) return pings;

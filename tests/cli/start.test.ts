@@ -2,8 +2,8 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { freePort } from "../support/free-port";
+import { eventually, get, ROOT, startHeatlens } from "../support/heatlens";
 import { tempDataDir } from "../support/temp-dir";
-import { eventually, get, ROOT, startHeatlens } from "./heatlens";
 
 describe("the banner", () => {
   it("names the companion, dashboard, demo shop and extension URLs with the real port", async () => {

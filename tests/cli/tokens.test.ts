@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { get, heatlens, ROOT, startHeatlens } from "../support/heatlens";
 import { tempDataDir } from "../support/temp-dir";
-import { get, heatlens, ROOT, startHeatlens } from "./heatlens";
 
 const placements = {
   "after the subcommand": (dir: string, ...command: string[]) => ["token", ...command, "--data-dir", dir],

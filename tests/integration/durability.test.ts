@@ -3,7 +3,6 @@
  * and `kill -9`, resent batches count once, live windows come back at once,
  * history serves past ranges, and a storage failure under load loses nothing.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
 import { type Batch, PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
 import { freePort } from "../support/free-port";
+import { startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
@@ -103,39 +103,12 @@ async function pageTotals(url: string): Promise<Map<string, number>> {
   return new Map(pages.map((p) => [p.path, p.events["300000"] ?? 0]));
 }
 
-/** The real `heatlens` binary on `port`, once `/healthz` answers (200 unless `healthy` is false). */
-async function spawnCompanion(
-  dataDir: string,
-  port: number,
-  args: string[] = [],
-  healthy = true,
-): Promise<{ child: ChildProcess; url: string; startedIn: number }> {
+/** The real `heatlens` binary on `port`, and how long it took to listen. */
+async function spawnCompanion(dataDir: string, port: number, args: string[] = []) {
   const began = Date.now();
-  const child = spawn(
-    process.execPath,
-    ["companion/bin/heatlens.js", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn", ...args],
-    {
-      stdio: ["ignore", "inherit", "inherit"],
-    },
-  );
-  closers.push(() => child.kill("SIGKILL"));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 400; i++) {
-    const status = await fetch(`${url}/healthz`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200 || (!healthy && status === 503)) return { child, url, startedIn: Date.now() - began };
-    if (child.exitCode !== null) throw new Error(`companion exited with ${child.exitCode}`);
-    await sleep(25);
-  }
-  throw new Error("companion did not start");
-}
-
-async function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill("SIGKILL");
-  await new Promise((resolve) => child.once("exit", resolve));
+  const run = await startHeatlens(["--port", String(port), "--log-level", "warn", ...args], dataDir);
+  closers.push(() => run.kill());
+  return { ...run, startedIn: Date.now() - began };
 }
 
 describe("durability", () => {
@@ -186,7 +159,7 @@ describe("durability", () => {
     }, 20);
     await sleep(1500);
     const ackedBeforeKill = streamers.reduce((n, s) => n + s.acked.size, 0);
-    await killHard(run.child);
+    await run.kill();
     run = await spawnCompanion(dataDir, port);
     await Promise.all(streamers.map((s) => s.connect()));
     await sleep(500);
@@ -276,7 +249,7 @@ describe("durability", () => {
       await streamer.connect();
       for (let i = 0; i < 200; i++) streamer.send(10, true);
       while (streamer.pending > 0) await sleep(5);
-      await killHard(run.child);
+      await run.kill();
       const db = new Database(join(dataDir, "heatlens.db"), { readonly: true });
       const folded = (db.prepare("SELECT value FROM meta WHERE name = 'folded'").get() as { value: number }).value;
       unfolded = (db.prepare("SELECT COUNT(*) AS n FROM batches WHERE id > ?").get(folded) as { n: number }).n;
@@ -285,12 +258,12 @@ describe("durability", () => {
     expect(unfolded).toBeGreaterThan(0);
 
     // No room left: the store cannot grow by a page.
-    const full = await spawnCompanion(dataDir, port, ["--max-store-bytes", "64KiB"], false);
+    const full = await spawnCompanion(dataDir, port, ["--max-store-bytes", "64KiB"]);
     const health = await fetch(`${full.url}/healthz`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ ok: false, code: "E_STORAGE" });
     expect(JSON.stringify(await (await fetch(`${full.url}/healthz`)).json())).toContain("SQLITE_FULL");
-    await killHard(full.child);
+    await full.kill();
 
     // Space is back: the history holds every acknowledged point once.
     const back = await spawnCompanion(dataDir, port);

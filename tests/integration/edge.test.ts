@@ -5,16 +5,15 @@
  * address and a client that stops reading its replies is closed.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
 import { freePort } from "../support/free-port";
+import { createToken, get as getUrl, heatlens, type Running, startHeatlens, until } from "../support/heatlens";
 import { rawWebSocket } from "../support/raw-websocket";
 import { SITE } from "../support/site";
-import { createToken, type Running, runBinary, startBinary, until } from "../support/spawn-edge";
 import { tempDataDir } from "../support/temp-dir";
 
 const running: Running[] = [];
@@ -24,37 +23,22 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop()));
 });
 
-async function start(args: string[], dataDir = tempDataDir("edge")): Promise<Running & { dataDir: string }> {
-  const companion = await startBinary(["--port", "0", "--data-dir", dataDir, ...args]);
+async function start(args: string[], dataDir = tempDataDir("edge")): Promise<Running> {
+  const companion = await startHeatlens(args, dataDir);
   running.push(companion);
-  return { ...companion, dataDir };
+  return companion;
 }
 
-/** A GET with any Host header (fetch cannot set one); resolves to the status and parsed JSON body. */
-function get(
+/** A GET with any Host header (fetch cannot set one); resolves to the status and the JSON body, if any. */
+async function get(
   port: number,
   path: string,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: { code?: string; reason?: string } }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, headers }, (res) => {
-      let text = "";
-      res.on("data", (chunk) => {
-        text += chunk;
-      });
-      res.on("end", () => {
-        let body = {};
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // Not JSON: the demo shop or the dashboard.
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on("error", reject);
-    req.end();
-  });
+  const answer = await getUrl(`http://127.0.0.1:${port}${path}`, headers);
+  // The demo shop and the dashboard answer HTML.
+  const json = answer.headers["content-type"]?.startsWith("application/json");
+  return { status: answer.status, body: json ? JSON.parse(answer.body) : {} };
 }
 
 /** Opens a websocket; resolves to it once open, or to the HTTP status of the refused upgrade. */
@@ -124,10 +108,10 @@ const upgradeRequest =
 describe("binding", () => {
   it("a second companion on a busy port says the port is in use without creating heatlens.db", async () => {
     const port = await freePort();
-    running.push(await startBinary(["--port", String(port), "--data-dir", tempDataDir("edge-holder")]));
+    running.push(await startHeatlens(["--port", String(port)], tempDataDir("edge-holder")));
     const fresh = tempDataDir("edge-second");
     const started = Date.now();
-    const second = await runBinary(["--port", String(port), "--data-dir", fresh, "--log-level", "info"]);
+    const second = await heatlens(["--port", String(port), "--data-dir", fresh, "--log-level", "info"]);
     expect(second.code).toBe(2);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(second.stderr).toContain(`port ${port} on 127.0.0.1 is in use`);
@@ -177,7 +161,7 @@ describe("tokens fail closed", () => {
     const c = await start([]);
     expect((await get(c.port, "/api/pages")).status).toBe(200);
     const { id } = await createToken(c.dataDir, "view");
-    expect((await runBinary(["token", "revoke", id, "--data-dir", c.dataDir])).code).toBe(0);
+    expect((await heatlens(["token", "revoke", id, "--data-dir", c.dataDir])).code).toBe(0);
     const { status, body } = await get(c.port, "/api/pages");
     expect(status).toBe(401);
     expect(body.code).toBe("E_UNAUTHORIZED");
@@ -196,7 +180,7 @@ describe("revocation reaches open connections", () => {
     client.ws.send(JSON.stringify(batch(1)));
     await until(() => client.messages.some((m) => m.type === "ack"), 5000, "first ack");
 
-    expect((await runBinary(["token", "revoke", capture.id, "--data-dir", dataDir])).code).toBe(0);
+    expect((await heatlens(["token", "revoke", capture.id, "--data-dir", dataDir])).code).toBe(0);
     client.ws.send(JSON.stringify(batch(2)));
     await until(() => client.closed() !== null, 5000, "close");
     expect(client.closed()).toEqual({ code: 4003, reason: "E_UNAUTHORIZED: token revoked" });
@@ -213,7 +197,7 @@ describe("revocation reaches open connections", () => {
     viewer.ws.send(JSON.stringify({ type: "subscribe", origin: SITE, path: "/edge", width: 1280 }));
     await until(() => viewer.messages.some((m) => m.type === "subscribed"), 5000, "subscribed");
 
-    expect((await runBinary(["token", "revoke", view.id, "--data-dir", dataDir])).code).toBe(0);
+    expect((await heatlens(["token", "revoke", view.id, "--data-dir", dataDir])).code).toBe(0);
     const revokedAt = Date.now();
     await until(() => viewer.closed() !== null, 3000, "close");
     expect(Date.now() - revokedAt).toBeLessThan(1000);

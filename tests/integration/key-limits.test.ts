@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
+import { type Running, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
-import { type Running, startBinary } from "../support/spawn-edge";
 import { tempDataDir } from "../support/temp-dir";
 
 const running: Running[] = [];
@@ -48,7 +48,7 @@ async function liveKeys(url: string): Promise<number> {
 
 describe("page key limits, through the binary", () => {
   it("--max-keys holds when batches of new pages arrive without waiting for acks", async () => {
-    const companion = await startBinary(["--port", "0", "--data-dir", tempDataDir("keys"), "--max-keys", "250"]);
+    const companion = await startHeatlens(["--max-keys", "250"], tempDataDir("keys"));
     running.push(companion);
     const answers = await flood(companion.url, "flood", 10);
     expect(answers.filter((m) => m?.type === "ack")).toHaveLength(2);
@@ -59,14 +59,7 @@ describe("page key limits, through the binary", () => {
   });
 
   it("--max-keys-per-client holds the same way, and leaves room for other clients", async () => {
-    const companion = await startBinary([
-      "--port",
-      "0",
-      "--data-dir",
-      tempDataDir("keys-client"),
-      "--max-keys-per-client",
-      "150",
-    ]);
+    const companion = await startHeatlens(["--max-keys-per-client", "150"], tempDataDir("keys-client"));
     running.push(companion);
     const first = await flood(companion.url, "one", 3);
     expect(first.map((m) => m?.type)).toEqual(["ack", "nack", "nack"]);

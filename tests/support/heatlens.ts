@@ -4,15 +4,13 @@
  * browser would (its output, HTTP answers, websocket messages and close codes).
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { type Socket, connect as tcpConnect } from "node:net";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { type Batch, PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
-import { SITE } from "../support/site";
-import { tempDataDir } from "../support/temp-dir";
+import { SITE } from "./site";
+import { tempDataDir } from "./temp-dir";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = "companion/bin/heatlens.js";
@@ -53,9 +51,16 @@ export interface Running {
   url: string;
   port: number;
   dataDir: string;
-  /** Everything printed on stdout so far. */
+  pid: number;
+  /** Resolves with the exit code once the process ended. */
+  exited: Promise<number | null>;
+  /** Everything printed so far. */
   stdout(): string;
+  stderr(): string;
+  /** SIGTERM, as Ctrl-C would (SIGKILL after 5 s). */
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
 }
 
 /** Starts a companion on a free port with its own data directory (both overridable by later flags in `args`). */
@@ -66,9 +71,12 @@ export async function startHeatlens(args: string[], dataDir = tempDataDir("cli")
   child.stderr.on("data", (d) => {
     stderr += d;
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 20 s\n${stdout}\n${stderr}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`no banner within 20 s\n${stdout}\n${stderr}`));
+    }, 20_000);
     child.stdout.on("data", (d) => {
       stdout += d;
       const match = /listening on (https?:\/\/\S+)/.exec(stdout);
@@ -86,14 +94,32 @@ export async function startHeatlens(args: string[], dataDir = tempDataDir("cli")
     url,
     port: Number(new URL(url).port),
     dataDir,
+    pid: child.pid as number,
+    exited,
     stdout: () => stdout,
+    stderr: () => stderr,
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
       await exited;
       clearTimeout(timer);
     },
+    async kill() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
   };
+}
+
+/** Creates a token with the real `token create`; returns the secret and its id. */
+export async function createToken(dataDir: string, roles: string): Promise<{ token: string; id: string }> {
+  const { code, stdout, stderr } = await heatlens(["token", "create", "--role", roles, "--data-dir", dataDir]);
+  if (code !== 0) throw new Error(`token create failed: ${stderr}`);
+  const token = stdout
+    .trim()
+    .split("\n")
+    .find((line) => line.startsWith("hl_")) as string;
+  return { token, id: token.split("_")[1] as string };
 }
 
 /** Runs `body` with at most `n` of them at once. */
@@ -121,6 +147,11 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, ms: num
     if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Polls `check` until it holds, or fails after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000, what = "condition"): Promise<void> {
+  await eventually(async () => ((await check()) ? true : undefined), ms, what);
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -266,90 +297,3 @@ export function points(n: number): [number, number][] {
 }
 
 // ---------------------------------------------------------------- raw sockets
-
-/**
- * A websocket over a bare TCP socket that can stop reading, as a client that
- * does not read its replies does; it keeps the text messages and the close frame it reads.
- */
-export interface RawClient {
-  send(text: string): void;
-  /** Text messages read so far. */
-  messages: string[];
-  pause(): void;
-  resume(): void;
-  /** The close frame's code and reason, once the connection ends. */
-  closed: Promise<{ code: number | null; reason: string }>;
-  destroy(): void;
-}
-
-export async function rawClient(port: number, host = "127.0.0.1"): Promise<RawClient> {
-  const socket: Socket = tcpConnect(port, host);
-  socket.on("error", () => undefined);
-  await new Promise((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  socket.write(
-    `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n` +
-      "Sec-WebSocket-Protocol: heatlens.v1\r\n\r\n",
-  );
-  let buffer = Buffer.alloc(0);
-  let upgraded = false;
-  let close: { code: number | null; reason: string } | null = null;
-  const messages: string[] = [];
-  let onUpgrade: (ok: boolean) => void = () => undefined;
-  const upgrade = new Promise<boolean>((resolve) => {
-    onUpgrade = resolve;
-  });
-  socket.on("data", (chunk) => {
-    buffer = Buffer.concat([buffer, chunk]);
-    if (!upgraded) {
-      const end = buffer.indexOf("\r\n\r\n");
-      if (end === -1) return;
-      upgraded = true;
-      onUpgrade(buffer.subarray(0, end).toString().startsWith("HTTP/1.1 101"));
-      buffer = buffer.subarray(end + 4);
-    }
-    // Server frames are not masked.
-    for (;;) {
-      if (buffer.length < 2) return;
-      let length = (buffer[1] as number) & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (buffer.length < 4) return;
-        length = buffer.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (buffer.length < 10) return;
-        length = Number(buffer.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (buffer.length < offset + length) return;
-      const payload = buffer.subarray(offset, offset + length);
-      if (((buffer[0] as number) & 0x0f) === 1) messages.push(payload.toString());
-      if (((buffer[0] as number) & 0x0f) === 8) {
-        close = { code: payload.length >= 2 ? payload.readUInt16BE(0) : null, reason: payload.subarray(2).toString() };
-      }
-      buffer = buffer.subarray(offset + length);
-    }
-  });
-  const closed = new Promise<{ code: number | null; reason: string }>((resolve) =>
-    socket.once("close", () => resolve(close ?? { code: null, reason: "" })),
-  );
-  if (!(await upgrade)) throw new Error("upgrade refused");
-  return {
-    send(text) {
-      const payload = Buffer.from(text);
-      if (payload.length >= 126) throw new Error("rawClient sends short messages only");
-      const mask = randomBytes(4);
-      const masked = payload.map((b, i) => b ^ (mask[i % 4] as number));
-      if (!socket.destroyed) socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
-    },
-    messages,
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
-    closed,
-    destroy: () => socket.destroy(),
-  };
-}
