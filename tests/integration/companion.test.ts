@@ -6,17 +6,16 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
-import type { Batch, Grid, ServerMessage } from "../../protocol/wire";
+import type { Batch, Grid } from "../../protocol/wire";
+import { type Client, type ConnectOptions, connect as connectTo } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
 let companion: Companion;
-let wsUrl: string;
 const sockets: WebSocket[] = [];
 
 beforeEach(async () => {
   companion = await startCompanion({ port: 0, dataDir: tempDataDir(), logLevel: "silent", maxFrameBytes: 4096 });
-  wsUrl = `${companion.url.replace("http", "ws")}/ws`;
 });
 
 afterEach(async () => {
@@ -24,51 +23,10 @@ afterEach(async () => {
   await companion.close();
 });
 
-interface Client {
-  ws: WebSocket;
-  next(type?: ServerMessage["type"]): Promise<ServerMessage>;
-  send(message: object | string): void;
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-async function connect(options: { hello?: boolean; origin?: string } = {}): Promise<Client> {
-  const ws = new WebSocket(wsUrl, ["heatlens.v1"], options.origin ? { origin: options.origin } : {});
-  sockets.push(ws);
-  const queue: ServerMessage[] = [];
-  const waiters: (() => void)[] = [];
-  ws.on("message", (data) => {
-    queue.push(JSON.parse(String(data)));
-    for (const w of waiters.splice(0)) w();
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
-  );
-  await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => resolve());
-    ws.once("error", reject);
-  });
-  const client: Client = {
-    ws,
-    closed,
-    send: (message) => ws.send(typeof message === "string" ? message : JSON.stringify(message)),
-    async next(type) {
-      for (;;) {
-        const index = queue.findIndex((m) => !type || m.type === type);
-        if (index !== -1) return queue.splice(index, 1)[0] as ServerMessage;
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no ${type ?? "message"} received`)), 5000);
-          waiters.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
-    },
-  };
-  if (options.hello !== false) {
-    client.send({ type: "hello", v: 2, client: `client-${sockets.length}` });
-    expect((await client.next()).type).toBe("welcome");
-  }
+/** A client of this test's companion, closed after the test. */
+async function connect(options: ConnectOptions = {}): Promise<Client> {
+  const client = await connectTo(companion.url, options);
+  sockets.push(client.ws);
   return client;
 }
 
@@ -240,7 +198,6 @@ describe("companion", () => {
       maxEventsPerSecond: 1,
       rateBurstSeconds: 2,
     });
-    wsUrl = `${companion.url.replace("http", "ws")}/ws`;
     const client = await connect();
     client.send(
       batch(0, [

@@ -5,68 +5,34 @@
  * view; points stored before sites were keyed stay reachable; the companion's
  * windows and bands reach clients that hold no websocket.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
 import { makeKey } from "../../protocol/page-key";
-import { type Grid, PROTOCOL_VERSION, type ServerMessage, type Welcome } from "../../protocol/wire";
-import { freePort } from "../support/free-port";
+import type { Grid, Welcome } from "../../protocol/wire";
+import { type Client, connect as connectTo, type Running, startHeatlens } from "../support/heatlens";
 import { tempDataDir } from "../support/temp-dir";
 
 const SHOP = "http://127.0.0.1:8787";
 const BLOG = "http://localhost:8787";
 
 let companion: Companion | null = null;
-let child: ChildProcess | null = null;
+let running: Running | null = null;
 const sockets: WebSocket[] = [];
 
 afterEach(async () => {
   for (const ws of sockets.splice(0)) ws.terminate();
   await companion?.close();
   companion = null;
-  child?.kill();
-  child = null;
+  await running?.stop();
+  running = null;
 });
 
-interface Client {
-  send(message: object): void;
-  next(type: ServerMessage["type"], timeoutMs?: number): Promise<ServerMessage>;
-  welcome: Welcome;
-}
-
-async function connect(url: string, client = `keys-${sockets.length}`): Promise<Client> {
-  const ws = new WebSocket(`${url.replace("http", "ws")}/ws`, ["heatlens.v1"]);
-  sockets.push(ws);
-  const queue: ServerMessage[] = [];
-  const waiters: (() => void)[] = [];
-  ws.on("message", (data) => {
-    queue.push(JSON.parse(String(data)));
-    for (const w of waiters.splice(0)) w();
-  });
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  const next = async (type: ServerMessage["type"], timeoutMs = 5000): Promise<ServerMessage> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const index = queue.findIndex((m) => m.type === type);
-      if (index !== -1) return queue.splice(index, 1)[0] as ServerMessage;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${type} within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  };
-  const send = (message: object) => ws.send(JSON.stringify(message));
-  send({ type: "hello", v: PROTOCOL_VERSION, client });
-  return { send, next, welcome: (await next("welcome")) as Welcome };
+/** A client of a companion, closed after the test. */
+async function connect(url: string): Promise<Client> {
+  const client = await connectTo(url);
+  sockets.push(client.ws);
+  return client;
 }
 
 /** Points captured a second ago: their pane is closed, so grids show them at once. */
@@ -208,26 +174,12 @@ describe("subscriptions", () => {
 
 describe("grid facts", () => {
   it("serves the companion's --windows, bands and columns at /api/config, as the welcome tells them", async () => {
-    const port = await freePort();
-    child = spawn(
-      process.execPath,
-      [
-        "companion/bin/heatlens.js",
-        ...["--port", String(port), "--data-dir", tempDataDir("keys-config"), "--log-level", "warn"],
-        ...["--windows", "5s,30s", "--default-window", "30s", "--bands", "800", "--cols", "40"],
-      ],
-      { stdio: ["ignore", "inherit", "inherit"] },
+    running = await startHeatlens(
+      ["--windows", "5s,30s", "--default-window", "30s", "--bands", "800", "--cols", "40"],
+      tempDataDir("keys-config"),
     );
-    const url = `http://127.0.0.1:${port}`;
-    let config: Record<string, unknown> | null = null;
-    const deadline = Date.now() + 15_000;
-    while (!config && Date.now() < deadline) {
-      config = await fetch(`${url}/api/config`).then(
-        (r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : null),
-        () => null,
-      );
-      if (!config) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const { url } = running;
+    const config = await (await fetch(`${url}/api/config`)).json();
     expect(config).toMatchObject({
       windowsMs: [5000, 30_000],
       defaultWindowMs: 30_000,
@@ -238,7 +190,7 @@ describe("grid facts", () => {
       ],
     });
     const { welcome } = await connect(url);
-    const { type: _t, v: _v, server: _s, time: _time, ...facts } = welcome;
+    const { type: _t, v: _v, server: _s, time: _time, ...facts } = welcome as Welcome;
     expect(facts).toEqual(config);
   });
 });

@@ -8,7 +8,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { type Batch, PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
+import { type Batch, PROTOCOL_VERSION, type ServerMessage, type Welcome } from "../../protocol/wire";
 import { SITE } from "./site";
 import { tempDataDir } from "./temp-dir";
 
@@ -182,8 +182,10 @@ export function get(url: string, headers: Record<string, string> = {}, ca?: stri
 
 export interface Client {
   ws: WebSocket;
-  /** The next message of `type` (or any), in arrival order. */
-  next(type?: ServerMessage["type"]): Promise<ServerMessage>;
+  /** The next message of `type` (or any), in arrival order; fails after `timeoutMs`. */
+  next(type?: ServerMessage["type"], timeoutMs?: number): Promise<ServerMessage>;
+  /** The companion's welcome, once hello was said. */
+  welcome: Welcome | null;
   send(message: object | string): void;
   closed: Promise<{ code: number; reason: string }>;
 }
@@ -227,8 +229,9 @@ export async function connect(base: string, options: ConnectOptions = {}): Promi
     ws,
     closed,
     send: (message) => ws.send(typeof message === "string" ? message : JSON.stringify(message)),
-    async next(type) {
-      const deadline = Date.now() + 5000;
+    welcome: null,
+    async next(type, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
       for (;;) {
         const index = queue.findIndex((m) => !type || m.type === type);
         if (index !== -1) return queue.splice(index, 1)[0] as ServerMessage;
@@ -245,7 +248,7 @@ export async function connect(base: string, options: ConnectOptions = {}): Promi
   };
   if (options.hello !== false) {
     client.send({ type: "hello", v: PROTOCOL_VERSION, client: `cli-test-${++clients}` });
-    await client.next("welcome");
+    client.welcome = (await client.next("welcome")) as Welcome;
   }
   return client;
 }
