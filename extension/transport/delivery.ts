@@ -1,16 +1,18 @@
 /**
  * Delivery: from a captured sample to an acknowledged batch. Each sample is
- * made durable in the outbox before the tracker is answered; once a second
- * the samples become a numbered batch, which the companion link sends and
- * resends until the companion acknowledges it; only then does it leave the
- * outbox. After a service-worker or browser restart the stored batches are
+ * made durable in the outbox before the tracker is answered, then becomes a
+ * numbered batch: at once while the link is open and idle, so that heat shows
+ * up live; while a batch awaits its ack (or the companion is away), samples
+ * gather for the next one, for at most a second. The companion link sends
+ * and resends each batch until the companion acknowledges it; only then does
+ * it leave the outbox. After a service-worker or browser restart the stored batches are
  * sent again, and the companion counts each (client, seq) once.
  */
 import type { LinkStatus, OutboxStatus, Sample } from "../../protocol/messages";
 import { CompanionLink, type LinkEvents, type LinkOptions } from "./companion-link";
 import { Outbox } from "./outbox";
 
-/** How long samples gather before they become a batch, and the most a batch holds. */
+/** How long samples gather at most before they become a batch, and the most a batch holds. */
 const FLUSH_MS = 1000;
 const MAX_BATCH_SAMPLES = 500;
 
@@ -21,6 +23,8 @@ export class Delivery {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private samplesSinceFlush = 0;
   private flushing: Promise<void> = Promise.resolve();
+  /** Flushes started and not yet done: a sample arriving meanwhile waits for the next batch. */
+  private flushes = 0;
 
   private constructor(
     private readonly outbox: Outbox,
@@ -49,8 +53,19 @@ export class Delivery {
   async addSample(sample: Sample): Promise<void> {
     await this.outbox.addSample(sample);
     this.samplesSinceFlush++;
-    if (this.samplesSinceFlush >= MAX_BATCH_SAMPLES) void this.flush();
+    if (this.samplesSinceFlush >= MAX_BATCH_SAMPLES || this.idle()) void this.flush();
     else this.scheduleFlush();
+  }
+
+  /** Open, with nothing sent and unanswered and no batch being made: a new sample goes out at once. */
+  private idle(): boolean {
+    const { state, queued } = this.link.getStatus();
+    return state === "open" && queued === 0 && this.flushes === 0;
+  }
+
+  /** Sends the samples that gathered, once the link has become idle. */
+  private flushIfIdle(): void {
+    if (this.samplesSinceFlush > 0 && this.idle()) void this.flush();
   }
 
   /** Turns the stored samples into a batch and sends it. */
@@ -58,11 +73,16 @@ export class Delivery {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.samplesSinceFlush = 0;
-    this.flushing = this.flushing.then(async () => {
-      const { batch, evicted } = await this.outbox.flush();
-      for (const seq of evicted) this.link.drop(seq);
-      if (batch) this.link.send(batch.seq, batch.pages);
-    });
+    this.flushes++;
+    this.flushing = this.flushing
+      .then(async () => {
+        const { batch, evicted } = await this.outbox.flush();
+        for (const seq of evicted) this.link.drop(seq);
+        if (batch) this.link.send(batch.seq, batch.pages);
+      })
+      .finally(() => {
+        this.flushes--;
+      });
     return this.flushing;
   }
 
@@ -112,6 +132,11 @@ export class Delivery {
         settled: (seq, outcome) => {
           void this.outbox.remove(seq);
           this.events.settled?.(seq, outcome);
+          this.flushIfIdle();
+        },
+        status: (status) => {
+          this.events.status?.(status);
+          this.flushIfIdle();
         },
       },
     );

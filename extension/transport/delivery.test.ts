@@ -1,0 +1,48 @@
+import "fake-indexeddb/auto";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type Companion, startCompanion } from "../../companion/src/server";
+import type { Sample } from "../../protocol/messages";
+import { until } from "../../tests/support/heatlens";
+import { SITE } from "../../tests/support/site";
+import { tempDataDir } from "../../tests/support/temp-dir";
+import { Delivery } from "./delivery";
+import { Outbox } from "./outbox";
+
+let companion: Companion | null = null;
+let delivery: Delivery | null = null;
+
+afterEach(async () => {
+  delivery?.close();
+  await companion?.close();
+  companion = delivery = null;
+});
+
+let samples = 0;
+function sample(): Sample {
+  return { id: `delivery-${samples++}`, origin: SITE, path: "/d", w: 1280, t: Date.now(), x: 10, y: 10, flags: 0 };
+}
+
+describe("Delivery", () => {
+  it("sends a sample at once while the link is idle, and gathers those that arrive while a batch awaits its ack", async () => {
+    companion = await startCompanion({ port: 0, dataDir: tempDataDir("delivery"), logLevel: "silent" });
+    delivery = await Delivery.start(
+      {
+        url: companion.url.replace("http", "ws"),
+        WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+      {},
+      await Outbox.open(`delivery-test-${Date.now()}`),
+    );
+    const link = delivery.companion;
+    await until(() => link.getStatus().state === "open", 5000, "open");
+
+    await delivery.addSample(sample());
+    // The first sample went out alone; these three arrive before its ack and share the next batch.
+    await Promise.all([delivery.addSample(sample()), delivery.addSample(sample()), delivery.addSample(sample())]);
+    await until(() => companion?.gateway.counters.points === 4, 5000, "four points delivered");
+    expect(companion.gateway.counters.batches).toBe(2);
+    await until(() => link.getStatus().acked === 2, 5000, "two acks");
+    expect(link.getStatus().queued).toBe(0);
+  });
+});
