@@ -9,7 +9,7 @@
 import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import { isInFixedLayer } from "../capture/fixed-layer";
-import { pageKeyPath } from "../capture/page-path";
+import { namesElement, pageKeyPath } from "../capture/page-path";
 import { onRouteChange } from "../capture/route-changes";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
 import {
@@ -187,7 +187,7 @@ export class OverlayView {
   private refresh(): void {
     const next: Watch = {
       origin: location.origin,
-      path: pageKeyPath(location, this.keptQuery),
+      path: pageKeyPath(location, namesElement(document), this.keptQuery),
       width: document.documentElement.clientWidth,
     };
     // A window this companion does not serve would be refused: its default is shown instead.
