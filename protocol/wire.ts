@@ -165,6 +165,8 @@ export const Welcome = z.object({
   /** Columns a viewer may ask for: the divisors of `cols`. */
   colsChoices: z.array(z.number().int()),
   hopMs: z.number().int(),
+  /** A watched grid is sent at least this often, changed or not (`--view-refresh`): longer silence means the view stalled. */
+  refreshMs: z.number().int(),
   windowsMs: z.array(z.number().int()),
   defaultWindowMs: z.number().int(),
   bands: z.array(BandInfo),
@@ -180,6 +182,7 @@ export const GridFacts = Welcome.pick({
   cols: true,
   colsChoices: true,
   hopMs: true,
+  refreshMs: true,
   windowsMs: true,
   defaultWindowMs: true,
   bands: true,
