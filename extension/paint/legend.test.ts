@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Grid } from "../../protocol/wire";
-import { legendText, rangeLabel, windowLabel } from "./legend";
+import { barTop, freshness, legendParts, legendText, rangeLabel, scaleNote, staleAfter, windowLabel } from "./legend";
 
 const grid = (band: Grid["band"], total: number, windowMs: number): Grid => ({
   type: "grid",
@@ -27,6 +27,31 @@ describe("legend", () => {
     expect(legendText(grid({ id: "wide", min: 1440, max: null }, 7, 300_000), true)).toBe(
       "wide (≥ 1440 px) · last 5 min · 7 points · frozen",
     );
+  });
+
+  it("keeps each number with its unit in one part, so the panel can break only between parts", () => {
+    const parts = legendParts(grid({ id: "desktop", min: 1024, max: 1439 }, 80, 300_000), false);
+    expect(parts).toEqual(["desktop (1024–1439 px)", "last 5 min", "80 points"]);
+  });
+
+  it("turns stale after two missed refreshes and four hops, and says since when", () => {
+    const pace = { hopMs: 250, refreshMs: 2000 };
+    expect(staleAfter(pace)).toBe(5000);
+    expect(freshness(400, pace)).toEqual({ stale: false, text: "updated just now" });
+    expect(freshness(3200, pace)).toEqual({ stale: false, text: "updated 3 s ago" });
+    expect(freshness(9000, pace)).toEqual({ stale: true, text: "stale: no update for 9 s" });
+    expect(freshness(125_000, pace)).toEqual({ stale: true, text: "stale: no update for 2 min" });
+    // Before any welcome the companion's pace is unknown: never called stale.
+    expect(freshness(60_000, { hopMs: 0, refreshMs: 0 }).stale).toBe(false);
+  });
+
+  it("states the true maximum and the fixed layer's own scale beside the colour bar", () => {
+    const both = { kind: "linear", page: { top: 4, max: 9 }, fixed: { top: 14, max: 14 }, max: 14 } as const;
+    expect(scaleNote(both)).toBe("max 14 · linear · fixed to 14");
+    expect(barTop(both)).toBe("4+");
+    const fixedOnly = { kind: "log", page: { top: 0, max: 0 }, fixed: { top: 12, max: 12 }, max: 12 } as const;
+    expect(scaleNote(fixedOnly)).toBe("max 12 · log scale");
+    expect(barTop(fixedOnly)).toBe("12");
   });
 
   it("says windows in seconds or minutes", () => {
