@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { Grid } from "../../protocol/wire";
-import { barTop, freshness, legendParts, legendText, rangeLabel, scaleNote, staleAfter, windowLabel } from "./legend";
+import {
+  barMiddle,
+  barTop,
+  freshness,
+  legendParts,
+  legendText,
+  rangeLabel,
+  scaleNote,
+  staleAfter,
+  windowLabel,
+} from "./legend";
 
 const grid = (band: Grid["band"], total: number, windowMs: number): Grid => ({
   type: "grid",
@@ -52,6 +62,9 @@ describe("legend", () => {
     const fixedOnly = { kind: "log", page: { top: 0, max: 0 }, fixed: { top: 12, max: 12 }, max: 12 } as const;
     expect(scaleNote(fixedOnly)).toBe("max 12 · log scale");
     expect(barTop(fixedOnly)).toBe("12");
+    expect(barMiddle(both)).toBe("2");
+    expect(barMiddle(fixedOnly)).toBe("3");
+    expect(barMiddle({ ...both, page: { top: 2, max: 2 } })).toBe("");
   });
 
   it("says windows in seconds or minutes", () => {

@@ -74,6 +74,13 @@ export function barTop(scale: HeatScale): string {
   return topLabel(scale.page.top > 0 ? scale.page : scale.fixed);
 }
 
+/** The count at the middle of the colour bar (half the top, or its geometric middle on a log scale), when it is worth a label. */
+export function barMiddle(scale: HeatScale): string {
+  const top = scale.page.top || scale.fixed.top;
+  const middle = Math.round(scale.kind === "log" ? Math.sqrt(1 + top) - 1 : top / 2);
+  return middle > 1 && middle < top ? String(middle) : "";
+}
+
 function topLabel({ top, max }: LayerScale): string {
   return top === 0 ? "" : top < max ? `${top}+` : String(top);
 }

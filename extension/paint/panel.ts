@@ -8,7 +8,7 @@
  */
 import type { Grid } from "../../protocol/wire";
 import type { OverlayPrefs } from "../state/overlay-prefs";
-import { barTop, legendParts, scaleNote, windowLabel } from "./legend";
+import { barMiddle, barTop, legendParts, scaleNote, windowLabel } from "./legend";
 import { type HeatScale, PALETTE_GRADIENT, type PaintMode, type ScaleKind } from "./renderer";
 
 /**
@@ -229,10 +229,9 @@ export class Panel {
         ...parts.flatMap((part, i) => (i === 0 ? [text(part)] : [document.createTextNode(" · "), text(part)])),
       );
     } else this.summary.textContent = history ? `Loading ${history}…` : waiting;
-    const top = scale && grid && grid.max > 0 ? barTop(scale) : "";
-    const topCount = Number.parseInt(top, 10);
-    this.max.textContent = top;
-    this.mid.textContent = topCount >= 4 && scale?.kind === "linear" ? String(Math.round(topCount / 2)) : "";
+    const onBar = scale && grid && grid.max > 0 ? scale : null;
+    this.max.textContent = onBar ? barTop(onBar) : "";
+    this.mid.textContent = onBar ? barMiddle(onBar) : "";
     this.note.textContent = scale && grid && grid.max > 0 ? scaleNote(scale) : "";
     for (const [mode, b] of this.modes) b.setAttribute("aria-pressed", String(mode === prefs.mode));
     for (const [kind, b] of this.scales) b.setAttribute("aria-pressed", String(kind === prefs.scale));

@@ -26,15 +26,16 @@ const LEVELS = 256;
 
 /**
  * Colour of each heat level as [r, g, b, alpha 0–1]: the hue carries the
- * heat, from blue to red (turbo 0.1–0.95). The alpha stays between 0.45 and
- * 0.5, which makes every level, the coldest included, change a white or a
- * black pixel by at least 60 of 255 in some channel (at opacity 100 %), and
+ * heat, from blue to dark red (turbo 0.1–1). The alpha stays between 0.45
+ * and 0.5, which makes every level, the coldest included, change a white or
+ * a black pixel by at least 60 of 255 in some channel (at opacity 100 %), and
  * keeps a label under the hottest colour readable: #111 text on white stays
- * at 5.0:1 (WCAG contrast), white text on #222 at 4.5:1.
+ * at 5.0:1 (WCAG contrast), white text on #222 at 4.6:1. A stronger alpha
+ * would show heat better over saturated mid-tones and cover text more.
  */
 const LEVEL_RGBA: readonly (readonly [number, number, number, number])[] = Array.from({ length: LEVELS }, (_, i) => {
   const v = i / (LEVELS - 1);
-  const [r = 0, g = 0, b = 0] = (interpolateTurbo(0.1 + 0.85 * v).match(/\d+/g) ?? []).map(Number);
+  const [r = 0, g = 0, b = 0] = (interpolateTurbo(0.1 + 0.9 * v).match(/\d+/g) ?? []).map(Number);
   return [r, g, b, Number((0.45 + 0.05 * v).toFixed(3))] as const;
 });
 
@@ -67,11 +68,13 @@ export interface HeatScale {
 
 /** A layer's top: the count at `TOP_PERCENTILE` of its non-empty tiles (nearest rank); 0 for an empty layer. */
 export function layerScale(cells: readonly number[]): LayerScale {
-  const counts: number[] = [];
-  for (let i = 2; i < cells.length; i += 3) if ((cells[i] as number) > 0) counts.push(cells[i] as number);
-  if (counts.length === 0) return { top: 0, max: 0 };
-  counts.sort((a, b) => a - b);
-  return { top: counts[Math.ceil(TOP_PERCENTILE * counts.length) - 1] as number, max: counts.at(-1) as number };
+  // A typed array sorts numerically in native code: a 20,000 px page's 39,000 tiles take about a millisecond.
+  const counts = new Float64Array(cells.length / 3);
+  let n = 0;
+  for (let i = 2; i < cells.length; i += 3) if ((cells[i] as number) > 0) counts[n++] = cells[i] as number;
+  if (n === 0) return { top: 0, max: 0 };
+  const sorted = counts.subarray(0, n).sort();
+  return { top: sorted[Math.ceil(TOP_PERCENTILE * n) - 1] as number, max: sorted[n - 1] as number };
 }
 
 export function heatScale(grid: Grid, kind: ScaleKind): HeatScale {
