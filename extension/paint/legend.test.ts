@@ -7,7 +7,7 @@ import {
   legendParts,
   legendText,
   rangeLabel,
-  scaleNote,
+  scaleParts,
   staleAfter,
   windowLabel,
 } from "./legend";
@@ -57,10 +57,10 @@ describe("legend", () => {
 
   it("states the true maximum and the fixed layer's own scale beside the colour bar", () => {
     const both = { kind: "linear", page: { top: 4, max: 9 }, fixed: { top: 14, max: 14 }, max: 14 } as const;
-    expect(scaleNote(both)).toBe("max 14 · linear · fixed to 14");
+    expect(scaleParts(both)).toEqual(["max 14", "linear to 95th pct", "fixed elements to 14"]);
     expect(barTop(both)).toBe("4+");
     const fixedOnly = { kind: "log", page: { top: 0, max: 0 }, fixed: { top: 12, max: 12 }, max: 12 } as const;
-    expect(scaleNote(fixedOnly)).toBe("max 12 · log scale");
+    expect(scaleParts(fixedOnly)).toEqual(["max 12", "log to max"]);
     expect(barTop(fixedOnly)).toBe("12");
     expect(barMiddle(both)).toBe("2");
     expect(barMiddle(fixedOnly)).toBe("3");

@@ -60,13 +60,14 @@ export function freshness(sinceMs: number, pace: Pace): { stale: boolean; text: 
 }
 
 /**
- * The line under the colour bar: the true maximum, the kind of scale, and the
- * fixed layer's own top when both layers hold heat (each runs to its own top).
+ * The lines under the colour bar: the true maximum, the kind of scale and
+ * its top, and the fixed layer's own top when both layers hold heat (each
+ * runs to its own top).
  */
-export function scaleNote(scale: HeatScale): string {
-  const parts = [`max ${scale.max}`, scale.kind === "log" ? "log scale" : "linear"];
-  if (scale.fixed.top > 0 && scale.page.top > 0) parts.push(`fixed to ${topLabel(scale.fixed)}`);
-  return parts.join(" · ");
+export function scaleParts(scale: HeatScale): string[] {
+  const parts = [`max ${scale.max}`, scale.kind === "log" ? "log to max" : "linear to 95th pct"];
+  if (scale.fixed.top > 0 && scale.page.top > 0) parts.push(`fixed elements to ${topLabel(scale.fixed)}`);
+  return parts;
 }
 
 /** The label at the hot end of the colour bar: the page layer's top (else the fixed one's), with `+` when counts go past it. */

@@ -8,7 +8,7 @@
  */
 import type { Grid } from "../../protocol/wire";
 import type { OverlayPrefs } from "../state/overlay-prefs";
-import { barMiddle, barTop, legendParts, scaleNote, windowLabel } from "./legend";
+import { barMiddle, barTop, legendParts, scaleParts, windowLabel } from "./legend";
 import { type HeatScale, PALETTE_GRADIENT, type PaintMode, type ScaleKind } from "./renderer";
 
 /**
@@ -26,7 +26,9 @@ export const PANEL_CSS = `
   .title { display: block; font-weight: 600; }
   .bar { height: 10px; border-radius: 3px; margin: 4px 0 2px; background: ${PALETTE_GRADIENT}; }
   .scale { display: flex; justify-content: space-between; font-variant-numeric: tabular-nums; }
-  .note, .status { height: 16px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; color: #cfd6e4; }
+  .note { height: 32px; overflow: hidden; color: #cfd6e4; }
+  .note > span { white-space: nowrap; }
+  .status { height: 16px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; color: #cfd6e4; }
   .summary { height: 32px; margin: 2px 0 0; overflow: hidden; color: #cfd6e4; }
   .summary > span { white-space: nowrap; }
   .panel.stale { box-shadow: inset 0 0 0 2px #ffb020; }
@@ -225,14 +227,12 @@ export class Panel {
     this.legend = parts.join(" · ");
     if (grid) {
       // Each part on one line: the legend breaks between parts, never inside `5 min` or `80 points`.
-      this.summary.replaceChildren(
-        ...parts.flatMap((part, i) => (i === 0 ? [text(part)] : [document.createTextNode(" · "), text(part)])),
-      );
+      this.summary.replaceChildren(...parted(parts));
     } else this.summary.textContent = history ? `Loading ${history}…` : waiting;
     const onBar = scale && grid && grid.max > 0 ? scale : null;
     this.max.textContent = onBar ? barTop(onBar) : "";
     this.mid.textContent = onBar ? barMiddle(onBar) : "";
-    this.note.textContent = scale && grid && grid.max > 0 ? scaleNote(scale) : "";
+    this.note.replaceChildren(...(onBar ? parted(scaleParts(onBar)) : []));
     for (const [mode, b] of this.modes) b.setAttribute("aria-pressed", String(mode === prefs.mode));
     for (const [kind, b] of this.scales) b.setAttribute("aria-pressed", String(kind === prefs.scale));
     const shown = grid?.windowMs ?? prefs.windowMs;
@@ -260,6 +260,11 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className = ""):
   const el = document.createElement(tag);
   if (className) el.className = className;
   return el;
+}
+
+/** Parts joined by ` · `, each in a span of its own, so that a line breaks only between parts. */
+function parted(parts: readonly string[]): Node[] {
+  return parts.flatMap((part, i) => (i === 0 ? [text(part)] : [document.createTextNode(" · "), text(part)]));
 }
 
 function text(content: string, className = ""): HTMLSpanElement {

@@ -50,10 +50,17 @@ describe("colour scale", () => {
 
   it("tops a layer at the 95th percentile of its non-empty tiles, so one hot spot takes the hottest colour alone", () => {
     const counts = [...Array.from({ length: 39 }, (_, i) => 1 + (i % 4)), 40];
-    expect(layerScale(layer(counts))).toEqual({ top: 4, max: 40 });
+    expect(layerScale(layer(counts), "linear")).toEqual({ top: 4, max: 40 });
     expect(heatShare(40, 4, "linear")).toBe(1);
-    expect(layerScale([])).toEqual({ top: 0, max: 0 });
-    expect(layerScale(layer([0, 3]))).toEqual({ top: 3, max: 3 });
+    expect(layerScale([], "linear")).toEqual({ top: 0, max: 0 });
+    expect(layerScale(layer([0, 3]), "linear")).toEqual({ top: 3, max: 3 });
+  });
+
+  it("runs a log scale to the layer's maximum: the hot spot stands out and cold tiles keep their steps", () => {
+    const counts = [...Array.from({ length: 39 }, (_, i) => 1 + (i % 4)), 40];
+    expect(layerScale(layer(counts), "log")).toEqual({ top: 40, max: 40 });
+    expect(heatLevel(1, 40, "log")).toBeGreaterThan(45);
+    expect(heatLevel(4, 40, "log")).toBeGreaterThan(2 * heatLevel(1, 40, "log"));
   });
 
   it("gives the cold end more steps on a log scale", () => {

@@ -47,7 +47,12 @@ export const PALETTE_GRADIENT = `linear-gradient(to right, ${[0, 64, 128, 192, 2
   .map((i) => PALETTE[i]?.replace(/[\d.]+\)$/, "1)"))
   .join(", ")})`;
 
-/** The share of a layer's non-empty tiles at or under the top of its scale; hotter ones take the hottest colour. */
+/**
+ * On a linear scale, the share of a layer's non-empty tiles at or under the
+ * top of its scale; hotter ones take the hottest colour, so one hot spot
+ * cannot wash out the rest. A log scale already compresses a hot spot and
+ * runs to the layer's maximum.
+ */
 export const TOP_PERCENTILE = 0.95;
 
 /** A layer's colour scale: its top, and the layer's largest count. */
@@ -66,19 +71,23 @@ export interface HeatScale {
   max: number;
 }
 
-/** A layer's top: the count at `TOP_PERCENTILE` of its non-empty tiles (nearest rank); 0 for an empty layer. */
-export function layerScale(cells: readonly number[]): LayerScale {
+/**
+ * A layer's top: on a linear scale the count at `TOP_PERCENTILE` of its
+ * non-empty tiles (nearest rank), on a log scale its maximum; 0 for an empty layer.
+ */
+export function layerScale(cells: readonly number[], kind: ScaleKind): LayerScale {
   // A typed array sorts numerically in native code: a 20,000 px page's 39,000 tiles take about a millisecond.
   const counts = new Float64Array(cells.length / 3);
   let n = 0;
   for (let i = 2; i < cells.length; i += 3) if ((cells[i] as number) > 0) counts[n++] = cells[i] as number;
   if (n === 0) return { top: 0, max: 0 };
   const sorted = counts.subarray(0, n).sort();
-  return { top: sorted[Math.ceil(TOP_PERCENTILE * n) - 1] as number, max: sorted[n - 1] as number };
+  const max = sorted[n - 1] as number;
+  return { top: kind === "log" ? max : (sorted[Math.ceil(TOP_PERCENTILE * n) - 1] as number), max };
 }
 
 export function heatScale(grid: Grid, kind: ScaleKind): HeatScale {
-  return { kind, page: layerScale(grid.cells), fixed: layerScale(grid.fixed), max: grid.max };
+  return { kind, page: layerScale(grid.cells, kind), fixed: layerScale(grid.fixed, kind), max: grid.max };
 }
 
 /** Where `count` sits on a scale whose top is `top`, 0–1; a count over the top is 1. */

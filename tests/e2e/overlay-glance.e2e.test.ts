@@ -166,6 +166,20 @@ describe.each<BrowserName>(["chromium", "firefox"])("heat at a glance in %s", (b
       `label contrast ${under.toFixed(1)} (plain ${contrast(mean(plainText), mean(plainGround)).toFixed(1)})`,
     ).toBeGreaterThanOrEqual(MIN_TEXT_CONTRAST);
     expect(await overlayLegend(launched, urlB(), (t) => t.includes("updated"))).toContain(`${grid.total} points`);
+
+    // "Log scale" (the scale row, above Tiles and Smooth): the coldest tile takes the log scale's colour.
+    const coldest = cold.at(-1) as Tile;
+    const coldCentre = [(coldest.col + 0.5) * size, (coldest.row + 0.5) * size] as const;
+    const coldBase = pixel(plain, ...coldCentre);
+    const linear = expectedHeat(coldest.count, grid, coldBase);
+    const log = expectedHeat(coldest.count, grid, coldBase, "page", "log");
+    expect(distance(linear, log), "the two scales differ here").toBeGreaterThan(24);
+    expect(distance(pixel(heat, ...coldCentre), linear)).toBeLessThanOrEqual(24);
+    await tabB.mouse.click(width - 71, height - 135);
+    expect(distance(await waitForPixel(tabB, ...coldCentre, log), log), "log scale").toBeLessThanOrEqual(24);
+    await tabB.mouse.click(width - 173, height - 135);
+    expect(distance(await waitForPixel(tabB, ...coldCentre, linear), linear), "linear again").toBeLessThanOrEqual(24);
+    await tabB.mouse.move(0, height - 1);
   });
 
   it("stays fresh while the page is idle, and says stale within seconds once the companion drops the view", async () => {
