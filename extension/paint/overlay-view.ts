@@ -1,7 +1,8 @@
 /**
  * One tab's overlay: watches this page's grid at this window's layout width
  * and paints it, click-through, in a closed shadow root. Says when the last
- * grid came, and that the heat is stale once the companion's refreshes stop. Re-watches at once
+ * grid came, and that the heat is stale once the companion's refreshes stop;
+ * a stale view is asked for again every so often, until grids come back. Re-watches at once
  * when the route, the layout width or the chosen window changes; repaints on
  * every grid, scroll, resize, zoom, device-pixel-ratio change and layout
  * change of the document (content loaded later). Everything it adds is
@@ -45,7 +46,9 @@ export class OverlayView {
   /** When any grid last arrived (for any view): the companion is talking to this tab. */
   private lastHeard = 0;
   /** When the watched view's last grid arrived, or when it was asked for while none has. */
-  private lastGridAt = Date.now(); /** Grid columns chosen in the options; 0 for the companion's own. */
+  private lastGridAt = Date.now();
+  /** When a stale view was last asked for again. */
+  private lastRewatch = 0; /** Grid columns chosen in the options; 0 for the companion's own. */
   private cols = 0;
   private watched: Watch | null = null;
   private grid: Grid | null = null;
@@ -248,8 +251,14 @@ export class OverlayView {
       this.panel.setStatus("", false);
       return;
     }
-    const { stale, text } = freshness(Date.now() - this.lastGridAt, this.pace);
+    const now = Date.now();
+    const { stale, text } = freshness(now - this.lastGridAt, this.pace);
     this.panel.setStatus(this.grid || stale ? text : "", stale);
+    // The companion may have dropped this view: asking again (the background sends unsubscribe, then subscribe) brings it back.
+    if (stale && this.watched && now - this.lastRewatch >= (staleAfter(this.pace) ?? 0)) {
+      this.lastRewatch = now;
+      sendMessage("overlay.watch", this.watched).catch(() => undefined);
+    }
   }
 
   private watchPixelRatio(): void {

@@ -3,7 +3,8 @@
  * button and cold targets on light and dark cards (demo/glance.html): every
  * non-empty tile changes the light and dark pixels under it by at least 50 of
  * 255, the hot button's label keeps a contrast of at least 4.5:1 against its
- * ground, and a view whose updates stop says it is stale within seconds.
+ * ground, and a view whose updates stop says it is stale within seconds, then
+ * asks for its view again until the companion serves it.
  */
 
 import type { PNG } from "pngjs";
@@ -182,17 +183,20 @@ describe.each<BrowserName>(["chromium", "firefox"])("heat at a glance in %s", (b
     await tabB.mouse.move(0, height - 1);
   });
 
-  it("stays fresh while the page is idle, and says stale within seconds once the companion drops the view", async () => {
+  it("stays fresh while the page is idle, says stale within seconds once the companion drops the view, and recovers", async () => {
     // Idle: the grid does not change, but the companion's refreshes keep the view fresh past the stale limit.
     const idleUntil = Date.now() + 4 * VIEW_REFRESH_MS + 2000;
     while (Date.now() < idleUntil) {
       const legend = await overlayLegend(launched, urlB(), (t) => t.includes("updated"));
       expect(legend).toContain("updated");
     }
-    // The companion drops every viewer of every view, as a companion that lost a subscription would; the link stays open.
+    // The companion drops every viewer of every view, as a companion that lost a subscription would, and
+    // takes no new ones for now; the link stays open.
     const fanout = companion.fanout as unknown as {
       subscriptions: Map<string, Map<number, { viewers: Map<unknown, unknown> }>>;
     };
+    const subscribe = companion.fanout.subscribe;
+    companion.fanout.subscribe = () => undefined;
     for (const byCols of fanout.subscriptions.values()) for (const sub of byCols.values()) sub.viewers.clear();
     const dropped = Date.now();
     const legend = await overlayLegend(launched, urlB(), (t) => t.includes("stale"));
@@ -209,5 +213,11 @@ describe.each<BrowserName>(["chromium", "firefox"])("heat at a glance in %s", (b
     }));
     const frame = pixel(shot, width - 231, height - 60);
     expect(distance(frame, [255, 176, 32]), `panel frame ${frame}`).toBeLessThanOrEqual(40);
+
+    // The stale overlay keeps asking for its view: once the companion takes viewers again, the heat is live again.
+    companion.fanout.subscribe = subscribe;
+    const healed = Date.now();
+    expect(await overlayLegend(launched, urlB(), (t) => t.includes("updated"))).toContain("updated");
+    expect(Date.now() - healed, "live again within a few seconds").toBeLessThan(6000);
   });
 });
