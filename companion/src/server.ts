@@ -80,12 +80,13 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   const { store, tokens, windows, fanout, gateway } = stages;
   endpoint.serve(createRouter({ ...stages, options, secure: endpoint.secure, serverName: SERVER_NAME }));
 
-  // Close each pane right after its end on the companion's clock; a revoked token's idle connections go with it.
+  // Close each pane right after its end on the companion's clock; unchanged views are sent again; a revoked token's idle connections go with it.
   let ticker: NodeJS.Timeout;
   const tick = () => {
     const now = clock();
     windows.tick(now);
     fanout.flushStale();
+    fanout.refreshIdle(now, options.viewRefreshMs);
     gateway.checkRevocations();
     ticker = setTimeout(tick, options.hopMs - (now % options.hopMs) + 1);
   };
@@ -143,7 +144,7 @@ function openStages(
   const normalise = createPathNormaliser({ templates: options.templates, keepQuery: options.keepQuery });
   const bus = new InProcessBus<Topics>();
   const windows = new WindowStage(bus, { ...options, bands, now: clock() });
-  const fanout = new Fanout(bus, options);
+  const fanout = new Fanout(bus, options, clock);
 
   // So that a restart looks like nothing happened.
   const rebuildStarted = performance.now();

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createPathNormaliser } from "../../companion/src/key/normalise-path";
 import { pageKeyPath } from "./page-path";
 
-const key = (href: string) => pageKeyPath(new URL(href, "http://shop.test"));
+/** A page whose only elements with an id are `#reviews` and `#section`, and whose only `<a name>` is `#old-anchor`. */
+const inPage = (name: string) => ["reviews", "section", "old-anchor", "née"].includes(name);
+const key = (href: string) => pageKeyPath(new URL(href, "http://shop.test"), inPage);
 
 describe("pageKeyPath", () => {
   it("keeps the path and drops the query and in-page anchors", () => {
@@ -23,14 +25,39 @@ describe("pageKeyPath", () => {
     const normalise = createPathNormaliser();
     expect(normalise(key("/spa/#/cart"))).toBe("/spa/#/cart");
     expect(normalise(key("/spa/#/"))).toBe("/spa");
-    expect(normalise(key("/spa/#cart"))).toBe("/spa");
+    expect(normalise(key("/spa/#reviews"))).toBe("/spa");
+    expect(normalise(key("/spa/#green"))).toBe("/spa/#green");
+  });
+
+  it("keeps a fragment that names no element as a route, and drops one that names an element", () => {
+    expect(key("/spa/#green")).toBe("/spa/%23green");
+    expect(key("/spa/index.html#green")).toBe("/spa/index.html/%23green");
+    expect(key("/#green?x=1")).toBe("/%23green");
+    expect(key("/spa/#section")).toBe("/spa/");
+    expect(key("/spa/#old-anchor")).toBe("/spa/");
+    expect(key("/spa/#n%C3%A9e")).toBe("/spa/");
+    expect(key("/spa/#top")).toBe("/spa/");
+    expect(key("/spa/#")).toBe("/spa/");
+    expect(key("/spa/#a%2Fb c")).toBe("/spa/%23a%2Fb%20c");
+  });
+
+  it("asks the page about the fragment's name, decoded", () => {
+    const asked: string[] = [];
+    pageKeyPath(new URL("http://shop.test/#caf%C3%A9"), (name) => {
+      asked.push(name);
+      return false;
+    });
+    expect(asked).toContain("café");
   });
 
   it("sends only the query parameters the companion keeps", () => {
     const url = new URL("http://shop.test/search/?q=lamp&tab=2&utm=x");
-    expect(pageKeyPath(url)).toBe("/search/");
-    expect(pageKeyPath(url, ["tab", "q"])).toBe("/search/?q=lamp&tab=2");
-    expect(createPathNormaliser({ keepQuery: ["tab", "q"] })(pageKeyPath(url, ["tab", "q"]))).toBe(
+    expect(pageKeyPath(url, inPage)).toBe("/search/");
+    expect(pageKeyPath(url, inPage, ["tab", "q"])).toBe("/search/?q=lamp&tab=2");
+    expect(pageKeyPath(new URL("http://shop.test/search/?tab=2#green"), inPage, ["tab"])).toBe(
+      "/search/%23green?tab=2",
+    );
+    expect(createPathNormaliser({ keepQuery: ["tab", "q"] })(pageKeyPath(url, inPage, ["tab", "q"]))).toBe(
       "/search?q=lamp&tab=2",
     );
   });

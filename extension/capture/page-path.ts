@@ -1,23 +1,53 @@
 /**
  * The path a page's points are keyed under, sent with every sample and every
  * watch. The query is never sent, except the parameters the companion keeps
- * in its keys (its `--keep-query` list). A hash route of a single-page app (`#/cart`, `#!/cart`) is a
- * page of its own, so it joins the path behind an encoded `#` segment, which
- * the companion keeps: `/spa/#/cart` → `/spa/%23/cart` (keyed `/spa/#/cart`).
- * An empty route (`#/`) is the bare page, and any other fragment (an in-page
- * anchor such as `#reviews`) is dropped. Does not read the page: pass it
- * `location`.
+ * in its keys (its `--keep-query` list). A hash route of a single-page app is
+ * a page of its own, so it joins the path behind an encoded `#` segment, which
+ * the companion keeps: `/spa/#/cart` → `/spa/%23/cart` (keyed `/spa/#/cart`),
+ * `/spa/#green` → `/spa/%23green` (keyed `/spa/#green`).
+ * A fragment is a route when it starts with `/` or `!/`, or when it names no
+ * element of the page (no `id`, no `<a name>`): an in-page anchor such as
+ * `#reviews`, which names an element, is dropped, and so is `#top`, which
+ * browsers read as the top of the page. An empty route (`#/`) is the bare page.
+ * Does not read the page: pass it `location` and `namesElement(document)`.
  */
 import { MAX_PATH_LENGTH } from "../../protocol/wire";
 
+/** Whether the page holds an element this fragment name scrolls to. */
+export type NamesElement = (name: string) => boolean;
+
 export function pageKeyPath(
   url: { pathname: string; hash: string; search?: string },
+  namesElementOf: NamesElement,
   keepQuery: readonly string[] = [],
 ): string {
+  const base = url.pathname.replace(/\/+$/, "");
+  const query = keptQuery(url.search ?? "", keepQuery);
   const route = /^#(!?)(\/[^?]*)/.exec(url.hash);
-  const routePath = route?.[2]?.replace(/\/+$/, "");
-  const path = routePath ? `${url.pathname.replace(/\/+$/, "")}/%23${route?.[1]}${routePath}` : url.pathname;
-  return `${path || "/"}${keptQuery(url.search ?? "", keepQuery)}`.slice(0, MAX_PATH_LENGTH);
+  let path = url.pathname;
+  if (route) {
+    const routePath = route[2]?.replace(/\/+$/, "");
+    if (routePath) path = `${base}/%23${route[1]}${routePath}`;
+  } else {
+    const name = url.hash.slice(1).split("?")[0] ?? "";
+    if (name && name.toLowerCase() !== "top" && !namesElementOf(decoded(name)) && !namesElementOf(name))
+      path = `${base}/%23${encodeURIComponent(decoded(name))}`;
+  }
+  return `${path || "/"}${query}`.slice(0, MAX_PATH_LENGTH);
+}
+
+/** The predicate `pageKeyPath` needs, for a live document: an element with this id, or an `<a>` with this name. */
+export function namesElement(doc: Document): NamesElement {
+  return (name) =>
+    doc.getElementById(name) !== null || [...doc.getElementsByName(name)].some((el) => el.localName === "a");
+}
+
+function decoded(fragment: string): string {
+  try {
+    return decodeURIComponent(fragment);
+  } catch {
+    return fragment;
+  }
 }
 
 /** The query parameters the companion keeps (its `--keep-query`, told in its welcome), sorted; no others are sent. */

@@ -4,7 +4,8 @@
  * fixed elements, or sticky ones while stuck, are kept in viewport
  * coordinates and flagged.
  * Each sample carries the page key (site and path) of the moment it was made, so a
- * single-page app's route change re-keys the very next sample. Untrusted
+ * single-page app's route change re-keys the very next sample (the overlay
+ * keys its watch with the same `pageKeyPath`). Untrusted
  * (script-made) events are ignored, and so is anything over the extension's
  * own overlay.
  */
@@ -14,8 +15,7 @@ import { isOverlayElement } from "../paint/host";
 import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
 import { isInFixedLayer } from "./fixed-layer";
-import { pageKeyPath } from "./page-path";
-import { onRouteChange } from "./route-changes";
+import { namesElement, pageKeyPath } from "./page-path";
 import { SampleSender } from "./sample-sender";
 import { type RawInput, Sampler } from "./sampler";
 
@@ -72,21 +72,17 @@ export function startTracker(signal: AbortSignal): void {
     },
   );
   let keep: string[] = [];
-  let path = pageKeyPath(location);
-  const rekey = () => {
-    path = pageKeyPath(location, keep);
-  };
-  onRouteChange(rekey, signal);
+  const inPage = namesElement(document);
   const keepOnly = ({ keepQuery }: { keepQuery: string[] }) => {
     keep = keepQuery;
-    rekey();
   };
   void loadCompanionGrid().then(keepOnly);
   onCompanionGridChanged(keepOnly, signal);
   const record = (event: MouseEvent, click: boolean): boolean => {
     if (paused || !event.isTrusted || isOverlayElement(event.target)) return false;
     sampler.input({
-      path,
+      // Read per sample (at most 4 a second): a route change, or an anchor's element appearing, re-keys at once.
+      path: pageKeyPath(location, inPage, keep),
       pageX: event.pageX,
       pageY: event.pageY,
       clientX: event.clientX,

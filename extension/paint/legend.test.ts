@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { Grid } from "../../protocol/wire";
-import { legendText, rangeLabel, windowLabel } from "./legend";
+import {
+  barMiddle,
+  barTop,
+  freshness,
+  legendParts,
+  legendText,
+  rangeLabel,
+  scaleParts,
+  staleAfter,
+  windowLabel,
+} from "./legend";
 
 const grid = (band: Grid["band"], total: number, windowMs: number): Grid => ({
   type: "grid",
@@ -27,6 +37,34 @@ describe("legend", () => {
     expect(legendText(grid({ id: "wide", min: 1440, max: null }, 7, 300_000), true)).toBe(
       "wide (≥ 1440 px) · last 5 min · 7 points · frozen",
     );
+  });
+
+  it("keeps each number with its unit in one part, so the panel can break only between parts", () => {
+    const parts = legendParts(grid({ id: "desktop", min: 1024, max: 1439 }, 80, 300_000), false);
+    expect(parts).toEqual(["desktop (1024–1439 px)", "last 5 min", "80 points"]);
+  });
+
+  it("turns stale after two missed refreshes and four hops, and says since when", () => {
+    const pace = { hopMs: 250, refreshMs: 2000 };
+    expect(staleAfter(pace)).toBe(5000);
+    expect(freshness(400, pace)).toEqual({ stale: false, text: "updated just now" });
+    expect(freshness(3200, pace)).toEqual({ stale: false, text: "updated 3 s ago" });
+    expect(freshness(9000, pace)).toEqual({ stale: true, text: "stale: no update for 9 s" });
+    expect(freshness(125_000, pace)).toEqual({ stale: true, text: "stale: no update for 2 min" });
+    // Before any welcome the companion's pace is unknown: never called stale.
+    expect(freshness(60_000, { hopMs: 0, refreshMs: 0 }).stale).toBe(false);
+  });
+
+  it("states the true maximum and the fixed layer's own scale beside the colour bar", () => {
+    const both = { kind: "linear", page: { top: 4, max: 9 }, fixed: { top: 14, max: 14 }, max: 14 } as const;
+    expect(scaleParts(both)).toEqual(["max 14", "linear to 95th pct", "fixed elements to 14"]);
+    expect(barTop(both)).toBe("4+");
+    const fixedOnly = { kind: "log", page: { top: 0, max: 0 }, fixed: { top: 12, max: 12 }, max: 12 } as const;
+    expect(scaleParts(fixedOnly)).toEqual(["max 12", "log to max"]);
+    expect(barTop(fixedOnly)).toBe("12");
+    expect(barMiddle(both)).toBe("2");
+    expect(barMiddle(fixedOnly)).toBe("3");
+    expect(barMiddle({ ...both, page: { top: 2, max: 2 } })).toBe("");
   });
 
   it("says windows in seconds or minutes", () => {

@@ -1,8 +1,10 @@
 /**
  * The words of the overlay's legend: which width band and window the heat on
- * screen comes from, and how many points it holds. Pure.
+ * screen comes from, how many points it holds, how its colours are scaled and
+ * how fresh it is. Pure.
  */
 import type { Grid } from "../../protocol/wire";
+import type { HeatScale, LayerScale } from "./renderer";
 
 type Band = Grid["band"];
 
@@ -17,14 +19,71 @@ export function bandRange(band: Band): string {
 }
 
 /**
- * One line: `phone (0–599 px) · last 5 min · 22 points`, plus `· frozen` when
- * frozen; for a past range, its label in place of the window.
+ * The legend's parts: `phone (0–599 px)`, `last 5 min`, `22 points`, plus
+ * `frozen` when frozen; for a past range, its label in place of the window.
+ * The panel keeps each part on one line (it breaks only between parts).
  */
-export function legendText(grid: Grid, frozen: boolean, range?: string): string {
+export function legendParts(grid: Grid, frozen: boolean, range?: string): string[] {
   const points = `${grid.total} ${grid.total === 1 ? "point" : "points"}`;
   const parts = [`${grid.band.id} (${bandRange(grid.band)})`, range ?? `last ${windowLabel(grid.windowMs)}`, points];
   if (frozen && !range) parts.push("frozen");
-  return parts.join(" · ");
+  return parts;
+}
+
+/** One line: `phone (0–599 px) · last 5 min · 22 points`. */
+export function legendText(grid: Grid, frozen: boolean, range?: string): string {
+  return legendParts(grid, frozen, range).join(" · ");
+}
+
+/** What the viewer knows about the companion's pace (its welcome): the hop and how often an unchanged grid is re-sent. */
+export interface Pace {
+  hopMs: number;
+  refreshMs: number;
+}
+
+/**
+ * How long without any grid makes the heat on screen stale: the companion
+ * sends each watched grid at least every `refreshMs`, changed or not, so two
+ * missed refreshes and a few hops of slack mean the view stalled. Null while
+ * the companion's pace is unknown.
+ */
+export function staleAfter({ hopMs, refreshMs }: Pace): number | null {
+  return refreshMs > 0 ? 2 * refreshMs + 4 * hopMs : null;
+}
+
+/** The panel's status line: `updated 3 s ago`, or `stale: no update for 9 s` once `staleAfter` has passed. */
+export function freshness(sinceMs: number, pace: Pace): { stale: boolean; text: string } {
+  const limit = staleAfter(pace);
+  const ago = sinceMs < 60_000 ? `${Math.floor(sinceMs / 1000)} s` : `${Math.floor(sinceMs / 60_000)} min`;
+  if (limit !== null && sinceMs > limit) return { stale: true, text: `stale: no update for ${ago}` };
+  return { stale: false, text: sinceMs < 1000 ? "updated just now" : `updated ${ago} ago` };
+}
+
+/**
+ * The lines under the colour bar: the true maximum, the kind of scale and
+ * its top, and the fixed layer's own top when both layers hold heat (each
+ * runs to its own top).
+ */
+export function scaleParts(scale: HeatScale): string[] {
+  const parts = [`max ${scale.max}`, scale.kind === "log" ? "log to max" : "linear to 95th pct"];
+  if (scale.fixed.top > 0 && scale.page.top > 0) parts.push(`fixed elements to ${topLabel(scale.fixed)}`);
+  return parts;
+}
+
+/** The label at the hot end of the colour bar: the page layer's top (else the fixed one's), with `+` when counts go past it. */
+export function barTop(scale: HeatScale): string {
+  return topLabel(scale.page.top > 0 ? scale.page : scale.fixed);
+}
+
+/** The count at the middle of the colour bar (half the top, or its geometric middle on a log scale), when it is worth a label. */
+export function barMiddle(scale: HeatScale): string {
+  const top = scale.page.top || scale.fixed.top;
+  const middle = Math.round(scale.kind === "log" ? Math.sqrt(1 + top) - 1 : top / 2);
+  return middle > 1 && middle < top ? String(middle) : "";
+}
+
+function topLabel({ top, max }: LayerScale): string {
+  return top === 0 ? "" : top < max ? `${top}+` : String(top);
 }
 
 /** A past range as the legend names it: `history 09:00–10:00`, with the date when not today. */

@@ -1,6 +1,8 @@
 /**
  * One tab's overlay: watches this page's grid at this window's layout width
- * and paints it, click-through, in a closed shadow root. Re-watches at once
+ * and paints it, click-through, in a closed shadow root. Says when the last
+ * grid came, and that the heat is stale once the companion's refreshes stop;
+ * a stale view is asked for again every so often, until grids come back. Re-watches at once
  * when the route, the layout width or the chosen window changes; repaints on
  * every grid, scroll, resize, zoom, device-pixel-ratio change and layout
  * change of the document (content loaded later). Everything it adds is
@@ -9,7 +11,7 @@
 import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import { isInFixedLayer } from "../capture/fixed-layer";
-import { pageKeyPath } from "../capture/page-path";
+import { namesElement, pageKeyPath } from "../capture/page-path";
 import { onRouteChange } from "../capture/route-changes";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
 import {
@@ -21,9 +23,12 @@ import {
 } from "../state/overlay-prefs";
 import { loadSettings, onSettingsChanged } from "../state/settings";
 import { createHost, isOverlayElement } from "./host";
-import { bandRange, rangeLabel } from "./legend";
+import { bandRange, freshness, type Pace, rangeLabel, staleAfter } from "./legend";
 import { type HistoryRange, PANEL_CSS, Panel } from "./panel";
-import { countAt, paintTiles, SmoothPainter, type View } from "./renderer";
+import { countAt, type HeatScale, heatScale, paintTiles, SmoothPainter, type View } from "./renderer";
+
+/** How often the status line's age is brought up to date. */
+const STATUS_EVERY_MS = 1000;
 
 export class OverlayView {
   private readonly controller = new AbortController();
@@ -37,10 +42,18 @@ export class OverlayView {
   /** Query parameters the companion keeps in page keys, and the windows it serves (its welcome). */
   private keptQuery: string[] = [];
   private windowsMs: number[] = [];
-  /** Grid columns chosen in the options; 0 for the companion's own. */
+  private pace: Pace = { hopMs: 0, refreshMs: 0 };
+  /** When any grid last arrived (for any view): the companion is talking to this tab. */
+  private lastHeard = 0;
+  /** When the watched view's last grid arrived, or when it was asked for while none has. */
+  private lastGridAt = Date.now();
+  /** When a stale view was last asked for again. */
+  private lastRewatch = 0; /** Grid columns chosen in the options; 0 for the companion's own. */
   private cols = 0;
   private watched: Watch | null = null;
   private grid: Grid | null = null;
+  /** The colour scale of `grid`, worked out when it or the prefs change, not per paint. */
+  private scale: HeatScale | null = null;
   /** The grid as painted: fixed-layer heat only where this page has a fixed element now. */
   private shown: Grid | null = null;
   /** While frozen, the grid on screen stays and the newest one waits here. */
@@ -62,6 +75,7 @@ export class OverlayView {
     this.panel = new Panel(
       {
         setMode: (mode) => void saveOverlayPrefs({ mode }),
+        setScale: (scale) => void saveOverlayPrefs({ scale }),
         setWindow: (windowMs) => void saveOverlayPrefs({ windowMs }),
         setOpacity: (opacity) => void saveOverlayPrefs({ opacity }),
         toggleFreeze: () => this.setFrozen(!this.frozen),
@@ -84,9 +98,10 @@ export class OverlayView {
     );
     onRouteChange(() => this.refresh(), signal);
     onOverlayPrefsChanged((prefs) => this.applyPrefs(prefs), signal);
-    const useFacts = ({ keepQuery, windowsMs }: GridFacts) => {
+    const useFacts = ({ keepQuery, windowsMs, hopMs, refreshMs }: GridFacts) => {
       this.keptQuery = keepQuery;
       this.windowsMs = windowsMs;
+      this.pace = { hopMs, refreshMs };
       this.panel.setWindows(windowsMs);
       this.refresh();
     };
@@ -101,12 +116,16 @@ export class OverlayView {
     useColumns();
     this.resizeObserver.observe(document.documentElement);
     this.watchPixelRatio();
+    const status = setInterval(() => this.showStatus(), STATUS_EVERY_MS);
+    signal.addEventListener("abort", () => clearInterval(status));
     this.refresh();
     void loadOverlayPrefs().then((prefs) => this.applyPrefs(prefs));
   }
 
   show(grid: Grid): void {
+    this.lastHeard = Date.now();
     if (!this.watched || !this.fits(grid, this.watched)) return;
+    this.lastGridAt = this.lastHeard;
     this.newest = grid;
     if (this.frozen) return;
     this.grid = grid;
@@ -187,7 +206,7 @@ export class OverlayView {
   private refresh(): void {
     const next: Watch = {
       origin: location.origin,
-      path: pageKeyPath(location, this.keptQuery),
+      path: pageKeyPath(location, namesElement(document), this.keptQuery),
       width: document.documentElement.clientWidth,
     };
     // A window this companion does not serve would be refused: its default is shown instead.
@@ -210,14 +229,36 @@ export class OverlayView {
         this.grid = this.newest = null;
       }
       this.watched = next;
+      if (!this.grid) this.lastGridAt = Date.now();
       sendMessage("overlay.watch", next).catch(() => undefined);
     }
     this.render();
   }
 
   private render(): void {
-    this.panel.render(this.grid, this.prefs, this.frozen, this.history);
+    this.scale = this.grid && heatScale(this.grid, this.prefs.scale);
+    const limit = staleAfter(this.pace);
+    const talking = limit !== null && Date.now() - this.lastHeard <= limit;
+    const waiting = talking ? "Connected: waiting for this page's heat…" : "Waiting for the companion…";
+    this.panel.render(this.grid, this.scale, this.prefs, this.frozen, this.history, waiting);
+    this.showStatus();
     this.schedule();
+  }
+
+  /** The status line: the age of the live view's last grid, stale past `staleAfter` (none for a past range). */
+  private showStatus(): void {
+    if (this.history) {
+      this.panel.setStatus("", false);
+      return;
+    }
+    const now = Date.now();
+    const { stale, text } = freshness(now - this.lastGridAt, this.pace);
+    this.panel.setStatus(this.grid || stale ? text : "", stale);
+    // The companion may have dropped this view: asking again (the background sends unsubscribe, then subscribe) brings it back.
+    if (stale && this.watched && now - this.lastRewatch >= (staleAfter(this.pace) ?? 0)) {
+      this.lastRewatch = now;
+      sendMessage("overlay.watch", this.watched).catch(() => undefined);
+    }
   }
 
   private watchPixelRatio(): void {
@@ -242,7 +283,7 @@ export class OverlayView {
       this.heatDirty = false;
       const p = this.pointer;
       const count = p && this.shown && !p.overOverlay ? countAt(this.shown, view, p.x, p.y) : 0;
-      this.panel.showTooltip(p?.x ?? 0, p?.y ?? 0, count, this.grid?.total ?? 0);
+      this.panel.showTooltip(p?.x ?? 0, p?.y ?? 0, count, this.grid);
     });
   }
 
@@ -257,8 +298,9 @@ export class OverlayView {
     }
     this.canvas.style.opacity = String(this.prefs.opacity);
     this.shown = this.grid && fixedOverFixed(this.grid, view, this.host);
-    if (this.prefs.mode === "smooth") this.smooth.paint(this.ctx, this.shown, view);
-    else paintTiles(this.ctx, this.shown, view);
+    // The whole grid's scale, so that colours stay put when part of the fixed layer is not shown.
+    if (this.prefs.mode === "smooth") this.smooth.paint(this.ctx, this.shown, view, this.scale);
+    else paintTiles(this.ctx, this.shown, view, this.scale);
   }
 }
 

@@ -1,14 +1,15 @@
 /**
  * The overlay's legend and controls, in its closed shadow root: the colour
- * scale with counts, the band and window on screen, and the controls (tiles
- * or smooth heat, window, opacity, freeze). Only this panel takes pointer
- * events; the rest of the overlay is click-through. Also the tooltip that
- * follows the cursor over heat.
+ * scale with counts and the true maximum, the band and window on screen, when
+ * the last update came (amber once stale), and the controls (tiles or smooth
+ * heat, linear or log scale, window, opacity, freeze). Only this panel takes
+ * pointer events; the rest of the overlay is click-through. Also the tooltip
+ * that follows the cursor over heat.
  */
 import type { Grid } from "../../protocol/wire";
 import type { OverlayPrefs } from "../state/overlay-prefs";
-import { legendText, windowLabel } from "./legend";
-import { PALETTE_GRADIENT, type PaintMode } from "./renderer";
+import { barMiddle, barTop, legendParts, scaleParts, windowLabel } from "./legend";
+import { type HeatScale, PALETTE_GRADIENT, type PaintMode, type ScaleKind } from "./renderer";
 
 /**
  * Fixed sizes: the panel is 220 px wide at 12 px from the bottom-right corner,
@@ -25,7 +26,13 @@ export const PANEL_CSS = `
   .title { display: block; font-weight: 600; }
   .bar { height: 10px; border-radius: 3px; margin: 4px 0 2px; background: ${PALETTE_GRADIENT}; }
   .scale { display: flex; justify-content: space-between; font-variant-numeric: tabular-nums; }
-  .summary { height: 32px; margin: 2px 0 2px; overflow: hidden; color: #cfd6e4; }
+  .note { height: 32px; overflow: hidden; color: #cfd6e4; }
+  .note > span { white-space: nowrap; }
+  .status { height: 16px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; color: #cfd6e4; }
+  .summary { height: 32px; margin: 2px 0 0; overflow: hidden; color: #cfd6e4; }
+  .summary > span { white-space: nowrap; }
+  .panel.stale { box-shadow: inset 0 0 0 2px #ffb020; }
+  .panel.stale .status { color: #ffb020; font-weight: 600; }
   .row { display: flex; gap: 4px; height: 22px; margin-top: 4px; align-items: center; }
   .row > span { width: 56px; flex: none; }
   .row[hidden] { display: none; }
@@ -52,6 +59,7 @@ export interface HistoryRange {
 export interface PanelActions {
   showHistory(range: HistoryRange): void;
   setMode(mode: PaintMode): void;
+  setScale(scale: ScaleKind): void;
   setWindow(windowMs: number): void;
   setOpacity(opacity: number): void;
   toggleFreeze(): void;
@@ -62,19 +70,24 @@ export class Panel {
   readonly tooltip = element("div", "tooltip");
   private readonly max = element("span");
   private readonly mid = element("span");
+  private readonly note = element("div", "note");
   private readonly summary = element("div", "summary");
+  private readonly status = element("div", "status");
   private readonly modes = new Map<PaintMode, HTMLButtonElement>();
+  private readonly scales = new Map<ScaleKind, HTMLButtonElement>();
   private readonly windows = new Map<number, HTMLButtonElement>();
   private readonly windowRow = element("div", "row");
   private readonly opacity = document.createElement("input");
   private readonly freeze = button("Freeze");
   private legend = "";
+  private statusText = "";
   private readonly chooseWindow: (windowMs: number) => void;
   private readonly signal: AbortSignal;
 
   constructor(actions: PanelActions, signal: AbortSignal) {
     const scale = element("div", "scale");
-    scale.append(text("0"), this.mid, this.max);
+    // The coldest non-empty tile takes the left end: 1 point.
+    scale.append(text("1"), this.mid, this.max);
     const modeRow = element("div", "row");
     for (const [mode, label] of [
       ["tiles", "Tiles"],
@@ -84,6 +97,16 @@ export class Panel {
       b.addEventListener("click", () => actions.setMode(mode), { signal });
       this.modes.set(mode, b);
       modeRow.append(b);
+    }
+    const scaleRow = element("div", "row");
+    for (const [kind, label] of [
+      ["linear", "Linear"],
+      ["log", "Log scale"],
+    ] as const) {
+      const b = button(label);
+      b.addEventListener("click", () => actions.setScale(kind), { signal });
+      this.scales.set(kind, b);
+      scaleRow.append(b);
     }
     // History rows sit above the others, so that the panel grows upwards and every other control stays put.
     const historyRow = element("div", "row");
@@ -142,9 +165,12 @@ export class Panel {
       text("Heatlens", "title"),
       element("div", "bar"),
       scale,
+      this.note,
       this.summary,
+      this.status,
       rangeRow,
       historyRow,
+      scaleRow,
       modeRow,
       this.windowRow,
       opacityRow,
@@ -168,9 +194,16 @@ export class Panel {
     );
   }
 
-  /** The legend's text as shown, for the popup. */
+  /** The legend's text as shown, with the status line, for the popup. */
   get legendText(): string {
-    return this.legend;
+    return this.legend && this.statusText ? `${this.legend} · ${this.statusText}` : this.legend;
+  }
+
+  /** The status line (`updated 3 s ago`), amber and framed when `stale`; empty hides it. */
+  setStatus(text: string, stale: boolean): void {
+    this.statusText = text;
+    if (this.status.textContent !== text) this.status.textContent = text;
+    this.element.classList.toggle("stale", stale);
   }
 
   /** Shows `text` in place of the legend line (an error from the companion). */
@@ -178,12 +211,30 @@ export class Panel {
     this.summary.textContent = text;
   }
 
-  render(grid: Grid | null, prefs: OverlayPrefs, frozen: boolean, history: string | null = null): void {
-    this.legend = grid ? legendText(grid, frozen, history ?? undefined) : "";
-    this.summary.textContent = grid ? this.legend : history ? `Loading ${history}…` : "Waiting for the companion…";
-    this.max.textContent = grid ? String(grid.max) : "";
-    this.mid.textContent = grid && grid.max >= 4 ? String(Math.round(grid.max / 2)) : "";
+  /**
+   * `waiting` is what to say while there is no grid (the overlay knows whether
+   * the companion is talking to it at all).
+   */
+  render(
+    grid: Grid | null,
+    scale: HeatScale | null,
+    prefs: OverlayPrefs,
+    frozen: boolean,
+    history: string | null,
+    waiting: string,
+  ): void {
+    const parts = grid ? legendParts(grid, frozen, history ?? undefined) : [];
+    this.legend = parts.join(" · ");
+    if (grid) {
+      // Each part on one line: the legend breaks between parts, never inside `5 min` or `80 points`.
+      this.summary.replaceChildren(...parted(parts));
+    } else this.summary.textContent = history ? `Loading ${history}…` : waiting;
+    const onBar = scale && grid && grid.max > 0 ? scale : null;
+    this.max.textContent = onBar ? barTop(onBar) : "";
+    this.mid.textContent = onBar ? barMiddle(onBar) : "";
+    this.note.replaceChildren(...(onBar ? parted(scaleParts(onBar)) : []));
     for (const [mode, b] of this.modes) b.setAttribute("aria-pressed", String(mode === prefs.mode));
+    for (const [kind, b] of this.scales) b.setAttribute("aria-pressed", String(kind === prefs.scale));
     const shown = grid?.windowMs ?? prefs.windowMs;
     for (const [ms, b] of this.windows) b.setAttribute("aria-pressed", String(ms === shown));
     this.opacity.value = String(Math.round(prefs.opacity * 100));
@@ -191,14 +242,14 @@ export class Panel {
     this.freeze.setAttribute("aria-pressed", String(frozen));
   }
 
-  /** Shows `count` and its share of all points next to the cursor, or hides the tooltip. */
-  showTooltip(x: number, y: number, count: number, total: number): void {
-    if (count === 0 || total === 0) {
+  /** Shows `count`, the true maximum and its share of all points next to the cursor, or hides the tooltip. */
+  showTooltip(x: number, y: number, count: number, grid: Grid | null): void {
+    if (count === 0 || !grid || grid.total === 0) {
       this.tooltip.hidden = true;
       return;
     }
-    const share = (count / total) * 100;
-    this.tooltip.textContent = `${count} ${count === 1 ? "point" : "points"} · ${share < 1 ? share.toFixed(1) : Math.round(share)}% of all`;
+    const share = (count / grid.total) * 100;
+    this.tooltip.textContent = `${count} ${count === 1 ? "point" : "points"} (max ${grid.max}) · ${share < 1 ? share.toFixed(1) : Math.round(share)}% of all`;
     this.tooltip.style.left = `${Math.min(x + 14, innerWidth - 160)}px`;
     this.tooltip.style.top = `${Math.max(0, y - 28)}px`;
     this.tooltip.hidden = false;
@@ -209,6 +260,11 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className = ""):
   const el = document.createElement(tag);
   if (className) el.className = className;
   return el;
+}
+
+/** Parts joined by ` · `, each in a span of its own, so that a line breaks only between parts. */
+function parted(parts: readonly string[]): Node[] {
+  return parts.flatMap((part, i) => (i === 0 ? [text(part)] : [document.createTextNode(" · "), text(part)]));
 }
 
 function text(content: string, className = ""): HTMLSpanElement {

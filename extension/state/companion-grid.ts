@@ -19,6 +19,7 @@ const UNKNOWN_GRID: GridFacts = {
   cols: 50,
   colsChoices: columnChoices(50),
   hopMs: 0,
+  refreshMs: 0,
   windowsMs: [],
   defaultWindowMs: 0,
   bands: [],

@@ -1,6 +1,6 @@
 /**
- * How the overlay looks, the same in every tab: tiles or smooth heat, its
- * opacity and the window it shows. Kept in `storage.local`, which content
+ * How the overlay looks, the same in every tab: tiles or smooth heat, a
+ * linear or logarithmic colour scale, its opacity and the window it shows. Kept in `storage.local`, which content
  * scripts can read, and validated on every read.
  */
 import browser from "webextension-polyfill";
@@ -8,6 +8,8 @@ import { z } from "zod";
 
 export const OverlayPrefs = z.object({
   mode: z.enum(["tiles", "smooth"]),
+  /** Colours in proportion to counts, or to their logarithms (more steps among the cold tiles). */
+  scale: z.enum(["linear", "log"]),
   /** Opacity of the painted heat, 0.1–1. */
   opacity: z.number().min(0.1).max(1),
   /** Window length in ms; null, or one the companion does not serve, lets the companion use its default window. */
@@ -15,7 +17,7 @@ export const OverlayPrefs = z.object({
 });
 export type OverlayPrefs = z.infer<typeof OverlayPrefs>;
 
-export const DEFAULT_OVERLAY_PREFS: OverlayPrefs = { mode: "tiles", opacity: 1, windowMs: null };
+export const DEFAULT_OVERLAY_PREFS: OverlayPrefs = { mode: "tiles", scale: "linear", opacity: 1, windowMs: null };
 
 const KEY = "overlayPrefs";
 

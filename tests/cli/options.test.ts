@@ -248,6 +248,21 @@ const ROWS = {
       expect((await welcome(c)).windowsMs).toEqual([5000, 300_000]);
     },
   },
+  viewRefreshMs: {
+    args: ["--view-refresh", "300ms"],
+    async check(c) {
+      expect((await welcome(c)).refreshMs).toBe(300);
+      const client = await connect(c.url);
+      client.send({ type: "subscribe", origin: SITE, path: "/idle", width: 1000 });
+      const first = (await client.next("grid")) as Grid;
+      const started = Date.now();
+      // Nothing changes on /idle: the same grid comes again, well before the default 2 s.
+      const again = (await client.next("grid")) as Grid;
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(again.total).toBe(first.total);
+      client.ws.terminate();
+    },
+  },
   defaultWindowMs: {
     args: ["--default-window", "1m"],
     async check(c) {

@@ -7,7 +7,7 @@
 import { PNG } from "pngjs";
 import type { Page } from "puppeteer-core";
 import { type Companion, type StartOptions, startCompanion } from "../../companion/src/server";
-import { PALETTE } from "../../extension/paint/renderer";
+import { heatLevel, heatScale, PALETTE, type ScaleKind } from "../../extension/paint/renderer";
 import type { Grid } from "../../protocol/wire";
 import { tempDataDir } from "../support/temp-dir";
 import type { LaunchedBrowser } from "./browsers";
@@ -169,9 +169,15 @@ export function pixel(png: PNG, x: number, y: number): Rgb {
   return [png.data[i] as number, png.data[i + 1] as number, png.data[i + 2] as number];
 }
 
-/** The colour the overlay paints for `count` of `max` over a page pixel `base`. */
-export function expectedHeat(count: number, max: number, base: Rgb): Rgb {
-  const css = PALETTE[Math.round((count / max) * (PALETTE.length - 1))] as string;
+/** The colour a tile of `count` in `grid`'s `layer` takes over `base`, as the overlay paints it (linear scale unless told). */
+export function expectedHeat(
+  count: number,
+  grid: Grid,
+  base: Rgb,
+  layer: "page" | "fixed" = "page",
+  kind: ScaleKind = "linear",
+): Rgb {
+  const css = PALETTE[heatLevel(count, heatScale(grid, kind)[layer].top, kind)] as string;
   const [r, g, b, a] = (css.match(/[\d.]+/g) ?? []).map(Number) as [number, number, number, number];
   return [r, g, b].map((c, i) => Math.round(c * a + (base[i] as number) * (1 - a))) as Rgb;
 }

@@ -49,8 +49,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("history in %s", (name) => {
     await page.bringToFront();
     expect(await overlayLegend(launched, url, (t) => t.includes("last 5 min"))).toMatch(/last 5 min · 0 points/);
 
-    // "Last hour": the first of the three history buttons, one row above the mode buttons.
-    await page.mouse.click(w - 190, h - 135);
+    // "Last hour": the first of the three history buttons, above the scale and mode rows.
+    await page.mouse.click(w - 190, h - 161);
     expect(await overlayLegend(launched, url, (t) => t.includes("history"))).toMatch(
       /history \d\d:\d\d–\d\d:\d\d · 12 points/,
     );

@@ -79,7 +79,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("width bands in %s", (browse
       const base = pixel(await screenshotPixels(page), ...centre);
       await setOverlay(launched, url, true);
       await page.bringToFront();
-      const want = expectedHeat(hot.count, grid.max, base);
+      const want = expectedHeat(hot.count, grid, base);
       const got = await waitForPixel(page, ...centre, want);
       await page.screenshot({ path: `${E2E_DIST}/${browserName}-band-${grid.band.id}.png` });
       expect(distance(got, want), `${tab} heat: ${got} vs ${want}`).toBeLessThanOrEqual(24);

@@ -77,7 +77,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("grid columns in %s", (brows
     const tabB = await openPage(launched, urlB);
     await tabB.bringToFront();
     const base = pixel(await screenshotPixels(tabB), ...spot);
-    const want = expectedHeat(hot.count, coarse.max, base);
+    const want = expectedHeat(hot.count, coarse, base);
     expect(distance(want, base), "the heat is visible over the page").toBeGreaterThan(24);
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();

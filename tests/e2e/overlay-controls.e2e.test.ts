@@ -91,13 +91,13 @@ describe.each<BrowserName>(["chromium", "firefox"])("overlay controls in %s", (b
     const nearBase = pixel(plain, ...near);
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
-    const tileHeat = expectedHeat(hot.count, grid.max, base);
+    const tileHeat = expectedHeat(hot.count, grid, base);
     expect(distance(await waitForPixel(tabB, ...centre, tileHeat), tileHeat)).toBeLessThanOrEqual(24);
     expect(distance(pixel(await screenshotPixels(tabB), ...near), nearBase)).toBeLessThanOrEqual(6);
 
     // Smooth heat: the hottest spot keeps its colour, and the heat spreads past the tile's edge.
     await press(tabB, "smooth");
-    const hottest = expectedHeat(grid.max, grid.max, base);
+    const hottest = expectedHeat(grid.max, grid, base);
     const smoothCentre = await waitForPixel(tabB, ...centre, hottest);
     await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-controls-smooth.png` });
     expect(distance(smoothCentre, hottest), `smooth centre ${smoothCentre} vs ${hottest}`).toBeLessThanOrEqual(40);
@@ -108,7 +108,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("overlay controls in %s", (b
     // Opacity: the lowest setting lets the page show through almost entirely.
     await press(tabB, "opacity");
     await tabB.keyboard.press("Home");
-    const [r, g, b, a] = expectedRgba(hot.count, grid.max);
+    const [r, g, b, a] = expectedRgba(hot.count, grid);
     const faint = base.map((c, i) => Math.round(c + (([r, g, b][i] as number) - c) * a * 0.1)) as Rgb;
     const gotFaint = await waitForPixel(tabB, ...centre, faint, 5000, 8);
     expect(distance(gotFaint, faint), `opacity 10%: ${gotFaint} vs ${faint}`).toBeLessThanOrEqual(8);
@@ -152,7 +152,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("overlay controls in %s", (b
     await sleep(1000);
     expect(distance(pixel(await screenshotPixels(tabB), ...newCentre), newBase), "frozen").toBeLessThanOrEqual(6);
     await press(tabB, "freeze");
-    const newHeat = expectedHeat(newHot.count, grid.max, newBase);
+    const newHeat = expectedHeat(newHot.count, grid, newBase);
     expect(distance(await waitForPixel(tabB, ...newCentre, newHeat), newHeat)).toBeLessThanOrEqual(24);
 
     // The tooltip: a dark label beside the cursor over heat.
@@ -171,9 +171,9 @@ describe.each<BrowserName>(["chromium", "firefox"])("overlay controls in %s", (b
   });
 });
 
-function expectedRgba(count: number, max: number): [number, number, number, number] {
-  const white = expectedHeat(count, max, [255, 255, 255]);
-  const black = expectedHeat(count, max, [0, 0, 0]);
+function expectedRgba(count: number, grid: Grid): [number, number, number, number] {
+  const white = expectedHeat(count, grid, [255, 255, 255]);
+  const black = expectedHeat(count, grid, [0, 0, 0]);
   // Over black the result is colour × alpha; over white it adds 255 × (1 − alpha).
   const alpha = 1 - (white[0] - black[0]) / 255;
   return [black[0] / alpha, black[1] / alpha, black[2] / alpha, alpha];

@@ -66,7 +66,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("fixed header in %s", (brows
     const base = pixel(await screenshotPixels(tabB), ...centre);
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
-    const want = expectedHeat(hot.count, grid.max, base);
+    const want = expectedHeat(hot.count, grid, base, "fixed");
     for (const y of [0, 2400]) {
       await scrollToY(tabB, y);
       const got: Rgb = await waitForPixel(tabB, ...centre, want);
@@ -126,7 +126,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("fixed header in %s", (brows
     for (const [i, spot] of spots.entries()) {
       const base = bases[i] as Rgb;
       await scrollToY(tabB, spot.scroll);
-      const want = expectedHeat(spot.tile.count, grid.max, base);
+      const want = expectedHeat(spot.tile.count, grid, base, "fixed");
       const got = await waitForPixel(tabB, ...spot.at, want);
       await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-sticky-${spot.scroll}.png` });
       expect(distance(got, want), `sticky bar heat at scroll ${spot.scroll}: ${got} vs ${want}`).toBeLessThanOrEqual(

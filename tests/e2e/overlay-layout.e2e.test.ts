@@ -70,7 +70,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("layout changes in %s", (bro
       const y = ((hot.row + 0.5) * size - scroll) * ratio;
       // The page under the tile: the same spot one tile to the right is plain page in this layout.
       const base: Rgb = pixel(await screenshotPixels(page), x + size * 2 * ratio, y);
-      const want = expectedHeat(hot.count, grid.max, base);
+      const want = expectedHeat(hot.count, grid, base);
       const got = await waitForPixel(page, x, y, want);
       await page.screenshot({ path: `${E2E_DIST}/${browserName}-layout-${label}.png` });
       expect(distance(got, want), `${label} at width ${w}: ${got} vs ${want}`).toBeLessThanOrEqual(24);

@@ -64,7 +64,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("20,000 px page in %s", (bro
     const base = pixel(await screenshotPixels(tabB), ...centre);
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
-    const want = expectedHeat(hot.count, grid.max, base);
+    const want = expectedHeat(hot.count, grid, base);
     const got = await waitForPixel(tabB, ...centre, want);
     await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-long.png` });
     expect(distance(got, want), `heat over #far-target: ${got} vs ${want}`).toBeLessThanOrEqual(24);

@@ -48,7 +48,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("one view for two widths in 
     const base = pixel(await screenshotPixels(page), ...centre);
     await setOverlay(launched, url, true);
     await page.bringToFront();
-    const want = expectedHeat(hot.count, grid.max, base);
+    const want = expectedHeat(hot.count, grid, base);
     const got = await waitForPixel(page, ...centre, want);
     await page.screenshot({ path: `${E2E_DIST}/${browserName}-shared-view-${width}.png` });
     expect(distance(got, want), `${width} px: ${got} vs ${want}`).toBeLessThanOrEqual(24);

@@ -120,7 +120,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("single-page app in %s", (br
 
     const expectHeat = async (route: Route) => {
       await scrollToY(tabB, spot(route).scroll);
-      const want = expectedHeat(spot(route).hot.count, grids[route].max, bases[route]);
+      const want = expectedHeat(spot(route).hot.count, grids[route], bases[route]);
       const got = await waitForPixel(tabB, ...at(route), want, 5000);
       await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-spa-${route}.png` });
       expect(distance(got, want), `${route}: ${got} vs ${want}`).toBeLessThanOrEqual(24);

@@ -46,7 +46,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("per-tab toggle and badge in
     const tabB = await openPage(launched, urlB);
     await tabB.bringToFront();
     const base = pixel(await screenshotPixels(tabB), ...centre);
-    const want = expectedHeat(hot.count, grid.max, base);
+    const want = expectedHeat(hot.count, grid, base);
     expect(await badgeOf(launched, urlB)).toMatchObject({ text: "", color: rgb(BADGE_COLORS.connected) });
 
     await setOverlay(launched, urlB, true);

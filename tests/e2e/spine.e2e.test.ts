@@ -94,7 +94,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("spine in %s", (browserName)
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
     const painted = async (t: Tile, scrollY: number, base: Rgb) => {
-      const want = expectedHeat(t.count, grid.max, base);
+      const want = expectedHeat(t.count, grid, base);
       let got: Rgb = base;
       for (let i = 0; i < 40; i++) {
         got = pixel(await screenshotPixels(tabB), ...centre(t, scrollY));

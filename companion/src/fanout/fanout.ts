@@ -3,7 +3,8 @@
  * of columns); each grid published on the bus is encoded once per view and
  * the same string is sent to every viewer of that view, whatever their number.
  * A viewer whose send buffer is over the limit skips updates (grids are whole,
- * so only the latest matters) and gets the latest one once it drains.
+ * so only the latest matters) and gets the latest one once it drains. A view
+ * whose grid has not changed for a while is sent again (`refreshIdle`).
  */
 import { type View, viewOf } from "../../../protocol/subscription";
 import type { Grid } from "../../../protocol/wire";
@@ -28,6 +29,8 @@ interface Subscription {
   viewers: Map<Viewer, { stale: boolean }>;
   /** The latest encoded grid, for viewers that skipped it. */
   latest: string | null;
+  /** When `latest` was last sent to all viewers, on the caller's clock. */
+  sentAt: number;
 }
 
 export class Fanout {
@@ -40,6 +43,7 @@ export class Fanout {
   constructor(
     private readonly bus: Bus<Topics>,
     private readonly options: FanoutOptions,
+    private readonly now: () => number,
   ) {
     this.unsubscribe = bus.subscribe("grid", (grid) => this.deliver(grid));
   }
@@ -62,7 +66,7 @@ export class Fanout {
     let sub = byCols.get(cols);
     if (sub?.viewers.has(viewer)) return;
     if (!sub) {
-      sub = { cols, viewers: new Map(), latest: null };
+      sub = { cols, viewers: new Map(), latest: null, sentAt: 0 };
       byCols.set(cols, sub);
     }
     sub.viewers.set(viewer, { stale: true });
@@ -100,6 +104,22 @@ export class Fanout {
     }
   }
 
+  /**
+   * Sends every view's latest grid again to all its viewers when it has not
+   * been sent for `idleMs`: the grid is already encoded, so this costs one
+   * send per viewer, and a viewer that hears nothing for longer knows its view
+   * stalled (an idle page's grid does not change, so silence alone says nothing).
+   */
+  refreshIdle(now: number, idleMs: number): void {
+    for (const byCols of this.subscriptions.values()) {
+      for (const sub of byCols.values()) {
+        if (sub.latest === null || now - sub.sentAt < idleMs) continue;
+        sub.sentAt = now;
+        for (const [viewer, state] of sub.viewers) this.sendTo(viewer, state, sub.latest);
+      }
+    }
+  }
+
   get viewerCount(): number {
     let n = 0;
     for (const byCols of this.subscriptions.values()) for (const sub of byCols.values()) n += sub.viewers.size;
@@ -114,8 +134,10 @@ export class Fanout {
     const { key, windowMs } = viewOf(grid);
     const byCols = this.subscriptions.get(windowId(key, windowMs));
     if (!byCols) return;
+    const now = this.now();
     for (const sub of byCols.values()) {
       sub.latest = JSON.stringify(regrid(grid, sub.cols));
+      sub.sentAt = now;
       for (const [viewer, state] of sub.viewers) this.sendTo(viewer, state, sub.latest);
     }
   }

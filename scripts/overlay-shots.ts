@@ -1,0 +1,69 @@
+/**
+ * Makes the README's overlay pictures (docs/overlay-tiles.png and
+ * docs/overlay-smooth.png): the built extension in Chromium, a companion of
+ * its own, a visit to the demo shop's home with one long stay on the hero
+ * button, one on the fixed header's cart link and short stays elsewhere, then
+ * a second tab with the overlay in tiles (linear scale) and in smooth heat
+ * on a log scale (with the tooltip). Run with `npm run docs:shots`.
+ */
+import { spawnSync } from "node:child_process";
+import type { Page } from "puppeteer-core";
+import { startCompanion } from "../companion/src/server";
+import { launchWithExtension } from "../tests/e2e/browsers";
+import { hoverAt, openPage, setOverlay, settledGrid, sleep } from "../tests/e2e/harness";
+import { freePort } from "../tests/support/free-port";
+import { tempDataDir } from "../tests/support/temp-dir";
+
+const DIST = "dist-shots";
+
+async function centreOf(page: Page, selector: string): Promise<[number, number]> {
+  return page.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect();
+    return [(r.left + r.right) / 2, (r.top + r.bottom) / 2] as [number, number];
+  });
+}
+
+const port = await freePort();
+const built = spawnSync(process.execPath, ["scripts/build.js"], {
+  stdio: "ignore",
+  env: { ...process.env, OUT_ROOT: DIST, HEATLENS_COMPANION_URL: `ws://127.0.0.1:${port}` },
+});
+if (built.status !== 0) throw new Error("building the extension failed");
+const companion = await startCompanion({ port, dataDir: tempDataDir("shots"), logLevel: "silent" });
+const launched = await launchWithExtension("chromium", DIST);
+try {
+  const visitor = await openPage(launched, `${companion.url}/demo/?tab=A`);
+  await sleep(500);
+  const width = await visitor.evaluate(() => document.documentElement.clientWidth);
+  await hoverAt(visitor, ...(await centreOf(visitor, "#hero-cta")), 4000);
+  await hoverAt(visitor, ...(await centreOf(visitor, "#cart-link")), 3000);
+  // A wander over the first screen, a quarter of a second at each spot (a fixed sequence, so pictures repeat).
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 48271) % 2147483647;
+    return seed / 2147483647;
+  };
+  for (let i = 0; i < 60; i++) await hoverAt(visitor, 40 + next() * 980, 80 + next() * 680, 260);
+  const grid = await settledGrid(companion.url, "/demo/", width);
+
+  const url = `${companion.url}/demo/?tab=B`;
+  const viewer = await openPage(launched, url);
+  await setOverlay(launched, url, true);
+  await viewer.bringToFront();
+  await sleep(1500);
+  await viewer.screenshot({ path: "docs/overlay-tiles.png" });
+  const { w, h } = await viewer.evaluate(() => ({
+    w: document.documentElement.clientWidth,
+    h: document.documentElement.clientHeight,
+  }));
+  // The Log scale and Smooth buttons: the panel has fixed sizes (see extension/paint/panel.ts).
+  await viewer.mouse.click(w - 71, h - 135);
+  await viewer.mouse.click(w - 71, h - 109);
+  await viewer.mouse.move(...(await centreOf(viewer, "#hero-cta")));
+  await sleep(1000);
+  await viewer.screenshot({ path: "docs/overlay-smooth.png" });
+  console.log(`docs/overlay-tiles.png, docs/overlay-smooth.png: ${grid.total} points, max ${grid.max}`);
+} finally {
+  await launched.close();
+  await companion.close();
+}
