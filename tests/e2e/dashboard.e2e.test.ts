@@ -59,8 +59,21 @@ describe("dashboard", () => {
   it("asks for a token, then shows who is connected and each live page", async () => {
     const first = await page.goto(`${companion.url}/`);
     expect(first?.status()).toBe(401);
+    // A wrong token is refused, and says so.
+    await page.type("input[name=token]", "hl_00000000_notatokennotatokennotatokennotatokennotatok");
+    const [refused] = await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+    expect(refused?.status()).toBe(401);
+    expect(await page.$eval(".refused", (el) => el.textContent)).toContain("refused");
+    const requests: string[] = [];
+    const note = (request: { method(): string; url(): string }) =>
+      requests.push(`${request.method()} ${request.url()}`);
+    page.on("request", note);
     await page.type("input[name=token]", viewToken);
     await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+    page.off("request", note);
+    // The token was posted, never put in a URL (history, logs).
+    expect(requests).toContain(`POST ${companion.url}/login`);
+    expect(requests.filter((r) => r.includes(viewToken))).toEqual([]);
     await page.waitForSelector("body[data-ready] .page canvas");
     expect(await page.$eval("#testers tbody", (el) => el.textContent)).toContain("Alice");
     expect(await page.$eval(".page .name", (el) => el.textContent)).toBe("/checkout");

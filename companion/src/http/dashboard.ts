@@ -1,8 +1,10 @@
 /**
  * The team dashboard at `/`: its page, its script (TypeScript, bundled once
  * at start with esbuild) and its styles. Behind the view role when tokens
- * exist: `/?token=…` checks a token and keeps it in an HttpOnly, SameSite
- * cookie, so the dashboard's API calls are signed without script access.
+ * exist: the sign-in form POSTs the token to `/login` (never in a URL, so
+ * never in history or logs), which checks it and keeps it in an HttpOnly,
+ * SameSite cookie, so the dashboard's API calls are signed without script
+ * access; a refused token is told why on the sign-in page.
  */
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -32,23 +34,58 @@ export function createDashboard(tokens: TokenStore, secure: boolean) {
     res.end(body);
   };
 
-  /** Handles `/`, `/dashboard.js` and `/dashboard.css`; returns false for anything else. */
+  /** The sign-in page, saying why the last token was refused. */
+  const signIn = (res: ServerResponse, refused = "") =>
+    send(
+      res,
+      401,
+      "text/html",
+      login.replace("<!--refused-->", refused ? `<p class="refused" role="alert">${escapeHtml(refused)}</p>` : ""),
+    );
+
+  const signInWith = (res: ServerResponse, offered: string) => {
+    const token = tokens.find(offered);
+    if (!token) return signIn(res, "That token was refused: the companion does not know it.");
+    if (token.revoked !== null) return signIn(res, "That token was refused: it was revoked.");
+    if (!hasRole(token, "view")) return signIn(res, "That token was refused: it lacks the view role.");
+    const cookie = `${TOKEN_COOKIE}=${encodeURIComponent(offered)}; HttpOnly; SameSite=Strict; Path=/${secure ? "; Secure" : ""}`;
+    res.writeHead(303, { location: "/", "set-cookie": cookie }).end();
+  };
+
+  /** Handles `/`, `/login`, `/dashboard.js` and `/dashboard.css`; returns false for anything else. */
   return (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
     if (url.pathname === "/dashboard.js") send(res, 200, "text/javascript", script);
     else if (url.pathname === "/dashboard.css") send(res, 200, "text/css", css);
-    else if (url.pathname !== "/") return false;
-    else {
-      const offered = url.searchParams.get("token");
-      if (offered !== null) {
-        const token = tokens.verify(offered);
-        if (!token || !hasRole(token, "view")) send(res, 401, "text/html", login);
-        else {
-          const cookie = `${TOKEN_COOKIE}=${encodeURIComponent(offered)}; HttpOnly; SameSite=Strict; Path=/${secure ? "; Secure" : ""}`;
-          res.writeHead(303, { location: "/", "set-cookie": cookie }).end();
-        }
-      } else if (!authenticate(req, tokens, ["view"]).ok) send(res, 401, "text/html", login);
-      else send(res, 200, "text/html", page);
-    }
+    else if (url.pathname === "/login" && req.method === "POST") {
+      void readForm(req).then(
+        (form) => signInWith(res, form.get("token")?.trim() ?? ""),
+        () => signIn(res, "The sign-in form could not be read."),
+      );
+    } else if (url.pathname !== "/") return false;
+    else if (!authenticate(req, tokens, ["view"]).ok) signIn(res);
+    else send(res, 200, "text/html", page);
     return true;
   };
+}
+
+/** The largest sign-in form read: a token is under 100 bytes. */
+const MAX_FORM_BYTES = 4096;
+
+function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    req.setEncoding("utf8");
+    // Past the limit the rest is read and dropped, and the form refused.
+    req.on("data", (chunk: string) => {
+      if (body.length <= MAX_FORM_BYTES) body += chunk;
+    });
+    req.on("end", () =>
+      body.length > MAX_FORM_BYTES ? reject(new Error("form too large")) : resolve(new URLSearchParams(body)),
+    );
+    req.on("error", reject);
+  });
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string);
 }
