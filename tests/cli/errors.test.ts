@@ -20,6 +20,10 @@ describe("heatlens refuses bad values", () => {
     [["--cols", "0"], /--cols must be at least 1, not 0/],
     [["--windows", "10s,15s", "--hop", "4s"], /window 10000ms is not a multiple of the 4000ms hop/],
     [["--tls-cert", "cert.pem"], /--tls-cert and --tls-key go together/],
+    [
+      ["--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"],
+      /cannot read \/nonexistent\/cert\.pem: no such file/,
+    ],
   ])("heatlens %j: exit 2 with %s", async (args, message) => {
     const run = await heatlens([...args, "--data-dir", tempDataDir("cli-bad")]);
     expect(run.code).toBe(2);

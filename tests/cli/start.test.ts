@@ -19,6 +19,8 @@ describe("the banner", () => {
     } finally {
       await companion.stop();
     }
+    // SIGTERM (and Ctrl-C's SIGINT) close the companion cleanly.
+    expect(await companion.exited).toBe(0);
   });
 
   it("npm start -- --port=N builds the extension and shows port N", { timeout: 120_000 }, async () => {

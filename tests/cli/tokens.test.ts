@@ -65,3 +65,40 @@ describe("the first token", () => {
     }
   });
 });
+
+/** POSTs a sign-in form to the dashboard, without following its redirect. */
+async function signIn(base: string, body: string): Promise<Response> {
+  return fetch(`${base}/login`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body,
+    redirect: "manual",
+  });
+}
+
+describe("the dashboard's sign-in", () => {
+  it("takes a view token posted to /login into an HttpOnly cookie, and says why another is refused", async () => {
+    const dir = tempDataDir("cli-sign-in");
+    const view = (await heatlens(["token", "create", "--role", "view", "--data-dir", dir])).stdout.trim();
+    const capture = (await heatlens(["token", "create", "--role", "capture", "--data-dir", dir])).stdout.trim();
+    const companion = await startHeatlens([], dir);
+    try {
+      const accepted = await signIn(companion.url, new URLSearchParams({ token: view }).toString());
+      expect(accepted.status).toBe(303);
+      expect(accepted.headers.get("set-cookie")).toMatch(/HttpOnly; SameSite=Strict/);
+      const lacking = await signIn(companion.url, new URLSearchParams({ token: capture }).toString());
+      expect(lacking.status).toBe(401);
+      expect(await lacking.text()).toContain("it lacks the view role");
+      const unknown = await signIn(companion.url, "token=hl_00000000_x");
+      expect(await unknown.text()).toContain("the companion does not know it");
+      // A form past 4 KiB is refused, not read.
+      const huge = await signIn(companion.url, `token=${"x".repeat(5000)}`);
+      expect(huge.status).toBe(401);
+      expect(await huge.text()).toContain("The sign-in form could not be read.");
+      // A token in the URL is not taken.
+      expect((await get(`${companion.url}/?token=${view}`)).status).toBe(401);
+    } finally {
+      await companion.stop();
+    }
+  });
+});

@@ -20,7 +20,6 @@ export interface ApiDeps {
   store: EventStore;
   normalise: PathNormaliser;
   bands: readonly WidthBand[];
-  defaultWindowMs: number;
   stats: () => object;
   /** Named in `/healthz`, so that a client tells a companion from another server at its address. */
   serverName: string;
@@ -94,7 +93,7 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   }
 
   const windowParam = url.searchParams.get("window");
-  const windowMs = windowParam === null ? deps.defaultWindowMs : Number(windowParam);
+  const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
   const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
   if (windowIndex === -1 && !range)
     return badRequest(res, `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`);

@@ -62,7 +62,6 @@ export function createRouter(deps: RouterDeps): Routes {
     store,
     normalise: deps.normalise,
     bands: deps.bands,
-    defaultWindowMs: options.defaultWindowMs,
     stats,
     team,
     serverName: deps.serverName,
