@@ -4,6 +4,16 @@
  * inferred from the schemas. PROTOCOL.md documents the same messages as JSON.
  */
 import { z } from "zod";
+import {
+  ANCHOR_UNITS,
+  AnchorHeat,
+  anchorSelector,
+  MAX_ANCHORS_PER_GROUP,
+  MAX_SCROLL_MARKS_PER_GROUP,
+  SCROLL_STEP_PERCENT,
+  ScrollMark,
+  ScrollSummary,
+} from "./anchor";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 
 export { MAX_PATH_LENGTH } from "./page-key";
@@ -116,21 +126,90 @@ export const Hello = z.object({
 /**
  * Points of one page view: flat quadruples `[dt, x, y, flags]`, dt in ms since
  * `t0`, x and y in document CSS px (viewport px when `flags & FLAG_FIXED`).
+ * Optionally each point's anchor (`anchors`, `at`) and the view's scroll marks
+ * (`scroll`): see protocol/anchor.ts. A group holds points, scroll marks or both.
  */
-export const PagePoints = z.object({
-  /** The page's site, as `location.origin` writes it. */
-  origin,
-  path: pagePath,
-  /** Layout width (CSS px) of the window the points were captured in. */
-  w: layoutWidth,
-  /** Capture time of the first point, ms since the epoch on the client's clock. */
-  t0: epochMs,
-  pts: z
-    .array(coordinate)
-    .min(4)
-    .refine((pts) => pts.length % 4 === 0, "pts must hold [dt, x, y, flags] quadruples")
-    .refine((pts) => pts.every((v, i) => i % 4 !== 3 || v <= 3), "flags must be 0-3"),
-});
+export const PagePoints = z
+  .object({
+    /** The page's site, as `location.origin` writes it. */
+    origin,
+    path: pagePath,
+    /** Layout width (CSS px) of the window the points were captured in. */
+    w: layoutWidth,
+    /** Capture time of the first point (or mark), ms since the epoch on the client's clock. */
+    t0: epochMs,
+    pts: z
+      .array(coordinate)
+      .refine((pts) => pts.length % 4 === 0, "pts must hold [dt, x, y, flags] quadruples")
+      .refine((pts) => pts.every((v, i) => i % 4 !== 3 || v <= 3), "flags must be 0-3"),
+    /** The group's anchor table: selectors that `at` refers to, each named once. */
+    anchors: z.array(anchorSelector).max(MAX_ANCHORS_PER_GROUP).optional(),
+    /**
+     * Per point, `[a, u, v]`: `a` is 1 + an index into `anchors` (0: the point has no anchor),
+     * u and v the offset in the anchor's box in 1/ANCHOR_UNITS of its width and height.
+     */
+    at: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(Math.max(ANCHOR_UNITS - 1, MAX_ANCHORS_PER_GROUP)),
+      )
+      .optional(),
+    /** Scroll marks of the view: flat triples `[dt, kind, value]` (ScrollMark in protocol/anchor.ts). */
+    scroll: z
+      .array(z.number().int().min(0).max(MAX_COORDINATE))
+      .max(MAX_SCROLL_MARKS_PER_GROUP * 3)
+      .optional(),
+  })
+  .superRefine((page, ctx) => {
+    const points = page.pts.length / 4;
+    if (points === 0 && !page.scroll?.length) {
+      ctx.addIssue({ code: "custom", path: ["pts"], message: "a page group holds at least one point or scroll mark" });
+    }
+    if (page.at) {
+      if (page.at.length !== points * 3) {
+        ctx.addIssue({ code: "custom", path: ["at"], message: "at must hold one [a, u, v] triple per point" });
+        return;
+      }
+      const named = page.anchors?.length ?? 0;
+      for (let i = 0; i < page.at.length; i += 3) {
+        const a = page.at[i] as number;
+        if (a > named) {
+          ctx.addIssue({ code: "custom", path: ["at", i], message: `anchor ${a} is not in the group's anchors` });
+          return;
+        }
+        if ((page.at[i + 1] as number) >= ANCHOR_UNITS || (page.at[i + 2] as number) >= ANCHOR_UNITS) {
+          ctx.addIssue({ code: "custom", path: ["at", i + 1], message: `u and v must be 0-${ANCHOR_UNITS - 1}` });
+          return;
+        }
+      }
+    }
+    if (page.scroll) {
+      if (page.scroll.length % 3 !== 0) {
+        ctx.addIssue({ code: "custom", path: ["scroll"], message: "scroll must hold [dt, kind, value] triples" });
+        return;
+      }
+      for (let i = 0; i < page.scroll.length; i += 3) {
+        const kind = page.scroll[i + 1] as number;
+        const value = page.scroll[i + 2] as number;
+        const step = kind === ScrollMark.reach || kind === ScrollMark.box;
+        if (kind !== ScrollMark.view && !step) {
+          ctx.addIssue({ code: "custom", path: ["scroll", i + 1], message: "scroll mark kind must be 0, 1 or 2" });
+          return;
+        }
+        if (step && (value < SCROLL_STEP_PERCENT || value > 100 || value % SCROLL_STEP_PERCENT !== 0)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["scroll", i + 2],
+            message: `a scroll depth is a multiple of ${SCROLL_STEP_PERCENT} from ${SCROLL_STEP_PERCENT} to 100`,
+          });
+          return;
+        }
+      }
+    }
+  });
 
 export const Batch = z.object({
   type: z.literal("batch"),
@@ -250,6 +329,17 @@ export const Grid = z.object({
   cells: z.array(z.number().int()),
   /** Fixed layer (viewport coordinates): flat triples [col, row, count]. */
   fixed: z.array(z.number().int()),
+  /** Clicks among `total`. */
+  clicks: z.number().int().default(0),
+  /** Anchored heat: each anchor's tiles, hottest anchors first. */
+  anchors: z.array(AnchorHeat).default([]),
+  /** Points that had no anchor, flat quadruples [col, row, moves, clicks]: document layer, then fixed layer. */
+  loose: z
+    .object({ cells: z.array(z.number().int()), fixed: z.array(z.number().int()) })
+    .default({ cells: [], fixed: [] }),
+  /** Anchors of this page dropped (coldest first) to stay within `--max-anchors`, since the companion started. */
+  evictedAnchors: z.number().int().default(0),
+  scroll: ScrollSummary.default({ views: 0, reach: [], box: [], foldPx: 0 }),
 });
 
 export const ServerMessage = z.discriminatedUnion("type", [Welcome, Ack, Nack, ErrorMessage, Subscribed, Pong, Grid]);

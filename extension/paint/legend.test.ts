@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { noSideHeat } from "../../protocol/anchor";
 import type { Grid } from "../../protocol/wire";
 import {
   barMiddle,
@@ -14,6 +15,7 @@ import {
 
 const grid = (band: Grid["band"], total: number, windowMs: number): Grid => ({
   type: "grid",
+  ...noSideHeat(),
   origin: "http://shop.test",
   path: "/",
   band,

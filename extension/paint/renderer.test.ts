@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { noSideHeat } from "../../protocol/anchor";
 import type { Grid } from "../../protocol/wire";
 import { heatLevel, heatScale, heatShare, layerScale, PALETTE } from "./renderer";
 
 const grid = (cells: number[], fixed: number[]): Grid => ({
   type: "grid",
+  ...noSideHeat(),
   origin: "http://shop.test",
   path: "/",
   band: { id: "desktop", min: 1024, max: 1439 },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { noSideHeat } from "../../protocol/anchor";
 import type { SubscriptionRequest } from "../../protocol/subscription";
 import type { Grid, Subscribed } from "../../protocol/wire";
 import { TabViews } from "./tab-views";
@@ -13,6 +14,7 @@ function answer(request: SubscriptionRequest): Subscribed {
 function grid(total: number, origin = SITE): Grid {
   return {
     type: "grid",
+    ...noSideHeat(),
     origin,
     path: "/demo",
     band: { id: "desktop", min: 1024, max: 1439 },

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { noSideHeat } from "../../../protocol/anchor";
 import { colOf, columnChoices, rowOf } from "../../../protocol/grid";
 import type { Grid } from "../../../protocol/wire";
 import { regrid } from "./regrid";
@@ -38,6 +39,7 @@ function binned(points: { x: number; y: number; fixed: boolean }[], width: numbe
     max,
     cells,
     fixed: fixedCells,
+    ...noSideHeat(),
   };
 }
 

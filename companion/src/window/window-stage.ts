@@ -3,6 +3,7 @@
  * on the companion's clock, and publishes the grid of every watched key whose
  * window changed. It also answers read-only queries for the HTTP API.
  */
+import { noSideHeat } from "../../../protocol/anchor";
 import { bandFor, unpackCell, type WidthBand } from "../../../protocol/grid";
 import { splitKey } from "../../../protocol/page-key";
 import type { Grid } from "../../../protocol/wire";
@@ -133,6 +134,7 @@ export class WindowStage {
       max,
       cells,
       fixed,
+      ...noSideHeat(),
     };
   }
 
