@@ -4,7 +4,7 @@
  * link); grids the companion pushes are routed to the tabs that watch them.
  */
 import browser from "webextension-polyfill";
-import { HistoryRequest, onMessage, SampleGroup, sendMessage, Watch } from "../protocol/messages";
+import { HistoryRequest, onMessage, SampleGroup, sendMessage, WatchSet } from "../protocol/messages";
 import type { Grid } from "../protocol/wire";
 import { keepSiteScriptsInSync } from "./capture/site-scripts";
 import { isCapturePaused, pausedAt, setCapturePaused } from "./state/capture-pause";
@@ -68,13 +68,15 @@ onMessage("popup.pause", ({ data }) => setCapturePaused(data === true));
 onMessage("overlay.state", ({ sender }) => (sender.tab?.id === undefined ? false : isOverlayOn(sender.tab.id)));
 
 onMessage("overlay.watch", ({ data, sender }) => {
-  const watch = Watch.safeParse(data);
+  const watches = WatchSet.safeParse(data);
   const tabId = sender.tab?.id;
-  if (!watch.success || tabId === undefined) return;
-  const { withdraw, grid } = tabViews.watch(tabId, watch.data);
+  if (!watches.success || tabId === undefined) return;
+  const [watch] = watches.data;
+  if (!watch) return unwatchTab(tabId);
+  const { withdraw, grid } = tabViews.watch(tabId, watch);
   void delivery.then((d) => {
     if (withdraw) d.companion.unwatch(withdraw);
-    d.companion.watch(watch.data);
+    d.companion.watch(watch);
   });
   if (grid) showGrid(tabId, grid);
 });

@@ -6,6 +6,7 @@
  */
 import { defineExtensionMessaging } from "@webext-core/messaging";
 import { z } from "zod";
+import { ANCHOR_UNITS, anchorSelector, SCROLL_STEP_PERCENT, ScrollMark } from "./anchor";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 import { type Grid, MAX_COORDINATE } from "./wire";
 
@@ -20,6 +21,38 @@ export const Sample = z.object({
   x: z.number().int().min(0).max(MAX_COORDINATE),
   y: z.number().int().min(0).max(MAX_COORDINATE),
   flags: z.number().int().min(0).max(3),
+  /** The element under the cursor and the offset in its box (protocol/anchor.ts); absent when none is useful. */
+  anchor: z
+    .object({
+      s: anchorSelector,
+      u: z
+        .number()
+        .int()
+        .min(0)
+        .max(ANCHOR_UNITS - 1),
+      v: z
+        .number()
+        .int()
+        .min(0)
+        .max(ANCHOR_UNITS - 1),
+    })
+    .optional(),
+  /**
+   * Present on a scroll mark instead of a cursor sample (x, y and flags are then 0):
+   * a view began (value: viewport height px) or reached a further depth step.
+   */
+  mark: z
+    .object({
+      kind: z.union([z.literal(ScrollMark.view), z.literal(ScrollMark.reach), z.literal(ScrollMark.box)]),
+      value: z.number().int().min(0).max(MAX_COORDINATE),
+    })
+    .refine(
+      (m) =>
+        m.kind === ScrollMark.view ||
+        (m.value >= SCROLL_STEP_PERCENT && m.value <= 100 && m.value % SCROLL_STEP_PERCENT === 0),
+      "a scroll depth is a multiple of 5 from 5 to 100",
+    )
+    .optional(),
 });
 export type Sample = z.infer<typeof Sample>;
 
@@ -29,6 +62,11 @@ export const SampleGroup = z.array(Sample).min(1).max(100);
 /** What an overlay watches: a subscription request (see protocol/subscription.ts). */
 export const Watch = SubscriptionRequest;
 export type Watch = SubscriptionRequest;
+
+/** Most watches one frame's overlay may hold at once (one per width band, with room to spare). */
+export const MAX_WATCHES_PER_FRAME = 8;
+/** A frame's whole set of watches, replacing the set it held before; empty to stop watching. */
+export const WatchSet = z.array(Watch).max(MAX_WATCHES_PER_FRAME);
 
 /**
  * Why the extension is not connected, as asked of the companion over HTTP
@@ -102,8 +140,8 @@ export interface ProtocolMap {
   "capture.samples"(samples: Sample[]): void;
   /** Overlay → background: should this tab show the overlay? */
   "overlay.state"(): boolean;
-  /** Overlay → background: send this page's grid to this tab. */
-  "overlay.watch"(watch: Watch): void;
+  /** Overlay → background: send the grids of these requests to this frame (its whole set: replaces the last). */
+  "overlay.watch"(watches: Watch[]): void;
   /** Overlay → background: a past range of this page from the companion's history. */
   "overlay.history"(request: HistoryRequest): HistoryResult;
   "overlay.unwatch"(): void;

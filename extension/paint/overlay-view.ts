@@ -230,7 +230,7 @@ export class OverlayView {
       }
       this.watched = next;
       if (!this.grid) this.lastGridAt = Date.now();
-      sendMessage("overlay.watch", next).catch(() => undefined);
+      sendMessage("overlay.watch", [next]).catch(() => undefined);
     }
     this.render();
   }
@@ -257,7 +257,7 @@ export class OverlayView {
     // The companion may have dropped this view: asking again (the background sends unsubscribe, then subscribe) brings it back.
     if (stale && this.watched && now - this.lastRewatch >= (staleAfter(this.pace) ?? 0)) {
       this.lastRewatch = now;
-      sendMessage("overlay.watch", this.watched).catch(() => undefined);
+      sendMessage("overlay.watch", [this.watched]).catch(() => undefined);
     }
   }
 
