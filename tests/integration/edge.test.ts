@@ -169,6 +169,28 @@ describe("tokens fail closed", () => {
   });
 });
 
+describe("clients that reset their connection", () => {
+  it("a refused upgrade reset by the client, before or after the answer, leaves the companion running", async () => {
+    const dataDir = tempDataDir("edge");
+    await createToken(dataDir, "capture");
+    const c = await start([], dataDir);
+    let exitedEarly = false;
+    void c.exited.then(() => {
+      exitedEarly = true;
+    });
+    for (let i = 0; i < 20; i++) {
+      const raw = await rawFrom(c.port, "127.0.0.1", upgradeRequest);
+      // Odd rounds reset at once, even ones once the 401 arrived.
+      if (i % 2 === 0) await until(() => raw.received().length > 0, 5000, "the refusal");
+      raw.socket.resetAndDestroy();
+      await raw.closed;
+    }
+    const { status } = await get(c.port, "/healthz");
+    expect(exitedEarly, c.stderr()).toBe(false);
+    expect(status).toBe(200);
+  });
+});
+
 describe("revocation reaches open connections", () => {
   it("a capture connection is refused from its next batch with 4003 E_UNAUTHORIZED: token revoked; nothing more is stored", async () => {
     const dataDir = tempDataDir("edge-revoke");

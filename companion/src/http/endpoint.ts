@@ -54,6 +54,9 @@ export async function bindEndpoint(options: CompanionOptions): Promise<Endpoint>
     handleProtocols: (offered) => (offered.has("heatlens.v1") ? "heatlens.v1" : false),
   });
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node hands an upgrade's socket over with no error listener: a client that resets it
+    // (after a refusal, or while it is checked) would otherwise throw and stop the companion.
+    socket.on("error", () => socket.destroy());
     headersDone(req.socket);
     if (routes) routes.upgrade(wss, req, socket, head);
     else refuse(socket, ErrorCode.starting, STARTING);
