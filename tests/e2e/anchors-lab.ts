@@ -1,0 +1,256 @@
+/**
+ * Helpers of the anchored-heat tests (anchors*.e2e.test.ts) on the lab pages
+ * (companion/demo/lab/): element boxes across shadow roots and frames, hovers
+ * that last until the companion holds the heat, the overlay's preferences,
+ * and the one measure of where heat lands on screen.
+ *
+ * Heat pixels are the pixels that differ between a screenshot of the tab with
+ * the overlay off and one with it on, less the overlay's panel; the share of
+ * them inside the targets' boxes is the figure. The lab pages are light and
+ * flat, so the panel (dark) is told from heat (never darker than half the
+ * page under it) by its colour.
+ */
+import type { PNG } from "pngjs";
+import type { Frame, Page } from "puppeteer-core";
+import type { Grid } from "../../protocol/wire";
+import type { LaunchedBrowser } from "./browsers";
+import { fetchGrid, inExtensionPage, screenshotPixels, sleep } from "./harness";
+
+/** A box in viewport coordinates, CSS px (the tests run at a device pixel ratio of 1). */
+export interface Box {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** Widths the tests view the lab pages at, after a capture at 1280 px. */
+export const VIEW_WIDTHS = [360, 768, 1366, 1920] as const;
+
+/** A pixel is heat when some channel moved by more than this between the two screenshots. */
+const HEAT_DELTA = 24;
+/** The panel's background over a light page keeps every channel below this; heat over the lab pages never does. */
+const PANEL_DARK = 80;
+
+/**
+ * The viewport box of the element a selector names; parts joined by " >>> "
+ * descend into open shadow roots (the anchor's own notation).
+ */
+export function boxOf(where: Page | Frame, selector: string): Promise<Box> {
+  return where.evaluate((path) => {
+    let root: Document | ShadowRoot = document;
+    let el: Element | null = null;
+    for (const part of path.split(" >>> ")) {
+      el = root.querySelector(part);
+      if (!el) throw new Error(`no element for ${part}`);
+      if (el.shadowRoot) root = el.shadowRoot;
+    }
+    const r = (el as Element).getBoundingClientRect();
+    return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+  }, selector);
+}
+
+/** The frame an iframe of `page` shows, once it has loaded a page whose URL contains `urlPart`. */
+export async function frameOf(page: Page, urlPart: string, ms = 10_000): Promise<Frame> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) {
+    const frame = page.frames().find((f) => f !== page.mainFrame() && f.url().includes(urlPart));
+    const ready = await frame?.evaluate(() => document.readyState === "complete").catch(() => false);
+    if (frame && ready) return frame;
+  }
+  throw new Error(`no loaded frame at ${urlPart}`);
+}
+
+/** The box of an element inside the frame shown by `iframe` (a selector in `page`), in `page`'s viewport. */
+export async function boxInFrame(page: Page, iframe: string, frame: Frame, selector: string): Promise<Box> {
+  const content = await page.$eval(iframe, (el) => {
+    const r = el.getBoundingClientRect();
+    return { left: r.left + el.clientLeft, top: r.top + el.clientTop };
+  });
+  const inner = await boxOf(frame, selector);
+  return {
+    left: inner.left + content.left,
+    top: inner.top + content.top,
+    right: inner.right + content.left,
+    bottom: inner.bottom + content.top,
+  };
+}
+
+/** Whether an anchor selector names the element `name` (a test id or an id), not one whose name merely starts alike. */
+export function namesTarget(selector: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+  return new RegExp(`(^|[^\\w-])${escaped}([^\\w-]|$)`).test(selector);
+}
+
+/** Moves and clicks the companion holds for anchors naming `name` (the anchor may be the element or one inside it). */
+export function anchoredOn(grid: Grid, name: string): { moves: number; clicks: number; selectors: string[] } {
+  const on = grid.anchors.filter((a) => namesTarget(a.s, name));
+  return {
+    moves: on.reduce((n, a) => n + a.moves, 0),
+    clicks: on.reduce((n, a) => n + a.clicks, 0),
+    selectors: on.map((a) => a.s),
+  };
+}
+
+export interface Capture {
+  /** The page as keyed: a full URL, without its query. */
+  pageUrl: string;
+  /** The layout width the points were keyed with. */
+  width: number;
+}
+
+/**
+ * Hovers around the middle of a viewport box (small moves, as a person's
+ * hand makes) until the companion holds at least `points` moves anchored on
+ * the element `name`; throws after `ms`. With `click`, clicks there as well
+ * until it holds that many clicks.
+ */
+export async function hoverUntilAnchored(
+  page: Page,
+  box: Box,
+  companionUrl: string,
+  capture: Capture,
+  name: string,
+  { points = 8, click = false, ms = 30_000 }: { points?: number; click?: boolean; ms?: number } = {},
+): Promise<Grid> {
+  const cx = (box.left + box.right) / 2;
+  const cy = (box.top + box.bottom) / 2;
+  let grid = await fetchGrid(companionUrl, capture.pageUrl, capture.width);
+  const enough = (g: Grid) => {
+    const on = anchoredOn(g, name);
+    return on.moves >= points && (!click || on.clicks >= points);
+  };
+  for (let i = 0, end = Date.now() + ms; !enough(grid); i++) {
+    if (Date.now() > end) {
+      throw new Error(`no ${points} anchored points on ${name}: ${JSON.stringify(grid.anchors.map((a) => a.s))}`);
+    }
+    await page.mouse.move(cx + (i % 3) - 1, cy + (i % 2));
+    if (click) await page.mouse.click(cx + (i % 3) - 1, cy + (i % 2));
+    await sleep(60);
+    if (i % 5 === 4) grid = await fetchGrid(companionUrl, capture.pageUrl, capture.width);
+  }
+  return grid;
+}
+
+/** The keyed URL of a tab (its query dropped) and its layout width. */
+export async function captureOf(where: Page | Frame): Promise<Capture> {
+  return where.evaluate(() => ({
+    pageUrl: location.origin + location.pathname,
+    width: document.documentElement.clientWidth,
+  }));
+}
+
+/**
+ * Changes the overlay's preferences, stored for every tab (extension/state/overlay-prefs.ts):
+ * mode (`elements`, `tiles`, `smooth`), layer, scroll map, legend corner and collapse.
+ */
+export async function setOverlayPrefs(launched: LaunchedBrowser, change: Record<string, unknown>): Promise<void> {
+  await inExtensionPage(
+    launched,
+    async (c) => {
+      const api = ((globalThis as { browser?: typeof chrome }).browser ?? chrome) as typeof chrome;
+      const stored = (await api.storage.local.get("overlayPrefs")).overlayPrefs ?? {};
+      await api.storage.local.set({ overlayPrefs: { ...stored, ...c } });
+    },
+    change,
+  );
+}
+
+function changed(off: PNG, on: PNG, i: number): boolean {
+  for (let c = 0; c < 3; c++) {
+    if (Math.abs((on.data[i + c] as number) - (off.data[i + c] as number)) > HEAT_DELTA) return true;
+  }
+  return false;
+}
+
+/** The overlay's panel (and tooltip): the box around the pixels it turned dark. */
+export function panelBox(off: PNG, on: PNG): Box | null {
+  let box: Box | null = null;
+  for (let y = 0; y < on.height; y++) {
+    for (let x = 0; x < on.width; x++) {
+      const i = (y * on.width + x) * 4;
+      const dark = (on.data[i] as number) < PANEL_DARK && (on.data[i + 1] as number) < PANEL_DARK;
+      if (!dark || (on.data[i + 2] as number) >= PANEL_DARK || !changed(off, on, i)) continue;
+      if (!box) box = { left: x, top: y, right: x + 1, bottom: y + 1 };
+      else {
+        box.left = Math.min(box.left, x);
+        box.top = Math.min(box.top, y);
+        box.right = Math.max(box.right, x + 1);
+        box.bottom = Math.max(box.bottom, y + 1);
+      }
+    }
+  }
+  // The panel's rounded corners and light text sit a few pixels inside its dark box's edge.
+  return box && { left: box.left - 4, top: box.top - 4, right: box.right + 4, bottom: box.bottom + 4 };
+}
+
+function within(box: Box, x: number, y: number): boolean {
+  return x >= box.left && x < box.right && y >= box.top && y < box.bottom;
+}
+
+export interface HeatFigure {
+  /** Heat pixels on screen, outside the panel. */
+  heat: number;
+  /** Of them, inside some target's box. */
+  inside: number;
+  /** inside / heat (0 with no heat). */
+  share: number;
+  /** Heat pixels inside each target's box, in the order given. */
+  perTarget: number[];
+  panel: Box | null;
+}
+
+/** Where the heat of `on` lies, against `off` (the same view without the overlay). */
+export function heatFigure(off: PNG, on: PNG, targets: readonly Box[]): HeatFigure {
+  if (off.width !== on.width || off.height !== on.height) throw new Error("screenshots of different sizes");
+  const panel = panelBox(off, on);
+  const perTarget = targets.map(() => 0);
+  let heat = 0;
+  let inside = 0;
+  for (let y = 0; y < on.height; y++) {
+    for (let x = 0; x < on.width; x++) {
+      if (panel && within(panel, x, y)) continue;
+      if (!changed(off, on, (y * on.width + x) * 4)) continue;
+      heat++;
+      let hit = false;
+      targets.forEach((t, k) => {
+        if (within(t, x + 0.5, y + 0.5)) {
+          perTarget[k] = (perTarget[k] as number) + 1;
+          hit = true;
+        }
+      });
+      if (hit) inside++;
+    }
+  }
+  return { heat, inside, share: heat === 0 ? 0 : inside / heat, perTarget, panel };
+}
+
+/** A figure as one line of test output. */
+export function describeFigure(label: string, f: HeatFigure): string {
+  const share = f.heat === 0 ? "nothing painted" : `${(f.share * 100).toFixed(1)} % inside`;
+  return `${label}: ${share} (${f.inside}/${f.heat} heat px; per target ${f.perTarget.join(", ")})`;
+}
+
+/**
+ * Screenshots `page` until its heat is settled: every target holds at least
+ * `minEach` heat pixels and two screenshots in a row agree on the count (the
+ * overlay paints on the next frame after a grid or a layout change). Returns
+ * the last figure and screenshot even if that never happens within `ms`; the
+ * caller asserts.
+ */
+export async function settledHeat(
+  page: Page,
+  off: PNG,
+  targets: () => Promise<readonly Box[]>,
+  { minEach = 1, ms = 15_000 }: { minEach?: number; ms?: number } = {},
+): Promise<{ figure: HeatFigure; png: PNG }> {
+  let last: HeatFigure | null = null;
+  for (const end = Date.now() + ms; ; ) {
+    const boxes = await targets();
+    const png = await screenshotPixels(page);
+    const figure = heatFigure(off, png, boxes);
+    const ready = figure.perTarget.every((n) => n >= minEach);
+    if ((ready && last !== null && last.heat === figure.heat) || Date.now() > end) return { figure, png };
+    last = figure;
+    await sleep(200);
+  }
+}
