@@ -1,0 +1,206 @@
+/**
+ * The click map and the scroll map, checked by pixels: the clicks layer
+ * paints the clicked card and not the one only hovered (the moves layer paints
+ * both), at another width than the capture's; the scroll map paints, at the
+ * right edge, one colour per share of views reaching a depth and the average
+ * fold as a line across the page.
+ */
+import type { PNG } from "pngjs";
+import type { Page } from "puppeteer-core";
+import { describe, expect, it } from "vitest";
+import type { Companion } from "../../companion/src/server";
+import type { Grid } from "../../protocol/wire";
+import {
+  type Box,
+  boxOf,
+  captureOf,
+  describeFigure,
+  heatFigure,
+  hoverUntilAnchored,
+  panelBox,
+  setOverlayPrefs,
+  settledHeat,
+} from "./anchors-lab";
+import type { BrowserName, LaunchedBrowser } from "./browsers";
+import { distance, fetchGrid, openPage, type Rgb, screenshotPixels, setOverlay, sleep } from "./harness";
+import { browserSession } from "./session";
+
+const MIN_HEAT_PX = 50;
+const testid = (name: string) => `[data-testid="${name}"]`;
+
+/** Polls the companion's grid of a page until `done` accepts it; throws after `ms`. */
+async function gridWhen(companionUrl: string, pageUrl: string, width: number, done: (g: Grid) => boolean, ms = 15_000) {
+  let grid = await fetchGrid(companionUrl, pageUrl, width);
+  for (const end = Date.now() + ms; !done(grid); grid = await fetchGrid(companionUrl, pageUrl, width)) {
+    if (Date.now() > end) throw new Error(`grid of ${pageUrl} never ready: ${JSON.stringify(grid.scroll)}`);
+    await sleep(200);
+  }
+  return grid;
+}
+
+/** Scrolls the window to `y`, and waits for the next frame so that a screenshot shows it. */
+function scrollWindow(tab: Page, y: number): Promise<number> {
+  return tab.evaluate(
+    (to) =>
+      new Promise<number>((resolve) => {
+        scrollTo(0, to);
+        requestAnimationFrame(() => resolve(scrollY));
+      }),
+    y,
+  );
+}
+
+interface Strip {
+  /** Changed pixels (outside the panel) in the rows looked at. */
+  changed: number;
+  /** Of them, in the 64 px at the right edge of the page. */
+  atRightEdge: number;
+  /** Their mean colour. */
+  colour: Rgb;
+  /** Rows where the change spans most of the width: a line across the page. */
+  lines: number[];
+}
+
+/** What the overlay changed in rows [top, bottom) of a screenshot. */
+function strip(plain: PNG, shot: PNG, pageWidth: number, top: number, bottom: number): Strip {
+  const panel = panelBox(plain, shot);
+  const sum = [0, 0, 0];
+  let changed = 0;
+  let atRightEdge = 0;
+  const lines: number[] = [];
+  for (let y = top; y < bottom; y++) {
+    let inRow = 0;
+    for (let x = 0; x < pageWidth; x++) {
+      if (panel && x >= panel.left && x < panel.right && y >= panel.top && y < panel.bottom) continue;
+      const i = (y * shot.width + x) * 4;
+      const a: Rgb = [shot.data[i] as number, shot.data[i + 1] as number, shot.data[i + 2] as number];
+      const b: Rgb = [plain.data[i] as number, plain.data[i + 1] as number, plain.data[i + 2] as number];
+      if (distance(a, b) <= 24) continue;
+      changed++;
+      inRow++;
+      if (x >= pageWidth - 64) {
+        atRightEdge++;
+        a.forEach((c, k) => {
+          sum[k] = (sum[k] as number) + c;
+        });
+      }
+    }
+    if (inRow > pageWidth / 2) lines.push(y);
+  }
+  const colour = sum.map((c) => Math.round(c / Math.max(1, atRightEdge))) as Rgb;
+  return { changed, atRightEdge, colour, lines };
+}
+
+describe.each<BrowserName>(["chromium", "firefox"])("click map and scroll map in %s", (browserName) => {
+  let companion: Companion;
+  let launched: LaunchedBrowser;
+  browserSession(browserName, (c, l) => {
+    companion = c;
+    launched = l;
+  });
+
+  it("paints clicks on the clicked card only, and moves on both cards, at another width", async () => {
+    const tabA = await openPage(launched, `${companion.url}/demo/lab/fluid?tab=A`);
+    const keyed = await captureOf(tabA);
+    await hoverUntilAnchored(tabA, await boxOf(tabA, testid("card-2")), companion.url, keyed, "card-2");
+    await hoverUntilAnchored(tabA, await boxOf(tabA, testid("card-6")), companion.url, keyed, "card-6", {
+      click: true,
+    });
+    await tabA.close();
+
+    const urlB = `${companion.url}/demo/lab/fluid?tab=B`;
+    const tabB = await openPage(launched, urlB);
+    await tabB.setViewport({ width: 768, height: 800 });
+    await tabB.bringToFront();
+    const plain = await screenshotPixels(tabB);
+    const boxes = () => Promise.all([boxOf(tabB, testid("card-6")), boxOf(tabB, testid("card-2"))]);
+    await setOverlayPrefs(launched, { mode: "elements", layer: "clicks", collapsed: true, corner: "bottom-left" });
+    await setOverlay(launched, urlB, true);
+    await tabB.bringToFront();
+
+    const clicks = await settledHeat(tabB, plain, async () => (await boxes()).slice(0, 1), { minEach: MIN_HEAT_PX });
+    await tabB.screenshot({ path: `/tmp/${browserName}-anchors-clicks.png` });
+    console.log(describeFigure(`${browserName} click layer at 768 px (clicked card)`, clicks.figure));
+    expect(clicks.figure.perTarget[0]).toBeGreaterThanOrEqual(MIN_HEAT_PX);
+    expect(clicks.figure.share, describeFigure("clicks", clicks.figure)).toBeGreaterThanOrEqual(0.95);
+    const [, hoveredOnly] = await boxes();
+    expect(heatFigure(plain, clicks.png, [hoveredOnly as Box]).perTarget[0], "no clicks on card-2").toBe(0);
+
+    await setOverlayPrefs(launched, { layer: "moves" });
+    const moves = await settledHeat(tabB, plain, boxes, { minEach: MIN_HEAT_PX });
+    await tabB.screenshot({ path: `/tmp/${browserName}-anchors-moves.png` });
+    console.log(describeFigure(`${browserName} moves layer at 768 px (clicked card, hovered card)`, moves.figure));
+    expect(Math.min(...moves.figure.perTarget)).toBeGreaterThanOrEqual(MIN_HEAT_PX);
+    expect(moves.figure.share).toBeGreaterThanOrEqual(0.95);
+    await setOverlayPrefs(launched, { layer: "both" });
+    await tabB.close();
+  });
+
+  it("paints the share of views reaching each depth at the right edge, and the average fold line", async () => {
+    const pageUrl = `${companion.url}/demo/lab/depth`;
+    // Three views: one that never scrolls (its fold is 20 % down), one to 50 %, one to the bottom.
+    for (const y of [0, 1200, 3200]) {
+      const tab = await openPage(launched, `${pageUrl}?view=${y}`);
+      expect(await tab.evaluate(() => document.documentElement.scrollHeight)).toBe(4000);
+      await scrollWindow(tab, y);
+      const step = (y + 800) / 200 - 1;
+      await gridWhen(companion.url, pageUrl, 1280, (g) => (g.scroll.reach[step] ?? 0) > 0);
+      await tab.close();
+    }
+
+    // The viewer's own view counts too: it goes to the bottom while taking the plain screenshots.
+    const urlB = `${pageUrl}?tab=B`;
+    const tabB = await openPage(launched, urlB);
+    await tabB.bringToFront();
+    const width = await tabB.evaluate(() => document.documentElement.clientWidth);
+    const spots = [0, 400, 1000, 2400, 3200];
+    const plain = new Map<number, PNG>();
+    for (const y of spots) {
+      expect(await scrollWindow(tabB, y)).toBe(y);
+      plain.set(y, await screenshotPixels(tabB));
+    }
+    const grid = await gridWhen(companion.url, pageUrl, 1280, (g) => g.scroll.views === 4 && g.scroll.reach[19] === 2);
+    // Shares: 4 of 4 views reached 20 %, 3 of 4 reached 50 %, 2 of 4 the bottom; every fold was 800 px.
+    expect(grid.scroll.reach[3]).toBe(4);
+    expect(grid.scroll.reach[9]).toBe(3);
+    expect(grid.scroll.foldPx).toBe(800);
+
+    await setOverlayPrefs(launched, { mode: "elements", scrollMap: true, collapsed: true, corner: "top-left" });
+    await setOverlay(launched, urlB, true);
+    await tabB.bringToFront();
+    const look = async (y: number, top: number, bottom: number) => {
+      await scrollWindow(tabB, y);
+      let s = strip(plain.get(y) as PNG, await screenshotPixels(tabB), width, top, bottom);
+      for (let i = 0; i < 50 && s.atRightEdge < 2000; i++) {
+        await sleep(200);
+        s = strip(plain.get(y) as PNG, await screenshotPixels(tabB), width, top, bottom);
+      }
+      await tabB.screenshot({ path: `/tmp/${browserName}-anchors-scrollmap-${y}.png` });
+      return s;
+    };
+    // Rows 100–700 of the window at these scroll positions lie wholly in one share: 100 %, 75 %, 50 %.
+    const all = await look(0, 100, 700);
+    const most = await look(1000, 100, 700);
+    const half = await look(2400, 100, 700);
+    console.log(
+      `${browserName} scroll map colours at the right edge: 100 % ${all.colour}, 75 % ${most.colour}, 50 % ${half.colour}`,
+    );
+    for (const s of [all, most, half]) {
+      expect(s.atRightEdge, JSON.stringify(s)).toBeGreaterThanOrEqual(2000);
+      // Only the side gradient changes the page there: no line, nothing away from the edge.
+      expect(s.atRightEdge / s.changed, JSON.stringify(s)).toBeGreaterThanOrEqual(0.95);
+    }
+    expect(distance(all.colour, most.colour), "100 % and 75 % differ").toBeGreaterThan(20);
+    expect(distance(most.colour, half.colour), "75 % and 50 % differ").toBeGreaterThan(20);
+    expect(distance(all.colour, half.colour), "100 % and 50 % differ").toBeGreaterThan(20);
+
+    // The average fold, 800 px down the page, is a line across it: 400 px down the window when scrolled by 400.
+    const fold = await look(400, 0, 800);
+    console.log(`${browserName} fold line rows at scroll 400: ${fold.lines.join(", ")}`);
+    expect(fold.lines.length).toBeGreaterThan(0);
+    expect(Math.min(...fold.lines)).toBeGreaterThanOrEqual(395);
+    expect(Math.max(...fold.lines)).toBeLessThanOrEqual(405);
+    await setOverlayPrefs(launched, { scrollMap: false });
+    await tabB.close();
+  });
+});
