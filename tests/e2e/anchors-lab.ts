@@ -162,28 +162,58 @@ function changed(off: PNG, on: PNG, i: number): boolean {
   return false;
 }
 
-/** The overlay's panel (and tooltip): the box around the pixels it turned dark. */
-export function panelBox(off: PNG, on: PNG): Box | null {
-  let box: Box | null = null;
+/** Dark pixels closer than this belong to one panel. */
+const PANEL_GAP = 12;
+
+/**
+ * The overlay's panels (the top page's and each frame's): boxes around the
+ * clusters of pixels the overlay turned dark, each grown a little (its rounded
+ * corners and light text sit just inside the dark box's edge).
+ */
+export function panelBoxes(off: PNG, on: PNG): Box[] {
+  const boxes: Box[] = [];
   for (let y = 0; y < on.height; y++) {
     for (let x = 0; x < on.width; x++) {
       const i = (y * on.width + x) * 4;
-      const dark = (on.data[i] as number) < PANEL_DARK && (on.data[i + 1] as number) < PANEL_DARK;
-      if (!dark || (on.data[i + 2] as number) >= PANEL_DARK || !changed(off, on, i)) continue;
-      if (!box) box = { left: x, top: y, right: x + 1, bottom: y + 1 };
-      else {
-        box.left = Math.min(box.left, x);
-        box.top = Math.min(box.top, y);
-        box.right = Math.max(box.right, x + 1);
-        box.bottom = Math.max(box.bottom, y + 1);
+      const dark =
+        (on.data[i] as number) < PANEL_DARK &&
+        (on.data[i + 1] as number) < PANEL_DARK &&
+        (on.data[i + 2] as number) < PANEL_DARK;
+      if (!dark || !changed(off, on, i)) continue;
+      const near = boxes.find(
+        (b) => x >= b.left - PANEL_GAP && x < b.right + PANEL_GAP && y >= b.top - PANEL_GAP && y < b.bottom + PANEL_GAP,
+      );
+      if (near) {
+        near.left = Math.min(near.left, x);
+        near.right = Math.max(near.right, x + 1);
+        near.bottom = Math.max(near.bottom, y + 1);
+      } else boxes.push({ left: x, top: y, right: x + 1, bottom: y + 1 });
+    }
+  }
+  // Rows run top to bottom, so a box only grows down and sideways: boxes that grew into each other are merged here.
+  for (let merged = true; merged; ) {
+    merged = false;
+    for (let a = 0; a < boxes.length && !merged; a++) {
+      for (let b = a + 1; b < boxes.length && !merged; b++) {
+        const p = boxes[a] as Box;
+        const q = boxes[b] as Box;
+        if (p.left <= q.right && q.left <= p.right && p.top <= q.bottom && q.top <= p.bottom) {
+          boxes[a] = {
+            left: Math.min(p.left, q.left),
+            top: Math.min(p.top, q.top),
+            right: Math.max(p.right, q.right),
+            bottom: Math.max(p.bottom, q.bottom),
+          };
+          boxes.splice(b, 1);
+          merged = true;
+        }
       }
     }
   }
-  // The panel's rounded corners and light text sit a few pixels inside its dark box's edge.
-  return box && { left: box.left - 4, top: box.top - 4, right: box.right + 4, bottom: box.bottom + 4 };
+  return boxes.map((b) => ({ left: b.left - 4, top: b.top - 4, right: b.right + 4, bottom: b.bottom + 4 }));
 }
 
-function within(box: Box, x: number, y: number): boolean {
+export function within(box: Box, x: number, y: number): boolean {
   return x >= box.left && x < box.right && y >= box.top && y < box.bottom;
 }
 
@@ -196,19 +226,19 @@ export interface HeatFigure {
   share: number;
   /** Heat pixels inside each target's box, in the order given. */
   perTarget: number[];
-  panel: Box | null;
+  panels: Box[];
 }
 
 /** Where the heat of `on` lies, against `off` (the same view without the overlay). */
 export function heatFigure(off: PNG, on: PNG, targets: readonly Box[]): HeatFigure {
   if (off.width !== on.width || off.height !== on.height) throw new Error("screenshots of different sizes");
-  const panel = panelBox(off, on);
+  const panels = panelBoxes(off, on);
   const perTarget = targets.map(() => 0);
   let heat = 0;
   let inside = 0;
   for (let y = 0; y < on.height; y++) {
     for (let x = 0; x < on.width; x++) {
-      if (panel && within(panel, x, y)) continue;
+      if (panels.some((p) => within(p, x, y))) continue;
       if (!changed(off, on, (y * on.width + x) * 4)) continue;
       heat++;
       let hit = false;
@@ -221,7 +251,7 @@ export function heatFigure(off: PNG, on: PNG, targets: readonly Box[]): HeatFigu
       if (hit) inside++;
     }
   }
-  return { heat, inside, share: heat === 0 ? 0 : inside / heat, perTarget, panel };
+  return { heat, inside, share: heat === 0 ? 0 : inside / heat, perTarget, panels };
 }
 
 /** A figure as one line of test output. */

@@ -17,9 +17,10 @@ import {
   describeFigure,
   heatFigure,
   hoverUntilAnchored,
-  panelBox,
+  panelBoxes,
   setOverlayPrefs,
   settledHeat,
+  within,
 } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import { distance, fetchGrid, openPage, type Rgb, screenshotPixels, setOverlay, sleep } from "./harness";
@@ -63,7 +64,7 @@ interface Strip {
 
 /** What the overlay changed in rows [top, bottom) of a screenshot. */
 function strip(plain: PNG, shot: PNG, pageWidth: number, top: number, bottom: number): Strip {
-  const panel = panelBox(plain, shot);
+  const panels = panelBoxes(plain, shot);
   const sum = [0, 0, 0];
   let changed = 0;
   let atRightEdge = 0;
@@ -71,7 +72,7 @@ function strip(plain: PNG, shot: PNG, pageWidth: number, top: number, bottom: nu
   for (let y = top; y < bottom; y++) {
     let inRow = 0;
     for (let x = 0; x < pageWidth; x++) {
-      if (panel && x >= panel.left && x < panel.right && y >= panel.top && y < panel.bottom) continue;
+      if (panels.some((p) => within(p, x, y))) continue;
       const i = (y * shot.width + x) * 4;
       const a: Rgb = [shot.data[i] as number, shot.data[i + 1] as number, shot.data[i + 2] as number];
       const b: Rgb = [plain.data[i] as number, plain.data[i + 1] as number, plain.data[i + 2] as number];
