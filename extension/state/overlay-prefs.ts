@@ -7,8 +7,8 @@
  * read, field by field: one damaged or outdated field falls back to its
  * default without losing the others.
  */
-import browser from "webextension-polyfill";
 import { z } from "zod";
+import { stored } from "./stored";
 
 export const OverlayPrefs = z.object({
   /** `elements`: heat painted inside the elements it was over (any width); `tiles` and `smooth`: the page grid of this width band. */
@@ -29,6 +29,7 @@ export const OverlayPrefs = z.object({
   collapsed: z.boolean(),
 });
 export type OverlayPrefs = z.infer<typeof OverlayPrefs>;
+export type PaintMode = OverlayPrefs["mode"];
 export type PanelCorner = OverlayPrefs["corner"];
 export type HeatLayer = OverlayPrefs["layer"];
 
@@ -43,11 +44,9 @@ export const DEFAULT_OVERLAY_PREFS: OverlayPrefs = {
   collapsed: false,
 };
 
-const KEY = "overlayPrefs";
-
 /** Stored prefs as the overlay uses them: each valid field kept, each missing or invalid one at its default. */
-export function parseOverlayPrefs(stored: unknown): OverlayPrefs {
-  const record = typeof stored === "object" && stored !== null ? (stored as Record<string, unknown>) : {};
+export function parseOverlayPrefs(value: unknown): OverlayPrefs {
+  const record = typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
   const prefs: Record<string, unknown> = { ...DEFAULT_OVERLAY_PREFS };
   for (const [name, schema] of Object.entries(OverlayPrefs.shape)) {
     const field = schema.safeParse(record[name]);
@@ -56,19 +55,16 @@ export function parseOverlayPrefs(stored: unknown): OverlayPrefs {
   return prefs as OverlayPrefs;
 }
 
-export async function loadOverlayPrefs(): Promise<OverlayPrefs> {
-  return parseOverlayPrefs((await browser.storage.local.get(KEY))[KEY]);
+const overlayPrefs = stored("overlayPrefs", z.unknown().transform(parseOverlayPrefs), DEFAULT_OVERLAY_PREFS);
+
+export function loadOverlayPrefs(): Promise<OverlayPrefs> {
+  return overlayPrefs.get();
 }
 
 export async function saveOverlayPrefs(change: Partial<OverlayPrefs>): Promise<void> {
-  const next = OverlayPrefs.parse({ ...(await loadOverlayPrefs()), ...change });
-  await browser.storage.local.set({ [KEY]: next });
+  await overlayPrefs.set(OverlayPrefs.parse({ ...(await loadOverlayPrefs()), ...change }));
 }
 
 export function onOverlayPrefsChanged(listener: (prefs: OverlayPrefs) => void, signal: AbortSignal): void {
-  const handler = (changes: Record<string, browser.Storage.StorageChange>, area: string) => {
-    if (area === "local" && KEY in changes) void loadOverlayPrefs().then(listener);
-  };
-  browser.storage.onChanged.addListener(handler);
-  signal.addEventListener("abort", () => browser.storage.onChanged.removeListener(handler));
+  overlayPrefs.watch(listener, signal);
 }
