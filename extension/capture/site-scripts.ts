@@ -7,7 +7,7 @@
  */
 import browser from "webextension-polyfill";
 import overlayScript from "../paint/overlay.ts?script";
-import { CAPTURE_SITES_KEY, loadCaptureSites, matchPatterns } from "../state/capture-sites";
+import { loadCaptureSites, matchPatterns, onCaptureSitesChanged } from "../state/capture-sites";
 import trackerScript from "./tracker.ts?script";
 
 const SCRIPT_ID = "heatlens-sites";
@@ -15,7 +15,7 @@ const SCRIPT_ID = "heatlens-sites";
 const DEMO_PATTERNS = ["http://127.0.0.1/demo/*", "http://localhost/demo/*"];
 
 export async function syncSiteScripts(): Promise<void> {
-  const patterns = matchPatterns(await loadCaptureSites(browser.storage.local));
+  const patterns = matchPatterns(await loadCaptureSites());
   const granted: string[] = [];
   for (const pattern of patterns) {
     if (await browser.permissions.contains({ origins: [pattern] })) granted.push(pattern);
@@ -39,14 +39,10 @@ export async function syncSiteScripts(): Promise<void> {
 /** Keeps the registration in step with the options page and with permissions granted or taken away. */
 export function keepSiteScriptsInSync(signal: AbortSignal): void {
   const sync = () => void syncSiteScripts().catch(() => undefined);
-  const onStorage = (changes: Record<string, unknown>, area: string) => {
-    if (area === "local" && CAPTURE_SITES_KEY in changes) sync();
-  };
-  browser.storage.onChanged.addListener(onStorage);
+  onCaptureSitesChanged(sync, signal);
   browser.permissions.onAdded.addListener(sync);
   browser.permissions.onRemoved.addListener(sync);
   signal.addEventListener("abort", () => {
-    browser.storage.onChanged.removeListener(onStorage);
     browser.permissions.onAdded.removeListener(sync);
     browser.permissions.onRemoved.removeListener(sync);
   });

@@ -11,11 +11,11 @@
  */
 import { sendMessage } from "../../protocol/messages";
 import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
-import { isOverlayElement } from "../paint/host";
+import { isInFixedLayer } from "../page/fixed-layer";
+import { isOverlayElement } from "../page/overlay-element";
+import { namesElement, pageKeyPath } from "../page/page-path";
 import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
-import { isInFixedLayer } from "./fixed-layer";
-import { namesElement, pageKeyPath } from "./page-path";
 import { SampleSender } from "./sample-sender";
 import { type RawInput, Sampler } from "./sampler";
 

@@ -10,9 +10,10 @@
  */
 import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
 import type { Grid, GridFacts } from "../../protocol/wire";
-import { isInFixedLayer } from "../capture/fixed-layer";
-import { namesElement, pageKeyPath } from "../capture/page-path";
-import { onRouteChange } from "../capture/route-changes";
+import { isInFixedLayer } from "../page/fixed-layer";
+import { isOverlayElement } from "../page/overlay-element";
+import { namesElement, pageKeyPath } from "../page/page-path";
+import { onRouteChange } from "../page/route-changes";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
 import {
   DEFAULT_OVERLAY_PREFS,
@@ -22,7 +23,7 @@ import {
   saveOverlayPrefs,
 } from "../state/overlay-prefs";
 import { loadSettings, onSettingsChanged } from "../state/settings";
-import { createHost, isOverlayElement } from "./host";
+import { createHost } from "./host";
 import { bandRange, freshness, type Pace, rangeLabel, staleAfter } from "./legend";
 import { type HistoryRange, PANEL_CSS, Panel } from "./panel";
 import { countAt, type HeatScale, heatScale, paintTiles, SmoothPainter, type View } from "./renderer";

@@ -33,15 +33,15 @@ async function targetTab(): Promise<{ id?: number; url?: string } | undefined> {
  * the background then registers the scripts once access is granted.
  */
 function turnOnFor(site: string, tabId: number): void {
-  const sites = loadCaptureSites(browser.storage.local);
-  const saved = sites.then((s) => saveCaptureSites(browser.storage.local, { ...s, sites: [...s.sites, site] }));
+  const sites = loadCaptureSites();
+  const saved = sites.then((s) => saveCaptureSites({ ...s, sites: [...s.sites, site] }));
   void browser.permissions.request({ origins: [`${site}/*`] }).then(async (granted) => {
     await saved;
     if (!granted) {
       const before = await sites;
       if (!before.sites.includes(site)) {
-        const now = await loadCaptureSites(browser.storage.local);
-        await saveCaptureSites(browser.storage.local, { ...now, sites: now.sites.filter((s) => s !== site) });
+        const now = await loadCaptureSites();
+        await saveCaptureSites({ ...now, sites: now.sites.filter((s) => s !== site) });
       }
       legend.textContent = `The browser did not grant access to ${site}.`;
       return;
