@@ -119,6 +119,13 @@ describe("anchored heat", () => {
     expect(looseGrid(own, "moves").fixed).toEqual([]);
   });
 
+  it("paints the page grid of a companion older than anchors, which sends no anchored or loose heat", () => {
+    const older = grid(BANDS[2] as Grid["band"], { total: 5, max: 5, cells: [3, 4, 5], fixed: [] });
+    expect(looseGrid(older, "clicks")).toBe(older);
+    const anchoredOnly = grid(BANDS[2] as Grid["band"], { total: 5, anchors: [anchor("#buy", [0, 5, 0])] });
+    expect(looseGrid(anchoredOnly, "both").cells).toEqual([]);
+  });
+
   it("scales the elements' tiles and the loose page tiles together, the loose fixed tiles on their own", () => {
     const loose = looseGrid(
       grid(BANDS[2] as Grid["band"], { loose: { cells: [0, 0, 2, 0], fixed: [0, 0, 30, 0] } }),

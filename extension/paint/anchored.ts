@@ -81,9 +81,12 @@ export function anchorCount(anchor: AnchorHeat, layer: HeatLayer): number {
  * The grid's points that had no anchor, as a page grid of the layer's counts
  * (`[col, row, count]` in both layers), for the tile painter. They were
  * placed by the capturing layout, so they are painted from the viewer's own
- * band only.
+ * band only. A grid with points but no anchored or loose heat at all comes
+ * from a companion older than anchors: its page grid stands for its points.
  */
 export function looseGrid(grid: Grid, layer: HeatLayer): Grid {
+  if (grid.total > 0 && grid.anchors.length === 0 && grid.loose.cells.length + grid.loose.fixed.length === 0)
+    return grid;
   const triples = (quads: readonly number[]) => {
     const out: number[] = [];
     for (let i = 0; i < quads.length; i += 4) {

@@ -1,12 +1,19 @@
-import { describe, expect, it, vi } from "vitest";
-
-// Only the parsing is tested here: the storage calls need an extension.
-vi.mock("webextension-polyfill", () => ({ default: {} }));
-const { DEFAULT_OVERLAY_PREFS, parseOverlayPrefs } = await import("./overlay-prefs");
+import "../testing/install-fake-browser";
+import { beforeEach, describe, expect, it } from "vitest";
+import { fakeBrowser } from "../testing/fake-browser";
+import {
+  DEFAULT_OVERLAY_PREFS,
+  loadOverlayPrefs,
+  type OverlayPrefs,
+  onOverlayPrefsChanged,
+  saveOverlayPrefs,
+} from "./overlay-prefs";
 
 describe("overlay prefs", () => {
-  it("start with heat on elements, both layers, no scroll map and the panel open in the bottom-right corner", () => {
-    expect(parseOverlayPrefs(undefined)).toEqual(DEFAULT_OVERLAY_PREFS);
+  beforeEach(() => fakeBrowser.reset());
+
+  it("start with heat on elements, both layers, no scroll map and the panel open in the bottom-right corner", async () => {
+    expect(await loadOverlayPrefs()).toEqual(DEFAULT_OVERLAY_PREFS);
     expect(DEFAULT_OVERLAY_PREFS).toMatchObject({
       mode: "elements",
       layer: "both",
@@ -16,18 +23,38 @@ describe("overlay prefs", () => {
     });
   });
 
-  it("keep what an older version stored (a chosen page-grid mode stays chosen)", () => {
-    const stored = { mode: "tiles", scale: "log", opacity: 0.5, windowMs: 60_000 };
-    expect(parseOverlayPrefs(stored)).toEqual({ ...DEFAULT_OVERLAY_PREFS, ...stored });
+  it("keep what an older version stored (a chosen page-grid mode stays chosen)", async () => {
+    const older = { mode: "tiles", scale: "log", opacity: 0.5, windowMs: 60_000 };
+    await fakeBrowser.storage.local.set({ overlayPrefs: older });
+    expect(await loadOverlayPrefs()).toEqual({ ...DEFAULT_OVERLAY_PREFS, ...older });
   });
 
-  it("keep every valid field and reset only a damaged one", () => {
-    const prefs = parseOverlayPrefs({ corner: "middle", collapsed: true, layer: "clicks", opacity: 7, mode: 3 });
-    expect(prefs).toEqual({ ...DEFAULT_OVERLAY_PREFS, collapsed: true, layer: "clicks" });
-    expect(parseOverlayPrefs("not an object")).toEqual(DEFAULT_OVERLAY_PREFS);
-    expect(parseOverlayPrefs({ corner: "top-left", scrollMap: true })).toMatchObject({
-      corner: "top-left",
-      scrollMap: true,
+  it("keep every valid field and reset only a damaged one", async () => {
+    await fakeBrowser.storage.local.set({
+      overlayPrefs: { corner: "middle", collapsed: true, layer: "clicks", opacity: 7, mode: 3 },
     });
+    expect(await loadOverlayPrefs()).toEqual({ ...DEFAULT_OVERLAY_PREFS, collapsed: true, layer: "clicks" });
+    await fakeBrowser.storage.local.set({ overlayPrefs: "not an object" });
+    expect(await loadOverlayPrefs()).toEqual(DEFAULT_OVERLAY_PREFS);
+  });
+
+  it("save the panel's corner, fold, layer and scroll map, tell every tab, and refuse what is not a choice", async () => {
+    const heard: OverlayPrefs[] = [];
+    const controller = new AbortController();
+    onOverlayPrefsChanged((prefs) => heard.push(prefs), controller.signal);
+    await saveOverlayPrefs({ corner: "top-left", collapsed: true });
+    await saveOverlayPrefs({ layer: "clicks", scrollMap: true });
+    const expected = {
+      ...DEFAULT_OVERLAY_PREFS,
+      corner: "top-left",
+      collapsed: true,
+      layer: "clicks",
+      scrollMap: true,
+    };
+    expect(await loadOverlayPrefs()).toEqual(expected);
+    expect(heard.at(-1)).toEqual(expected);
+    await expect(saveOverlayPrefs({ corner: "centre" as OverlayPrefs["corner"] })).rejects.toThrow();
+    expect((await loadOverlayPrefs()).corner).toBe("top-left");
+    controller.abort();
   });
 });
