@@ -12,6 +12,7 @@
  */
 import type { PNG } from "pngjs";
 import type { Frame, Page } from "puppeteer-core";
+import type { OverlayPrefs } from "../../extension/state/overlay-prefs";
 import type { Grid } from "../../protocol/wire";
 import type { LaunchedBrowser } from "./browsers";
 import { fetchGrid, inExtensionPage, screenshotPixels, sleep } from "./harness";
@@ -143,7 +144,7 @@ export async function captureOf(where: Page | Frame): Promise<Capture> {
  * Changes the overlay's preferences, stored for every tab (extension/state/overlay-prefs.ts):
  * mode (`elements`, `tiles`, `smooth`), layer, scroll map, legend corner and collapse.
  */
-export async function setOverlayPrefs(launched: LaunchedBrowser, change: Record<string, unknown>): Promise<void> {
+export async function setOverlayPrefs(launched: LaunchedBrowser, change: Partial<OverlayPrefs>): Promise<void> {
   await inExtensionPage(
     launched,
     async (c) => {
