@@ -102,8 +102,9 @@ export interface Capture {
 /**
  * Hovers around the middle of a viewport box (small moves, as a person's
  * hand makes) until the companion holds at least `points` moves anchored on
- * the element `name`; throws after `ms`. With `click`, clicks there as well
- * until it holds that many clicks.
+ * the element `name`; throws after `ms`. With `click`, clicks there as well,
+ * until it holds that many clicks (a click wins its sampling interval over
+ * moves, so this adds few moves).
  */
 export async function hoverUntilAnchored(
   page: Page,
@@ -118,7 +119,7 @@ export async function hoverUntilAnchored(
   let grid = await fetchGrid(companionUrl, capture.pageUrl, capture.width);
   const enough = (g: Grid) => {
     const on = anchoredOn(g, name);
-    return on.moves >= points && (!click || on.clicks >= points);
+    return (click ? on.clicks : on.moves) >= points;
   };
   for (let i = 0, end = Date.now() + ms; !enough(grid); i++) {
     if (Date.now() > end) {
