@@ -47,6 +47,8 @@ export class WindowStage {
   private readonly tableOfAnchor = new Map<string, AnchorTable>();
   /** Anchors evicted per page since the companion started (pages that had any). */
   private readonly evictedByPage = new Map<string, number>();
+  /** Pages with scroll marks in the ring and no point: live pages the page ring does not hold. */
+  private readonly scrollOnly = new Set<string>();
   /** Every anchor evicted since the companion started. */
   evictedAnchors = 0;
   /** Watcher counts by `windowIndex` then key. */
@@ -83,12 +85,16 @@ export class WindowStage {
     this.heatmap.advance(now);
     this.sides.advance(now);
     const changed = this.interest.map(() => new Set<string>());
-    for (const { key, windowIndex } of this.heatmap.takeChanges()) changed[windowIndex]?.add(key);
+    for (const { key, windowIndex } of this.heatmap.takeChanges()) {
+      changed[windowIndex]?.add(key);
+      if (!this.heatmap.has(key) && this.sides.has(scrollKey(key))) this.scrollOnly.add(key);
+    }
     for (const { key, windowIndex } of this.sides.takeChanges()) {
       const side = splitSideKey(key);
       if (!side) continue;
-      if (side.kind === "anchor" && !this.sides.has(key)) {
-        const table = this.anchorTables.get(side.pageKey);
+      if (!this.sides.has(key)) {
+        if (side.kind === "scroll") this.scrollOnly.delete(side.pageKey);
+        const table = side.kind === "anchor" ? this.anchorTables.get(side.pageKey) : undefined;
         if (table) this.dropAnchors(table);
       }
       changed[windowIndex]?.add(side.pageKey);
@@ -106,8 +112,18 @@ export class WindowStage {
     let id = table ? table.idOf(key) : -1;
     if (!table) {
       const side = splitSideKey(key);
-      if (!side) return this.heatmap.addMany(key, times, cells, this.arrivals);
-      if (side.kind !== "anchor") return this.sides.addMany(key, times, cells, this.sideArrivals);
+      if (!side) {
+        this.heatmap.addMany(key, times, cells, this.arrivals);
+        if (this.scrollOnly.size > 0 && this.heatmap.has(key)) this.scrollOnly.delete(key);
+        return;
+      }
+      if (side.kind !== "anchor") {
+        this.sides.addMany(key, times, cells, this.sideArrivals);
+        if (side.kind === "scroll" && this.sides.has(key) && !this.heatmap.has(side.pageKey)) {
+          this.scrollOnly.add(side.pageKey);
+        }
+        return;
+      }
       table = this.anchorTables.get(side.pageKey);
       if (!table) {
         table = new AnchorTable(anchorsRingKey(side.pageKey), this.options.maxAnchors);
@@ -152,12 +168,7 @@ export class WindowStage {
    * page's other side keys come with its points and are not counted).
    */
   get liveKeys(): number {
-    let scrollOnly = 0;
-    for (const key of this.sides.keys()) {
-      const side = splitSideKey(key);
-      if (side?.kind === "scroll" && !this.heatmap.has(side.pageKey)) scrollOnly++;
-    }
-    return this.heatmap.size + scrollOnly;
+    return this.heatmap.size + this.scrollOnly.size;
   }
 
   total(key: string, windowIndex: number): number {
