@@ -2,11 +2,19 @@
  * The pane-ring aggregator against the naive per-window one, on the same
  * seeded stream, in this process. The stream is what the gateway hands the
  * window stage: batches of one page's points, a little late, as browsers
- * send them every second.
+ * send them every second. The anchored figures run the window stage itself
+ * (page ring, side ring and anchor tables) on the same stream, with and
+ * without anchors.
  */
 import { performance } from "node:perf_hooks";
+import { InProcessBus } from "../companion/src/bus/bus";
+import type { KeyedPoints, Topics } from "../companion/src/pipeline";
 import { type AddCounts, HoppingHeatmap } from "../companion/src/window/hopping-heatmap";
 import { NaiveHeatmap } from "../companion/src/window/naive-heatmap";
+import { WindowStage } from "../companion/src/window/window-stage";
+import { ANCHOR_UNITS, anchorKey, anchorTile, sideCell } from "../protocol/anchor";
+import { bandsFromBreakpoints, DEFAULT_BAND_BREAKPOINTS, unpackCell } from "../protocol/grid";
+import { makeKey } from "../protocol/page-key";
 
 export const HOP = 250;
 export const WINDOWS = [10_000, 60_000, 300_000];
@@ -137,4 +145,112 @@ export function benchAggregator(): AggregatorResult {
     paneVsNaive: paneSameEventsPerSec / naiveEventsPerSec,
     byPages,
   };
+}
+
+/** Anchors per page in the anchored benchmarks: the page cut into 20 × 10 blocks, one element each. */
+export const ANCHORS_PER_PAGE = 200;
+const BLOCK_ROWS = ROWS / 20;
+const BLOCK_COLS = COLS / 10;
+
+/**
+ * A window stage on an in-process bus, as the companion wires it, with
+ * nobody watching: what a batch costs from the bus to the pane rings.
+ */
+export function anchoredStage(start: number): { stage: WindowStage; bus: InProcessBus<Topics> } {
+  const bus = new InProcessBus<Topics>();
+  const stage = new WindowStage(bus, {
+    hopMs: HOP,
+    windowsMs: WINDOWS,
+    cols: COLS,
+    bands: bandsFromBreakpoints(DEFAULT_BAND_BREAKPOINTS),
+    maxAnchors: ANCHORS_PER_PAGE,
+    now: start,
+  });
+  return { stage, bus };
+}
+
+/**
+ * What ingest makes of one tab's batch: the page's group and, when
+ * `anchored`, a group per anchor the points were over (every point has one:
+ * the block of the page it lies in, at a random offset inside it).
+ */
+export function keyedGroups(
+  key: string,
+  times: ArrayLike<number>,
+  cells: ArrayLike<number>,
+  anchored: boolean,
+  random: () => number,
+): KeyedPoints[] {
+  const page: KeyedPoints = { key, times: Array.from(times), cells: Array.from(cells) };
+  if (!anchored) return [page];
+  const groups = new Map<number, KeyedPoints>();
+  for (let i = 0; i < times.length; i++) {
+    const { col, row } = unpackCell(cells[i] as number, COLS);
+    const anchor = Math.floor(row / BLOCK_ROWS) * 10 + Math.floor(col / BLOCK_COLS);
+    let group = groups.get(anchor);
+    if (!group) {
+      group = { key: anchorKey(key, `[data-testid=block-${anchor}]`), times: [], cells: [] };
+      groups.set(anchor, group);
+    }
+    const u = Math.floor((((col % BLOCK_COLS) + random()) / BLOCK_COLS) * ANCHOR_UNITS);
+    const v = Math.floor((((row % BLOCK_ROWS) + random()) / BLOCK_ROWS) * ANCHOR_UNITS);
+    group.times.push(times[i] as number);
+    group.cells.push(sideCell(anchorTile(u, v), false));
+  }
+  return [page, ...groups.values()];
+}
+
+export interface AnchoredResult {
+  pages: number;
+  /** Page points per second through the window stage, page grid only. */
+  pageOnlyEventsPerSec: number;
+  /** The same points, every one also on one of its page's 200 anchors. */
+  anchoredEventsPerSec: number;
+}
+
+/** The window stage on the same stream with and without anchors, in this run. */
+export function benchAnchored(events = 1_000_000, pages = 100): AnchoredResult {
+  const start = 1_800_000_000_000;
+  const stream = makeStream(events, start, pages);
+  const keys = stream.keys.map((k) => makeKey("desktop", "https://bench.example", k.slice(k.indexOf("|") + 1)));
+  // Batches are built a chunk at a time, outside the timing, so that a heap of prepared batches does not slow the collector.
+  const CHUNK = 10_000;
+  const feed = (anchored: boolean): number => {
+    const random = seeded(5);
+    const { stage, bus } = anchoredStage(start);
+    const total = stream.arrivals.length;
+    let ms = 0;
+    let nextTick = (stream.arrivals[0] as number) + HOP;
+    for (let from = 0; from < total; from += CHUNK) {
+      const batches: KeyedPoints[][] = [];
+      for (let b = from; b < Math.min(total, from + CHUNK); b++) {
+        batches.push(
+          keyedGroups(
+            keys[b] as string,
+            stream.times[b] as Float64Array,
+            stream.cells[b] as Int32Array,
+            anchored,
+            random,
+          ),
+        );
+      }
+      const began = performance.now();
+      batches.forEach((groups, i) => {
+        const now = stream.arrivals[from + i] as number;
+        if (now >= nextTick) {
+          stage.tick(now);
+          nextTick += HOP;
+        }
+        bus.publish("points", { client: "", groups });
+      });
+      ms += performance.now() - began;
+    }
+    stage.tick((stream.arrivals[total - 1] as number) + HOP);
+    return (total * BATCH) / (ms / 1000);
+  };
+  // Warm up once, then measure each.
+  feed(true);
+  const pageOnlyEventsPerSec = feed(false);
+  const anchoredEventsPerSec = feed(true);
+  return { pages, pageOnlyEventsPerSec, anchoredEventsPerSec };
 }

@@ -193,6 +193,24 @@ describe("anchored heat through the binary", () => {
     expectPageHeat(history);
   });
 
+  it("anchored points and scroll marks from a client an hour behind land in the live window (clock offset corrected)", async () => {
+    const c = await start();
+    const feeder = await connect(c.url);
+    // Uncorrected, these would be an hour old: too old for every live window.
+    const behind = anchoredBatch(1, [{ ...PAGE, t0: Date.now() - 3_600_000 }]) as { sentAt: number };
+    behind.sentAt -= 3_600_000;
+    expect(await reply(feeder, behind)).toMatchObject({ type: "ack", points: 7 });
+    const grid = await eventually(
+      async () => {
+        const g = await liveGrid(c);
+        return g.total > 0 && g.scroll.views > 0 ? g : undefined;
+      },
+      5000,
+      "the grid of the batch from a clock an hour behind",
+    );
+    expectPageHeat(grid);
+  });
+
   it("anchors, loose points and scroll marks do not count against --max-keys", async () => {
     const c = await start(["--max-keys", "2"]);
     const feeder = await connect(c.url);

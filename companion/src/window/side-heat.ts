@@ -128,43 +128,60 @@ export function scrollSummary(scroll: ReadonlyMap<number, number>): ScrollSummar
  * A page's anchors, interned to ids. At most `max` are named at once; a new
  * one at a full page evicts the one whose events the ring holds fewest of.
  * An evicted id is reused only once its events have left the ring (a ring
- * turn later), so they never count on the anchor that takes it.
+ * turn later), so they never count on the anchor that takes it. Anchors are
+ * named by their whole side key (`anchorKey(pageKey, selector)`), the string a
+ * batch's group already is, so that a known anchor costs one map lookup.
  */
 export class AnchorTable {
   private readonly ids = new Map<string, number>();
-  /** Selector of each named id; undefined for a free or resting id. */
-  private readonly selectors: (string | undefined)[] = [];
+  /** Anchor key of each named id; undefined for a free or resting id. */
+  private readonly names: (string | undefined)[] = [];
   /** Evicted ids and the closed pane from which their events are all gone, oldest first. */
   private readonly resting: { id: number; until: number }[] = [];
   private readonly free: number[] = [];
   /** Anchors evicted while they still had events in the ring. */
   evicted = 0;
 
-  constructor(private readonly max: number) {}
+  /**
+   * `ringKey`: the pane ring key all of the page's anchors share, which is
+   * also what each of their anchor keys starts with (`anchorKey(pageKey, "")`).
+   */
+  constructor(
+    readonly ringKey: string,
+    private readonly max: number,
+  ) {}
 
   /** The selector of `id`, or undefined for an id no anchor holds now. */
   selectorOf(id: number): string | undefined {
-    return this.selectors[id];
+    return this.names[id]?.slice(this.ringKey.length);
+  }
+
+  /** The id of anchor key `key`, or -1 when it is not named. */
+  idOf(key: string): number {
+    return this.ids.get(key) ?? -1;
+  }
+
+  /** Anchor keys named now. */
+  keys(): IterableIterator<string> {
+    return this.ids.keys();
   }
 
   /**
-   * The id of `selector`, naming it if new. `ring` gives the window's events
-   * per id (called only when the page is full); `closedPane` and `ringPanes`
-   * come from the pane ring.
+   * Names anchor key `key` (not named yet): its id, and the key it evicted if
+   * the page was full. `ring` gives the window's events per id (called only
+   * when the page is full); `closedPane` and `ringPanes` come from the pane ring.
    */
-  intern(
-    selector: string,
+  name(
+    key: string,
     closedPane: number,
     ringPanes: number,
     ring: (each: (id: number, held: number) => void) => void,
-  ): number {
-    const known = this.ids.get(selector);
-    if (known !== undefined) return known;
-    if (this.ids.size >= this.max) this.evictColdest(closedPane, ringPanes, ring);
+  ): { id: number; dropped: string | undefined } {
+    const dropped = this.ids.size >= this.max ? this.evictColdest(closedPane, ringPanes, ring) : undefined;
     const id = this.takeId(closedPane);
-    this.ids.set(selector, id);
-    this.selectors[id] = selector;
-    return id;
+    this.ids.set(key, id);
+    this.names[id] = key;
+    return { id, dropped };
   }
 
   private takeId(closedPane: number): number {
@@ -173,17 +190,17 @@ export class AnchorTable {
       this.resting.shift();
       return first.id;
     }
-    return this.free.pop() ?? this.selectors.length;
+    return this.free.pop() ?? this.names.length;
   }
 
   private evictColdest(
     closedPane: number,
     ringPanes: number,
     ring: (each: (id: number, held: number) => void) => void,
-  ): void {
+  ): string {
     const held = new Map<number, number>();
     ring((id, n) => {
-      if (this.selectors[id] !== undefined) held.set(id, (held.get(id) ?? 0) + n);
+      if (this.names[id] !== undefined) held.set(id, (held.get(id) ?? 0) + n);
     });
     let coldest = -1;
     let fewest = Number.POSITIVE_INFINITY;
@@ -194,15 +211,17 @@ export class AnchorTable {
         coldest = id;
       }
     }
-    this.ids.delete(this.selectors[coldest] as string);
-    this.selectors[coldest] = undefined;
+    const dropped = this.names[coldest] as string;
+    this.ids.delete(dropped);
+    this.names[coldest] = undefined;
     if (fewest === 0) {
       // Nothing of it is left in the ring: the id is free at once, and nothing was lost.
       this.free.push(coldest);
-      return;
+      return dropped;
     }
     this.evicted++;
     // Its events sit in panes up to the open one (closedPane + 1); that pane leaves the ring ringPanes later.
     this.resting.push({ id: coldest, until: closedPane + 1 + ringPanes });
+    return dropped;
   }
 }

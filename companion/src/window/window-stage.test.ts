@@ -264,5 +264,17 @@ describe("WindowStage: anchored heat", () => {
     expect(s.isLive(PAGE)).toBe(true);
     expect(s.isLive(other)).toBe(true);
     expect(s.pages().map((p) => p.path)).toEqual(["/p"]);
+    // The scrolled page gets points: still one live key; then everything expires.
+    bus.publish("points", { client: "c", groups: [{ key: other, times: [START + HOP], cells: [0] }] });
+    expect(s.liveKeys).toBe(2);
+    s.tick(START + 2 * HOP + Math.max(...WINDOWS));
+    expect(s.liveKeys).toBe(0);
+    expect(s.isLive(other)).toBe(false);
+    // Scroll marks alone again, then they expire too.
+    const later = START + 3 * HOP + Math.max(...WINDOWS);
+    bus.publish("points", { client: "c", groups: [{ key: scrollKey(other), times: [later], cells: [0] }] });
+    expect(s.liveKeys).toBe(1);
+    s.tick(later + HOP + Math.max(...WINDOWS));
+    expect(s.liveKeys).toBe(0);
   });
 });

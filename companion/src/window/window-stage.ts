@@ -41,10 +41,14 @@ export class WindowStage {
   readonly sideArrivals: AddCounts = { open: 0, late: 0, tooOld: 0 };
   private readonly heatmap: HoppingHeatmap;
   private readonly sides: HoppingHeatmap;
-  /** Anchor tables of pages whose anchors ring key is live. */
+  /** Anchor tables of pages whose anchors ring key is live, by page key. */
   private readonly anchorTables = new Map<string, AnchorTable>();
+  /** The table of each anchor key named now: a known anchor's group is placed with one lookup. */
+  private readonly tableOfAnchor = new Map<string, AnchorTable>();
   /** Anchors evicted per page since the companion started (pages that had any). */
   private readonly evictedByPage = new Map<string, number>();
+  /** Pages with scroll marks in the ring and no point: live pages the page ring does not hold. */
+  private readonly scrollOnly = new Set<string>();
   /** Every anchor evicted since the companion started. */
   evictedAnchors = 0;
   /** Watcher counts by `windowIndex` then key. */
@@ -81,11 +85,18 @@ export class WindowStage {
     this.heatmap.advance(now);
     this.sides.advance(now);
     const changed = this.interest.map(() => new Set<string>());
-    for (const { key, windowIndex } of this.heatmap.takeChanges()) changed[windowIndex]?.add(key);
+    for (const { key, windowIndex } of this.heatmap.takeChanges()) {
+      changed[windowIndex]?.add(key);
+      if (!this.heatmap.has(key) && this.sides.has(scrollKey(key))) this.scrollOnly.add(key);
+    }
     for (const { key, windowIndex } of this.sides.takeChanges()) {
       const side = splitSideKey(key);
       if (!side) continue;
-      if (side.kind === "anchor" && !this.sides.has(key)) this.anchorTables.delete(side.pageKey);
+      if (!this.sides.has(key)) {
+        if (side.kind === "scroll") this.scrollOnly.delete(side.pageKey);
+        const table = side.kind === "anchor" ? this.anchorTables.get(side.pageKey) : undefined;
+        if (table) this.dropAnchors(table);
+      }
       changed[windowIndex]?.add(side.pageKey);
     }
     changed.forEach((keys, windowIndex) => {
@@ -97,25 +108,50 @@ export class WindowStage {
 
   /** One group of points or marks, into the page ring or the side ring its key names. */
   private add({ key, times, cells }: KeyedPoints): void {
-    const side = splitSideKey(key);
-    if (!side) return this.heatmap.addMany(key, times, cells, this.arrivals);
-    if (side.kind !== "anchor") return this.sides.addMany(key, times, cells, this.sideArrivals);
-    const ringKey = anchorsRingKey(side.pageKey);
-    let table = this.anchorTables.get(side.pageKey);
-    // A ring with no event of the page left holds no anchor either.
-    if (!table || !this.sides.has(ringKey)) {
-      table = new AnchorTable(this.options.maxAnchors);
-      this.anchorTables.set(side.pageKey, table);
+    let table = this.tableOfAnchor.get(key);
+    let id = table ? table.idOf(key) : -1;
+    if (!table) {
+      const side = splitSideKey(key);
+      if (!side) {
+        this.heatmap.addMany(key, times, cells, this.arrivals);
+        if (this.scrollOnly.size > 0 && this.heatmap.has(key)) this.scrollOnly.delete(key);
+        return;
+      }
+      if (side.kind !== "anchor") {
+        this.sides.addMany(key, times, cells, this.sideArrivals);
+        if (side.kind === "scroll" && this.sides.has(key) && !this.heatmap.has(side.pageKey)) {
+          this.scrollOnly.add(side.pageKey);
+        }
+        return;
+      }
+      table = this.anchorTables.get(side.pageKey);
+      if (!table) {
+        table = new AnchorTable(anchorsRingKey(side.pageKey), this.options.maxAnchors);
+        this.anchorTables.set(side.pageKey, table);
+      }
+      const { ringKey } = table;
+      const before = table.evicted;
+      const named = table.name(key, this.sides.closedPane, this.sides.ringPanes, (each) =>
+        this.sides.forEachHeld(ringKey, (cell, held) => each(Math.floor(cell / ANCHOR_CELLS), held)),
+      );
+      id = named.id;
+      this.tableOfAnchor.set(key, table);
+      if (named.dropped !== undefined) this.tableOfAnchor.delete(named.dropped);
+      if (table.evicted > before) {
+        this.evictedAnchors++;
+        this.evictedByPage.set(side.pageKey, (this.evictedByPage.get(side.pageKey) ?? 0) + 1);
+      }
     }
-    const before = table.evicted;
-    const id = table.intern(side.selector, this.sides.closedPane, this.sides.ringPanes, (each) =>
-      this.sides.forEachHeld(ringKey, (cell, held) => each(Math.floor(cell / ANCHOR_CELLS), held)),
-    );
-    if (table.evicted > before) {
-      this.evictedAnchors++;
-      this.evictedByPage.set(side.pageKey, (this.evictedByPage.get(side.pageKey) ?? 0) + 1);
-    }
-    this.sides.addMany(ringKey, times, cells, this.sideArrivals, id * ANCHOR_CELLS);
+    this.sides.addMany(table.ringKey, times, cells, this.sideArrivals, id * ANCHOR_CELLS);
+    // Events too old for every window leave the ring empty: a page with no event left names no anchor.
+    if (!this.sides.has(table.ringKey)) this.dropAnchors(table);
+  }
+
+  /** Forgets a page's anchors once its anchors ring key has no event left. */
+  private dropAnchors(table: AnchorTable): void {
+    for (const key of table.keys()) this.tableOfAnchor.delete(key);
+    const side = splitSideKey(table.ringKey);
+    if (side) this.anchorTables.delete(side.pageKey);
   }
 
   /** Columns points are binned into; viewers may ask for any divisor. */
@@ -132,12 +168,7 @@ export class WindowStage {
    * page's other side keys come with its points and are not counted).
    */
   get liveKeys(): number {
-    let scrollOnly = 0;
-    for (const key of this.sides.keys()) {
-      const side = splitSideKey(key);
-      if (side?.kind === "scroll" && !this.heatmap.has(side.pageKey)) scrollOnly++;
-    }
-    return this.heatmap.size + scrollOnly;
+    return this.heatmap.size + this.scrollOnly.size;
   }
 
   total(key: string, windowIndex: number): number {
