@@ -82,6 +82,14 @@ row(
   `tracker: the same, one move per frame (${fmt(pageCost.trackerFrameMovesPerSec)}/s), µs`,
   fmt(pageCost.trackerMicrosPerFrameMove, 2),
 );
+row(
+  `anchor per sample on a ${fmt(pageCost.anchorPageElements)}-element shop (${fmt(pageCost.anchoredShare * 100)} % anchored): cached, after a DOM change, µs`,
+  `${fmt(pageCost.anchorCachedMicros, 1)}  ${fmt(pageCost.anchorColdMicros, 1)}`,
+);
+row(
+  "anchor per mousemove (4 samples/s, after a DOM change each): 1,000 Hz, one per frame, µs",
+  `${fmt(pageCost.anchorMicrosPerEvent, 2)}  ${fmt(pageCost.anchorMicrosPerFrameMove, 2)}`,
+);
 row("overlay: paint one update, 50 columns over 20,000 px (tiles), ms", fmt(pageCost.overlayPaintMs, 2));
 row("overlay: the same in smooth heat, ms", fmt(pageCost.overlaySmoothPaintMs, 2));
 row(
@@ -107,6 +115,9 @@ const result = {
   restartToLiveMs: round(restart.restartToLiveMs),
   trackerMicrosPerEvent: round(pageCost.trackerMicrosPerEvent, 2),
   trackerMicrosPerFrameMove: round(pageCost.trackerMicrosPerFrameMove, 2),
+  anchorCachedMicros: round(pageCost.anchorCachedMicros, 1),
+  anchorColdMicros: round(pageCost.anchorColdMicros, 1),
+  anchorMicrosPerEvent: round(pageCost.anchorMicrosPerEvent, 2),
   overlayPaintMs: round(pageCost.overlayPaintMs, 2),
   overlaySmoothPaintMs: round(pageCost.overlaySmoothPaintMs, 2),
   overlayLongTasks: pageCost.longTasks,
