@@ -22,6 +22,7 @@
  * nothing changed. The cache lives as long as its document.
  */
 import { ANCHOR_UNITS, MAX_ANCHOR_LENGTH, SHADOW_SEPARATOR } from "../../protocol/anchor";
+import { asShadowRoot, composedParent } from "./composed-tree";
 
 export interface Anchor {
   s: string;
@@ -271,16 +272,6 @@ function usefulAnchor(target: Element, maxArea: number): { element: Element; rec
     return area > maxArea ? null : { element: el, rect };
   }
   return null;
-}
-
-/** The parent element, or a shadow root's host. */
-export function composedParent(el: Element): Element | null {
-  return el.parentElement ?? (el.parentNode ? asShadowRoot(el.parentNode)?.host : null) ?? null;
-}
-
-/** By node type, not `instanceof`: a node may come from another realm (a frame, a test DOM). */
-function asShadowRoot(node: Node): ShadowRoot | null {
-  return node.nodeType === Node.DOCUMENT_FRAGMENT_NODE && "host" in node ? (node as ShadowRoot) : null;
 }
 
 function offset(delta: number, size: number): number {

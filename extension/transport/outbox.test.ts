@@ -2,7 +2,9 @@ import "fake-indexeddb/auto";
 import fc from "fast-check";
 import { openDB } from "idb";
 import { describe, expect, it } from "vitest";
+import { ScrollMark } from "../../protocol/anchor";
 import type { Sample } from "../../protocol/messages";
+import { PagePoints } from "../../protocol/wire";
 import { Outbox } from "./outbox";
 
 const SITE = "http://shop.test";
@@ -201,5 +203,97 @@ describe("Outbox", () => {
     await outbox.addSample({ id: "y", origin: SITE, path: "/", w: 800, t: 6, x: 1, y: 1, flags: 0 });
     expect((await outbox.flush()).batch).toMatchObject({ seq: 1, pages: [{ origin: SITE, path: "/" }] });
     outbox.close();
+  });
+
+  it("stores each sample's anchor and scroll marks, and batches them as the wire carries them, across reopening", async () => {
+    const first = await Outbox.open("outbox-anchors");
+    await first.addSample({
+      id: "v",
+      origin: SITE,
+      path: "/",
+      w: 800,
+      t: 10,
+      x: 0,
+      y: 0,
+      flags: 0,
+      mark: { kind: ScrollMark.view, value: 700 },
+    });
+    await first.addSample({
+      id: "p",
+      origin: SITE,
+      path: "/",
+      w: 800,
+      t: 20,
+      x: 5,
+      y: 6,
+      flags: 1,
+      anchor: { s: "#buy", u: 512, v: 7 },
+    });
+    await first.addSample({
+      id: "r",
+      origin: SITE,
+      path: "/",
+      w: 800,
+      t: 30,
+      x: 0,
+      y: 0,
+      flags: 0,
+      mark: { kind: ScrollMark.reach, value: 35 },
+    });
+    first.close();
+    const second = await Outbox.open("outbox-anchors");
+    const { batch } = await second.flush();
+    second.close();
+    const third = await Outbox.open("outbox-anchors");
+    const [stored] = await third.batches();
+    third.close();
+    expect(stored).toEqual(batch);
+    expect(stored?.pages).toEqual([
+      {
+        origin: SITE,
+        path: "/",
+        w: 800,
+        t0: 10,
+        pts: [10, 5, 6, 1],
+        anchors: ["#buy"],
+        at: [1, 512, 7],
+        scroll: [0, 0, 700, 20, 1, 35],
+      },
+    ]);
+  });
+
+  it("sends what the previous version stored: its samples and batches have no anchors or marks", async () => {
+    const old = await openDB("outbox-v2", 2, {
+      upgrade(database) {
+        database.createObjectStore("samples", { keyPath: "id" });
+        database.createObjectStore("seen", { keyPath: "id" }).createIndex("t", "t");
+        database.createObjectStore("batches", { keyPath: "seq" });
+        database.createObjectStore("meta");
+      },
+    });
+    const state = {
+      clientId: "c",
+      nextSeq: 1,
+      points: 2,
+      evictedBatches: 0,
+      evictedPoints: 0,
+      captured: 3,
+      unkeyedPoints: 0,
+    };
+    await old.put("meta", state, "state");
+    const oldPage = { origin: SITE, path: "/", w: 800, t0: 1, pts: [0, 1, 1, 0, 1, 2, 2, 0] };
+    await old.put("batches", { seq: 0, points: 2, pages: [oldPage] });
+    await old.put("samples", { id: "x", origin: SITE, path: "/", w: 800, t: 5, x: 1, y: 1, flags: 0 });
+    old.close();
+    const outbox = await Outbox.open("outbox-v2");
+    const { batch } = await outbox.flush();
+    const batches = await outbox.batches();
+    outbox.close();
+    expect(batches.map((b) => b.pages)).toEqual([
+      [oldPage],
+      [{ origin: SITE, path: "/", w: 800, t0: 5, pts: [0, 1, 1, 0] }],
+    ]);
+    expect(batch?.seq).toBe(1);
+    for (const page of batches.flatMap((b) => b.pages)) expect(PagePoints.safeParse(page).success).toBe(true);
   });
 });

@@ -1,14 +1,15 @@
 /**
  * The extension's durable outbox, in IndexedDB (via idb). Samples from the
- * tracker are written as they arrive, keyed by their id so that a resent one
+ * tracker (points with their anchors, and scroll marks) are written as they arrive, keyed by their id so that a resent one
  * is stored once; a flush moves them, in one transaction, into a numbered
  * batch; a batch leaves the outbox only when the companion acknowledges it.
  * The client id and the next sequence number live in the same database, so
  * a number is never reused for this client id, across service-worker and
  * browser restarts. It does not send anything: the link does.
  *
- * Bounded: past `maxPoints` points the oldest batches are evicted, and
- * counted, so a long time offline keeps the newest data.
+ * Bounded: past `maxPoints` samples (scroll marks count as points here) the
+ * oldest batches are evicted, and counted, so a long time offline keeps the
+ * newest data.
  *
  * Samples and batches stored before pages were keyed by site (database
  * version 1) have no origin and cannot be keyed honestly: opening the
