@@ -134,8 +134,12 @@ export class HoppingHeatmap {
     return counts.open ? "open" : counts.late ? "late" : "tooOld";
   }
 
-  /** Counts events of one key; `into` receives how they fared. */
-  addMany(key: string, times: ArrayLike<number>, cells: ArrayLike<number>, into: AddCounts): void {
+  /**
+   * Counts events of one key; `into` receives how they fared. `cellBase` is
+   * added to every cell, so that one key can hold several small grids side by
+   * side without a copy of `cells`.
+   */
+  addMany(key: string, times: ArrayLike<number>, cells: ArrayLike<number>, into: AddCounts, cellBase = 0): void {
     const closed = this.closed;
     const open = closed + 1;
     const oldest = closed - this.longest;
@@ -150,7 +154,7 @@ export class HoppingHeatmap {
       const pane = Math.min(Math.floor((times[e] as number) / hopMs), open);
       if (pane <= oldest) continue;
       if (!state) state = this.createState(key);
-      const cell = cells[e] as number;
+      const cell = cellBase + (cells[e] as number);
       let slot = state.slotOf.get(cell);
       if (slot === -1) slot = this.allocate(state, cell);
       const base = slot * stride;
@@ -213,6 +217,30 @@ export class HoppingHeatmap {
       const count = state.counts[slot * this.stride + windowIndex] as number;
       if (count > 0) fn(state.cellOf[slot] as number, count);
     }
+  }
+
+  /**
+   * Calls `fn` for each cell of `key` with the events the ring holds for it:
+   * the longest window's, plus those of the open pane.
+   */
+  forEachHeld(key: string, fn: (cell: number, held: number) => void): void {
+    const state = this.states.get(key);
+    if (!state) return;
+    const windows = this.spans.length;
+    for (let slot = 0; slot < state.cellOf.length; slot++) {
+      const held = state.counts[slot * this.stride + windows] as number;
+      if (held > 0) fn(state.cellOf[slot] as number, held);
+    }
+  }
+
+  /** The newest closed pane; events counted now land in the pane after it or earlier. */
+  get closedPane(): number {
+    return this.closed;
+  }
+
+  /** Panes in the longest window: an event leaves the ring at most this many panes after its own pane closed. */
+  get ringPanes(): number {
+    return this.longest;
   }
 
   /** The running grid of `key` for window `windowIndex`, as a map (empty if the key is gone). */

@@ -2,21 +2,33 @@
  * The window stage: feeds points from the bus into the pane ring, closes panes
  * on the companion's clock, and publishes the grid of every watched key whose
  * window changed. It also answers read-only queries for the HTTP API.
+ *
+ * Page keys and side keys (protocol/anchor.ts) sit in two rings with the same
+ * panes: the page ring alone says which pages are live. A page's anchors
+ * share one side ring key, interned by an AnchorTable (side-heat.ts).
  */
-import { noSideHeat } from "../../../protocol/anchor";
+import { anchorKey, looseKey, scrollKey, splitSideKey } from "../../../protocol/anchor";
 import { bandFor, unpackCell, type WidthBand } from "../../../protocol/grid";
 import { splitKey } from "../../../protocol/page-key";
 import type { Grid } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
-import type { Topics } from "../pipeline";
+import type { KeyedPoints, Topics } from "../pipeline";
 import { type AddCounts, HoppingHeatmap } from "./hopping-heatmap";
+import { ANCHOR_CELLS, AnchorTable, emptySideCounts, type SideCounts, sideFields } from "./side-heat";
 
 export interface WindowStageOptions {
   hopMs: number;
   windowsMs: readonly number[];
   cols: number;
   bands: readonly WidthBand[];
+  /** Anchors named per page key at once (`--max-anchors`). */
+  maxAnchors: number;
   now: number;
+}
+
+/** The side ring key holding all anchors of `pageKey`: a selector is never empty, so no anchor's key is this. */
+function anchorsRingKey(pageKey: string): string {
+  return anchorKey(pageKey, "");
 }
 
 export class WindowStage {
@@ -25,7 +37,16 @@ export class WindowStage {
    * still inside a window (they count); `tooOld`, older than the longest window.
    */
   readonly arrivals: AddCounts = { open: 0, late: 0, tooOld: 0 };
+  /** The same for side keys (an anchored point is counted once in `arrivals`, once here), scroll marks included. */
+  readonly sideArrivals: AddCounts = { open: 0, late: 0, tooOld: 0 };
   private readonly heatmap: HoppingHeatmap;
+  private readonly sides: HoppingHeatmap;
+  /** Anchor tables of pages whose anchors ring key is live. */
+  private readonly anchorTables = new Map<string, AnchorTable>();
+  /** Anchors evicted per page since the companion started (pages that had any). */
+  private readonly evictedByPage = new Map<string, number>();
+  /** Every anchor evicted since the companion started. */
+  evictedAnchors = 0;
   /** Watcher counts by `windowIndex` then key. */
   private readonly interest: Map<string, number>[];
   private readonly unsubscribes: (() => void)[];
@@ -36,11 +57,12 @@ export class WindowStage {
     private readonly options: WindowStageOptions,
   ) {
     this.heatmap = new HoppingHeatmap(options);
+    this.sides = new HoppingHeatmap(options);
     this.interest = options.windowsMs.map(() => new Map());
     this.bandsById = new Map(options.bands.map((b) => [b.id, b]));
     this.unsubscribes = [
       bus.subscribe("points", ({ groups }) => {
-        for (const { key, times, cells } of groups) this.heatmap.addMany(key, times, cells, this.arrivals);
+        for (const group of groups) this.add(group);
       }),
       bus.subscribe("interest", ({ key, windowMs, watching }) => {
         const index = this.heatmap.windowIndex(windowMs);
@@ -57,9 +79,43 @@ export class WindowStage {
   /** Closes panes up to `now` and publishes the watched grids that changed. */
   tick(now: number): void {
     this.heatmap.advance(now);
-    for (const { key, windowIndex } of this.heatmap.takeChanges()) {
-      if (this.interest[windowIndex]?.has(key)) this.bus.publish("grid", this.snapshot(key, windowIndex));
+    this.sides.advance(now);
+    const changed = this.interest.map(() => new Set<string>());
+    for (const { key, windowIndex } of this.heatmap.takeChanges()) changed[windowIndex]?.add(key);
+    for (const { key, windowIndex } of this.sides.takeChanges()) {
+      const side = splitSideKey(key);
+      if (!side) continue;
+      if (side.kind === "anchor" && !this.sides.has(key)) this.anchorTables.delete(side.pageKey);
+      changed[windowIndex]?.add(side.pageKey);
     }
+    changed.forEach((keys, windowIndex) => {
+      for (const key of keys) {
+        if (this.interest[windowIndex]?.has(key)) this.bus.publish("grid", this.snapshot(key, windowIndex));
+      }
+    });
+  }
+
+  /** One group of points or marks, into the page ring or the side ring its key names. */
+  private add({ key, times, cells }: KeyedPoints): void {
+    const side = splitSideKey(key);
+    if (!side) return this.heatmap.addMany(key, times, cells, this.arrivals);
+    if (side.kind !== "anchor") return this.sides.addMany(key, times, cells, this.sideArrivals);
+    const ringKey = anchorsRingKey(side.pageKey);
+    let table = this.anchorTables.get(side.pageKey);
+    // A ring with no event of the page left holds no anchor either.
+    if (!table || !this.sides.has(ringKey)) {
+      table = new AnchorTable(this.options.maxAnchors);
+      this.anchorTables.set(side.pageKey, table);
+    }
+    const before = table.evicted;
+    const id = table.intern(side.selector, this.sides.closedPane, this.sides.ringPanes, (each) =>
+      this.sides.forEachHeld(ringKey, (cell, held) => each(Math.floor(cell / ANCHOR_CELLS), held)),
+    );
+    if (table.evicted > before) {
+      this.evictedAnchors++;
+      this.evictedByPage.set(side.pageKey, (this.evictedByPage.get(side.pageKey) ?? 0) + 1);
+    }
+    this.sides.addMany(ringKey, times, cells, this.sideArrivals, id * ANCHOR_CELLS);
   }
 
   /** Columns points are binned into; viewers may ask for any divisor. */
@@ -71,8 +127,17 @@ export class WindowStage {
     return this.heatmap.windowsMs;
   }
 
+  /**
+   * Live page keys: pages with points, and pages with scroll marks only (a
+   * page's other side keys come with its points and are not counted).
+   */
   get liveKeys(): number {
-    return this.heatmap.size;
+    let scrollOnly = 0;
+    for (const key of this.sides.keys()) {
+      const side = splitSideKey(key);
+      if (side?.kind === "scroll" && !this.heatmap.has(side.pageKey)) scrollOnly++;
+    }
+    return this.heatmap.size + scrollOnly;
   }
 
   total(key: string, windowIndex: number): number {
@@ -80,7 +145,7 @@ export class WindowStage {
   }
 
   isLive(key: string): boolean {
-    return this.heatmap.has(key);
+    return this.heatmap.has(key) || this.sides.has(scrollKey(key));
   }
 
   /** Live keys with their totals per served window. */
@@ -96,11 +161,47 @@ export class WindowStage {
     const cells = new Map<number, number>();
     this.heatmap.forEachCell(key, windowIndex, (cell, count) => cells.set(cell, count));
     const { start, end } = this.heatmap.bounds(windowIndex);
-    return this.gridOf(key, cells, start, end);
+    return this.gridOf(key, cells, start, end, this.sideCounts(key, windowIndex), this.evictedByPage.get(key) ?? 0);
   }
 
-  /** A grid message for `key` holding `counts` (packed cell → count) over [start, end). */
-  gridOf(key: string, counts: ReadonlyMap<number, number>, start: number, end: number): Grid {
+  /** The live side counts of page `key` in window `windowIndex`. */
+  private sideCounts(key: string, windowIndex: number): SideCounts {
+    const side = emptySideCounts();
+    this.sides.forEachCell(looseKey(key), windowIndex, (cell, count) => side.loose.set(cell, count));
+    this.sides.forEachCell(scrollKey(key), windowIndex, (cell, count) => side.scroll.set(cell, count));
+    const table = this.anchorTables.get(key);
+    this.sides.forEachCell(anchorsRingKey(key), windowIndex, (cell, count) => {
+      const id = Math.floor(cell / ANCHOR_CELLS);
+      const sideCell = cell % ANCHOR_CELLS;
+      const selector = table?.selectorOf(id);
+      if (selector === undefined) {
+        // An evicted anchor's events stay in the ring until they expire: its clicks still happened.
+        if (sideCell % 2 === 1) side.strayClicks += count;
+        return;
+      }
+      let cells = side.anchors.get(selector);
+      if (!cells) {
+        cells = new Map();
+        side.anchors.set(selector, cells);
+      }
+      cells.set(sideCell, count);
+    });
+    return side;
+  }
+
+  /**
+   * A grid message for `key` holding `counts` (packed cell → count) and the
+   * page's side counts over [start, end); `evicted`: anchors of the page
+   * evicted before (a grid names at most `--max-anchors`).
+   */
+  gridOf(
+    key: string,
+    counts: ReadonlyMap<number, number>,
+    start: number,
+    end: number,
+    side: SideCounts = emptySideCounts(),
+    evicted = 0,
+  ): Grid {
     const { cols } = this.options;
     const { band, origin, path } = splitKey(key);
     const cells: number[] = [];
@@ -134,7 +235,7 @@ export class WindowStage {
       max,
       cells,
       fixed,
-      ...noSideHeat(),
+      ...sideFields(side, cols, this.options.maxAnchors, evicted),
     };
   }
 
