@@ -10,6 +10,8 @@
 
 type Listener = (...args: never[]) => unknown;
 
+const NO_RECEIVER = "Could not establish connection. Receiving end does not exist.";
+
 export class FakeEvent<L extends Listener> {
   private readonly listeners = new Set<L>();
   addListener(listener: L): void {
@@ -158,10 +160,14 @@ export class FakeBrowser {
         frame.received.push({ type: message.type, data: structuredClone(message.data) });
         answer ??= { res: null };
       }
-      callback?.(answer);
-      return answer === undefined
-        ? Promise.reject(new Error("Could not establish connection. Receiving end does not exist."))
-        : Promise.resolve(answer);
+      // Called back (as `chrome` is, by the messaging library), there is no promise to reject.
+      if (callback) {
+        this.runtime.lastError = answer === undefined ? { message: NO_RECEIVER } : undefined;
+        callback(answer);
+        this.runtime.lastError = undefined;
+        return Promise.resolve(answer);
+      }
+      return answer === undefined ? Promise.reject(new Error(NO_RECEIVER)) : Promise.resolve(answer);
     },
     query: async (_query: unknown) => [...this.openTabs].map((id) => ({ id })),
     onRemoved: new FakeEvent<(tabId: number) => void>(),
@@ -219,7 +225,7 @@ export class FakeBrowser {
   }
 
   /** A message from a content script (or, without a tab, an extension page) to the background, answered as the messaging library answers. */
-  async send(type: string, data: unknown, sender: MessageSender = {}): Promise<unknown> {
+  async send(type: string, data?: unknown, sender: MessageSender = {}): Promise<unknown> {
     const message = { id: 1, type, data, timestamp: Date.now() };
     const response = await new Promise<unknown>((resolve) => {
       let pending = false;
