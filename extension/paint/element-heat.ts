@@ -6,7 +6,8 @@
  * document changes (`forget`); their boxes are read on every paint.
  */
 import type { AnchorHeat } from "../../protocol/anchor";
-import { composedParent, resolveAnchor } from "../page/anchor";
+import { resolveAnchor } from "../page/anchor";
+import { composedParent } from "../page/composed-tree";
 import type { HeatLayer } from "../state/overlay-prefs";
 import { anchorCount, anchorTiles, type Box, intersect, visiblePart } from "./anchored";
 import { heatLevel, PALETTE, type ScaleKind } from "./renderer";
