@@ -90,8 +90,9 @@ describe.each<BrowserName>(["chromium", "firefox"])("overlay controls in %s", (b
     const base = pixel(plain, ...centre);
     const nearBase = pixel(plain, ...near);
     await setOverlay(launched, urlB, true);
+    // The page grid as tiles (heat on elements is the default), once the panel shows heat.
+    await overlayLegend(launched, urlB, (t) => t.includes("elements, all widths"));
     await tabB.bringToFront();
-    // The page grid as tiles (heat on elements is the default).
     await press(tabB, "tiles");
     const tileHeat = expectedHeat(hot.count, grid, base);
     expect(distance(await waitForPixel(tabB, ...centre, tileHeat), tileHeat)).toBeLessThanOrEqual(24);
