@@ -123,7 +123,7 @@ describe("legend", () => {
     ]);
   });
 
-  it("gives an element's moves, clicks and share of the page's clicks (or moves) in its tooltip", () => {
+  it("gives an element's moves, clicks and share of the page's clicks (or of its moves, for moves or an element without clicks) in its tooltip", () => {
     const page = { moves: 200, clicks: 8 };
     expect(elementTooltip({ moves: 30, clicks: 2 }, page, "both")).toBe(
       "30 moves · 2 clicks · 25% of the page's clicks",
@@ -132,6 +132,12 @@ describe("legend", () => {
       "30 moves · 2 clicks · 25% of the page's clicks",
     );
     expect(elementTooltip({ moves: 1, clicks: 0 }, page, "moves")).toBe("1 move · 0 clicks · 0.5% of the page's moves");
+    expect(elementTooltip({ moves: 20, clicks: 0 }, page, "both")).toBe(
+      "20 moves · 0 clicks · 10% of the page's moves",
+    );
+    expect(elementTooltip({ moves: 20, clicks: 0 }, page, "clicks")).toBe(
+      "20 moves · 0 clicks · 0% of the page's clicks",
+    );
     // A page without clicks: the share of its moves.
     expect(elementTooltip({ moves: 50, clicks: 0 }, { moves: 200, clicks: 0 }, "both")).toBe(
       "50 moves · 0 clicks · 25% of the page's moves",

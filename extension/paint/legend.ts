@@ -72,15 +72,15 @@ export function elementsLegendParts(legend: ElementsLegend): string[] {
 
 /**
  * The tooltip over an element with heat: its moves and clicks and its share
- * of the page's clicks (of its moves for the moves layer, or on a page
- * without clicks).
+ * of the page's clicks; of the page's moves instead for the moves layer, and
+ * for both layers when the element has no clicks.
  */
 export function elementTooltip(
   element: { moves: number; clicks: number },
   page: { moves: number; clicks: number },
   layer: HeatLayer,
 ): string {
-  const ofClicks = layer !== "moves" && page.clicks > 0;
+  const ofClicks = page.clicks > 0 && (layer === "clicks" || (layer === "both" && element.clicks > 0));
   const share = ofClicks ? element.clicks / page.clicks : page.moves > 0 ? element.moves / page.moves : 0;
   const counts = `${layerAmount(element.moves, "moves")} · ${layerAmount(element.clicks, "clicks")}`;
   return `${counts} · ${percent(share)} of the page's ${ofClicks ? "clicks" : "moves"}`;

@@ -22,6 +22,7 @@ import { isInFixedLayer } from "../page/fixed-layer";
 import { isOverlayElement } from "../page/overlay-element";
 import { namesElement, pageKeyPath } from "../page/page-path";
 import { onRouteChange } from "../page/route-changes";
+import { largestScrollContainer } from "../page/scroll";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
 import {
   DEFAULT_OVERLAY_PREFS,
@@ -89,8 +90,11 @@ export class OverlayView {
   /** A re-render or new content moves elements, and may add or remove anchored ones. */
   private readonly mutationObserver = new MutationObserver(() => {
     this.elementHeat.forget();
+    this.scrollBox = undefined;
     this.schedule();
   });
+  /** The page's largest scroll container for the scroll map: undefined until looked for again after a change. */
+  private scrollBox: Element | null | undefined;
   /** A frame inside the page: its panel shows only with heat, folded until opened (not stored: the top page's fold is). */
   private readonly inFrame = window !== window.top;
   private frameCollapsed = true;
@@ -415,8 +419,10 @@ export class OverlayView {
       const p = this.pointer && !this.pointer.overOverlay ? this.pointer : null;
       this.panel.showTooltip(p?.x ?? 0, p?.y ?? 0, p && this.tooltipAt(view, p.x, p.y));
       const scroll = this.heat.own?.scroll;
-      if (this.prefs.scrollMap && scroll) this.scrollMap.show(scroll, p, null);
-      else this.scrollMap.hide();
+      if (this.prefs.scrollMap && scroll) {
+        if (this.scrollBox === undefined) this.scrollBox = largestScrollContainer(document);
+        this.scrollMap.show(scroll, p, this.scrollBox);
+      } else this.scrollMap.hide();
     });
   }
 

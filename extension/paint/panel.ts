@@ -30,8 +30,10 @@ export function nearestCorner(x: number, y: number, width: number, height: numbe
  * Fixed sizes: the panel is 220 px wide at 12 px from its corner (the
  * bottom-right one unless moved), and each control row is 22 px tall with
  * 4 px between rows, so its controls sit at the same place in every browser.
- * From the bottom edge in the bottom corners: freeze and scroll map 31 px up,
- * opacity 57, windows 83, modes 109, layers 135, scale 161, history 187.
+ * New rows go on top, so that the older controls keep their places: from the
+ * bottom edge in the bottom corners, freeze 31 px up, opacity 57, windows 83,
+ * modes 109 (elements, tiles, smooth), scale 135, history 161, layers 187
+ * and scroll map 213 (26 px higher while the range row is open).
  */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
@@ -249,7 +251,9 @@ export class Panel {
     this.scrollMap.title = "How many views reached each depth, at the right edge";
     this.scrollMap.addEventListener("click", () => actions.toggleScrollMap(), { signal });
     const freezeRow = element("div", "row");
-    freezeRow.append(this.freeze, this.scrollMap);
+    freezeRow.append(this.freeze);
+    const scrollRow = element("div", "row");
+    scrollRow.append(this.scrollMap);
     this.element.append(
       this.pill,
       head,
@@ -258,10 +262,11 @@ export class Panel {
       this.note,
       this.summary,
       this.status,
+      scrollRow,
+      layerRow,
       rangeRow,
       historyRow,
       scaleRow,
-      layerRow,
       modeRow,
       this.windowRow,
       opacityRow,

@@ -87,7 +87,8 @@ export class ScrollMap {
   show(scroll: ScrollSummary, pointer: { x: number; y: number } | null, container: Element | null): void {
     const root = document.documentElement;
     const viewport = { width: root.clientWidth, height: root.clientHeight };
-    const docHeight = Math.max(root.scrollHeight, viewport.height);
+    // As the tracker measures it (page/scroll.ts).
+    const docHeight = Math.max(root.scrollHeight, document.body?.scrollHeight ?? 0, viewport.height);
     const views = scroll.views;
     place(this.page, { left: viewport.width - STRIP_WIDTH, top: 0, height: viewport.height });
     this.page.style.background = reachGradient(scroll.reach, views, scrollY, docHeight);
