@@ -119,4 +119,11 @@ describe("OverlayRouting", () => {
     await fakeBrowser.sendFrom(1, 0, "overlay.watch", [at(1000)]);
     await vi.waitFor(() => expect(calls).toEqual([`subscribe ${SITE} 1000`]));
   });
+
+  it("listens no more once its signal aborts", async () => {
+    running.abort();
+    expect(fakeBrowser.tabs.onRemoved.size).toBe(0);
+    await expect(fakeBrowser.sendFrom(1, 0, "overlay.watch", [at(1280)])).rejects.toThrow(/No response/);
+    expect(calls).toEqual([]);
+  });
 });

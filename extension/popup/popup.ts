@@ -95,8 +95,8 @@ async function main(): Promise<void> {
   }
   const refresh = async () => {
     render(await sendMessage("popup.status", tabId));
-    // Asked of the tab itself: the overlay knows what it paints.
-    const summary = await sendMessage("overlay.describe", undefined, tabId).catch(() => OFF_SITE);
+    // Asked of the tab's page itself (frame 0, not an iframe's overlay): the overlay knows what it paints.
+    const summary = await sendMessage("overlay.describe", undefined, { tabId, frameId: 0 }).catch(() => OFF_SITE);
     renderOverlay(summary);
     enableSite.hidden = summary !== OFF_SITE || !site;
   };
