@@ -215,6 +215,22 @@ describe("cache", () => {
     vi.restoreAllMocks();
   });
 
+  test("is kept when only text changes", async () => {
+    page(`<ul id="items"><li>1</li><li>2</li></ul><p id="clock">12:00</p>`);
+    // The new page's own records (which drop the cache) come first.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const target = el("li:nth-of-type(2)");
+    expect(anchorFor(target, 20, 20)?.s).toBe("#items > li:nth-of-type(2)");
+    const queries = vi.spyOn(document, "querySelectorAll");
+    (document.getElementById("clock") as Element).textContent = "12:01";
+    target.append("!");
+    // Flushes the observer's records, which run before this continuation.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(anchorFor(target, 20, 20)?.s).toBe("#items > li:nth-of-type(2)");
+    expect(queries).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
+  });
+
   test("is dropped when names or structure change", async () => {
     page(`<ul id="items"><li></li><li></li></ul>`);
     const target = el("li:nth-of-type(2)");
