@@ -22,7 +22,7 @@ export async function startSitesSection(): Promise<void> {
   const newSite = document.getElementById("newSite") as HTMLInputElement;
   const addSite = document.getElementById("addSite") as HTMLButtonElement;
   const result = document.getElementById("sitesResult") as HTMLParagraphElement;
-  let sites: CaptureSites = await loadCaptureSites(browser.storage.local);
+  let sites: CaptureSites = await loadCaptureSites();
 
   const say = (text: string, error = false) => {
     result.textContent = text;
@@ -30,7 +30,7 @@ export async function startSitesSection(): Promise<void> {
     else delete result.dataset.error;
   };
   const save = async (next: CaptureSites) => {
-    await saveCaptureSites(browser.storage.local, next);
+    await saveCaptureSites(next);
     sites = next;
     render();
   };

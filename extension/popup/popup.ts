@@ -8,7 +8,8 @@
  */
 import browser from "webextension-polyfill";
 import { type OverlaySummary, sendMessage, type TabStatus } from "../../protocol/messages";
-import { siteScriptsReady } from "../capture/site-scripts";
+import { SITE_SCRIPTS } from "../background/site-script-files";
+import { siteScriptsReady } from "../background/site-scripts";
 import { loadCaptureSites, saveCaptureSites, siteOf } from "../state/capture-sites";
 import { describeLink } from "../transport/diagnose";
 
@@ -33,20 +34,20 @@ async function targetTab(): Promise<{ id?: number; url?: string } | undefined> {
  * the background then registers the scripts once access is granted.
  */
 function turnOnFor(site: string, tabId: number): void {
-  const sites = loadCaptureSites(browser.storage.local);
-  const saved = sites.then((s) => saveCaptureSites(browser.storage.local, { ...s, sites: [...s.sites, site] }));
+  const sites = loadCaptureSites();
+  const saved = sites.then((s) => saveCaptureSites({ ...s, sites: [...s.sites, site] }));
   void browser.permissions.request({ origins: [`${site}/*`] }).then(async (granted) => {
     await saved;
     if (!granted) {
       const before = await sites;
       if (!before.sites.includes(site)) {
-        const now = await loadCaptureSites(browser.storage.local);
-        await saveCaptureSites(browser.storage.local, { ...now, sites: now.sites.filter((s) => s !== site) });
+        const now = await loadCaptureSites();
+        await saveCaptureSites({ ...now, sites: now.sites.filter((s) => s !== site) });
       }
       legend.textContent = `The browser did not grant access to ${site}.`;
       return;
     }
-    await siteScriptsReady(`${site}/*`);
+    await siteScriptsReady(SITE_SCRIPTS, `${site}/*`);
     await browser.tabs.reload(tabId);
   });
 }
@@ -94,8 +95,8 @@ async function main(): Promise<void> {
   }
   const refresh = async () => {
     render(await sendMessage("popup.status", tabId));
-    // Asked of the tab itself: the overlay knows what it paints.
-    const summary = await sendMessage("overlay.describe", undefined, tabId).catch(() => OFF_SITE);
+    // Asked of the tab's page itself (frame 0, not an iframe's overlay): the overlay knows what it paints.
+    const summary = await sendMessage("overlay.describe", undefined, { tabId, frameId: 0 }).catch(() => OFF_SITE);
     renderOverlay(summary);
     enableSite.hidden = summary !== OFF_SITE || !site;
   };

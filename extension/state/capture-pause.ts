@@ -4,36 +4,34 @@
  * on its way from a page when the switch flipped). Kept in `storage.local`,
  * so it outlasts restarts until the user turns it off.
  */
-import browser from "webextension-polyfill";
+import { z } from "zod";
+import { stored } from "./stored";
 
-const KEY = "capturePaused";
-/** When the pause began, ms since the epoch. */
-const SINCE = "capturePausedAt";
+const paused = stored("capturePaused", z.boolean(), false);
+/** When the pause began, ms since the epoch; unknown (a pause from before it was kept) pauses everything. */
+const since = stored("capturePausedAt", z.number().int().nonnegative().nullable(), null);
 
-export async function isCapturePaused(): Promise<boolean> {
-  return (await browser.storage.local.get(KEY))[KEY] === true;
+export function isCapturePaused(): Promise<boolean> {
+  return paused.get();
 }
 
 /** A test of whether a sample taken at `t` (ms since the epoch) was taken during the pause. */
 export async function pausedAt(): Promise<(t: number) => boolean> {
-  const stored = await browser.storage.local.get([KEY, SINCE]);
-  if (stored[KEY] !== true) return () => false;
-  const since = stored[SINCE];
-  return typeof since === "number" ? (t) => t >= since : () => true;
+  if (!(await paused.get())) return () => false;
+  const from = await since.get();
+  return from === null ? () => true : (t) => t >= from;
 }
 
-export async function setCapturePaused(paused: boolean): Promise<void> {
-  if (paused) await browser.storage.local.set({ [KEY]: true, [SINCE]: Date.now() });
-  else {
-    await browser.storage.local.set({ [KEY]: false });
-    await browser.storage.local.remove(SINCE);
+export async function setCapturePaused(on: boolean): Promise<void> {
+  if (on) {
+    await since.set(Date.now());
+    await paused.set(true);
+  } else {
+    await paused.set(false);
+    await since.remove();
   }
 }
 
 export function onCapturePauseChanged(listener: (paused: boolean) => void, signal: AbortSignal): void {
-  const handler = (changes: Record<string, browser.Storage.StorageChange>, area: string) => {
-    if (area === "local" && KEY in changes) listener(changes[KEY]?.newValue === true);
-  };
-  browser.storage.onChanged.addListener(handler);
-  signal.addEventListener("abort", () => browser.storage.onChanged.removeListener(handler));
+  paused.watch(listener, signal);
 }

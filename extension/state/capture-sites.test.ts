@@ -1,5 +1,7 @@
+import "../testing/install-fake-browser";
 import { describe, expect, it } from "vitest";
-import { matchPatterns, parseCaptureSites, siteOf } from "./capture-sites";
+import { fakeBrowser } from "../testing/fake-browser";
+import { loadCaptureSites, matchPatterns, saveCaptureSites, siteOf } from "./capture-sites";
 
 describe("capture sites", () => {
   it("turns what the user typed into a scheme and host", () => {
@@ -18,7 +20,11 @@ describe("capture sites", () => {
     expect(matchPatterns({ allSites: true, sites: ["https://a.test"] })).toEqual(["http://*/*", "https://*/*"]);
   });
 
-  it("reads damaged storage as nothing enabled", () => {
-    expect(parseCaptureSites({ allSites: "yes" })).toEqual({ allSites: false, sites: [] });
+  it("reads damaged storage as nothing enabled, and stores each site once", async () => {
+    fakeBrowser.reset();
+    await fakeBrowser.storage.local.set({ captureSites: { allSites: "yes" } });
+    expect(await loadCaptureSites()).toEqual({ allSites: false, sites: [] });
+    await saveCaptureSites({ allSites: false, sites: ["https://a.test", "https://a.test"] });
+    expect(fakeBrowser.storage.local.items.get("captureSites")).toEqual({ allSites: false, sites: ["https://a.test"] });
   });
 });

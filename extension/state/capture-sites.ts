@@ -6,8 +6,8 @@
  * and host: browsers' match patterns cannot name a port, so every port of
  * that host is included.
  */
-import type { Storage } from "webextension-polyfill";
 import { z } from "zod";
+import { stored } from "./stored";
 
 export const CaptureSites = z.object({
   /** Every http and https page (the user granted access to all sites). */
@@ -18,7 +18,6 @@ export const CaptureSites = z.object({
 export type CaptureSites = z.infer<typeof CaptureSites>;
 
 export const DEFAULT_CAPTURE_SITES: CaptureSites = { allSites: false, sites: [] };
-export const CAPTURE_SITES_KEY = "captureSites";
 
 const ALL_SITES = ["http://*/*", "https://*/*"];
 
@@ -51,17 +50,16 @@ export function matchPatterns(sites: CaptureSites): string[] {
   return sites.allSites ? [...ALL_SITES] : sites.sites.map((site) => `${site}/*`);
 }
 
-export function parseCaptureSites(stored: unknown): CaptureSites {
-  const parsed = CaptureSites.safeParse(stored);
-  return parsed.success ? parsed.data : DEFAULT_CAPTURE_SITES;
+const captureSites = stored("captureSites", CaptureSites, DEFAULT_CAPTURE_SITES);
+
+export function loadCaptureSites(): Promise<CaptureSites> {
+  return captureSites.get();
 }
 
-type StorageArea = Pick<Storage.StorageArea, "get" | "set">;
-
-export async function loadCaptureSites(area: StorageArea): Promise<CaptureSites> {
-  return parseCaptureSites((await area.get(CAPTURE_SITES_KEY))[CAPTURE_SITES_KEY]);
+export async function saveCaptureSites(sites: CaptureSites): Promise<void> {
+  await captureSites.set({ ...sites, sites: [...new Set(sites.sites)] });
 }
 
-export async function saveCaptureSites(area: StorageArea, sites: CaptureSites): Promise<void> {
-  await area.set({ [CAPTURE_SITES_KEY]: CaptureSites.parse({ ...sites, sites: [...new Set(sites.sites)] }) });
+export function onCaptureSitesChanged(listener: (sites: CaptureSites) => void, signal: AbortSignal): void {
+  captureSites.watch(listener, signal);
 }

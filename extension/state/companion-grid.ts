@@ -5,11 +5,9 @@
  * only the kept parameters, the overlay offers the companion's windows, the
  * options page its columns.
  */
-import browser from "webextension-polyfill";
 import { columnChoices } from "../../protocol/grid";
 import { GridFacts } from "../../protocol/wire";
-
-const KEY = "companionGrid";
+import { stored } from "./stored";
 
 /**
  * Until a companion has said hello: its columns as the options page first
@@ -26,20 +24,17 @@ const UNKNOWN_GRID: GridFacts = {
   keepQuery: [],
 };
 
-export async function loadCompanionGrid(): Promise<GridFacts> {
-  const parsed = GridFacts.safeParse((await browser.storage.local.get(KEY))[KEY]);
-  return parsed.success ? parsed.data : UNKNOWN_GRID;
+const companionGrid = stored("companionGrid", GridFacts, UNKNOWN_GRID);
+
+export function loadCompanionGrid(): Promise<GridFacts> {
+  return companionGrid.get();
 }
 
+/** Facts that do not fit the schema are not kept: the last good ones stay. */
 export async function saveCompanionGrid(facts: GridFacts): Promise<void> {
-  const parsed = GridFacts.safeParse(facts);
-  if (parsed.success) await browser.storage.local.set({ [KEY]: parsed.data });
+  if (GridFacts.safeParse(facts).success) await companionGrid.set(facts);
 }
 
 export function onCompanionGridChanged(listener: (facts: GridFacts) => void, signal: AbortSignal): void {
-  const handler = (changes: Record<string, browser.Storage.StorageChange>, area: string) => {
-    if (area === "local" && KEY in changes) void loadCompanionGrid().then(listener);
-  };
-  browser.storage.onChanged.addListener(handler);
-  signal.addEventListener("abort", () => browser.storage.onChanged.removeListener(handler));
+  companionGrid.watch(listener, signal);
 }

@@ -3,8 +3,8 @@
  * linear or logarithmic colour scale, its opacity and the window it shows. Kept in `storage.local`, which content
  * scripts can read, and validated on every read.
  */
-import browser from "webextension-polyfill";
 import { z } from "zod";
+import { stored } from "./stored";
 
 export const OverlayPrefs = z.object({
   mode: z.enum(["tiles", "smooth"]),
@@ -19,23 +19,17 @@ export type OverlayPrefs = z.infer<typeof OverlayPrefs>;
 
 export const DEFAULT_OVERLAY_PREFS: OverlayPrefs = { mode: "tiles", scale: "linear", opacity: 1, windowMs: null };
 
-const KEY = "overlayPrefs";
+/** Stored as set so far: a pref never set, or a value from an older version that no longer fits, reads as its default. */
+const overlayPrefs = stored("overlayPrefs", OverlayPrefs.partial(), {});
 
 export async function loadOverlayPrefs(): Promise<OverlayPrefs> {
-  const stored = (await browser.storage.local.get(KEY))[KEY];
-  const parsed = OverlayPrefs.partial().safeParse(stored);
-  return { ...DEFAULT_OVERLAY_PREFS, ...(parsed.success ? parsed.data : {}) };
+  return { ...DEFAULT_OVERLAY_PREFS, ...(await overlayPrefs.get()) };
 }
 
 export async function saveOverlayPrefs(change: Partial<OverlayPrefs>): Promise<void> {
-  const next = OverlayPrefs.parse({ ...(await loadOverlayPrefs()), ...change });
-  await browser.storage.local.set({ [KEY]: next });
+  await overlayPrefs.set(OverlayPrefs.parse({ ...(await loadOverlayPrefs()), ...change }));
 }
 
 export function onOverlayPrefsChanged(listener: (prefs: OverlayPrefs) => void, signal: AbortSignal): void {
-  const handler = (changes: Record<string, browser.Storage.StorageChange>, area: string) => {
-    if (area === "local" && KEY in changes) void loadOverlayPrefs().then(listener);
-  };
-  browser.storage.onChanged.addListener(handler);
-  signal.addEventListener("abort", () => browser.storage.onChanged.removeListener(handler));
+  overlayPrefs.watch((prefs) => listener({ ...DEFAULT_OVERLAY_PREFS, ...prefs }), signal);
 }

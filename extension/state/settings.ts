@@ -3,8 +3,8 @@
  * this browser's client id and its display name. Validated on every read, so
  * a damaged value falls back to the default instead of breaking the extension.
  */
-import browser from "webextension-polyfill";
 import { z } from "zod";
+import { type Stored, setTogether, stored, watchTogether } from "./stored";
 
 /** Set at build time with HEATLENS_COMPANION_URL, e.g. to ship a team's shared companion. */
 export const DEFAULT_COMPANION_URL: string = import.meta.env.VITE_HEATLENS_COMPANION_URL || "ws://127.0.0.1:8787";
@@ -23,32 +23,31 @@ export type Settings = z.infer<typeof Settings>;
 
 export const DEFAULT_SETTINGS: Settings = { companionUrl: DEFAULT_COMPANION_URL, token: "", name: "", cols: 0 };
 
+type Key = keyof Settings;
+const KEYS = Object.keys(DEFAULT_SETTINGS) as Key[];
+
+/** Each setting under its own key, as earlier versions stored them. */
+const items = Object.fromEntries(KEYS.map((key) => [key, stored(key, Settings.shape[key], DEFAULT_SETTINGS[key])])) as {
+  [K in Key]: Stored<Settings[K]>;
+};
+
 export async function loadSettings(): Promise<Settings> {
-  const stored = await browser.storage.local.get(Object.keys(DEFAULT_SETTINGS));
-  const merged = { ...DEFAULT_SETTINGS };
-  for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]) {
-    const field = Settings.shape[key].safeParse(stored[key]);
-    if (field.success) (merged as Record<keyof Settings, unknown>)[key] = field.data;
-  }
-  return merged;
+  const values = await Promise.all(KEYS.map(async (key) => [key, await items[key].get()] as const));
+  return Object.fromEntries(values) as Settings;
 }
 
 /** Saves after validating; throws with a readable message when a value is bad. */
 export async function saveSettings(settings: Settings): Promise<void> {
   const parsed = Settings.safeParse(settings);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
-  await browser.storage.local.set(parsed.data);
+  await setTogether(KEYS.map((key) => ({ item: items[key], value: parsed.data[key] })));
 }
 
 /** Calls `listener` when any of `keys` (by default every setting) changes. */
-export function onSettingsChanged(
-  listener: () => void,
-  signal: AbortSignal,
-  keys: readonly (keyof Settings)[] = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[],
-): void {
-  const handler = (changes: Record<string, unknown>, area: string) => {
-    if (area === "local" && keys.some((k) => k in changes)) listener();
-  };
-  browser.storage.onChanged.addListener(handler);
-  signal.addEventListener("abort", () => browser.storage.onChanged.removeListener(handler));
+export function onSettingsChanged(listener: () => void, signal: AbortSignal, keys: readonly Key[] = KEYS): void {
+  watchTogether(
+    keys.map((key) => items[key]),
+    listener,
+    signal,
+  );
 }

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
-import { BADGE_COLORS } from "../../extension/state/toolbar-badge";
+import { BADGE_COLORS } from "../../extension/background/toolbar-badge";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   badgeOf,

@@ -1,0 +1,100 @@
+/**
+ * Frames: the tracker and the overlay run in a cross-origin iframe too. Points
+ * over the iframe are keyed by the iframe's own site, path and width (not the
+ * page's); the tab's overlay switch shows and hides the overlay in every frame
+ * of the tab, and the iframe's overlay paints its own page's heat inside the
+ * iframe (the background routes each grid to the frame that watches it).
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Companion } from "../../companion/src/server";
+import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import {
+  distance,
+  E2E_DIST,
+  expectedHeat,
+  fetchGrid,
+  hover,
+  openPage,
+  pixel,
+  screenshotPixels,
+  setOverlay,
+  settledGrid,
+  startE2ECompanion,
+  type Tile,
+  tiles,
+  waitForConnections,
+  waitForPixel,
+} from "./harness";
+
+/** Where the iframe sits in the page, and its size (no border, no scrollbar inside). */
+const FRAME = { left: 100, top: 100, width: 600, height: 400 };
+/** The box hovered inside the iframe, in the iframe's own coordinates. */
+const BOX = { left: 100, top: 100, right: 400, bottom: 300 };
+
+const outer = (innerUrl: string) => `<!doctype html><html><head><meta charset="utf-8"><title>Frames</title></head>
+<body style="margin:0;background:#fff"><iframe src="${innerUrl}" style="position:absolute;left:${FRAME.left}px;top:${FRAME.top}px;width:${FRAME.width}px;height:${FRAME.height}px;border:0"></iframe></body></html>`;
+
+const INNER = `<!doctype html><html><head><meta charset="utf-8"><title>Inner</title></head>
+<body style="margin:0;background:#f4f1ea;overflow:hidden"><div style="position:absolute;left:${BOX.left}px;top:${BOX.top}px;width:${BOX.right - BOX.left}px;height:${BOX.bottom - BOX.top}px;background:#29335c"></div></body></html>`;
+
+describe.each<BrowserName>(["chromium", "firefox"])("frames in %s", (browserName) => {
+  let companion: Companion;
+  let launched: LaunchedBrowser;
+  let site: Server;
+  let pageUrl: string;
+  let frameUrl: string;
+
+  beforeAll(async () => {
+    companion = await startE2ECompanion();
+    // The demo paths, where the manifest runs the scripts on 127.0.0.1 and localhost (any port): another host is another origin.
+    site = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(req.url?.startsWith("/demo/inner") ? INNER : outer(frameUrl));
+    });
+    await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
+    const { port } = site.address() as AddressInfo;
+    pageUrl = `http://127.0.0.1:${port}/demo/frames.html`;
+    frameUrl = `http://localhost:${port}/demo/inner.html`;
+    launched = await launchWithExtension(browserName, E2E_DIST);
+    await waitForConnections(companion, 1);
+  });
+
+  afterAll(async () => {
+    await launched?.close();
+    await companion?.close();
+    await new Promise((resolve) => site?.close(resolve));
+  });
+
+  it("keys points over a cross-origin iframe by the iframe's page, and paints them there while the tab's overlay is on", async () => {
+    const tab = await openPage(launched, pageUrl);
+    const inPage = { left: FRAME.left + BOX.left, top: FRAME.top + BOX.top };
+    const box = {
+      ...inPage,
+      right: inPage.left + BOX.right - BOX.left,
+      bottom: inPage.top + BOX.bottom - BOX.top,
+    };
+    await hover(tab, box, 2500);
+    const grid = await settledGrid(companion.url, frameUrl, FRAME.width);
+    expect(grid.origin).toBe(new URL(frameUrl).origin);
+    expect(grid.total, "points in the iframe's own key").toBeGreaterThanOrEqual(4);
+    expect((await fetchGrid(companion.url, pageUrl, 1280)).total, "points in the page's key").toBe(0);
+
+    const hot = tiles(grid)[0] as Tile;
+    const size = FRAME.width / grid.cols;
+    const at = [FRAME.left + (hot.col + 0.5) * size, FRAME.top + (hot.row + 0.5) * size] as const;
+    const base = pixel(await screenshotPixels(tab), ...at);
+    await setOverlay(launched, pageUrl, true);
+    await tab.bringToFront();
+    const want = expectedHeat(hot.count, grid, base);
+    const got = await waitForPixel(tab, ...at, want);
+    await tab.screenshot({ path: `${E2E_DIST}/${browserName}-frames-on.png` });
+    expect(distance(got, want), `${got} vs ${want}`).toBeLessThanOrEqual(24);
+    expect(distance(got, base)).toBeGreaterThan(40);
+
+    await setOverlay(launched, pageUrl, false);
+    await tab.bringToFront();
+    expect(distance(await waitForPixel(tab, ...at, base), base), "the iframe's overlay is gone").toBeLessThanOrEqual(4);
+  });
+});
