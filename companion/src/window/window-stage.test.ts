@@ -287,7 +287,10 @@ describe("WindowStage: anchored heat", () => {
     expect(s.liveKeys).toBe(2);
     expect(s.isLive(PAGE)).toBe(true);
     expect(s.isLive(other)).toBe(true);
-    expect(s.pages().map((p) => p.path)).toEqual(["/p"]);
+    expect(s.pages().map((p) => [p.path, p.events["1000"]])).toEqual([
+      ["/p", 1],
+      ["/scrolled", 0],
+    ]);
     // The scrolled page gets points: still one live key; then everything expires.
     bus.publish("points", { client: "c", groups: [{ key: other, times: [START + HOP], cells: [0] }] });
     expect(s.liveKeys).toBe(2);

@@ -185,9 +185,10 @@ export class WindowStage {
     return this.heatmap.has(key) || this.sides.has(scrollKey(key));
   }
 
-  /** Live keys with their totals per served window. */
+  /** Live page keys with their points per served window. */
   pages(): { origin: string; path: string; band: string; events: Record<string, number> }[] {
-    return [...this.heatmap.keys()].map((key) => ({
+    // Pages with scroll marks alone are live too, with no points.
+    return [...this.heatmap.keys(), ...this.scrollOnly].map((key) => ({
       ...splitKey(key),
       events: Object.fromEntries(this.heatmap.windowsMs.map((w, i) => [String(w), this.heatmap.total(key, i)])),
     }));
