@@ -1,8 +1,9 @@
 /**
  * What the tracker sends, in real Chromium and Firefox with the built
  * extension, read where the companion takes its batches: each point's anchor
- * (a named element, one inside an open shadow root, a clicked element the
- * click removes) with the cursor's offset in its box, and the scroll marks of
+ * (a named element, one inside an open shadow root, one inside an iframe's
+ * document, a clicked element the click removes) with the cursor's offset in
+ * its box, and the scroll marks of
  * each page view (its height, the document's and a scroll container's depth
  * steps, a new view on a route change).
  */
@@ -115,6 +116,44 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture of anchors and scro
       expect(Math.abs(p.u - ANCHOR_UNITS / 2)).toBeLessThan(ANCHOR_UNITS / 20);
       expect(Math.abs(p.v - ANCHOR_UNITS / 2)).toBeLessThan(ANCHOR_UNITS / 10);
     }
+    await tab.close();
+  });
+
+  it("anchors a point inside an iframe in the iframe's own document, keyed by the iframe's page", async () => {
+    const tab = await openTracked(`${companion.url}/demo/?frame`);
+    await tab.evaluate(() => {
+      const frame = document.createElement("iframe");
+      frame.src = "/demo/product/1";
+      frame.style.cssText = "position: fixed; left: 20px; top: 20px; width: 700px; height: 500px; border: 0;";
+      document.body.append(frame);
+    });
+    await until(
+      () => marks(received).some((m) => m.path === "/demo/product/1" && m.kind === ScrollMark.view),
+      10_000,
+      "the tracker running in the iframe",
+    );
+    const button = await tab.evaluate(() => {
+      const frame = document.querySelector("iframe") as HTMLIFrameElement;
+      const target = frame.contentDocument?.querySelector("#add-to-cart") as Element;
+      // Into the iframe's view, without scrolling the page around it.
+      frame.contentWindow?.scrollTo(0, target.getBoundingClientRect().top - 100);
+      const r = target.getBoundingClientRect();
+      return { x: 20 + r.left + r.width / 2, y: 20 + r.top + r.height / 2 };
+    });
+    await hoverAt(tab, button.x, button.y, 1200);
+    await until(
+      () => points(received).some((p) => p.path === "/demo/product/1" && p.anchor === "#add-to-cart"),
+      10_000,
+      "a point in the iframe anchored to its button",
+    );
+    expect(points(received).filter((p) => p.anchor === "#add-to-cart" && p.path !== "/demo/product/1")).toEqual([]);
+    // The iframe's own layout width (700 px less its scrollbar), not the tab's.
+    const width = await tab.evaluate(
+      () => (document.querySelector("iframe") as HTMLIFrameElement).contentDocument?.documentElement.clientWidth,
+    );
+    const widths = received.filter((g) => g.path === "/demo/product/1" && g.pts.length > 0).map((g) => g.w);
+    expect(new Set(widths)).toEqual(new Set([width]));
+    expect(width).toBeLessThanOrEqual(700);
     await tab.close();
   });
 
