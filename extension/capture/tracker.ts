@@ -8,9 +8,10 @@
  * keys its watch with the same `pageKeyPath`). Untrusted
  * (script-made) events are ignored, and so is anything over the extension's
  * own overlay.
- * A sample, move or click, also carries its anchor (page/anchor.ts), worked
- * out in the sampler's timer from the innermost target (inside open shadow
- * roots), never in the event handler. Each page view, and each route change
+ * A sample also carries its anchor (page/anchor.ts), from the innermost
+ * target (inside open shadow roots): a move's is worked out in the sampler's
+ * timer, never in the mousemove handler; a click's at the click, before the
+ * page's own handlers can remove the element. Each page view, and each route change
  * that re-keys it, also sends scroll marks (scroll-marks.ts). In a frame, all
  * of it is the frame's own: its location, width and document.
  */
@@ -40,7 +41,12 @@ function emit(input: RawInput): void {
   const fixed = isInFixedLayer(input.target);
   const x = fixed ? input.clientX : input.pageX;
   const y = fixed ? input.clientY : input.pageY;
-  const anchor = input.target instanceof Element ? anchorFor(input.target, input.clientX, input.clientY) : null;
+  const anchor =
+    input.anchor !== undefined
+      ? input.anchor
+      : input.target instanceof Element
+        ? anchorFor(input.target, input.clientX, input.clientY)
+        : null;
   sender.submit({
     origin: location.origin,
     path: input.path,
@@ -100,6 +106,7 @@ export function startTracker(signal: AbortSignal): void {
   onCompanionGridChanged(keepOnly, signal);
   const record = (event: MouseEvent, click: boolean): boolean => {
     if (paused || !event.isTrusted || isOverlayElement(event.target)) return false;
+    const target = event.composedPath()[0] ?? event.target;
     sampler.input({
       // Read per sample (at most 4 a second): a route change, or an anchor's element appearing, re-keys at once.
       path: pageKeyPath(location, inPage, keep),
@@ -108,9 +115,12 @@ export function startTracker(signal: AbortSignal): void {
       clientX: event.clientX,
       clientY: event.clientY,
       // The innermost element, inside open shadow roots (event.target stops at their hosts).
-      target: event.composedPath()[0] ?? event.target,
+      target,
       timeStamp: event.timeStamp,
       click,
+      // A click often changes the page (a dialog closes, a list re-renders) before the timer runs; this
+      // listener runs before the page's own, so the clicked element is still there and laid out.
+      ...(click && { anchor: target instanceof Element ? anchorFor(target, event.clientX, event.clientY) : null }),
     });
     return true;
   };

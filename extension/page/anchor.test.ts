@@ -152,6 +152,19 @@ describe("anchorFor box", () => {
   });
 });
 
+describe("own documents", () => {
+  test("an element of another document (a frame's) is anchored in that document, with a cache of its own", () => {
+    page(`<p id="top"></p>`);
+    const frame = document.implementation.createHTMLDocument("frame");
+    frame.body.innerHTML = `<ul id="menu"><li></li><li></li></ul>`;
+    const item = box(frame.querySelector("li:nth-of-type(2)") as Element, 0, 0, 80, 20);
+    const anchor = anchorFor(item, 40, 10);
+    expect(anchor).toEqual({ s: "#menu > li:nth-of-type(2)", u: 512, v: 512 });
+    expect(resolveAnchor(anchor?.s ?? "", frame)).toBe(item);
+    expect(resolveAnchor(anchor?.s ?? "")).toBeNull();
+  });
+});
+
 describe("open shadow roots", () => {
   test("the host's selector, the separator, then the selector inside; resolved back across the root", () => {
     page(`<shop-card data-testid="card"></shop-card>`);
@@ -202,6 +215,22 @@ describe("cache", () => {
     vi.restoreAllMocks();
   });
 
+  test("is kept when only text changes", async () => {
+    page(`<ul id="items"><li>1</li><li>2</li></ul><p id="clock">12:00</p>`);
+    // The new page's own records (which drop the cache) come first.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const target = el("li:nth-of-type(2)");
+    expect(anchorFor(target, 20, 20)?.s).toBe("#items > li:nth-of-type(2)");
+    const queries = vi.spyOn(document, "querySelectorAll");
+    (document.getElementById("clock") as Element).textContent = "12:01";
+    target.append("!");
+    // Flushes the observer's records, which run before this continuation.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(anchorFor(target, 20, 20)?.s).toBe("#items > li:nth-of-type(2)");
+    expect(queries).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
+  });
+
   test("is dropped when names or structure change", async () => {
     page(`<ul id="items"><li></li><li></li></ul>`);
     const target = el("li:nth-of-type(2)");
@@ -211,6 +240,26 @@ describe("cache", () => {
     target.removeAttribute("data-testid");
     target.parentElement?.prepend(document.createElement("li"));
     await vi.waitFor(() => expect(anchorFor(target, 20, 20)?.s).toBe("#items > li:nth-of-type(3)"));
+  });
+
+  test("is dropped when the viewport is resized, and an anchor grown past the limit is chosen again", () => {
+    page(`<section id="panel"><span id="label"></span></section>`);
+    const panel = box(el("#panel"), 0, 0, 600, 500);
+    const label = box(el("#label"), 0, 0, 0, 0);
+    expect(anchorFor(label, 20, 20)?.s).toBe("#panel");
+    const size = { innerWidth, innerHeight };
+    Object.defineProperties(window, {
+      innerWidth: { value: 800, configurable: true },
+      innerHeight: { value: 600, configurable: true },
+    });
+    expect(anchorFor(label, 20, 20)).toBeNull();
+    Object.defineProperties(window, {
+      innerWidth: { value: size.innerWidth, configurable: true },
+      innerHeight: { value: size.innerHeight, configurable: true },
+    });
+    expect(anchorFor(label, 20, 20)?.s).toBe("#panel");
+    box(panel, 0, 0, innerWidth, innerHeight);
+    expect(anchorFor(label, 20, 20)).toBeNull();
   });
 
   test("is dropped when a shadow root an anchor was taken in changes", async () => {

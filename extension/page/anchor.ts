@@ -15,11 +15,11 @@
  * box at all (an SVG shape anchors to its `<svg>`); a huge wrapper is no
  * anchor: html, body, or an element larger than half the viewport gives none.
  *
- * Selectors are cached per element and the cache is dropped on any change of
- * the DOM's structure or of the attributes selectors use (one
+ * Selectors are cached per element. The cache is dropped when an element is
+ * added or removed or an attribute selectors use changes (one
  * MutationObserver per document, also watching the shadow roots anchors were
- * taken in) and on a viewport resize, so a sample costs one rect read while
- * nothing changed. The cache lives as long as its document.
+ * taken in; text changes keep it) and on a viewport resize, so a sample
+ * costs one rect read while nothing changed. It lives as long as its document.
  */
 import { ANCHOR_UNITS, MAX_ANCHOR_LENGTH, SHADOW_SEPARATOR } from "../../protocol/anchor";
 import { asShadowRoot, composedParent } from "./composed-tree";
@@ -125,7 +125,9 @@ class AnchorCache {
   private viewport = "";
 
   constructor(private readonly doc: Document) {
-    this.observer = new MutationObserver(() => this.drop());
+    this.observer = new MutationObserver((records) => {
+      if (records.some(changesSelectors)) this.drop();
+    });
     this.observe(doc);
   }
 
@@ -210,6 +212,13 @@ class AnchorCache {
     this.names.set(el, unique);
     return unique;
   }
+}
+
+/** Whether a change can change a selector: an attribute selectors use, or an element added or removed (text cannot). */
+function changesSelectors(record: MutationRecord): boolean {
+  if (record.type === "attributes") return true;
+  const isElement = (node: Node) => node.nodeType === Node.ELEMENT_NODE;
+  return [...record.addedNodes].some(isElement) || [...record.removedNodes].some(isElement);
 }
 
 /** Names that may identify an element, best first, escaped for a selector. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_ANCHORS_PER_GROUP, MAX_SCROLL_MARKS_PER_GROUP, ScrollMark } from "../../protocol/anchor";
 import type { Sample } from "../../protocol/messages";
 import { PagePoints } from "../../protocol/wire";
-import { Batcher } from "./batcher";
+import { Batcher, MAX_BATCH_BYTES } from "./batcher";
 
 const SITE = "http://shop.test";
 
@@ -25,12 +25,21 @@ function mark(t: number, kind: 0 | 1 | 2, value: number): Sample {
   };
 }
 
+/** Every batch's pages, in order; each page valid on the wire and each batch within the byte bound. */
 function batch(samples: Sample[]): PagePoints[] {
   const batcher = new Batcher();
   for (const sample of samples) batcher.add(sample);
-  const pages = batcher.take() ?? [];
+  const batches = batcher.take();
+  for (const { pages } of batches) expect(encodedBytes(pages)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+  const pages = batches.flatMap((b) => b.pages);
   for (const page of pages) expect(PagePoints.safeParse(page).error).toBeUndefined();
   return pages;
+}
+
+/** The batch message's size as the link sends it, with the longest seq and sentAt. */
+function encodedBytes(pages: PagePoints[]): number {
+  const message = { type: "batch", seq: Number.MAX_SAFE_INTEGER, sentAt: Number.MAX_SAFE_INTEGER, pages };
+  return new TextEncoder().encode(JSON.stringify(message)).length;
 }
 
 describe("Batcher", () => {
@@ -67,10 +76,43 @@ describe("Batcher", () => {
     expect(batch(marks).map((page) => (page.scroll?.length ?? 0) / 3)).toEqual([MAX_SCROLL_MARKS_PER_GROUP, 1]);
   });
 
+  it("nothing to take gives no batch", () => {
+    expect(new Batcher().take()).toEqual([]);
+  });
+
+  it("a batch stays within MAX_BATCH_BYTES (long unicode anchors included); the rest goes on in the next, nothing lost", () => {
+    // Each point names a new 500-character selector of 3-byte characters: about 1.5 KB each.
+    const selector = (i: number) => `[data-testid="${"€".repeat(490)}${i}"]`;
+    const samples = Array.from({ length: 300 }, (_, i) => ({
+      ...point(i, i, { s: selector(i), u: 1, v: 2 }),
+      origin: i % 2 ? SITE : "http://other.test",
+    }));
+    const batcher = new Batcher();
+    for (const sample of samples) batcher.add(sample);
+    const batches = batcher.take();
+    expect(batches.length).toBeGreaterThan(1);
+    for (const { pages } of batches) {
+      expect(encodedBytes(pages)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+      // Filled, not split early: the next batch's first sample would not have fitted.
+      expect(encodedBytes(pages)).toBeGreaterThan(MAX_BATCH_BYTES - 2 * 1600);
+    }
+    expect(batches.reduce((sum, b) => sum + b.samples, 0)).toBe(samples.length);
+    const anchors = batches.flatMap((b) => b.pages.flatMap((page) => page.anchors ?? []));
+    expect(anchors.sort()).toEqual(samples.map((s) => s.anchor?.s).sort());
+    expect(batcher.take()).toEqual([]);
+  });
+
   it("every group is valid on the wire and gives back each point's anchor and each mark", () => {
     const anchor = fc.option(
       fc.record({
-        s: fc.constantFrom("#a", ".b", '[data-testid="c"]', "main > p:nth-of-type(2)"),
+        s: fc.oneof(
+          fc.constantFrom("#a", ".b", '[data-testid="c"]', "main > p:nth-of-type(2)"),
+          // Long selectors of any characters (control characters are no selector's).
+          fc
+            .string({ unit: "binary", minLength: 300, maxLength: 512 })
+            // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+            .map((s) => s.replace(/[\u0000-\u001f\u007f]/g, "x")),
+        ),
         u: fc.nat(1023),
         v: fc.nat(1023),
       }),
@@ -83,7 +125,7 @@ describe("Batcher", () => {
         .map(([t, kind, step]) => mark(t, kind, step * 5)),
     );
     fc.assert(
-      fc.property(fc.array(sample, { minLength: 1, maxLength: 80 }), (samples) => {
+      fc.property(fc.array(sample, { minLength: 1, maxLength: 300 }), (samples) => {
         const sorted = [...samples].sort((a, b) => a.t - b.t);
         const seen: string[] = [];
         for (const page of batch(sorted)) {

@@ -168,14 +168,31 @@ describe("Outbox", () => {
     const first = await Outbox.open("outbox-reopen");
     const { clientId } = await first.state();
     await first.addSample({ id: "a", origin: SITE, path: "/", w: 800, t: 1, x: 1, y: 1, flags: 0 });
-    const { batch } = await first.flush();
+    const {
+      batches: [batch],
+    } = await first.flush();
     await first.remove(batch?.seq ?? -1);
     first.close();
     const second = await Outbox.open("outbox-reopen");
     expect((await second.state()).clientId).toBe(clientId);
     await second.addSample({ id: "b", origin: SITE, path: "/", w: 800, t: 2, x: 1, y: 1, flags: 0 });
-    expect((await second.flush()).batch?.seq).toBe((batch?.seq ?? 0) + 1);
+    expect((await second.flush()).batches[0]?.seq).toBe((batch?.seq ?? 0) + 1);
     second.close();
+  });
+
+  it("samples past one batch's byte bound become consecutive batches, each counted with its own samples", async () => {
+    const outbox = await Outbox.open("outbox-split");
+    for (let i = 0; i < 120; i++) {
+      const anchor = { s: `[data-testid="${"ü".repeat(480)}${i}"]`, u: 0, v: 0 };
+      await outbox.addSample({ id: `s${i}`, origin: SITE, path: "/", w: 800, t: i, x: 1, y: 1, flags: 0, anchor });
+    }
+    const { batches } = await outbox.flush();
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.map((b) => b.seq)).toEqual(batches.map((_, i) => i));
+    expect(batches.reduce((sum, b) => sum + b.points, 0)).toBe(120);
+    expect(await outbox.batches()).toEqual(batches);
+    expect(await outbox.state()).toMatchObject({ nextSeq: batches.length, points: 120 });
+    outbox.close();
   });
 
   it("drops, and counts, samples and batches an older version stored without a site", async () => {
@@ -201,7 +218,7 @@ describe("Outbox", () => {
     expect(await outbox.pendingSamples()).toBe(0);
     expect(await outbox.state()).toMatchObject({ clientId: "c", nextSeq: 1, points: 0, unkeyedPoints: 4 });
     await outbox.addSample({ id: "y", origin: SITE, path: "/", w: 800, t: 6, x: 1, y: 1, flags: 0 });
-    expect((await outbox.flush()).batch).toMatchObject({ seq: 1, pages: [{ origin: SITE, path: "/" }] });
+    expect((await outbox.flush()).batches).toMatchObject([{ seq: 1, pages: [{ origin: SITE, path: "/" }] }]);
     outbox.close();
   });
 
@@ -242,12 +259,12 @@ describe("Outbox", () => {
     });
     first.close();
     const second = await Outbox.open("outbox-anchors");
-    const { batch } = await second.flush();
+    const { batches } = await second.flush();
     second.close();
     const third = await Outbox.open("outbox-anchors");
     const [stored] = await third.batches();
     third.close();
-    expect(stored).toEqual(batch);
+    expect([stored]).toEqual(batches);
     expect(stored?.pages).toEqual([
       {
         origin: SITE,
@@ -286,7 +303,9 @@ describe("Outbox", () => {
     await old.put("samples", { id: "x", origin: SITE, path: "/", w: 800, t: 5, x: 1, y: 1, flags: 0 });
     old.close();
     const outbox = await Outbox.open("outbox-v2");
-    const { batch } = await outbox.flush();
+    const {
+      batches: [batch],
+    } = await outbox.flush();
     const batches = await outbox.batches();
     outbox.close();
     expect(batches.map((b) => b.pages)).toEqual([

@@ -92,22 +92,25 @@ export class Outbox {
   }
 
   /**
-   * Moves every stored sample into a new numbered batch, evicting the oldest
-   * batches if the bound is passed. Returns the new batch (or null when there
-   * were no samples) and the sequence numbers evicted.
+   * Moves every stored sample into new numbered batches (more than one when
+   * they would pass the batcher's byte bound), evicting the oldest batches if
+   * the bound is passed. Returns the new batches, oldest first (none when
+   * there were no samples), and the sequence numbers evicted.
    */
-  async flush(): Promise<{ batch: StoredBatch | null; evicted: number[] }> {
+  async flush(): Promise<{ batches: StoredBatch[]; evicted: number[] }> {
     const tx = this.db.transaction(["samples", "seen", "batches", "meta"], "readwrite");
     const samples = await tx.objectStore("samples").getAll();
     const state = (await tx.objectStore("meta").get("state")) as OutboxState;
     if (samples.length === 0) {
       await tx.done;
-      return { batch: null, evicted: [] };
+      return { batches: [], evicted: [] };
     }
     samples.sort((a, b) => a.t - b.t);
     const batcher = new Batcher();
     for (const sample of samples) batcher.add(sample);
-    const batch: StoredBatch = { seq: state.nextSeq, pages: batcher.take() ?? [], points: samples.length };
+    const batches: StoredBatch[] = batcher
+      .take()
+      .map(({ pages, samples: points }, i) => ({ seq: state.nextSeq + i, pages, points }));
     await tx.objectStore("samples").clear();
     const seen = tx.objectStore("seen");
     for (const { id, t } of samples) await seen.put({ id, t });
@@ -117,11 +120,11 @@ export class Outbox {
       await old.delete();
       old = await old.continue();
     }
-    await tx.objectStore("batches").put(batch);
-    const next = { ...state, nextSeq: state.nextSeq + 1, points: state.points + batch.points };
+    for (const batch of batches) await tx.objectStore("batches").put(batch);
+    const next = { ...state, nextSeq: state.nextSeq + batches.length, points: state.points + samples.length };
     const evicted: number[] = [];
     let cursor = await tx.objectStore("batches").openCursor();
-    while (cursor && next.points > this.maxPoints && cursor.value.seq !== batch.seq) {
+    while (cursor && next.points > this.maxPoints && cursor.value.seq < state.nextSeq) {
       evicted.push(cursor.value.seq);
       next.points -= cursor.value.points;
       next.evictedBatches++;
@@ -131,7 +134,7 @@ export class Outbox {
     }
     await tx.objectStore("meta").put(next, "state");
     await tx.done;
-    return { batch, evicted };
+    return { batches, evicted };
   }
 
   /** Forgets a batch the companion acknowledged (or refused for good). */

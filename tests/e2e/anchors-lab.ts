@@ -83,12 +83,11 @@ export function namesTarget(selector: string, name: string): boolean {
 }
 
 /** Moves and clicks the companion holds for anchors naming `name` (the anchor may be the element or one inside it). */
-export function anchoredOn(grid: Grid, name: string): { moves: number; clicks: number; selectors: string[] } {
+export function anchoredOn(grid: Grid, name: string): { moves: number; clicks: number } {
   const on = grid.anchors.filter((a) => namesTarget(a.s, name));
   return {
     moves: on.reduce((n, a) => n + a.moves, 0),
     clicks: on.reduce((n, a) => n + a.clicks, 0),
-    selectors: on.map((a) => a.s),
   };
 }
 
@@ -102,9 +101,9 @@ export interface Capture {
 /**
  * Hovers around the middle of a viewport box (small moves, as a person's
  * hand makes) until the companion holds at least `points` moves anchored on
- * the element `name`; throws after `ms`. With `click`, clicks there as well,
- * until it holds that many clicks (a click wins its sampling interval over
- * moves, so this adds few moves).
+ * the element `name`; throws after `ms`. With `click`, clicks there as well
+ * and waits for that many clicks instead (a click wins its sampling interval
+ * over moves, so this adds few moves).
  */
 export async function hoverUntilAnchored(
   page: Page,

@@ -3,7 +3,8 @@
  * paints the clicked card and not the one only hovered (the moves layer paints
  * both), at another width than the capture's; the scroll map paints, at the
  * right edge, one colour per share of views reaching a depth and the average
- * fold as a line across the page.
+ * fold as a line across the page; and the same strip inside the right edge of
+ * a scrolled list, for the views that scrolled it.
  */
 import type { PNG } from "pngjs";
 import type { Page } from "puppeteer-core";
@@ -25,7 +26,17 @@ import {
   within,
 } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
-import { distance, fetchGrid, openPage, pixel, type Rgb, screenshotPixels, setOverlay, sleep } from "./harness";
+import {
+  distance,
+  fetchGrid,
+  openPage,
+  pixel,
+  type Rgb,
+  screenshotPixels,
+  setOverlay,
+  sleep,
+  waitForPixel,
+} from "./harness";
 import { browserSession } from "./session";
 
 const MIN_HEAT_PX = 50;
@@ -227,6 +238,70 @@ describe.each<BrowserName>(["chromium", "firefox"])("click map and scroll map in
     expect(fold.lines.length).toBeGreaterThan(0);
     expect(Math.min(...fold.lines)).toBeGreaterThanOrEqual(foldAt - 4);
     expect(Math.max(...fold.lines)).toBeLessThanOrEqual(foldAt + 4);
+    await setOverlayPrefs(launched, { scrollMap: false });
+    await tabB.close();
+  });
+
+  it("paints the share of views that scrolled a list to each depth inside the list's right edge", async () => {
+    const pageUrl = `${companion.url}/demo/lab/scroller`;
+    const scrollList = (tab: Page, top: number) =>
+      tab.$eval(
+        testid("list"),
+        (el, to) =>
+          new Promise<number>((resolve) => {
+            el.scrollTop = to;
+            requestAnimationFrame(() => resolve(el.scrollTop));
+          }),
+        top,
+      );
+    // The list shows 334 of its 2248 px: every view reaches 10 % at once; one view scrolls it to 55 %, one to the bottom.
+    for (const [top, step] of [
+      [0, 10],
+      [1000, 55],
+      [3000, 100],
+    ] as const) {
+      const tab = await openPage(launched, `${pageUrl}?view=${top}`);
+      await scrollList(tab, top);
+      await gridWhen(companion.url, pageUrl, 1280, (g) => (g.scroll.box[step / 5 - 1] ?? 0) > 0);
+      await tab.close();
+    }
+
+    const urlB = `${pageUrl}?tab=B`;
+    const tabB = await openPage(launched, urlB);
+    await tabB.bringToFront();
+    // The viewer's own view scrolls the list to the bottom while the plain screenshots are taken.
+    const spots = [0, 700, 1600, 3000];
+    const plain = new Map<number, PNG>();
+    for (const top of spots) {
+      await scrollList(tabB, top);
+      plain.set(top, await screenshotPixels(tabB));
+    }
+    const grid = await gridWhen(companion.url, pageUrl, 1280, (g) => g.scroll.box[0] === 4 && g.scroll.box[19] === 2);
+    expect(grid.scroll.box[10], "views that scrolled the list past 55 %").toBe(3);
+
+    await setOverlayPrefs(launched, { mode: "elements", scrollMap: true, collapsed: true, corner: "bottom-left" });
+    await setOverlay(launched, urlB, true);
+    await tabB.bringToFront();
+    // In the middle of the list's view: 4 % of its content at the top (all views), 39 % (3 of 4), 79 % (2 of 4).
+    for (const [top, share] of [
+      [0, 1],
+      [700, 0.75],
+      [1600, 0.5],
+    ] as const) {
+      await scrollList(tabB, top);
+      const at = await tabB.$eval(testid("list"), (el) => {
+        const r = el.getBoundingClientRect();
+        return { x: r.left + el.clientLeft + el.clientWidth, y: r.top + el.clientTop + el.clientHeight / 2 };
+      });
+      const want = stripColour(share);
+      const got = await waitForPixel(tabB, at.x - STRIP_WIDTH / 2, at.y, want, 10_000, 12);
+      await tabB.screenshot({ path: `/tmp/${browserName}-anchors-scrollmap-list-${top}.png` });
+      console.log(`${browserName} list scroll map at scrollTop ${top}: ${got} for ${share * 100} % (want ${want})`);
+      expect(distance(got, want), `list at ${top}: ${got} vs ${want}`).toBeLessThanOrEqual(12);
+      // Left of the strip the rows are as they were.
+      const beside = pixel(await screenshotPixels(tabB), at.x - STRIP_WIDTH - 40, at.y);
+      expect(distance(beside, pixel(plain.get(top) as PNG, at.x - STRIP_WIDTH - 40, at.y))).toBeLessThanOrEqual(2);
+    }
     await setOverlayPrefs(launched, { scrollMap: false });
     await tabB.close();
   });

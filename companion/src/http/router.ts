@@ -53,12 +53,8 @@ export function createRouter(deps: RouterDeps): Routes {
     viewers: fanout.viewerCount,
     liveKeys: windows.liveKeys,
     gateway: gateway.counters,
-    windows: {
-      onTime: windows.arrivals.open,
-      late: windows.arrivals.late,
-      tooOld: windows.arrivals.tooOld,
-      evictedAnchors: windows.evictedAnchors,
-    },
+    windows: { onTime: windows.arrivals.open, late: windows.arrivals.late, tooOld: windows.arrivals.tooOld },
+    evictedAnchors: windows.evictedAnchors,
     skippedViewerUpdates: fanout.skipped,
   });
   const team = () => ({ clients: gateway.connectedClients(), pointsPerSecond: gateway.rate.perSecond });

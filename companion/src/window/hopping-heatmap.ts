@@ -233,6 +233,15 @@ export class HoppingHeatmap {
     }
   }
 
+  /** Whether any of `times` would be counted now (is not older than the longest window). */
+  anyInRing(times: ArrayLike<number>): boolean {
+    const oldest = this.closed - this.longest;
+    for (let e = 0; e < times.length; e++) {
+      if (Math.min(Math.floor((times[e] as number) / this.hopMs), this.closed + 1) > oldest) return true;
+    }
+    return false;
+  }
+
   /** The newest closed pane; events counted now land in the pane after it or earlier. */
   get closedPane(): number {
     return this.closed;

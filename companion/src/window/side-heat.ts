@@ -128,9 +128,14 @@ export function scrollSummary(scroll: ReadonlyMap<number, number>): ScrollSummar
  * A page's anchors, interned to ids. At most `max` are named at once; a new
  * one at a full page evicts the one whose events the ring holds fewest of.
  * An evicted id is reused only once its events have left the ring (a ring
- * turn later), so they never count on the anchor that takes it. Anchors are
- * named by their whole side key (`anchorKey(pageKey, selector)`), the string a
- * batch's group already is, so that a known anchor costs one map lookup.
+ * turn later), so they never count on the anchor that takes it. Ids stay
+ * below 2 × `max`: when every one is named or resting (more than `max`
+ * evictions in one ring turn, a page whose anchors churn), the new anchor is
+ * dropped instead, and counted like an eviction. That bounds the ring key's
+ * memory and the work of finding the coldest, whatever a client sends.
+ * Anchors are named by their whole side key (`anchorKey(pageKey, selector)`),
+ * the string a batch's group already is, so that a known anchor costs one map
+ * lookup.
  */
 export class AnchorTable {
   private readonly ids = new Map<string, number>();
@@ -167,8 +172,8 @@ export class AnchorTable {
   }
 
   /**
-   * Names anchor key `key` (not named yet): its id, and the key it evicted if
-   * the page was full. `ring` gives the window's events per id (called only
+   * Names anchor key `key` (not named yet): its id (-1 when it was dropped),
+   * and the key it evicted if the page was full. `ring` gives the window's events per id (called only
    * when the page is full); `closedPane` and `ringPanes` come from the pane ring.
    */
   name(
@@ -177,11 +182,22 @@ export class AnchorTable {
     ringPanes: number,
     ring: (each: (id: number, held: number) => void) => void,
   ): { id: number; dropped: string | undefined } {
+    if (this.ids.size >= this.max && !this.idAvailable(closedPane)) {
+      this.evicted++;
+      return { id: -1, dropped: undefined };
+    }
     const dropped = this.ids.size >= this.max ? this.evictColdest(closedPane, ringPanes, ring) : undefined;
     const id = this.takeId(closedPane);
     this.ids.set(key, id);
     this.names[id] = key;
     return { id, dropped };
+  }
+
+  private idAvailable(closedPane: number): boolean {
+    const first = this.resting[0];
+    return (
+      this.free.length > 0 || (first !== undefined && first.until <= closedPane) || this.names.length < 2 * this.max
+    );
   }
 
   private takeId(closedPane: number): number {

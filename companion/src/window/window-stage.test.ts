@@ -40,11 +40,17 @@ function anchorCounts(grid: Grid): Map<string, Map<number, number>> {
  * (its generation); the window recounted from scratch at each hop. A page holds
  * at most `max` anchors; a new one evicts the one with fewest events in the
  * ring (longest window and open pane), the first named on a tie; an eviction
- * counts when that anchor still had events. A page with no event left names none.
+ * counts when that anchor still had events, and such an anchor's id rests for
+ * a ring turn. Named and resting anchors stay below 2 × max: past that a new
+ * anchor is dropped (and counted). A new anchor whose events are all too old
+ * is not named. A page with no event left in the ring (of any anchor, named
+ * or evicted) names none.
  */
 class NaiveAnchors {
   private readonly events: { selector: string; generation: number; pane: number; cell: number }[] = [];
   private readonly named = new Map<string, number>();
+  /** Closed pane from which each resting id is free again. */
+  private resting: number[] = [];
   private generations = 0;
   private closed = Math.floor(START / HOP) - 1;
   private readonly longest = Math.max(...WINDOWS) / HOP;
@@ -53,8 +59,18 @@ class NaiveAnchors {
   constructor(private readonly max: number) {}
 
   add(selector: string, times: number[], cells: number[]): void {
-    if (this.named.size > 0 && [...this.named.keys()].every((s) => this.held(s) === 0)) this.named.clear();
+    if (this.events.every((e) => e.pane <= this.closed - this.longest)) {
+      this.named.clear();
+      this.resting = [];
+    }
+    const pane = (t: number) => Math.min(Math.floor(t / HOP), this.closed + 1);
     if (!this.named.has(selector)) {
+      if (times.every((t) => pane(t) <= this.closed - this.longest)) return;
+      this.resting = this.resting.filter((until) => until > this.closed);
+      if (this.named.size >= this.max && this.named.size + this.resting.length >= 2 * this.max) {
+        this.evicted++;
+        return;
+      }
       if (this.named.size >= this.max) {
         let coldest = "";
         let fewest = Number.POSITIVE_INFINITY;
@@ -63,14 +79,18 @@ class NaiveAnchors {
           if (n < fewest) [coldest, fewest] = [s, n];
         }
         this.named.delete(coldest);
-        if (fewest > 0) this.evicted++;
+        if (fewest > 0) {
+          this.evicted++;
+          this.resting.push(this.closed + 1 + this.longest);
+        }
       }
       this.named.set(selector, ++this.generations);
     }
     const generation = this.named.get(selector) as number;
     times.forEach((t, i) => {
-      const pane = Math.min(Math.floor(t / HOP), this.closed + 1);
-      if (pane > this.closed - this.longest) this.events.push({ selector, generation, pane, cell: cells[i] as number });
+      if (pane(t) > this.closed - this.longest) {
+        this.events.push({ selector, generation, pane: pane(t), cell: cells[i] as number });
+      }
     });
   }
 
@@ -194,19 +214,23 @@ describe("WindowStage: anchored heat", () => {
       bus.publish("points", { client: "c", groups: [{ key: anchorKey(PAGE, selector), times: [t], cells: [0] }] });
     add("#a", START);
     add("#b", START);
-    // One hop short of a whole ring turn: #a's event is still in the longest window.
+    // One hop short of a whole ring turn: #a's event is still in the longest window, its id still resting.
     const panes = Math.max(...WINDOWS) / HOP;
     let now = START;
     for (let i = 0; i < panes; i++) {
       now += HOP;
       s.tick(now);
     }
+    // Both ids (2 × --max-anchors) are taken: #c is dropped and counted, and #a's event never shows as #c's.
     add("#c", now);
-    expect(anchorCounts(s.snapshot(PAGE, 1))).toEqual(new Map());
+    expect(anchorCounts(s.snapshot(PAGE, 1))).toEqual(new Map([["#b", new Map([[0, 1]])]]));
+    expect(s.snapshot(PAGE, 1).evictedAnchors).toBe(2);
+    // A hop later the page's ring is empty; #c is named afresh.
     now += HOP;
     s.tick(now);
+    add("#c", now);
+    s.tick(now + HOP);
     expect(anchorCounts(s.snapshot(PAGE, 1))).toEqual(new Map([["#c", new Map([[0, 1]])]]));
-    expect(s.snapshot(PAGE, 1).evictedAnchors).toBe(2);
   });
 
   it("fills loose points (regrid-ready quadruples) and the scroll summary", () => {
@@ -263,7 +287,10 @@ describe("WindowStage: anchored heat", () => {
     expect(s.liveKeys).toBe(2);
     expect(s.isLive(PAGE)).toBe(true);
     expect(s.isLive(other)).toBe(true);
-    expect(s.pages().map((p) => p.path)).toEqual(["/p"]);
+    expect(s.pages().map((p) => [p.path, p.events["1000"]])).toEqual([
+      ["/p", 1],
+      ["/scrolled", 0],
+    ]);
     // The scrolled page gets points: still one live key; then everything expires.
     bus.publish("points", { client: "c", groups: [{ key: other, times: [START + HOP], cells: [0] }] });
     expect(s.liveKeys).toBe(2);

@@ -124,6 +124,11 @@ export class WindowStage {
         }
         return;
       }
+      // A new anchor none of whose points a window would count is not worth an eviction.
+      if (!this.sides.anyInRing(times)) {
+        this.sideArrivals.tooOld += times.length;
+        return;
+      }
       table = this.anchorTables.get(side.pageKey);
       if (!table) {
         table = new AnchorTable(anchorsRingKey(side.pageKey), this.options.maxAnchors);
@@ -135,12 +140,13 @@ export class WindowStage {
         this.sides.forEachHeld(ringKey, (cell, held) => each(Math.floor(cell / ANCHOR_CELLS), held)),
       );
       id = named.id;
-      this.tableOfAnchor.set(key, table);
       if (named.dropped !== undefined) this.tableOfAnchor.delete(named.dropped);
       if (table.evicted > before) {
         this.evictedAnchors++;
         this.evictedByPage.set(side.pageKey, (this.evictedByPage.get(side.pageKey) ?? 0) + 1);
       }
+      if (id === -1) return;
+      this.tableOfAnchor.set(key, table);
     }
     this.sides.addMany(table.ringKey, times, cells, this.sideArrivals, id * ANCHOR_CELLS);
     // Events too old for every window leave the ring empty: a page with no event left names no anchor.
@@ -179,9 +185,10 @@ export class WindowStage {
     return this.heatmap.has(key) || this.sides.has(scrollKey(key));
   }
 
-  /** Live keys with their totals per served window. */
+  /** Live page keys with their points per served window. */
   pages(): { origin: string; path: string; band: string; events: Record<string, number> }[] {
-    return [...this.heatmap.keys()].map((key) => ({
+    // Pages with scroll marks alone are live too, with no points.
+    return [...this.heatmap.keys(), ...this.scrollOnly].map((key) => ({
       ...splitKey(key),
       events: Object.fromEntries(this.heatmap.windowsMs.map((w, i) => [String(w), this.heatmap.total(key, i)])),
     }));
