@@ -182,8 +182,8 @@ export function anchoredStage(start: number): { stage: WindowStage; bus: InProce
 
 /**
  * What ingest makes of one tab's batch: the page's group and, when
- * `anchored`, a group per anchor the points were over (every point has one:
- * the block of the page it lies in, at a random offset inside it).
+ * `anchored`, the page's anchored group (every point is on an anchor: the
+ * block of the page it lies in, at a random offset inside it).
  */
 export function keyedGroups(
   key: string,
@@ -194,21 +194,23 @@ export function keyedGroups(
 ): KeyedPoints[] {
   const page: KeyedPoints = { key, times: Array.from(times), cells: Array.from(cells) };
   if (!anchored) return [page];
-  const groups = new Map<number, KeyedPoints>();
+  const group: KeyedPoints = { key: anchorKey(key, ""), times: [], cells: [], anchors: [], anchorOf: [] };
+  const local = new Map<number, number>();
   for (let i = 0; i < times.length; i++) {
     const { col, row } = unpackCell(cells[i] as number, COLS);
     const anchor = Math.floor(row / BLOCK_ROWS) * 10 + Math.floor(col / BLOCK_COLS);
-    let group = groups.get(anchor);
-    if (!group) {
-      group = { key: anchorKey(key, `[data-testid=block-${anchor}]`), times: [], cells: [] };
-      groups.set(anchor, group);
+    let index = local.get(anchor);
+    if (index === undefined) {
+      index = (group.anchors as string[]).push(`[data-testid=block-${anchor}]`) - 1;
+      local.set(anchor, index);
     }
     const u = Math.floor((((col % BLOCK_COLS) + random()) / BLOCK_COLS) * ANCHOR_UNITS);
     const v = Math.floor((((row % BLOCK_ROWS) + random()) / BLOCK_ROWS) * ANCHOR_UNITS);
     group.times.push(times[i] as number);
     group.cells.push(sideCell(anchorTile(u, v), false));
+    (group.anchorOf as number[]).push(index);
   }
-  return [page, ...groups.values()];
+  return [page, group];
 }
 
 export interface AnchoredResult {

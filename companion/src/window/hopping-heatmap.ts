@@ -241,13 +241,9 @@ export class HoppingHeatmap {
     }
   }
 
-  /** Whether any of `times` would be counted now (is not older than the longest window). */
-  anyInRing(times: ArrayLike<number>): boolean {
-    const oldest = this.closed - this.longest;
-    for (let e = 0; e < times.length; e++) {
-      if (Math.min(Math.floor((times[e] as number) / this.hopMs), this.closed + 1) > oldest) return true;
-    }
-    return false;
+  /** Whether an event at `t` would be counted now (is not older than the longest window). */
+  inRing(t: number): boolean {
+    return Math.floor(t / this.hopMs) > this.closed - this.longest;
   }
 
   /** The newest closed pane; events counted now land in the pane after it or earlier. */
