@@ -97,8 +97,8 @@ describe("anchored heat through the binary", () => {
     viewer.send({ type: "subscribe", origin: SITE, path: "/anchored", width: 1000, windowMs: 10_000 });
     await viewer.next("subscribed");
     const feeder = await connect(c.url);
-    // Scroll marks count like points.
-    expect(await reply(feeder, anchoredBatch(1, [PAGE]))).toMatchObject({ type: "ack", points: 7 });
+    // The ack counts cursor points: scroll marks are not points.
+    expect(await reply(feeder, anchoredBatch(1, [PAGE]))).toMatchObject({ type: "ack", points: 4 });
     const grid = await eventually(
       async () => {
         const next = (await viewer.next("grid")) as Grid;
@@ -199,7 +199,7 @@ describe("anchored heat through the binary", () => {
     // Uncorrected, these would be an hour old: too old for every live window.
     const behind = anchoredBatch(1, [{ ...PAGE, t0: Date.now() - 3_600_000 }]) as { sentAt: number };
     behind.sentAt -= 3_600_000;
-    expect(await reply(feeder, behind)).toMatchObject({ type: "ack", points: 7 });
+    expect(await reply(feeder, behind)).toMatchObject({ type: "ack", points: 4 });
     const grid = await eventually(
       async () => {
         const g = await liveGrid(c);
@@ -224,7 +224,7 @@ describe("anchored heat through the binary", () => {
           { path: "/scrolled", points: [], scroll: [0, ScrollMark.view, 700] },
         ]),
       ),
-    ).toMatchObject({ type: "ack", points: 25 });
+    ).toMatchObject({ type: "ack", points: 21 });
     const stats = JSON.parse((await get(`${c.url}/api/stats`)).body) as { liveKeys: number };
     expect(stats.liveKeys).toBe(2);
     // A third page is one too many.

@@ -116,11 +116,18 @@ export class Ingest {
       connection.reply({ type: "nack", seq, code, reason, retry });
     };
 
-    // A scroll mark counts like a point against the batch size and the rate.
+    // A scroll mark counts like a point against the batch size and the rate, but it is no cursor
+    // point: acks, counters and metrics count points only.
     let points = 0;
-    for (const page of batch.pages) points += page.pts.length / 4 + (page.scroll?.length ?? 0) / 3;
-    if (points > options.maxPointsPerBatch) {
-      return nack(ErrorCode.tooBig, `batch holds ${points} points; the limit is ${options.maxPointsPerBatch}`, false);
+    let marks = 0;
+    for (const page of batch.pages) {
+      points += page.pts.length / 4;
+      marks += (page.scroll?.length ?? 0) / 3;
+    }
+    const events = points + marks;
+    if (events > options.maxPointsPerBatch) {
+      const what = marks > 0 ? `${points} points and ${marks} scroll marks` : `${points} points`;
+      return nack(ErrorCode.tooBig, `batch holds ${what}; the limit is ${options.maxPointsPerBatch}`, false);
     }
 
     // Bin every point before publishing any, so a refused batch leaves nothing behind.
@@ -199,7 +206,7 @@ export class Ingest {
     // Held from here until the batch is live or refused, so batches sent without waiting for acks count too.
     const keys = this.keyBudget.reserve(clientId, pageKeys);
     if (!keys.ok) return nack(ErrorCode.keys, keys.reason, true);
-    if (!client.budget.take(points, now)) {
+    if (!client.budget.take(events, now)) {
       keys.release();
       return nack(ErrorCode.rate, `more than ${options.maxEventsPerSecond} points per second`, true);
     }

@@ -394,9 +394,9 @@ class PendingHistory {
 }
 
 /** Points (and scroll marks) a group adds: an anchor's or loose group repeats points of its page's group. */
+/** Cursor points: a page key's own group holds each once; side keys repeat them or hold scroll marks. */
 function pointsOf(group: KeyedPoints): number {
-  const side = splitSideKey(group.key);
-  return side && side.kind !== "scroll" ? 0 : group.times.length;
+  return splitSideKey(group.key) ? 0 : group.times.length;
 }
 
 /** A key's counts by minute and by hour (PendingHistory). */
