@@ -130,12 +130,15 @@ interface Answer {
   seen: number;
 }
 
-/** A change that can change a selector: an element added or removed, or a named attribute changed. */
+/** An element added, removed or renamed (a named attribute changed): what can change a selector. */
 interface Change {
-  seen: number;
-  kind: "added" | "removed" | "attributes";
   node: Element;
-  /** Names the element lost (an attribute change), as selector fragments. */
+  /** The change count at its latest change; the kinds and lost names gather over all of them. */
+  seen: number;
+  added: boolean;
+  removed: boolean;
+  renamed: boolean;
+  /** Names it lost, as the selector fragments candidateNames writes. */
   lost: string[];
 }
 
@@ -147,7 +150,7 @@ const OBSERVED = {
   attributeFilter: ["id", "class", ...TEST_ATTRIBUTES],
 };
 
-/** Changes remembered: a cached selector or answer older than these is worked out again. */
+/** Changed elements remembered: a cached selector or answer older than these is worked out again. */
 const MAX_CHANGES = 256;
 /** Uniqueness answers kept per root, at most: a long-lived app names ever new things. */
 const MAX_ANSWERS = 4096;
@@ -169,9 +172,13 @@ class AnchorCache {
   private readonly observed = new WeakSet<Node>();
   private readonly observer: MutationObserver;
   private viewport = "";
-  /** Changes seen so far; the newest MAX_CHANGES of them, and the count before the oldest kept. */
+  /**
+   * Changes seen so far, and the elements changed, least recently first:
+   * one entry however often an element changes (a clock, a toast), the
+   * newest MAX_CHANGES; `forgotten` is the latest change of those let go.
+   */
   private seen = 0;
-  private changes: Change[] = [];
+  private changes = new Map<Element, Change>();
   private forgotten = 0;
 
   constructor(private readonly doc: Document) {
@@ -190,7 +197,7 @@ class AnchorCache {
     }
     const maxArea = win ? win.innerWidth * win.innerHeight * MAX_VIEWPORT_SHARE : Number.POSITIVE_INFINITY;
     let found = this.found.get(target);
-    if (found && !this.holds(found)) found = undefined;
+    if (found && !this.holds(found, target)) found = undefined;
     if (found && !found.selector) return null;
     let rect: DOMRect | null = null;
     if (found?.element) {
@@ -233,44 +240,68 @@ class AnchorCache {
 
   /** Text changes are left out: a selector never holds text. */
   private record(records: MutationRecord[]): void {
-    const add = (kind: Change["kind"], node: Node, lost: string[] = []) => {
-      if (node.nodeType === Node.ELEMENT_NODE)
-        this.changes.push({ seen: ++this.seen, kind, node: node as Element, lost });
+    const note = (node: Node, kind: "added" | "removed" | "renamed", lost: string[] = []) => {
+      if (node.nodeType !== Node.ELEMENT_NODE) return;
+      const el = node as Element;
+      const change: Change = this.changes.get(el) ?? {
+        node: el,
+        seen: 0,
+        added: false,
+        removed: false,
+        renamed: false,
+        lost: [],
+      };
+      this.changes.delete(el);
+      change.seen = ++this.seen;
+      change[kind] = true;
+      for (const name of lost) if (!change.lost.includes(name)) change.lost.push(name);
+      this.changes.set(el, change);
     };
     for (const record of records) {
       if (record.type === "attributes") {
         this.candidates.delete(record.target as Element);
-        add("attributes", record.target, lostNames(record));
+        note(record.target, "renamed", lostNames(record));
       } else if (record.type === "childList") {
-        for (const node of record.addedNodes) add("added", node);
-        for (const node of record.removedNodes) add("removed", node);
+        for (const node of record.addedNodes) note(node, "added");
+        for (const node of record.removedNodes) note(node, "removed");
       }
     }
-    const over = this.changes.length - MAX_CHANGES;
-    if (over > 0) this.forgotten = this.changes.splice(0, over).at(-1)?.seen ?? this.forgotten;
+    for (const [el, change] of this.changes) {
+      if (this.changes.size <= MAX_CHANGES) break;
+      this.changes.delete(el);
+      this.forgotten = change.seen;
+    }
   }
 
-  /** Changes after `seen`, or null when some of them are forgotten. */
+  /** Elements changed after `seen`, or null when some of them are forgotten. */
   private changesSince(seen: number): Change[] | null {
     if (seen < this.forgotten) return null;
-    let first = this.changes.length;
-    while (first > 0 && (this.changes[first - 1]?.seen ?? 0) > seen) first--;
-    return this.changes.slice(first);
+    return [...this.changes.values()].filter((change) => change.seen > seen);
   }
 
-  /** Whether a cached selector still names its element (see the class comment); brought up to date if so. */
-  private holds(found: Found): boolean {
+  /**
+   * Whether a cached selector still names its element, and that element is
+   * still the target's anchor (see the class comment); brought up to date if so.
+   */
+  private holds(found: Found, target: Element): boolean {
     if (found.seen === this.seen) return true;
     const changes = this.changesSince(found.seen);
     // No anchor (a wrapper, or too long a selector) is cheap to work out again, and may have become one.
-    if (!changes || !found.selector) return false;
+    if (!changes || !found.selector || !found.element || !target.isConnected) return false;
+    const { element } = found;
+    for (const change of changes) {
+      const { node } = change;
+      // Moved, wrapped or renamed around the target: its anchor or that anchor's path may be another now.
+      // The body's and html's own names are in no selector.
+      const top = node === this.doc.body || node === this.doc.documentElement;
+      if ((change.added || (change.renamed && !top)) && (node.contains(target) || node.contains(element))) return false;
+    }
     for (const { element, root, selector, anchored } of found.parts) {
       if (!element.isConnected || element.getRootNode() !== root || !matches(element, selector)) return false;
       if (!anchored && root.querySelector(selector) !== element) return false;
       for (const change of changes) {
-        if (change.kind === "removed" || change.node.getRootNode() !== root) continue;
-        if (change.kind === "attributes" && change.node.contains(element)) return false;
-        if (matchesOther(change.node, selector, element)) return false;
+        // A removed element is in no root (unless added again): it cannot match now.
+        if (change.node.getRootNode() === root && newMatch(change, selector, element)) return false;
       }
     }
     found.seen = this.seen;
@@ -347,18 +378,37 @@ class AnchorCache {
     const { holder } = answer;
     if (!holder) {
       // Not unique: it may become so when an element holding the name leaves or loses it.
-      return !changes.some((change) =>
-        change.kind === "removed"
-          ? matchesOther(change.node, name, null)
-          : change.lost.some((lost) => name.includes(lost)),
+      return !changes.some(
+        (change) =>
+          (change.removed && matchesOther(change.node, name, null)) || change.lost.some((lost) => name.includes(lost)),
       );
     }
     if (!holder.isConnected || holder.getRootNode() !== root || !matches(holder, name)) return false;
-    return !changes.some(
-      (change) =>
-        change.kind !== "removed" && change.node.getRootNode() === root && matchesOther(change.node, name, holder),
-    );
+    return !changes.some((change) => change.node.getRootNode() === root && newMatch(change, name, holder));
   }
+}
+
+/**
+ * Whether a changed element matches the selector, other than `except`, or
+ * may have made one inside it match: added, or renamed to a name the
+ * selector holds (a class toggled on the body walks no page).
+ */
+function newMatch(change: Change, selector: string, except: Element): boolean {
+  const { node } = change;
+  if (node !== except && matches(node, selector)) return true;
+  if (!change.added && !namesOf(node).some((name) => selector.includes(name))) return false;
+  return matchesOther(node, selector, except);
+}
+
+/** An element's names as the fragments candidateNames writes (generated ones too: any may be in a selector's text). */
+function namesOf(el: Element): string[] {
+  const names = [...el.classList].map((name) => `.${CSS.escape(name)}`);
+  if (el.id) names.push(`#${CSS.escape(el.id)}`);
+  for (const attribute of TEST_ATTRIBUTES) {
+    const value = el.getAttribute(attribute);
+    if (value !== null) names.push(`[${attribute}="${cssString(value)}"]`);
+  }
+  return names;
 }
 
 /** Whether `node` or an element inside it matches the selector, other than `except`. */
