@@ -158,6 +158,36 @@ export function benchAggregator(): AggregatorResult {
   };
 }
 
+export interface KeysResult {
+  keys: number;
+  eventsPerSec: number;
+  /** Heap held per key after the run (its cells' counts and its events in the pane ring), after a full collection. */
+  bytesPerKey: number;
+}
+
+/**
+ * The pane ring at `keys` live keys (pages × bands: here one band), 10 tabs
+ * each, over 4M events: 100 s of 1,000 keys' traffic, 10 s of 10,000 keys'.
+ * Needs node --expose-gc.
+ */
+export function benchKeys(keys: number, events = 4_000_000): KeysResult {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("run with node --expose-gc");
+  const start = 1_800_000_000_000;
+  const stream = makeStream(events, start, keys);
+  const pane = () => new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start });
+  run(stream, stream.arrivals.length / 10, pane());
+  gc();
+  const before = process.memoryUsage();
+  const heatmap = pane();
+  const eventsPerSec = run(stream, stream.arrivals.length, heatmap);
+  gc();
+  const after = process.memoryUsage();
+  if (heatmap.size !== keys) throw new Error(`expected ${keys} live keys, found ${heatmap.size}`);
+  const held = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+  return { keys, eventsPerSec, bytesPerKey: held / keys };
+}
+
 /** Anchors per page in the anchored benchmarks: the page cut into 20 × 10 blocks, one element each. */
 export const ANCHORS_PER_PAGE = 200;
 const BLOCK_ROWS = ROWS / 20;
@@ -210,7 +240,12 @@ export function keyedGroups(
     group.cells.push(sideCell(anchorTile(u, v), false));
     (group.anchorOf as number[]).push(index);
   }
-  return [page, group];
+  // As ingest does: its groups are found by key in a map, so the window stage gets their keys hashed already.
+  const groups = new Map([
+    [page.key, page],
+    [group.key, group],
+  ]);
+  return [...groups.values()];
 }
 
 export interface AnchoredResult {

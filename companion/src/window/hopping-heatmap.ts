@@ -155,6 +155,9 @@ export class HoppingHeatmap {
     const oldest = closed - this.longest;
     const { hopMs, spans, stride, panes, paneLength } = this;
     const windows = spans.length;
+    // Ring index of the open pane; an event d panes older is d places before it (integers, no modulo per event).
+    const ringLength = panes.length;
+    const openIndex = open % ringLength;
     let state = this.states.get(key);
     let onTime = 0;
     let late = 0;
@@ -170,7 +173,8 @@ export class HoppingHeatmap {
       const base = slot * stride;
       const counts = state.counts;
       (counts[base + windows] as number)++;
-      const ringIndex = pane % panes.length;
+      const back = open - pane;
+      const ringIndex = back <= openIndex ? openIndex - back : openIndex - back + ringLength;
       const at = paneLength[ringIndex] as number;
       let raw = panes[ringIndex] as Int32Array;
       if (at === raw.length) raw = this.growPane(ringIndex);
