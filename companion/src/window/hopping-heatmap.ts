@@ -52,7 +52,8 @@ export interface Change {
  * chunks: a cursor's trail touches many rows, each a chunk).
  */
 class CellIndex {
-  private readonly chunks: (Int32Array | undefined)[] = [];
+  /** Plain arrays of small integers: allocated on the heap, where a small typed array would take a buffer of its own. */
+  private readonly chunks: (number[] | undefined)[] = [];
 
   /** The slot of `cell`, or -1. */
   get(cell: number): number {
@@ -63,7 +64,7 @@ class CellIndex {
   set(cell: number, slot: number): void {
     let chunk = this.chunks[cell >>> 7];
     if (!chunk) {
-      chunk = new Int32Array(128);
+      chunk = new Array<number>(128).fill(0);
       this.chunks[cell >>> 7] = chunk;
     }
     chunk[cell & 127] = slot + 1;
