@@ -23,6 +23,7 @@ import { isOverlayElement } from "../page/overlay-element";
 import { namesElement, pageKeyPath } from "../page/page-path";
 import { onRouteChange } from "../page/route-changes";
 import { largestScrollContainer } from "../page/scroll";
+import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
 import {
   DEFAULT_OVERLAY_PREFS,
@@ -182,6 +183,9 @@ export class OverlayView {
       this.refresh();
     };
     onCompanionGridChanged(useFacts, signal);
+    const showPause = (paused: boolean) => this.panel.setPaused(paused);
+    onCapturePauseChanged(showPause, signal);
+    void isCapturePaused().then(showPause);
     void loadCompanionGrid().then(useFacts);
     const useColumns = () =>
       void loadSettings().then(({ cols }) => {

@@ -2,7 +2,7 @@
 import "../testing/install-fake-browser";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_OVERLAY_PREFS, type OverlayPrefs, type PanelCorner } from "../state/overlay-prefs";
-import { nearestCorner, Panel, type PanelActions, type PanelState } from "./panel";
+import { nearestCorner, PAUSED_LINE, Panel, type PanelActions, type PanelState } from "./panel";
 
 function setUp() {
   const calls: string[] = [];
@@ -130,5 +130,21 @@ describe("legend panel", () => {
     expect(panel.element.hidden).toBe(true);
     panel.setVisible(true);
     expect(panel.element.hidden).toBe(false);
+  });
+});
+
+describe("the pause line", () => {
+  it("shows under the legend while capture is paused, in the popup's text too, and goes on resume", () => {
+    document.body.innerHTML = "";
+    const { panel, root, state } = setUp();
+    panel.render(state());
+    const line = () => [...root.querySelectorAll(".paused")].find((e) => !(e as HTMLElement).hidden)?.textContent;
+    expect(line()).toBeUndefined();
+    panel.setPaused(true);
+    expect(line()).toBe(PAUSED_LINE);
+    expect(panel.legendText).toContain(PAUSED_LINE);
+    panel.setPaused(false);
+    expect(line()).toBeUndefined();
+    expect(panel.legendText).not.toContain("paused");
   });
 });

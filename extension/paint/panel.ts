@@ -22,6 +22,9 @@ const CORNERS: readonly [PanelCorner, string, string][] = [
 ];
 
 /** The corner nearest to a point of the viewport. */
+/** The legend's line while capture is paused (the popup's switch). */
+export const PAUSED_LINE = "Capture paused in this browser: no points are recorded. Resume in the Heatlens popup.";
+
 export function nearestCorner(x: number, y: number, width: number, height: number): PanelCorner {
   return `${y < height / 2 ? "top" : "bottom"}-${x < width / 2 ? "left" : "right"}` as PanelCorner;
 }
@@ -65,6 +68,7 @@ export const PANEL_CSS = `
   .summary > span { white-space: nowrap; }
   .panel.stale { box-shadow: inset 0 0 0 2px #ffb020; }
   .panel.stale .status { color: #ffb020; font-weight: 600; }
+  .paused { color: #c3c8d2; font-style: italic; }
   .row { display: flex; gap: 4px; height: 22px; margin-top: 4px; align-items: center; }
   .row > span { width: 56px; flex: none; }
   .row[hidden] { display: none; }
@@ -129,6 +133,7 @@ export class Panel {
   private readonly note = element("div", "note");
   private readonly summary = element("div", "summary");
   private readonly status = element("div", "status");
+  private readonly paused = element("div", "paused");
   private readonly modes = new Map<PaintMode, HTMLButtonElement>();
   private readonly scales = new Map<ScaleKind, HTMLButtonElement>();
   private readonly windows = new Map<number, HTMLButtonElement>();
@@ -262,6 +267,7 @@ export class Panel {
       this.note,
       this.summary,
       this.status,
+      this.paused,
       scrollRow,
       layerRow,
       rangeRow,
@@ -273,6 +279,7 @@ export class Panel {
       freezeRow,
     );
     this.tooltip.hidden = true;
+    this.paused.hidden = true;
     this.summary.textContent = "Waiting for the companion…";
   }
 
@@ -290,9 +297,15 @@ export class Panel {
     );
   }
 
-  /** The legend's text as shown, with the status line, for the popup. */
+  /** The legend's text as shown, with the status line and the pause line, for the popup. */
   get legendText(): string {
-    return this.legend && this.statusText ? `${this.legend} · ${this.statusText}` : this.legend;
+    return [this.legend, this.statusText, this.paused.hidden ? "" : PAUSED_LINE].filter(Boolean).join(" · ");
+  }
+
+  /** Says, under the legend, that this browser records nothing while capture is paused. */
+  setPaused(paused: boolean): void {
+    this.paused.hidden = !paused;
+    this.paused.textContent = paused ? PAUSED_LINE : "";
   }
 
   /** The status line (`updated 3 s ago`), amber and framed when `stale`; empty hides it. */
