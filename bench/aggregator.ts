@@ -36,12 +36,18 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/**
+ * Batch b is points b × BATCH … (b + 1) × BATCH − 1. Flat arrays: millions
+ * of small ones would fill the heap the collector walks during the timing.
+ */
 interface Stream {
   /** Companion time at which each batch arrives. */
   arrivals: Float64Array;
+  /** Index in `keys` of each batch's key. */
+  keyOf: Int32Array;
   keys: string[];
-  times: Float64Array[];
-  cells: Int32Array[];
+  times: Float64Array;
+  cells: Int32Array;
 }
 
 /**
@@ -52,11 +58,18 @@ interface Stream {
 export function makeStream(events: number, start: number, pages = PAGES_DEFAULT): Stream {
   const random = seeded(42);
   const tabs = Array.from({ length: pages * TABS_PER_PAGE }, (_, i) => ({
-    key: `desktop|/page/${i % pages}`,
+    key: i % pages,
     col: Math.floor(random() * COLS),
     row: Math.floor(random() * ROWS),
   }));
-  const stream: Stream = { arrivals: new Float64Array(Math.ceil(events / BATCH)), keys: [], times: [], cells: [] };
+  const batches = Math.ceil(events / BATCH);
+  const stream: Stream = {
+    arrivals: new Float64Array(batches),
+    keyOf: new Int32Array(batches),
+    keys: Array.from({ length: pages }, (_, i) => `desktop|/page/${i}`),
+    times: new Float64Array(batches * BATCH),
+    cells: new Int32Array(batches * BATCH),
+  };
   const clamp = (v: number, max: number) => Math.max(0, Math.min(max - 1, v));
   let batch = 0;
   for (let second = 1; batch < stream.arrivals.length; second++) {
@@ -65,18 +78,14 @@ export function makeStream(events: number, start: number, pages = PAGES_DEFAULT)
     for (const { tab, at } of order) {
       if (batch === stream.arrivals.length) break;
       const arrival = start + (second + at) * 1000;
-      const times = new Float64Array(BATCH);
-      const cells = new Int32Array(BATCH);
       for (let i = 0; i < BATCH; i++) {
         tab.col = clamp(tab.col + Math.floor(random() * 5) - 2, COLS);
         tab.row = clamp(tab.row + Math.floor(random() * 5) - 2, ROWS);
-        times[i] = arrival - 1000 + i * 250 + random() * 250;
-        cells[i] = (tab.row * COLS + tab.col) * 2;
+        stream.times[batch * BATCH + i] = arrival - 1000 + i * 250 + random() * 250;
+        stream.cells[batch * BATCH + i] = (tab.row * COLS + tab.col) * 2;
       }
+      stream.keyOf[batch] = tab.key;
       stream.arrivals[batch++] = arrival;
-      stream.keys.push(tab.key);
-      stream.times.push(times);
-      stream.cells.push(cells);
     }
   }
   return stream;
@@ -90,6 +99,9 @@ interface Aggregator {
 /** Feeds the stream, closing panes as the clock passes them; events per second. */
 export function run(stream: Stream, batches: number, aggregator: Aggregator): number {
   const counts: AddCounts = { open: 0, late: 0, tooOld: 0 };
+  // Each batch is copied into arrays of its own, as a decoded frame would hand it over.
+  const times = new Float64Array(BATCH);
+  const cells = new Int32Array(BATCH);
   const began = performance.now();
   let nextTick = (stream.arrivals[0] as number) + HOP;
   for (let b = 0; b < batches; b++) {
@@ -98,12 +110,11 @@ export function run(stream: Stream, batches: number, aggregator: Aggregator): nu
       aggregator.advance(now);
       nextTick += HOP;
     }
-    aggregator.addMany(
-      stream.keys[b] as string,
-      stream.times[b] as Float64Array,
-      stream.cells[b] as Int32Array,
-      counts,
-    );
+    for (let i = 0; i < BATCH; i++) {
+      times[i] = stream.times[b * BATCH + i] as number;
+      cells[i] = stream.cells[b * BATCH + i] as number;
+    }
+    aggregator.addMany(stream.keys[stream.keyOf[b] as number] as string, times, cells, counts);
   }
   aggregator.advance((stream.arrivals[batches - 1] as number) + HOP);
   return (batches * BATCH) / ((performance.now() - began) / 1000);
@@ -147,6 +158,36 @@ export function benchAggregator(): AggregatorResult {
   };
 }
 
+export interface KeysResult {
+  keys: number;
+  eventsPerSec: number;
+  /** Heap held per key after the run (its cells' counts and its events in the pane ring), after a full collection. */
+  bytesPerKey: number;
+}
+
+/**
+ * The pane ring at `keys` live keys (pages × bands: here one band), 10 tabs
+ * each, over 4M events: 100 s of 1,000 keys' traffic, 10 s of 10,000 keys'.
+ * Needs node --expose-gc.
+ */
+export function benchKeys(keys: number, events = 4_000_000): KeysResult {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("run with node --expose-gc");
+  const start = 1_800_000_000_000;
+  const stream = makeStream(events, start, keys);
+  const pane = () => new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start });
+  run(stream, stream.arrivals.length / 10, pane());
+  gc();
+  const before = process.memoryUsage();
+  const heatmap = pane();
+  const eventsPerSec = run(stream, stream.arrivals.length, heatmap);
+  gc();
+  const after = process.memoryUsage();
+  if (heatmap.size !== keys) throw new Error(`expected ${keys} live keys, found ${heatmap.size}`);
+  const held = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+  return { keys, eventsPerSec, bytesPerKey: held / keys };
+}
+
 /** Anchors per page in the anchored benchmarks: the page cut into 20 × 10 blocks, one element each. */
 export const ANCHORS_PER_PAGE = 200;
 const BLOCK_ROWS = ROWS / 20;
@@ -171,8 +212,8 @@ export function anchoredStage(start: number): { stage: WindowStage; bus: InProce
 
 /**
  * What ingest makes of one tab's batch: the page's group and, when
- * `anchored`, a group per anchor the points were over (every point has one:
- * the block of the page it lies in, at a random offset inside it).
+ * `anchored`, the page's anchored group (every point is on an anchor: the
+ * block of the page it lies in, at a random offset inside it).
  */
 export function keyedGroups(
   key: string,
@@ -183,21 +224,28 @@ export function keyedGroups(
 ): KeyedPoints[] {
   const page: KeyedPoints = { key, times: Array.from(times), cells: Array.from(cells) };
   if (!anchored) return [page];
-  const groups = new Map<number, KeyedPoints>();
+  const group: KeyedPoints = { key: anchorKey(key, ""), times: [], cells: [], anchors: [], anchorOf: [] };
+  const local = new Map<number, number>();
   for (let i = 0; i < times.length; i++) {
     const { col, row } = unpackCell(cells[i] as number, COLS);
     const anchor = Math.floor(row / BLOCK_ROWS) * 10 + Math.floor(col / BLOCK_COLS);
-    let group = groups.get(anchor);
-    if (!group) {
-      group = { key: anchorKey(key, `[data-testid=block-${anchor}]`), times: [], cells: [] };
-      groups.set(anchor, group);
+    let index = local.get(anchor);
+    if (index === undefined) {
+      index = (group.anchors as string[]).push(`[data-testid=block-${anchor}]`) - 1;
+      local.set(anchor, index);
     }
     const u = Math.floor((((col % BLOCK_COLS) + random()) / BLOCK_COLS) * ANCHOR_UNITS);
     const v = Math.floor((((row % BLOCK_ROWS) + random()) / BLOCK_ROWS) * ANCHOR_UNITS);
     group.times.push(times[i] as number);
     group.cells.push(sideCell(anchorTile(u, v), false));
+    (group.anchorOf as number[]).push(index);
   }
-  return [page, ...groups.values()];
+  // As ingest does: its groups are found by key in a map, so the window stage gets their keys hashed already.
+  const groups = new Map([
+    [page.key, page],
+    [group.key, group],
+  ]);
+  return [...groups.values()];
 }
 
 export interface AnchoredResult {
@@ -213,6 +261,7 @@ export function benchAnchored(events = 1_000_000, pages = 100): AnchoredResult {
   const start = 1_800_000_000_000;
   const stream = makeStream(events, start, pages);
   const keys = stream.keys.map((k) => makeKey("desktop", "https://bench.example", k.slice(k.indexOf("|") + 1)));
+  const batchPoints = (b: number, of: Float64Array | Int32Array) => of.subarray(b * BATCH, (b + 1) * BATCH);
   // Batches are built a chunk at a time, outside the timing, so that a heap of prepared batches does not slow the collector.
   const CHUNK = 10_000;
   const feed = (anchored: boolean): number => {
@@ -226,9 +275,9 @@ export function benchAnchored(events = 1_000_000, pages = 100): AnchoredResult {
       for (let b = from; b < Math.min(total, from + CHUNK); b++) {
         batches.push(
           keyedGroups(
-            keys[b] as string,
-            stream.times[b] as Float64Array,
-            stream.cells[b] as Int32Array,
+            keys[stream.keyOf[b] as number] as string,
+            batchPoints(b, stream.times),
+            batchPoints(b, stream.cells),
             anchored,
             random,
           ),

@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark in one run, side by side where a ratio is
  * reported. Prints a table and, as its last line, `BENCH {json}`.
  */
-import { ANCHORS_PER_PAGE, benchAggregator, benchAnchored, HOP, WINDOWS } from "./aggregator";
+import { ANCHORS_PER_PAGE, benchAggregator, benchAnchored, benchKeys, HOP, WINDOWS } from "./aggregator";
 import { benchFanout } from "./fanout";
 import { benchHistory } from "./history";
 import { benchAnchorMemory, benchMemory } from "./memory";
@@ -26,6 +26,13 @@ row("naive per-window aggregator, events/s (same events)", fmt(agg.naiveEventsPe
 row("pane ring, events/s (same events)", fmt(agg.paneSameEventsPerSec));
 row("pane ring vs naive", `${fmt(agg.paneVsNaive, 1)}×`);
 for (const [pages, rate] of agg.byPages) row(`pane ring, 4M events, ${pages} pages × 10 tabs, events/s`, fmt(rate));
+const [keys1k, keys10k] = [benchKeys(1000), benchKeys(10_000)];
+for (const k of [keys1k, keys10k]) {
+  row(
+    `pane ring, 4M events, ${fmt(k.keys)} live keys × 10 tabs: events/s, bytes per key`,
+    `${fmt(k.eventsPerSec)}  ${fmt(k.bytesPerKey)}`,
+  );
+}
 
 const anchored = benchAnchored();
 row(`window stage, ${anchored.pages} pages × 10 tabs, page grid only, events/s`, fmt(anchored.pageOnlyEventsPerSec));
@@ -100,6 +107,10 @@ row(
 const result = {
   paneVsNaive: round(agg.paneVsNaive, 1),
   aggEventsPerSec: round(agg.aggEventsPerSec),
+  aggEventsPerSec1k: round(keys1k.eventsPerSec),
+  aggEventsPerSec10k: round(keys10k.eventsPerSec),
+  bytesPerKey1k: round(keys1k.bytesPerKey),
+  bytesPerKey10k: round(keys10k.bytesPerKey),
   ingestEventsPerSec: round(ingest?.ingestEventsPerSec ?? 0),
   loopDelayP99Ms: round(ingest?.loopDelayP99Ms ?? Number.NaN, 1),
   e2eP50Ms: round(latency.e2eP50Ms, 1),

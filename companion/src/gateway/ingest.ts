@@ -145,8 +145,9 @@ export class Ingest {
       const start = t0 + offset;
       if (pts.length > 0) {
         const pageGroup = group(key);
-        // The group's anchors' groups, found once per anchor the points use.
-        const anchored: (KeyedPoints | undefined)[] = [];
+        // The page's anchored points go in one group; `local[a]`: where anchor a is in its selectors, once used.
+        let anchored: KeyedPoints | undefined;
+        const local: number[] = [];
         let loose: KeyedPoints | undefined;
         for (let i = 0, p = 0; i < pts.length; i += 4, p += 3) {
           const flags = pts[i + 3] as number;
@@ -167,13 +168,21 @@ export class Ingest {
             loose.times.push(t);
             loose.cells.push(sideCell(cell, click));
           } else {
-            let target = anchored[a];
-            if (!target) {
-              target = group(anchorKey(key, (anchors as string[])[a - 1] as string));
-              anchored[a] = target;
+            if (!anchored) {
+              anchored = group(anchorKey(key, ""));
+              anchored.anchors ??= [];
+              anchored.anchorOf ??= [];
             }
-            target.times.push(t);
-            target.cells.push(sideCell(anchorTile(at?.[p + 1] as number, at?.[p + 2] as number), click));
+            const selectors = anchored.anchors as string[];
+            let index = local[a];
+            if (index === undefined) {
+              // A page listed twice in a batch may name an anchor twice: the window stage gives both one id.
+              index = selectors.push((anchors as string[])[a - 1] as string) - 1;
+              local[a] = index;
+            }
+            anchored.times.push(t);
+            anchored.cells.push(sideCell(anchorTile(at?.[p + 1] as number, at?.[p + 2] as number), click));
+            (anchored.anchorOf as number[]).push(index);
           }
         }
       }

@@ -13,7 +13,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { sidePrefix, splitSideKey } from "../../../protocol/anchor";
+import { anchorKey, sidePrefix, splitSideKey } from "../../../protocol/anchor";
 import type { KeyedPoints } from "../pipeline";
 
 export interface StoredBatch {
@@ -364,19 +364,25 @@ class PendingHistory {
 
   add(groups: readonly KeyedPoints[]): void {
     for (const group of groups) {
-      const { key, times, cells } = group;
-      const minutes = bucket(this.minutes, key);
-      const hours = bucket(this.hours, key);
-      for (let i = 0; i < times.length; i++) {
-        const cell = cells[i] as number;
-        const minute = Math.floor((times[i] as number) / MINUTE);
-        const m = minute * CELL_SPACE + cell;
-        minutes.set(m, (minutes.get(m) ?? 0) + 1);
-        const h = Math.floor(minute / 60) * CELL_SPACE + cell;
-        hours.set(h, (hours.get(h) ?? 0) + 1);
+      const { key, times, cells, anchors, anchorOf } = group;
+      if (anchors && anchorOf) {
+        // History is kept by anchor key: a page's anchored group is split by its points' anchors.
+        const pageKey = splitSideKey(key)?.pageKey ?? key;
+        const byAnchor = anchors.map((s) => this.buckets(anchorKey(pageKey, s)));
+        for (let i = 0; i < times.length; i++) {
+          const [minutes, hours] = byAnchor[anchorOf[i] as number] as Buckets;
+          count(minutes, hours, times[i] as number, cells[i] as number);
+        }
+      } else {
+        const [minutes, hours] = this.buckets(key);
+        for (let i = 0; i < times.length; i++) count(minutes, hours, times[i] as number, cells[i] as number);
       }
       this.points += pointsOf(group);
     }
+  }
+
+  private buckets(key: string): Buckets {
+    return [bucket(this.minutes, key), bucket(this.hours, key)];
   }
 
   clear(): void {
@@ -391,6 +397,18 @@ class PendingHistory {
 function pointsOf(group: KeyedPoints): number {
   const side = splitSideKey(group.key);
   return side && side.kind !== "scroll" ? 0 : group.times.length;
+}
+
+/** A key's counts by minute and by hour (PendingHistory). */
+type Buckets = [Map<number, number>, Map<number, number>];
+
+/** One point at `t` in `cell` into its minute's and hour's counts. */
+function count(minutes: Map<number, number>, hours: Map<number, number>, t: number, cell: number): void {
+  const minute = Math.floor(t / MINUTE);
+  const m = minute * CELL_SPACE + cell;
+  minutes.set(m, (minutes.get(m) ?? 0) + 1);
+  const h = Math.floor(minute / 60) * CELL_SPACE + cell;
+  hours.set(h, (hours.get(h) ?? 0) + 1);
 }
 
 function bucket(into: Map<string, Map<number, number>>, key: string): Map<number, number> {

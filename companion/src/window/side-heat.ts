@@ -133,13 +133,12 @@ export function scrollSummary(scroll: ReadonlyMap<number, number>): ScrollSummar
  * evictions in one ring turn, a page whose anchors churn), the new anchor is
  * dropped instead, and counted like an eviction. That bounds the ring key's
  * memory and the work of finding the coldest, whatever a client sends.
- * Anchors are named by their whole side key (`anchorKey(pageKey, selector)`),
- * the string a batch's group already is, so that a known anchor costs one map
- * lookup.
+ * Anchors are named by selector: a known anchor costs one map lookup per
+ * group it has points in.
  */
 export class AnchorTable {
   private readonly ids = new Map<string, number>();
-  /** Anchor key of each named id; undefined for a free or resting id. */
+  /** Selector of each named id; undefined for a free or resting id. */
   private readonly names: (string | undefined)[] = [];
   /** Evicted ids and the closed pane from which their events are all gone, oldest first. */
   private readonly resting: { id: number; until: number }[] = [];
@@ -147,10 +146,7 @@ export class AnchorTable {
   /** Anchors evicted while they still had events in the ring. */
   evicted = 0;
 
-  /**
-   * `ringKey`: the pane ring key all of the page's anchors share, which is
-   * also what each of their anchor keys starts with (`anchorKey(pageKey, "")`).
-   */
+  /** `ringKey`: the pane ring key all of the page's anchors share (`anchorKey(pageKey, "")`). */
   constructor(
     readonly ringKey: string,
     private readonly max: number,
@@ -158,39 +154,34 @@ export class AnchorTable {
 
   /** The selector of `id`, or undefined for an id no anchor holds now. */
   selectorOf(id: number): string | undefined {
-    return this.names[id]?.slice(this.ringKey.length);
+    return this.names[id];
   }
 
-  /** The id of anchor key `key`, or -1 when it is not named. */
-  idOf(key: string): number {
-    return this.ids.get(key) ?? -1;
-  }
-
-  /** Anchor keys named now. */
-  keys(): IterableIterator<string> {
-    return this.ids.keys();
+  /** The id of `selector`, or -1 when it is not named. */
+  idOf(selector: string): number {
+    return this.ids.get(selector) ?? -1;
   }
 
   /**
-   * Names anchor key `key` (not named yet): its id (-1 when it was dropped),
-   * and the key it evicted if the page was full. `ring` gives the window's events per id (called only
-   * when the page is full); `closedPane` and `ringPanes` come from the pane ring.
+   * Names `selector` (not named yet): its id, or -1 when it was dropped. A
+   * full page evicts its coldest anchor: `ring` gives the window's events per
+   * id (called only then); `closedPane` and `ringPanes` come from the pane ring.
    */
   name(
-    key: string,
+    selector: string,
     closedPane: number,
     ringPanes: number,
     ring: (each: (id: number, held: number) => void) => void,
-  ): { id: number; dropped: string | undefined } {
+  ): number {
     if (this.ids.size >= this.max && !this.idAvailable(closedPane)) {
       this.evicted++;
-      return { id: -1, dropped: undefined };
+      return -1;
     }
-    const dropped = this.ids.size >= this.max ? this.evictColdest(closedPane, ringPanes, ring) : undefined;
+    if (this.ids.size >= this.max) this.evictColdest(closedPane, ringPanes, ring);
     const id = this.takeId(closedPane);
-    this.ids.set(key, id);
-    this.names[id] = key;
-    return { id, dropped };
+    this.ids.set(selector, id);
+    this.names[id] = selector;
+    return id;
   }
 
   private idAvailable(closedPane: number): boolean {
@@ -213,7 +204,7 @@ export class AnchorTable {
     closedPane: number,
     ringPanes: number,
     ring: (each: (id: number, held: number) => void) => void,
-  ): string {
+  ): void {
     const held = new Map<number, number>();
     ring((id, n) => {
       if (this.names[id] !== undefined) held.set(id, (held.get(id) ?? 0) + n);
@@ -233,11 +224,10 @@ export class AnchorTable {
     if (fewest === 0) {
       // Nothing of it is left in the ring: the id is free at once, and nothing was lost.
       this.free.push(coldest);
-      return dropped;
+      return;
     }
     this.evicted++;
     // Its events sit in panes up to the open one (closedPane + 1); that pane leaves the ring ringPanes later.
     this.resting.push({ id: coldest, until: closedPane + 1 + ringPanes });
-    return dropped;
   }
 }

@@ -123,19 +123,24 @@ class NaiveAnchors {
 }
 
 describe("WindowStage: anchored heat", () => {
-  it("equals a naive recount at every hop, across evictions", () => {
+  it("equals a naive recount at every hop, across evictions, whether a batch's anchors come in one group or one each", () => {
+    const group = fc.record({
+      selector: fc.constantFrom(...SELECTORS),
+      events: fc.array(
+        fc.record({
+          dt: fc.integer({ min: -3500, max: 400 }),
+          tile: fc.integer({ min: 0, max: 63 }),
+          click: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 5 },
+      ),
+    });
     const step = fc.oneof(
       fc.record({
-        kind: fc.constant("group" as const),
-        selector: fc.constantFrom(...SELECTORS),
-        events: fc.array(
-          fc.record({
-            dt: fc.integer({ min: -3500, max: 400 }),
-            tile: fc.integer({ min: 0, max: 63 }),
-            click: fc.boolean(),
-          }),
-          { minLength: 1, maxLength: 5 },
-        ),
+        kind: fc.constant("batch" as const),
+        // A page's anchored points as ingest groups them (one group, selectors and an index per point), or a group per anchor.
+        oneGroup: fc.boolean(),
+        groups: fc.array(group, { minLength: 1, maxLength: 3 }),
       }),
       fc.record({
         kind: fc.constant("tick" as const),
@@ -148,11 +153,24 @@ describe("WindowStage: anchored heat", () => {
         const { stage: fast, bus } = stage(max);
         const naive = new NaiveAnchors(max);
         for (const s of steps) {
-          if (s.kind === "group") {
-            const times = s.events.map((e) => now + e.dt);
-            const cells = s.events.map((e) => sideCell(e.tile, e.click));
-            bus.publish("points", { client: "c", groups: [{ key: anchorKey(PAGE, s.selector), times, cells }] });
-            naive.add(s.selector, times, cells);
+          if (s.kind === "batch") {
+            const groups = s.groups.map((g) => ({
+              key: anchorKey(PAGE, g.selector),
+              times: g.events.map((e) => now + e.dt),
+              cells: g.events.map((e) => sideCell(e.tile, e.click)),
+            }));
+            if (s.oneGroup) {
+              // A selector twice in a group (a page listed twice in a batch) takes one id.
+              const anchors = groups.map((g) => g.key.slice(anchorKey(PAGE, "").length));
+              const anchorOf = groups.flatMap((g, j) => g.times.map(() => j));
+              const times = groups.flatMap((g) => g.times);
+              const cells = groups.flatMap((g) => g.cells);
+              bus.publish("points", {
+                client: "c",
+                groups: [{ key: anchorKey(PAGE, ""), times, cells, anchors, anchorOf }],
+              });
+            } else bus.publish("points", { client: "c", groups });
+            for (const [j, g] of groups.entries()) naive.add(s.groups[j]?.selector as string, g.times, g.cells);
           } else {
             now += s.ms;
             fast.tick(now);

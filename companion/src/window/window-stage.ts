@@ -5,7 +5,10 @@
  *
  * Page keys and side keys (protocol/anchor.ts) sit in two rings with the same
  * panes: the page ring alone says which pages are live. A page's anchors
- * share one side ring key, interned by an AnchorTable (side-heat.ts).
+ * share one side ring key, interned by an AnchorTable (side-heat.ts); ingest
+ * hands a page's anchored points over as one group with its selectors
+ * (KeyedPoints.anchors), so a batch costs one table lookup and one map lookup
+ * per anchor, whatever its points.
  */
 import { anchorKey, looseKey, scrollKey, splitSideKey } from "../../../protocol/anchor";
 import { bandFor, unpackCell, type WidthBand } from "../../../protocol/grid";
@@ -31,6 +34,12 @@ function anchorsRingKey(pageKey: string): string {
   return anchorKey(pageKey, "");
 }
 
+/** What an anchors ring key adds to its page key. */
+const ANCHORS_SUFFIX = anchorsRingKey("").length;
+
+/** Id of an anchor none of whose points a window would count: they are counted too old, and it is not named. */
+const TOO_OLD = -2;
+
 export class WindowStage {
   /**
    * How points arrived: `open`, before their pane closed; `late`, after it but
@@ -41,10 +50,12 @@ export class WindowStage {
   readonly sideArrivals: AddCounts = { open: 0, late: 0, tooOld: 0 };
   private readonly heatmap: HoppingHeatmap;
   private readonly sides: HoppingHeatmap;
-  /** Anchor tables of pages whose anchors ring key is live, by page key. */
+  /** Anchor tables of pages whose anchors ring key is live, by that ring key (`anchorsRingKey`). */
   private readonly anchorTables = new Map<string, AnchorTable>();
-  /** The table of each anchor key named now: a known anchor's group is placed with one lookup. */
-  private readonly tableOfAnchor = new Map<string, AnchorTable>();
+  /** Scratch of `addAnchored`, reused: the ring copies what it keeps. */
+  private readonly idsOf: number[] = [];
+  private readonly sideTimes: number[] = [];
+  private readonly sideCells: number[] = [];
   /** Anchors evicted per page since the companion started (pages that had any). */
   private readonly evictedByPage = new Map<string, number>();
   /** Pages with scroll marks in the ring and no point: live pages the page ring does not hold. */
@@ -94,8 +105,7 @@ export class WindowStage {
       if (!side) continue;
       if (!this.sides.has(key)) {
         if (side.kind === "scroll") this.scrollOnly.delete(side.pageKey);
-        const table = side.kind === "anchor" ? this.anchorTables.get(side.pageKey) : undefined;
-        if (table) this.dropAnchors(table);
+        if (side.kind === "anchor") this.anchorTables.delete(key);
       }
       changed[windowIndex]?.add(side.pageKey);
     }
@@ -107,57 +117,122 @@ export class WindowStage {
   }
 
   /** One group of points or marks, into the page ring or the side ring its key names. */
-  private add({ key, times, cells }: KeyedPoints): void {
-    let table = this.tableOfAnchor.get(key);
-    let id = table ? table.idOf(key) : -1;
-    if (!table) {
-      const side = splitSideKey(key);
-      if (!side) {
-        this.heatmap.addMany(key, times, cells, this.arrivals);
-        if (this.scrollOnly.size > 0 && this.heatmap.has(key)) this.scrollOnly.delete(key);
-        return;
-      }
-      if (side.kind !== "anchor") {
-        this.sides.addMany(key, times, cells, this.sideArrivals);
-        if (side.kind === "scroll" && this.sides.has(key) && !this.heatmap.has(side.pageKey)) {
-          this.scrollOnly.add(side.pageKey);
-        }
-        return;
-      }
-      // A new anchor none of whose points a window would count is not worth an eviction.
-      if (!this.sides.anyInRing(times)) {
-        this.sideArrivals.tooOld += times.length;
-        return;
-      }
-      table = this.anchorTables.get(side.pageKey);
-      if (!table) {
-        table = new AnchorTable(anchorsRingKey(side.pageKey), this.options.maxAnchors);
-        this.anchorTables.set(side.pageKey, table);
-      }
-      const { ringKey } = table;
-      const before = table.evicted;
-      const named = table.name(key, this.sides.closedPane, this.sides.ringPanes, (each) =>
-        this.sides.forEachHeld(ringKey, (cell, held) => each(Math.floor(cell / ANCHOR_CELLS), held)),
-      );
-      id = named.id;
-      if (named.dropped !== undefined) this.tableOfAnchor.delete(named.dropped);
-      if (table.evicted > before) {
-        this.evictedAnchors++;
-        this.evictedByPage.set(side.pageKey, (this.evictedByPage.get(side.pageKey) ?? 0) + 1);
-      }
-      if (id === -1) return;
-      this.tableOfAnchor.set(key, table);
+  private add({ key, times, cells, anchors, anchorOf }: KeyedPoints): void {
+    if (anchors) return this.addAnchored(key, anchors, anchorOf ?? [], times, cells);
+    const side = splitSideKey(key);
+    if (!side) {
+      this.heatmap.addMany(key, times, cells, this.arrivals);
+      if (this.scrollOnly.size > 0 && this.heatmap.has(key)) this.scrollOnly.delete(key);
+      return;
     }
-    this.sides.addMany(table.ringKey, times, cells, this.sideArrivals, id * ANCHOR_CELLS);
-    // Events too old for every window leave the ring empty: a page with no event left names no anchor.
-    if (!this.sides.has(table.ringKey)) this.dropAnchors(table);
+    if (side.kind === "anchor") {
+      // One anchor's group, as batches stored before anchored groups were read back.
+      return this.addAnchored(
+        anchorsRingKey(side.pageKey),
+        [side.selector],
+        new Array(times.length).fill(0),
+        times,
+        cells,
+      );
+    }
+    this.sides.addMany(key, times, cells, this.sideArrivals);
+    if (side.kind === "scroll" && this.sides.has(key) && !this.heatmap.has(side.pageKey)) {
+      this.scrollOnly.add(side.pageKey);
+    }
   }
 
-  /** Forgets a page's anchors once its anchors ring key has no event left. */
-  private dropAnchors(table: AnchorTable): void {
-    for (const key of table.keys()) this.tableOfAnchor.delete(key);
-    const side = splitSideKey(table.ringKey);
-    if (side) this.anchorTables.delete(side.pageKey);
+  /**
+   * A page's anchored points into its anchors ring key `ringKey`: point i is
+   * on `selectors[anchorOf[i]]`, at side cell `cells[i]`. When every selector
+   * is named, one pass; otherwise anchor by anchor in order, each named then
+   * counted, as if each had a group of its own (an eviction sees the points
+   * of the anchors before it).
+   */
+  private addAnchored(
+    ringKey: string,
+    selectors: readonly string[],
+    anchorOf: readonly number[],
+    times: readonly number[],
+    cells: readonly number[],
+  ): void {
+    const table = this.anchorTables.get(ringKey);
+    const ids = this.idsOf;
+    ids.length = 0;
+    let named = table !== undefined;
+    for (let j = 0; j < selectors.length && named; j++) {
+      const id = (table as AnchorTable).idOf(selectors[j] as string);
+      ids.push(id);
+      named = id !== -1;
+    }
+    if (named) return this.addIds(ringKey, ids, -1, anchorOf, times, cells);
+    for (let j = 0; j < selectors.length; j++) {
+      let onPage = this.anchorTables.get(ringKey);
+      if (!onPage) {
+        onPage = new AnchorTable(ringKey, this.options.maxAnchors);
+        this.anchorTables.set(ringKey, onPage);
+      }
+      const selector = selectors[j] as string;
+      const known = onPage.idOf(selector);
+      ids[j] = known !== -1 ? known : this.name(onPage, selector, j, anchorOf, times);
+      this.addIds(ringKey, ids, j, anchorOf, times, cells);
+    }
+  }
+
+  /** The points of anchor `only` (all when -1) at their ids' cells; a dropped anchor's are not counted. */
+  private addIds(
+    ringKey: string,
+    ids: readonly number[],
+    only: number,
+    anchorOf: readonly number[],
+    times: readonly number[],
+    cells: readonly number[],
+  ): void {
+    const sideTimes = this.sideTimes;
+    const sideCells = this.sideCells;
+    sideTimes.length = 0;
+    sideCells.length = 0;
+    for (let i = 0; i < times.length; i++) {
+      const j = anchorOf[i] as number;
+      if (only !== -1 && j !== only) continue;
+      const id = ids[j] as number;
+      if (id === TOO_OLD) this.sideArrivals.tooOld++;
+      if (id < 0) continue;
+      sideTimes.push(times[i] as number);
+      sideCells.push(id * ANCHOR_CELLS + (cells[i] as number));
+    }
+    if (sideTimes.length > 0) this.sides.addMany(ringKey, sideTimes, sideCells, this.sideArrivals);
+    // Events too old for every window leave the ring empty: a page with no event left names no anchor.
+    if (!this.sides.has(ringKey)) this.anchorTables.delete(ringKey);
+  }
+
+  /**
+   * Names the `j`th selector of an anchored group in `table`: its id, -1 when
+   * the page dropped it, or TOO_OLD when none of its points would count (a new
+   * anchor not worth an eviction).
+   */
+  private name(
+    table: AnchorTable,
+    selector: string,
+    j: number,
+    anchorOf: readonly number[],
+    times: readonly number[],
+  ): number {
+    let counts = false;
+    for (let i = 0; i < times.length && !counts; i++) {
+      counts = anchorOf[i] === j && this.sides.inRing(times[i] as number);
+    }
+    if (!counts) return TOO_OLD;
+    const { ringKey } = table;
+    const before = table.evicted;
+    const id = table.name(selector, this.sides.closedPane, this.sides.ringPanes, (each) =>
+      this.sides.forEachHeld(ringKey, (cell, held) => each(Math.floor(cell / ANCHOR_CELLS), held)),
+    );
+    if (table.evicted > before) {
+      const pageKey = ringKey.slice(0, ringKey.length - ANCHORS_SUFFIX);
+      this.evictedAnchors++;
+      this.evictedByPage.set(pageKey, (this.evictedByPage.get(pageKey) ?? 0) + 1);
+    }
+    return id;
   }
 
   /** Columns points are binned into; viewers may ask for any divisor. */
@@ -207,8 +282,9 @@ export class WindowStage {
     const side = emptySideCounts();
     this.sides.forEachCell(looseKey(key), windowIndex, (cell, count) => side.loose.set(cell, count));
     this.sides.forEachCell(scrollKey(key), windowIndex, (cell, count) => side.scroll.set(cell, count));
-    const table = this.anchorTables.get(key);
-    this.sides.forEachCell(anchorsRingKey(key), windowIndex, (cell, count) => {
+    const ringKey = anchorsRingKey(key);
+    const table = this.anchorTables.get(ringKey);
+    this.sides.forEachCell(ringKey, windowIndex, (cell, count) => {
       const id = Math.floor(cell / ANCHOR_CELLS);
       const sideCell = cell % ANCHOR_CELLS;
       const selector = table?.selectorOf(id);
