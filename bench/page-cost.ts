@@ -7,9 +7,11 @@
  *   page gets as many as the browser delivers) and at one move per frame
  *   (each CDP move awaited, which headless Chromium answers once a frame);
  * - anchors (extension/page/anchor.ts) on a shop page of about 9,000
- *   elements: script time per sample while nothing changed (cached: one rect
- *   read) and right after a DOM change (the selector worked out again), and
- *   that cost spread over the mousemoves of the runs above (at most 4
+ *   elements and on a deep page of 20,000 named by utility classes only:
+ *   script time per sample while nothing changed (cached: one rect read),
+ *   right after a DOM change elsewhere (an element added or removed; on the
+ *   shop also a ticking clock) and at first sight, and the shop's cost after
+ *   a change spread over the mousemoves of the runs above (at most 4
  *   samples a second take an anchor; the mousemove handler never does);
  * - the overlay: time to paint one update of a fully covered 50-column grid
  *   (tiles and smooth heat) with the overlay's own painter, and long tasks
@@ -44,9 +46,18 @@ export interface PageCost {
   /** Elements of the page the anchors are taken on, and the share of samples that had one. */
   anchorPageElements: number;
   anchoredShare: number;
-  /** Script time of one sample's anchor: unchanged page (cached), and just after a DOM change. */
+  /** Script time of one sample's anchor: unchanged page (cached), just after a DOM change elsewhere, first sight. */
   anchorCachedMicros: number;
   anchorColdMicros: number;
+  anchorFirstMicros: number;
+  /** The same shop while a clock in its header ticks (text and class, every 100 ms). */
+  anchorClockMicros: number;
+  /** A deep page of 20,000 elements named by utility classes only: the same three figures. */
+  deepPageElements: number;
+  deepAnchoredShare: number;
+  deepCachedMicros: number;
+  deepColdMicros: number;
+  deepFirstMicros: number;
   /** The cold cost at 4 samples a second, per mousemove received at 1,000 Hz and at one move per frame. */
   anchorMicrosPerEvent: number;
   anchorMicrosPerFrameMove: number;
@@ -166,53 +177,114 @@ function painterScript(): string {
 /** Samples a second the tracker takes at most (and so anchors it works out). */
 const SAMPLES_PER_SEC = 4;
 const ANCHOR_SAMPLES = 400;
+/** Rounds of each anchor figure (a new page each); the median is reported, the machine's noise being what it is. */
+const ANCHOR_ROUNDS = 5;
 
 /**
- * anchorFor bundled for the page: window.heatlensAnchorBench(points) builds a
- * shop of 1,000 product cards (hashed classes, test ids), then times the
- * anchors of the elements under the points: each right after a DOM change
- * (a comment node added, which drops the cache and nothing else), against the
- * same loop without anchors; and again with the cache warm.
+ * anchorFor bundled for the page: window.heatlensAnchorBench(page, change,
+ * points) builds a page, then times the anchors of the elements under the
+ * points, each against the same loop without anchors: at first sight (each
+ * element anchored for the first time), cached (nothing changed), and right
+ * after a change elsewhere in the page before each sample: "element" (a
+ * hidden toast added to the body, or removed: no layout, so that the
+ * machine's layout noise stays out of a figure of a few µs) or "clock" (a
+ * visible clock's text and class changing every 100 ms: 2.5 ticks between
+ * two samples at 4 a second).
+ * Pages: "shop", 1,000 product cards (hashed classes, test ids); "deep",
+ * 20,000 elements nested a dozen deep, named only by utility classes
+ * (Tailwind style: no test ids, no ids, no class unique to one element).
  */
 function anchorScript(): string {
   return buildSync({
     stdin: {
       contents: `
         import { anchorFor } from "./extension/page/anchor";
-        window.heatlensAnchorBench = async (points) => {
-          const cards = [];
-          for (let i = 0; i < 1000; i++) {
-            cards.push('<article class="card css-1x2y3z' + (i % 7) + '"><div class="swatch"></div>' +
-              '<h2 class="sc-aXbYc title"><a href="#p' + i + '">Lamp ' + i + '</a></h2>' +
-              '<p class="price">€' + (20 + i) + '</p><ul class="tags"><li>brass</li><li>warm</li></ul>' +
-              '<button data-testid="add-' + i + '">Add</button></article>');
-          }
-          document.body.innerHTML = '<header id="site-header"><a class="brand">Lumen</a></header>' +
-            '<main style="display:grid;grid-template-columns:repeat(5,1fr);gap:12px">' + cards.join("") + '</main>';
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          const targets = points.map(([x, y]) => [document.elementFromPoint(x, y), x, y]).filter(([el]) => el);
-          const comment = document.createComment("");
-          const loop = async (anchor) => {
-            let anchored = 0;
-            const t0 = performance.now();
-            for (const [el, x, y] of targets) {
-              if (comment.parentNode) comment.remove(); else document.body.append(comment);
-              await Promise.resolve();
-              if (anchor && anchorFor(el, x, y)) anchored++;
+        const pages = {
+          shop() {
+            const cards = [];
+            for (let i = 0; i < 1000; i++) {
+              cards.push('<article class="card css-1x2y3z' + (i % 7) + '"><div class="swatch"></div>' +
+                '<h2 class="sc-aXbYc title"><a href="#p' + i + '">Lamp ' + i + '</a></h2>' +
+                '<p class="price">€' + (20 + i) + '</p><ul class="tags"><li>brass</li><li>warm</li></ul>' +
+                '<button data-testid="add-' + i + '">Add</button></article>');
             }
-            return { ms: performance.now() - t0, anchored };
-          };
-          const base = await loop(false);
-          const cold = await loop(true);
-          let t0 = performance.now();
-          for (let run = 0; run < 20; run++) for (const [el, x, y] of targets) anchorFor(el, x, y);
-          const cachedMs = (performance.now() - t0) / 20;
+            return '<header id="site-header"><a class="brand">Lumen</a> <time class="clock">12:00:00</time></header>' +
+              '<main style="display:grid;grid-template-columns:repeat(5,1fr);gap:12px">' + cards.join("") + '</main>';
+          },
+          deep() {
+            const row = (i) => '<div class="flex items-center gap-2 p-2 border-b"><div class="flex-1 min-w-0">' +
+              '<div class="flex items-center"><span class="text-sm font-medium truncate">Item ' + i + '</span>' +
+              '<span class="ml-2 text-xs text-gray-500">2 h</span></div><div class="mt-1 flex gap-1">' +
+              '<span class="px-2 rounded text-xs">a</span><span class="px-2 rounded text-xs">b</span></div></div>' +
+              '<button class="px-3 py-1 rounded text-sm">Buy</button></div>';
+            const groups = [];
+            for (let g = 0; g < 100; g++) {
+              const rows = [];
+              for (let r = 0; r < 22; r++) rows.push(row(g * 22 + r));
+              groups.push('<section class="p-4"><div class="rounded shadow"><div class="relative"><div class="grid gap-1">' +
+                rows.join("") + '</div></div></div></section>');
+            }
+            return '<div class="min-h-screen flex flex-col"><div class="flex-1"><div class="mx-auto px-4">' +
+              '<div class="flex gap-4"><div class="w-full"><time class="clock">12:00:00</time>' + groups.join("") +
+              '</div></div></div></div></div>';
+          },
+        };
+        window.heatlensAnchorBench = async (kind, change, points, rounds) => {
+          const figures = { first: [], cached: [], changed: [] };
+          let result;
+          for (let round = 0; round < rounds; round++) {
+            // A new page each round: new elements, anchored for the first time.
+            document.body.innerHTML = pages[kind]();
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            const targets = points.map(([x, y]) => [document.elementFromPoint(x, y), x, y]).filter(([el]) => el);
+            const clock = document.querySelector(".clock");
+            const toast = document.createElement("div");
+            toast.className = "toast";
+            toast.hidden = true;
+            let ticks = 0;
+            const changes = {
+              none() {},
+              element() {
+                if (toast.parentNode) toast.remove(); else document.body.append(toast);
+              },
+              clock(i) {
+                for (let t = i % 2 ? 3 : 2; t > 0; t--) {
+                  ticks++;
+                  clock.textContent = "12:00:" + String(ticks % 60).padStart(2, "0");
+                  clock.className = ticks % 2 ? "clock tick" : "clock";
+                }
+              },
+            };
+            // Synchronous, as the sampler's timer: the observer's records are taken inside anchorFor.
+            // Both loops read the element's box first: the layout a change needs (which the page's next
+            // frame would do anyway) is then in both, and the difference is the anchor's script.
+            const loop = (anchor, change) => {
+              let anchored = 0;
+              const t0 = performance.now();
+              targets.forEach(([el, x, y], i) => {
+                changes[change](i);
+                el.getBoundingClientRect();
+                if (anchor && anchorFor(el, x, y)) anchored++;
+              });
+              return { ms: performance.now() - t0, anchored };
+            };
+            const micros = (withAnchors, without) => ((withAnchors.ms - without.ms) * 1000) / targets.length;
+            const base = loop(false, "none");
+            const first = loop(true, "none");
+            figures.first.push(micros(first, base));
+            for (let run = 0; run < 5; run++) figures.cached.push(micros(loop(true, "none"), loop(false, "none")));
+            for (let run = 0; run < 5; run++) {
+              const without = loop(false, change);
+              figures.changed.push(micros(loop(true, change), without));
+            }
+            result = { elements: document.getElementsByTagName("*").length, samples: targets.length, anchored: first.anchored };
+          }
+          const median = (list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)];
           return {
-            elements: document.getElementsByTagName("*").length,
-            samples: targets.length,
-            anchored: cold.anchored,
-            coldMicros: ((cold.ms - base.ms) * 1000) / targets.length,
-            cachedMicros: (cachedMs * 1000) / targets.length,
+            ...result,
+            firstMicros: median(figures.first),
+            cachedMicros: median(figures.cached),
+            changedMicros: median(figures.changed),
           };
         };`,
       resolveDir: process.cwd(),
@@ -229,8 +301,35 @@ interface AnchorCost {
   elements: number;
   samples: number;
   anchored: number;
-  coldMicros: number;
+  /** Script time of one sample's anchor: element never anchored before, nothing changed (cached), just after a change. */
+  firstMicros: number;
   cachedMicros: number;
+  changedMicros: number;
+}
+
+/** The anchor figures of one page and change, in a fresh tab of `browser`. */
+export async function anchorCost(
+  browser: Browser,
+  kind: "shop" | "deep",
+  change: "element" | "clock",
+): Promise<AnchorCost> {
+  const page = await browser.newPage();
+  await page.setViewport(VIEWPORT);
+  await page.goto("about:blank");
+  await page.addScriptTag({ content: anchorScript() });
+  const points = Array.from({ length: ANCHOR_SAMPLES }, (_, i) => [100 + ((i * 37) % 900), 100 + ((i * 53) % 600)]);
+  const cost = (await page.evaluate(
+    (k, c, p, r) =>
+      (
+        window as unknown as { heatlensAnchorBench(k: string, c: string, p: number[][], r: number): Promise<object> }
+      ).heatlensAnchorBench(k, c, p, r),
+    kind,
+    change,
+    points,
+    ANCHOR_ROUNDS,
+  )) as AnchorCost;
+  await page.close();
+  return cost;
 }
 
 export async function benchPageCost(): Promise<PageCost> {
@@ -251,12 +350,9 @@ export async function benchPageCost(): Promise<PageCost> {
     await sleep(500);
     const without = await moveCost(plainPage, MOVES, INPUT_HZ);
     const withoutFrames = await moveCost(plainPage, FRAME_MOVES, null);
-    await plainPage.addScriptTag({ content: anchorScript() });
-    const points = Array.from({ length: ANCHOR_SAMPLES }, (_, i) => [100 + ((i * 37) % 900), 100 + ((i * 53) % 600)]);
-    const anchors = (await plainPage.evaluate(
-      (p) => (window as unknown as { heatlensAnchorBench(p: number[][]): Promise<object> }).heatlensAnchorBench(p),
-      points,
-    )) as AnchorCost;
+    const shop = await anchorCost(plain, "shop", "element");
+    const shopClock = await anchorCost(plain, "shop", "clock");
+    const deep = await anchorCost(plain, "deep", "element");
     await plain.close();
 
     const launched = await launchWithExtension("chromium", DIST);
@@ -307,12 +403,19 @@ export async function benchPageCost(): Promise<PageCost> {
       trackerMovesPerSec: fast.perSec,
       trackerMicrosPerFrameMove: framed.micros,
       trackerFrameMovesPerSec: framed.perSec,
-      anchorPageElements: anchors.elements,
-      anchoredShare: anchors.anchored / anchors.samples,
-      anchorCachedMicros: anchors.cachedMicros,
-      anchorColdMicros: anchors.coldMicros,
-      anchorMicrosPerEvent: (anchors.coldMicros * SAMPLES_PER_SEC) / fast.perSec,
-      anchorMicrosPerFrameMove: (anchors.coldMicros * SAMPLES_PER_SEC) / framed.perSec,
+      anchorPageElements: shop.elements,
+      anchoredShare: shop.anchored / shop.samples,
+      anchorCachedMicros: shop.cachedMicros,
+      anchorColdMicros: shop.changedMicros,
+      anchorFirstMicros: shop.firstMicros,
+      anchorClockMicros: shopClock.changedMicros,
+      deepPageElements: deep.elements,
+      deepAnchoredShare: deep.anchored / deep.samples,
+      deepCachedMicros: deep.cachedMicros,
+      deepColdMicros: deep.changedMicros,
+      deepFirstMicros: deep.firstMicros,
+      anchorMicrosPerEvent: (shop.changedMicros * SAMPLES_PER_SEC) / fast.perSec,
+      anchorMicrosPerFrameMove: (shop.changedMicros * SAMPLES_PER_SEC) / framed.perSec,
       overlayPaintMs: paint.tiles,
       overlaySmoothPaintMs: paint.smooth,
       longTasks: longTasks.length,

@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import fc from "fast-check";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { SHADOW_SEPARATOR } from "../../protocol/anchor";
 import { anchorFor, candidateNames, isGeneratedName, resolveAnchor } from "./anchor";
@@ -270,5 +271,95 @@ describe("cache", () => {
     expect(anchorFor(target, 20, 20)?.s).toBe(`#card${SHADOW_SEPARATOR}.x`);
     target.className = "y";
     await vi.waitFor(() => expect(anchorFor(target, 20, 20)?.s).toBe(`#card${SHADOW_SEPARATOR}.y`));
+  });
+
+  test("is kept, with no walk of the page, while a clock ticks and a toast comes and goes elsewhere", () => {
+    page(`<p id="clock" class="tick">12:00</p><ul id="items"><li></li><li></li></ul>`);
+    const target = el("li:nth-of-type(2)");
+    expect(anchorFor(target, 20, 20)?.s).toBe("#items > li:nth-of-type(2)");
+    const clock = document.getElementById("clock") as Element;
+    const queries = vi.spyOn(document, "querySelectorAll");
+    const query = vi.spyOn(document, "querySelector");
+    for (let tick = 1; tick <= 5; tick++) {
+      clock.textContent = `12:0${tick}`;
+      clock.className = tick % 2 ? "tock" : "tick";
+      const toast = document.createElement("div");
+      toast.className = "toast";
+      document.body.append(toast);
+      if (tick % 2) toast.remove();
+      expect(anchorFor(target, 20, 20)?.s).toBe("#items > li:nth-of-type(2)");
+    }
+    expect(queries).not.toHaveBeenCalled();
+    expect(query).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
+  });
+
+  test("a cached selector that an element added or renamed would now answer to is not reused", () => {
+    page(`<main><div class="promo"><span></span></div></main><p class="lead"></p>`);
+    const target = el(".promo span");
+    const lead = el(".lead");
+    expect(selectorOf(target)).toBe(".promo > span");
+    expect(selectorOf(lead)).toBe(".lead");
+    document.querySelector("main")?.prepend(Object.assign(document.createElement("div"), { className: "promo" }));
+    (document.querySelector(".promo") as Element).append(document.createElement("span"));
+    expect(selectorOf(target)).not.toBe(".promo > span");
+    const other = document.createElement("p");
+    document.body.prepend(other);
+    other.className = "lead";
+    expect(selectorOf(lead)).not.toBe(".lead");
+  });
+
+  test("asks once per root whether a name is unique, until a change can alter the answer", () => {
+    page(
+      `<div class="flex"><a class="flex"></a></div><div class="flex"><b class="flex"></b></div><p class="note"></p><p class="note"></p>`,
+    );
+    const queries = vi.spyOn(document, "querySelectorAll");
+    selectorOf(el("a"));
+    selectorOf(el("b"));
+    const asked = (name: string) => queries.mock.calls.filter(([selector]) => selector === name).length;
+    expect(asked(".flex")).toBe(1);
+    // One of two notes leaves: the other's name is unique now.
+    expect(selectorOf(el("p.note"))).toBe("body > p:nth-of-type(1)");
+    document.querySelector("p.note")?.remove();
+    expect(selectorOf(el("p.note"))).toBe(".note");
+    vi.restoreAllMocks();
+  });
+
+  test("after any adds, removals and renames, every anchor names its element back", () => {
+    const step = fc.oneof(
+      fc.record({ op: fc.constant("add" as const), at: fc.nat(), cls: fc.constantFrom("a", "b", "c", "") }),
+      fc.record({ op: fc.constant("remove" as const), at: fc.nat() }),
+      fc.record({ op: fc.constant("rename" as const), at: fc.nat(), cls: fc.constantFrom("a", "b", "c", "") }),
+      fc.record({ op: fc.constant("anchor" as const), at: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
+        page(`<div class="a"><span class="b"></span></div><section><p></p><p class="c"></p></section>`);
+        const all = () => [...document.body.querySelectorAll("*")];
+        for (const s of steps) {
+          const els = all();
+          const chosen = els[s.at % Math.max(1, els.length)];
+          if (s.op === "add") {
+            const added = document.createElement(s.at % 3 ? "p" : "span");
+            if (s.cls) added.className = s.cls;
+            if (chosen && s.at % 2) chosen.prepend(added);
+            else if (chosen) chosen.before(added);
+            else document.body.append(added);
+          } else if (!chosen) continue;
+          else if (s.op === "remove") chosen.remove();
+          else if (s.op === "rename") chosen.className = s.cls;
+          else {
+            const anchor = anchorFor(box(chosen, 10, 10, 100, 40), 20, 20);
+            if (anchor) expect(resolveAnchor(anchor.s)).toBe(chosen);
+          }
+        }
+        // Each element asked once more at the end, after all the changes.
+        for (const target of all()) {
+          const anchor = anchorFor(box(target, 10, 10, 100, 40), 20, 20);
+          if (anchor) expect(resolveAnchor(anchor.s)).toBe(target);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

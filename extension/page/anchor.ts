@@ -15,11 +15,12 @@
  * box at all (an SVG shape anchors to its `<svg>`); a huge wrapper is no
  * anchor: html, body, or an element larger than half the viewport gives none.
  *
- * Selectors are cached per element. The cache is dropped when an element is
- * added or removed or an attribute selectors use changes (one
- * MutationObserver per document, also watching the shadow roots anchors were
- * taken in; text changes keep it) and on a viewport resize, so a sample
- * costs one rect read while nothing changed. It lives as long as its document.
+ * Selectors are cached per element, and which names are unique per root;
+ * after a change (one MutationObserver per document, also watching the
+ * shadow roots anchors were taken in; text changes are none) each is checked
+ * against what changed rather than dropped (see AnchorCache), and all are
+ * dropped on a viewport resize. A sample costs one rect read while nothing
+ * changed. The cache lives as long as its document.
  */
 import { ANCHOR_UNITS, MAX_ANCHOR_LENGTH, SHADOW_SEPARATOR } from "../../protocol/anchor";
 import { asShadowRoot, composedParent } from "./composed-tree";
@@ -103,35 +104,90 @@ function cacheOf(doc: Document): AnchorCache {
   return cache;
 }
 
+type Root = Document | ShadowRoot;
+
+/** One root's share of a selector: the element it names there (the anchor, or a shadow host) and how. */
+interface Part {
+  element: Element;
+  root: Root;
+  selector: string;
+  /** Starts at a unique name or the document's body or html: names at most one element, whatever changes elsewhere. */
+  anchored: boolean;
+}
+
 interface Found {
   /** The anchor element, or null when the target has no useful one. */
   element: Element | null;
   selector: string | null;
+  parts: Part[];
+  /** The change count it was last known right at. */
+  seen: number;
+}
+
+/** Whether a selector names one element alone in a root (`holder`), or not (null), as of change `seen`. */
+interface Answer {
+  holder: Element | null;
+  seen: number;
+}
+
+/** An element added, removed or renamed (a named attribute changed): what can change a selector. */
+interface Change {
+  node: Element;
+  /** The change count at its latest change; the kinds and lost names gather over all of them. */
+  seen: number;
+  removed: boolean;
+  renamed: boolean;
+  /** Names it lost, as the selector fragments candidateNames writes. */
+  lost: string[];
 }
 
 const OBSERVED = {
   childList: true,
   subtree: true,
   attributes: true,
+  attributeOldValue: true,
   attributeFilter: ["id", "class", ...TEST_ATTRIBUTES],
 };
 
+/** Changed elements remembered: a cached selector or answer older than these is worked out again. */
+const MAX_CHANGES = 256;
+/** Uniqueness answers kept per root, at most: a long-lived app names ever new things. */
+const MAX_ANSWERS = 4096;
+
+/**
+ * Selectors per target element and uniqueness answers per (root, name),
+ * each checked again after changes rather than dropped: a cached selector
+ * stays while its element still matches it, no element added or renamed
+ * since matches it too, and no name on its own path changed; a uniqueness
+ * answer stays while no such element matches the name (a name that was not
+ * unique stays so until an element holding it is removed or loses it).
+ * A ticking clock or a toast elsewhere costs a few matches() per sample, not
+ * a walk of the page.
+ */
 class AnchorCache {
   private found = new WeakMap<Element, Found>();
-  /** Each element's unique name in its root, or null for none. */
-  private names = new WeakMap<Element, string | null>();
+  private answers = new WeakMap<Root, Map<string, Answer>>();
+  private candidates = new WeakMap<Element, string[]>();
   private readonly observed = new WeakSet<Node>();
   private readonly observer: MutationObserver;
   private viewport = "";
+  /**
+   * Changes seen so far, and the elements changed, least recently first:
+   * one entry however often an element changes (a clock, a toast), the
+   * newest MAX_CHANGES; `forgotten` is the latest change of those let go.
+   */
+  private seen = 0;
+  private changes = new Map<Element, Change>();
+  private forgotten = 0;
 
   constructor(private readonly doc: Document) {
-    this.observer = new MutationObserver((records) => {
-      if (records.some(changesSelectors)) this.drop();
-    });
+    this.observer = new MutationObserver((records) => this.record(records));
     this.observe(doc);
   }
 
   anchorFor(target: Element, clientX: number, clientY: number): Anchor | null {
+    // Changes made in this same task have not been delivered yet.
+    this.record(this.observer.takeRecords());
     const win = this.doc.defaultView;
     const viewport = win ? `${win.innerWidth}x${win.innerHeight}` : "";
     if (viewport !== this.viewport) {
@@ -140,6 +196,7 @@ class AnchorCache {
     }
     const maxArea = win ? win.innerWidth * win.innerHeight * MAX_VIEWPORT_SHARE : Number.POSITIVE_INFINITY;
     let found = this.found.get(target);
+    if (found && !this.holds(found)) found = undefined;
     if (found && !found.selector) return null;
     let rect: DOMRect | null = null;
     if (found?.element) {
@@ -150,7 +207,14 @@ class AnchorCache {
     if (!found) {
       const chosen = usefulAnchor(target, maxArea);
       rect = chosen?.rect ?? null;
-      found = { element: chosen?.element ?? null, selector: chosen ? this.selectorOf(chosen.element) : null };
+      const parts = chosen ? this.partsOf(chosen.element) : null;
+      const selector = parts?.map((part) => part.selector).join(SHADOW_SEPARATOR) ?? null;
+      found = {
+        element: chosen?.element ?? null,
+        selector: selector && selector.length <= MAX_ANCHOR_LENGTH ? selector : null,
+        parts: parts ?? [],
+        seen: this.seen,
+      };
       this.found.set(target, found);
     }
     if (!found.element || !found.selector || !rect) return null;
@@ -163,62 +227,188 @@ class AnchorCache {
 
   private drop(): void {
     this.found = new WeakMap();
-    this.names = new WeakMap();
+    this.answers = new WeakMap();
+    this.candidates = new WeakMap();
   }
 
-  private observe(root: Document | ShadowRoot): void {
+  private observe(root: Root): void {
     if (this.observed.has(root)) return;
     this.observed.add(root);
     this.observer.observe(root, OBSERVED);
   }
 
-  /** The element's full selector from the document, host selectors first. */
-  private selectorOf(element: Element): string | null {
-    const parts: string[] = [];
+  /** Text changes are left out: a selector never holds text. */
+  private record(records: MutationRecord[]): void {
+    const note = (node: Node, kind: "added" | "removed" | "renamed", lost: string[] = []) => {
+      if (node.nodeType !== Node.ELEMENT_NODE) return;
+      const el = node as Element;
+      const change: Change = this.changes.get(el) ?? {
+        node: el,
+        seen: 0,
+        removed: false,
+        renamed: false,
+        lost: [],
+      };
+      this.changes.delete(el);
+      change.seen = ++this.seen;
+      if (kind !== "added") change[kind] = true;
+      for (const name of lost) if (!change.lost.includes(name)) change.lost.push(name);
+      this.changes.set(el, change);
+    };
+    for (const record of records) {
+      if (record.type === "attributes") {
+        this.candidates.delete(record.target as Element);
+        note(record.target, "renamed", lostNames(record));
+      } else if (record.type === "childList") {
+        for (const node of record.addedNodes) note(node, "added");
+        for (const node of record.removedNodes) note(node, "removed");
+      }
+    }
+    for (const [el, change] of this.changes) {
+      if (this.changes.size <= MAX_CHANGES) break;
+      this.changes.delete(el);
+      this.forgotten = change.seen;
+    }
+  }
+
+  /** Elements changed after `seen`, or null when some of them are forgotten. */
+  private changesSince(seen: number): Change[] | null {
+    if (seen < this.forgotten) return null;
+    return [...this.changes.values()].filter((change) => change.seen > seen);
+  }
+
+  /** Whether a cached selector still names its element (see the class comment); brought up to date if so. */
+  private holds(found: Found): boolean {
+    if (found.seen === this.seen) return true;
+    const changes = this.changesSince(found.seen);
+    // No anchor (a wrapper, or too long a selector) is cheap to work out again, and may have become one.
+    if (!changes || !found.selector) return false;
+    for (const { element, root, selector, anchored } of found.parts) {
+      if (!element.isConnected || element.getRootNode() !== root || !matches(element, selector)) return false;
+      if (!anchored && root.querySelector(selector) !== element) return false;
+      for (const change of changes) {
+        // A removed element is in no root (unless added again): it cannot match now.
+        if (change.node.getRootNode() !== root) continue;
+        if (change.renamed && change.node.contains(element)) return false;
+        if (matchesOther(change.node, selector, element)) return false;
+      }
+    }
+    found.seen = this.seen;
+    return true;
+  }
+
+  /** The element's selector parts from the document down, host selectors first; null when it has none. */
+  private partsOf(element: Element): Part[] | null {
+    const parts: Part[] = [];
     for (let el: Element | null = element; el; ) {
       const root = el.getRootNode();
       const shadow = asShadowRoot(root);
       if (!shadow && root !== this.doc) return null;
       if (shadow) this.observe(shadow);
-      const part = this.selectorIn(el, shadow ?? this.doc);
+      const part = this.partIn(el, shadow ?? this.doc);
       if (!part) return null;
       parts.unshift(part);
       el = shadow ? shadow.host : null;
     }
-    const selector = parts.join(SHADOW_SEPARATOR);
-    return selector.length <= MAX_ANCHOR_LENGTH ? selector : null;
+    return parts;
   }
 
   /** A selector for `element` inside its own root: its name, or a path down from a named ancestor. */
-  private selectorIn(element: Element, root: Document | ShadowRoot): string | null {
-    const parts: string[] = [];
+  private partIn(element: Element, root: Root): Part | null {
+    const steps: string[] = [];
     let length = 0;
+    let anchored = false;
     for (let el: Element | null = element; el; el = el.parentElement) {
-      const name = el === this.doc.body ? "body" : this.nameOf(el, root);
-      parts.unshift(name ?? position(el));
-      length += (parts[0]?.length ?? 0) + 3;
-      if (name) break;
+      const top = el === this.doc.body || el === this.doc.documentElement;
+      const name = top ? el.localName : this.nameOf(el, root);
+      steps.unshift(name ?? position(el));
+      length += (steps[0]?.length ?? 0) + 3;
+      if (name) {
+        anchored = true;
+        break;
+      }
       if (length > MAX_ANCHOR_LENGTH) return null;
     }
-    const path = parts.join(" > ");
+    const selector = steps.join(" > ");
     // A path from a shadow root's top may match an element before ours.
-    return root.querySelector(path) === element ? path : null;
+    if (!anchored && root.querySelector(selector) !== element) return null;
+    return { element, root, selector, anchored };
   }
 
-  private nameOf(el: Element, root: Document | ShadowRoot): string | null {
-    const known = this.names.get(el);
-    if (known !== undefined) return known;
-    const unique = candidateNames(el).find((name) => count(root, name) === 1) ?? null;
-    this.names.set(el, unique);
-    return unique;
+  private nameOf(el: Element, root: Root): string | null {
+    let names = this.candidates.get(el);
+    if (!names) {
+      names = candidateNames(el);
+      this.candidates.set(el, names);
+    }
+    return names.find((name) => this.holderOf(root, name) === el) ?? null;
+  }
+
+  /** The one element a name matches in a root, or null (none or several). */
+  private holderOf(root: Root, name: string): Element | null {
+    let answers = this.answers.get(root);
+    if (!answers || answers.size > MAX_ANSWERS) {
+      answers = new Map();
+      this.answers.set(root, answers);
+    }
+    let answer = answers.get(name);
+    if (!answer || !this.answerHolds(answer, root, name)) {
+      answer = { holder: soleMatch(root, name), seen: this.seen };
+      answers.set(name, answer);
+    }
+    answer.seen = this.seen;
+    return answer.holder;
+  }
+
+  private answerHolds(answer: Answer, root: Root, name: string): boolean {
+    if (answer.seen === this.seen) return true;
+    const changes = this.changesSince(answer.seen);
+    if (!changes) return false;
+    const { holder } = answer;
+    if (!holder) {
+      // Not unique: it may become so when an element holding the name leaves or loses it.
+      return !changes.some(
+        (change) =>
+          (change.removed && matchesOther(change.node, name, null)) || change.lost.some((lost) => name.includes(lost)),
+      );
+    }
+    if (!holder.isConnected || holder.getRootNode() !== root || !matches(holder, name)) return false;
+    return !changes.some((change) => change.node.getRootNode() === root && matchesOther(change.node, name, holder));
   }
 }
 
-/** Whether a change can change a selector: an attribute selectors use, or an element added or removed (text cannot). */
-function changesSelectors(record: MutationRecord): boolean {
-  if (record.type === "attributes") return true;
-  const isElement = (node: Node) => node.nodeType === Node.ELEMENT_NODE;
-  return [...record.addedNodes].some(isElement) || [...record.removedNodes].some(isElement);
+/** Whether `node` or an element inside it matches the selector, other than `except`. */
+function matchesOther(node: Element, selector: string, except: Element | null): boolean {
+  try {
+    if (node !== except && node.matches(selector)) return true;
+    for (const match of node.querySelectorAll(selector)) if (match !== except) return true;
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function matches(el: Element, selector: string): boolean {
+  try {
+    return el.matches(selector);
+  } catch {
+    return false;
+  }
+}
+
+/** The names an attribute change took from its element, as the fragments candidateNames writes. */
+function lostNames(record: MutationRecord): string[] {
+  const el = record.target as Element;
+  const attribute = record.attributeName ?? "";
+  const old = record.oldValue;
+  if (old === null || old === el.getAttribute(attribute)) return [];
+  if (attribute === "class")
+    return old
+      .split(/\s+/)
+      .filter((name) => name && !el.classList.contains(name))
+      .map((name) => `.${CSS.escape(name)}`);
+  if (attribute === "id") return [`#${CSS.escape(old)}`];
+  return [`[${attribute}="${cssString(old)}"]`];
 }
 
 /** Names that may identify an element, best first, escaped for a selector. */
@@ -239,11 +429,12 @@ export function candidateNames(el: Element): string[] {
   return names;
 }
 
-function count(root: Document | ShadowRoot, selector: string): number {
+function soleMatch(root: Root, selector: string): Element | null {
   try {
-    return root.querySelectorAll(selector).length;
+    const all = root.querySelectorAll(selector);
+    return all.length === 1 ? (all[0] ?? null) : null;
   } catch {
-    return 0;
+    return null;
   }
 }
 

@@ -2,7 +2,8 @@
  * What the tracker sends, in real Chromium and Firefox with the built
  * extension, read where the companion takes its batches: each point's anchor
  * (a named element, one inside an open shadow root, one inside an iframe's
- * document, a clicked element the click removes) with the cursor's offset in
+ * document, a clicked element the click removes; names a selector must
+ * escape, resolved back with the browser's own querySelector) with the cursor's offset in
  * its box, and the scroll marks of
  * each page view (its height, the document's and a scroll container's depth
  * steps, a new view on a route change).
@@ -116,6 +117,59 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture of anchors and scro
       expect(Math.abs(p.u - ANCHOR_UNITS / 2)).toBeLessThan(ANCHOR_UNITS / 20);
       expect(Math.abs(p.v - ANCHOR_UNITS / 2)).toBeLessThan(ANCHOR_UNITS / 10);
     }
+    await tab.close();
+  });
+
+  it("names happy-dom cannot parse (digit-led or quoted ids, quotes, colons and unicode in test ids) resolve back to their element with document.querySelector", async () => {
+    const tab = await openTracked(`${companion.url}/demo/?names`);
+    // Earlier tests' points on the same page (one in a shadow root, which querySelector cannot take) are not this one's.
+    const from = received.length;
+    const names: [string, string][] = [
+      ["id", "3d-viewer"],
+      ["id", "it's"],
+      ["data-testid", 'say "hi" \\ back'],
+      ["data-testid", "cart:item:3"],
+      ["data-testid", "größe ändern ✓ 名前 🛒"],
+    ];
+    await tab.evaluate((list) => {
+      list.forEach(([attribute, value], i) => {
+        const el = document.createElement("div");
+        el.setAttribute(attribute, value);
+        el.dataset.name = `name-${i}`;
+        el.style.cssText = `position: fixed; left: ${40 + i * 160}px; top: 300px; width: 120px; height: 60px; z-index: 10; background: #eee;`;
+        document.body.append(el);
+      });
+    }, names);
+    for (let i = 0; i < names.length; i++) await hoverAt(tab, 100 + i * 160, 330, 1200);
+    /** Each distinct anchor sent from the page, with the element it names there (its data-name) or why none. */
+    const resolved = () =>
+      tab.evaluate(
+        (anchors) =>
+          anchors.map((anchor) => {
+            try {
+              return [anchor, document.querySelector(anchor)?.getAttribute("data-name") ?? "nothing"];
+            } catch {
+              return [anchor, "invalid"];
+            }
+          }),
+        [...new Set(points(received.slice(from)).flatMap((p) => (p.path === "/demo/" && p.anchor ? [p.anchor] : [])))],
+      );
+    await until(
+      async () => {
+        const named = new Set((await resolved()).map(([, name]) => name));
+        return names.every((_, i) => named.has(`name-${i}`));
+      },
+      10_000,
+      "an anchor naming each element",
+    );
+    const sent = await resolved();
+    expect(sent.filter(([, name]) => name === "invalid")).toEqual([]);
+    // Each element is named by its own id or test id, escaped, never by a path around it.
+    const ids = await tab.evaluate((list) => list.map(([, value]) => `#${CSS.escape(value)}`), names);
+    names.forEach(([attribute], i) => {
+      const anchors = sent.filter(([, name]) => name === `name-${i}`).map(([anchor]) => anchor);
+      expect(anchors).toEqual([attribute === "id" ? ids[i] : expect.stringMatching(/^\[data-testid="/)]);
+    });
     await tab.close();
   });
 
