@@ -136,6 +136,10 @@ describe("anchored heat", () => {
     expect(scale.fixed).toEqual({ top: 30, max: 30 });
     expect(scale.max).toBe(30);
     expect(anchoredScale([], null, "clicks", "linear").page).toEqual({ top: 0, max: 0 });
+    // A 20,000 px page's worth of loose tiles (50 columns, 400,000 numbers).
+    const quads = Array.from({ length: 100_000 }, (_, i) => [i % 50, Math.floor(i / 50), 1 + (i % 3), 0]).flat();
+    const long = looseGrid(grid(BANDS[2] as Grid["band"], { loose: { cells: quads, fixed: [] } }), "both");
+    expect(anchoredScale([], long, "both", "log").page).toEqual({ top: 3, max: 3 });
   });
 
   it("watches every band, the viewer's own first at its own width, each other at a width inside it", () => {

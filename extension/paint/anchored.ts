@@ -112,14 +112,14 @@ export function anchoredScale(
   layer: HeatLayer,
   kind: ScaleKind,
 ): HeatScale {
-  const page: number[] = [];
+  const tiles: number[] = [];
   for (const anchor of anchors) {
     for (let i = 0; i < anchor.cells.length; i += 3) {
-      page.push(0, 0, layerCount(anchor.cells[i + 1] as number, anchor.cells[i + 2] as number, layer));
+      tiles.push(0, 0, layerCount(anchor.cells[i + 1] as number, anchor.cells[i + 2] as number, layer));
     }
   }
-  if (loose) page.push(...loose.cells);
-  const pageScale = layerScale(page, kind);
+  // Concatenated, not pushed as arguments: a long page's loose cells run to 100,000 numbers.
+  const pageScale = layerScale(loose ? tiles.concat(loose.cells) : tiles, kind);
   const fixedScale = layerScale(loose?.fixed ?? [], kind);
   return { kind, page: pageScale, fixed: fixedScale, max: Math.max(pageScale.max, fixedScale.max) };
 }

@@ -104,6 +104,26 @@ describe("legend panel", () => {
     expect(panel.legendText).toBe("elements, all widths · last 5 min · 40 points · moves and clicks");
   });
 
+  it("drops a drag of its title in the nearest corner, and takes a click on the title for no move", () => {
+    const { panel, calls } = setUp();
+    const title = panel.element.querySelector(".title") as HTMLElement;
+    title.setPointerCapture = () => undefined;
+    const pointer = (type: string, x: number, y: number) =>
+      title.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, pointerId: 1, bubbles: true }));
+    Object.defineProperties(document.documentElement, {
+      clientWidth: { value: 1280, configurable: true },
+      clientHeight: { value: 800, configurable: true },
+    });
+    pointer("pointerdown", 1100, 420);
+    pointer("pointermove", 400, 300);
+    expect(panel.element.style.translate).toBe("-700px -120px");
+    pointer("pointerup", 200, 100);
+    expect(panel.element.style.translate).toBe("");
+    pointer("pointerdown", 1100, 420);
+    pointer("pointerup", 1102, 421);
+    expect(calls).toEqual(['setCorner "top-left"']);
+  });
+
   it("hides itself when told (a frame without heat)", () => {
     const { panel } = setUp();
     panel.setVisible(false);
