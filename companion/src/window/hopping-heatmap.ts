@@ -46,32 +46,33 @@ export interface Change {
 }
 
 /**
- * Cell → slot, as a two-level table: chunks of 128 cells are allocated when
+ * Cell → slot, as a two-level table: chunks of 32 cells are allocated when
  * a cell in them is first seen. Two array reads per lookup, no hashing, and
  * memory in proportion to the parts of the page that were touched (small
  * chunks: a cursor's trail touches many rows, each a chunk).
  */
 class CellIndex {
-  private readonly chunks: (Int32Array | undefined)[] = [];
+  /** Plain arrays of small integers: allocated on the heap, where a small typed array would take a buffer of its own. */
+  private readonly chunks: (number[] | undefined)[] = [];
 
   /** The slot of `cell`, or -1. */
   get(cell: number): number {
-    const chunk = this.chunks[cell >>> 7];
-    return chunk ? (chunk[cell & 127] as number) - 1 : -1;
+    const chunk = this.chunks[cell >>> 5];
+    return chunk ? (chunk[cell & 31] as number) - 1 : -1;
   }
 
   set(cell: number, slot: number): void {
-    let chunk = this.chunks[cell >>> 7];
+    let chunk = this.chunks[cell >>> 5];
     if (!chunk) {
-      chunk = new Int32Array(128);
-      this.chunks[cell >>> 7] = chunk;
+      chunk = new Array<number>(32).fill(0);
+      this.chunks[cell >>> 5] = chunk;
     }
-    chunk[cell & 127] = slot + 1;
+    chunk[cell & 31] = slot + 1;
   }
 
   delete(cell: number): void {
-    const chunk = this.chunks[cell >>> 7];
-    if (chunk) chunk[cell & 127] = 0;
+    const chunk = this.chunks[cell >>> 5];
+    if (chunk) chunk[cell & 31] = 0;
   }
 }
 
