@@ -362,4 +362,27 @@ describe("cache", () => {
       { numRuns: 300 },
     );
   });
+
+  test("a target moved into another element is anchored there, not to its old ancestor", () => {
+    page(`<div id="a"><span></span></div><div id="b"></div>`);
+    el("#a");
+    el("#b");
+    const target = box(el("span"), 0, 0, 0, 0);
+    expect(anchorFor(target, 20, 20)?.s).toBe("#a");
+    document.getElementById("b")?.append(target);
+    expect(anchorFor(target, 20, 20)?.s).toBe("#b");
+  });
+
+  test("a class toggled on the body keeps cached selectors without a walk of the page", () => {
+    page(`<ul id="items"><li></li><li></li></ul>`);
+    const target = el("li:nth-of-type(2)");
+    expect(anchorFor(target, 20, 20)?.s).toBe("#items > li:nth-of-type(2)");
+    const walks = vi.spyOn(document.body, "querySelectorAll");
+    const queries = vi.spyOn(document, "querySelectorAll");
+    document.body.classList.toggle("scrolled");
+    expect(anchorFor(target, 20, 20)?.s).toBe("#items > li:nth-of-type(2)");
+    expect(walks).not.toHaveBeenCalled();
+    expect(queries).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
+  });
 });

@@ -135,6 +135,7 @@ interface Change {
   node: Element;
   /** The change count at its latest change; the kinds and lost names gather over all of them. */
   seen: number;
+  added: boolean;
   removed: boolean;
   renamed: boolean;
   /** Names it lost, as the selector fragments candidateNames writes. */
@@ -196,7 +197,7 @@ class AnchorCache {
     }
     const maxArea = win ? win.innerWidth * win.innerHeight * MAX_VIEWPORT_SHARE : Number.POSITIVE_INFINITY;
     let found = this.found.get(target);
-    if (found && !this.holds(found)) found = undefined;
+    if (found && !this.holds(found, target)) found = undefined;
     if (found && !found.selector) return null;
     let rect: DOMRect | null = null;
     if (found?.element) {
@@ -245,13 +246,14 @@ class AnchorCache {
       const change: Change = this.changes.get(el) ?? {
         node: el,
         seen: 0,
+        added: false,
         removed: false,
         renamed: false,
         lost: [],
       };
       this.changes.delete(el);
       change.seen = ++this.seen;
-      if (kind !== "added") change[kind] = true;
+      change[kind] = true;
       for (const name of lost) if (!change.lost.includes(name)) change.lost.push(name);
       this.changes.set(el, change);
     };
@@ -277,20 +279,29 @@ class AnchorCache {
     return [...this.changes.values()].filter((change) => change.seen > seen);
   }
 
-  /** Whether a cached selector still names its element (see the class comment); brought up to date if so. */
-  private holds(found: Found): boolean {
+  /**
+   * Whether a cached selector still names its element, and that element is
+   * still the target's anchor (see the class comment); brought up to date if so.
+   */
+  private holds(found: Found, target: Element): boolean {
     if (found.seen === this.seen) return true;
     const changes = this.changesSince(found.seen);
     // No anchor (a wrapper, or too long a selector) is cheap to work out again, and may have become one.
-    if (!changes || !found.selector) return false;
+    if (!changes || !found.selector || !found.element || !target.isConnected) return false;
+    const { element } = found;
+    for (const change of changes) {
+      const { node } = change;
+      // Moved, wrapped or renamed around the target: its anchor or that anchor's path may be another now.
+      // The body's and html's own names are in no selector.
+      const top = node === this.doc.body || node === this.doc.documentElement;
+      if ((change.added || (change.renamed && !top)) && (node.contains(target) || node.contains(element))) return false;
+    }
     for (const { element, root, selector, anchored } of found.parts) {
       if (!element.isConnected || element.getRootNode() !== root || !matches(element, selector)) return false;
       if (!anchored && root.querySelector(selector) !== element) return false;
       for (const change of changes) {
         // A removed element is in no root (unless added again): it cannot match now.
-        if (change.node.getRootNode() !== root) continue;
-        if (change.renamed && change.node.contains(element)) return false;
-        if (matchesOther(change.node, selector, element)) return false;
+        if (change.node.getRootNode() === root && newMatch(change, selector, element)) return false;
       }
     }
     found.seen = this.seen;
@@ -373,8 +384,31 @@ class AnchorCache {
       );
     }
     if (!holder.isConnected || holder.getRootNode() !== root || !matches(holder, name)) return false;
-    return !changes.some((change) => change.node.getRootNode() === root && matchesOther(change.node, name, holder));
+    return !changes.some((change) => change.node.getRootNode() === root && newMatch(change, name, holder));
   }
+}
+
+/**
+ * Whether a changed element matches the selector, other than `except`, or
+ * may have made one inside it match: added, or renamed to a name the
+ * selector holds (a class toggled on the body walks no page).
+ */
+function newMatch(change: Change, selector: string, except: Element): boolean {
+  const { node } = change;
+  if (node !== except && matches(node, selector)) return true;
+  if (!change.added && !namesOf(node).some((name) => selector.includes(name))) return false;
+  return matchesOther(node, selector, except);
+}
+
+/** An element's names as the fragments candidateNames writes (generated ones too: any may be in a selector's text). */
+function namesOf(el: Element): string[] {
+  const names = [...el.classList].map((name) => `.${CSS.escape(name)}`);
+  if (el.id) names.push(`#${CSS.escape(el.id)}`);
+  for (const attribute of TEST_ATTRIBUTES) {
+    const value = el.getAttribute(attribute);
+    if (value !== null) names.push(`[${attribute}="${cssString(value)}"]`);
+  }
+  return names;
 }
 
 /** Whether `node` or an element inside it matches the selector, other than `except`. */
