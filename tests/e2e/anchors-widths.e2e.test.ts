@@ -9,6 +9,7 @@ import type { PNG } from "pngjs";
 import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
+import type { Grid } from "../../protocol/wire";
 import {
   type Box,
   boxOf,
@@ -130,10 +131,18 @@ describe.each<BrowserName>(["chromium", "firefox"])("anchored heat across widths
     const tabA = await openPage(launched, `${companion.url}/demo/lab/hashed?tab=A`);
     const keyed = await captureOf(tabA);
     const classesA = await tabA.$eval(selector("slot-2"), (el) => el.className);
+    let grid: Grid | null = null;
     for (const name of hovered) {
-      await hoverUntilAnchored(tabA, await boxOf(tabA, selector(name)), companion.url, keyed, name);
+      grid = await hoverUntilAnchored(tabA, await boxOf(tabA, selector(name)), companion.url, keyed, name);
     }
     await tabA.close();
+    // The element under the cursor has only hashed classes: its anchor names it by its slot's test id instead.
+    const selectors = grid?.anchors.map((a) => a.s) ?? [];
+    expect(selectors.length).toBeGreaterThan(0);
+    expect(
+      selectors.filter((s) => s.includes("css-")),
+      JSON.stringify(selectors),
+    ).toEqual([]);
 
     const urlB = `${companion.url}/demo/lab/hashed?tab=B`;
     const tabB = await openPage(launched, urlB);
