@@ -23,6 +23,7 @@ import {
   panelBoxes,
   setOverlayPrefs,
   settledHeat,
+  steadyScreenshot,
   within,
 } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
@@ -137,7 +138,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("click map and scroll map in
     const tabB = await openPage(launched, urlB);
     await tabB.setViewport({ width: 768, height: 800 });
     await tabB.bringToFront();
-    const plain = await screenshotPixels(tabB);
+    const plain = await steadyScreenshot(tabB);
     const boxes = () => Promise.all([boxOf(tabB, testid("card-6")), boxOf(tabB, testid("card-2"))]);
     await setOverlayPrefs(launched, { mode: "elements", layer: "clicks", collapsed: true, corner: "bottom-left" });
     await setOverlay(launched, urlB, true);
@@ -182,7 +183,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("click map and scroll map in
     const plain = new Map<number, PNG>();
     for (const y of spots) {
       expect(await scrollWindow(tabB, y)).toBe(y);
-      plain.set(y, await screenshotPixels(tabB));
+      plain.set(y, await steadyScreenshot(tabB));
     }
     const grid = await gridWhen(companion.url, pageUrl, 1280, (g) => g.scroll.views === 4 && g.scroll.reach[19] === 2);
     // Shares: 4 of 4 views reached 20 %, 3 of 4 reached 50 %, 2 of 4 the bottom; every fold was 800 px.
@@ -274,7 +275,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("click map and scroll map in
     const plain = new Map<number, PNG>();
     for (const top of spots) {
       await scrollList(tabB, top);
-      plain.set(top, await screenshotPixels(tabB));
+      plain.set(top, await steadyScreenshot(tabB));
     }
     const grid = await gridWhen(companion.url, pageUrl, 1280, (g) => g.scroll.box[0] === 4 && g.scroll.box[19] === 2);
     expect(grid.scroll.box[10], "views that scrolled the list past 55 %").toBe(3);

@@ -23,6 +23,7 @@ import {
   hoverUntilAnchored,
   setOverlayPrefs,
   settledHeat,
+  steadyScreenshot,
 } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import { openPage, screenshotPixels, setOverlay, settledGrid } from "./harness";
@@ -87,7 +88,7 @@ describe.each<BrowserName>(["chromium", "firefox"])(
       const plain: PNG[] = [];
       for (const at of positions) {
         expect(await scrollList(at.scrollTop)).toBe(at.scrollTop);
-        plain.push(await screenshotPixels(tabB));
+        plain.push(await steadyScreenshot(tabB));
       }
       await overlayOn(launched, tabB, urlB);
       for (const [i, at] of positions.entries()) {
@@ -118,7 +119,7 @@ describe.each<BrowserName>(["chromium", "firefox"])(
       const tabB = await openPage(launched, urlB);
       await tabB.setViewport({ width: 1280, height: 1100 });
       await tabB.bringToFront();
-      const plain = await screenshotPixels(tabB);
+      const plain = await steadyScreenshot(tabB);
       expect(plain.height).toBe(1100);
       await overlayOn(launched, tabB, urlB);
       const boxes = () => Promise.all([boxOf(tabB, testid("chat")), boxOf(tabB, testid("block-2"))]);
@@ -159,7 +160,7 @@ describe.each<BrowserName>(["chromium", "firefox"])(
         same: await frameOf(tabB, `${companion.url}/demo/lab/frame`),
         cross: await frameOf(tabB, `${companion.url.replace("127.0.0.1", "localhost")}/demo/lab/frame`),
       };
-      const plain = await screenshotPixels(tabB);
+      const plain = await steadyScreenshot(tabB);
       await overlayOn(launched, tabB, urlB);
       // The other pads of each frame (among them the pad hovered in the other frame) count as outside.
       const boxes = () =>
@@ -186,7 +187,7 @@ describe.each<BrowserName>(["chromium", "firefox"])(
       const tabB = await openPage(launched, urlB);
       // A narrower window moves nothing here; the anchor itself must cross the shadow root.
       await tabB.bringToFront();
-      const plain = await screenshotPixels(tabB);
+      const plain = await steadyScreenshot(tabB);
       await overlayOn(launched, tabB, urlB);
       const { figure } = await settledHeat(tabB, plain, async () => [await boxOf(tabB, tool)], {
         minEach: MIN_HEAT_PX,
@@ -224,9 +225,9 @@ describe.each<BrowserName>(["chromium", "firefox"])(
       const tabB = await openPage(launched, urlB);
       await tabB.bringToFront();
       await push(tabB, "/demo/lab/route/b");
-      const plainB = await screenshotPixels(tabB);
+      const plainB = await steadyScreenshot(tabB);
       await push(tabB, "/demo/lab/route?tab=B");
-      const plainA = await screenshotPixels(tabB);
+      const plainA = await steadyScreenshot(tabB);
       await overlayOn(launched, tabB, urlB);
 
       const onA = await settledHeat(tabB, plainA, async () => [await boxOf(tabB, testid("slot-1"))], {

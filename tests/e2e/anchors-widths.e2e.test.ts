@@ -19,6 +19,7 @@ import {
   hoverUntilAnchored,
   setOverlayPrefs,
   settledHeat,
+  steadyScreenshot,
   VIEW_WIDTHS,
 } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
@@ -91,7 +92,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("anchored heat across widths
       const plain = new Map<number, PNG>();
       for (const width of VIEW_WIDTHS) {
         await viewAt(tabB, width);
-        plain.set(width, await screenshotPixels(tabB));
+        plain.set(width, await steadyScreenshot(tabB));
       }
       // The panel folded in a corner the hovered elements never reach, at any of these widths.
       await setOverlayPrefs(launched, { mode: "elements", layer: "both", collapsed: true, corner: "bottom-left" });
@@ -148,7 +149,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("anchored heat across widths
     const tabB = await openPage(launched, urlB);
     await tabB.bringToFront();
     expect(await tabB.$eval(selector("slot-2"), (el) => el.className), "class names regenerated").not.toBe(classesA);
-    const plain = await screenshotPixels(tabB);
+    const plain = await steadyScreenshot(tabB);
     await setOverlayPrefs(launched, { mode: "elements", layer: "both", collapsed: true, corner: "bottom-left" });
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
