@@ -41,6 +41,7 @@ const delivery: Promise<Delivery> = loadSettings().then((settings) =>
 acceptSamples(() => delivery, signal);
 routing.listen(signal);
 new OverlayToggle(routing, badge).listen(signal);
+void badge.followCapturePause(signal);
 answerStatus(() => delivery, signal);
 keepSiteScriptsInSync(SITE_SCRIPTS, signal);
 wakeUpToDeliver(() => void delivery.then((d) => d.nudge()), signal);

@@ -126,6 +126,8 @@ export class FakeBrowser {
   private readonly alarmsByName = new Map<string, { name: string; periodInMinutes?: number }>();
   /** The badge text the action shows, per tab (`null` key: the global one). */
   readonly badgeText = new Map<number | null, string | null>();
+  /** The action's global badge colour and tooltip. */
+  readonly badge = { color: "", title: "" };
   /** The ids of the open tabs, for `tabs.query`. */
   readonly openTabs = new Set<number>();
 
@@ -208,8 +210,12 @@ export class FakeBrowser {
     setBadgeText: async ({ text, tabId }: { text: string | null; tabId?: number }) => {
       this.badgeText.set(tabId ?? null, text);
     },
-    setBadgeBackgroundColor: async (_details: unknown) => undefined,
-    setTitle: async (_details: unknown) => undefined,
+    setBadgeBackgroundColor: async ({ color }: { color: string }) => {
+      this.badge.color = color;
+    },
+    setTitle: async ({ title }: { title: string }) => {
+      this.badge.title = title;
+    },
   };
 
   readonly commands = {
@@ -271,6 +277,7 @@ export class FakeBrowser {
     this.granted.clear();
     this.alarmsByName.clear();
     this.badgeText.clear();
+    Object.assign(this.badge, { color: "", title: "" });
     this.openTabs.clear();
     for (const event of [
       this.runtime.onMessage,
