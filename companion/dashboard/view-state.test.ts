@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { exportName, readState, spanOf, timeLabel, type ViewState, writeState } from "./view-state";
+
+const facts = {
+  windowsMs: [10_000, 60_000, 300_000],
+  defaultWindowMs: 300_000,
+  bands: [{ id: "phone" }, { id: "tablet" }, { id: "desktop" }, { id: "wide" }],
+};
+const page = { origin: "https://shop.example", path: "/product/42" };
+
+describe("dashboard view state", () => {
+  it("reads back every view it writes", () => {
+    const views: ViewState[] = [
+      { page: null, band: null, time: { kind: "window", ms: 300_000 } },
+      { page, band: "phone", time: { kind: "window", ms: 10_000 } },
+      { page, band: null, time: { kind: "hour" } },
+      { page, band: "wide", time: { kind: "today" } },
+      {
+        page: { origin: "", path: "/old" },
+        band: "desktop",
+        time: { kind: "range", from: 1_795_000_000_000, to: 1_795_003_600_000 },
+      },
+    ];
+    for (const view of views) expect(readState(writeState(view), facts)).toEqual({ state: view, problems: [] });
+  });
+
+  it("keeps the default for what it cannot use, and says why", () => {
+    const { state, problems } = readState("?origin=x&path=nope&band=watch&window=5", facts);
+    expect(state).toEqual({ page: null, band: null, time: { kind: "window", ms: 300_000 } });
+    expect(problems).toEqual([
+      "path must start with /",
+      "band must be one of phone, tablet, desktop, wide",
+      "window must be one of 10000, 60000, 300000 (ms)",
+    ]);
+    expect(readState("?from=2026-11-29T10:00:00Z&to=2026-11-29T09:00:00Z", facts).problems).toEqual([
+      "from and to must be ISO 8601 times, from before to",
+    ]);
+  });
+
+  it("reads the last hour and today at the moment asked", () => {
+    const now = new Date(2026, 10, 29, 15, 30).getTime();
+    expect(spanOf({ kind: "hour" }, now)).toEqual({ from: now - 3_600_000, to: now });
+    expect(spanOf({ kind: "today" }, now)).toEqual({ from: new Date(2026, 10, 29).getTime(), to: now });
+    expect(spanOf({ kind: "window", ms: 10_000 }, now)).toBeNull();
+  });
+
+  it("names the site, page, band, window or range and time in labels and file names", () => {
+    const at = Date.UTC(2026, 10, 29, 22, 10, 5);
+    expect(exportName(page, "desktop", { kind: "window", ms: 600_000 }, at)).toBe(
+      "heatlens-shop-example-product-42-desktop-600s-20261129T221005Z",
+    );
+    const range = { kind: "range", from: Date.UTC(2026, 10, 29, 21), to: Date.UTC(2026, 10, 29, 22) } as const;
+    expect(exportName(page, "phone", range, at)).toBe(
+      "heatlens-shop-example-product-42-phone-20261129T210000Z-20261129T220000Z-20261129T221005Z",
+    );
+    expect(timeLabel(range)).toBe("2026-11-29 21:00 – 2026-11-29 22:00 UTC");
+    expect(timeLabel({ kind: "window", ms: 10_000 })).toBe("last 10 s");
+  });
+});
