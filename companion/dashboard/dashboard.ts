@@ -3,7 +3,8 @@
  * they are on now, points/s, connected since), and every page with points,
  * grouped by site, as a live thumbnail in the chosen time: one of the
  * companion's `--windows` or a history range (last hour, today, a chosen
- * range). A page opens large with a tab per width band (with its points) and
+ * range). A page opens large with a tab per width band (with its points), a
+ * choice of layer (the page, or the fixed and sticky elements), and
  * exports as PNG, JSON and CSV, each naming the site, page, band, time and
  * when the heat was read. The URL's query holds the view (view-state.ts):
  * each choice pushes it, back/forward and reload restore it. Refreshed every
@@ -13,6 +14,7 @@ import { interpolateTurbo } from "d3-scale-chromatic";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import {
   exportName,
+  type Layer,
   readState,
   type Time,
   timeLabel,
@@ -60,7 +62,7 @@ const sites = new Map<string, { section: HTMLElement; pages: HTMLElement }>();
 let facts: GridFacts;
 let state: ViewState;
 /** What the open page shows, for the PNG export. */
-let shown: { grid: Grid; page: PageRef; name: string } | null = null;
+let shown: { grid: Grid; page: PageRef; view: ViewState; name: string } | null = null;
 
 /** A view's drawing was overtaken by another choice: dropped, the newer one draws. */
 class Stale extends Error {}
@@ -87,18 +89,33 @@ async function get(url: string): Promise<Response> {
 }
 const getJson = <T>(url: string) => get(url).then((res) => res.json() as Promise<T>);
 
-/** Paints a grid with tiles of `tile` px, coloured relative to its hottest tile. */
-function paint(canvas: HTMLCanvasElement, grid: Grid, tile: number): void {
-  const rows = Math.max(grid.rows, 1);
+/** A layer's flat [col, row, count] triples. */
+const cellsOf = (grid: Grid, layer: Layer) => (layer === "fixed" ? grid.fixed : grid.cells);
+
+function layerTotal(grid: Grid, layer: Layer): number {
+  const cells = cellsOf(grid, layer);
+  let total = 0;
+  for (let i = 2; i < cells.length; i += 3) total += cells[i] as number;
+  return total;
+}
+
+/** Paints a layer of a grid with tiles of `tile` px, coloured relative to its hottest tile. */
+function paint(canvas: HTMLCanvasElement, grid: Grid, tile: number, layer: Layer = "document"): void {
+  const cells = cellsOf(grid, layer);
+  let rows = layer === "document" ? grid.rows : 0;
+  let max = 1;
+  for (let i = 0; i < cells.length; i += 3) {
+    rows = Math.max(rows, (cells[i + 1] as number) + 1);
+    max = Math.max(max, cells[i + 2] as number);
+  }
   canvas.width = grid.cols * tile;
-  canvas.height = rows * tile;
+  canvas.height = Math.max(rows, 1) * tile;
   const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
   ctx.fillStyle = "#111827";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  for (let i = 0; i < grid.cells.length; i += 3) {
-    const share = (grid.cells[i + 2] as number) / Math.max(grid.max, 1);
-    ctx.fillStyle = interpolateTurbo(0.1 + 0.9 * share);
-    ctx.fillRect((grid.cells[i] as number) * tile, (grid.cells[i + 1] as number) * tile, tile, tile);
+  for (let i = 0; i < cells.length; i += 3) {
+    ctx.fillStyle = interpolateTurbo(0.1 + 0.9 * ((cells[i + 2] as number) / max));
+    ctx.fillRect((cells[i] as number) * tile, (cells[i + 1] as number) * tile, tile, tile);
   }
 }
 
@@ -173,7 +190,7 @@ function card(page: PageRef): Card {
     button.append(canvas, name, meta);
     const made: Card = { button, canvas, meta, band: null };
     button.addEventListener("click", () => {
-      go({ page: { ...page }, band: made.band, time: state.time });
+      go({ page: { ...page }, band: made.band, layer: "document", time: state.time });
       $("detail").scrollIntoView({ behavior: "smooth" });
     });
     siteSection(page.origin).append(button);
@@ -264,16 +281,28 @@ async function renderDetail(view: ViewState): Promise<void> {
       return tab;
     }),
   );
+  $("layers").replaceChildren(
+    ...LAYERS.map(([layer, label]) => {
+      const tab = document.createElement("button");
+      tab.type = "button";
+      tab.dataset.layer = layer;
+      tab.setAttribute("aria-pressed", String(layer === view.layer));
+      tab.textContent = `${label} · ${number.format(layerTotal(grid, layer))}`;
+      tab.addEventListener("click", () => go({ ...state, layer }));
+      return tab;
+    }),
+  );
   $("detail-title").textContent = `${page.path} · ${siteName(page.origin)}`;
-  $("detail-meta").textContent = describe(page, grid, view.time);
-  paint($("detail-canvas"), grid, 14);
+  $("detail-meta").textContent = describe(page, grid, view);
+  paint($("detail-canvas"), grid, 14, view.layer);
 
-  const name = exportName(page, band, view.time, grid.end);
-  shown = { grid, page, name };
+  const name = exportName(page, band, view.layer, view.time, grid.end);
+  shown = { grid, page, view, name };
   const about = {
     site: page.origin,
     page: page.path,
     band,
+    layer: view.layer,
     time: timeLabel(view.time),
     read: new Date(grid.end).toISOString(),
     link: location.href,
@@ -286,21 +315,28 @@ async function renderDetail(view: ViewState): Promise<void> {
     new Blob([JSON.stringify({ ...grid, export: about }, null, 2)], { type: "application/json" }),
   );
   json.download = `${name}.json`;
-  const comment = `# Heatlens · site ${about.site} · page ${about.page} · band ${band} · ${about.time} · from ${new Date(grid.start).toISOString()} to ${about.read} · ${about.link}\n`;
+  const comment = `# Heatlens · site ${about.site} · page ${about.page} · band ${band} · layer ${view.layer} · ${about.time} · from ${new Date(grid.start).toISOString()} to ${about.read} · ${about.link}\n`;
   csvLink.href = URL.createObjectURL(new Blob([comment, csv], { type: "text/csv" }));
   csvLink.download = `${name}.csv`;
 }
 
+const LAYERS: [Layer, string][] = [
+  ["document", "Page"],
+  ["fixed", "Fixed elements"],
+];
+
 /** "https://shop.example/checkout · desktop · last 10 min · 60 points · read 2026-11-29 22:10:05 UTC". */
-function describe(page: PageRef, grid: Grid, time: Time): string {
+function describe(page: PageRef, grid: Grid, view: ViewState): string {
   const read = `${new Date(grid.end).toISOString().slice(0, 19).replace("T", " ")} UTC`;
-  return `${siteName(page.origin)}${page.path} · ${grid.band.id} · ${timeLabel(time)} · ${number.format(grid.total)} points · read ${read}`;
+  const band = view.layer === "fixed" ? `${grid.band.id} · fixed elements` : grid.band.id;
+  const points = number.format(layerTotal(grid, view.layer));
+  return `${siteName(page.origin)}${page.path} · ${band} · ${timeLabel(view.time)} · ${points} points · read ${read}`;
 }
 
 /** A PNG of the open page's heat under two lines naming it, so that a bug ticket's picture says what it shows. */
 function exportPng(): void {
   if (!shown) return;
-  const { grid, page, name } = shown;
+  const { grid, page, view, name } = shown;
   const heat = $("detail-canvas") as HTMLCanvasElement;
   const out = document.createElement("canvas");
   const head = 52;
@@ -313,7 +349,7 @@ function exportPng(): void {
   ctx.font = "bold 14px system-ui, sans-serif";
   ctx.fillText(`Heatlens · ${siteName(page.origin)}${page.path}`, 10, 20);
   ctx.font = "13px system-ui, sans-serif";
-  ctx.fillText(describe(page, grid, state.time).split(" · ").slice(1).join(" · "), 10, 42);
+  ctx.fillText(describe(page, grid, view).split(" · ").slice(1).join(" · "), 10, 42);
   ctx.drawImage(heat, 0, head);
   out.toBlob((blob) => {
     if (!blob) return;
@@ -322,10 +358,11 @@ function exportPng(): void {
   });
 }
 
-/** Shows a choice made (or restored): pushes it to the URL unless it came from there. */
+/** Shows a choice made: a step in the browser's history, unless it is the view shown. */
 function go(next: ViewState): void {
   state = next;
-  history.pushState(null, "", writeState(next));
+  const search = writeState(next);
+  if (search !== location.search) history.pushState(null, "", search);
   showChoices();
   void refresh();
 }
@@ -423,7 +460,7 @@ async function start(): Promise<void> {
     go({ ...state, time: { kind: "range", from, to } });
   });
   $("export-png").addEventListener("click", exportPng);
-  $("close-detail").addEventListener("click", () => go({ ...state, page: null, band: null }));
+  $("close-detail").addEventListener("click", () => go({ ...state, page: null, band: null, layer: "document" }));
   window.addEventListener("popstate", () => {
     adopt(location.search);
     void refresh();

@@ -11,13 +11,14 @@ const page = { origin: "https://shop.example", path: "/product/42" };
 describe("dashboard view state", () => {
   it("reads back every view it writes", () => {
     const views: ViewState[] = [
-      { page: null, band: null, time: { kind: "window", ms: 300_000 } },
-      { page, band: "phone", time: { kind: "window", ms: 10_000 } },
-      { page, band: null, time: { kind: "hour" } },
-      { page, band: "wide", time: { kind: "today" } },
+      { page: null, band: null, layer: "document", time: { kind: "window", ms: 300_000 } },
+      { page, band: "phone", layer: "fixed", time: { kind: "window", ms: 10_000 } },
+      { page, band: null, layer: "document", time: { kind: "hour" } },
+      { page, band: "wide", layer: "fixed", time: { kind: "today" } },
       {
         page: { origin: "", path: "/old" },
         band: "desktop",
+        layer: "document",
         time: { kind: "range", from: 1_795_000_000_000, to: 1_795_003_600_000 },
       },
     ];
@@ -25,11 +26,12 @@ describe("dashboard view state", () => {
   });
 
   it("keeps the default for what it cannot use, and says why", () => {
-    const { state, problems } = readState("?origin=x&path=nope&band=watch&window=5", facts);
-    expect(state).toEqual({ page: null, band: null, time: { kind: "window", ms: 300_000 } });
+    const { state, problems } = readState("?origin=x&path=nope&band=watch&layer=top&window=5", facts);
+    expect(state).toEqual({ page: null, band: null, layer: "document", time: { kind: "window", ms: 300_000 } });
     expect(problems).toEqual([
       "path must start with /",
       "band must be one of phone, tablet, desktop, wide",
+      "layer must be document or fixed",
       "window must be one of 10000, 60000, 300000 (ms)",
     ]);
     expect(readState("?from=2026-11-29T10:00:00Z&to=2026-11-29T09:00:00Z", facts).problems).toEqual([
@@ -46,12 +48,12 @@ describe("dashboard view state", () => {
 
   it("names the site, page, band, window or range and time in labels and file names", () => {
     const at = Date.UTC(2026, 10, 29, 22, 10, 5);
-    expect(exportName(page, "desktop", { kind: "window", ms: 600_000 }, at)).toBe(
+    expect(exportName(page, "desktop", "document", { kind: "window", ms: 600_000 }, at)).toBe(
       "heatlens-shop-example-product-42-desktop-600s-20261129T221005Z",
     );
     const range = { kind: "range", from: Date.UTC(2026, 10, 29, 21), to: Date.UTC(2026, 10, 29, 22) } as const;
-    expect(exportName(page, "phone", range, at)).toBe(
-      "heatlens-shop-example-product-42-phone-20261129T210000Z-20261129T220000Z-20261129T221005Z",
+    expect(exportName(page, "phone", "fixed", range, at)).toBe(
+      "heatlens-shop-example-product-42-phone-fixed-20261129T210000Z-20261129T220000Z-20261129T221005Z",
     );
     expect(timeLabel(range)).toBe("2026-11-29 21:00 – 2026-11-29 22:00 UTC");
     expect(timeLabel({ kind: "window", ms: 10_000 })).toBe("last 10 s");

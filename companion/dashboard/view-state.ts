@@ -1,7 +1,8 @@
 /**
  * The dashboard's view as its URL's query holds it, so that reload,
  * back/forward and a pasted URL all show the same view: the page (`origin`
- * and `path`), its width band, and a live window (`window`, ms) or a history
+ * and `path`), its width band, its layer (`layer=fixed` for the points over
+ * fixed and sticky elements), and a live window (`window`, ms) or a history
  * range (`range=hour` or `range=today`, relative to the moment it is read, or
  * `from` and `to`, ISO 8601). Also the labels and file names that name a view.
  * Pure: the companion's facts and the clock are passed in.
@@ -13,11 +14,14 @@ export type Time =
   | { kind: "today" }
   | { kind: "range"; from: number; to: number };
 
+export type Layer = "document" | "fixed";
+
 export interface ViewState {
   /** The page shown large, or none. */
   page: { origin: string; path: string } | null;
   /** A band id; null lets the companion pick the page's busiest. */
   band: string | null;
+  layer: Layer;
   time: Time;
 }
 
@@ -43,7 +47,11 @@ export function readState(search: string, facts: Facts): { state: ViewState; pro
     problems.push(`band must be one of ${facts.bands.map((b) => b.id).join(", ")}`);
     band = null;
   }
-  return { state: { page, band, time: readTime(params, facts, problems) }, problems };
+  const layerParam = params.get("layer");
+  if (layerParam !== null && layerParam !== "document" && layerParam !== "fixed")
+    problems.push("layer must be document or fixed");
+  const layer: Layer = layerParam === "fixed" ? "fixed" : "document";
+  return { state: { page, band, layer, time: readTime(params, facts, problems) }, problems };
 }
 
 function readTime(params: URLSearchParams, facts: Facts, problems: string[]): Time {
@@ -75,6 +83,7 @@ export function writeState(state: ViewState): string {
     params.set("path", state.page.path);
   }
   if (state.band) params.set("band", state.band);
+  if (state.layer === "fixed") params.set("layer", "fixed");
   const { time } = state;
   if (time.kind === "window") params.set("window", String(time.ms));
   else if (time.kind === "range") {
@@ -134,9 +143,16 @@ function stamp(ms: number): string {
 
 /**
  * `heatlens-shop-example-checkout-desktop-600s-20261129T221005Z`: site, page,
- * band, window (or range, from and to) and the time the heat was read (`at`).
+ * band (and `fixed` for that layer), window (or range, from and to) and the
+ * time the heat was read (`at`).
  */
-export function exportName(page: { origin: string; path: string }, band: string, time: Time, at: number): string {
+export function exportName(
+  page: { origin: string; path: string },
+  band: string,
+  layer: Layer,
+  time: Time,
+  at: number,
+): string {
   const site = page.origin.replace(/^[a-z]+:\/\//, "") || "no-site";
   const span =
     time.kind === "window"
@@ -146,7 +162,7 @@ export function exportName(page: { origin: string; path: string }, band: string,
         : time.kind === "hour"
           ? "last-hour"
           : "today";
-  return ["heatlens", site, page.path, band, span, stamp(at)]
+  return ["heatlens", site, page.path, layer === "fixed" ? `${band}-fixed` : band, span, stamp(at)]
     .join("-")
     .replace(/[^A-Za-z0-9]+/g, "-")
     .replace(/-+$/, "");

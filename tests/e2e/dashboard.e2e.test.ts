@@ -9,7 +9,7 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { Companion } from "../../companion/src/server";
-import { type Grid, PROTOCOL_VERSION } from "../../protocol/wire";
+import { FLAG_FIXED, type Grid, PROTOCOL_VERSION } from "../../protocol/wire";
 import { EXECUTABLES } from "./browsers";
 import { sleep, startE2ECompanion } from "./harness";
 
@@ -28,6 +28,8 @@ interface View {
   title: string | null;
   band: string | null;
   bands: string[];
+  layer: string | null;
+  layers: string[];
   window: string | null;
   range: string | null;
 }
@@ -41,6 +43,8 @@ function viewOf(p: Page): Promise<View> {
       title: document.getElementById("detail-title")?.textContent ?? null,
       band: pressed("#bands [aria-selected=true]")?.dataset.band ?? null,
       bands: [...document.querySelectorAll("#bands button")].map((b) => b.textContent ?? ""),
+      layer: pressed("#layers [aria-pressed=true]")?.dataset.layer ?? null,
+      layers: [...document.querySelectorAll("#layers button")].map((b) => b.textContent ?? ""),
       window: pressed("#windows [aria-pressed=true]")?.textContent ?? null,
       range: pressed("[data-range][aria-pressed=true]")?.dataset.range ?? null,
     };
@@ -76,14 +80,15 @@ beforeAll(async () => {
       pages: [{ origin: SHOP, path: "/checkout", w: 1280, t0: now, pts }],
     }),
   );
-  // The same page on a phone, and a second page: two band tabs with points, two cards.
+  // The same page on a phone, over a fixed header, and a second page: two band tabs with points, two cards.
+  const overFixed = pts.slice(0, 40).map((v, i) => (i % 4 === 3 ? FLAG_FIXED : v));
   tester.send(
     JSON.stringify({
       type: "batch",
       seq: 1,
       sentAt: now,
       pages: [
-        { origin: SHOP, path: "/checkout", w: 400, t0: now, pts: pts.slice(0, 40) },
+        { origin: SHOP, path: "/checkout", w: 400, t0: now, pts: overFixed },
         { origin: SHOP, path: "/cart", w: 1280, t0: now, pts: pts.slice(0, 20) },
       ],
     }),
@@ -163,6 +168,8 @@ describe("dashboard", () => {
       title: `/checkout · ${SHOP}`,
       band: "desktop",
       bands: ["phone · 10", "tablet · 0", "desktop · 60", "wide · 0"],
+      layer: "document",
+      layers: ["Page · 60", "Fixed elements · 0"],
       window: "10 min",
     });
     expect(Object.fromEntries(new URLSearchParams(view.search))).toEqual({
@@ -175,14 +182,22 @@ describe("dashboard", () => {
     const json = await page.$eval("#export-json", (a) => fetch((a as HTMLAnchorElement).href).then((r) => r.text()));
     const grid = JSON.parse(json) as Grid & { export: Record<string, string> };
     expect(grid).toMatchObject({ origin: SHOP, path: "/checkout", windowMs: 600_000, total: 60 });
-    expect(grid.export).toMatchObject({ site: SHOP, page: "/checkout", band: "desktop", time: "last 10 min" });
+    expect(grid.export).toMatchObject({
+      site: SHOP,
+      page: "/checkout",
+      band: "desktop",
+      layer: "document",
+      time: "last 10 min",
+    });
     expect(grid.export.read).toBe(new Date(grid.end).toISOString());
     expect(await page.$eval("#export-json", (a) => (a as HTMLAnchorElement).download)).toMatch(/\.json$/);
     expect((await page.$eval("#export-json", (a) => (a as HTMLAnchorElement).download)).slice(0, -5)).toMatch(name);
     const csv = await page.$eval("#export-csv", (a) => fetch((a as HTMLAnchorElement).href).then((r) => r.text()));
     const lines = csv.trim().split("\n");
     expect(lines[0]).toMatch(
-      new RegExp(`^# Heatlens · site ${SHOP} · page /checkout · band desktop · last 10 min · from \\S+ to \\S+ · `),
+      new RegExp(
+        `^# Heatlens · site ${SHOP} · page /checkout · band desktop · layer document · last 10 min · from \\S+ to \\S+ · `,
+      ),
     );
     expect(lines[1]).toBe("origin,path,band,window_ms,start,end,layer,col,row,count");
     expect(lines[2]).toMatch(new RegExp(`^${SHOP},/checkout,desktop,600000,`));
@@ -224,13 +239,30 @@ describe("dashboard", () => {
     await page.click("#bands [data-band=phone]");
     const phone = await drawn(page);
     expect(phone).toMatchObject({ band: "phone", window: "10 min" });
+    // The phone's points were over a fixed header: they are in the fixed layer.
+    expect(phone.layers).toEqual(["Page · 0", "Fixed elements · 10"]);
+    await page.click("#layers [data-layer=fixed]");
+    const fixed = await drawn(page);
+    expect(fixed).toMatchObject({ band: "phone", layer: "fixed" });
+    // Choosing what is shown already adds no step to the history.
+    await page.click("#windows [data-window-ms='600000']");
+    expect(await drawn(page)).toEqual(fixed);
     await page.click("#windows [data-window-ms='20000']");
     const chosen = await drawn(page);
-    expect(chosen).toMatchObject({ detailOpen: true, title: `/checkout · ${SHOP}`, band: "phone", window: "20 s" });
+    expect(chosen).toMatchObject({
+      detailOpen: true,
+      title: `/checkout · ${SHOP}`,
+      band: "phone",
+      layer: "fixed",
+      window: "20 s",
+    });
     expect(new URLSearchParams(chosen.search).get("window")).toBe("20000");
+    expect(new URLSearchParams(chosen.search).get("layer")).toBe("fixed");
 
     await page.reload();
     expect(await drawn(page)).toEqual(chosen);
+    await page.goBack();
+    expect(await drawn(page)).toEqual(fixed);
     await page.goBack();
     expect(await drawn(page)).toEqual(phone);
     await page.goBack();
