@@ -277,6 +277,13 @@ describe("dashboard", () => {
     await pasted.setViewport({ width: 1280, height: 900 });
     await pasted.goto(`${companion.url}/${chosen.search}`);
     expect(await drawn(pasted)).toEqual(chosen);
+    // A URL with a part it cannot use: that part is dropped from the URL, and the page says why.
+    await pasted.goto(`${companion.url}/?origin=${encodeURIComponent(SHOP)}&path=%2Fcheckout&band=watch&window=5`);
+    expect(await drawn(pasted)).toMatchObject({ detailOpen: true, band: "desktop", window: "10 min" });
+    expect(new URLSearchParams(await pasted.evaluate(() => location.search)).has("band")).toBe(false);
+    expect(await pasted.$eval("#problems", (el) => ((el as HTMLElement).hidden ? "" : el.textContent))).toBe(
+      "This link's view was partly unusable: band must be one of phone, tablet, desktop, wide; window must be one of 20000, 600000 (ms).",
+    );
     await pasted.close();
   });
 
