@@ -325,6 +325,22 @@ describe("dashboard", () => {
     expect(await page.$eval("#detail-meta", (el) => el.textContent)).toContain(
       `${from.toISOString().slice(0, 16).replace("T", " ")} – ${to.toISOString().slice(0, 16).replace("T", " ")} UTC`,
     );
+
+    // A range typed into the form: refused while its end is not after its start, then shown and kept in the URL.
+    const fill = async (start: Date, end: Date) => {
+      await page.$eval("#custom-range [name=from]", (el, v) => void ((el as HTMLInputElement).value = v), local(start));
+      await page.$eval("#custom-range [name=to]", (el, v) => void ((el as HTMLInputElement).value = v), local(end));
+      await page.click("#custom-range button[type=submit]");
+    };
+    const before = await page.evaluate(() => location.search);
+    await fill(to, from);
+    expect(await page.$eval("#problems", (el) => el.textContent)).toBe("A range needs a start before its end.");
+    expect(await page.evaluate(() => location.search)).toBe(before);
+    const earlier = new Date(from.getTime() - 3_600_000);
+    await fill(earlier, to);
+    const typed = new URLSearchParams((await drawn(page)).search);
+    expect([typed.get("from"), typed.get("to")]).toEqual([earlier.toISOString(), to.toISOString()]);
+    expect(await page.$eval("#problems", (el) => (el as HTMLElement).hidden)).toBe(true);
   });
 
   it("refuses the API and the metrics without a token", async () => {
