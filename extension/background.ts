@@ -11,6 +11,7 @@ import browser from "webextension-polyfill";
 import { acceptSamples } from "./background/capture";
 import { OverlayRouting } from "./background/overlay-routing";
 import { OverlayToggle } from "./background/overlay-toggle";
+import { showCapturePause } from "./background/pause-badge";
 import { SITE_SCRIPTS } from "./background/site-script-files";
 import { keepSiteScriptsInSync } from "./background/site-scripts";
 import { answerStatus } from "./background/status";
@@ -41,7 +42,7 @@ const delivery: Promise<Delivery> = loadSettings().then((settings) =>
 acceptSamples(() => delivery, signal);
 routing.listen(signal);
 new OverlayToggle(routing, badge).listen(signal);
-void badge.followCapturePause(signal);
+void showCapturePause(badge, signal);
 answerStatus(() => delivery, signal);
 keepSiteScriptsInSync(SITE_SCRIPTS, signal);
 wakeUpToDeliver(() => void delivery.then((d) => d.nudge()), signal);

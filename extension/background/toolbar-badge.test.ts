@@ -2,6 +2,7 @@ import "../testing/install-fake-browser";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setCapturePaused } from "../state/capture-pause";
 import { fakeBrowser } from "../testing/fake-browser";
+import { showCapturePause } from "./pause-badge";
 import { BADGE_COLORS, globalBadge, PAUSED_BADGE, ToolbarBadge, tabBadgeText } from "./toolbar-badge";
 
 describe("toolbar badge", () => {
@@ -58,7 +59,7 @@ describe("toolbar badge", () => {
 
     it("says so on every tab, grey, with a tooltip, and is restored on resume", async () => {
       const badge = new ToolbarBadge(fakeBrowser.action as never);
-      await badge.followCapturePause(running.signal);
+      await showCapturePause(badge, running.signal);
       badge.setLink({ state: "open", lastError: null });
       badge.showTab(1, true);
       badge.showTab(2, false);
@@ -88,7 +89,7 @@ describe("toolbar badge", () => {
     it("reads a pause already stored when it starts, and stops following once its signal aborts", async () => {
       await setCapturePaused(true);
       const badge = new ToolbarBadge(fakeBrowser.action as never);
-      await badge.followCapturePause(running.signal);
+      await showCapturePause(badge, running.signal);
       expect(fakeBrowser.badgeText.get(null)).toBe("II");
       running.abort();
       // The storage change reaches its watchers before the write resolves.

@@ -6,11 +6,12 @@
  * the tab navigates, so `showTab` is called again after each load. While
  * capture is paused every tab reads `II` on grey, the tooltip saying so,
  * whatever the connection or the overlay: nothing is being recorded. Given the
- * browser's `action` API, so that it loads anywhere.
+ * browser's `action` API and imports nothing of the extension's APIs, so that
+ * it loads anywhere (the end-to-end tests read its colours); pause-badge.ts
+ * feeds it the pause.
  */
 import type { Action } from "webextension-polyfill";
 import type { LinkStatus } from "../../protocol/messages";
-import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { linkTitle } from "../transport/diagnose";
 
 type BadgeApi = Pick<Action.Static, "setBadgeText" | "setBadgeBackgroundColor" | "setTitle">;
@@ -59,14 +60,6 @@ export class ToolbarBadge {
     this.paused = paused;
     this.apply();
     for (const tabId of this.tabsOn) this.showTab(tabId, true);
-  }
-
-  /** Follows the stored "pause capture" switch until `signal` aborts. */
-  followCapturePause(signal: AbortSignal): Promise<void> {
-    onCapturePauseChanged((paused) => this.setPaused(paused), signal);
-    return isCapturePaused().then((paused) => {
-      if (!signal.aborted) this.setPaused(paused);
-    });
   }
 
   private apply(): void {
