@@ -328,8 +328,20 @@ describe("dashboard", () => {
 
     // A range typed into the form: refused while its end is not after its start, then shown and kept in the URL.
     const fill = async (start: Date, end: Date) => {
-      await page.$eval("#custom-range [name=from]", (el, v) => void ((el as HTMLInputElement).value = v), local(start));
-      await page.$eval("#custom-range [name=to]", (el, v) => void ((el as HTMLInputElement).value = v), local(end));
+      await page.$eval(
+        "#custom-range [name=from]",
+        (el, value) => {
+          (el as HTMLInputElement).value = value;
+        },
+        local(start),
+      );
+      await page.$eval(
+        "#custom-range [name=to]",
+        (el, value) => {
+          (el as HTMLInputElement).value = value;
+        },
+        local(end),
+      );
       await page.click("#custom-range button[type=submit]");
     };
     const before = await page.evaluate(() => location.search);
