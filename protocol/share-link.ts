@@ -8,11 +8,9 @@
  * token: the viewer's own applies wherever the link is opened.
  */
 import { isCanonicalOrigin, MAX_PATH_LENGTH } from "./page-key";
+import { ErrorCode } from "./wire";
 
 export const SHARE_PATH = "/share";
-
-/** Stable code of a refused share link. */
-export const SHARE_LINK_ERROR = "E_SHARE_LINK";
 
 export const SHARE_MODES = ["elements", "tiles", "smooth"] as const;
 export const SHARE_POINTS = ["moves", "clicks", "both"] as const;
@@ -34,7 +32,9 @@ export interface ShareView {
   mode: (typeof SHARE_MODES)[number] | null;
 }
 
-export type ShareParse = { ok: true; view: ShareView } | { ok: false; code: typeof SHARE_LINK_ERROR; reason: string };
+export type ShareParse =
+  | { ok: true; view: ShareView }
+  | { ok: false; code: typeof ErrorCode.shareLink; reason: string };
 
 /** The companion's HTTP base for its websocket URL: `ws://127.0.0.1:8787/ws` → `http://127.0.0.1:8787`. */
 export function companionHttpBase(companionUrl: string): string {
@@ -122,5 +122,5 @@ function readTime(params: URLSearchParams): ShareTime | string {
 }
 
 function refuse(reason: string): ShareParse {
-  return { ok: false, code: SHARE_LINK_ERROR, reason };
+  return { ok: false, code: ErrorCode.shareLink, reason };
 }

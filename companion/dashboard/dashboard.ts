@@ -7,15 +7,20 @@
  * choice of layer (the page, or the fixed and sticky elements), and
  * exports as PNG, JSON and CSV, each naming the site, page, band, time and
  * when the heat was read. The URL's query holds the view (view-state.ts):
- * each choice pushes it, back/forward and reload restore it. Refreshed every
- * second from the companion's HTTP API (same origin, cookie-signed).
+ * each choice pushes it, back/forward and reload restore it. "Copy link"
+ * copies the open view's share link (protocol/share-link.ts); opened from
+ * one (`/share?…`), the dashboard shows its view and goes on at `/`.
+ * Refreshed every second from the companion's HTTP API (same origin,
+ * cookie-signed).
  */
 import { interpolateTurbo } from "d3-scale-chromatic";
+import { shareUrl } from "../../protocol/share-link";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import {
   exportName,
   type Layer,
   readState,
+  shareViewOf,
   type Time,
   timeLabel,
   timeParams,
@@ -358,9 +363,40 @@ function exportPng(): void {
   });
 }
 
+/**
+ * Copies the open view's share link. The clipboard can be refused (a page
+ * served over plain http from another host is not a secure context): the
+ * link is then shown selected in a text field, to copy by hand.
+ */
+async function copyLink(): Promise<void> {
+  if (!shown) return;
+  const box = $("share-link");
+  const field = box.querySelector("input") as HTMLInputElement;
+  const said = box.querySelector("span") as HTMLElement;
+  const view = shareViewOf(shown.view, shown.grid.band.id, Date.now());
+  box.hidden = false;
+  if (!view) {
+    field.hidden = true;
+    said.textContent = "This page was captured before pages were keyed by site: there is no site to link to.";
+    return;
+  }
+  const link = shareUrl(location.origin, view);
+  field.hidden = false;
+  field.value = link;
+  try {
+    await navigator.clipboard.writeText(link);
+    said.textContent = "Copied.";
+  } catch {
+    field.select();
+    said.textContent = "The browser refused the clipboard: copy the selected link.";
+  }
+}
+
 /** Shows a choice made: a step in the browser's history, unless it is the view shown. */
 function go(next: ViewState): void {
   state = next;
+  // A copied link names the view it was copied from.
+  $("share-link").hidden = true;
   const search = writeState(next);
   if (search !== location.search) history.pushState(null, "", search);
   showChoices();
@@ -460,14 +496,16 @@ async function start(): Promise<void> {
     go({ ...state, time: { kind: "range", from, to } });
   });
   $("export-png").addEventListener("click", exportPng);
+  $("copy-link").addEventListener("click", () => void copyLink());
   $("close-detail").addEventListener("click", () => go({ ...state, page: null, band: null, layer: "document" }));
   window.addEventListener("popstate", () => {
     adopt(location.search);
     void refresh();
   });
   adopt(location.search);
-  // The URL names the whole view from the start (defaults filled in, unusable parts dropped).
-  history.replaceState(null, "", writeState(state));
+  // The URL names the whole view from the start (defaults filled in, unusable parts dropped);
+  // a share link's view goes on as the dashboard's own.
+  history.replaceState(null, "", `/${writeState(state)}`);
   void refresh();
 }
 

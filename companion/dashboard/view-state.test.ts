@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { exportName, readState, spanOf, timeLabel, type ViewState, writeState } from "./view-state";
+import { parseShareUrl, shareUrl } from "../../protocol/share-link";
+import { exportName, readState, shareViewOf, spanOf, timeLabel, type ViewState, writeState } from "./view-state";
 
 const facts = {
   windowsMs: [10_000, 60_000, 300_000],
@@ -57,5 +58,24 @@ describe("dashboard view state", () => {
     );
     expect(timeLabel(range)).toBe("2026-11-29 21:00 – 2026-11-29 22:00 UTC");
     expect(timeLabel({ kind: "window", ms: 10_000 })).toBe("last 10 s");
+  });
+
+  it("links the view shown: the shown band, a relative range fixed at the copy, and a link the dashboard reads as the same view", () => {
+    const now = Date.parse("2026-11-29T22:10:00Z");
+    const live: ViewState = { page, band: null, layer: "fixed", time: { kind: "window", ms: 60_000 } };
+    const view = shareViewOf(live, "desktop", now);
+    expect(view).toEqual({ ...page, band: "desktop", layer: "fixed", time: live.time, points: null, mode: null });
+    const link = shareUrl("http://127.0.0.1:8787", view as NonNullable<typeof view>);
+    expect(parseShareUrl(link)).toEqual({ ok: true, view });
+    expect(readState(new URL(link).search, facts)).toEqual({
+      state: { page, band: "desktop", layer: "fixed", time: live.time },
+      problems: [],
+    });
+    expect(shareViewOf({ ...live, time: { kind: "hour" } }, "phone", now)?.time).toEqual({
+      kind: "range",
+      from: now - 3_600_000,
+      to: now,
+    });
+    expect(shareViewOf({ ...live, page: { origin: "", path: "/old" } }, "phone", now)).toBeNull();
   });
 });

@@ -7,6 +7,7 @@
  * `from` and `to`, ISO 8601). Also the labels and file names that name a view.
  * Pure: the companion's facts and the clock are passed in.
  */
+import type { ShareView } from "../../protocol/share-link";
 
 export type Time =
   | { kind: "window"; ms: number }
@@ -166,4 +167,24 @@ export function exportName(
     .join("-")
     .replace(/[^A-Za-z0-9]+/g, "-")
     .replace(/-+$/, "");
+}
+
+/**
+ * The share link's view of the page shown in `band`: a relative history
+ * range (last hour, today) is fixed at `now`, so that whoever opens the link
+ * sees the same span; null for a page stored before pages were keyed by site
+ * (no site to open).
+ */
+export function shareViewOf(state: ViewState, band: string, now: number): ShareView | null {
+  if (!state.page?.origin) return null;
+  const span = spanOf(state.time, now);
+  return {
+    origin: state.page.origin,
+    path: state.page.path,
+    band,
+    time: span ? { kind: "range", ...span } : (state.time as ShareView["time"]),
+    layer: state.layer,
+    points: null,
+    mode: null,
+  };
 }
