@@ -128,6 +128,8 @@ export class FakeBrowser {
   readonly badgeText = new Map<number | null, string | null>();
   /** The action's global badge colour and tooltip. */
   readonly badge = { color: "", title: "" };
+  /** The navigations `tabs.update` was asked for. */
+  readonly navigations: { tabId: number; url: string }[] = [];
   /** The ids of the open tabs, for `tabs.query`. */
   readonly openTabs = new Set<number>();
 
@@ -173,7 +175,12 @@ export class FakeBrowser {
     },
     query: async (_query: unknown) => [...this.openTabs].map((id) => ({ id })),
     onRemoved: new FakeEvent<(tabId: number) => void>(),
-    onUpdated: new FakeEvent<(tabId: number, change: { status?: string }) => void>(),
+    /** Records each navigation asked for; see `navigations`. */
+    update: async (tabId: number, properties: { url?: string }) => {
+      if (properties.url) this.navigations.push({ tabId, url: properties.url });
+      return { id: tabId };
+    },
+    onUpdated: new FakeEvent<(tabId: number, change: { status?: string; url?: string }) => void>(),
   };
 
   readonly scripting = {
@@ -279,6 +286,7 @@ export class FakeBrowser {
     this.badgeText.clear();
     Object.assign(this.badge, { color: "", title: "" });
     this.openTabs.clear();
+    this.navigations.length = 0;
     for (const event of [
       this.runtime.onMessage,
       this.runtime.onStartup,
