@@ -2,11 +2,19 @@
  * The pane-ring aggregator against the naive per-window one, on the same
  * seeded stream, in this process. The stream is what the gateway hands the
  * window stage: batches of one page's points, a little late, as browsers
- * send them every second.
+ * send them every second. The anchored figures run the window stage itself
+ * (page ring, side ring and anchor tables) on the same stream, with and
+ * without anchors.
  */
 import { performance } from "node:perf_hooks";
+import { InProcessBus } from "../companion/src/bus/bus";
+import type { KeyedPoints, Topics } from "../companion/src/pipeline";
 import { type AddCounts, HoppingHeatmap } from "../companion/src/window/hopping-heatmap";
 import { NaiveHeatmap } from "../companion/src/window/naive-heatmap";
+import { WindowStage } from "../companion/src/window/window-stage";
+import { ANCHOR_UNITS, anchorKey, anchorTile, sideCell } from "../protocol/anchor";
+import { bandsFromBreakpoints, DEFAULT_BAND_BREAKPOINTS, unpackCell } from "../protocol/grid";
+import { makeKey } from "../protocol/page-key";
 
 export const HOP = 250;
 export const WINDOWS = [10_000, 60_000, 300_000];
@@ -28,12 +36,18 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/**
+ * Batch b is points b × BATCH … (b + 1) × BATCH − 1. Flat arrays: millions
+ * of small ones would fill the heap the collector walks during the timing.
+ */
 interface Stream {
   /** Companion time at which each batch arrives. */
   arrivals: Float64Array;
+  /** Index in `keys` of each batch's key. */
+  keyOf: Int32Array;
   keys: string[];
-  times: Float64Array[];
-  cells: Int32Array[];
+  times: Float64Array;
+  cells: Int32Array;
 }
 
 /**
@@ -44,11 +58,18 @@ interface Stream {
 export function makeStream(events: number, start: number, pages = PAGES_DEFAULT): Stream {
   const random = seeded(42);
   const tabs = Array.from({ length: pages * TABS_PER_PAGE }, (_, i) => ({
-    key: `desktop|/page/${i % pages}`,
+    key: i % pages,
     col: Math.floor(random() * COLS),
     row: Math.floor(random() * ROWS),
   }));
-  const stream: Stream = { arrivals: new Float64Array(Math.ceil(events / BATCH)), keys: [], times: [], cells: [] };
+  const batches = Math.ceil(events / BATCH);
+  const stream: Stream = {
+    arrivals: new Float64Array(batches),
+    keyOf: new Int32Array(batches),
+    keys: Array.from({ length: pages }, (_, i) => `desktop|/page/${i}`),
+    times: new Float64Array(batches * BATCH),
+    cells: new Int32Array(batches * BATCH),
+  };
   const clamp = (v: number, max: number) => Math.max(0, Math.min(max - 1, v));
   let batch = 0;
   for (let second = 1; batch < stream.arrivals.length; second++) {
@@ -57,18 +78,14 @@ export function makeStream(events: number, start: number, pages = PAGES_DEFAULT)
     for (const { tab, at } of order) {
       if (batch === stream.arrivals.length) break;
       const arrival = start + (second + at) * 1000;
-      const times = new Float64Array(BATCH);
-      const cells = new Int32Array(BATCH);
       for (let i = 0; i < BATCH; i++) {
         tab.col = clamp(tab.col + Math.floor(random() * 5) - 2, COLS);
         tab.row = clamp(tab.row + Math.floor(random() * 5) - 2, ROWS);
-        times[i] = arrival - 1000 + i * 250 + random() * 250;
-        cells[i] = (tab.row * COLS + tab.col) * 2;
+        stream.times[batch * BATCH + i] = arrival - 1000 + i * 250 + random() * 250;
+        stream.cells[batch * BATCH + i] = (tab.row * COLS + tab.col) * 2;
       }
+      stream.keyOf[batch] = tab.key;
       stream.arrivals[batch++] = arrival;
-      stream.keys.push(tab.key);
-      stream.times.push(times);
-      stream.cells.push(cells);
     }
   }
   return stream;
@@ -82,6 +99,9 @@ interface Aggregator {
 /** Feeds the stream, closing panes as the clock passes them; events per second. */
 export function run(stream: Stream, batches: number, aggregator: Aggregator): number {
   const counts: AddCounts = { open: 0, late: 0, tooOld: 0 };
+  // Each batch is copied into arrays of its own, as a decoded frame would hand it over.
+  const times = new Float64Array(BATCH);
+  const cells = new Int32Array(BATCH);
   const began = performance.now();
   let nextTick = (stream.arrivals[0] as number) + HOP;
   for (let b = 0; b < batches; b++) {
@@ -90,12 +110,11 @@ export function run(stream: Stream, batches: number, aggregator: Aggregator): nu
       aggregator.advance(now);
       nextTick += HOP;
     }
-    aggregator.addMany(
-      stream.keys[b] as string,
-      stream.times[b] as Float64Array,
-      stream.cells[b] as Int32Array,
-      counts,
-    );
+    for (let i = 0; i < BATCH; i++) {
+      times[i] = stream.times[b * BATCH + i] as number;
+      cells[i] = stream.cells[b * BATCH + i] as number;
+    }
+    aggregator.addMany(stream.keys[stream.keyOf[b] as number] as string, times, cells, counts);
   }
   aggregator.advance((stream.arrivals[batches - 1] as number) + HOP);
   return (batches * BATCH) / ((performance.now() - began) / 1000);
@@ -137,4 +156,115 @@ export function benchAggregator(): AggregatorResult {
     paneVsNaive: paneSameEventsPerSec / naiveEventsPerSec,
     byPages,
   };
+}
+
+/** Anchors per page in the anchored benchmarks: the page cut into 20 × 10 blocks, one element each. */
+export const ANCHORS_PER_PAGE = 200;
+const BLOCK_ROWS = ROWS / 20;
+const BLOCK_COLS = COLS / 10;
+
+/**
+ * A window stage on an in-process bus, as the companion wires it, with
+ * nobody watching: what a batch costs from the bus to the pane rings.
+ */
+export function anchoredStage(start: number): { stage: WindowStage; bus: InProcessBus<Topics> } {
+  const bus = new InProcessBus<Topics>();
+  const stage = new WindowStage(bus, {
+    hopMs: HOP,
+    windowsMs: WINDOWS,
+    cols: COLS,
+    bands: bandsFromBreakpoints(DEFAULT_BAND_BREAKPOINTS),
+    maxAnchors: ANCHORS_PER_PAGE,
+    now: start,
+  });
+  return { stage, bus };
+}
+
+/**
+ * What ingest makes of one tab's batch: the page's group and, when
+ * `anchored`, the page's anchored group (every point is on an anchor: the
+ * block of the page it lies in, at a random offset inside it).
+ */
+export function keyedGroups(
+  key: string,
+  times: ArrayLike<number>,
+  cells: ArrayLike<number>,
+  anchored: boolean,
+  random: () => number,
+): KeyedPoints[] {
+  const page: KeyedPoints = { key, times: Array.from(times), cells: Array.from(cells) };
+  if (!anchored) return [page];
+  const group: KeyedPoints = { key: anchorKey(key, ""), times: [], cells: [], anchors: [], anchorOf: [] };
+  const local = new Map<number, number>();
+  for (let i = 0; i < times.length; i++) {
+    const { col, row } = unpackCell(cells[i] as number, COLS);
+    const anchor = Math.floor(row / BLOCK_ROWS) * 10 + Math.floor(col / BLOCK_COLS);
+    let index = local.get(anchor);
+    if (index === undefined) {
+      index = (group.anchors as string[]).push(`[data-testid=block-${anchor}]`) - 1;
+      local.set(anchor, index);
+    }
+    const u = Math.floor((((col % BLOCK_COLS) + random()) / BLOCK_COLS) * ANCHOR_UNITS);
+    const v = Math.floor((((row % BLOCK_ROWS) + random()) / BLOCK_ROWS) * ANCHOR_UNITS);
+    group.times.push(times[i] as number);
+    group.cells.push(sideCell(anchorTile(u, v), false));
+    (group.anchorOf as number[]).push(index);
+  }
+  return [page, group];
+}
+
+export interface AnchoredResult {
+  pages: number;
+  /** Page points per second through the window stage, page grid only. */
+  pageOnlyEventsPerSec: number;
+  /** The same points, every one also on one of its page's 200 anchors. */
+  anchoredEventsPerSec: number;
+}
+
+/** The window stage on the same stream with and without anchors, in this run. */
+export function benchAnchored(events = 1_000_000, pages = 100): AnchoredResult {
+  const start = 1_800_000_000_000;
+  const stream = makeStream(events, start, pages);
+  const keys = stream.keys.map((k) => makeKey("desktop", "https://bench.example", k.slice(k.indexOf("|") + 1)));
+  const batchPoints = (b: number, of: Float64Array | Int32Array) => of.subarray(b * BATCH, (b + 1) * BATCH);
+  // Batches are built a chunk at a time, outside the timing, so that a heap of prepared batches does not slow the collector.
+  const CHUNK = 10_000;
+  const feed = (anchored: boolean): number => {
+    const random = seeded(5);
+    const { stage, bus } = anchoredStage(start);
+    const total = stream.arrivals.length;
+    let ms = 0;
+    let nextTick = (stream.arrivals[0] as number) + HOP;
+    for (let from = 0; from < total; from += CHUNK) {
+      const batches: KeyedPoints[][] = [];
+      for (let b = from; b < Math.min(total, from + CHUNK); b++) {
+        batches.push(
+          keyedGroups(
+            keys[stream.keyOf[b] as number] as string,
+            batchPoints(b, stream.times),
+            batchPoints(b, stream.cells),
+            anchored,
+            random,
+          ),
+        );
+      }
+      const began = performance.now();
+      batches.forEach((groups, i) => {
+        const now = stream.arrivals[from + i] as number;
+        if (now >= nextTick) {
+          stage.tick(now);
+          nextTick += HOP;
+        }
+        bus.publish("points", { client: "", groups });
+      });
+      ms += performance.now() - began;
+    }
+    stage.tick((stream.arrivals[total - 1] as number) + HOP);
+    return (total * BATCH) / (ms / 1000);
+  };
+  // Warm up once, then measure each.
+  feed(true);
+  const pageOnlyEventsPerSec = feed(false);
+  const anchoredEventsPerSec = feed(true);
+  return { pages, pageOnlyEventsPerSec, anchoredEventsPerSec };
 }

@@ -6,6 +6,11 @@
  *   high input rate (a 1,000 Hz mouse: CDP moves sent every millisecond, the
  *   page gets as many as the browser delivers) and at one move per frame
  *   (each CDP move awaited, which headless Chromium answers once a frame);
+ * - anchors (extension/page/anchor.ts) on a shop page of about 9,000
+ *   elements: script time per sample while nothing changed (cached: one rect
+ *   read) and right after a DOM change (the selector worked out again), and
+ *   that cost spread over the mousemoves of the runs above (at most 4
+ *   samples a second take an anchor; the mousemove handler never does);
  * - the overlay: time to paint one update of a fully covered 50-column grid
  *   (tiles and smooth heat) with the overlay's own painter, and long tasks
  *   (> 50 ms) in the page while the companion pushes an update storm.
@@ -36,6 +41,15 @@ export interface PageCost {
   /** Script time added per mousemove when moves come one per frame (about 60 a second). */
   trackerMicrosPerFrameMove: number;
   trackerFrameMovesPerSec: number;
+  /** Elements of the page the anchors are taken on, and the share of samples that had one. */
+  anchorPageElements: number;
+  anchoredShare: number;
+  /** Script time of one sample's anchor: unchanged page (cached), and just after a DOM change. */
+  anchorCachedMicros: number;
+  anchorColdMicros: number;
+  /** The cold cost at 4 samples a second, per mousemove received at 1,000 Hz and at one move per frame. */
+  anchorMicrosPerEvent: number;
+  anchorMicrosPerFrameMove: number;
   overlayPaintMs: number;
   overlaySmoothPaintMs: number;
   longTasks: number;
@@ -149,6 +163,76 @@ function painterScript(): string {
   }).outputFiles[0]?.text as string;
 }
 
+/** Samples a second the tracker takes at most (and so anchors it works out). */
+const SAMPLES_PER_SEC = 4;
+const ANCHOR_SAMPLES = 400;
+
+/**
+ * anchorFor bundled for the page: window.heatlensAnchorBench(points) builds a
+ * shop of 1,000 product cards (hashed classes, test ids), then times the
+ * anchors of the elements under the points: each right after a DOM change
+ * (a comment node added, which drops the cache and nothing else), against the
+ * same loop without anchors; and again with the cache warm.
+ */
+function anchorScript(): string {
+  return buildSync({
+    stdin: {
+      contents: `
+        import { anchorFor } from "./extension/page/anchor";
+        window.heatlensAnchorBench = async (points) => {
+          const cards = [];
+          for (let i = 0; i < 1000; i++) {
+            cards.push('<article class="card css-1x2y3z' + (i % 7) + '"><div class="swatch"></div>' +
+              '<h2 class="sc-aXbYc title"><a href="#p' + i + '">Lamp ' + i + '</a></h2>' +
+              '<p class="price">€' + (20 + i) + '</p><ul class="tags"><li>brass</li><li>warm</li></ul>' +
+              '<button data-testid="add-' + i + '">Add</button></article>');
+          }
+          document.body.innerHTML = '<header id="site-header"><a class="brand">Lumen</a></header>' +
+            '<main style="display:grid;grid-template-columns:repeat(5,1fr);gap:12px">' + cards.join("") + '</main>';
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const targets = points.map(([x, y]) => [document.elementFromPoint(x, y), x, y]).filter(([el]) => el);
+          const comment = document.createComment("");
+          const loop = async (anchor) => {
+            let anchored = 0;
+            const t0 = performance.now();
+            for (const [el, x, y] of targets) {
+              if (comment.parentNode) comment.remove(); else document.body.append(comment);
+              await Promise.resolve();
+              if (anchor && anchorFor(el, x, y)) anchored++;
+            }
+            return { ms: performance.now() - t0, anchored };
+          };
+          const base = await loop(false);
+          const cold = await loop(true);
+          let t0 = performance.now();
+          for (let run = 0; run < 20; run++) for (const [el, x, y] of targets) anchorFor(el, x, y);
+          const cachedMs = (performance.now() - t0) / 20;
+          return {
+            elements: document.getElementsByTagName("*").length,
+            samples: targets.length,
+            anchored: cold.anchored,
+            coldMicros: ((cold.ms - base.ms) * 1000) / targets.length,
+            cachedMicros: (cachedMs * 1000) / targets.length,
+          };
+        };`,
+      resolveDir: process.cwd(),
+      loader: "ts",
+    },
+    bundle: true,
+    format: "iife",
+    write: false,
+    logLevel: "silent",
+  }).outputFiles[0]?.text as string;
+}
+
+interface AnchorCost {
+  elements: number;
+  samples: number;
+  anchored: number;
+  coldMicros: number;
+  cachedMicros: number;
+}
+
 export async function benchPageCost(): Promise<PageCost> {
   const PORT = await freePort();
   const built = spawnSync(process.execPath, ["scripts/build.js"], {
@@ -167,6 +251,12 @@ export async function benchPageCost(): Promise<PageCost> {
     await sleep(500);
     const without = await moveCost(plainPage, MOVES, INPUT_HZ);
     const withoutFrames = await moveCost(plainPage, FRAME_MOVES, null);
+    await plainPage.addScriptTag({ content: anchorScript() });
+    const points = Array.from({ length: ANCHOR_SAMPLES }, (_, i) => [100 + ((i * 37) % 900), 100 + ((i * 53) % 600)]);
+    const anchors = (await plainPage.evaluate(
+      (p) => (window as unknown as { heatlensAnchorBench(p: number[][]): Promise<object> }).heatlensAnchorBench(p),
+      points,
+    )) as AnchorCost;
     await plain.close();
 
     const launched = await launchWithExtension("chromium", DIST);
@@ -217,6 +307,12 @@ export async function benchPageCost(): Promise<PageCost> {
       trackerMovesPerSec: fast.perSec,
       trackerMicrosPerFrameMove: framed.micros,
       trackerFrameMovesPerSec: framed.perSec,
+      anchorPageElements: anchors.elements,
+      anchoredShare: anchors.anchored / anchors.samples,
+      anchorCachedMicros: anchors.cachedMicros,
+      anchorColdMicros: anchors.coldMicros,
+      anchorMicrosPerEvent: (anchors.coldMicros * SAMPLES_PER_SEC) / fast.perSec,
+      anchorMicrosPerFrameMove: (anchors.coldMicros * SAMPLES_PER_SEC) / framed.perSec,
       overlayPaintMs: paint.tiles,
       overlaySmoothPaintMs: paint.smooth,
       longTasks: longTasks.length,

@@ -2,10 +2,10 @@
  * `npm run bench`: every benchmark in one run, side by side where a ratio is
  * reported. Prints a table and, as its last line, `BENCH {json}`.
  */
-import { benchAggregator, HOP, WINDOWS } from "./aggregator";
+import { ANCHORS_PER_PAGE, benchAggregator, benchAnchored, HOP, WINDOWS } from "./aggregator";
 import { benchFanout } from "./fanout";
 import { benchHistory } from "./history";
-import { benchMemory } from "./memory";
+import { benchAnchorMemory, benchMemory } from "./memory";
 import { benchPageCost } from "./page-cost";
 import { benchRestart } from "./restart";
 import { benchIngest, benchLatency, type IngestResult } from "./sockets";
@@ -27,8 +27,21 @@ row("pane ring, events/s (same events)", fmt(agg.paneSameEventsPerSec));
 row("pane ring vs naive", `${fmt(agg.paneVsNaive, 1)}×`);
 for (const [pages, rate] of agg.byPages) row(`pane ring, 4M events, ${pages} pages × 10 tabs, events/s`, fmt(rate));
 
+const anchored = benchAnchored();
+row(`window stage, ${anchored.pages} pages × 10 tabs, page grid only, events/s`, fmt(anchored.pageOnlyEventsPerSec));
+row(
+  `window stage, the same with every point anchored (${ANCHORS_PER_PAGE} anchors a page), events/s`,
+  fmt(anchored.anchoredEventsPerSec),
+);
+
 const memory = benchMemory();
 row("memory per active key (10 tabs, 5 min), bytes", fmt(memory.bytesPerKey));
+const anchorMemory = benchAnchorMemory();
+row("window stage memory per page key, page grid only, bytes", fmt(anchorMemory.pageOnlyBytesPerKey));
+row(
+  `the same with its anchors (${fmt(anchorMemory.anchorsPerKey, 1)} a page, all points anchored), bytes`,
+  fmt(anchorMemory.anchoredBytesPerKey),
+);
 
 // Raise the offered load until the companion falls behind or its loop stalls.
 let ingest: IngestResult | null = null;
@@ -69,6 +82,14 @@ row(
   `tracker: the same, one move per frame (${fmt(pageCost.trackerFrameMovesPerSec)}/s), µs`,
   fmt(pageCost.trackerMicrosPerFrameMove, 2),
 );
+row(
+  `anchor per sample on a ${fmt(pageCost.anchorPageElements)}-element shop (${fmt(pageCost.anchoredShare * 100)} % anchored): cached, after a DOM change, µs`,
+  `${fmt(pageCost.anchorCachedMicros, 1)}  ${fmt(pageCost.anchorColdMicros, 1)}`,
+);
+row(
+  "anchor per mousemove (4 samples/s, after a DOM change each): 1,000 Hz, one per frame, µs",
+  `${fmt(pageCost.anchorMicrosPerEvent, 2)}  ${fmt(pageCost.anchorMicrosPerFrameMove, 2)}`,
+);
 row("overlay: paint one update, 50 columns over 20,000 px (tiles), ms", fmt(pageCost.overlayPaintMs, 2));
 row("overlay: the same in smooth heat, ms", fmt(pageCost.overlaySmoothPaintMs, 2));
 row(
@@ -84,11 +105,19 @@ const result = {
   e2eP50Ms: round(latency.e2eP50Ms, 1),
   e2eP99Ms: round(latency.e2eP99Ms, 1),
   bytesPerKey: round(memory.bytesPerKey),
+  stagePageOnlyEventsPerSec: round(anchored.pageOnlyEventsPerSec),
+  stageAnchoredEventsPerSec: round(anchored.anchoredEventsPerSec),
+  stagePageOnlyBytesPerKey: round(anchorMemory.pageOnlyBytesPerKey),
+  anchoredBytesPerKey: round(anchorMemory.anchoredBytesPerKey),
+  anchorsPerKey: round(anchorMemory.anchorsPerKey, 1),
   emitMicrosPerSubscriber: round(fanout.emitMicrosPerSubscriber, 2),
   historyDayQueryMs: round(history.historyDayQueryMs, 1),
   restartToLiveMs: round(restart.restartToLiveMs),
   trackerMicrosPerEvent: round(pageCost.trackerMicrosPerEvent, 2),
   trackerMicrosPerFrameMove: round(pageCost.trackerMicrosPerFrameMove, 2),
+  anchorCachedMicros: round(pageCost.anchorCachedMicros, 1),
+  anchorColdMicros: round(pageCost.anchorColdMicros, 1),
+  anchorMicrosPerEvent: round(pageCost.anchorMicrosPerEvent, 2),
   overlayPaintMs: round(pageCost.overlayPaintMs, 2),
   overlaySmoothPaintMs: round(pageCost.overlaySmoothPaintMs, 2),
   overlayLongTasks: pageCost.longTasks,

@@ -195,6 +195,13 @@ export const OPTIONS = {
     description: "seconds of the sustained rate a client may send at once (replaying an outbox)",
   }),
   maxKeys: spec("int", { flag: "--max-keys <n>", default: 10_000, min: 1, description: "live page keys in total" }),
+  maxAnchors: spec("int", {
+    flag: "--max-anchors <n>",
+    default: 200,
+    min: 1,
+    max: 10_000,
+    description: "anchors (elements) kept per page key; a new one at a full page evicts the coldest",
+  }),
   maxKeysPerClient: spec("int", {
     flag: "--max-keys-per-client <n>",
     default: 1000,

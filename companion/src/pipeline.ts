@@ -9,6 +9,15 @@ export interface KeyedPoints {
   times: number[];
   /** Packed cells (see protocol/grid.ts), one per time. */
   cells: number[];
+  /**
+   * Set on a page's anchored points, all in one group keyed
+   * `anchorKey(pageKey, "")`: the selectors they are on, and for each point
+   * the index of its selector here, so that an anchor is named once per group
+   * rather than by a key string of its own. A group keyed by one anchor
+   * (`anchorKey(pageKey, selector)`, batches stored before) holds no such fields.
+   */
+  anchors?: string[];
+  anchorOf?: number[];
 }
 
 export interface PointsMessage {

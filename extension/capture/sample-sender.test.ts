@@ -21,7 +21,7 @@ describe("SampleSender", () => {
     let fail = true;
     const sender = new SampleSender({
       send: (s) => {
-        calls.push(s);
+        calls.push(...s);
         return fail ? Promise.reject(new Error("stopped")) : Promise.resolve();
       },
     });
@@ -36,12 +36,27 @@ describe("SampleSender", () => {
     expect(sender.unanswered).toBe(0);
   });
 
+  it("sends samples submitted together in one message, each answered by it", async () => {
+    const messages: Sample[][] = [];
+    const sender = new SampleSender({
+      send: (s) => {
+        messages.push(s);
+        return Promise.resolve();
+      },
+    });
+    sender.submit(sample(0), sample(1), sample(2));
+    expect(messages.map((m) => m.map((s) => s.x))).toEqual([[0, 1, 2]]);
+    expect(new Set(messages[0]?.map((s) => s.id)).size).toBe(3);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sender.unanswered).toBe(0);
+  });
+
   it("keeps at most maxPending unanswered samples, dropping the oldest", async () => {
     const calls: Sample[] = [];
     const sender = new SampleSender({
       maxPending: 3,
       send: (s) => {
-        calls.push(s);
+        calls.push(...s);
         return Promise.reject(new Error("stopped"));
       },
     });

@@ -2,12 +2,13 @@
  * Hands samples to the background and keeps each until the background says
  * it is durable. A sample not answered (the service worker was stopped or is
  * restarting) is sent again a moment later; its id makes the resend harmless.
+ * Samples submitted together (a view's scroll marks) go in one message.
  * Bounded: past `maxPending` unanswered samples, the oldest are dropped.
  */
 import type { Sample } from "../../protocol/messages";
 
 export interface SampleSenderOptions {
-  send(sample: Sample): Promise<unknown>;
+  send(samples: Sample[]): Promise<unknown>;
   maxPending?: number;
   retryMs?: number;
 }
@@ -28,10 +29,11 @@ export class SampleSender {
     this.retryMs = options.retryMs ?? 1000;
   }
 
-  submit(sample: Omit<Sample, "id">): void {
-    const full: Sample = { ...sample, id: `${this.session}:${this.counter++}` };
-    this.pending.set(full.id, full);
-    if (this.pending.size > this.maxPending) {
+  /** Sends the samples in one message (at most a SampleGroup's size). */
+  submit(...samples: Omit<Sample, "id">[]): void {
+    const full = samples.map((sample): Sample => ({ ...sample, id: `${this.session}:${this.counter++}` }));
+    for (const sample of full) this.pending.set(sample.id, sample);
+    while (this.pending.size > this.maxPending) {
       const oldest = this.pending.keys().next().value as string;
       this.pending.delete(oldest);
     }
@@ -48,9 +50,11 @@ export class SampleSender {
     this.retryTimer = null;
   }
 
-  private deliver(sample: Sample): void {
-    this.options.send(sample).then(
-      () => this.pending.delete(sample.id),
+  private deliver(samples: Sample[]): void {
+    this.options.send(samples).then(
+      () => {
+        for (const { id } of samples) this.pending.delete(id);
+      },
       () => this.scheduleRetry(),
     );
   }
@@ -58,7 +62,7 @@ export class SampleSender {
   private scheduleRetry(): void {
     this.retryTimer ??= setTimeout(() => {
       this.retryTimer = null;
-      for (const sample of this.pending.values()) this.deliver(sample);
+      for (const sample of this.pending.values()) this.deliver([sample]);
     }, this.retryMs);
   }
 }

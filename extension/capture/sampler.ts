@@ -5,6 +5,8 @@
  * A click in an interval wins over moves, and the newest input wins otherwise.
  */
 
+import type { Anchor } from "../page/anchor";
+
 export interface RawInput {
   /** The page key when the input happened (see `pageKeyPath`). */
   path: string;
@@ -16,6 +18,8 @@ export interface RawInput {
   /** Event time, ms since `performance.timeOrigin`. */
   timeStamp: number;
   click: boolean;
+  /** A click's anchor, taken at the click (null: none); a move's is worked out in the timer. */
+  anchor?: Anchor | null;
 }
 
 export interface SamplerClock {

@@ -8,35 +8,61 @@
  * keys its watch with the same `pageKeyPath`). Untrusted
  * (script-made) events are ignored, and so is anything over the extension's
  * own overlay.
+ * A sample also carries its anchor (page/anchor.ts), from the innermost
+ * target (inside open shadow roots): a move's is worked out in the sampler's
+ * timer, never in the mousemove handler; a click's at the click, before the
+ * page's own handlers can remove the element. Each page view, and each route change
+ * that re-keys it, also sends scroll marks (scroll-marks.ts). In a frame, all
+ * of it is the frame's own: its location, width and document.
  */
 import { sendMessage } from "../../protocol/messages";
 import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
+import { anchorFor } from "../page/anchor";
 import { isInFixedLayer } from "../page/fixed-layer";
 import { isOverlayElement } from "../page/overlay-element";
 import { namesElement, pageKeyPath } from "../page/page-path";
+import { onRouteChange } from "../page/route-changes";
 import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
 import { SampleSender } from "./sample-sender";
 import { type RawInput, Sampler } from "./sampler";
+import { type Mark, ScrollMarks } from "./scroll-marks";
 
 const SAMPLE_INTERVAL_MS = 250;
 const REARM_LEAD_MS = 10;
 
-const sender = new SampleSender({ send: (sample) => sendMessage("capture.samples", [sample]) });
+const sender = new SampleSender({ send: (samples) => sendMessage("capture.samples", samples) });
+
+function layoutWidth(): number {
+  return document.documentElement.clientWidth || window.innerWidth;
+}
 
 function emit(input: RawInput): void {
   const fixed = isInFixedLayer(input.target);
   const x = fixed ? input.clientX : input.pageX;
   const y = fixed ? input.clientY : input.pageY;
+  const anchor =
+    input.anchor !== undefined
+      ? input.anchor
+      : input.target instanceof Element
+        ? anchorFor(input.target, input.clientX, input.clientY)
+        : null;
   sender.submit({
     origin: location.origin,
     path: input.path,
-    w: document.documentElement.clientWidth || window.innerWidth,
+    w: layoutWidth(),
     t: Math.round(performance.timeOrigin + input.timeStamp),
     x: Math.max(0, Math.round(x)),
     y: Math.max(0, Math.round(y)),
     flags: (input.click ? FLAG_CLICK : 0) | (fixed ? FLAG_FIXED : 0),
+    ...(anchor && { anchor }),
   });
+}
+
+function emitMarks(path: string, marks: Mark[]): void {
+  const t = Math.round(performance.timeOrigin + performance.now());
+  const w = layoutWidth();
+  sender.submit(...marks.map((mark) => ({ origin: location.origin, path, w, t, x: 0, y: 0, flags: 0, mark })));
 }
 
 export function startTracker(signal: AbortSignal): void {
@@ -57,7 +83,7 @@ export function startTracker(signal: AbortSignal): void {
     if (on) removeEventListener("mousemove", onMove, moves);
     else rearm();
   };
-  void isCapturePaused().then(setPaused);
+  const pauseRead = isCapturePaused().then(setPaused);
   onCapturePauseChanged(setPaused, signal);
   const sampler = new Sampler(
     SAMPLE_INTERVAL_MS,
@@ -76,10 +102,11 @@ export function startTracker(signal: AbortSignal): void {
   const keepOnly = ({ keepQuery }: { keepQuery: string[] }) => {
     keep = keepQuery;
   };
-  void loadCompanionGrid().then(keepOnly);
+  const keepRead = loadCompanionGrid().then(keepOnly);
   onCompanionGridChanged(keepOnly, signal);
   const record = (event: MouseEvent, click: boolean): boolean => {
     if (paused || !event.isTrusted || isOverlayElement(event.target)) return false;
+    const target = event.composedPath()[0] ?? event.target;
     sampler.input({
       // Read per sample (at most 4 a second): a route change, or an anchor's element appearing, re-keys at once.
       path: pageKeyPath(location, inPage, keep),
@@ -87,9 +114,13 @@ export function startTracker(signal: AbortSignal): void {
       pageY: event.pageY,
       clientX: event.clientX,
       clientY: event.clientY,
-      target: event.target,
+      // The innermost element, inside open shadow roots (event.target stops at their hosts).
+      target,
       timeStamp: event.timeStamp,
       click,
+      // A click often changes the page (a dialog closes, a list re-renders) before the timer runs; this
+      // listener runs before the page's own, so the clicked element is still there and laid out.
+      ...(click && { anchor: target instanceof Element ? anchorFor(target, event.clientX, event.clientY) : null }),
     });
     return true;
   };
@@ -98,6 +129,26 @@ export function startTracker(signal: AbortSignal): void {
   };
   rearm();
   addEventListener("click", (event) => record(event, true), listen);
+  // A view's marks carry the key it started under; a route change that re-keys the page starts a new view.
+  let viewPath = "";
+  const scroll = new ScrollMarks(
+    window,
+    (marks) => {
+      if (!paused) emitMarks(viewPath, marks);
+    },
+    signal,
+  );
+  const startView = () => {
+    viewPath = pageKeyPath(location, inPage, keep);
+    scroll.startView();
+  };
+  // The first view waits for the pause switch and the kept query parameters, so its marks are keyed like its points.
+  void Promise.allSettled([pauseRead, keepRead]).then(() => {
+    if (!signal.aborted) startView();
+  });
+  onRouteChange(() => {
+    if (viewPath && pageKeyPath(location, inPage, keep) !== viewPath) startView();
+  }, signal);
   signal.addEventListener("abort", () => {
     removeEventListener("mousemove", onMove, moves);
     sampler.dispose();

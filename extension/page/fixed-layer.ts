@@ -2,10 +2,13 @@
  * Whether a point belongs to the fixed layer: over a `position: fixed`
  * element, or over a `position: sticky` one while it is stuck to the
  * viewport. A sticky element still in its place in the page (a sub-navigation
- * before it is scrolled to) belongs to the document like any other. Reads
+ * before it is scrolled to) belongs to the document like any other. Looks
+ * through open shadow roots to their hosts' ancestors. Reads
  * style and layout, so it runs in the sampler's timer, never in an event
  * handler.
  */
+
+import { composedParent } from "./composed-tree";
 
 export interface StickyBox {
   /** The element's box in viewport coordinates. */
@@ -26,7 +29,7 @@ export function isStuck(box: StickyBox): boolean {
 }
 
 export function isInFixedLayer(target: EventTarget | null): boolean {
-  for (let el = target instanceof Element ? target : null; el; el = el.parentElement) {
+  for (let el = target instanceof Element ? target : null; el; el = composedParent(el)) {
     const style = getComputedStyle(el);
     if (style.position === "fixed") return true;
     if (style.position !== "sticky") continue;

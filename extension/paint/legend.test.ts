@@ -4,12 +4,16 @@ import type { Grid } from "../../protocol/wire";
 import {
   barMiddle,
   barTop,
+  elementsLegendParts,
+  elementTooltip,
   freshness,
+  layerAmount,
   legendParts,
   legendText,
   rangeLabel,
   scaleParts,
   staleAfter,
+  tileTooltip,
   windowLabel,
 } from "./legend";
 
@@ -78,5 +82,67 @@ describe("legend", () => {
     const day = new Date(2026, 10, 27, 9, 0).getTime();
     expect(rangeLabel(day, day + 3_600_000, day + 7_200_000)).toBe("history 09:00–10:00");
     expect(rangeLabel(day, day + 3_600_000, day + 86_400_000)).toBe("history 2026-11-27 09:00–10:00");
+  });
+
+  it("names heat on elements as all widths, its layer, and the points on elements this page lacks", () => {
+    const legend = {
+      widths: "all widths",
+      windowMs: 300_000,
+      points: 40,
+      layer: "both",
+      missing: 0,
+      frozen: false,
+    } as const;
+    expect(elementsLegendParts(legend)).toEqual([
+      "elements, all widths",
+      "last 5 min",
+      "40 points",
+      "moves and clicks",
+    ]);
+    expect(elementsLegendParts({ ...legend, layer: "clicks", points: 1, missing: 1, frozen: true })).toEqual([
+      "elements, all widths",
+      "last 5 min",
+      "1 click",
+      "clicks",
+      "1 click on elements not on this page",
+      "frozen",
+    ]);
+    expect(
+      elementsLegendParts({ ...legend, widths: "desktop (1024–1439 px)", missing: 3, range: "history 09:00–10:00" }),
+    ).toEqual([
+      "elements, desktop (1024–1439 px)",
+      "history 09:00–10:00",
+      "40 points",
+      "moves and clicks",
+      "3 points on elements not on this page",
+    ]);
+    expect([layerAmount(2, "moves"), layerAmount(1, "moves"), layerAmount(0, "clicks")]).toEqual([
+      "2 moves",
+      "1 move",
+      "0 clicks",
+    ]);
+  });
+
+  it("gives an element's moves, clicks and share of the page's clicks (or of its moves, for moves or an element without clicks) in its tooltip", () => {
+    const page = { moves: 200, clicks: 8 };
+    expect(elementTooltip({ moves: 30, clicks: 2 }, page, "both")).toBe(
+      "30 moves · 2 clicks · 25% of the page's clicks",
+    );
+    expect(elementTooltip({ moves: 30, clicks: 2 }, page, "clicks")).toBe(
+      "30 moves · 2 clicks · 25% of the page's clicks",
+    );
+    expect(elementTooltip({ moves: 1, clicks: 0 }, page, "moves")).toBe("1 move · 0 clicks · 0.5% of the page's moves");
+    expect(elementTooltip({ moves: 20, clicks: 0 }, page, "both")).toBe(
+      "20 moves · 0 clicks · 10% of the page's moves",
+    );
+    expect(elementTooltip({ moves: 20, clicks: 0 }, page, "clicks")).toBe(
+      "20 moves · 0 clicks · 0% of the page's clicks",
+    );
+    // A page without clicks: the share of its moves.
+    expect(elementTooltip({ moves: 50, clicks: 0 }, { moves: 200, clicks: 0 }, "both")).toBe(
+      "50 moves · 0 clicks · 25% of the page's moves",
+    );
+    expect(tileTooltip(3, 9, 300)).toBe("3 points (max 9) · 1% of all");
+    expect(tileTooltip(1, 9, 300)).toBe("1 point (max 9) · 0.3% of all");
   });
 });

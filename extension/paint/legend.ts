@@ -4,6 +4,7 @@
  * how fresh it is. Pure.
  */
 import type { Grid } from "../../protocol/wire";
+import type { HeatLayer } from "../state/overlay-prefs";
 import type { HeatScale, LayerScale } from "./renderer";
 
 type Band = Grid["band"];
@@ -33,6 +34,67 @@ export function legendParts(grid: Grid, frozen: boolean, range?: string): string
 /** One line: `phone (0–599 px) · last 5 min · 22 points`. */
 export function legendText(grid: Grid, frozen: boolean, range?: string): string {
   return legendParts(grid, frozen, range).join(" · ");
+}
+
+/** `1 click`, `12 moves`, `3 points` (both layers). */
+export function layerAmount(count: number, layer: HeatLayer): string {
+  const noun = layer === "moves" ? "move" : layer === "clicks" ? "click" : "point";
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/** What the legend says of heat on elements. */
+export interface ElementsLegend {
+  /** `all widths` for every band's heat, or the band's own label (`desktop (1024–1439 px)`) for one band's past range. */
+  widths: string;
+  windowMs: number;
+  /** The layer's points, on elements or not. */
+  points: number;
+  layer: HeatLayer;
+  /** The layer's points on elements this page does not have. */
+  missing: number;
+  frozen: boolean;
+  range?: string;
+}
+
+/**
+ * The legend's parts for heat on elements: `elements, all widths`, `last 5 min`,
+ * `40 points`, `moves and clicks`, and `3 points on elements not on this page`
+ * when some anchors are not found here.
+ */
+export function elementsLegendParts(legend: ElementsLegend): string[] {
+  const { widths, windowMs, points, layer, missing, frozen, range } = legend;
+  const shown = layer === "both" ? "moves and clicks" : layer;
+  const parts = [`elements, ${widths}`, range ?? `last ${windowLabel(windowMs)}`, layerAmount(points, layer), shown];
+  if (missing > 0) parts.push(`${layerAmount(missing, layer)} on elements not on this page`);
+  if (frozen && !range) parts.push("frozen");
+  return parts;
+}
+
+/**
+ * The tooltip over an element with heat: its moves and clicks and its share
+ * of the page's clicks; of the page's moves instead for the moves layer, and
+ * for both layers when the element has no clicks.
+ */
+export function elementTooltip(
+  element: { moves: number; clicks: number },
+  page: { moves: number; clicks: number },
+  layer: HeatLayer,
+): string {
+  const ofClicks = page.clicks > 0 && (layer === "clicks" || (layer === "both" && element.clicks > 0));
+  const share = ofClicks ? element.clicks / page.clicks : page.moves > 0 ? element.moves / page.moves : 0;
+  const counts = `${layerAmount(element.moves, "moves")} · ${layerAmount(element.clicks, "clicks")}`;
+  return `${counts} · ${percent(share)} of the page's ${ofClicks ? "clicks" : "moves"}`;
+}
+
+/** The tooltip over a page tile: `4 points (max 9) · 12% of all`. */
+export function tileTooltip(count: number, max: number, total: number): string {
+  return `${layerAmount(count, "both")} (max ${max}) · ${percent(total > 0 ? count / total : 0)} of all`;
+}
+
+/** `62%`, or `0.4%` under one per cent. */
+export function percent(share: number): string {
+  const p = share * 100;
+  return `${p > 0 && p < 1 ? p.toFixed(1) : Math.round(p)}%`;
 }
 
 /** What the viewer knows about the companion's pace (its welcome): the hop and how often an unchanged grid is re-sent. */

@@ -1,19 +1,28 @@
 /**
- * One tab's overlay: watches this page's grid at this window's layout width
- * and paints it, click-through, in a closed shadow root. Says when the last
- * grid came, and that the heat is stale once the companion's refreshes stop;
- * a stale view is asked for again every so often, until grids come back. Re-watches at once
- * when the route, the layout width or the chosen window changes; repaints on
- * every grid, scroll, resize, zoom, device-pixel-ratio change and layout
- * change of the document (content loaded later). Everything it adds is
- * removed by `dispose()`.
+ * One frame's overlay: watches this page's heat and paints it, click-through,
+ * in a closed shadow root of this frame's document. By default it paints heat
+ * on elements: each anchor's tiles inside the element it names, wherever that
+ * element is now, summed over every width band (one watch per band), with
+ * the points that had no anchor painted as page tiles of the viewer's own
+ * band; the page-grid modes (tiles, smooth) watch the viewer's band only.
+ * Optionally the scroll map. Says when the last grid came, and that the heat
+ * is stale once the companion's refreshes stop; a stale view is asked for
+ * again every so often, until grids come back. Re-watches at once when the
+ * route, the layout width, the mode or the chosen window changes; repaints on
+ * every grid, scroll (of the page or of any scroll container), resize, zoom,
+ * device-pixel-ratio change and change of the document (a re-render, content
+ * loaded later), at most once a frame. In a frame inside the page, the legend
+ * panel shows only while that frame has heat, folded to a pill until opened.
+ * Everything it adds is removed by `dispose()`.
  */
+import type { AnchorHeat } from "../../protocol/anchor";
 import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import { isInFixedLayer } from "../page/fixed-layer";
 import { isOverlayElement } from "../page/overlay-element";
 import { namesElement, pageKeyPath } from "../page/page-path";
 import { onRouteChange } from "../page/route-changes";
+import { largestScrollContainer } from "../page/scroll";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
 import {
   DEFAULT_OVERLAY_PREFS,
@@ -23,13 +32,50 @@ import {
   saveOverlayPrefs,
 } from "../state/overlay-prefs";
 import { loadSettings, onSettingsChanged } from "../state/settings";
+import { anchoredScale, bandWatches, inBand, layerCount, looseGrid, mergeAnchors, pageTotals } from "./anchored";
+import { ElementHeat, elementAt, type PaintedElement } from "./element-heat";
 import { createHost } from "./host";
-import { bandRange, freshness, type Pace, rangeLabel, staleAfter } from "./legend";
+import {
+  bandRange,
+  elementsLegendParts,
+  elementTooltip,
+  freshness,
+  legendParts,
+  type Pace,
+  rangeLabel,
+  staleAfter,
+  tileTooltip,
+} from "./legend";
 import { type HistoryRange, PANEL_CSS, Panel } from "./panel";
 import { countAt, type HeatScale, heatScale, paintTiles, SmoothPainter, type View } from "./renderer";
+import { SCROLL_MAP_CSS, ScrollMap } from "./scroll-map";
 
 /** How often the status line's age is brought up to date. */
 const STATUS_EVERY_MS = 1000;
+
+/** The heat on screen, worked out when grids or prefs change, not per paint. */
+interface Heat {
+  /** The grid of the viewer's own width band, if it came. */
+  own: Grid | null;
+  /** Heat on elements: every band's anchors summed (empty in the page-grid modes). */
+  anchors: AnchorHeat[];
+  /** What is painted as page tiles: the own band's loose points (heat on elements) or its whole grid (page-grid modes). */
+  tiles: Grid | null;
+  scale: HeatScale | null;
+  /** Moves and clicks of the page in the grids on screen. */
+  totals: { moves: number; clicks: number };
+  /** The legend's parts, null without any grid. */
+  parts: string[] | null;
+}
+
+const NO_HEAT: Heat = {
+  own: null,
+  anchors: [],
+  tiles: null,
+  scale: null,
+  totals: { moves: 0, clicks: 0 },
+  parts: null,
+};
 
 export class OverlayView {
   private readonly controller = new AbortController();
@@ -37,34 +83,53 @@ export class OverlayView {
   private readonly canvas = document.createElement("canvas");
   private readonly ctx = this.canvas.getContext("2d") as CanvasRenderingContext2D;
   private readonly smooth = new SmoothPainter();
+  private readonly elementHeat = new ElementHeat();
+  private readonly scrollMap = new ScrollMap();
   private readonly panel: Panel;
   private readonly resizeObserver = new ResizeObserver(() => this.refresh());
+  /** A re-render or new content moves elements, and may add or remove anchored ones. */
+  private readonly mutationObserver = new MutationObserver(() => {
+    this.elementHeat.forget();
+    this.scrollBox = undefined;
+    this.schedule();
+  });
+  /** The page's largest scroll container for the scroll map: undefined until looked for again after a change. */
+  private scrollBox: Element | null | undefined;
+  /** A frame inside the page: its panel shows only with heat, folded until opened (not stored: the top page's fold is). */
+  private readonly inFrame = window !== window.top;
+  private frameCollapsed = true;
   private prefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
-  /** Query parameters the companion keeps in page keys, and the windows it serves (its welcome). */
+  /** Query parameters the companion keeps in page keys, its windows and width bands (its welcome). */
   private keptQuery: string[] = [];
   private windowsMs: number[] = [];
+  private bands: GridFacts["bands"] = [];
   private pace: Pace = { hopMs: 0, refreshMs: 0 };
-  /** When any grid last arrived (for any view): the companion is talking to this tab. */
+  /** When any grid last arrived (for any view): the companion is talking to this frame. */
   private lastHeard = 0;
-  /** When the watched view's last grid arrived, or when it was asked for while none has. */
+  /** When a watched view's last grid arrived, or when it was asked for while none has. */
   private lastGridAt = Date.now();
   /** When a stale view was last asked for again. */
-  private lastRewatch = 0; /** Grid columns chosen in the options; 0 for the companion's own. */
+  private lastRewatch = 0;
+  /** Grid columns chosen in the options; 0 for the companion's own. */
   private cols = 0;
-  private watched: Watch | null = null;
-  private grid: Grid | null = null;
-  /** The colour scale of `grid`, worked out when it or the prefs change, not per paint. */
-  private scale: HeatScale | null = null;
-  /** The grid as painted: fixed-layer heat only where this page has a fixed element now. */
-  private shown: Grid | null = null;
-  /** While frozen, the grid on screen stays and the newest one waits here. */
-  private frozen = false;
-  private newest: Grid | null = null;
-  /** The past range on screen instead of a live window (the live grids wait, as when frozen). */
+  /** What this frame watches: the viewer's own request first, then one per other band for heat on elements. */
+  private watches: Watch[] = [];
+  /** The newest grid of each band watched, by band id. */
+  private readonly live = new Map<string, Grid>();
+  /** While frozen, the grids on screen; the live ones keep arriving in `live`. */
+  private frozenGrids: Map<string, Grid> | null = null;
+  /** The past range on screen instead of a live window (one band's grid: the viewer's), and its label. */
   private history: string | null = null;
+  private historyGrid: Grid | null = null;
+  private heat: Heat = NO_HEAT;
+  /** Page tiles as painted: fixed-layer heat only where this page has a fixed element now. */
+  private shownTiles: Grid | null = null;
+  /** Elements painted with heat, for the tooltip, and the points on elements this page lacks. */
+  private painted: PaintedElement[] = [];
+  private missing = 0;
   private pointer: { x: number; y: number; overOverlay: boolean } | null = null;
   private frame = 0;
-  /** Whether the next frame repaints the heat, or only moves the tooltip. */
+  /** Whether the next frame repaints the heat, or only moves the tooltip and the scroll map's label. */
   private heatDirty = false;
 
   constructor() {
@@ -72,22 +137,31 @@ export class OverlayView {
     const { host, root } = createHost();
     this.host = host;
     const style = document.createElement("style");
-    style.textContent = PANEL_CSS;
+    style.textContent = PANEL_CSS + SCROLL_MAP_CSS;
     this.panel = new Panel(
       {
         setMode: (mode) => void saveOverlayPrefs({ mode }),
+        setLayer: (layer) => void saveOverlayPrefs({ layer }),
         setScale: (scale) => void saveOverlayPrefs({ scale }),
         setWindow: (windowMs) => void saveOverlayPrefs({ windowMs }),
         setOpacity: (opacity) => void saveOverlayPrefs({ opacity }),
         toggleFreeze: () => this.setFrozen(!this.frozen),
+        toggleScrollMap: () => void saveOverlayPrefs({ scrollMap: !this.prefs.scrollMap }),
+        setCorner: (corner) => void saveOverlayPrefs({ corner }),
+        setCollapsed: (collapsed) => {
+          if (!this.inFrame) return void saveOverlayPrefs({ collapsed });
+          this.frameCollapsed = collapsed;
+          this.render();
+        },
         showHistory: (range) => void this.showHistory(range),
       },
       signal,
     );
-    root.append(style, this.canvas, this.panel.element, this.panel.tooltip);
+    root.append(style, this.canvas, ...this.scrollMap.elements, this.panel.element, this.panel.tooltip);
     document.documentElement.append(host);
 
-    addEventListener("scroll", () => this.schedule(), { passive: true, signal });
+    // Capture: scroll events of inner scroll containers do not bubble, and their heat moves with them.
+    addEventListener("scroll", () => this.schedule(), { passive: true, capture: true, signal });
     addEventListener("resize", () => this.refresh(), { passive: true, signal });
     addEventListener(
       "mousemove",
@@ -99,9 +173,10 @@ export class OverlayView {
     );
     onRouteChange(() => this.refresh(), signal);
     onOverlayPrefsChanged((prefs) => this.applyPrefs(prefs), signal);
-    const useFacts = ({ keepQuery, windowsMs, hopMs, refreshMs }: GridFacts) => {
+    const useFacts = ({ keepQuery, windowsMs, hopMs, refreshMs, bands }: GridFacts) => {
       this.keptQuery = keepQuery;
       this.windowsMs = windowsMs;
+      this.bands = bands;
       this.pace = { hopMs, refreshMs };
       this.panel.setWindows(windowsMs);
       this.refresh();
@@ -116,6 +191,12 @@ export class OverlayView {
     onSettingsChanged(useColumns, signal, ["cols"]);
     useColumns();
     this.resizeObserver.observe(document.documentElement);
+    this.mutationObserver.observe(document.documentElement, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      characterData: true,
+    });
     this.watchPixelRatio();
     const status = setInterval(() => this.showStatus(), STATUS_EVERY_MS);
     signal.addEventListener("abort", () => clearInterval(status));
@@ -123,27 +204,30 @@ export class OverlayView {
     void loadOverlayPrefs().then((prefs) => this.applyPrefs(prefs));
   }
 
+  private get frozen(): boolean {
+    return this.frozenGrids !== null;
+  }
+
   show(grid: Grid): void {
     this.lastHeard = Date.now();
-    if (!this.watched || !this.fits(grid, this.watched)) return;
+    if (!this.fits(grid)) return;
     this.lastGridAt = this.lastHeard;
-    this.newest = grid;
-    if (this.frozen) return;
-    this.grid = grid;
-    this.render();
+    this.live.set(grid.band.id, grid);
+    if (!this.frozen) this.render();
   }
 
   summary(): OverlaySummary | null {
-    if (!this.watched) return null;
-    const grid = this.grid;
+    const [watch] = this.watches;
+    if (!watch) return null;
+    const { own, totals, scale } = this.heat;
     return {
-      origin: this.watched.origin,
-      path: this.watched.path,
-      band: grid?.band.id ?? null,
-      bandRange: grid ? bandRange(grid.band) : null,
-      windowMs: grid?.windowMs ?? this.watched.windowMs ?? 0,
-      total: grid?.total ?? 0,
-      max: grid?.max ?? 0,
+      origin: watch.origin,
+      path: watch.path,
+      band: own?.band.id ?? null,
+      bandRange: own ? bandRange(own.band) : null,
+      windowMs: own?.windowMs ?? watch.windowMs ?? 0,
+      total: totals.moves + totals.clicks,
+      max: scale?.max ?? 0,
       frozen: this.frozen,
       legend: this.panel.legendText,
     };
@@ -152,17 +236,19 @@ export class OverlayView {
   dispose(): void {
     this.controller.abort();
     this.resizeObserver.disconnect();
+    this.mutationObserver.disconnect();
     cancelAnimationFrame(this.frame);
     this.host.remove();
     sendMessage("overlay.unwatch", undefined).catch(() => undefined);
   }
 
-  /** A grid from a subscription this overlay no longer holds (an older route, width or window) is dropped. */
-  private fits(grid: Grid, watch: Watch): boolean {
-    if (grid.origin !== watch.origin) return false;
-    if (watch.windowMs !== undefined && grid.windowMs !== watch.windowMs) return false;
-    if (watch.cols !== undefined && grid.cols !== watch.cols) return false;
-    return grid.band.min <= watch.width && (grid.band.max === null || watch.width <= grid.band.max);
+  /** A grid from a subscription this frame no longer holds (an older route, width, window or mode) is dropped. */
+  private fits(grid: Grid): boolean {
+    const [own] = this.watches;
+    if (!own || grid.origin !== own.origin) return false;
+    if (own.windowMs !== undefined && grid.windowMs !== own.windowMs) return false;
+    if (own.cols !== undefined && grid.cols !== own.cols) return false;
+    return this.watches.some((watch) => inBand(grid, watch.width));
   }
 
   private applyPrefs(prefs: OverlayPrefs): void {
@@ -171,22 +257,22 @@ export class OverlayView {
   }
 
   private setFrozen(frozen: boolean): void {
-    this.frozen = frozen;
+    this.frozenGrids = frozen ? new Map(this.live) : null;
     if (!frozen) {
       this.history = null;
-      this.grid = this.newest;
+      this.historyGrid = null;
     }
     this.render();
   }
 
-  /** Shows a past range of this page from the companion's history; the freeze button returns to live. */
+  /** Shows a past range of this page (the viewer's band) from the companion's history; the freeze button returns to live. */
   private async showHistory(range: HistoryRange): Promise<void> {
-    const watched = this.watched;
+    const [watched] = this.watches;
     if (!watched) return;
     const label = rangeLabel(range.from, range.to);
-    this.frozen = true;
+    this.frozenGrids = new Map(this.live);
     this.history = label;
-    this.grid = null;
+    this.historyGrid = null;
     this.render();
     const result = await sendMessage("overlay.history", {
       origin: watched.origin,
@@ -198,52 +284,100 @@ export class OverlayView {
     }).catch((error: Error) => ({ ok: false as const, code: "E_EXTENSION", reason: error.message }));
     if (this.history !== label) return;
     if (result.ok) {
-      this.grid = result.grid;
+      this.historyGrid = result.grid;
       this.render();
     } else this.panel.notice(`History unavailable: ${result.reason}`);
   }
 
-  /** Re-reads what the overlay depends on and re-watches if the route, width or window changed. */
+  /** Re-reads what the overlay depends on and re-watches if the route, width, mode, bands or window changed. */
   private refresh(): void {
-    const next: Watch = {
+    const own: Watch = {
       origin: location.origin,
       path: pageKeyPath(location, namesElement(document), this.keptQuery),
       width: document.documentElement.clientWidth,
     };
     // A window this companion does not serve would be refused: its default is shown instead.
     if (this.prefs.windowMs !== null && this.windowsMs.includes(this.prefs.windowMs))
-      next.windowMs = this.prefs.windowMs;
-    if (this.cols > 0) next.cols = this.cols;
-    const last = this.watched;
-    if (
-      !last ||
-      last.path !== next.path ||
-      last.width !== next.width ||
-      last.windowMs !== next.windowMs ||
-      last.cols !== next.cols
-    ) {
-      if (last?.path !== next.path || last?.windowMs !== next.windowMs || last?.cols !== next.cols) {
-        this.grid = this.newest = null;
-        this.frozen = false;
+      own.windowMs = this.prefs.windowMs;
+    if (this.cols > 0) own.cols = this.cols;
+    // Heat on elements is right at any width: every band's is shown. A page grid is its own band's.
+    const next = this.prefs.mode === "elements" ? bandWatches(own, this.bands) : [own];
+    const [last] = this.watches;
+    if (JSON.stringify(next) !== JSON.stringify(this.watches)) {
+      if (last?.path !== own.path || last?.windowMs !== own.windowMs || last?.cols !== own.cols) {
+        this.live.clear();
+        this.frozenGrids = null;
         this.history = null;
-      } else if (this.grid && !this.fits(this.grid, next)) {
-        this.grid = this.newest = null;
+        this.historyGrid = null;
       }
-      this.watched = next;
-      if (!this.grid) this.lastGridAt = Date.now();
-      sendMessage("overlay.watch", [next]).catch(() => undefined);
+      this.watches = next;
+      for (const [band, grid] of this.live) if (!this.fits(grid)) this.live.delete(band);
+      if (this.live.size === 0) this.lastGridAt = Date.now();
+      sendMessage("overlay.watch", next).catch(() => undefined);
     }
     this.render();
   }
 
+  /** The grids on screen: the past range's, the frozen ones or the live ones. */
+  private onScreen(): Grid[] {
+    if (this.history) return this.historyGrid ? [this.historyGrid] : [];
+    return [...(this.frozenGrids ?? this.live).values()];
+  }
+
+  private workOutHeat(): Heat {
+    const grids = this.onScreen();
+    const width = this.watches[0]?.width ?? document.documentElement.clientWidth;
+    const own = grids.find((grid) => inBand(grid, width)) ?? null;
+    const { mode, layer, scale: kind } = this.prefs;
+    const frozen = this.frozen && !this.history;
+    const range = this.history ?? undefined;
+    if (mode !== "elements") {
+      const parts = own && legendParts(own, frozen, range);
+      const totals = pageTotals(own ? [own] : []);
+      return { own, anchors: [], tiles: own, scale: own && heatScale(own, kind), totals, parts };
+    }
+    const anchors = mergeAnchors(grids);
+    const tiles = own && looseGrid(own, layer);
+    const totals = pageTotals(grids);
+    const any = own ?? grids[0];
+    const parts = any
+      ? elementsLegendParts({
+          // A past range is one band's: the viewer's.
+          widths: this.history ? `${any.band.id} (${bandRange(any.band)})` : "all widths",
+          windowMs: any.windowMs,
+          points: layerCount(totals.moves, totals.clicks, layer),
+          layer,
+          missing: this.missing,
+          frozen,
+          range,
+        })
+      : null;
+    return { own, anchors, tiles, scale: anchoredScale(anchors, tiles, layer, kind), totals, parts };
+  }
+
   private render(): void {
-    this.scale = this.grid && heatScale(this.grid, this.prefs.scale);
+    this.heat = this.workOutHeat();
+    this.renderPanel();
+    this.showStatus();
+    this.schedule();
+  }
+
+  private renderPanel(): void {
     const limit = staleAfter(this.pace);
     const talking = limit !== null && Date.now() - this.lastHeard <= limit;
     const waiting = talking ? "Connected: waiting for this page's heat…" : "Waiting for the companion…";
-    this.panel.render(this.grid, this.scale, this.prefs, this.frozen, this.history, waiting);
-    this.showStatus();
-    this.schedule();
+    const { own, parts, scale, totals } = this.heat;
+    this.panel.render({
+      parts,
+      scale,
+      prefs: this.prefs,
+      collapsed: this.inFrame ? this.frameCollapsed : this.prefs.collapsed,
+      windowMs: own?.windowMs ?? this.onScreen()[0]?.windowMs ?? this.prefs.windowMs,
+      frozen: this.frozen,
+      history: this.history,
+      waiting,
+    });
+    this.panel.setVisible(!this.inFrame || totals.moves + totals.clicks > 0);
   }
 
   /** The status line: the age of the live view's last grid, stale past `staleAfter` (none for a past range). */
@@ -254,11 +388,11 @@ export class OverlayView {
     }
     const now = Date.now();
     const { stale, text } = freshness(now - this.lastGridAt, this.pace);
-    this.panel.setStatus(this.grid || stale ? text : "", stale);
+    this.panel.setStatus(this.live.size > 0 || stale ? text : "", stale);
     // The companion may have dropped this view: asking again (the background sends unsubscribe, then subscribe) brings it back.
-    if (stale && this.watched && now - this.lastRewatch >= (staleAfter(this.pace) ?? 0)) {
+    if (stale && this.watches.length > 0 && now - this.lastRewatch >= (staleAfter(this.pace) ?? 0)) {
       this.lastRewatch = now;
-      sendMessage("overlay.watch", [this.watched]).catch(() => undefined);
+      sendMessage("overlay.watch", this.watches).catch(() => undefined);
     }
   }
 
@@ -282,10 +416,22 @@ export class OverlayView {
       const view = currentView();
       if (this.heatDirty) this.paint(view);
       this.heatDirty = false;
-      const p = this.pointer;
-      const count = p && this.shown && !p.overOverlay ? countAt(this.shown, view, p.x, p.y) : 0;
-      this.panel.showTooltip(p?.x ?? 0, p?.y ?? 0, count, this.grid);
+      const p = this.pointer && !this.pointer.overOverlay ? this.pointer : null;
+      this.panel.showTooltip(p?.x ?? 0, p?.y ?? 0, p && this.tooltipAt(view, p.x, p.y));
+      const scroll = this.heat.own?.scroll;
+      if (this.prefs.scrollMap && scroll) {
+        if (this.scrollBox === undefined) this.scrollBox = largestScrollContainer(document);
+        this.scrollMap.show(scroll, p, this.scrollBox);
+      } else this.scrollMap.hide();
     });
+  }
+
+  private tooltipAt(view: View, x: number, y: number): string | null {
+    const { own, totals } = this.heat;
+    const element = elementAt(this.painted, x, y);
+    if (element) return elementTooltip(element.anchor, totals, this.prefs.layer);
+    const count = this.shownTiles ? countAt(this.shownTiles, view, x, y) : 0;
+    return count > 0 && own ? tileTooltip(count, this.shownTiles?.max ?? 0, own.total) : null;
   }
 
   private paint(view: View): void {
@@ -298,10 +444,21 @@ export class OverlayView {
       this.canvas.style.height = `${view.height}px`;
     }
     this.canvas.style.opacity = String(this.prefs.opacity);
-    this.shown = this.grid && fixedOverFixed(this.grid, view, this.host);
+    const { tiles, scale, anchors } = this.heat;
+    this.shownTiles = tiles && fixedOverFixed(tiles, view, this.host);
     // The whole grid's scale, so that colours stay put when part of the fixed layer is not shown.
-    if (this.prefs.mode === "smooth") this.smooth.paint(this.ctx, this.shown, view, this.scale);
-    else paintTiles(this.ctx, this.shown, view, this.scale);
+    if (this.prefs.mode === "smooth") this.smooth.paint(this.ctx, this.shownTiles, view, scale);
+    else paintTiles(this.ctx, this.shownTiles, view, scale);
+    const elements =
+      this.prefs.mode === "elements" && scale
+        ? this.elementHeat.paint(this.ctx, anchors, this.prefs.layer, { top: scale.page.top, kind: scale.kind })
+        : { painted: [], missing: 0 };
+    this.painted = elements.painted;
+    if (elements.missing !== this.missing) {
+      this.missing = elements.missing;
+      this.heat = this.workOutHeat();
+      this.renderPanel();
+    }
   }
 }
 

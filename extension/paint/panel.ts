@@ -1,35 +1,67 @@
 /**
  * The overlay's legend and controls, in its closed shadow root: the colour
- * scale with counts and the true maximum, the band and window on screen, when
- * the last update came (amber once stale), and the controls (tiles or smooth
- * heat, linear or log scale, window, opacity, freeze). Only this panel takes
- * pointer events; the rest of the overlay is click-through. Also the tooltip
- * that follows the cursor over heat.
+ * scale with counts and the true maximum, what the heat on screen is (heat on
+ * elements of all widths, or one band's page grid) and its window, when the
+ * last update came (amber once stale), and the controls (heat on elements,
+ * page tiles or smooth page heat; moves, clicks or both; linear or log scale;
+ * window, opacity, freeze, scroll map). The panel sits in any corner of the
+ * viewport (a corner button, or a drag of its title that lands in the nearest
+ * corner) and folds to a small pill; every control is a button, reachable
+ * with the keyboard. Only the panel takes pointer events; the rest of the
+ * overlay is click-through. Also the tooltip that follows the cursor over heat.
  */
-import type { Grid } from "../../protocol/wire";
-import type { OverlayPrefs } from "../state/overlay-prefs";
-import { barMiddle, barTop, legendParts, scaleParts, windowLabel } from "./legend";
-import { type HeatScale, PALETTE_GRADIENT, type PaintMode, type ScaleKind } from "./renderer";
+import type { HeatLayer, OverlayPrefs, PaintMode, PanelCorner } from "../state/overlay-prefs";
+import { barMiddle, barTop, scaleParts, windowLabel } from "./legend";
+import { type HeatScale, PALETTE_GRADIENT, type ScaleKind } from "./renderer";
+
+const CORNERS: readonly [PanelCorner, string, string][] = [
+  ["top-left", "↖", "Move the legend to the top-left corner"],
+  ["top-right", "↗", "Move the legend to the top-right corner"],
+  ["bottom-left", "↙", "Move the legend to the bottom-left corner"],
+  ["bottom-right", "↘", "Move the legend to the bottom-right corner"],
+];
+
+/** The corner nearest to a point of the viewport. */
+export function nearestCorner(x: number, y: number, width: number, height: number): PanelCorner {
+  return `${y < height / 2 ? "top" : "bottom"}-${x < width / 2 ? "left" : "right"}` as PanelCorner;
+}
 
 /**
- * Fixed sizes: the panel is 220 px wide at 12 px from the bottom-right corner,
- * and each control row is 22 px tall with 4 px between rows, so its controls
- * sit at the same place in every browser.
+ * Fixed sizes: the panel is 220 px wide at 12 px from its corner (the
+ * bottom-right one unless moved), and each control row is 22 px tall with
+ * 4 px between rows, so its controls sit at the same place in every browser.
+ * New rows go on top, so that the older controls keep their places: from the
+ * bottom edge in the bottom corners, freeze 31 px up, opacity 57, windows 83,
+ * modes 109 (elements, tiles, smooth), scale 135, history 161, layers 187
+ * and scroll map 213 (26 px higher while the range row is open).
  */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
   .panel {
-    position: fixed; right: 12px; bottom: 12px; width: 220px; padding: 8px 10px;
+    position: fixed; width: 220px; padding: 8px 10px;
     font: 12px/16px system-ui, sans-serif; color: #fff; background: rgba(20, 24, 32, 0.88);
     border-radius: 6px; pointer-events: auto; user-select: none; box-sizing: border-box;
   }
-  .title { display: block; font-weight: 600; }
+  .panel[hidden] { display: none; }
+  .top-left { top: 12px; left: 12px; }
+  .top-right { top: 12px; right: 12px; }
+  .bottom-left { bottom: 12px; left: 12px; }
+  .bottom-right { bottom: 12px; right: 12px; }
+  .panel.dragging { opacity: 0.75; }
+  .head { display: flex; gap: 2px; height: 18px; align-items: center; }
+  .title { flex: 1; font-weight: 600; cursor: grab; touch-action: none; }
+  .head > button { flex: none; width: 18px; height: 18px; font-size: 11px; line-height: 16px; }
+  .panel.collapsed { width: auto; padding: 4px; }
+  .panel.collapsed > :not(.pill), .panel:not(.collapsed) > .pill { display: none; }
+  .pill { padding: 0 10px; font-weight: 600; }
+  button:focus-visible { outline: 2px solid #ffd43b; outline-offset: 1px; }
+  button:disabled { opacity: 0.45; cursor: default; }
   .bar { height: 10px; border-radius: 3px; margin: 4px 0 2px; background: ${PALETTE_GRADIENT}; }
   .scale { display: flex; justify-content: space-between; font-variant-numeric: tabular-nums; }
   .note { height: 32px; overflow: hidden; color: #cfd6e4; }
   .note > span { white-space: nowrap; }
   .status { height: 16px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; color: #cfd6e4; }
-  .summary { height: 32px; margin: 2px 0 0; overflow: hidden; color: #cfd6e4; }
+  .summary { height: 48px; margin: 2px 0 0; overflow: hidden; color: #cfd6e4; }
   .summary > span { white-space: nowrap; }
   .panel.stale { box-shadow: inset 0 0 0 2px #ffb020; }
   .panel.stale .status { color: #ffb020; font-weight: 600; }
@@ -59,15 +91,39 @@ export interface HistoryRange {
 export interface PanelActions {
   showHistory(range: HistoryRange): void;
   setMode(mode: PaintMode): void;
+  setLayer(layer: HeatLayer): void;
   setScale(scale: ScaleKind): void;
   setWindow(windowMs: number): void;
   setOpacity(opacity: number): void;
   toggleFreeze(): void;
+  toggleScrollMap(): void;
+  setCorner(corner: PanelCorner): void;
+  setCollapsed(collapsed: boolean): void;
+}
+
+/** What the panel shows. */
+export interface PanelState {
+  /** The legend's parts, or null while there is no heat to describe (then `waiting` is said). */
+  parts: string[] | null;
+  scale: HeatScale | null;
+  prefs: OverlayPrefs;
+  /** Folded to the pill (the prefs' own, or a frame's). */
+  collapsed: boolean;
+  /** The window of the heat on screen (the companion's default when none was chosen), else the chosen one. */
+  windowMs: number | null;
+  frozen: boolean;
+  history: string | null;
+  waiting: string;
 }
 
 export class Panel {
   readonly element = element("div", "panel");
   readonly tooltip = element("div", "tooltip");
+  private readonly pill = button("Heatlens", "pill");
+  private readonly collapse = button("–");
+  private readonly corners = new Map<PanelCorner, HTMLButtonElement>();
+  private readonly layers = new Map<HeatLayer, HTMLButtonElement>();
+  private readonly scrollMap = button("Scroll map");
   private readonly max = element("span");
   private readonly mid = element("span");
   private readonly note = element("div", "note");
@@ -89,15 +145,48 @@ export class Panel {
     // The coldest non-empty tile takes the left end: 1 point.
     scale.append(text("1"), this.mid, this.max);
     const modeRow = element("div", "row");
-    for (const [mode, label] of [
-      ["tiles", "Tiles"],
-      ["smooth", "Smooth"],
+    for (const [mode, label, title] of [
+      ["elements", "Elements", "Heat on the elements it was over, from every width"],
+      ["tiles", "Tiles", "This width band's page grid, as tiles"],
+      ["smooth", "Smooth", "This width band's page grid, smoothed"],
     ] as const) {
       const b = button(label);
+      b.title = title;
       b.addEventListener("click", () => actions.setMode(mode), { signal });
       this.modes.set(mode, b);
       modeRow.append(b);
     }
+    const layerRow = element("div", "row");
+    for (const [layer, label] of [
+      ["moves", "Moves"],
+      ["clicks", "Clicks"],
+      ["both", "Both"],
+    ] as const) {
+      const b = button(label);
+      b.addEventListener("click", () => actions.setLayer(layer), { signal });
+      this.layers.set(layer, b);
+      layerRow.append(b);
+    }
+    const head = element("div", "head");
+    const title = text("Heatlens", "title");
+    title.title = "Drag to another corner";
+    head.append(title);
+    for (const [corner, arrow, label] of CORNERS) {
+      const b = button(arrow);
+      b.setAttribute("aria-label", label);
+      b.title = label;
+      b.addEventListener("click", () => actions.setCorner(corner), { signal });
+      this.corners.set(corner, b);
+      head.append(b);
+    }
+    this.collapse.setAttribute("aria-label", "Collapse the legend");
+    this.collapse.title = "Collapse the legend";
+    this.collapse.addEventListener("click", () => actions.setCollapsed(true), { signal });
+    this.pill.setAttribute("aria-label", "Expand the Heatlens legend");
+    this.pill.setAttribute("aria-expanded", "false");
+    this.pill.addEventListener("click", () => actions.setCollapsed(false), { signal });
+    head.append(this.collapse);
+    this.dragToCorner(title, actions, signal);
     const scaleRow = element("div", "row");
     for (const [kind, label] of [
       ["linear", "Linear"],
@@ -159,15 +248,22 @@ export class Panel {
     const opacityRow = element("div", "row");
     opacityRow.append(text("Opacity"), this.opacity);
     this.freeze.addEventListener("click", () => actions.toggleFreeze(), { signal });
+    this.scrollMap.title = "How many views reached each depth, at the right edge";
+    this.scrollMap.addEventListener("click", () => actions.toggleScrollMap(), { signal });
     const freezeRow = element("div", "row");
     freezeRow.append(this.freeze);
+    const scrollRow = element("div", "row");
+    scrollRow.append(this.scrollMap);
     this.element.append(
-      text("Heatlens", "title"),
+      this.pill,
+      head,
       element("div", "bar"),
       scale,
       this.note,
       this.summary,
       this.status,
+      scrollRow,
+      layerRow,
       rangeRow,
       historyRow,
       scaleRow,
@@ -211,48 +307,88 @@ export class Panel {
     this.summary.textContent = text;
   }
 
-  /**
-   * `waiting` is what to say while there is no grid (the overlay knows whether
-   * the companion is talking to it at all).
-   */
-  render(
-    grid: Grid | null,
-    scale: HeatScale | null,
-    prefs: OverlayPrefs,
-    frozen: boolean,
-    history: string | null,
-    waiting: string,
-  ): void {
-    const parts = grid ? legendParts(grid, frozen, history ?? undefined) : [];
-    this.legend = parts.join(" · ");
-    if (grid) {
-      // Each part on one line: the legend breaks between parts, never inside `5 min` or `80 points`.
-      this.summary.replaceChildren(...parted(parts));
-    } else this.summary.textContent = history ? `Loading ${history}…` : waiting;
-    const onBar = scale && grid && grid.max > 0 ? scale : null;
+  render({ parts, scale, prefs, collapsed, windowMs, frozen, history, waiting }: PanelState): void {
+    this.legend = parts ? parts.join(" · ") : "";
+    // Each part on one line: the legend breaks between parts, never inside `5 min` or `80 points`.
+    if (parts) this.summary.replaceChildren(...parted(parts));
+    else this.summary.textContent = history ? `Loading ${history}…` : waiting;
+    const onBar = scale && scale.max > 0 ? scale : null;
     this.max.textContent = onBar ? barTop(onBar) : "";
     this.mid.textContent = onBar ? barMiddle(onBar) : "";
     this.note.replaceChildren(...(onBar ? parted(scaleParts(onBar)) : []));
     for (const [mode, b] of this.modes) b.setAttribute("aria-pressed", String(mode === prefs.mode));
+    // A page grid counts moves and clicks together: the layers are the elements' own.
+    for (const [layer, b] of this.layers) {
+      b.setAttribute("aria-pressed", String(layer === prefs.layer));
+      b.disabled = prefs.mode !== "elements";
+      b.title = b.disabled ? "Page grids count moves and clicks together" : "";
+    }
     for (const [kind, b] of this.scales) b.setAttribute("aria-pressed", String(kind === prefs.scale));
-    const shown = grid?.windowMs ?? prefs.windowMs;
-    for (const [ms, b] of this.windows) b.setAttribute("aria-pressed", String(ms === shown));
+    for (const [ms, b] of this.windows) b.setAttribute("aria-pressed", String(ms === windowMs));
     this.opacity.value = String(Math.round(prefs.opacity * 100));
     this.freeze.textContent = history ? "Back to live" : frozen ? "Frozen: resume live" : "Freeze";
     this.freeze.setAttribute("aria-pressed", String(frozen));
+    this.scrollMap.setAttribute("aria-pressed", String(prefs.scrollMap));
+    for (const [corner, b] of this.corners) {
+      b.setAttribute("aria-pressed", String(corner === prefs.corner));
+      this.element.classList.toggle(corner, corner === prefs.corner);
+    }
+    const folding = collapsed !== this.element.classList.contains("collapsed");
+    this.element.classList.toggle("collapsed", collapsed);
+    // Keyboard focus follows the fold, so that Enter, Enter folds and unfolds.
+    if (folding && this.element.contains((this.element.getRootNode() as ShadowRoot).activeElement))
+      (collapsed ? this.pill : this.collapse).focus();
   }
 
-  /** Shows `count`, the true maximum and its share of all points next to the cursor, or hides the tooltip. */
-  showTooltip(x: number, y: number, count: number, grid: Grid | null): void {
-    if (count === 0 || !grid || grid.total === 0) {
+  /** Hides the whole panel (a frame without heat of its own shows none). */
+  setVisible(visible: boolean): void {
+    this.element.hidden = !visible;
+  }
+
+  /** Shows `text` next to the cursor, or hides the tooltip when null. */
+  showTooltip(x: number, y: number, content: string | null): void {
+    if (!content) {
       this.tooltip.hidden = true;
       return;
     }
-    const share = (count / grid.total) * 100;
-    this.tooltip.textContent = `${count} ${count === 1 ? "point" : "points"} (max ${grid.max}) · ${share < 1 ? share.toFixed(1) : Math.round(share)}% of all`;
-    this.tooltip.style.left = `${Math.min(x + 14, innerWidth - 160)}px`;
+    this.tooltip.textContent = content;
+    this.tooltip.style.left = `${Math.max(0, Math.min(x + 14, innerWidth - this.tooltip.offsetWidth - 4))}px`;
     this.tooltip.style.top = `${Math.max(0, y - 28)}px`;
     this.tooltip.hidden = false;
+  }
+
+  /** A drag of `handle` moves the panel with the pointer and drops it in the nearest corner. */
+  private dragToCorner(handle: HTMLElement, actions: PanelActions, signal: AbortSignal): void {
+    let start: { x: number; y: number } | null = null;
+    handle.addEventListener(
+      "pointerdown",
+      (event) => {
+        start = { x: event.clientX, y: event.clientY };
+        handle.setPointerCapture(event.pointerId);
+        this.element.classList.add("dragging");
+      },
+      { signal },
+    );
+    handle.addEventListener(
+      "pointermove",
+      (event) => {
+        if (start) this.element.style.translate = `${event.clientX - start.x}px ${event.clientY - start.y}px`;
+      },
+      { signal },
+    );
+    const drop = (event: PointerEvent) => {
+      if (!start) return;
+      const moved = Math.hypot(event.clientX - start.x, event.clientY - start.y) > 4;
+      start = null;
+      this.element.style.translate = "";
+      this.element.classList.remove("dragging");
+      if (moved) {
+        const root = document.documentElement;
+        actions.setCorner(nearestCorner(event.clientX, event.clientY, root.clientWidth, root.clientHeight));
+      }
+    };
+    handle.addEventListener("pointerup", drop, { signal });
+    handle.addEventListener("pointercancel", drop, { signal });
   }
 }
 
@@ -273,8 +409,8 @@ function text(content: string, className = ""): HTMLSpanElement {
   return span;
 }
 
-function button(label: string): HTMLButtonElement {
-  const b = element("button");
+function button(label: string, className = ""): HTMLButtonElement {
+  const b = element("button", className);
   b.type = "button";
   b.textContent = label;
   return b;

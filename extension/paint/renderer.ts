@@ -17,8 +17,6 @@ export interface View {
   devicePixelRatio: number;
 }
 
-export type PaintMode = "tiles" | "smooth";
-
 /** How counts map to colours: in proportion to the top of the scale, or to their logarithms. */
 export type ScaleKind = "linear" | "log";
 

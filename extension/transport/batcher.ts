@@ -1,38 +1,152 @@
 /**
- * Groups cursor samples into wire batches: one entry per (site, page, width), points
- * as `[dt, x, y, flags]` relative to the entry's first capture time. Pure: the
- * caller decides when to take a batch.
+ * Groups samples into wire batches: one group per (site, page, width), points
+ * as `[dt, x, y, flags]` relative to the group's first capture time. Points
+ * with anchors give the group its anchor table (each selector once) and each
+ * point its `[a, u, v]`; scroll marks become `[dt, kind, value]` triples and
+ * no point (protocol/wire.ts `PagePoints`). A group that would pass the
+ * protocol's bounds (anchors or scroll marks per group) is closed and another
+ * opened for the same page. A batch's encoded size (anchors included) stays
+ * within MAX_BATCH_BYTES, below the companion's default frame limit
+ * (`--max-frame-bytes`, 256 KiB) with room to spare, since the extension
+ * cannot know a lowered one: what would pass it goes into the next batch.
+ * Pure: the caller decides when to take the batches.
  */
+import { MAX_ANCHORS_PER_GROUP, MAX_SCROLL_MARKS_PER_GROUP } from "../../protocol/anchor";
 import type { Sample } from "../../protocol/messages";
 import type { PagePoints } from "../../protocol/wire";
 
+/** Largest batch message, in UTF-8 bytes of its JSON. */
+export const MAX_BATCH_BYTES = 64 * 1024;
+/** The batch message around its pages: type, seq and sentAt at their longest. */
+const ENVELOPE_BYTES = utf8Length(
+  JSON.stringify({ type: "batch", seq: Number.MAX_SAFE_INTEGER, sentAt: Number.MAX_SAFE_INTEGER, pages: [] }),
+);
+
+/** One batch's pages and the samples (points and marks) they hold. */
+export interface TakenBatch {
+  pages: PagePoints[];
+  samples: number;
+}
+
+interface Group {
+  page: PagePoints;
+  /** Selector → its index in the group's anchor table. */
+  anchors: Map<string, number>;
+  at: number[];
+  scroll: number[];
+}
+
 export class Batcher {
-  private pages = new Map<string, PagePoints>();
+  private open = new Map<string, Group>();
+  private closed: Group[] = [];
   private count = 0;
+  private bytes = ENVELOPE_BYTES;
+  private done: TakenBatch[] = [];
 
   add(sample: Sample): void {
     const id = `${sample.w} ${sample.origin}${sample.path}`;
-    let page = this.pages.get(id);
-    if (!page || sample.t < page.t0) {
-      // A sample older than the entry's start (clock stepped back) opens its own entry.
-      if (page) this.pages.set(`${id} ${this.count}`, page);
-      page = { origin: sample.origin, path: sample.path, w: sample.w, t0: sample.t, pts: [] };
-      this.pages.set(id, page);
+    let group = this.open.get(id);
+    if (group && this.bytes + sampleBytes(group, sample) > MAX_BATCH_BYTES) {
+      this.closeBatch();
+      group = undefined;
     }
-    page.pts.push(sample.t - page.t0, sample.x, sample.y, sample.flags);
+    if (!group || sample.t < group.page.t0 || !fits(group, sample)) {
+      // A sample older than the group's start (clock stepped back), or past its bounds, opens another group.
+      if (group) this.closed.push(group);
+      if (this.bytes + groupBytes(sample) + sampleBytes(undefined, sample) > MAX_BATCH_BYTES) this.closeBatch();
+      this.bytes += groupBytes(sample);
+      group = {
+        page: { origin: sample.origin, path: sample.path, w: sample.w, t0: sample.t, pts: [] },
+        anchors: new Map(),
+        at: [],
+        scroll: [],
+      };
+      this.open.set(id, group);
+    }
+    this.bytes += sampleBytes(group, sample);
+    const dt = sample.t - group.page.t0;
+    if (sample.mark) {
+      group.scroll.push(dt, sample.mark.kind, sample.mark.value);
+    } else {
+      group.page.pts.push(dt, sample.x, sample.y, sample.flags);
+      const anchor = sample.anchor;
+      if (anchor) {
+        let index = group.anchors.get(anchor.s);
+        if (index === undefined) {
+          index = group.anchors.size;
+          group.anchors.set(anchor.s, index);
+        }
+        group.at.push(index + 1, anchor.u, anchor.v);
+      } else group.at.push(0, 0, 0);
+    }
     this.count++;
   }
 
-  get size(): number {
-    return this.count;
+  /** The batches gathered since the last call, oldest first; none when no sample came. */
+  take(): TakenBatch[] {
+    this.closeBatch();
+    const batches = this.done;
+    this.done = [];
+    return batches;
   }
 
-  /** The pages gathered since the last call, or null if there were none. */
-  take(): PagePoints[] | null {
-    if (this.count === 0) return null;
-    const pages = [...this.pages.values()];
-    this.pages = new Map();
+  private closeBatch(): void {
+    if (this.count > 0) {
+      this.done.push({ pages: [...this.closed, ...this.open.values()].map(toPage), samples: this.count });
+    }
+    this.open = new Map();
+    this.closed = [];
     this.count = 0;
-    return pages;
+    this.bytes = ENVELOPE_BYTES;
   }
+}
+
+/**
+ * A group's bytes without its entries, at their longest: its page fields
+ * and the empty anchors, at and scroll arrays. Entries count one comma each
+ * (one more than they take), so the sum is a bound, not the exact size.
+ */
+function groupBytes(sample: Sample): number {
+  const page = { origin: sample.origin, path: sample.path, w: sample.w, t0: sample.t, pts: [] };
+  return utf8Length(JSON.stringify({ ...page, anchors: [], at: [], scroll: [] })) + 1;
+}
+
+/** What a sample adds to its group (a new group when `group` is undefined): its numbers and any new selector. */
+function sampleBytes(group: Group | undefined, sample: Sample): number {
+  const dt = group ? sample.t - group.page.t0 : 0;
+  const numbers = (...values: number[]) => values.reduce((sum, n) => sum + String(n).length + 1, 0);
+  if (sample.mark) return numbers(dt, sample.mark.kind, sample.mark.value);
+  const anchor = sample.anchor;
+  const point = numbers(dt, sample.x, sample.y, sample.flags);
+  if (!anchor) return point + numbers(0, 0, 0);
+  const index = group?.anchors.get(anchor.s) ?? group?.anchors.size ?? 0;
+  const selector = group?.anchors.has(anchor.s) ? 0 : utf8Length(JSON.stringify(anchor.s)) + 1;
+  return point + selector + numbers(index + 1, anchor.u, anchor.v);
+}
+
+/** UTF-8 length of a JSON text (JSON.stringify escapes lone surrogates, so every code point is whole). */
+function utf8Length(json: string): number {
+  let bytes = 0;
+  for (const char of json) {
+    const code = char.codePointAt(0) ?? 0;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+function fits(group: Group, sample: Sample): boolean {
+  if (sample.mark) return group.scroll.length < MAX_SCROLL_MARKS_PER_GROUP * 3;
+  if (!sample.anchor || group.anchors.has(sample.anchor.s)) return true;
+  return group.anchors.size < MAX_ANCHORS_PER_GROUP;
+}
+
+/** The wire group: anchors and `at` only when a point has an anchor, `scroll` only with marks, as older groups. */
+function toPage(group: Group): PagePoints {
+  const page: PagePoints = { ...group.page };
+  if (group.anchors.size > 0) {
+    page.anchors = [...group.anchors.keys()];
+    page.at = group.at;
+  }
+  if (group.scroll.length > 0) page.scroll = group.scroll;
+  return page;
 }

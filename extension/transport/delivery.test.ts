@@ -2,6 +2,7 @@ import "fake-indexeddb/auto";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Companion, startCompanion } from "../../companion/src/server";
+import { ScrollMark } from "../../protocol/anchor";
 import type { Sample } from "../../protocol/messages";
 import { until } from "../../tests/support/heatlens";
 import { SITE } from "../../tests/support/site";
@@ -44,5 +45,31 @@ describe("Delivery", () => {
     expect(companion.gateway.counters.batches).toBe(2);
     await until(() => link.getStatus().acked === 2, 5000, "two acks");
     expect(link.getStatus().queued).toBe(0);
+  });
+
+  it("a batch with anchors and scroll marks is accepted by the companion; marks are not counted as points", async () => {
+    companion = await startCompanion({ port: 0, dataDir: tempDataDir("delivery"), logLevel: "silent" });
+    delivery = await Delivery.start(
+      {
+        url: companion.url.replace("http", "ws"),
+        WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      },
+      {},
+      await Outbox.open(`delivery-anchors-${Date.now()}`),
+    );
+    const link = delivery.companion;
+    await until(() => link.getStatus().state === "open", 5000, "open");
+    await delivery.addSample({ ...sample(), x: 0, y: 0, mark: { kind: ScrollMark.view, value: 700 } });
+    await Promise.all([
+      delivery.addSample({ ...sample(), anchor: { s: '[data-testid="buy"]', u: 100, v: 900 } }),
+      delivery.addSample({ ...sample(), x: 0, y: 0, mark: { kind: ScrollMark.reach, value: 5 } }),
+      delivery.addSample(sample()),
+    ]);
+    await until(
+      () => companion?.gateway.counters.points === 2 && link.getStatus().queued === 0,
+      5000,
+      "the points delivered, every batch answered",
+    );
+    expect(link.getStatus()).toMatchObject({ rejected: 0, acked: companion.gateway.counters.batches });
   });
 });

@@ -76,9 +76,9 @@ export class Delivery {
     this.flushes++;
     this.flushing = this.flushing
       .then(async () => {
-        const { batch, evicted } = await this.outbox.flush();
+        const { batches, evicted } = await this.outbox.flush();
         for (const seq of evicted) this.link.drop(seq);
-        if (batch) this.link.send(batch.seq, batch.pages);
+        for (const batch of batches) this.link.send(batch.seq, batch.pages);
       })
       .finally(() => {
         this.flushes--;

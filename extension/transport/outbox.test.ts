@@ -2,7 +2,9 @@ import "fake-indexeddb/auto";
 import fc from "fast-check";
 import { openDB } from "idb";
 import { describe, expect, it } from "vitest";
+import { ScrollMark } from "../../protocol/anchor";
 import type { Sample } from "../../protocol/messages";
+import { PagePoints } from "../../protocol/wire";
 import { Outbox } from "./outbox";
 
 const SITE = "http://shop.test";
@@ -166,14 +168,31 @@ describe("Outbox", () => {
     const first = await Outbox.open("outbox-reopen");
     const { clientId } = await first.state();
     await first.addSample({ id: "a", origin: SITE, path: "/", w: 800, t: 1, x: 1, y: 1, flags: 0 });
-    const { batch } = await first.flush();
+    const {
+      batches: [batch],
+    } = await first.flush();
     await first.remove(batch?.seq ?? -1);
     first.close();
     const second = await Outbox.open("outbox-reopen");
     expect((await second.state()).clientId).toBe(clientId);
     await second.addSample({ id: "b", origin: SITE, path: "/", w: 800, t: 2, x: 1, y: 1, flags: 0 });
-    expect((await second.flush()).batch?.seq).toBe((batch?.seq ?? 0) + 1);
+    expect((await second.flush()).batches[0]?.seq).toBe((batch?.seq ?? 0) + 1);
     second.close();
+  });
+
+  it("samples past one batch's byte bound become consecutive batches, each counted with its own samples", async () => {
+    const outbox = await Outbox.open("outbox-split");
+    for (let i = 0; i < 120; i++) {
+      const anchor = { s: `[data-testid="${"ü".repeat(480)}${i}"]`, u: 0, v: 0 };
+      await outbox.addSample({ id: `s${i}`, origin: SITE, path: "/", w: 800, t: i, x: 1, y: 1, flags: 0, anchor });
+    }
+    const { batches } = await outbox.flush();
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.map((b) => b.seq)).toEqual(batches.map((_, i) => i));
+    expect(batches.reduce((sum, b) => sum + b.points, 0)).toBe(120);
+    expect(await outbox.batches()).toEqual(batches);
+    expect(await outbox.state()).toMatchObject({ nextSeq: batches.length, points: 120 });
+    outbox.close();
   });
 
   it("drops, and counts, samples and batches an older version stored without a site", async () => {
@@ -199,7 +218,101 @@ describe("Outbox", () => {
     expect(await outbox.pendingSamples()).toBe(0);
     expect(await outbox.state()).toMatchObject({ clientId: "c", nextSeq: 1, points: 0, unkeyedPoints: 4 });
     await outbox.addSample({ id: "y", origin: SITE, path: "/", w: 800, t: 6, x: 1, y: 1, flags: 0 });
-    expect((await outbox.flush()).batch).toMatchObject({ seq: 1, pages: [{ origin: SITE, path: "/" }] });
+    expect((await outbox.flush()).batches).toMatchObject([{ seq: 1, pages: [{ origin: SITE, path: "/" }] }]);
     outbox.close();
+  });
+
+  it("stores each sample's anchor and scroll marks, and batches them as the wire carries them, across reopening", async () => {
+    const first = await Outbox.open("outbox-anchors");
+    await first.addSample({
+      id: "v",
+      origin: SITE,
+      path: "/",
+      w: 800,
+      t: 10,
+      x: 0,
+      y: 0,
+      flags: 0,
+      mark: { kind: ScrollMark.view, value: 700 },
+    });
+    await first.addSample({
+      id: "p",
+      origin: SITE,
+      path: "/",
+      w: 800,
+      t: 20,
+      x: 5,
+      y: 6,
+      flags: 1,
+      anchor: { s: "#buy", u: 512, v: 7 },
+    });
+    await first.addSample({
+      id: "r",
+      origin: SITE,
+      path: "/",
+      w: 800,
+      t: 30,
+      x: 0,
+      y: 0,
+      flags: 0,
+      mark: { kind: ScrollMark.reach, value: 35 },
+    });
+    first.close();
+    const second = await Outbox.open("outbox-anchors");
+    const { batches } = await second.flush();
+    second.close();
+    const third = await Outbox.open("outbox-anchors");
+    const [stored] = await third.batches();
+    third.close();
+    expect([stored]).toEqual(batches);
+    expect(stored?.pages).toEqual([
+      {
+        origin: SITE,
+        path: "/",
+        w: 800,
+        t0: 10,
+        pts: [10, 5, 6, 1],
+        anchors: ["#buy"],
+        at: [1, 512, 7],
+        scroll: [0, 0, 700, 20, 1, 35],
+      },
+    ]);
+  });
+
+  it("sends what the previous version stored: its samples and batches have no anchors or marks", async () => {
+    const old = await openDB("outbox-v2", 2, {
+      upgrade(database) {
+        database.createObjectStore("samples", { keyPath: "id" });
+        database.createObjectStore("seen", { keyPath: "id" }).createIndex("t", "t");
+        database.createObjectStore("batches", { keyPath: "seq" });
+        database.createObjectStore("meta");
+      },
+    });
+    const state = {
+      clientId: "c",
+      nextSeq: 1,
+      points: 2,
+      evictedBatches: 0,
+      evictedPoints: 0,
+      captured: 3,
+      unkeyedPoints: 0,
+    };
+    await old.put("meta", state, "state");
+    const oldPage = { origin: SITE, path: "/", w: 800, t0: 1, pts: [0, 1, 1, 0, 1, 2, 2, 0] };
+    await old.put("batches", { seq: 0, points: 2, pages: [oldPage] });
+    await old.put("samples", { id: "x", origin: SITE, path: "/", w: 800, t: 5, x: 1, y: 1, flags: 0 });
+    old.close();
+    const outbox = await Outbox.open("outbox-v2");
+    const {
+      batches: [batch],
+    } = await outbox.flush();
+    const batches = await outbox.batches();
+    outbox.close();
+    expect(batches.map((b) => b.pages)).toEqual([
+      [oldPage],
+      [{ origin: SITE, path: "/", w: 800, t0: 5, pts: [0, 1, 1, 0] }],
+    ]);
+    expect(batch?.seq).toBe(1);
+    for (const page of batches.flatMap((b) => b.pages)) expect(PagePoints.safeParse(page).success).toBe(true);
   });
 });

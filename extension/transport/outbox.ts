@@ -1,14 +1,15 @@
 /**
  * The extension's durable outbox, in IndexedDB (via idb). Samples from the
- * tracker are written as they arrive, keyed by their id so that a resent one
+ * tracker (points with their anchors, and scroll marks) are written as they arrive, keyed by their id so that a resent one
  * is stored once; a flush moves them, in one transaction, into a numbered
  * batch; a batch leaves the outbox only when the companion acknowledges it.
  * The client id and the next sequence number live in the same database, so
  * a number is never reused for this client id, across service-worker and
  * browser restarts. It does not send anything: the link does.
  *
- * Bounded: past `maxPoints` points the oldest batches are evicted, and
- * counted, so a long time offline keeps the newest data.
+ * Bounded: past `maxPoints` samples (scroll marks count as points here) the
+ * oldest batches are evicted, and counted, so a long time offline keeps the
+ * newest data.
  *
  * Samples and batches stored before pages were keyed by site (database
  * version 1) have no origin and cannot be keyed honestly: opening the
@@ -91,22 +92,25 @@ export class Outbox {
   }
 
   /**
-   * Moves every stored sample into a new numbered batch, evicting the oldest
-   * batches if the bound is passed. Returns the new batch (or null when there
-   * were no samples) and the sequence numbers evicted.
+   * Moves every stored sample into new numbered batches (more than one when
+   * they would pass the batcher's byte bound), evicting the oldest batches if
+   * the bound is passed. Returns the new batches, oldest first (none when
+   * there were no samples), and the sequence numbers evicted.
    */
-  async flush(): Promise<{ batch: StoredBatch | null; evicted: number[] }> {
+  async flush(): Promise<{ batches: StoredBatch[]; evicted: number[] }> {
     const tx = this.db.transaction(["samples", "seen", "batches", "meta"], "readwrite");
     const samples = await tx.objectStore("samples").getAll();
     const state = (await tx.objectStore("meta").get("state")) as OutboxState;
     if (samples.length === 0) {
       await tx.done;
-      return { batch: null, evicted: [] };
+      return { batches: [], evicted: [] };
     }
     samples.sort((a, b) => a.t - b.t);
     const batcher = new Batcher();
     for (const sample of samples) batcher.add(sample);
-    const batch: StoredBatch = { seq: state.nextSeq, pages: batcher.take() ?? [], points: samples.length };
+    const batches: StoredBatch[] = batcher
+      .take()
+      .map(({ pages, samples: points }, i) => ({ seq: state.nextSeq + i, pages, points }));
     await tx.objectStore("samples").clear();
     const seen = tx.objectStore("seen");
     for (const { id, t } of samples) await seen.put({ id, t });
@@ -116,11 +120,11 @@ export class Outbox {
       await old.delete();
       old = await old.continue();
     }
-    await tx.objectStore("batches").put(batch);
-    const next = { ...state, nextSeq: state.nextSeq + 1, points: state.points + batch.points };
+    for (const batch of batches) await tx.objectStore("batches").put(batch);
+    const next = { ...state, nextSeq: state.nextSeq + batches.length, points: state.points + samples.length };
     const evicted: number[] = [];
     let cursor = await tx.objectStore("batches").openCursor();
-    while (cursor && next.points > this.maxPoints && cursor.value.seq !== batch.seq) {
+    while (cursor && next.points > this.maxPoints && cursor.value.seq < state.nextSeq) {
       evicted.push(cursor.value.seq);
       next.points -= cursor.value.points;
       next.evictedBatches++;
@@ -130,7 +134,7 @@ export class Outbox {
     }
     await tx.objectStore("meta").put(next, "state");
     await tx.done;
-    return { batch, evicted };
+    return { batches, evicted };
   }
 
   /** Forgets a batch the companion acknowledged (or refused for good). */

@@ -354,6 +354,46 @@ const ROWS = {
       expect(await nackCode(c, batch(1, pages))).toBe("E_KEYS");
     },
   },
+  maxAnchors: {
+    args: ["--max-anchors", "2"],
+    async check(c) {
+      const client = await connect(c.url);
+      const now = Date.now();
+      const page = (seq: number, anchor: string, n: number) => ({
+        type: "batch",
+        seq,
+        sentAt: now,
+        pages: [
+          {
+            origin: SITE,
+            path: "/a",
+            w: 1000,
+            t0: now,
+            pts: Array(n).fill([0, 1, 1, 0]).flat(),
+            anchors: [anchor],
+            at: Array(n).fill([1, 0, 0]).flat(),
+          },
+        ],
+      });
+      await reply(client, page(1, "#hot", 3));
+      await reply(client, page(2, "#cold", 1));
+      await reply(client, page(3, "#new", 2));
+      client.ws.terminate();
+      const grid = await eventually(
+        async () => {
+          const g = JSON.parse(
+            (await get(`${c.url}/api/heatmap?origin=${SITE}&path=/a&width=1000&window=10000`)).body,
+          ) as Grid;
+          return g.total === 6 ? g : undefined;
+        },
+        5000,
+        "the grid of the three batches",
+      );
+      expect(grid.anchors.map((a) => a.s)).toEqual(["#hot", "#new"]);
+      expect(grid.evictedAnchors).toBe(1);
+      expect((await get(`${c.url}/metrics`)).body).toMatch(/^heatlens_anchors_evicted_total 1$/m);
+    },
+  },
   maxKeysPerClient: {
     args: ["--max-keys-per-client", "2"],
     async check(c) {

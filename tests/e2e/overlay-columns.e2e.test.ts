@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
+import { setOverlayPrefs } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
@@ -79,6 +80,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("grid columns in %s", (brows
     const base = pixel(await screenshotPixels(tabB), ...spot);
     const want = expectedHeat(hot.count, coarse, base);
     expect(distance(want, base), "the heat is visible over the page").toBeGreaterThan(24);
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
     expect(distance(await waitForPixel(tabB, ...spot, want), want)).toBeLessThanOrEqual(24);

@@ -40,8 +40,8 @@ async function controlAt(page: Page, control: Control): Promise<[number, number]
     h: document.documentElement.clientHeight,
   }));
   const at: Record<Control, [number, number]> = {
-    tiles: [w - 173, h - 109],
-    smooth: [w - 71, h - 109],
+    tiles: [w - 122, h - 109],
+    smooth: [w - 54, h - 109],
     "10 s": [w - 190, h - 83],
     "1 min": [w - 122, h - 83],
     "5 min": [w - 54, h - 83],
@@ -90,7 +90,10 @@ describe.each<BrowserName>(["chromium", "firefox"])("overlay controls in %s", (b
     const base = pixel(plain, ...centre);
     const nearBase = pixel(plain, ...near);
     await setOverlay(launched, urlB, true);
+    // The page grid as tiles (heat on elements is the default), once the panel shows heat.
+    await overlayLegend(launched, urlB, (t) => t.includes("elements, all widths"));
     await tabB.bringToFront();
+    await press(tabB, "tiles");
     const tileHeat = expectedHeat(hot.count, grid, base);
     expect(distance(await waitForPixel(tabB, ...centre, tileHeat), tileHeat)).toBeLessThanOrEqual(24);
     expect(distance(pixel(await screenshotPixels(tabB), ...near), nearBase)).toBeLessThanOrEqual(6);

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
+import { setOverlayPrefs } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
@@ -64,6 +65,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("fixed header in %s", (brows
     const tabB = await openPage(launched, urlB);
     await tabB.bringToFront();
     const base = pixel(await screenshotPixels(tabB), ...centre);
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
     const want = expectedHeat(hot.count, grid, base, "fixed");
@@ -121,6 +124,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("fixed header in %s", (brows
     await scrollToY(tabB, 0);
     await sleep(200);
     const unstuckBase = pixel(await screenshotPixels(tabB), ...(spots[1]?.at ?? [0, 0]));
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
     for (const [i, spot] of spots.entries()) {

@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
+import { setOverlayPrefs } from "./anchors-lab";
 import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
 import {
   distance,
@@ -85,6 +86,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("frames in %s", (browserName
     const size = FRAME.width / grid.cols;
     const at = [FRAME.left + (hot.col + 0.5) * size, FRAME.top + (hot.row + 0.5) * size] as const;
     const base = pixel(await screenshotPixels(tab), ...at);
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, pageUrl, true);
     await tab.bringToFront();
     const want = expectedHeat(hot.count, grid, base);

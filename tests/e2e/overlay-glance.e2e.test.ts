@@ -116,7 +116,10 @@ describe.each<BrowserName>(["chromium", "firefox"])("heat at a glance in %s", (b
     await tabB.bringToFront();
     const plain = await screenshotPixels(tabB);
     await setOverlay(launched, urlB(), true);
+    // The page grid as tiles (heat on elements is the default): the middle mode button, once the panel shows heat.
+    await overlayLegend(launched, urlB(), (t) => t.includes("elements, all widths"));
     await tabB.bringToFront();
+    await tabB.mouse.click(width - 122, height - 109);
     const size = width / grid.cols;
     const hotCentre = [(hot.col + 0.5) * size, (hot.row + 0.5) * size] as const;
     const hotBase = pixel(plain, ...hotCentre);

@@ -9,6 +9,7 @@ import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { Grid } from "../../protocol/wire";
+import { setOverlayPrefs } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   type DocBox,
@@ -97,6 +98,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("hash views in %s", (browser
     const plainBlue = await screenshotPixels(tabB);
     const blueBase = pixel(plainBlue, ...centre("blue"));
     const emptyBase = pixel(plainBlue, ...centre("green"));
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
     const blueWant = expectedHeat((tiles(grids.blue)[0] as Tile).count, grids.blue, blueBase);

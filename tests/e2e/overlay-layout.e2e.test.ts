@@ -7,6 +7,7 @@ import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { Grid } from "../../protocol/wire";
+import { setOverlayPrefs } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
@@ -56,6 +57,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("layout changes in %s", (bro
     const urlB = `${companion.url}/demo/grow?tab=B&wait`;
     const tabB = await openPage(launched, urlB);
     expect(await tabB.evaluate(() => document.documentElement.scrollHeight)).toBeLessThanOrEqual(800);
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
     await sleep(500);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
+import { setOverlayPrefs } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
@@ -62,6 +63,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("20,000 px page in %s", (bro
     await sleep(200);
     const centre = [(hot.col + 0.5) * size, (hot.row + 0.5) * size - scroll] as const;
     const base = pixel(await screenshotPixels(tabB), ...centre);
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
     const want = expectedHeat(hot.count, grid, base);

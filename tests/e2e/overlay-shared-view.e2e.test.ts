@@ -7,6 +7,7 @@ import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { Grid } from "../../protocol/wire";
+import { setOverlayPrefs } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
@@ -46,6 +47,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("one view for two widths in 
     const size = layout / grid.cols;
     const centre = [(hot.col + 0.5) * size, (hot.row + 0.5) * size] as const;
     const base = pixel(await screenshotPixels(page), ...centre);
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, url, true);
     await page.bringToFront();
     const want = expectedHeat(hot.count, grid, base);

@@ -8,6 +8,7 @@ import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { Grid } from "../../protocol/wire";
+import { setOverlayPrefs } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   type DocBox,
@@ -115,6 +116,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("single-page app in %s", (br
 
     const urlB = `${companion.url}/demo/spa/?tab=B`;
     const tabB = await openPage(launched, urlB);
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
 

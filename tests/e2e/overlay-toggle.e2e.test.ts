@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { BADGE_COLORS } from "../../extension/background/toolbar-badge";
+import { setOverlayPrefs } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   badgeOf,
@@ -49,6 +50,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("per-tab toggle and badge in
     const want = expectedHeat(hot.count, grid, base);
     expect(await badgeOf(launched, urlB)).toMatchObject({ text: "", color: rgb(BADGE_COLORS.connected) });
 
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);
     expect(await badgeOf(launched, urlB)).toMatchObject({ text: "ON", color: rgb(BADGE_COLORS.connected) });
     await tabB.bringToFront();

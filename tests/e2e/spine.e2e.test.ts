@@ -7,6 +7,7 @@ import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { Grid } from "../../protocol/wire";
+import { setOverlayPrefs } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   type DocBox,
@@ -91,6 +92,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("spine in %s", (browserName)
     const newsBase = pixel(await screenshotPixels(tabB), ...centre(hotNews, newsScroll));
     await tabB.evaluate(() => scrollTo(0, 0));
 
+    // This test measures the page grid: its tiles, not heat on elements (the default).
+    await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);
     await tabB.bringToFront();
     const painted = async (t: Tile, scrollY: number, base: Rgb) => {

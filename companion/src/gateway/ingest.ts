@@ -2,9 +2,20 @@
  * Ingest: a connection's batches. Each is checked (role, size, rows, key and
  * rate limits), binned into keyed cells on the companion's clock, stored, then
  * published on the bus and acknowledged; a batch seen before is acknowledged
- * as a duplicate and counted once.
+ * as a duplicate and counted once. Besides its page key, a page group's points
+ * go to their anchor's key or the page's loose key, and its scroll marks to
+ * the page's scroll key (protocol/anchor.ts); only page keys count as keys.
  */
 import { bandFor, colOf, FLAG_FIXED, packCell, rowOf, type WidthBand } from "../../../protocol";
+import {
+  anchorKey,
+  anchorTile,
+  looseKey,
+  type ScrollMarkKind,
+  scrollCell,
+  scrollKey,
+  sideCell,
+} from "../../../protocol/anchor";
 import { makeKey } from "../../../protocol/page-key";
 import { type Batch, ErrorCode, FLAG_CLICK, type Hello, type ServerMessage } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
@@ -105,42 +116,88 @@ export class Ingest {
       connection.reply({ type: "nack", seq, code, reason, retry });
     };
 
+    // A scroll mark counts like a point against the batch size and the rate.
     let points = 0;
-    for (const page of batch.pages) points += page.pts.length / 4;
+    for (const page of batch.pages) points += page.pts.length / 4 + (page.scroll?.length ?? 0) / 3;
     if (points > options.maxPointsPerBatch) {
       return nack(ErrorCode.tooBig, `batch holds ${points} points; the limit is ${options.maxPointsPerBatch}`, false);
     }
 
     // Bin every point before publishing any, so a refused batch leaves nothing behind.
     const groups = new Map<string, KeyedPoints>();
+    const group = (key: string): KeyedPoints => {
+      let found = groups.get(key);
+      if (!found) {
+        found = { key, times: [], cells: [] };
+        groups.set(key, found);
+      }
+      return found;
+    };
+    const pageKeys = new Set<string>();
     let clicks = 0;
     client.clock.observe(batch.sentAt, now);
     const offset = client.clock.offset;
     for (const page of batch.pages) {
       const band = bandFor(page.w, this.deps.bands);
       const key = makeKey(band.id, page.origin, this.deps.normalise(page.path));
-      let group = groups.get(key);
-      if (!group) {
-        group = { key, times: [], cells: [] };
-        groups.set(key, group);
-      }
-      const { pts, t0, w } = page;
-      for (let i = 0; i < pts.length; i += 4) {
-        const flags = pts[i + 3] as number;
-        const col = colOf(pts[i + 1] as number, w, options.cols);
-        const row = rowOf(pts[i + 2] as number, w, options.cols);
-        if (row >= options.maxRows) {
-          return nack(ErrorCode.schema, `point ${i / 4} of ${page.path} is below row ${options.maxRows}`, false);
+      pageKeys.add(key);
+      const { pts, t0, w, at, anchors, scroll } = page;
+      const start = t0 + offset;
+      if (pts.length > 0) {
+        const pageGroup = group(key);
+        // The page's anchored points go in one group; `local[a]`: where anchor a is in its selectors, once used.
+        let anchored: KeyedPoints | undefined;
+        const local: number[] = [];
+        let loose: KeyedPoints | undefined;
+        for (let i = 0, p = 0; i < pts.length; i += 4, p += 3) {
+          const flags = pts[i + 3] as number;
+          const col = colOf(pts[i + 1] as number, w, options.cols);
+          const row = rowOf(pts[i + 2] as number, w, options.cols);
+          if (row >= options.maxRows) {
+            return nack(ErrorCode.schema, `point ${i / 4} of ${page.path} is below row ${options.maxRows}`, false);
+          }
+          const t = start + (pts[i] as number);
+          const cell = packCell(col, row, flags & FLAG_FIXED ? "fixed" : "doc", options.cols);
+          const click = (flags & FLAG_CLICK) !== 0;
+          pageGroup.times.push(t);
+          pageGroup.cells.push(cell);
+          if (click) clicks++;
+          const a = at ? (at[p] as number) : 0;
+          if (a === 0) {
+            loose ??= group(looseKey(key));
+            loose.times.push(t);
+            loose.cells.push(sideCell(cell, click));
+          } else {
+            if (!anchored) {
+              anchored = group(anchorKey(key, ""));
+              anchored.anchors ??= [];
+              anchored.anchorOf ??= [];
+            }
+            const selectors = anchored.anchors as string[];
+            let index = local[a];
+            if (index === undefined) {
+              // A page listed twice in a batch may name an anchor twice: the window stage gives both one id.
+              index = selectors.push((anchors as string[])[a - 1] as string) - 1;
+              local[a] = index;
+            }
+            anchored.times.push(t);
+            anchored.cells.push(sideCell(anchorTile(at?.[p + 1] as number, at?.[p + 2] as number), click));
+            (anchored.anchorOf as number[]).push(index);
+          }
         }
-        group.times.push(t0 + (pts[i] as number) + offset);
-        group.cells.push(packCell(col, row, flags & FLAG_FIXED ? "fixed" : "doc", options.cols));
-        if (flags & FLAG_CLICK) clicks++;
+      }
+      if (scroll?.length) {
+        const marks = group(scrollKey(key));
+        for (let i = 0; i < scroll.length; i += 3) {
+          marks.times.push(start + (scroll[i] as number));
+          marks.cells.push(scrollCell(scroll[i + 1] as ScrollMarkKind, scroll[i + 2] as number));
+        }
       }
     }
 
     const clientId = (connection.hello as Hello).client;
     // Held from here until the batch is live or refused, so batches sent without waiting for acks count too.
-    const keys = this.keyBudget.reserve(clientId, groups.keys());
+    const keys = this.keyBudget.reserve(clientId, pageKeys);
     if (!keys.ok) return nack(ErrorCode.keys, keys.reason, true);
     if (!client.budget.take(points, now)) {
       keys.release();

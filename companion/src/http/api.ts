@@ -11,6 +11,7 @@ import { refuse } from "../gateway/refuse";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { EventStore } from "../store/event-store";
 import { regrid } from "../window/regrid";
+import { sideCountsByKey } from "../window/side-heat";
 import type { WindowStage } from "../window/window-stage";
 
 export interface ApiDeps {
@@ -124,7 +125,13 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   }
   const key = makeKey(band, page.origin, normalised);
   const full = range
-    ? deps.windows.gridOf(key, deps.store.range(key, range.from, range.to), range.from, range.to)
+    ? deps.windows.gridOf(
+        key,
+        deps.store.range(key, range.from, range.to),
+        range.from,
+        range.to,
+        sideCountsByKey(deps.store.sideRange(key, range.from, range.to)),
+      )
     : deps.windows.snapshot(key, windowIndex);
   const grid = regrid(full, cols);
   const format = url.searchParams.get("format") ?? "json";

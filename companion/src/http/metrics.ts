@@ -16,6 +16,7 @@ export interface MetricSources {
   liveKeys: () => number;
   storageFailing: () => boolean;
   skippedViewerUpdates: () => number;
+  evictedAnchors: () => number;
 }
 
 /** A counter that reports a running total kept elsewhere. */
@@ -82,6 +83,12 @@ export function createMetrics(sources: MetricSources): Registry {
     "heatlens_viewer_updates_skipped_total",
     "Grid updates skipped for slow viewers.",
     sources.skippedViewerUpdates,
+  );
+  mirroredCounter(
+    registry,
+    "heatlens_anchors_evicted_total",
+    "Anchors dropped (coldest first) from pages that reached --max-anchors.",
+    sources.evictedAnchors,
   );
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({

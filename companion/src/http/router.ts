@@ -54,6 +54,7 @@ export function createRouter(deps: RouterDeps): Routes {
     liveKeys: windows.liveKeys,
     gateway: gateway.counters,
     windows: { onTime: windows.arrivals.open, late: windows.arrivals.late, tooOld: windows.arrivals.tooOld },
+    evictedAnchors: windows.evictedAnchors,
     skippedViewerUpdates: fanout.skipped,
   });
   const team = () => ({ clients: gateway.connectedClients(), pointsPerSecond: gateway.rate.perSecond });
@@ -77,6 +78,7 @@ export function createRouter(deps: RouterDeps): Routes {
     liveKeys: () => windows.liveKeys,
     storageFailing: () => store.failure !== null,
     skippedViewerUpdates: () => fanout.skipped,
+    evictedAnchors: () => windows.evictedAnchors,
   });
   const dashboard = createDashboard(tokens, deps.secure);
   const demo = options.demo ? sirv(DEMO_DIR, { extensions: ["html"], dev: false, etag: true }) : null;

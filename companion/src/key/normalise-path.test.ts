@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { splitSideKey } from "../../../protocol/anchor";
+import { makeKey } from "../../../protocol/page-key";
 import { createPathNormaliser } from "./normalise-path";
 
 describe("createPathNormaliser", () => {
@@ -10,6 +12,12 @@ describe("createPathNormaliser", () => {
     expect(normalise("/")).toBe("/");
     expect(normalise("/caf%C3%A9")).toBe("/café");
     expect(normalise("/bad%E0%A4%A")).toBe("/bad%E0%A4%A");
+  });
+
+  it("keeps control characters encoded, so that no page key looks like a side key", () => {
+    expect(normalise("/p%01aevil")).toBe("/p%01aevil");
+    expect(normalise("/p\u0001l/x%7F")).toBe("/p%01l/x%7F");
+    expect(splitSideKey(makeKey("desktop", "https://a.test", normalise("/p%01a#sel")))).toBeNull();
   });
 
   it("folds pages into templates and keeps allowlisted query parameters", () => {

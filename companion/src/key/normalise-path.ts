@@ -45,12 +45,20 @@ function canonicalSegments(path: string): string[] {
   return out;
 }
 
+/**
+ * The decoded segment, control characters kept percent-encoded: a key never
+ * holds one, so none can pose as the separator of a page's side keys
+ * (protocol/anchor.ts).
+ */
 function safeDecode(segment: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(segment);
+    decoded = decodeURIComponent(segment);
   } catch {
-    return segment;
+    decoded = segment;
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is kept encoded
+  return decoded.replace(/[\u0000-\u001f\u007f]/g, encodeURIComponent);
 }
 
 interface Template {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { anchorKey, looseKey, scrollKey } from "../../../protocol/anchor";
+import { makeKey } from "../../../protocol/page-key";
 import { tempDataDir } from "../../../tests/support/temp-dir";
 import { EventStore } from "./event-store";
 
@@ -13,6 +15,42 @@ function store(clock: () => number) {
 }
 
 describe("EventStore", () => {
+  it("reads a page's side keys as one prefix range, and counts an anchored point once", async () => {
+    const now = 1_800_000_000_000;
+    const s = store(() => now);
+    const page = makeKey("desktop", "https://a.test", "/p");
+    const next = makeKey("desktop", "https://a.test", "/p2");
+    await s.append({
+      client: "c",
+      seq: 0,
+      groups: [
+        { key: page, times: [now, now], cells: [2, 4] },
+        { key: anchorKey(page, "#buy"), times: [now], cells: [3] },
+        { key: looseKey(page), times: [now], cells: [8] },
+        { key: scrollKey(page), times: [now], cells: [100] },
+        { key: next, times: [now], cells: [2] },
+        { key: anchorKey(next, "#other"), times: [now], cells: [1] },
+      ],
+    });
+    // Two page points, one scroll mark and the other page's point; side groups repeat points.
+    expect(s.counters.committedPoints).toBe(4);
+    expect(s.maintain(true)).toBe(4);
+    expect(s.sideRange(page, now - 60_000, now + 60_000)).toEqual(
+      new Map([
+        [anchorKey(page, "#buy"), new Map([[3, 1]])],
+        [looseKey(page), new Map([[8, 1]])],
+        [scrollKey(page), new Map([[100, 1]])],
+      ]),
+    );
+    expect(s.range(page, now - 60_000, now + 60_000)).toEqual(
+      new Map([
+        [2, 1],
+        [4, 1],
+      ]),
+    );
+    s.close();
+  });
+
   it("after a crash, folds into the history what was stored but not yet folded, even after pruning", async () => {
     let now = 1_800_000_000_000;
     const dataDir = tempDataDir("store");

@@ -13,6 +13,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { anchorKey, sidePrefix, splitSideKey } from "../../../protocol/anchor";
 import type { KeyedPoints } from "../pipeline";
 
 export interface StoredBatch {
@@ -52,8 +53,11 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const PRUNE_EVERY_MS = 10_000;
 const FOLD_EVERY_MS = 2_000;
-/** Cells are below 2^23 (4,000 rows × 1,000 columns × 2 layers fit): room to pack a time bucket above. */
-const CELL_SPACE = 2 ** 23;
+/**
+ * Cells are below 2^24 (page cells below 2^23, see --max-rows × --cols; a loose
+ * side cell doubles one): room to pack a time bucket above (up to 2^29 minutes).
+ */
+const CELL_SPACE = 2 ** 24;
 
 export class EventStore {
   private readonly db: Database.Database;
@@ -125,6 +129,12 @@ export class EventStore {
       rangeHours: this.db.prepare(
         "SELECT cell, SUM(n) AS n FROM hours WHERE key = ? AND hour >= ? AND hour < ? GROUP BY cell",
       ),
+      sideMinutes: this.db.prepare(
+        "SELECT key, cell, SUM(n) AS n FROM minutes WHERE key >= ? AND key < ? AND minute >= ? AND minute < ? GROUP BY key, cell",
+      ),
+      sideHours: this.db.prepare(
+        "SELECT key, cell, SUM(n) AS n FROM hours WHERE key >= ? AND key < ? AND hour >= ? AND hour < ? GROUP BY key, cell",
+      ),
     };
     this.recoverThrough = (this.statements.lastId.get() as { id: number }).id;
     this.recover();
@@ -153,21 +163,50 @@ export class EventStore {
   /** Cell counts of `key` for capture times in [from, to), from whole minutes and hours. */
   range(key: string, from: number, to: number): Map<number, number> {
     const cells = new Map<number, number>();
-    const add = (rows: unknown[]) => {
-      for (const { cell, n } of rows as { cell: number; n: number }[]) cells.set(cell, (cells.get(cell) ?? 0) + n);
-    };
+    for (const { cell, n } of this.rangeRows(from, to, (table, first, end) =>
+      (table === "hours" ? this.statements.rangeHours : this.statements.rangeMinutes).all(key, first, end),
+    ) as { cell: number; n: number }[])
+      cells.set(cell, (cells.get(cell) ?? 0) + n);
+    return cells;
+  }
+
+  /** Cell counts of every side key of `pageKey` (protocol/anchor.ts) in [from, to), by key. */
+  sideRange(pageKey: string, from: number, to: number): Map<string, Map<number, number>> {
+    const prefix = sidePrefix(pageKey);
+    // Side keys are the keys from the prefix up to (not including) the prefix with its last character raised.
+    const after = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const byKey = new Map<string, Map<number, number>>();
+    for (const { key, cell, n } of this.rangeRows(from, to, (table, first, end) =>
+      (table === "hours" ? this.statements.sideHours : this.statements.sideMinutes).all(prefix, after, first, end),
+    ) as { key: string; cell: number; n: number }[]) {
+      let cells = byKey.get(key);
+      if (!cells) {
+        cells = new Map();
+        byKey.set(key, cells);
+      }
+      cells.set(cell, (cells.get(cell) ?? 0) + n);
+    }
+    return byKey;
+  }
+
+  /** Rows of whole hours inside [from, to) and of the minutes around them, as `read` gives them. */
+  private rangeRows(
+    from: number,
+    to: number,
+    read: (table: "minutes" | "hours", first: number, end: number) => unknown[],
+  ): unknown[] {
     const firstMinute = Math.floor(from / MINUTE);
     const endMinute = Math.ceil(to / MINUTE);
     const firstHour = Math.ceil(firstMinute / 60);
     const endHour = Math.floor(endMinute / 60);
     if (firstHour < endHour) {
-      add(this.statements.rangeHours.all(key, firstHour, endHour));
-      add(this.statements.rangeMinutes.all(key, firstMinute, firstHour * 60));
-      add(this.statements.rangeMinutes.all(key, endHour * 60, endMinute));
-    } else {
-      add(this.statements.rangeMinutes.all(key, firstMinute, endMinute));
+      return [
+        ...read("hours", firstHour, endHour),
+        ...read("minutes", firstMinute, firstHour * 60),
+        ...read("minutes", endHour * 60, endMinute),
+      ];
     }
-    return cells;
+    return read("minutes", firstMinute, endMinute);
   }
 
   /**
@@ -300,7 +339,7 @@ export class EventStore {
       if (duplicate) this.counters.duplicates++;
       else {
         this.counters.committedBatches++;
-        for (const group of w.batch.groups) this.counters.committedPoints += group.times.length;
+        for (const group of w.batch.groups) this.counters.committedPoints += pointsOf(group);
         this.history.add(w.batch.groups);
       }
       w.resolve(duplicate);
@@ -324,19 +363,26 @@ class PendingHistory {
   through = 0;
 
   add(groups: readonly KeyedPoints[]): void {
-    for (const { key, times, cells } of groups) {
-      const minutes = bucket(this.minutes, key);
-      const hours = bucket(this.hours, key);
-      for (let i = 0; i < times.length; i++) {
-        const cell = cells[i] as number;
-        const minute = Math.floor((times[i] as number) / MINUTE);
-        const m = minute * CELL_SPACE + cell;
-        minutes.set(m, (minutes.get(m) ?? 0) + 1);
-        const h = Math.floor(minute / 60) * CELL_SPACE + cell;
-        hours.set(h, (hours.get(h) ?? 0) + 1);
+    for (const group of groups) {
+      const { key, times, cells, anchors, anchorOf } = group;
+      if (anchors && anchorOf) {
+        // History is kept by anchor key: a page's anchored group is split by its points' anchors.
+        const pageKey = splitSideKey(key)?.pageKey ?? key;
+        const byAnchor = anchors.map((s) => this.buckets(anchorKey(pageKey, s)));
+        for (let i = 0; i < times.length; i++) {
+          const [minutes, hours] = byAnchor[anchorOf[i] as number] as Buckets;
+          count(minutes, hours, times[i] as number, cells[i] as number);
+        }
+      } else {
+        const [minutes, hours] = this.buckets(key);
+        for (let i = 0; i < times.length; i++) count(minutes, hours, times[i] as number, cells[i] as number);
       }
-      this.points += times.length;
+      this.points += pointsOf(group);
     }
+  }
+
+  private buckets(key: string): Buckets {
+    return [bucket(this.minutes, key), bucket(this.hours, key)];
   }
 
   clear(): void {
@@ -345,6 +391,24 @@ class PendingHistory {
     this.points = 0;
     this.through = 0;
   }
+}
+
+/** Points (and scroll marks) a group adds: an anchor's or loose group repeats points of its page's group. */
+function pointsOf(group: KeyedPoints): number {
+  const side = splitSideKey(group.key);
+  return side && side.kind !== "scroll" ? 0 : group.times.length;
+}
+
+/** A key's counts by minute and by hour (PendingHistory). */
+type Buckets = [Map<number, number>, Map<number, number>];
+
+/** One point at `t` in `cell` into its minute's and hour's counts. */
+function count(minutes: Map<number, number>, hours: Map<number, number>, t: number, cell: number): void {
+  const minute = Math.floor(t / MINUTE);
+  const m = minute * CELL_SPACE + cell;
+  minutes.set(m, (minutes.get(m) ?? 0) + 1);
+  const h = Math.floor(minute / 60) * CELL_SPACE + cell;
+  hours.set(h, (hours.get(h) ?? 0) + 1);
 }
 
 function bucket(into: Map<string, Map<number, number>>, key: string): Map<number, number> {

@@ -1,9 +1,9 @@
 /**
  * Hopping-window heatmaps on a pane ring.
  *
- * Time is cut into panes of `hopMs`. Each key keeps, for the longest window,
- * one pane per hop holding the raw events of that hop, and one running count
- * per cell and served window. Closing a pane adds its events to every running
+ * Time is cut into panes of `hopMs`. One ring of panes, shared by every key,
+ * holds the raw events (key id, slot) of each hop of the longest window; each
+ * key keeps one running count per cell and served window. Closing a pane adds its events to every running
  * count and subtracts, from each window, the pane that just left it: counts
  * are invertible, so an event costs O(1) whatever the window/hop ratio, and a
  * hop costs work proportional to the events of the panes entering and leaving.
@@ -11,7 +11,10 @@
  * A key's cells are interned into slots (cell → slot), so that panes hold
  * small integers and the running counts of all windows sit side by side in
  * one typed array (`counts[slot * windows + w]`): after the one map lookup at
- * arrival, every later step is array arithmetic.
+ * arrival, every later step is array arithmetic. A pane is one growing
+ * Int32Array for all keys rather than a ring per key: a key costs no ring of
+ * (longest window / hop) entries, a hop walks a few flat arrays, and a steady
+ * stream allocates nothing.
  *
  * Panes close on the clock passed to `advance`, never on event time, so a key
  * that goes quiet decays to empty and is then evicted. Nothing here reads a
@@ -43,36 +46,39 @@ export interface Change {
 }
 
 /**
- * Cell → slot, as a two-level table: chunks of 1024 cells are allocated when
+ * Cell → slot, as a two-level table: chunks of 128 cells are allocated when
  * a cell in them is first seen. Two array reads per lookup, no hashing, and
- * memory in proportion to the parts of the page that were touched.
+ * memory in proportion to the parts of the page that were touched (small
+ * chunks: a cursor's trail touches many rows, each a chunk).
  */
 class CellIndex {
   private readonly chunks: (Int32Array | undefined)[] = [];
 
   /** The slot of `cell`, or -1. */
   get(cell: number): number {
-    const chunk = this.chunks[cell >>> 10];
-    return chunk ? (chunk[cell & 1023] as number) - 1 : -1;
+    const chunk = this.chunks[cell >>> 7];
+    return chunk ? (chunk[cell & 127] as number) - 1 : -1;
   }
 
   set(cell: number, slot: number): void {
-    let chunk = this.chunks[cell >>> 10];
+    let chunk = this.chunks[cell >>> 7];
     if (!chunk) {
-      chunk = new Int32Array(1024);
-      this.chunks[cell >>> 10] = chunk;
+      chunk = new Int32Array(128);
+      this.chunks[cell >>> 7] = chunk;
     }
-    chunk[cell & 1023] = slot + 1;
+    chunk[cell & 127] = slot + 1;
   }
 
   delete(cell: number): void {
-    const chunk = this.chunks[cell >>> 10];
-    if (chunk) chunk[cell & 1023] = 0;
+    const chunk = this.chunks[cell >>> 7];
+    if (chunk) chunk[cell & 127] = 0;
   }
 }
 
 interface KeyState {
   key: string;
+  /** Index in `byId`, written in the panes; reused only once no pane holds it. */
+  id: number;
   slotOf: CellIndex;
   /** Cell of each slot; -1 for a free slot. */
   cellOf: number[];
@@ -83,8 +89,6 @@ interface KeyState {
    */
   counts: Int32Array;
   free: number[];
-  /** Raw events (slots) of each pane, at `pane % ring.length`. */
-  ring: (number[] | undefined)[];
   totals: number[];
   /** Bit w set: window w changed since the last `takeChanges`. */
   dirty: number;
@@ -101,11 +105,15 @@ export class HoppingHeatmap {
   private readonly longest: number;
   private readonly longestIndex: number;
   private readonly states = new Map<string, KeyState>();
-  /** Keys with events in a pane, by pane index: the only keys a hop touches. */
-  private readonly schedule = new Map<number, KeyState[]>();
+  private readonly byId: (KeyState | undefined)[] = [];
+  private readonly freeIds: number[] = [];
+  /**
+   * Raw events of each pane of the longest window and the open one, at
+   * `pane % panes.length`: pairs (key id, slot), `paneLength[i]` numbers used.
+   */
+  private readonly panes: Int32Array[];
+  private readonly paneLength: Int32Array;
   private readonly dirtyStates: KeyState[] = [];
-  /** Emptied pane arrays, reused so that a steady stream allocates almost nothing. */
-  private readonly spare: number[][] = [];
   /** Index of the newest closed pane. */
   private closed: number;
 
@@ -125,6 +133,8 @@ export class HoppingHeatmap {
     this.longest = Math.max(...this.spans);
     this.longestIndex = this.spans.indexOf(this.longest);
     this.closed = Math.floor(options.now / hopMs) - 1;
+    this.panes = Array.from({ length: this.longest + 1 }, () => EMPTY);
+    this.paneLength = new Int32Array(this.longest + 1);
   }
 
   /** Counts one event at capture time `t` (companion clock) in `cell` of `key`. */
@@ -134,12 +144,16 @@ export class HoppingHeatmap {
     return counts.open ? "open" : counts.late ? "late" : "tooOld";
   }
 
-  /** Counts events of one key; `into` receives how they fared. */
-  addMany(key: string, times: ArrayLike<number>, cells: ArrayLike<number>, into: AddCounts): void {
+  /**
+   * Counts events of one key; `into` receives how they fared. `cellBase` is
+   * added to every cell, so that one key can hold several small grids side by
+   * side without a copy of `cells`.
+   */
+  addMany(key: string, times: ArrayLike<number>, cells: ArrayLike<number>, into: AddCounts, cellBase = 0): void {
     const closed = this.closed;
     const open = closed + 1;
     const oldest = closed - this.longest;
-    const { hopMs, spans, stride } = this;
+    const { hopMs, spans, stride, panes, paneLength } = this;
     const windows = spans.length;
     let state = this.states.get(key);
     let onTime = 0;
@@ -150,21 +164,19 @@ export class HoppingHeatmap {
       const pane = Math.min(Math.floor((times[e] as number) / hopMs), open);
       if (pane <= oldest) continue;
       if (!state) state = this.createState(key);
-      const cell = cells[e] as number;
+      const cell = cellBase + (cells[e] as number);
       let slot = state.slotOf.get(cell);
       if (slot === -1) slot = this.allocate(state, cell);
       const base = slot * stride;
       const counts = state.counts;
       (counts[base + windows] as number)++;
-      const ring = state.ring;
-      const ringIndex = pane % ring.length;
-      let raw = ring[ringIndex];
-      if (!raw) {
-        raw = this.spare.pop() ?? [];
-        ring[ringIndex] = raw;
-        this.scheduleAt(pane, state);
-      }
-      raw.push(slot);
+      const ringIndex = pane % panes.length;
+      const at = paneLength[ringIndex] as number;
+      let raw = panes[ringIndex] as Int32Array;
+      if (at === raw.length) raw = this.growPane(ringIndex);
+      raw[at] = state.id;
+      raw[at + 1] = slot;
+      paneLength[ringIndex] = at + 2;
       if (pane === open) {
         onTime++;
         continue;
@@ -215,6 +227,35 @@ export class HoppingHeatmap {
     }
   }
 
+  /**
+   * Calls `fn` for each cell of `key` with the events the ring holds for it:
+   * the longest window's, plus those of the open pane.
+   */
+  forEachHeld(key: string, fn: (cell: number, held: number) => void): void {
+    const state = this.states.get(key);
+    if (!state) return;
+    const windows = this.spans.length;
+    for (let slot = 0; slot < state.cellOf.length; slot++) {
+      const held = state.counts[slot * this.stride + windows] as number;
+      if (held > 0) fn(state.cellOf[slot] as number, held);
+    }
+  }
+
+  /** Whether an event at `t` would be counted now (is not older than the longest window). */
+  inRing(t: number): boolean {
+    return Math.floor(t / this.hopMs) > this.closed - this.longest;
+  }
+
+  /** The newest closed pane; events counted now land in the pane after it or earlier. */
+  get closedPane(): number {
+    return this.closed;
+  }
+
+  /** Panes in the longest window: an event leaves the ring at most this many panes after its own pane closed. */
+  get ringPanes(): number {
+    return this.longest;
+  }
+
   /** The running grid of `key` for window `windowIndex`, as a map (empty if the key is gone). */
   grid(key: string, windowIndex: number): Map<number, number> {
     const grid = new Map<number, number>();
@@ -252,16 +293,30 @@ export class HoppingHeatmap {
   private createState(key: string): KeyState {
     const state: KeyState = {
       key,
+      id: this.freeIds.pop() ?? this.byId.length,
       slotOf: new CellIndex(),
       cellOf: [],
       counts: new Int32Array(16 * this.stride),
       free: [],
-      ring: new Array(this.longest + 1),
       totals: this.spans.map(() => 0),
       dirty: 0,
     };
     this.states.set(key, state);
+    this.byId[state.id] = state;
     return state;
+  }
+
+  /**
+   * Doubles the pane at `ringIndex` (full), keeping its events; a pane's first
+   * array is as long as the previous pane's, which a steady stream fills.
+   */
+  private growPane(ringIndex: number): Int32Array {
+    const old = this.panes[ringIndex] as Int32Array;
+    const previous = this.panes[(ringIndex + this.panes.length - 1) % this.panes.length] as Int32Array;
+    const grown = new Int32Array(old.length > 0 ? old.length * 2 : Math.max(64, previous.length));
+    grown.set(old);
+    this.panes[ringIndex] = grown;
+    return grown;
   }
 
   private allocate(state: KeyState, cell: number): number {
@@ -284,66 +339,70 @@ export class HoppingHeatmap {
 
   private closeNext(): void {
     const pane = ++this.closed;
-    const { stride } = this;
-    const windows = this.spans.length;
+    const { stride, byId, panes, paneLength, spans } = this;
+    const ringLength = panes.length;
+    const windows = spans.length;
     const all = (1 << windows) - 1;
-    for (const state of this.schedule.get(pane) ?? NONE) {
-      const raw = state.ring[pane % state.ring.length] as number[];
-      const { counts } = state;
-      for (const slot of raw) {
-        const base = slot * stride;
-        for (let w = 0; w < windows; w++) (counts[base + w] as number)++;
+    let raw = panes[pane % ringLength] as Int32Array;
+    let length = paneLength[pane % ringLength] as number;
+    for (let e = 0; e < length; e += 2) {
+      const state = byId[raw[e] as number] as KeyState;
+      const { counts, totals } = state;
+      const base = (raw[e + 1] as number) * stride;
+      for (let w = 0; w < windows; w++) {
+        (counts[base + w] as number)++;
+        totals[w] = (totals[w] as number) + 1;
       }
-      for (let w = 0; w < windows; w++) state.totals[w] = (state.totals[w] as number) + raw.length;
-      this.markDirty(state, all);
+      if (state.dirty === 0) this.dirtyStates.push(state);
+      state.dirty = all;
     }
     const longestIndex = this.longestIndex;
     for (let w = 0; w < windows; w++) {
       // The longest window's leaving pane expires from the ring, in the same pass, below.
       if (w === longestIndex) continue;
-      const leaving = pane - (this.spans[w] as number);
-      for (const state of this.schedule.get(leaving) ?? NONE) {
-        const raw = state.ring[leaving % state.ring.length] as number[];
-        const { counts } = state;
-        for (const slot of raw) (counts[slot * stride + w] as number)--;
-        state.totals[w] = (state.totals[w] as number) - raw.length;
-        this.markDirty(state, 1 << w);
+      const leaving = (pane - (spans[w] as number)) % ringLength;
+      raw = panes[leaving] as Int32Array;
+      length = paneLength[leaving] as number;
+      const bit = 1 << w;
+      for (let e = 0; e < length; e += 2) {
+        const state = byId[raw[e] as number] as KeyState;
+        (state.counts[(raw[e + 1] as number) * stride + w] as number)--;
+        state.totals[w] = (state.totals[w] as number) - 1;
+        if (state.dirty === 0) this.dirtyStates.push(state);
+        state.dirty |= bit;
       }
     }
-    // The pane that left the longest window leaves the ring; its slot is the next open pane's.
-    const expired = pane - this.longest;
-    for (const state of this.schedule.get(expired) ?? NONE) {
-      const ringIndex = expired % state.ring.length;
-      const { counts } = state;
-      const raw = state.ring[ringIndex] as number[];
-      for (const slot of raw) {
-        const base = slot * stride;
-        (counts[base + longestIndex] as number)--;
-        const at = base + windows;
-        const refs = (counts[at] as number) - 1;
-        counts[at] = refs;
-        if (refs === 0) {
-          state.slotOf.delete(state.cellOf[slot] as number);
-          state.cellOf[slot] = -1;
-          state.free.push(slot);
-        }
+    // The pane that left the longest window leaves the ring; its place is the next open pane's.
+    const expired = (pane - this.longest) % ringLength;
+    raw = panes[expired] as Int32Array;
+    length = paneLength[expired] as number;
+    const bit = 1 << longestIndex;
+    for (let e = 0; e < length; e += 2) {
+      const state = byId[raw[e] as number] as KeyState;
+      const { counts, totals } = state;
+      const slot = raw[e + 1] as number;
+      const base = slot * stride;
+      (counts[base + longestIndex] as number)--;
+      const at = base + windows;
+      const refs = (counts[at] as number) - 1;
+      counts[at] = refs;
+      if (refs === 0) {
+        state.slotOf.delete(state.cellOf[slot] as number);
+        state.cellOf[slot] = -1;
+        state.free.push(slot);
       }
-      state.totals[longestIndex] = (state.totals[longestIndex] as number) - raw.length;
-      this.markDirty(state, 1 << longestIndex);
-      state.ring[ringIndex] = undefined;
-      if (this.spare.length < MAX_SPARE) {
-        raw.length = 0;
-        this.spare.push(raw);
+      const left = (totals[longestIndex] as number) - 1;
+      totals[longestIndex] = left;
+      if (state.dirty === 0) this.dirtyStates.push(state);
+      state.dirty |= bit;
+      // Every event of a key sits in a closed pane of the longest window: none left means none in any pane.
+      if (left === 0) {
+        this.states.delete(state.key);
+        byId[state.id] = undefined;
+        this.freeIds.push(state.id);
       }
-      if (state.totals[this.longestIndex] === 0) this.states.delete(state.key);
     }
-    this.schedule.delete(expired);
-  }
-
-  private scheduleAt(pane: number, state: KeyState): void {
-    const list = this.schedule.get(pane);
-    if (list) list.push(state);
-    else this.schedule.set(pane, [state]);
+    paneLength[expired] = 0;
   }
 
   /** Marks the windows in bit mask `windows` of `state` as changed. */
@@ -353,5 +412,4 @@ export class HoppingHeatmap {
   }
 }
 
-const NONE: readonly KeyState[] = [];
-const MAX_SPARE = 100_000;
+const EMPTY = new Int32Array(0);

@@ -1,16 +1,33 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { noSideHeat } from "../../../protocol/anchor";
-import { colOf, columnChoices, rowOf } from "../../../protocol/grid";
+import { sideCell } from "../../../protocol/anchor";
+import { colOf, columnChoices, packCell, rowOf } from "../../../protocol/grid";
 import type { Grid } from "../../../protocol/wire";
 import { regrid } from "./regrid";
+import { emptySideCounts, sideFields } from "./side-heat";
+
+interface Point {
+  x: number;
+  y: number;
+  fixed: boolean;
+  /** Over no element worth anchoring: the point is also loose. */
+  loose?: boolean;
+  click?: boolean;
+}
 
 /** The grid of `points` binned straight at `cols` columns, as the gateway bins them. */
-function binned(points: { x: number; y: number; fixed: boolean }[], width: number, cols: number): Grid {
+function binned(points: Point[], width: number, cols: number): Grid {
   const counts = new Map<string, number>();
-  for (const { x, y, fixed } of points) {
+  const side = emptySideCounts();
+  for (const { x, y, fixed, loose, click } of points) {
     const id = `${fixed ? "f" : "d"},${colOf(x, width, cols)},${rowOf(y, width, cols)}`;
     counts.set(id, (counts.get(id) ?? 0) + 1);
+    if (!loose) continue;
+    const cell = sideCell(
+      packCell(colOf(x, width, cols), rowOf(y, width, cols), fixed ? "fixed" : "doc", cols),
+      !!click,
+    );
+    side.loose.set(cell, (side.loose.get(cell) ?? 0) + 1);
   }
   const cells: number[] = [];
   const fixedCells: number[] = [];
@@ -39,22 +56,24 @@ function binned(points: { x: number; y: number; fixed: boolean }[], width: numbe
     max,
     cells,
     fixed: fixedCells,
-    ...noSideHeat(),
+    ...sideFields(side, cols, 200, 0),
   };
 }
 
-function sortedTriples(triples: number[]): string[] {
+function sortedTriples(triples: number[], size = 3): string[] {
   const out: string[] = [];
-  for (let i = 0; i < triples.length; i += 3) out.push(triples.slice(i, i + 3).join(","));
+  for (let i = 0; i < triples.length; i += size) out.push(triples.slice(i, i + size).join(","));
   return out.sort();
 }
 
 describe("regrid", () => {
-  it("equals binning the same points at fewer columns, for every divisor", () => {
+  it("equals binning the same points at fewer columns, for every divisor, loose points included", () => {
     const point = fc.record({
       x: fc.integer({ min: 0, max: 3000 }),
       y: fc.integer({ min: 0, max: 40_000 }),
       fixed: fc.boolean(),
+      loose: fc.boolean(),
+      click: fc.boolean(),
     });
     fc.assert(
       fc.property(
@@ -69,7 +88,10 @@ describe("regrid", () => {
           const direct = binned(points, width, cols);
           expect(sortedTriples(coarse.cells)).toEqual(sortedTriples(direct.cells));
           expect(sortedTriples(coarse.fixed)).toEqual(sortedTriples(direct.fixed));
-          expect({ ...coarse, cells: [], fixed: [] }).toEqual({ ...direct, cells: [], fixed: [] });
+          expect(sortedTriples(coarse.loose.cells, 4)).toEqual(sortedTriples(direct.loose.cells, 4));
+          expect(sortedTriples(coarse.loose.fixed, 4)).toEqual(sortedTriples(direct.loose.fixed, 4));
+          const rest = { cells: [], fixed: [], loose: { cells: [], fixed: [] } };
+          expect({ ...coarse, ...rest }).toEqual({ ...direct, ...rest });
         },
       ),
       { numRuns: 300 },

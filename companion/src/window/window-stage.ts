@@ -2,22 +2,43 @@
  * The window stage: feeds points from the bus into the pane ring, closes panes
  * on the companion's clock, and publishes the grid of every watched key whose
  * window changed. It also answers read-only queries for the HTTP API.
+ *
+ * Page keys and side keys (protocol/anchor.ts) sit in two rings with the same
+ * panes: the page ring alone says which pages are live. A page's anchors
+ * share one side ring key, interned by an AnchorTable (side-heat.ts); ingest
+ * hands a page's anchored points over as one group with its selectors
+ * (KeyedPoints.anchors), so a batch costs one table lookup and one map lookup
+ * per anchor, whatever its points.
  */
-import { noSideHeat } from "../../../protocol/anchor";
+import { anchorKey, looseKey, scrollKey, splitSideKey } from "../../../protocol/anchor";
 import { bandFor, unpackCell, type WidthBand } from "../../../protocol/grid";
 import { splitKey } from "../../../protocol/page-key";
 import type { Grid } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
-import type { Topics } from "../pipeline";
+import type { KeyedPoints, Topics } from "../pipeline";
 import { type AddCounts, HoppingHeatmap } from "./hopping-heatmap";
+import { ANCHOR_CELLS, AnchorTable, emptySideCounts, type SideCounts, sideFields } from "./side-heat";
 
 export interface WindowStageOptions {
   hopMs: number;
   windowsMs: readonly number[];
   cols: number;
   bands: readonly WidthBand[];
+  /** Anchors named per page key at once (`--max-anchors`). */
+  maxAnchors: number;
   now: number;
 }
+
+/** The side ring key holding all anchors of `pageKey`: a selector is never empty, so no anchor's key is this. */
+function anchorsRingKey(pageKey: string): string {
+  return anchorKey(pageKey, "");
+}
+
+/** What an anchors ring key adds to its page key. */
+const ANCHORS_SUFFIX = anchorsRingKey("").length;
+
+/** Id of an anchor none of whose points a window would count: they are counted too old, and it is not named. */
+const TOO_OLD = -2;
 
 export class WindowStage {
   /**
@@ -25,7 +46,22 @@ export class WindowStage {
    * still inside a window (they count); `tooOld`, older than the longest window.
    */
   readonly arrivals: AddCounts = { open: 0, late: 0, tooOld: 0 };
+  /** The same for side keys (an anchored point is counted once in `arrivals`, once here), scroll marks included. */
+  readonly sideArrivals: AddCounts = { open: 0, late: 0, tooOld: 0 };
   private readonly heatmap: HoppingHeatmap;
+  private readonly sides: HoppingHeatmap;
+  /** Anchor tables of pages whose anchors ring key is live, by that ring key (`anchorsRingKey`). */
+  private readonly anchorTables = new Map<string, AnchorTable>();
+  /** Scratch of `addAnchored`, reused: the ring copies what it keeps. */
+  private readonly idsOf: number[] = [];
+  private readonly sideTimes: number[] = [];
+  private readonly sideCells: number[] = [];
+  /** Anchors evicted per page since the companion started (pages that had any). */
+  private readonly evictedByPage = new Map<string, number>();
+  /** Pages with scroll marks in the ring and no point: live pages the page ring does not hold. */
+  private readonly scrollOnly = new Set<string>();
+  /** Every anchor evicted since the companion started. */
+  evictedAnchors = 0;
   /** Watcher counts by `windowIndex` then key. */
   private readonly interest: Map<string, number>[];
   private readonly unsubscribes: (() => void)[];
@@ -36,11 +72,12 @@ export class WindowStage {
     private readonly options: WindowStageOptions,
   ) {
     this.heatmap = new HoppingHeatmap(options);
+    this.sides = new HoppingHeatmap(options);
     this.interest = options.windowsMs.map(() => new Map());
     this.bandsById = new Map(options.bands.map((b) => [b.id, b]));
     this.unsubscribes = [
       bus.subscribe("points", ({ groups }) => {
-        for (const { key, times, cells } of groups) this.heatmap.addMany(key, times, cells, this.arrivals);
+        for (const group of groups) this.add(group);
       }),
       bus.subscribe("interest", ({ key, windowMs, watching }) => {
         const index = this.heatmap.windowIndex(windowMs);
@@ -57,9 +94,145 @@ export class WindowStage {
   /** Closes panes up to `now` and publishes the watched grids that changed. */
   tick(now: number): void {
     this.heatmap.advance(now);
+    this.sides.advance(now);
+    const changed = this.interest.map(() => new Set<string>());
     for (const { key, windowIndex } of this.heatmap.takeChanges()) {
-      if (this.interest[windowIndex]?.has(key)) this.bus.publish("grid", this.snapshot(key, windowIndex));
+      changed[windowIndex]?.add(key);
+      if (!this.heatmap.has(key) && this.sides.has(scrollKey(key))) this.scrollOnly.add(key);
     }
+    for (const { key, windowIndex } of this.sides.takeChanges()) {
+      const side = splitSideKey(key);
+      if (!side) continue;
+      if (!this.sides.has(key)) {
+        if (side.kind === "scroll") this.scrollOnly.delete(side.pageKey);
+        if (side.kind === "anchor") this.anchorTables.delete(key);
+      }
+      changed[windowIndex]?.add(side.pageKey);
+    }
+    changed.forEach((keys, windowIndex) => {
+      for (const key of keys) {
+        if (this.interest[windowIndex]?.has(key)) this.bus.publish("grid", this.snapshot(key, windowIndex));
+      }
+    });
+  }
+
+  /** One group of points or marks, into the page ring or the side ring its key names. */
+  private add({ key, times, cells, anchors, anchorOf }: KeyedPoints): void {
+    if (anchors) return this.addAnchored(key, anchors, anchorOf ?? [], times, cells);
+    const side = splitSideKey(key);
+    if (!side) {
+      this.heatmap.addMany(key, times, cells, this.arrivals);
+      if (this.scrollOnly.size > 0 && this.heatmap.has(key)) this.scrollOnly.delete(key);
+      return;
+    }
+    if (side.kind === "anchor") {
+      // One anchor's group, as batches stored before anchored groups were read back.
+      return this.addAnchored(
+        anchorsRingKey(side.pageKey),
+        [side.selector],
+        new Array(times.length).fill(0),
+        times,
+        cells,
+      );
+    }
+    this.sides.addMany(key, times, cells, this.sideArrivals);
+    if (side.kind === "scroll" && this.sides.has(key) && !this.heatmap.has(side.pageKey)) {
+      this.scrollOnly.add(side.pageKey);
+    }
+  }
+
+  /**
+   * A page's anchored points into its anchors ring key `ringKey`: point i is
+   * on `selectors[anchorOf[i]]`, at side cell `cells[i]`. When every selector
+   * is named, one pass; otherwise anchor by anchor in order, each named then
+   * counted, as if each had a group of its own (an eviction sees the points
+   * of the anchors before it).
+   */
+  private addAnchored(
+    ringKey: string,
+    selectors: readonly string[],
+    anchorOf: readonly number[],
+    times: readonly number[],
+    cells: readonly number[],
+  ): void {
+    const table = this.anchorTables.get(ringKey);
+    const ids = this.idsOf;
+    ids.length = 0;
+    let named = table !== undefined;
+    for (let j = 0; j < selectors.length && named; j++) {
+      const id = (table as AnchorTable).idOf(selectors[j] as string);
+      ids.push(id);
+      named = id !== -1;
+    }
+    if (named) return this.addIds(ringKey, ids, -1, anchorOf, times, cells);
+    for (let j = 0; j < selectors.length; j++) {
+      let onPage = this.anchorTables.get(ringKey);
+      if (!onPage) {
+        onPage = new AnchorTable(ringKey, this.options.maxAnchors);
+        this.anchorTables.set(ringKey, onPage);
+      }
+      const selector = selectors[j] as string;
+      const known = onPage.idOf(selector);
+      ids[j] = known !== -1 ? known : this.name(onPage, selector, j, anchorOf, times);
+      this.addIds(ringKey, ids, j, anchorOf, times, cells);
+    }
+  }
+
+  /** The points of anchor `only` (all when -1) at their ids' cells; a dropped anchor's are not counted. */
+  private addIds(
+    ringKey: string,
+    ids: readonly number[],
+    only: number,
+    anchorOf: readonly number[],
+    times: readonly number[],
+    cells: readonly number[],
+  ): void {
+    const sideTimes = this.sideTimes;
+    const sideCells = this.sideCells;
+    sideTimes.length = 0;
+    sideCells.length = 0;
+    for (let i = 0; i < times.length; i++) {
+      const j = anchorOf[i] as number;
+      if (only !== -1 && j !== only) continue;
+      const id = ids[j] as number;
+      if (id === TOO_OLD) this.sideArrivals.tooOld++;
+      if (id < 0) continue;
+      sideTimes.push(times[i] as number);
+      sideCells.push(id * ANCHOR_CELLS + (cells[i] as number));
+    }
+    if (sideTimes.length > 0) this.sides.addMany(ringKey, sideTimes, sideCells, this.sideArrivals);
+    // Events too old for every window leave the ring empty: a page with no event left names no anchor.
+    if (!this.sides.has(ringKey)) this.anchorTables.delete(ringKey);
+  }
+
+  /**
+   * Names the `j`th selector of an anchored group in `table`: its id, -1 when
+   * the page dropped it, or TOO_OLD when none of its points would count (a new
+   * anchor not worth an eviction).
+   */
+  private name(
+    table: AnchorTable,
+    selector: string,
+    j: number,
+    anchorOf: readonly number[],
+    times: readonly number[],
+  ): number {
+    let counts = false;
+    for (let i = 0; i < times.length && !counts; i++) {
+      counts = anchorOf[i] === j && this.sides.inRing(times[i] as number);
+    }
+    if (!counts) return TOO_OLD;
+    const { ringKey } = table;
+    const before = table.evicted;
+    const id = table.name(selector, this.sides.closedPane, this.sides.ringPanes, (each) =>
+      this.sides.forEachHeld(ringKey, (cell, held) => each(Math.floor(cell / ANCHOR_CELLS), held)),
+    );
+    if (table.evicted > before) {
+      const pageKey = ringKey.slice(0, ringKey.length - ANCHORS_SUFFIX);
+      this.evictedAnchors++;
+      this.evictedByPage.set(pageKey, (this.evictedByPage.get(pageKey) ?? 0) + 1);
+    }
+    return id;
   }
 
   /** Columns points are binned into; viewers may ask for any divisor. */
@@ -71,8 +244,12 @@ export class WindowStage {
     return this.heatmap.windowsMs;
   }
 
+  /**
+   * Live page keys: pages with points, and pages with scroll marks only (a
+   * page's other side keys come with its points and are not counted).
+   */
   get liveKeys(): number {
-    return this.heatmap.size;
+    return this.heatmap.size + this.scrollOnly.size;
   }
 
   total(key: string, windowIndex: number): number {
@@ -80,12 +257,13 @@ export class WindowStage {
   }
 
   isLive(key: string): boolean {
-    return this.heatmap.has(key);
+    return this.heatmap.has(key) || this.sides.has(scrollKey(key));
   }
 
-  /** Live keys with their totals per served window. */
+  /** Live page keys with their points per served window. */
   pages(): { origin: string; path: string; band: string; events: Record<string, number> }[] {
-    return [...this.heatmap.keys()].map((key) => ({
+    // Pages with scroll marks alone are live too, with no points.
+    return [...this.heatmap.keys(), ...this.scrollOnly].map((key) => ({
       ...splitKey(key),
       events: Object.fromEntries(this.heatmap.windowsMs.map((w, i) => [String(w), this.heatmap.total(key, i)])),
     }));
@@ -96,11 +274,48 @@ export class WindowStage {
     const cells = new Map<number, number>();
     this.heatmap.forEachCell(key, windowIndex, (cell, count) => cells.set(cell, count));
     const { start, end } = this.heatmap.bounds(windowIndex);
-    return this.gridOf(key, cells, start, end);
+    return this.gridOf(key, cells, start, end, this.sideCounts(key, windowIndex), this.evictedByPage.get(key) ?? 0);
   }
 
-  /** A grid message for `key` holding `counts` (packed cell → count) over [start, end). */
-  gridOf(key: string, counts: ReadonlyMap<number, number>, start: number, end: number): Grid {
+  /** The live side counts of page `key` in window `windowIndex`. */
+  private sideCounts(key: string, windowIndex: number): SideCounts {
+    const side = emptySideCounts();
+    this.sides.forEachCell(looseKey(key), windowIndex, (cell, count) => side.loose.set(cell, count));
+    this.sides.forEachCell(scrollKey(key), windowIndex, (cell, count) => side.scroll.set(cell, count));
+    const ringKey = anchorsRingKey(key);
+    const table = this.anchorTables.get(ringKey);
+    this.sides.forEachCell(ringKey, windowIndex, (cell, count) => {
+      const id = Math.floor(cell / ANCHOR_CELLS);
+      const sideCell = cell % ANCHOR_CELLS;
+      const selector = table?.selectorOf(id);
+      if (selector === undefined) {
+        // An evicted anchor's events stay in the ring until they expire: its clicks still happened.
+        if (sideCell % 2 === 1) side.strayClicks += count;
+        return;
+      }
+      let cells = side.anchors.get(selector);
+      if (!cells) {
+        cells = new Map();
+        side.anchors.set(selector, cells);
+      }
+      cells.set(sideCell, count);
+    });
+    return side;
+  }
+
+  /**
+   * A grid message for `key` holding `counts` (packed cell → count) and the
+   * page's side counts over [start, end); `evicted`: anchors of the page
+   * evicted before (a grid names at most `--max-anchors`).
+   */
+  gridOf(
+    key: string,
+    counts: ReadonlyMap<number, number>,
+    start: number,
+    end: number,
+    side: SideCounts = emptySideCounts(),
+    evicted = 0,
+  ): Grid {
     const { cols } = this.options;
     const { band, origin, path } = splitKey(key);
     const cells: number[] = [];
@@ -134,7 +349,7 @@ export class WindowStage {
       max,
       cells,
       fixed,
-      ...noSideHeat(),
+      ...sideFields(side, cols, this.options.maxAnchors, evicted),
     };
   }
 

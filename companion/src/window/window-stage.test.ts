@@ -1,0 +1,325 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { anchorKey, anchorTile, looseKey, ScrollMark, scrollCell, scrollKey, sideCell } from "../../../protocol/anchor";
+import { bandsFromBreakpoints, packCell } from "../../../protocol/grid";
+import { makeKey } from "../../../protocol/page-key";
+import type { Grid } from "../../../protocol/wire";
+import { InProcessBus } from "../bus/bus";
+import type { Topics } from "../pipeline";
+import { WindowStage } from "./window-stage";
+
+const HOP = 250;
+const WINDOWS = [1000, 2500];
+const START = 1_000_000;
+const PAGE = makeKey("w1", "http://a.test", "/p");
+const SELECTORS = ["#a", "#b", "#c", "#d", "#e", "[data-testid=f]"];
+
+function stage(maxAnchors: number, now = START): { stage: WindowStage; bus: InProcessBus<Topics> } {
+  const bus = new InProcessBus<Topics>();
+  const bands = bandsFromBreakpoints([1000]);
+  return { bus, stage: new WindowStage(bus, { hopMs: HOP, windowsMs: WINDOWS, cols: 10, bands, maxAnchors, now }) };
+}
+
+/** Selector → side cell → count, as a grid's anchors carry them. */
+function anchorCounts(grid: Grid): Map<string, Map<number, number>> {
+  const out = new Map<string, Map<number, number>>();
+  for (const anchor of grid.anchors) {
+    const cells = new Map<number, number>();
+    for (let i = 0; i < anchor.cells.length; i += 3) {
+      const [tile, moves, clicks] = anchor.cells.slice(i, i + 3) as [number, number, number];
+      if (moves) cells.set(sideCell(tile, false), moves);
+      if (clicks) cells.set(sideCell(tile, true), clicks);
+    }
+    out.set(anchor.s, cells);
+  }
+  return out;
+}
+
+/**
+ * The reference: every event kept with the anchor naming it was at the time
+ * (its generation); the window recounted from scratch at each hop. A page holds
+ * at most `max` anchors; a new one evicts the one with fewest events in the
+ * ring (longest window and open pane), the first named on a tie; an eviction
+ * counts when that anchor still had events, and such an anchor's id rests for
+ * a ring turn. Named and resting anchors stay below 2 × max: past that a new
+ * anchor is dropped (and counted). A new anchor whose events are all too old
+ * is not named. A page with no event left in the ring (of any anchor, named
+ * or evicted) names none.
+ */
+class NaiveAnchors {
+  private readonly events: { selector: string; generation: number; pane: number; cell: number }[] = [];
+  private readonly named = new Map<string, number>();
+  /** Closed pane from which each resting id is free again. */
+  private resting: number[] = [];
+  private generations = 0;
+  private closed = Math.floor(START / HOP) - 1;
+  private readonly longest = Math.max(...WINDOWS) / HOP;
+  evicted = 0;
+
+  constructor(private readonly max: number) {}
+
+  add(selector: string, times: number[], cells: number[]): void {
+    if (this.events.every((e) => e.pane <= this.closed - this.longest)) {
+      this.named.clear();
+      this.resting = [];
+    }
+    const pane = (t: number) => Math.min(Math.floor(t / HOP), this.closed + 1);
+    if (!this.named.has(selector)) {
+      if (times.every((t) => pane(t) <= this.closed - this.longest)) return;
+      this.resting = this.resting.filter((until) => until > this.closed);
+      if (this.named.size >= this.max && this.named.size + this.resting.length >= 2 * this.max) {
+        this.evicted++;
+        return;
+      }
+      if (this.named.size >= this.max) {
+        let coldest = "";
+        let fewest = Number.POSITIVE_INFINITY;
+        for (const s of this.named.keys()) {
+          const n = this.held(s);
+          if (n < fewest) [coldest, fewest] = [s, n];
+        }
+        this.named.delete(coldest);
+        if (fewest > 0) {
+          this.evicted++;
+          this.resting.push(this.closed + 1 + this.longest);
+        }
+      }
+      this.named.set(selector, ++this.generations);
+    }
+    const generation = this.named.get(selector) as number;
+    times.forEach((t, i) => {
+      if (pane(t) > this.closed - this.longest) {
+        this.events.push({ selector, generation, pane: pane(t), cell: cells[i] as number });
+      }
+    });
+  }
+
+  advance(now: number): void {
+    this.closed = Math.max(this.closed, Math.floor(now / HOP) - 1);
+  }
+
+  grid(windowIndex: number): Map<string, Map<number, number>> {
+    const span = (WINDOWS[windowIndex] as number) / HOP;
+    const out = new Map<string, Map<number, number>>();
+    for (const e of this.events) {
+      if (this.named.get(e.selector) !== e.generation) continue;
+      if (e.pane > this.closed || e.pane <= this.closed - span) continue;
+      let cells = out.get(e.selector);
+      if (!cells) {
+        cells = new Map();
+        out.set(e.selector, cells);
+      }
+      cells.set(e.cell, (cells.get(e.cell) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  private held(selector: string): number {
+    const generation = this.named.get(selector);
+    return this.events.filter(
+      (e) => e.selector === selector && e.generation === generation && e.pane > this.closed - this.longest,
+    ).length;
+  }
+}
+
+describe("WindowStage: anchored heat", () => {
+  it("equals a naive recount at every hop, across evictions, whether a batch's anchors come in one group or one each", () => {
+    const group = fc.record({
+      selector: fc.constantFrom(...SELECTORS),
+      events: fc.array(
+        fc.record({
+          dt: fc.integer({ min: -3500, max: 400 }),
+          tile: fc.integer({ min: 0, max: 63 }),
+          click: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 5 },
+      ),
+    });
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant("batch" as const),
+        // A page's anchored points as ingest groups them (one group, selectors and an index per point), or a group per anchor.
+        oneGroup: fc.boolean(),
+        groups: fc.array(group, { minLength: 1, maxLength: 3 }),
+      }),
+      fc.record({
+        kind: fc.constant("tick" as const),
+        ms: fc.oneof(fc.constant(HOP), fc.integer({ min: 1, max: 600 }), fc.integer({ min: 2000, max: 6000 })),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 150 }), (max, steps) => {
+        let now = START;
+        const { stage: fast, bus } = stage(max);
+        const naive = new NaiveAnchors(max);
+        for (const s of steps) {
+          if (s.kind === "batch") {
+            const groups = s.groups.map((g) => ({
+              key: anchorKey(PAGE, g.selector),
+              times: g.events.map((e) => now + e.dt),
+              cells: g.events.map((e) => sideCell(e.tile, e.click)),
+            }));
+            if (s.oneGroup) {
+              // A selector twice in a group (a page listed twice in a batch) takes one id.
+              const anchors = groups.map((g) => g.key.slice(anchorKey(PAGE, "").length));
+              const anchorOf = groups.flatMap((g, j) => g.times.map(() => j));
+              const times = groups.flatMap((g) => g.times);
+              const cells = groups.flatMap((g) => g.cells);
+              bus.publish("points", {
+                client: "c",
+                groups: [{ key: anchorKey(PAGE, ""), times, cells, anchors, anchorOf }],
+              });
+            } else bus.publish("points", { client: "c", groups });
+            for (const [j, g] of groups.entries()) naive.add(s.groups[j]?.selector as string, g.times, g.cells);
+          } else {
+            now += s.ms;
+            fast.tick(now);
+            naive.advance(now);
+          }
+          WINDOWS.forEach((_, w) => {
+            const grid = fast.snapshot(PAGE, w);
+            expect(anchorCounts(grid)).toEqual(naive.grid(w));
+            expect(grid.evictedAnchors).toBe(naive.evicted);
+            const clicks = grid.anchors.reduce((n, a) => n + a.clicks, 0);
+            expect(
+              grid.anchors.every(
+                (a, i) =>
+                  i === 0 ||
+                  a.moves + a.clicks <=
+                    (grid.anchors[i - 1] as typeof a).moves + (grid.anchors[i - 1] as typeof a).clicks,
+              ),
+            ).toBe(true);
+            expect(grid.clicks).toBeGreaterThanOrEqual(clicks);
+          });
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("evicts the coldest anchor at a full page, counts it, and keeps its clicks until they expire", () => {
+    const { stage: s, bus } = stage(2);
+    const add = (selector: string, n: number, click = false) =>
+      bus.publish("points", {
+        client: "c",
+        groups: [
+          {
+            key: anchorKey(PAGE, selector),
+            times: Array(n).fill(START),
+            cells: Array(n).fill(sideCell(anchorTile(0, 1023), click)),
+          },
+        ],
+      });
+    add("#hot", 3);
+    add("#cold", 1, true);
+    add("#new", 2);
+    s.tick(START + HOP);
+    const grid = s.snapshot(PAGE, 0);
+    expect(grid.anchors.map((a) => [a.s, a.moves, a.clicks])).toEqual([
+      ["#hot", 3, 0],
+      ["#new", 2, 0],
+    ]);
+    expect(grid.anchors[0]?.cells).toEqual([anchorTile(0, 1023), 3, 0]);
+    expect(grid.evictedAnchors).toBe(1);
+    expect(s.evictedAnchors).toBe(1);
+    // The evicted anchor's click happened: the page's clicks still hold it.
+    expect(grid.clicks).toBe(1);
+  });
+
+  it("gives an evicted anchor's id to a new anchor only once the evicted one's events left the ring", () => {
+    const { stage: s, bus } = stage(1);
+    const add = (selector: string, t: number) =>
+      bus.publish("points", { client: "c", groups: [{ key: anchorKey(PAGE, selector), times: [t], cells: [0] }] });
+    add("#a", START);
+    add("#b", START);
+    // One hop short of a whole ring turn: #a's event is still in the longest window, its id still resting.
+    const panes = Math.max(...WINDOWS) / HOP;
+    let now = START;
+    for (let i = 0; i < panes; i++) {
+      now += HOP;
+      s.tick(now);
+    }
+    // Both ids (2 × --max-anchors) are taken: #c is dropped and counted, and #a's event never shows as #c's.
+    add("#c", now);
+    expect(anchorCounts(s.snapshot(PAGE, 1))).toEqual(new Map([["#b", new Map([[0, 1]])]]));
+    expect(s.snapshot(PAGE, 1).evictedAnchors).toBe(2);
+    // A hop later the page's ring is empty; #c is named afresh.
+    now += HOP;
+    s.tick(now);
+    add("#c", now);
+    s.tick(now + HOP);
+    expect(anchorCounts(s.snapshot(PAGE, 1))).toEqual(new Map([["#c", new Map([[0, 1]])]]));
+  });
+
+  it("fills loose points (regrid-ready quadruples) and the scroll summary", () => {
+    const { stage: s, bus } = stage(10);
+    const doc = packCell(3, 7, "doc", 10);
+    const fixed = packCell(9, 0, "fixed", 10);
+    bus.publish("points", {
+      client: "c",
+      groups: [
+        {
+          key: looseKey(PAGE),
+          times: [START, START, START],
+          cells: [sideCell(doc, false), sideCell(doc, true), sideCell(fixed, false)],
+        },
+        {
+          key: scrollKey(PAGE),
+          times: Array(5).fill(START),
+          cells: [
+            scrollCell(ScrollMark.view, 800),
+            scrollCell(ScrollMark.view, 600),
+            scrollCell(ScrollMark.reach, 5),
+            scrollCell(ScrollMark.reach, 100),
+            scrollCell(ScrollMark.box, 50),
+          ],
+        },
+      ],
+    });
+    s.tick(START + HOP);
+    const grid = s.snapshot(PAGE, 1);
+    expect(grid.loose).toEqual({ cells: [3, 7, 1, 1], fixed: [9, 0, 1, 0] });
+    expect(grid.clicks).toBe(1);
+    expect(grid.scroll.views).toBe(2);
+    expect(grid.scroll.reach[0]).toBe(1);
+    expect(grid.scroll.reach[19]).toBe(1);
+    expect(grid.scroll.box[9]).toBe(1);
+    expect(grid.scroll.reach.reduce((a, b) => a + b)).toBe(2);
+    // Buckets of 8 px: 800 → 804, 600 → 604.
+    expect(grid.scroll.foldPx).toBe(704);
+  });
+
+  it("counts page keys only as live keys; a page with scroll marks alone is live", () => {
+    const { stage: s, bus } = stage(10);
+    const other = makeKey("w1", "http://a.test", "/scrolled");
+    bus.publish("points", {
+      client: "c",
+      groups: [
+        { key: PAGE, times: [START], cells: [0] },
+        { key: anchorKey(PAGE, "#a"), times: [START], cells: [0] },
+        { key: looseKey(PAGE), times: [START], cells: [0] },
+        { key: scrollKey(other), times: [START], cells: [scrollCell(ScrollMark.view, 700)] },
+      ],
+    });
+    s.tick(START + HOP);
+    expect(s.liveKeys).toBe(2);
+    expect(s.isLive(PAGE)).toBe(true);
+    expect(s.isLive(other)).toBe(true);
+    expect(s.pages().map((p) => [p.path, p.events["1000"]])).toEqual([
+      ["/p", 1],
+      ["/scrolled", 0],
+    ]);
+    // The scrolled page gets points: still one live key; then everything expires.
+    bus.publish("points", { client: "c", groups: [{ key: other, times: [START + HOP], cells: [0] }] });
+    expect(s.liveKeys).toBe(2);
+    s.tick(START + 2 * HOP + Math.max(...WINDOWS));
+    expect(s.liveKeys).toBe(0);
+    expect(s.isLive(other)).toBe(false);
+    // Scroll marks alone again, then they expire too.
+    const later = START + 3 * HOP + Math.max(...WINDOWS);
+    bus.publish("points", { client: "c", groups: [{ key: scrollKey(other), times: [later], cells: [0] }] });
+    expect(s.liveKeys).toBe(1);
+    s.tick(later + HOP + Math.max(...WINDOWS));
+    expect(s.liveKeys).toBe(0);
+  });
+});

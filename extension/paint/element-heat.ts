@@ -1,0 +1,129 @@
+/**
+ * Paints anchored heat: finds each anchor's element in this document (or in
+ * an open shadow root of it) and fills its tiles inside the element's box as
+ * it is now, cut to the part visible through the viewport and every scroll
+ * container around it. Elements are looked up once and kept until the
+ * document changes (`forget`); their boxes are read on every paint.
+ */
+import type { AnchorHeat } from "../../protocol/anchor";
+import { resolveAnchor } from "../page/anchor";
+import { composedParent } from "../page/composed-tree";
+import type { HeatLayer } from "../state/overlay-prefs";
+import { anchorCount, anchorTiles, type Box, intersect, visiblePart } from "./anchored";
+import { heatLevel, PALETTE, type ScaleKind } from "./renderer";
+
+/** An element painted with heat, and the part of it on screen: what the tooltip finds under the cursor. */
+export interface PaintedElement {
+  anchor: AnchorHeat;
+  visible: Box;
+}
+
+export interface ElementPaint {
+  painted: PaintedElement[];
+  /** Points of the layer on anchors this document has no element for. */
+  missing: number;
+}
+
+interface Found {
+  element: Element;
+  /** Ancestors whose overflow clips the element (scroll containers and the like), innermost first. */
+  clippers: Element[];
+}
+
+export class ElementHeat {
+  private readonly found = new Map<string, Found | null>();
+
+  /** The document changed: elements are looked up again on the next paint. */
+  forget(): void {
+    this.found.clear();
+  }
+
+  /** Paints over what is already on `ctx` (whose transform maps CSS px); `top` is the top of the layer's colour scale. */
+  paint(
+    ctx: CanvasRenderingContext2D,
+    anchors: readonly AnchorHeat[],
+    layer: HeatLayer,
+    scale: { top: number; kind: ScaleKind },
+  ): ElementPaint {
+    const root = document.documentElement;
+    const viewport: Box = { left: 0, top: 0, width: root.clientWidth, height: root.clientHeight };
+    const painted: PaintedElement[] = [];
+    let missing = 0;
+    for (const anchor of anchors) {
+      const count = anchorCount(anchor, layer);
+      if (count === 0) continue;
+      const found = this.lookUp(anchor.s);
+      if (!found) {
+        missing += count;
+        continue;
+      }
+      const box = found.element.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      const visible = visiblePart(box, [viewport, ...found.clippers.map(clientBox)]);
+      if (!visible) continue;
+      for (const tile of anchorTiles(anchor, box, layer)) {
+        const part = intersect(tile, visible);
+        if (!part) continue;
+        ctx.fillStyle = PALETTE[heatLevel(tile.count, scale.top, scale.kind)] as string;
+        ctx.fillRect(part.left, part.top, part.width, part.height);
+      }
+      painted.push({ anchor, visible });
+    }
+    return { painted, missing };
+  }
+
+  private lookUp(selector: string): Found | null {
+    if (this.found.has(selector)) return this.found.get(selector) ?? null;
+    const element = resolveAnchor(selector, document);
+    const found = element && { element, clippers: clippersOf(element) };
+    this.found.set(selector, found);
+    return found;
+  }
+}
+
+/** The innermost painted element under (x, y): the one whose visible part is smallest. */
+export function elementAt(painted: readonly PaintedElement[], x: number, y: number): PaintedElement | null {
+  let best: PaintedElement | null = null;
+  for (const p of painted) {
+    const { left, top, width, height } = p.visible;
+    if (x < left || y < top || x >= left + width || y >= top + height) continue;
+    if (!best || width * height < best.visible.width * best.visible.height) best = p;
+  }
+  return best;
+}
+
+/**
+ * Ancestors that cut off what overflows them, up to the document (whose
+ * overflow is the viewport's) or to a fixed element (which no ancestor's
+ * overflow clips), across open shadow roots.
+ */
+function clippersOf(element: Element): Element[] {
+  const clippers: Element[] = [];
+  for (let el: Element | null = element; el; el = parentOf(el)) {
+    const style = getComputedStyle(el);
+    if (
+      el !== element &&
+      el !== el.ownerDocument.body &&
+      (style.overflowX !== "visible" || style.overflowY !== "visible")
+    )
+      clippers.push(el);
+    if (style.position === "fixed") break;
+  }
+  return clippers;
+}
+
+function parentOf(el: Element): Element | null {
+  const parent = composedParent(el);
+  return parent === el.ownerDocument.documentElement ? null : parent;
+}
+
+/** An element's padding box (inside borders and scroll bars), where its overflow is cut. */
+function clientBox(el: Element): Box {
+  const rect = el.getBoundingClientRect();
+  return {
+    left: rect.left + el.clientLeft,
+    top: rect.top + el.clientTop,
+    width: el.clientWidth,
+    height: el.clientHeight,
+  };
+}

@@ -1,0 +1,139 @@
+// @vitest-environment happy-dom
+import "../testing/install-fake-browser";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { noSideHeat } from "../../protocol/anchor";
+import type { Watch } from "../../protocol/messages";
+import type { Grid } from "../../protocol/wire";
+import { fakeBrowser } from "../testing/fake-browser";
+import { OverlayView } from "./overlay-view";
+
+const BANDS = [
+  { id: "phone", min: 0, max: 599 },
+  { id: "desktop", min: 600, max: null },
+];
+
+const grid = (band: Grid["band"], part: Partial<Grid>): Grid => ({
+  type: "grid",
+  ...noSideHeat(),
+  origin: location.origin,
+  path: "/",
+  band,
+  windowMs: 300_000,
+  cols: 50,
+  rows: 0,
+  tile: { size: 0.02, unit: "layout-width" },
+  start: 0,
+  end: 300_000,
+  total: 0,
+  max: 0,
+  cells: [],
+  fixed: [],
+  ...part,
+});
+
+/** Every `overlay.watch` the overlay sends to the background, and the rectangles it fills. */
+let watches: Watch[][] = [];
+let fills: [number, number, number, number][] = [];
+
+function until<T>(read: () => T | undefined, what: string): Promise<T> {
+  const deadline = Date.now() + 3000;
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      const value = read();
+      if (value !== undefined) resolve(value);
+      else if (Date.now() > deadline) reject(new Error(`${what}: not within 3 s`));
+      else setTimeout(poll, 10);
+    };
+    poll();
+  });
+}
+
+describe("overlay view", () => {
+  let view: OverlayView | null = null;
+
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    watches = [];
+    fills = [];
+    Object.assign(fakeBrowser.runtime, {
+      sendMessage: (message: { type: string; data: unknown }, respond: (r: unknown) => void) => {
+        if (message.type === "overlay.watch") watches.push(message.data as Watch[]);
+        respond({ res: null });
+      },
+    });
+    HTMLCanvasElement.prototype.getContext = (() => ({
+      canvas: document.createElement("canvas"),
+      setTransform: () => undefined,
+      clearRect: () => undefined,
+      fillRect: (x: number, y: number, w: number, h: number) => fills.push([x, y, w, h]),
+    })) as unknown as HTMLCanvasElement["getContext"];
+    Object.defineProperty(document.documentElement, "clientWidth", { value: 1280, configurable: true });
+    Object.defineProperty(document.documentElement, "clientHeight", { value: 800, configurable: true });
+    document.body.innerHTML = `<button id="buy">Buy</button>`;
+    const buy = document.getElementById("buy") as Element;
+    buy.getBoundingClientRect = () => ({ left: 100, top: 200, width: 80, height: 40 }) as DOMRect;
+    await fakeBrowser.storage.local.set({
+      companionGrid: {
+        cols: 50,
+        colsChoices: [1, 2, 5, 10, 25, 50],
+        hopMs: 250,
+        refreshMs: 2000,
+        windowsMs: [300_000],
+        defaultWindowMs: 300_000,
+        bands: BANDS,
+        keepQuery: [],
+      },
+    });
+  });
+
+  afterEach(() => {
+    view?.dispose();
+    view = null;
+  });
+
+  it("watches every width band for heat on elements, sums each element's heat over them, and names all widths", async () => {
+    view = new OverlayView();
+    const set = await until(() => watches.find((w) => w.length === 2), "a watch per band");
+    expect(set.map((w) => w.width)).toEqual([1280, 1]);
+    const desktop = grid(BANDS[1] as Grid["band"], {
+      total: 3,
+      anchors: [{ s: "#buy", cells: [0, 3, 0], moves: 3, clicks: 0 }],
+    });
+    const phone = grid(BANDS[0] as Grid["band"], {
+      total: 2,
+      clicks: 1,
+      anchors: [{ s: "#buy", cells: [0, 1, 1], moves: 1, clicks: 1 }],
+    });
+    view.show(desktop);
+    view.show(phone);
+    const summary = await until(() => {
+      const s = view?.summary();
+      return s?.legend.includes("all widths") ? s : undefined;
+    }, "the legend");
+    expect(summary.legend).toContain("elements, all widths · last 5 min · 5 points · moves and clicks");
+    expect(summary.total).toBe(5);
+    // The element's top-left tile, in its box.
+    await until(() => (fills.some(([x, y]) => x === 100 && y === 200) ? true : undefined), "the element's tile");
+    expect(fills.find(([x, y]) => x === 100 && y === 200)).toEqual([100, 200, 10, 5]);
+  });
+
+  it("counts the points on elements this page lacks, and watches its own band only for a page grid", async () => {
+    view = new OverlayView();
+    await until(() => watches.find((w) => w.length === 2), "a watch per band");
+    view.show(
+      grid(BANDS[1] as Grid["band"], { total: 4, anchors: [{ s: "#gone", cells: [0, 4, 0], moves: 4, clicks: 0 }] }),
+    );
+    const legend = await until(() => {
+      const text = view?.summary()?.legend;
+      return text?.includes("not on this page") ? text : undefined;
+    }, "the missing count");
+    expect(legend).toContain("4 points on elements not on this page");
+    await fakeBrowser.storage.local.set({ overlayPrefs: { mode: "tiles" } });
+    const own = await until(() => {
+      const last = watches.at(-1);
+      return last?.length === 1 ? last : undefined;
+    }, "a single watch");
+    expect(own[0]?.width).toBe(1280);
+    expect(view.summary()?.legend).toContain("desktop (≥ 600 px)");
+  });
+});

@@ -1,0 +1,134 @@
+// @vitest-environment happy-dom
+import "../testing/install-fake-browser";
+import { beforeEach, describe, expect, it } from "vitest";
+import { DEFAULT_OVERLAY_PREFS, type OverlayPrefs, type PanelCorner } from "../state/overlay-prefs";
+import { nearestCorner, Panel, type PanelActions, type PanelState } from "./panel";
+
+function setUp() {
+  const calls: string[] = [];
+  const record =
+    (name: string) =>
+    (...args: unknown[]) =>
+      calls.push(`${name} ${args.map((a) => JSON.stringify(a)).join(" ")}`.trim());
+  const actions: PanelActions = {
+    showHistory: record("showHistory"),
+    setMode: record("setMode"),
+    setLayer: record("setLayer"),
+    setScale: record("setScale"),
+    setWindow: record("setWindow"),
+    setOpacity: record("setOpacity"),
+    toggleFreeze: record("toggleFreeze"),
+    toggleScrollMap: record("toggleScrollMap"),
+    setCorner: record("setCorner"),
+    setCollapsed: record("setCollapsed"),
+  };
+  const host = document.createElement("div");
+  const root = host.attachShadow({ mode: "open" });
+  const panel = new Panel(actions, new AbortController().signal);
+  root.append(panel.element);
+  document.body.append(host);
+  const state = (prefs: Partial<OverlayPrefs> = {}, collapsed = prefs.collapsed ?? false): PanelState => ({
+    parts: ["elements, all widths", "last 5 min", "40 points", "moves and clicks"],
+    scale: null,
+    prefs: { ...DEFAULT_OVERLAY_PREFS, ...prefs },
+    collapsed,
+    windowMs: 300_000,
+    frozen: false,
+    history: null,
+    waiting: "",
+  });
+  const byLabel = (label: string) =>
+    [...panel.element.querySelectorAll("button")].find(
+      (b) => b.getAttribute("aria-label") === label || b.textContent === label,
+    ) as HTMLButtonElement;
+  return { panel, root, calls, state, byLabel };
+}
+
+describe("legend panel", () => {
+  beforeEach(() => {
+    document.body.innerHTML = "";
+  });
+
+  it("snaps a drop to the nearest corner of the viewport", () => {
+    const corners: [number, number, PanelCorner][] = [
+      [10, 10, "top-left"],
+      [1200, 30, "top-right"],
+      [20, 700, "bottom-left"],
+      [1270, 790, "bottom-right"],
+    ];
+    for (const [x, y, corner] of corners) expect(nearestCorner(x, y, 1280, 800)).toBe(corner);
+  });
+
+  it("sits in the stored corner and moves to another with a button that names it", () => {
+    const { panel, calls, state, byLabel } = setUp();
+    panel.render(state());
+    expect(panel.element.classList.contains("bottom-right")).toBe(true);
+    byLabel("Move the legend to the top-left corner").click();
+    expect(calls).toEqual(['setCorner "top-left"']);
+    panel.render(state({ corner: "top-left" }));
+    expect(panel.element.classList.contains("top-left")).toBe(true);
+    expect(panel.element.classList.contains("bottom-right")).toBe(false);
+    expect(byLabel("Move the legend to the top-left corner").getAttribute("aria-pressed")).toBe("true");
+  });
+
+  it("folds to a pill and back, keeping keyboard focus on the control that unfolds or folds it", () => {
+    const { panel, root, calls, state, byLabel } = setUp();
+    panel.render(state());
+    const collapse = byLabel("Collapse the legend");
+    collapse.focus();
+    collapse.click();
+    expect(calls).toEqual(["setCollapsed true"]);
+    panel.render(state({ collapsed: true }));
+    expect(panel.element.classList.contains("collapsed")).toBe(true);
+    const pill = byLabel("Expand the Heatlens legend");
+    expect(root.activeElement).toBe(pill);
+    pill.click();
+    expect(calls.at(-1)).toBe("setCollapsed false");
+    panel.render(state({ collapsed: false }));
+    expect(panel.element.classList.contains("collapsed")).toBe(false);
+    expect(root.activeElement).toBe(collapse);
+  });
+
+  it("offers the three modes, the layers (for heat on elements only) and the scroll map", () => {
+    const { panel, calls, state, byLabel } = setUp();
+    panel.render(state());
+    expect(byLabel("Elements").getAttribute("aria-pressed")).toBe("true");
+    expect(byLabel("Both").getAttribute("aria-pressed")).toBe("true");
+    byLabel("Clicks").click();
+    byLabel("Tiles").click();
+    byLabel("Scroll map").click();
+    expect(calls).toEqual(['setLayer "clicks"', 'setMode "tiles"', "toggleScrollMap"]);
+    panel.render(state({ mode: "tiles", scrollMap: true }));
+    expect(byLabel("Clicks").disabled).toBe(true);
+    expect(byLabel("Scroll map").getAttribute("aria-pressed")).toBe("true");
+    expect(panel.legendText).toBe("elements, all widths · last 5 min · 40 points · moves and clicks");
+  });
+
+  it("drops a drag of its title in the nearest corner, and takes a click on the title for no move", () => {
+    const { panel, calls } = setUp();
+    const title = panel.element.querySelector(".title") as HTMLElement;
+    title.setPointerCapture = () => undefined;
+    const pointer = (type: string, x: number, y: number) =>
+      title.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, pointerId: 1, bubbles: true }));
+    Object.defineProperties(document.documentElement, {
+      clientWidth: { value: 1280, configurable: true },
+      clientHeight: { value: 800, configurable: true },
+    });
+    pointer("pointerdown", 1100, 420);
+    pointer("pointermove", 400, 300);
+    expect(panel.element.style.translate).toBe("-700px -120px");
+    pointer("pointerup", 200, 100);
+    expect(panel.element.style.translate).toBe("");
+    pointer("pointerdown", 1100, 420);
+    pointer("pointerup", 1102, 421);
+    expect(calls).toEqual(['setCorner "top-left"']);
+  });
+
+  it("hides itself when told (a frame without heat)", () => {
+    const { panel } = setUp();
+    panel.setVisible(false);
+    expect(panel.element.hidden).toBe(true);
+    panel.setVisible(true);
+    expect(panel.element.hidden).toBe(false);
+  });
+});

@@ -1,0 +1,234 @@
+/**
+ * Anchored heat through the real `heatlens` binary: a batch's anchors, loose
+ * points and scroll marks reach the subscribed grid, the HTTP API and the
+ * history, survive kill -9, stay outside the page key budget, and bad ones
+ * are refused alone with E_SCHEMA and a reason.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { anchorTile, ScrollMark } from "../../protocol/anchor";
+import type { Grid, ServerMessage } from "../../protocol/wire";
+import { type Client, connect, eventually, get, type Running, startHeatlens } from "../support/heatlens";
+import { SITE } from "../support/site";
+import { tempDataDir } from "../support/temp-dir";
+
+const running: Running[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.kill();
+});
+
+async function start(args: string[] = [], dataDir = tempDataDir("anchors")): Promise<Running> {
+  const companion = await startHeatlens(args, dataDir);
+  running.push(companion);
+  return companion;
+}
+
+interface AnchoredPage {
+  path?: string;
+  /** Points `[x, y, flags, anchor (1-based, 0 none), u, v]`. */
+  points: [number, number, number, number, number, number][];
+  anchors?: string[];
+  scroll?: number[];
+  t0?: number;
+}
+
+function anchoredBatch(seq: number, pages: AnchoredPage[]): object {
+  const now = Date.now();
+  return {
+    type: "batch",
+    seq,
+    sentAt: now,
+    pages: pages.map((p) => ({
+      origin: SITE,
+      path: p.path ?? "/anchored",
+      w: 1000,
+      t0: p.t0 ?? now,
+      pts: p.points.flatMap(([x, y, flags]) => [0, x, y, flags]),
+      ...(p.anchors ? { anchors: p.anchors, at: p.points.flatMap(([, , , a, u, v]) => [a, u, v]) } : {}),
+      ...(p.scroll ? { scroll: p.scroll } : {}),
+    })),
+  };
+}
+
+async function reply(client: Client, message: object): Promise<ServerMessage> {
+  client.send(message);
+  for (;;) {
+    const next = await client.next();
+    if (next.type === "ack" || next.type === "nack") return next;
+  }
+}
+
+/** The live grid of `path` at width 1000 (10 s window) from /api/heatmap. */
+async function liveGrid(c: Running, path = "/anchored", window = 10_000): Promise<Grid> {
+  const answer = await get(`${c.url}/api/heatmap?origin=${SITE}&path=${path}&width=1000&window=${window}`);
+  expect(answer.status).toBe(200);
+  return JSON.parse(answer.body) as Grid;
+}
+
+/** A page of three anchored points (two on #buy, one a click), one loose point and scroll marks. */
+const PAGE: AnchoredPage = {
+  anchors: ["[data-testid=buy]", "#nav > a:nth-of-type(2)"],
+  points: [
+    [100, 100, 0, 1, 0, 0],
+    [110, 100, 1, 1, 1023, 1023],
+    [500, 20, 0, 2, 512, 512],
+    [900, 900, 0, 0, 0, 0],
+  ],
+  scroll: [0, ScrollMark.view, 800, 10, ScrollMark.reach, 50, 20, ScrollMark.reach, 55],
+};
+
+function expectPageHeat(grid: Grid): void {
+  expect(grid.total).toBe(4);
+  expect(grid.clicks).toBe(1);
+  expect(grid.anchors).toEqual([
+    { s: "[data-testid=buy]", cells: [anchorTile(0, 0), 1, 0, anchorTile(1023, 1023), 0, 1], moves: 1, clicks: 1 },
+    { s: "#nav > a:nth-of-type(2)", cells: [anchorTile(512, 512), 1, 0], moves: 1, clicks: 0 },
+  ]);
+  expect(grid.loose.cells).toEqual([45, 45, 1, 0]);
+  expect(grid.scroll.views).toBe(1);
+  expect(grid.scroll.reach[9]).toBe(1);
+  expect(grid.scroll.reach[10]).toBe(1);
+  expect(grid.scroll.foldPx).toBe(804);
+}
+
+describe("anchored heat through the binary", () => {
+  it("a batch with anchors: the subscribed grid carries each anchor's tiles, the loose points and the scroll summary", async () => {
+    const c = await start();
+    const viewer = await connect(c.url);
+    viewer.send({ type: "subscribe", origin: SITE, path: "/anchored", width: 1000, windowMs: 10_000 });
+    await viewer.next("subscribed");
+    const feeder = await connect(c.url);
+    // Scroll marks count like points.
+    expect(await reply(feeder, anchoredBatch(1, [PAGE]))).toMatchObject({ type: "ack", points: 7 });
+    const grid = await eventually(
+      async () => {
+        const next = (await viewer.next("grid")) as Grid;
+        return next.total > 0 ? next : undefined;
+      },
+      5000,
+      "a grid with the batch's points",
+    );
+    expectPageHeat(grid);
+    expectPageHeat(await liveGrid(c));
+    // A coarser grid merges the loose points like the page's.
+    const coarse = JSON.parse(
+      (await get(`${c.url}/api/heatmap?origin=${SITE}&path=/anchored&width=1000&window=10000&cols=10`)).body,
+    ) as Grid;
+    expect(coarse.loose.cells).toEqual([9, 9, 1, 0]);
+    expect(coarse.anchors).toEqual(grid.anchors);
+  });
+
+  it("refuses bad anchors and scroll marks alone with E_SCHEMA and a reason, keeping what was accepted", async () => {
+    const c = await start();
+    const feeder = await connect(c.url);
+    expect(await reply(feeder, anchoredBatch(1, [PAGE]))).toMatchObject({ type: "ack" });
+    const bad: [string, AnchoredPage, RegExp][] = [
+      ["an anchor index out of range", { anchors: ["#a"], points: [[1, 1, 0, 2, 0, 0]] }, /anchor 2 is not in/],
+      ["u of 1024", { anchors: ["#a"], points: [[1, 1, 0, 1, 1024, 0]] }, /at\.\d+: .*1023/],
+      ["a control character", { anchors: ["#a\u0007"], points: [[1, 1, 0, 1, 0, 0]] }, /no control characters/],
+      [
+        "257 anchors",
+        { anchors: Array.from({ length: 257 }, (_, i) => `#a${i}`), points: [[1, 1, 0, 1, 0, 0]] },
+        /anchors: .*256/,
+      ],
+      ["a scroll kind of 3", { points: [], scroll: [0, 3, 50] }, /kind must be 0, 1 or 2/],
+      ["a scroll depth of 52", { points: [], scroll: [0, ScrollMark.reach, 52] }, /multiple of 5/],
+      ["a scroll triple cut short", { points: [], scroll: [0, ScrollMark.view] }, /\[dt, kind, value\] triples/],
+      ["an empty group", { points: [] }, /at least one point or scroll mark/],
+    ];
+    let seq = 1;
+    for (const [what, page, reason] of bad) {
+      const answer = await reply(feeder, anchoredBatch(++seq, [page]));
+      expect(answer, what).toMatchObject({ type: "nack", code: "E_SCHEMA", retry: false });
+      expect((answer as { reason: string }).reason, what).toMatch(reason);
+    }
+    // An `at` that does not match the points is refused too.
+    const mismatched = anchoredBatch(++seq, [PAGE]) as { pages: { at: number[] }[] };
+    (mismatched.pages[0] as { at: number[] }).at.pop();
+    const answer = await reply(feeder, mismatched);
+    expect(answer).toMatchObject({ type: "nack", code: "E_SCHEMA" });
+    expect((answer as { reason: string }).reason).toMatch(/one \[a, u, v\] triple per point/);
+    // The connection stays open and the accepted batch is all there.
+    expect(await reply(feeder, anchoredBatch(++seq, [{ path: "/other", points: [[1, 1, 0, 0, 0, 0]] }]))).toMatchObject(
+      { type: "ack" },
+    );
+    const grid = await eventually(
+      async () => {
+        const g = await liveGrid(c);
+        return g.total > 0 ? g : undefined;
+      },
+      5000,
+      "the accepted batch's grid",
+    );
+    expectPageHeat(grid);
+  });
+
+  it("kill -9 and restart: the anchor heat is back; a history range carries it", async () => {
+    const dataDir = tempDataDir("anchors-restart");
+    const first = await start([], dataDir);
+    const feeder = await connect(first.url);
+    const from = Date.now() - 60_000;
+    expect(await reply(feeder, anchoredBatch(1, [PAGE]))).toMatchObject({ type: "ack" });
+    await first.kill();
+    const second = await start([], dataDir);
+    const grid = await eventually(
+      async () => {
+        const g = await liveGrid(second);
+        return g.total > 0 ? g : undefined;
+      },
+      5000,
+      "the rebuilt grid",
+    );
+    expectPageHeat(grid);
+    const history = await eventually(
+      async () => {
+        const answer = await get(
+          `${second.url}/api/heatmap?origin=${SITE}&path=/anchored&width=1000&from=${from}&to=${Date.now() + 60_000}`,
+        );
+        const g = JSON.parse(answer.body) as Grid;
+        return g.total > 0 ? g : undefined;
+      },
+      10_000,
+      "the history range",
+    );
+    expectPageHeat(history);
+  });
+
+  it("anchored points and scroll marks from a client an hour behind land in the live window (clock offset corrected)", async () => {
+    const c = await start();
+    const feeder = await connect(c.url);
+    // Uncorrected, these would be an hour old: too old for every live window.
+    const behind = anchoredBatch(1, [{ ...PAGE, t0: Date.now() - 3_600_000 }]) as { sentAt: number };
+    behind.sentAt -= 3_600_000;
+    expect(await reply(feeder, behind)).toMatchObject({ type: "ack", points: 7 });
+    const grid = await eventually(
+      async () => {
+        const g = await liveGrid(c);
+        return g.total > 0 && g.scroll.views > 0 ? g : undefined;
+      },
+      5000,
+      "the grid of the batch from a clock an hour behind",
+    );
+    expectPageHeat(grid);
+  });
+
+  it("anchors, loose points and scroll marks do not count against --max-keys", async () => {
+    const c = await start(["--max-keys", "2"]);
+    const feeder = await connect(c.url);
+    const anchors = Array.from({ length: 20 }, (_, i) => `#a${i}`);
+    const points = anchors.map((_, i) => [i, i, 0, i + 1, 0, 0] as AnchoredPage["points"][number]);
+    expect(
+      await reply(
+        feeder,
+        anchoredBatch(1, [
+          { anchors, points: [...points, [5, 5, 0, 0, 0, 0]], scroll: PAGE.scroll },
+          { path: "/scrolled", points: [], scroll: [0, ScrollMark.view, 700] },
+        ]),
+      ),
+    ).toMatchObject({ type: "ack", points: 25 });
+    const stats = JSON.parse((await get(`${c.url}/api/stats`)).body) as { liveKeys: number };
+    expect(stats.liveKeys).toBe(2);
+    // A third page is one too many.
+    const answer = await reply(feeder, anchoredBatch(2, [{ path: "/third", points: [[1, 1, 0, 0, 0, 0]] }]));
+    expect(answer).toMatchObject({ type: "nack", code: "E_KEYS" });
+  });
+});
