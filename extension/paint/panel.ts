@@ -33,8 +33,9 @@ export function nearestCorner(x: number, y: number, width: number, height: numbe
  * 4 px between rows, so its controls sit at the same place in every browser.
  * New rows go on top, so that the older controls keep their places: from the
  * bottom edge in the bottom corners, freeze 31 px up, opacity 57, windows 83,
- * modes 109 (elements, tiles, smooth), scale 135, history 161, layers 187
- * and scroll map 213 (26 px higher while the range row is open).
+ * modes 109 (elements, tiles, smooth), scale 135, history 161, layers 187,
+ * scroll map 213 (26 px higher while the range row is open) and Copy link
+ * 239 (26 px higher again while the link's field is shown).
  */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
