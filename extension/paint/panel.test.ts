@@ -135,7 +135,7 @@ describe("legend panel", () => {
     expect(panel.element.hidden).toBe(false);
   });
 
-  it("copies the view's link; refused the clipboard, it shows the link selected; without a view it says why", async () => {
+  it("copies the view's link; refused the clipboard, it shows the link selected (and copies it with the copy command if it can); without a view it says why", async () => {
     const copied: string[] = [];
     let refuse = false;
     Object.defineProperty(navigator, "clipboard", {
@@ -155,12 +155,26 @@ describe("legend panel", () => {
     await vi.waitFor(() => expect(panel.element.textContent).toContain("Link copied."));
     expect(row.hidden).toBe(true);
 
+    // Refused the clipboard API, the selected link is copied with the copy command where that works, else left selected.
     refuse = true;
+    let copyCommand = true;
+    const commands: string[] = [];
+    document.execCommand = (command: string) => {
+      commands.push(command);
+      return copyCommand;
+    };
     byLabel("Copy link").click();
     await vi.waitFor(() => expect(row.hidden).toBe(false));
     expect(field.value).toBe(LINK);
     expect([field.selectionStart, field.selectionEnd]).toEqual([0, LINK.length]);
-    expect(panel.element.textContent).toContain("The page refused the clipboard: copy the selected link.");
+    expect(commands).toEqual(["copy"]);
+    expect(panel.element.textContent).toContain("Link copied.");
+    copyCommand = false;
+    byLabel("Copy link").click();
+    await vi.waitFor(() =>
+      expect(panel.element.textContent).toContain("The page refused the clipboard: copy the selected link."),
+    );
+    expect(row.hidden).toBe(false);
 
     const none = setUp({ reason: "this page is not watched yet" });
     none.byLabel("Copy link").click();

@@ -297,7 +297,8 @@ export class Panel {
   /**
    * Copies the view's share link. A page's script context may be refused the
    * clipboard (plain http off localhost, or no permission): the link is then
-   * shown selected below, to copy by hand.
+   * shown selected below, copied with the older copy command where that
+   * works, else to copy by hand.
    */
   private async copyLink(actions: PanelActions): Promise<void> {
     const made = await actions.shareLink();
@@ -314,7 +315,9 @@ export class Panel {
     } catch {
       row.hidden = false;
       this.linkField.select();
-      this.notice("The page refused the clipboard: copy the selected link.");
+      // The older copy command still works where the page's clipboard API is refused (Chromium's content scripts).
+      if (document.execCommand("copy")) this.notice("Link copied.");
+      else this.notice("The page refused the clipboard: copy the selected link.");
     }
   }
 

@@ -2,8 +2,10 @@
  * Share links: the dashboard's "Copy link" gives the link of the view shown;
  * opened in a tab of a browser with the extension, the link ends on the real
  * page with its overlay on at the linked window and mode, painting the hot
- * element in the heat colour; opened in a browser without the extension, it
- * shows the dashboard at that view under the note.
+ * element in the heat colour, and the panel's "Copy link" there gives that
+ * view's link (Chromium, whose page can read the clipboard back); opened in a
+ * browser without the extension, it shows the dashboard at that view under
+ * the note.
  */
 import puppeteer, { type Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
@@ -112,6 +114,24 @@ describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browse
     const legend = await overlayLegend(launched, pageUrl, (t) => t.includes("last"));
     expect(legend).toContain(`Showing ${band}`);
     expect(legend).toContain("last 10 min");
+
+    // The panel's Copy link (239 px up from the panel's bottom edge, see panel.ts) gives the view on screen.
+    if (browserName === "chromium") {
+      await launched.browser.defaultBrowserContext().overridePermissions(origin, ["clipboard-read", "clipboard-write"]);
+      await page.bringToFront();
+      const { w, h } = await page.evaluate(() => ({
+        w: document.documentElement.clientWidth,
+        h: document.documentElement.clientHeight,
+      }));
+      await page.mouse.click(w - 122, h - 239);
+      let clipboard = "";
+      await until(async () => {
+        clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch(() => "");
+        // The dashboard's link is in the clipboard before.
+        return clipboard.includes("/share?") && clipboard !== copied;
+      }, "the overlay's link in the clipboard");
+      expect(clipboard).toBe(shareUrl(companion.url, { ...view, points: "both", mode: "tiles" }));
+    }
     await page.close();
   });
 
