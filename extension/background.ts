@@ -2,15 +2,17 @@
  * The background's entry: wires the parts in extension/background/ together.
  * Samples from tracker content scripts go to the durable delivery (outbox and
  * companion link); grids the companion pushes are routed to the frames that
- * watch them; the overlay's switch, the site scripts and the wake-ups each
- * live in their own module. Nothing here is ever turned off: the signal only
- * states who owns the listeners.
+ * watch them; the overlay's switch, share links opened in a tab, the site
+ * scripts and the wake-ups each live in their own module. Nothing here is
+ * ever turned off: the signal only states who owns the listeners.
  */
 
 import browser from "webextension-polyfill";
 import { acceptSamples } from "./background/capture";
 import { OverlayRouting } from "./background/overlay-routing";
 import { OverlayToggle } from "./background/overlay-toggle";
+import { showCapturePause } from "./background/pause-badge";
+import { ShareLinks } from "./background/share-links";
 import { SITE_SCRIPTS } from "./background/site-script-files";
 import { keepSiteScriptsInSync } from "./background/site-scripts";
 import { answerStatus } from "./background/status";
@@ -40,7 +42,10 @@ const delivery: Promise<Delivery> = loadSettings().then((settings) =>
 
 acceptSamples(() => delivery, signal);
 routing.listen(signal);
-new OverlayToggle(routing, badge).listen(signal);
+const toggle = new OverlayToggle(routing, badge);
+toggle.listen(signal);
+new ShareLinks(toggle, async () => (await loadSettings()).companionUrl).listen(signal);
+void showCapturePause(badge, signal);
 answerStatus(() => delivery, signal);
 keepSiteScriptsInSync(SITE_SCRIPTS, signal);
 wakeUpToDeliver(() => void delivery.then((d) => d.nudge()), signal);

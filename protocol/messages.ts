@@ -7,6 +7,7 @@
 import { defineExtensionMessaging } from "@webext-core/messaging";
 import { z } from "zod";
 import { ANCHOR_UNITS, anchorSelector, SCROLL_STEP_PERCENT, ScrollMark } from "./anchor";
+import type { ShareView } from "./share-link";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 import { type Grid, MAX_COORDINATE } from "./wire";
 
@@ -145,6 +146,8 @@ export interface ProtocolMap {
   /** Overlay → background: a past range of this page from the companion's history. */
   "overlay.history"(request: HistoryRequest): HistoryResult;
   "overlay.unwatch"(): void;
+  /** Overlay (the page's own, frame 0) → background: the view of the share link this tab was opened from, once. */
+  "overlay.linked"(): ShareView | null;
   /** Background → overlay. */
   "overlay.show"(on: boolean): void;
   "overlay.grid"(grid: Grid): void;

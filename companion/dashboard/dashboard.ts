@@ -1,97 +1,152 @@
 /**
- * The team dashboard in the browser: who is connected, the intake, and a live
- * thumbnail of every page with points in the chosen window (one of the
- * companion's `--windows`, its default first), grouped by site, refreshed
- * every second from the companion's HTTP API (same origin, cookie-signed).
- * A page opens large, with exports as PNG, JSON and CSV.
+ * The team dashboard in the browser: the testers (name, browser, the pages
+ * they are on now, points/s, connected since), and every page with points,
+ * grouped by site, as a live thumbnail in the chosen time: one of the
+ * companion's `--windows` or a history range (last hour, today, a chosen
+ * range). A page opens large with a tab per width band (with its points), a
+ * choice of layer (the page, or the fixed and sticky elements), and
+ * exports as PNG, JSON and CSV, each naming the site, page, band, time and
+ * when the heat was read. The URL's query holds the view (view-state.ts):
+ * each choice pushes it, back/forward and reload restore it. "Copy link"
+ * copies the open view's share link (protocol/share-link.ts); opened from
+ * one (`/share?…`), the dashboard shows its view and goes on at `/`.
+ * Refreshed every second from the companion's HTTP API (same origin,
+ * cookie-signed).
  */
 import { interpolateTurbo } from "d3-scale-chromatic";
-import { makeKey } from "../../protocol/page-key";
+import { shareUrl } from "../../protocol/share-link";
 import type { Grid, GridFacts } from "../../protocol/wire";
+import {
+  exportName,
+  type Layer,
+  readState,
+  shareViewOf,
+  type Time,
+  timeLabel,
+  timeParams,
+  type ViewState,
+  windowLabel,
+  writeState,
+} from "./view-state";
 
-interface Client {
-  client: string;
-  name: string;
-  connectedAt: number;
-  points: number;
-  pointsPerSecond: number;
-}
-interface Page {
+interface PageRef {
   /** Empty for points stored before pages were keyed by site. */
   origin: string;
   path: string;
+}
+interface Tester {
+  client: string;
+  name: string;
+  browser: string;
+  pages: (PageRef & { band: string })[];
+  pointsPerSecond: number;
+  connectedAt: number;
+}
+interface LivePage extends PageRef {
   band: string;
   events: Record<string, number>;
 }
 interface Team {
-  clients: Client[];
-  pages: Page[];
+  clients: Tester[];
+  pages: LivePage[];
   pointsPerSecond: number;
+}
+interface Card {
+  button: HTMLButtonElement;
+  canvas: HTMLCanvasElement;
+  meta: HTMLElement;
+  /** The band its thumbnail shows, which opening it chooses. */
+  band: string | null;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const number = new Intl.NumberFormat("en");
-const thumbnails = new Map<string, { button: HTMLButtonElement; canvas: HTMLCanvasElement; meta: HTMLElement }>();
-/** One section per site, by origin. */
+/** One card per page (origin and path), in one section per site. */
+const cards = new Map<string, Card>();
 const sites = new Map<string, { section: HTMLElement; pages: HTMLElement }>();
-let open: Page | null = null;
-let openGrid: Grid | null = null;
-/** The window shown, in ms: the companion's default until another is chosen. */
-let windowMs = 0;
+let facts: GridFacts;
+let state: ViewState;
+/** What the open page shows, for the PNG export. */
+let shown: { grid: Grid; page: PageRef; view: ViewState; name: string } | null = null;
 
-function heatmapUrl(page: Page, format = ""): string {
+/** A view's drawing was overtaken by another choice: dropped, the newer one draws. */
+class Stale extends Error {}
+
+const pageId = (page: PageRef) => `${page.origin} ${page.path}`;
+const siteName = (origin: string) => origin || "Site not recorded (captured before pages were keyed by site)";
+
+function heatmapUrl(page: PageRef, band: string | null, time: Time, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams({
     origin: page.origin,
     path: page.path,
-    band: page.band,
-    window: String(windowMs),
+    ...timeParams(time, Date.now()),
+    ...extra,
   });
-  if (format) params.set("format", format);
+  if (band) params.set("band", band);
   return `/api/heatmap?${params}`;
 }
 
-async function getJson<T>(url: string): Promise<T> {
+async function get(url: string): Promise<Response> {
   const res = await fetch(url, { credentials: "same-origin" });
   if (res.status === 401 || res.status === 403) location.href = "/";
   if (!res.ok) throw new Error(`${url}: ${res.status}`);
-  return res.json() as Promise<T>;
+  return res;
+}
+const getJson = <T>(url: string) => get(url).then((res) => res.json() as Promise<T>);
+
+/** A layer's flat [col, row, count] triples. */
+const cellsOf = (grid: Grid, layer: Layer) => (layer === "fixed" ? grid.fixed : grid.cells);
+
+function layerTotal(grid: Grid, layer: Layer): number {
+  const cells = cellsOf(grid, layer);
+  let total = 0;
+  for (let i = 2; i < cells.length; i += 3) total += cells[i] as number;
+  return total;
 }
 
-/** Paints a grid with tiles of `tile` px, coloured relative to its hottest tile. */
-function paint(canvas: HTMLCanvasElement, grid: Grid, tile: number): void {
-  const rows = Math.max(grid.rows, 1);
+/** Paints a layer of a grid with tiles of `tile` px, coloured relative to its hottest tile. */
+function paint(canvas: HTMLCanvasElement, grid: Grid, tile: number, layer: Layer = "document"): void {
+  const cells = cellsOf(grid, layer);
+  let rows = layer === "document" ? grid.rows : 0;
+  let max = 1;
+  for (let i = 0; i < cells.length; i += 3) {
+    rows = Math.max(rows, (cells[i + 1] as number) + 1);
+    max = Math.max(max, cells[i + 2] as number);
+  }
   canvas.width = grid.cols * tile;
-  canvas.height = rows * tile;
+  canvas.height = Math.max(rows, 1) * tile;
   const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
   ctx.fillStyle = "#111827";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  for (let i = 0; i < grid.cells.length; i += 3) {
-    const share = (grid.cells[i + 2] as number) / Math.max(grid.max, 1);
-    ctx.fillStyle = interpolateTurbo(0.1 + 0.9 * share);
-    ctx.fillRect((grid.cells[i] as number) * tile, (grid.cells[i + 1] as number) * tile, tile, tile);
+  for (let i = 0; i < cells.length; i += 3) {
+    ctx.fillStyle = interpolateTurbo(0.1 + 0.9 * ((cells[i + 2] as number) / max));
+    ctx.fillRect((cells[i] as number) * tile, (cells[i + 1] as number) * tile, tile, tile);
   }
 }
 
 function since(ms: number): string {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
-  return s < 60
-    ? `${s} s`
-    : s < 3600
-      ? `${Math.floor(s / 60)} min`
-      : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  const ago =
+    s < 60
+      ? `${s} s`
+      : s < 3600
+        ? `${Math.floor(s / 60)} min`
+        : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} (${ago})`;
 }
 
-function renderTesters(clients: Client[]): void {
+function renderTesters(testers: Tester[]): void {
   const body = $("testers").querySelector("tbody") as HTMLTableSectionElement;
   body.replaceChildren(
-    ...clients.map((c) => {
+    ...testers.map((t) => {
       const row = document.createElement("tr");
+      const pages = t.pages.map((p) => `${p.origin.replace(/^[a-z]+:\/\//, "")}${p.path} · ${p.band}`).join(", ");
       for (const text of [
-        c.name || "(no name)",
-        c.client.slice(0, 8),
-        since(c.connectedAt),
-        number.format(Math.round(c.pointsPerSecond * 10) / 10),
-        number.format(c.points),
+        t.name || `(no name) ${t.client.slice(0, 8)}`,
+        t.browser || "unknown",
+        pages || "–",
+        number.format(Math.round(t.pointsPerSecond * 10) / 10),
+        since(t.connectedAt),
       ]) {
         const cell = document.createElement("td");
         cell.textContent = text;
@@ -100,11 +155,7 @@ function renderTesters(clients: Client[]): void {
       return row;
     }),
   );
-  $("no-testers").hidden = clients.length > 0;
-}
-
-function siteName(origin: string): string {
-  return origin || "Site not recorded (captured before pages were keyed by site)";
+  $("no-testers").hidden = testers.length > 0;
 }
 
 /** The section of a site's pages, made on first use; sites stay in the order they appeared. */
@@ -126,124 +177,335 @@ function siteSection(origin: string): HTMLElement {
   return site.pages;
 }
 
-async function renderPages(pages: Page[]): Promise<void> {
-  const live = new Set(pages.map((p) => makeKey(p.band, p.origin, p.path)));
-  for (const [id, thumb] of thumbnails) {
-    if (!live.has(id)) {
-      thumb.button.remove();
-      thumbnails.delete(id);
-    }
+function card(page: PageRef): Card {
+  const id = pageId(page);
+  let found = cards.get(id);
+  if (!found) {
+    const button = document.createElement("button");
+    button.className = "page";
+    button.type = "button";
+    button.dataset.origin = page.origin;
+    button.dataset.path = page.path;
+    const canvas = document.createElement("canvas");
+    const name = document.createElement("div");
+    name.className = "name";
+    name.textContent = page.path;
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    button.append(canvas, name, meta);
+    const made: Card = { button, canvas, meta, band: null };
+    button.addEventListener("click", () => {
+      go({ page: { ...page }, band: made.band, layer: "document", time: state.time });
+      $("detail").scrollIntoView({ behavior: "smooth" });
+    });
+    siteSection(page.origin).append(button);
+    found = made;
+    cards.set(id, found);
   }
-  for (const page of pages) {
-    const id = makeKey(page.band, page.origin, page.path);
-    let thumb = thumbnails.get(id);
-    if (!thumb) {
-      const button = document.createElement("button");
-      button.className = "page";
-      button.type = "button";
-      button.dataset.origin = page.origin;
-      button.dataset.path = page.path;
-      const canvas = document.createElement("canvas");
-      const name = document.createElement("div");
-      name.className = "name";
-      name.textContent = page.path;
-      const meta = document.createElement("div");
-      meta.className = "meta";
-      button.append(canvas, name, meta);
-      button.addEventListener("click", () => showDetail(page));
-      siteSection(page.origin).append(button);
-      thumb = { button, canvas, meta };
-      thumbnails.set(id, thumb);
-    }
-    const grid = await getJson<Grid>(heatmapUrl(page));
-    paint(thumb.canvas, grid, 4);
-    thumb.meta.textContent = `${page.band} · ${number.format(grid.total)} points`;
+  return found;
+}
+
+/**
+ * The pages to show: in a live window those with points in it, each with its
+ * points per band; for a history range the live pages and the open one (the
+ * companion lists only live pages), their bands unknown until drawn.
+ */
+function pagesOf(team: Team, view: ViewState): Map<string, PageRef & { bands: Map<string, number> }> {
+  const pages = new Map<string, PageRef & { bands: Map<string, number> }>();
+  const add = (page: PageRef) => {
+    const id = pageId(page);
+    const entry = pages.get(id) ?? { origin: page.origin, path: page.path, bands: new Map<string, number>() };
+    pages.set(id, entry);
+    return entry;
+  };
+  const { time } = view;
+  for (const page of team.pages) {
+    if (time.kind !== "window") add(page);
+    else if ((page.events[String(time.ms)] ?? 0) > 0) add(page).bands.set(page.band, page.events[String(time.ms)] ?? 0);
+  }
+  if (view.page && time.kind !== "window") add(view.page);
+  return pages;
+}
+
+async function renderPages(team: Team, view: ViewState): Promise<void> {
+  const pages = pagesOf(team, view);
+  for (const [id, old] of cards) {
+    if (pages.has(id)) continue;
+    old.button.remove();
+    cards.delete(id);
+  }
+  for (const [id, page] of pages) {
+    const c = card(page);
+    c.button.setAttribute("aria-current", String(view.page !== null && pageId(view.page) === id));
+    const busiest = [...page.bands].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+    const grid = await getJson<Grid>(heatmapUrl(page, busiest, view.time));
+    if (view !== state) throw new Stale();
+    c.band = grid.band.id;
+    paint(c.canvas, grid, 4);
+    c.meta.textContent =
+      page.bands.size > 0
+        ? [...page.bands].map(([band, n]) => `${band} ${number.format(n)}`).join(" · ")
+        : `${grid.band.id} · ${number.format(grid.total)} points`;
   }
   for (const [origin, site] of sites) {
     if (site.pages.childElementCount > 0) continue;
     site.section.remove();
     sites.delete(origin);
   }
-  $("no-pages").hidden = pages.length > 0;
+  $("no-pages").hidden = pages.size > 0;
+  $("no-pages").textContent =
+    view.time.kind === "window" ? "No page has points in this window." : "No live page; open one by its URL.";
 }
 
-async function showDetail(page: Page): Promise<void> {
-  open = page;
-  $("detail").hidden = false;
-  $("detail-title").textContent = `${page.path} · ${page.band} · ${siteName(page.origin)}`;
-  ($("export-csv") as HTMLAnchorElement).href = heatmapUrl(page, "csv");
-  await refreshDetail();
-  $("detail").scrollIntoView({ behavior: "smooth" });
-}
+/** The open page: its band tabs with their points, the heat, and the exports' contents and names. */
+async function renderDetail(view: ViewState): Promise<void> {
+  const page = view.page;
+  $("detail").hidden = page === null;
+  if (!page) {
+    shown = null;
+    return;
+  }
+  const counts = await Promise.all(
+    facts.bands.map((b) => getJson<Grid>(heatmapUrl(page, b.id, view.time, { cols: "1" })).then((g) => g.total)),
+  );
+  const busiest = counts.some((n) => n > 0) ? facts.bands[counts.indexOf(Math.max(...counts))]?.id : undefined;
+  const grid = await getJson<Grid>(heatmapUrl(page, view.band ?? busiest ?? null, view.time));
+  const band = grid.band.id;
+  const csv = await get(heatmapUrl(page, band, view.time, { format: "csv" })).then((res) => res.text());
+  if (view !== state) throw new Stale();
 
-async function refreshDetail(): Promise<void> {
-  if (!open) return;
-  openGrid = await getJson<Grid>(heatmapUrl(open));
-  paint($("detail-canvas"), openGrid, 14);
+  $("bands").replaceChildren(
+    ...facts.bands.map((b, i) => {
+      const tab = document.createElement("button");
+      tab.type = "button";
+      tab.setAttribute("role", "tab");
+      tab.dataset.band = b.id;
+      tab.setAttribute("aria-selected", String(b.id === band));
+      tab.textContent = `${b.id} · ${number.format(counts[i] ?? 0)}`;
+      tab.addEventListener("click", () => go({ ...state, band: b.id }));
+      return tab;
+    }),
+  );
+  $("layers").replaceChildren(
+    ...LAYERS.map(([layer, label]) => {
+      const tab = document.createElement("button");
+      tab.type = "button";
+      tab.dataset.layer = layer;
+      tab.setAttribute("aria-pressed", String(layer === view.layer));
+      tab.textContent = `${label} · ${number.format(layerTotal(grid, layer))}`;
+      tab.addEventListener("click", () => go({ ...state, layer }));
+      return tab;
+    }),
+  );
+  $("detail-title").textContent = `${page.path} · ${siteName(page.origin)}`;
+  $("detail-meta").textContent = describe(page, grid, view);
+  paint($("detail-canvas"), grid, 14, view.layer);
+
+  const name = exportName(page, band, view.layer, view.time, grid.end);
+  shown = { grid, page, view, name };
+  const about = {
+    site: page.origin,
+    page: page.path,
+    band,
+    layer: view.layer,
+    time: timeLabel(view.time),
+    read: new Date(grid.end).toISOString(),
+    link: location.href,
+  };
   const json = $("export-json") as HTMLAnchorElement;
+  const csvLink = $("export-csv") as HTMLAnchorElement;
   URL.revokeObjectURL(json.href);
-  json.href = URL.createObjectURL(new Blob([JSON.stringify(openGrid, null, 2)], { type: "application/json" }));
-  json.download = `${fileName(open)}.json`;
-  ($("export-csv") as HTMLAnchorElement).download = `${fileName(open)}.csv`;
+  URL.revokeObjectURL(csvLink.href);
+  json.href = URL.createObjectURL(
+    new Blob([JSON.stringify({ ...grid, export: about }, null, 2)], { type: "application/json" }),
+  );
+  json.download = `${name}.json`;
+  const comment = `# Heatlens · site ${about.site} · page ${about.page} · band ${band} · layer ${view.layer} · ${about.time} · from ${new Date(grid.start).toISOString()} to ${about.read} · ${about.link}\n`;
+  csvLink.href = URL.createObjectURL(new Blob([comment, csv], { type: "text/csv" }));
+  csvLink.download = `${name}.csv`;
 }
 
-/** `heatlens-127-0-0-1-8787-demo-desktop-300s`: site, page, band and window. */
-function fileName(page: Page): string {
-  const site = page.origin.replace(/^[a-z]+:\/\//, "");
-  const parts = ["heatlens", site, page.path, page.band, `${windowMs / 1000}s`];
-  return parts
-    .join("-")
-    .replace(/[^A-Za-z0-9]+/g, "-")
-    .replace(/-+$/, "");
+const LAYERS: [Layer, string][] = [
+  ["document", "Page"],
+  ["fixed", "Fixed elements"],
+];
+
+/** "https://shop.example/checkout · desktop · last 10 min · 60 points · read 2026-11-29 22:10:05 UTC". */
+function describe(page: PageRef, grid: Grid, view: ViewState): string {
+  const read = `${new Date(grid.end).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+  const band = view.layer === "fixed" ? `${grid.band.id} · fixed elements` : grid.band.id;
+  const points = number.format(layerTotal(grid, view.layer));
+  return `${siteName(page.origin)}${page.path} · ${band} · ${timeLabel(view.time)} · ${points} points · read ${read}`;
 }
 
-$("export-png").addEventListener("click", () => {
-  if (!open) return;
-  const name = `${fileName(open)}.png`;
-  ($("detail-canvas") as HTMLCanvasElement).toBlob((blob) => {
+/** A PNG of the open page's heat under two lines naming it, so that a bug ticket's picture says what it shows. */
+function exportPng(): void {
+  if (!shown) return;
+  const { grid, page, view, name } = shown;
+  const heat = $("detail-canvas") as HTMLCanvasElement;
+  const out = document.createElement("canvas");
+  const head = 52;
+  out.width = Math.max(heat.width, 720);
+  out.height = heat.height + head;
+  const ctx = out.getContext("2d") as CanvasRenderingContext2D;
+  ctx.fillStyle = "#1d2430";
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.fillStyle = "#fff";
+  ctx.font = "bold 14px system-ui, sans-serif";
+  ctx.fillText(`Heatlens · ${siteName(page.origin)}${page.path}`, 10, 20);
+  ctx.font = "13px system-ui, sans-serif";
+  ctx.fillText(describe(page, grid, view).split(" · ").slice(1).join(" · "), 10, 42);
+  ctx.drawImage(heat, 0, head);
+  out.toBlob((blob) => {
     if (!blob) return;
-    const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: name });
+    const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: `${name}.png` });
     a.click();
   });
-});
-$("close-detail").addEventListener("click", () => {
-  open = null;
-  $("detail").hidden = true;
-});
+}
 
+/**
+ * Copies the open view's share link. The clipboard can be refused (a page
+ * served over plain http from another host is not a secure context): the
+ * link is then shown selected in a text field, to copy by hand.
+ */
+async function copyLink(): Promise<void> {
+  if (!shown) return;
+  const box = $("share-link");
+  const field = box.querySelector("input") as HTMLInputElement;
+  const said = box.querySelector("span") as HTMLElement;
+  const view = shareViewOf(shown.view, shown.grid.band.id, Date.now());
+  box.hidden = false;
+  if (!view) {
+    field.hidden = true;
+    said.textContent = "This page was captured before pages were keyed by site: there is no site to link to.";
+    return;
+  }
+  const link = shareUrl(location.origin, view);
+  field.hidden = false;
+  field.value = link;
+  try {
+    await navigator.clipboard.writeText(link);
+    said.textContent = "Copied.";
+  } catch {
+    field.select();
+    said.textContent = "The browser refused the clipboard: copy the selected link.";
+  }
+}
+
+/** Shows a choice made: a step in the browser's history, unless it is the view shown. */
+function go(next: ViewState): void {
+  state = next;
+  // A copied link names the view it was copied from.
+  $("share-link").hidden = true;
+  const search = writeState(next);
+  if (search !== location.search) history.pushState(null, "", search);
+  showChoices();
+  void refresh();
+}
+
+function adopt(search: string): void {
+  const { state: read, problems } = readState(search, facts);
+  state = read;
+  $("problems").hidden = problems.length === 0;
+  $("problems").textContent = problems.length ? `This link's view was partly unusable: ${problems.join("; ")}.` : "";
+  showChoices();
+}
+
+/** `YYYY-MM-DDTHH:mm` in the viewer's time, as a datetime-local input holds it. */
+function localInput(ms: number): string {
+  return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+function showChoices(): void {
+  const { time } = state;
+  for (const b of $("windows").querySelectorAll("button"))
+    b.setAttribute("aria-pressed", String(time.kind === "window" && Number(b.dataset.windowMs) === time.ms));
+  for (const b of document.querySelectorAll<HTMLButtonElement>("[data-range]"))
+    b.setAttribute("aria-pressed", String(b.dataset.range === time.kind));
+  if (time.kind === "range") {
+    const form = $("custom-range") as HTMLFormElement;
+    (form.elements.namedItem("from") as HTMLInputElement).value = localInput(time.from);
+    (form.elements.namedItem("to") as HTMLInputElement).value = localInput(time.to);
+  }
+  $("time-label").textContent = timeLabel(time);
+  $("detail").hidden = state.page === null;
+}
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+let drawing = false;
+let again = false;
+
+/** Draws the current view now, then every second; a choice made meanwhile draws once the current drawing ends. */
 async function refresh(): Promise<void> {
+  if (drawing) {
+    again = true;
+    return;
+  }
+  drawing = true;
+  clearTimeout(timer);
+  const view = state;
   try {
     const team = await getJson<Team>("/api/team");
     $("rate").textContent =
       `${number.format(Math.round(team.pointsPerSecond))} points/s · ${team.clients.length} connected · ${team.pages.length} live pages`;
     renderTesters(team.clients);
-    await renderPages(team.pages.filter((p) => (p.events[String(windowMs)] ?? 0) > 0));
-    await refreshDetail();
+    await renderPages(team, view);
+    await renderDetail(view);
     document.body.dataset.ready = "true";
+    // What the page shows now, for whoever waits on a view (the end-to-end test).
+    document.body.dataset.shown = writeState(view);
   } catch (error) {
-    $("rate").textContent = `Cannot reach the companion: ${(error as Error).message}`;
+    if (!(error instanceof Stale)) $("rate").textContent = `Cannot reach the companion: ${(error as Error).message}`;
   }
-  setTimeout(refresh, 1000);
+  drawing = false;
+  if (again) {
+    again = false;
+    return refresh();
+  }
+  timer = setTimeout(refresh, 1000);
 }
 
-/** The companion's windows, as its welcome tells clients, one button each. */
+/** The companion's windows, as its welcome tells clients, one button each; the history choices; the view from the URL. */
 async function start(): Promise<void> {
-  const config = await getJson<GridFacts>("/api/config");
-  windowMs = config.defaultWindowMs;
-  const choices = $("windows");
-  const buttons = config.windowsMs.map((ms) => {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.dataset.windowMs = String(ms);
-    b.textContent = ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
-    b.addEventListener("click", () => {
-      windowMs = ms;
-      for (const other of buttons) other.setAttribute("aria-pressed", String(other === b));
-    });
-    b.setAttribute("aria-pressed", String(ms === windowMs));
-    return b;
+  facts = await getJson<GridFacts>("/api/config");
+  $("windows").replaceChildren(
+    ...facts.windowsMs.map((ms) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.dataset.windowMs = String(ms);
+      b.textContent = windowLabel(ms);
+      b.addEventListener("click", () => go({ ...state, time: { kind: "window", ms } }));
+      return b;
+    }),
+  );
+  for (const b of $("ranges").querySelectorAll("button")) {
+    const kind = b.dataset.range as "hour" | "today";
+    b.addEventListener("click", () => go({ ...state, time: { kind } }));
+  }
+  $("custom-range").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.target as HTMLFormElement;
+    const from = Date.parse((form.elements.namedItem("from") as HTMLInputElement).value);
+    const to = Date.parse((form.elements.namedItem("to") as HTMLInputElement).value);
+    if (!(to > from)) {
+      $("problems").hidden = false;
+      $("problems").textContent = "A range needs a start before its end.";
+      return;
+    }
+    $("problems").hidden = true;
+    go({ ...state, time: { kind: "range", from, to } });
   });
-  choices.replaceChildren(...buttons);
+  $("export-png").addEventListener("click", exportPng);
+  $("copy-link").addEventListener("click", () => void copyLink());
+  $("close-detail").addEventListener("click", () => go({ ...state, page: null, band: null, layer: "document" }));
+  window.addEventListener("popstate", () => {
+    adopt(location.search);
+    void refresh();
+  });
+  adopt(location.search);
+  // The URL names the whole view from the start (defaults filled in, unusable parts dropped);
+  // a share link's view goes on as the dashboard's own.
+  history.replaceState(null, "", `/${writeState(state)}`);
   void refresh();
 }
 

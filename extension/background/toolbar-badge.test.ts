@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { BADGE_COLORS, globalBadge, ToolbarBadge, tabBadgeText } from "./toolbar-badge";
+import "../testing/install-fake-browser";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { setCapturePaused } from "../state/capture-pause";
+import { fakeBrowser } from "../testing/fake-browser";
+import { showCapturePause } from "./pause-badge";
+import { BADGE_COLORS, globalBadge, PAUSED_BADGE, ToolbarBadge, tabBadgeText } from "./toolbar-badge";
 
 describe("toolbar badge", () => {
   it("says whether the companion is connected, on every tab", () => {
@@ -35,5 +39,62 @@ describe("toolbar badge", () => {
   it("marks a tab that shows the overlay and leaves the others to the global badge", () => {
     expect(tabBadgeText(true)).toBe("ON");
     expect(tabBadgeText(false)).toBeNull();
+  });
+
+  describe("while capture is paused", () => {
+    let running: AbortController;
+    beforeEach(() => {
+      fakeBrowser.reset();
+      running = new AbortController();
+    });
+    afterEach(() => running.abort());
+
+    const until = async (check: () => boolean) => {
+      const deadline = Date.now() + 2000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error("the badge did not change in time");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+
+    it("says so on every tab, grey, with a tooltip, and is restored on resume", async () => {
+      const badge = new ToolbarBadge(fakeBrowser.action as never);
+      await showCapturePause(badge, running.signal);
+      badge.setLink({ state: "open", lastError: null });
+      badge.showTab(1, true);
+      badge.showTab(2, false);
+      await until(() => fakeBrowser.badgeText.get(1) === "ON");
+      expect(fakeBrowser.badge.color).toBe(BADGE_COLORS.connected);
+
+      await setCapturePaused(true);
+      await until(() => fakeBrowser.badgeText.get(null) === PAUSED_BADGE.text);
+      // The tab with the overlay drops its own text, so it shows the pause too.
+      await until(() => fakeBrowser.badgeText.get(1) === null);
+      expect(fakeBrowser.badgeText.get(2)).toBeNull();
+      expect(fakeBrowser.badge).toEqual({ color: BADGE_COLORS.paused, title: "Heatlens: capture paused" });
+      // A link change while paused does not hide the pause; a tab loaded meanwhile shows it too.
+      badge.setLink({ state: "closed", lastError: null });
+      badge.showTab(3, true);
+      await until(() => fakeBrowser.badgeText.has(3));
+      expect(fakeBrowser.badgeText.get(3)).toBeNull();
+      expect(fakeBrowser.badgeText.get(null)).toBe("II");
+
+      await setCapturePaused(false);
+      await until(() => fakeBrowser.badgeText.get(null) === "!");
+      await until(() => fakeBrowser.badgeText.get(1) === "ON" && fakeBrowser.badgeText.get(3) === "ON");
+      expect(fakeBrowser.badge.color).toBe(BADGE_COLORS.disconnected);
+      expect(fakeBrowser.badge.title).toContain("Heatlens · ");
+    });
+
+    it("reads a pause already stored when it starts, and stops following once its signal aborts", async () => {
+      await setCapturePaused(true);
+      const badge = new ToolbarBadge(fakeBrowser.action as never);
+      await showCapturePause(badge, running.signal);
+      expect(fakeBrowser.badgeText.get(null)).toBe("II");
+      running.abort();
+      // The storage change reaches its watchers before the write resolves.
+      await setCapturePaused(false);
+      expect(fakeBrowser.badgeText.get(null)).toBe("II");
+    });
   });
 });

@@ -3,6 +3,7 @@ import "../testing/install-fake-browser";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { noSideHeat } from "../../protocol/anchor";
 import type { Watch } from "../../protocol/messages";
+import type { ShareView } from "../../protocol/share-link";
 import type { Grid } from "../../protocol/wire";
 import { fakeBrowser } from "../testing/fake-browser";
 import { OverlayView } from "./overlay-view";
@@ -33,6 +34,9 @@ const grid = (band: Grid["band"], part: Partial<Grid>): Grid => ({
 
 /** Every `overlay.watch` the overlay sends to the background, and the rectangles it fills. */
 let watches: Watch[][] = [];
+/** What `overlay.linked` answers (the share link's view), and the history asked for. */
+let linked: ShareView | null = null;
+let histories: unknown[] = [];
 let fills: [number, number, number, number][] = [];
 
 function until<T>(read: () => T | undefined, what: string): Promise<T> {
@@ -55,10 +59,17 @@ describe("overlay view", () => {
     fakeBrowser.reset();
     watches = [];
     fills = [];
+    linked = null;
+    histories = [];
     Object.assign(fakeBrowser.runtime, {
       sendMessage: (message: { type: string; data: unknown }, respond: (r: unknown) => void) => {
         if (message.type === "overlay.watch") watches.push(message.data as Watch[]);
-        respond({ res: null });
+        if (message.type === "overlay.history") histories.push(message.data);
+        const answers: Record<string, unknown> = {
+          "overlay.linked": linked,
+          "overlay.history": { ok: false, code: "E_STORAGE", reason: "no history in this test" },
+        };
+        respond({ res: answers[message.type] ?? null });
       },
     });
     HTMLCanvasElement.prototype.getContext = (() => ({
@@ -135,5 +146,34 @@ describe("overlay view", () => {
     }, "a single watch");
     expect(own[0]?.width).toBe(1280);
     expect(view.summary()?.legend).toContain("desktop (≥ 600 px)");
+  });
+
+  it("takes its tab's share link view over the stored prefs without storing it, and shows a linked past range", async () => {
+    const stored = await fakeBrowser.storage.local.get("companionGrid");
+    await fakeBrowser.storage.local.set({
+      companionGrid: { ...(stored.companionGrid as object), windowsMs: [60_000, 300_000] },
+    });
+    linked = {
+      origin: location.origin,
+      path: "/",
+      band: "desktop",
+      time: { kind: "window", ms: 60_000 },
+      layer: "document",
+      points: "clicks",
+      mode: "tiles",
+    };
+    view = new OverlayView();
+    const own = await until(() => {
+      const last = watches.at(-1);
+      return last?.length === 1 && last[0]?.windowMs === 60_000 ? last : undefined;
+    }, "the linked page grid in the linked window");
+    expect(own[0]?.width).toBe(1280);
+    expect(await fakeBrowser.storage.local.get("overlayPrefs")).toEqual({});
+    view.dispose();
+
+    linked = { ...linked, time: { kind: "range", from: 1_000_000, to: 4_600_000 } };
+    view = new OverlayView();
+    const asked = await until(() => histories[0], "the linked range from history");
+    expect(asked).toMatchObject({ origin: location.origin, path: "/", width: 1280, from: 1_000_000, to: 4_600_000 });
   });
 });

@@ -13,10 +13,13 @@
  * device-pixel-ratio change and change of the document (a re-render, content
  * loaded later), at most once a frame. In a frame inside the page, the legend
  * panel shows only while that frame has heat, folded to a pill until opened.
+ * The page's own overlay takes the view of the share link its tab was opened
+ * from (linked-view.ts), and "Copy link" gives the link of the view on screen.
  * Everything it adds is removed by `dispose()`.
  */
 import type { AnchorHeat } from "../../protocol/anchor";
 import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
+import { shareUrl } from "../../protocol/share-link";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import { isInFixedLayer } from "../page/fixed-layer";
 import { isOverlayElement } from "../page/overlay-element";
@@ -47,6 +50,7 @@ import {
   staleAfter,
   tileTooltip,
 } from "./legend";
+import { linkedPrefs, shownShareView } from "./linked-view";
 import { type HistoryRange, PANEL_CSS, Panel } from "./panel";
 import { countAt, type HeatScale, heatScale, paintTiles, SmoothPainter, type View } from "./renderer";
 import { SCROLL_MAP_CSS, ScrollMap } from "./scroll-map";
@@ -100,6 +104,10 @@ export class OverlayView {
   private readonly inFrame = window !== window.top;
   private frameCollapsed = true;
   private prefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
+  /** The prefs as stored, under the share link's (`linked`) while the viewer has not changed those. */
+  private storedPrefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
+  private linked: Partial<OverlayPrefs> = {};
+  private defaultWindowMs = 0;
   /** Query parameters the companion keeps in page keys, its windows and width bands (its welcome). */
   private keptQuery: string[] = [];
   private windowsMs: number[] = [];
@@ -121,6 +129,7 @@ export class OverlayView {
   private frozenGrids: Map<string, Grid> | null = null;
   /** The past range on screen instead of a live window (one band's grid: the viewer's), and its label. */
   private history: string | null = null;
+  private historyRange: HistoryRange | null = null;
   private historyGrid: Grid | null = null;
   private heat: Heat = NO_HEAT;
   /** Page tiles as painted: fixed-layer heat only where this page has a fixed element now. */
@@ -141,10 +150,10 @@ export class OverlayView {
     style.textContent = PANEL_CSS + SCROLL_MAP_CSS;
     this.panel = new Panel(
       {
-        setMode: (mode) => void saveOverlayPrefs({ mode }),
-        setLayer: (layer) => void saveOverlayPrefs({ layer }),
+        setMode: (mode) => this.choose({ mode }),
+        setLayer: (layer) => this.choose({ layer }),
         setScale: (scale) => void saveOverlayPrefs({ scale }),
-        setWindow: (windowMs) => void saveOverlayPrefs({ windowMs }),
+        setWindow: (windowMs) => this.choose({ windowMs }),
         setOpacity: (opacity) => void saveOverlayPrefs({ opacity }),
         toggleFreeze: () => this.setFrozen(!this.frozen),
         toggleScrollMap: () => void saveOverlayPrefs({ scrollMap: !this.prefs.scrollMap }),
@@ -155,6 +164,7 @@ export class OverlayView {
           this.render();
         },
         showHistory: (range) => void this.showHistory(range),
+        shareLink: () => this.shareLink(),
       },
       signal,
     );
@@ -174,9 +184,10 @@ export class OverlayView {
     );
     onRouteChange(() => this.refresh(), signal);
     onOverlayPrefsChanged((prefs) => this.applyPrefs(prefs), signal);
-    const useFacts = ({ keepQuery, windowsMs, hopMs, refreshMs, bands }: GridFacts) => {
+    const useFacts = ({ keepQuery, windowsMs, defaultWindowMs, hopMs, refreshMs, bands }: GridFacts) => {
       this.keptQuery = keepQuery;
       this.windowsMs = windowsMs;
+      this.defaultWindowMs = defaultWindowMs;
       this.bands = bands;
       this.pace = { hopMs, refreshMs };
       this.panel.setWindows(windowsMs);
@@ -186,7 +197,7 @@ export class OverlayView {
     const showPause = (paused: boolean) => this.panel.setPaused(paused);
     onCapturePauseChanged(showPause, signal);
     void isCapturePaused().then(showPause);
-    void loadCompanionGrid().then(useFacts);
+    const facts = loadCompanionGrid().then(useFacts);
     const useColumns = () =>
       void loadSettings().then(({ cols }) => {
         this.cols = cols;
@@ -206,6 +217,41 @@ export class OverlayView {
     signal.addEventListener("abort", () => clearInterval(status));
     this.refresh();
     void loadOverlayPrefs().then((prefs) => this.applyPrefs(prefs));
+    if (!this.inFrame) void this.applyLinkedView(facts);
+  }
+
+  /** The view of the share link this tab was opened from, if any: its prefs, and its past range once the page is keyed. */
+  private async applyLinkedView(facts: Promise<void>): Promise<void> {
+    const view = await sendMessage("overlay.linked", undefined).catch(() => null);
+    if (!view || this.controller.signal.aborted) return;
+    this.linked = linkedPrefs(view);
+    this.applyPrefs(this.storedPrefs);
+    if (view.time.kind !== "range") return;
+    await facts;
+    void this.showHistory({ from: view.time.from, to: view.time.to });
+  }
+
+  /** A choice in the panel: stored for every tab, and it ends the share link's say over that pref here. */
+  private choose(change: Partial<OverlayPrefs>): void {
+    for (const key of Object.keys(change)) delete this.linked[key as keyof OverlayPrefs];
+    this.applyPrefs(this.storedPrefs);
+    void saveOverlayPrefs(change);
+  }
+
+  /** The share link of the view on screen, on the companion of the settings. */
+  private async shareLink(): Promise<{ link: string } | { reason: string }> {
+    const [watched] = this.watches;
+    if (!watched) return { reason: "this page is not watched yet" };
+    const { companionUrl } = await loadSettings();
+    const view = shownShareView({
+      origin: watched.origin,
+      path: watched.path,
+      band: this.heat.own?.band.id ?? null,
+      prefs: this.prefs,
+      range: this.history ? this.historyRange : null,
+      windowMs: this.heat.own?.windowMs ?? watched.windowMs ?? this.defaultWindowMs,
+    });
+    return { link: shareUrl(companionUrl, view) };
   }
 
   private get frozen(): boolean {
@@ -256,7 +302,8 @@ export class OverlayView {
   }
 
   private applyPrefs(prefs: OverlayPrefs): void {
-    this.prefs = prefs;
+    this.storedPrefs = prefs;
+    this.prefs = { ...prefs, ...this.linked };
     this.refresh();
   }
 
@@ -276,6 +323,7 @@ export class OverlayView {
     const label = rangeLabel(range.from, range.to);
     this.frozenGrids = new Map(this.live);
     this.history = label;
+    this.historyRange = range;
     this.historyGrid = null;
     this.render();
     const result = await sendMessage("overlay.history", {

@@ -1,10 +1,12 @@
 // @vitest-environment happy-dom
 import "../testing/install-fake-browser";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_OVERLAY_PREFS, type OverlayPrefs, type PanelCorner } from "../state/overlay-prefs";
 import { nearestCorner, PAUSED_LINE, Panel, type PanelActions, type PanelState } from "./panel";
 
-function setUp() {
+const LINK = "http://127.0.0.1:8787/share?origin=http%3A%2F%2F127.0.0.1%3A8787&path=%2Fdemo%2F&window=300000";
+
+function setUp(shared: { link: string } | { reason: string } = { link: LINK }) {
   const calls: string[] = [];
   const record =
     (name: string) =>
@@ -21,6 +23,7 @@ function setUp() {
     toggleScrollMap: record("toggleScrollMap"),
     setCorner: record("setCorner"),
     setCollapsed: record("setCollapsed"),
+    shareLink: async () => shared,
   };
   const host = document.createElement("div");
   const root = host.attachShadow({ mode: "open" });
@@ -130,6 +133,52 @@ describe("legend panel", () => {
     expect(panel.element.hidden).toBe(true);
     panel.setVisible(true);
     expect(panel.element.hidden).toBe(false);
+  });
+
+  it("copies the view's link; refused the clipboard, it shows the link selected (and copies it with the copy command if it can); without a view it says why", async () => {
+    const copied: string[] = [];
+    let refuse = false;
+    Object.defineProperty(navigator, "clipboard", {
+      configurable: true,
+      value: {
+        writeText: async (text: string) => {
+          if (refuse) throw new DOMException("Write permission denied.", "NotAllowedError");
+          copied.push(text);
+        },
+      },
+    });
+    const { panel, byLabel } = setUp();
+    const field = panel.element.querySelector("input[readonly]") as HTMLInputElement;
+    const row = field.parentElement as HTMLElement;
+    byLabel("Copy link").click();
+    await vi.waitFor(() => expect(copied).toEqual([LINK]));
+    await vi.waitFor(() => expect(panel.element.textContent).toContain("Link copied."));
+    expect(row.hidden).toBe(true);
+
+    // Refused the clipboard API, the selected link is copied with the copy command where that works, else left selected.
+    refuse = true;
+    let copyCommand = true;
+    const commands: string[] = [];
+    document.execCommand = (command: string) => {
+      commands.push(command);
+      return copyCommand;
+    };
+    byLabel("Copy link").click();
+    await vi.waitFor(() => expect(row.hidden).toBe(false));
+    expect(field.value).toBe(LINK);
+    expect([field.selectionStart, field.selectionEnd]).toEqual([0, LINK.length]);
+    expect(commands).toEqual(["copy"]);
+    expect(panel.element.textContent).toContain("Link copied.");
+    copyCommand = false;
+    byLabel("Copy link").click();
+    await vi.waitFor(() =>
+      expect(panel.element.textContent).toContain("The page refused the clipboard: copy the selected link."),
+    );
+    expect(row.hidden).toBe(false);
+
+    const none = setUp({ reason: "this page is not watched yet" });
+    none.byLabel("Copy link").click();
+    await vi.waitFor(() => expect(none.panel.element.textContent).toContain("No link: this page is not watched yet"));
   });
 });
 

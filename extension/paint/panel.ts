@@ -4,7 +4,8 @@
  * elements of all widths, or one band's page grid) and its window, when the
  * last update came (amber once stale), and the controls (heat on elements,
  * page tiles or smooth page heat; moves, clicks or both; linear or log scale;
- * window, opacity, freeze, scroll map). The panel sits in any corner of the
+ * window, opacity, freeze, scroll map, and "Copy link": the share link of
+ * the view on screen). The panel sits in any corner of the
  * viewport (a corner button, or a drag of its title that lands in the nearest
  * corner) and folds to a small pill; every control is a button, reachable
  * with the keyboard. Only the panel takes pointer events; the rest of the
@@ -35,8 +36,9 @@ export function nearestCorner(x: number, y: number, width: number, height: numbe
  * 4 px between rows, so its controls sit at the same place in every browser.
  * New rows go on top, so that the older controls keep their places: from the
  * bottom edge in the bottom corners, freeze 31 px up, opacity 57, windows 83,
- * modes 109 (elements, tiles, smooth), scale 135, history 161, layers 187
- * and scroll map 213 (26 px higher while the range row is open).
+ * modes 109 (elements, tiles, smooth), scale 135, history 161, layers 187,
+ * scroll map 213 (26 px higher while the range row is open) and Copy link
+ * 239 (26 px higher again while the link's field is shown).
  */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
@@ -79,6 +81,7 @@ export const PANEL_CSS = `
   }
   button[aria-pressed="true"] { background: #4c6ef5; border-color: #4c6ef5; }
   input[type="range"] { flex: 1; min-width: 0; margin: 0; }
+  input[readonly] { flex: 1; min-width: 0; height: 20px; font: 11px system-ui, sans-serif; }
   .tooltip {
     position: fixed; padding: 3px 6px; font: 12px/16px system-ui, sans-serif; color: #fff;
     background: rgba(20, 24, 32, 0.9); border-radius: 4px; pointer-events: none; white-space: nowrap;
@@ -103,6 +106,8 @@ export interface PanelActions {
   toggleScrollMap(): void;
   setCorner(corner: PanelCorner): void;
   setCollapsed(collapsed: boolean): void;
+  /** The share link of the view on screen, or why there is none. */
+  shareLink(): Promise<{ link: string } | { reason: string }>;
 }
 
 /** What the panel shows. */
@@ -140,6 +145,8 @@ export class Panel {
   private readonly windowRow = element("div", "row");
   private readonly opacity = document.createElement("input");
   private readonly freeze = button("Freeze");
+  /** The share link, shown selected when the page refuses the clipboard. */
+  private readonly linkField = Object.assign(document.createElement("input"), { readOnly: true, title: "Share link" });
   private legend = "";
   private statusText = "";
   private readonly chooseWindow: (windowMs: number) => void;
@@ -255,6 +262,14 @@ export class Panel {
     this.freeze.addEventListener("click", () => actions.toggleFreeze(), { signal });
     this.scrollMap.title = "How many views reached each depth, at the right edge";
     this.scrollMap.addEventListener("click", () => actions.toggleScrollMap(), { signal });
+    const copy = button("Copy link");
+    copy.title = "The link of this view: it opens this page with this heat in a browser with Heatlens";
+    copy.addEventListener("click", () => void this.copyLink(actions), { signal });
+    const copyRow = element("div", "row");
+    copyRow.append(copy);
+    const linkRow = element("div", "row");
+    linkRow.hidden = true;
+    linkRow.append(this.linkField);
     const freezeRow = element("div", "row");
     freezeRow.append(this.freeze);
     const scrollRow = element("div", "row");
@@ -268,6 +283,9 @@ export class Panel {
       this.summary,
       this.status,
       this.paused,
+      // Above the others, so that the panel grows upwards and every other control stays put.
+      copyRow,
+      linkRow,
       scrollRow,
       layerRow,
       rangeRow,
@@ -281,6 +299,33 @@ export class Panel {
     this.tooltip.hidden = true;
     this.paused.hidden = true;
     this.summary.textContent = "Waiting for the companion…";
+  }
+
+  /**
+   * Copies the view's share link. A page's script context may be refused the
+   * clipboard (plain http off localhost, or no permission): the link is then
+   * shown selected below, copied with the older copy command where that
+   * works, else to copy by hand.
+   */
+  private async copyLink(actions: PanelActions): Promise<void> {
+    const made = await actions.shareLink();
+    const row = this.linkField.parentElement as HTMLElement;
+    if ("reason" in made) {
+      row.hidden = true;
+      return this.notice(`No link: ${made.reason}`);
+    }
+    this.linkField.value = made.link;
+    try {
+      await navigator.clipboard.writeText(made.link);
+      row.hidden = true;
+      this.notice("Link copied.");
+    } catch {
+      row.hidden = false;
+      this.linkField.select();
+      // The older copy command still works where the page's clipboard API is refused (Chromium's content scripts).
+      if (document.execCommand("copy")) this.notice("Link copied.");
+      else this.notice("The page refused the clipboard: copy the selected link.");
+    }
   }
 
   /** One button per window the companion serves (its welcome's `windowsMs`). */

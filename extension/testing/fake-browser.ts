@@ -126,6 +126,10 @@ export class FakeBrowser {
   private readonly alarmsByName = new Map<string, { name: string; periodInMinutes?: number }>();
   /** The badge text the action shows, per tab (`null` key: the global one). */
   readonly badgeText = new Map<number | null, string | null>();
+  /** The action's global badge colour and tooltip. */
+  readonly badge = { color: "", title: "" };
+  /** The navigations `tabs.update` was asked for. */
+  readonly navigations: { tabId: number; url: string }[] = [];
   /** The ids of the open tabs, for `tabs.query`. */
   readonly openTabs = new Set<number>();
 
@@ -171,7 +175,12 @@ export class FakeBrowser {
     },
     query: async (_query: unknown) => [...this.openTabs].map((id) => ({ id })),
     onRemoved: new FakeEvent<(tabId: number) => void>(),
-    onUpdated: new FakeEvent<(tabId: number, change: { status?: string }) => void>(),
+    /** Records each navigation asked for; see `navigations`. */
+    update: async (tabId: number, properties: { url?: string }) => {
+      if (properties.url) this.navigations.push({ tabId, url: properties.url });
+      return { id: tabId };
+    },
+    onUpdated: new FakeEvent<(tabId: number, change: { status?: string; url?: string }) => void>(),
   };
 
   readonly scripting = {
@@ -208,8 +217,12 @@ export class FakeBrowser {
     setBadgeText: async ({ text, tabId }: { text: string | null; tabId?: number }) => {
       this.badgeText.set(tabId ?? null, text);
     },
-    setBadgeBackgroundColor: async (_details: unknown) => undefined,
-    setTitle: async (_details: unknown) => undefined,
+    setBadgeBackgroundColor: async ({ color }: { color: string }) => {
+      this.badge.color = color;
+    },
+    setTitle: async ({ title }: { title: string }) => {
+      this.badge.title = title;
+    },
   };
 
   readonly commands = {
@@ -271,7 +284,9 @@ export class FakeBrowser {
     this.granted.clear();
     this.alarmsByName.clear();
     this.badgeText.clear();
+    Object.assign(this.badge, { color: "", title: "" });
     this.openTabs.clear();
+    this.navigations.length = 0;
     for (const event of [
       this.runtime.onMessage,
       this.runtime.onStartup,

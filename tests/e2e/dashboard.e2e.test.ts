@@ -1,13 +1,15 @@
 /**
  * The team dashboard in headless Chromium, behind a view token: sign-in, the
- * connected tester by name, a live thumbnail per page, the large view and its
- * PNG, JSON and CSV exports.
+ * connected tester by name and browser with the pages they are on, a live
+ * thumbnail per page, the large view with its band tabs and its PNG, JSON and
+ * CSV exports, and the view kept in the URL (reload, back/forward, a pasted
+ * URL, a history range).
  */
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { Companion } from "../../companion/src/server";
-import { type Grid, PROTOCOL_VERSION } from "../../protocol/wire";
+import { FLAG_FIXED, type Grid, PROTOCOL_VERSION } from "../../protocol/wire";
 import { EXECUTABLES } from "./browsers";
 import { sleep, startE2ECompanion } from "./harness";
 
@@ -17,16 +19,54 @@ let page: Page;
 let viewToken: string;
 let tester: WebSocket;
 const SHOP = "https://shop.example";
+const CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+/** What the dashboard shows, as a user reads it. */
+interface View {
+  search: string;
+  detailOpen: boolean;
+  title: string | null;
+  band: string | null;
+  bands: string[];
+  layer: string | null;
+  layers: string[];
+  window: string | null;
+  range: string | null;
+}
+
+function viewOf(p: Page): Promise<View> {
+  return p.evaluate(() => {
+    const pressed = (selector: string) => document.querySelector<HTMLElement>(selector);
+    return {
+      search: location.search,
+      detailOpen: !(document.getElementById("detail") as HTMLElement).hidden,
+      title: document.getElementById("detail-title")?.textContent ?? null,
+      band: pressed("#bands [aria-selected=true]")?.dataset.band ?? null,
+      bands: [...document.querySelectorAll("#bands button")].map((b) => b.textContent ?? ""),
+      layer: pressed("#layers [aria-pressed=true]")?.dataset.layer ?? null,
+      layers: [...document.querySelectorAll("#layers button")].map((b) => b.textContent ?? ""),
+      window: pressed("#windows [aria-pressed=true]")?.textContent ?? null,
+      range: pressed("[data-range][aria-pressed=true]")?.dataset.range ?? null,
+    };
+  });
+}
+
+/** Waits until the dashboard has drawn the view its URL names. */
+async function drawn(p: Page): Promise<View> {
+  await p.waitForFunction(() => document.body.dataset.shown === location.search, { timeout: 15_000 });
+  return viewOf(p);
+}
 
 beforeAll(async () => {
   // Windows other than the defaults: the dashboard offers the companion's own.
   companion = await startE2ECompanion(undefined, { windowsMs: [20_000, 600_000], defaultWindowMs: 600_000 });
   viewToken = companion.tokens.create("lead", ["view"]).token;
   const captureToken = companion.tokens.create("alice's browser", ["capture", "view"]).token;
-  tester = new WebSocket(`${companion.url.replace("http", "ws")}/ws`, [
-    "heatlens.v1",
-    `heatlens.token.${captureToken}`,
-  ]);
+  tester = new WebSocket(
+    `${companion.url.replace("http", "ws")}/ws`,
+    ["heatlens.v1", `heatlens.token.${captureToken}`],
+    { headers: { "user-agent": CHROME } },
+  );
   await new Promise((resolve) => tester.once("open", resolve));
   tester.send(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: "alice-profile", name: "Alice" }));
   const now = Date.now();
@@ -38,6 +78,19 @@ beforeAll(async () => {
       seq: 0,
       sentAt: now,
       pages: [{ origin: SHOP, path: "/checkout", w: 1280, t0: now, pts }],
+    }),
+  );
+  // The same page on a phone, over a fixed header, and a second page: two band tabs with points, two cards.
+  const overFixed = pts.slice(0, 40).map((v, i) => (i % 4 === 3 ? FLAG_FIXED : v));
+  tester.send(
+    JSON.stringify({
+      type: "batch",
+      seq: 1,
+      sentAt: now,
+      pages: [
+        { origin: SHOP, path: "/checkout", w: 400, t0: now, pts: overFixed },
+        { origin: SHOP, path: "/cart", w: 1280, t0: now, pts: pts.slice(0, 20) },
+      ],
     }),
   );
   browser = await puppeteer.launch({
@@ -75,7 +128,11 @@ describe("dashboard", () => {
     expect(requests).toContain(`POST ${companion.url}/login`);
     expect(requests.filter((r) => r.includes(viewToken))).toEqual([]);
     await page.waitForSelector("body[data-ready] .page canvas");
-    expect(await page.$eval("#testers tbody", (el) => el.textContent)).toContain("Alice");
+    const row = await page.$$eval("#testers tbody td", (cells) => cells.map((c) => c.textContent));
+    expect(row.slice(0, 2)).toEqual(["Alice", "Chrome 131"]);
+    // The pages Alice sent points for in the last 30 s, by band.
+    expect(row[2]).toContain("shop.example/checkout · desktop");
+    expect(row[2]).toContain("shop.example/cart · desktop");
     expect(await page.$eval(".page .name", (el) => el.textContent)).toBe("/checkout");
     // Pages are grouped by site, under the site's name.
     expect(await page.$eval(".site h3", (el) => el.textContent)).toBe(SHOP);
@@ -93,42 +150,215 @@ describe("dashboard", () => {
       return n;
     });
     expect(hot).toBeGreaterThan(0);
-    expect(await page.$eval("#rate", (el) => el.textContent)).toMatch(/1 connected · 1 live pages/);
+    expect(await page.$eval("#rate", (el) => el.textContent)).toMatch(/1 connected · 3 live pages/);
+    // One card per page; the card names the points of each band that has some.
+    expect(await page.$$eval(".page .meta", (els) => els.map((el) => el.textContent))).toEqual([
+      "desktop 60 · phone 10",
+      "desktop 5",
+    ]);
   });
 
-  it("opens a page large and exports it as PNG, JSON and CSV", async () => {
-    await page.click(".page");
+  it("opens a page large with its band tabs and exports it as PNG, JSON and CSV, each naming the view", async () => {
+    await page.click(".page[data-path='/checkout']");
     await page.waitForSelector("#detail:not([hidden]) #export-json[href^='blob:']");
+    const view = await drawn(page);
+    // The busiest band is chosen, and the URL names the page, band and window.
+    expect(view).toMatchObject({
+      detailOpen: true,
+      title: `/checkout · ${SHOP}`,
+      band: "desktop",
+      bands: ["phone · 10", "tablet · 0", "desktop · 60", "wide · 0"],
+      layer: "document",
+      layers: ["Page · 60", "Fixed elements · 0"],
+      window: "10 min",
+    });
+    expect(Object.fromEntries(new URLSearchParams(view.search))).toEqual({
+      origin: SHOP,
+      path: "/checkout",
+      band: "desktop",
+      window: "600000",
+    });
+    const name = /^heatlens-shop-example-checkout-desktop-600s-\d{8}T\d{6}Z$/;
     const json = await page.$eval("#export-json", (a) => fetch((a as HTMLAnchorElement).href).then((r) => r.text()));
-    const grid = JSON.parse(json) as Grid;
+    const grid = JSON.parse(json) as Grid & { export: Record<string, string> };
     expect(grid).toMatchObject({ origin: SHOP, path: "/checkout", windowMs: 600_000, total: 60 });
+    expect(grid.export).toMatchObject({
+      site: SHOP,
+      page: "/checkout",
+      band: "desktop",
+      layer: "document",
+      time: "last 10 min",
+    });
+    expect(grid.export.read).toBe(new Date(grid.end).toISOString());
+    expect(await page.$eval("#export-json", (a) => (a as HTMLAnchorElement).download)).toMatch(/\.json$/);
+    expect((await page.$eval("#export-json", (a) => (a as HTMLAnchorElement).download)).slice(0, -5)).toMatch(name);
     const csv = await page.$eval("#export-csv", (a) => fetch((a as HTMLAnchorElement).href).then((r) => r.text()));
     const lines = csv.trim().split("\n");
-    expect(lines[0]).toBe("origin,path,band,window_ms,start,end,layer,col,row,count");
-    expect(lines[1]).toMatch(new RegExp(`^${SHOP},/checkout,desktop,600000,`));
-    expect(lines.slice(1).reduce((n, line) => n + Number(line.split(",")[9]), 0)).toBe(60);
-    expect(await page.$eval("#export-csv", (a) => (a as HTMLAnchorElement).download)).toBe(
-      "heatlens-shop-example-checkout-desktop-600s.csv",
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^# Heatlens · site ${SHOP} · page /checkout · band desktop · layer document · last 10 min · from \\S+ to \\S+ · `,
+      ),
     );
+    expect(lines[1]).toBe("origin,path,band,window_ms,start,end,layer,col,row,count");
+    expect(lines[2]).toMatch(new RegExp(`^${SHOP},/checkout,desktop,600000,`));
+    expect(lines.slice(2).reduce((n, line) => n + Number(line.split(",")[9]), 0)).toBe(60);
+    expect((await page.$eval("#export-csv", (a) => (a as HTMLAnchorElement).download)).slice(0, -4)).toMatch(name);
     const png = await page.evaluate(async () => {
-      const clicked = new Promise<string>((resolve) => {
+      const clicked = new Promise<{ href: string; download: string }>((resolve) => {
         HTMLAnchorElement.prototype.click = function () {
-          resolve(this.href);
+          resolve({ href: this.href, download: this.download });
         };
       });
       (document.getElementById("export-png") as HTMLButtonElement).click();
-      const bytes = new Uint8Array(await (await fetch(await clicked)).arrayBuffer());
-      return Array.from(bytes.slice(1, 4));
+      const { href, download } = await clicked;
+      const blob = await (await fetch(href)).blob();
+      // The text burnt in above the heat: a light band over the dark header strip.
+      const image = await createImageBitmap(blob);
+      const canvas = Object.assign(document.createElement("canvas"), { width: image.width, height: image.height });
+      const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+      ctx.drawImage(image, 0, 0);
+      const head = ctx.getImageData(0, 0, canvas.width, 50).data;
+      let light = 0;
+      for (let i = 0; i < head.length; i += 4) if ((head[i] as number) > 200) light++;
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      return { magic: Array.from(bytes.slice(1, 4)), download, light };
     });
-    expect(String.fromCharCode(...png)).toBe("PNG");
+    expect(String.fromCharCode(...png.magic)).toBe("PNG");
+    expect(png.download.slice(0, -4)).toMatch(name);
+    expect(png.light).toBeGreaterThan(100);
     await sleep(300);
     await page.screenshot({ path: "docs/dashboard.png" });
+  });
+
+  it("keeps its view in the URL: reload, back and forward, and a pasted URL show the same view", async () => {
+    await page.goto(`${companion.url}/`);
+    await drawn(page);
+    await page.click(".page[data-path='/checkout']");
+    const opened = await drawn(page);
+    expect(opened).toMatchObject({ detailOpen: true, band: "desktop", window: "10 min" });
+    await page.click("#bands [data-band=phone]");
+    const phone = await drawn(page);
+    expect(phone).toMatchObject({ band: "phone", window: "10 min" });
+    // The phone's points were over a fixed header: they are in the fixed layer.
+    expect(phone.layers).toEqual(["Page · 0", "Fixed elements · 10"]);
+    await page.click("#layers [data-layer=fixed]");
+    const fixed = await drawn(page);
+    expect(fixed).toMatchObject({ band: "phone", layer: "fixed" });
+    // Choosing what is shown already adds no step to the history.
+    await page.click("#windows [data-window-ms='600000']");
+    expect(await drawn(page)).toEqual(fixed);
+    await page.click("#windows [data-window-ms='20000']");
+    const chosen = await drawn(page);
+    expect(chosen).toMatchObject({
+      detailOpen: true,
+      title: `/checkout · ${SHOP}`,
+      band: "phone",
+      layer: "fixed",
+      window: "20 s",
+    });
+    expect(new URLSearchParams(chosen.search).get("window")).toBe("20000");
+    expect(new URLSearchParams(chosen.search).get("layer")).toBe("fixed");
+
+    await page.reload();
+    expect(await drawn(page)).toEqual(chosen);
+    await page.goBack();
+    expect(await drawn(page)).toEqual(fixed);
+    await page.goBack();
+    expect(await drawn(page)).toEqual(phone);
+    await page.goBack();
+    expect(await drawn(page)).toEqual(opened);
+    await page.goBack();
+    expect(await drawn(page)).toMatchObject({ detailOpen: false, window: "10 min" });
+    await page.goForward();
+    expect(await drawn(page)).toEqual(opened);
+
+    // Pasted into another tab (signed in by the same cookie).
+    const pasted = await browser.newPage();
+    await pasted.setViewport({ width: 1280, height: 900 });
+    await pasted.goto(`${companion.url}/${chosen.search}`);
+    expect(await drawn(pasted)).toEqual(chosen);
+    // A URL with a part it cannot use: that part is dropped from the URL, and the page says why.
+    await pasted.goto(`${companion.url}/?origin=${encodeURIComponent(SHOP)}&path=%2Fcheckout&band=watch&window=5`);
+    expect(await drawn(pasted)).toMatchObject({ detailOpen: true, band: "desktop", window: "10 min" });
+    expect(new URLSearchParams(await pasted.evaluate(() => location.search)).has("band")).toBe(false);
+    expect(await pasted.$eval("#problems", (el) => ((el as HTMLElement).hidden ? "" : el.textContent))).toBe(
+      "This link's view was partly unusable: band must be one of phone, tablet, desktop, wide; window must be one of 20000, 600000 (ms).",
+    );
+    await pasted.close();
+  });
+
+  it("shows a history range (last hour, a chosen range) from the companion's history, kept in the URL too", async () => {
+    await page.goto(`${companion.url}/?origin=${encodeURIComponent(SHOP)}&path=%2Fcheckout&band=desktop`);
+    await drawn(page);
+    await page.click("[data-range=hour]");
+    // History is written every two seconds: poll until the hour holds the batches.
+    await page.waitForFunction(
+      () =>
+        document.body.dataset.shown === location.search &&
+        document.querySelector("#bands [data-band=desktop]")?.textContent === "desktop · 60",
+      { timeout: 15_000 },
+    );
+    const hour = await viewOf(page);
+    expect(hour).toMatchObject({ range: "hour", window: null, band: "desktop" });
+    expect(new URLSearchParams(hour.search).get("range")).toBe("hour");
+    expect(await page.$eval("#bands [data-band=phone]", (el) => el.textContent)).toBe("phone · 10");
+    await page.reload();
+    expect(await drawn(page)).toMatchObject({ range: "hour", band: "desktop" });
+
+    const from = new Date(Date.now() - 2 * 3_600_000);
+    from.setSeconds(0, 0);
+    const to = new Date(from.getTime() + 3 * 3_600_000);
+    await page.goto(
+      `${companion.url}/?origin=${encodeURIComponent(SHOP)}&path=%2Fcheckout&band=desktop&from=${from.toISOString()}&to=${to.toISOString()}`,
+    );
+    await page.waitForFunction(
+      () =>
+        document.body.dataset.shown === location.search &&
+        document.querySelector("#bands [data-band=desktop]")?.textContent === "desktop · 60",
+      { timeout: 15_000 },
+    );
+    expect(await viewOf(page)).toMatchObject({ range: "range", window: null });
+    // The chosen range's inputs say it, in the viewer's time.
+    const inputs = await page.$$eval("#custom-range input", (els) => els.map((el) => (el as HTMLInputElement).value));
+    const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    expect(inputs).toEqual([local(from), local(to)]);
+    expect(await page.$eval("#detail-meta", (el) => el.textContent)).toContain(
+      `${from.toISOString().slice(0, 16).replace("T", " ")} – ${to.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    );
+
+    // A range typed into the form: refused while its end is not after its start, then shown and kept in the URL.
+    const fill = async (start: Date, end: Date) => {
+      await page.$eval(
+        "#custom-range [name=from]",
+        (el, value) => {
+          (el as HTMLInputElement).value = value;
+        },
+        local(start),
+      );
+      await page.$eval(
+        "#custom-range [name=to]",
+        (el, value) => {
+          (el as HTMLInputElement).value = value;
+        },
+        local(end),
+      );
+      await page.click("#custom-range button[type=submit]");
+    };
+    const before = await page.evaluate(() => location.search);
+    await fill(to, from);
+    expect(await page.$eval("#problems", (el) => el.textContent)).toBe("A range needs a start before its end.");
+    expect(await page.evaluate(() => location.search)).toBe(before);
+    const earlier = new Date(from.getTime() - 3_600_000);
+    await fill(earlier, to);
+    const typed = new URLSearchParams((await drawn(page)).search);
+    expect([typed.get("from"), typed.get("to")]).toEqual([earlier.toISOString(), to.toISOString()]);
+    expect(await page.$eval("#problems", (el) => (el as HTMLElement).hidden)).toBe(true);
   });
 
   it("refuses the API and the metrics without a token", async () => {
     const anonymous = await browser.createBrowserContext();
     const other = await anonymous.newPage();
-    for (const path of ["/api/team", "/metrics"]) {
+    for (const path of ["/api/team", "/api/testers", "/metrics"]) {
       const res = await other.goto(`${companion.url}${path}`);
       expect(res?.status()).toBe(401);
     }

@@ -1,12 +1,15 @@
 /**
  * Privacy in Chromium and Firefox: the popup's "pause capture" switch stops
- * capture in every tab until it is turned off, and typing is never captured.
+ * capture in every tab until it is turned off (the toolbar badge says so
+ * meanwhile), and typing is never captured.
  */
 import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
+import { BADGE_COLORS, PAUSED_BADGE } from "../../extension/background/toolbar-badge";
+import { eventually } from "../support/heatlens";
 import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
-import { E2E_DIST, openPage, sleep, startE2ECompanion, waitForConnections } from "./harness";
+import { badgeOf, E2E_DIST, openPage, sleep, startE2ECompanion, waitForConnections } from "./harness";
 import { browserSession } from "./session";
 
 async function setPaused(launched: LaunchedBrowser, targetUrl: string, paused: boolean): Promise<void> {
@@ -28,6 +31,20 @@ async function setPaused(launched: LaunchedBrowser, targetUrl: string, paused: b
   await page.close();
   void navigation;
   if (now !== String(paused)) throw new Error("the popup did not switch capture");
+}
+
+const rgb = (hex: string) => [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+
+/** The tab's badge once it reads `text`. */
+function badgeReading(launched: LaunchedBrowser, url: string, text: string) {
+  return eventually(
+    async () => {
+      const badge = await badgeOf(launched, url);
+      return badge?.text === text ? badge : undefined;
+    },
+    10_000,
+    `badge "${text}"`,
+  );
 }
 
 async function moves(page: Page, n: number): Promise<void> {
@@ -60,11 +77,13 @@ describe.each<BrowserName>(["chromium", "firefox"])("privacy in %s", (name) => {
     expect(await settle(5)).toBe(5);
 
     await setPaused(launched, url, true);
+    expect((await badgeReading(launched, url, PAUSED_BADGE.text)).color).toEqual(rgb(BADGE_COLORS.paused));
     await page.bringToFront();
     await moves(page, 5);
     expect(await settle(6)).toBe(5);
 
     await setPaused(launched, url, false);
+    expect((await badgeReading(launched, url, "")).color).toEqual(rgb(BADGE_COLORS.connected));
     await page.bringToFront();
     await moves(page, 5);
     expect(await settle(10)).toBe(10);

@@ -196,6 +196,10 @@ export interface ConnectOptions {
   token?: string;
   /** Say hello and wait for the welcome (the default). */
   hello?: boolean;
+  /** The display name said in hello. */
+  name?: string;
+  /** Sent as the upgrade's `User-Agent`, as a browser does. */
+  userAgent?: string;
   ca?: string;
 }
 
@@ -204,7 +208,12 @@ let clients = 0;
 /** Opens a websocket to the companion at `base` (http or https URL) and, by default, says hello. */
 export async function connect(base: string, options: ConnectOptions = {}): Promise<Client> {
   const protocols = ["heatlens.v1", ...(options.token ? [`heatlens.token.${options.token}`] : [])];
-  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/ws`, protocols, { origin: options.origin, ca: options.ca });
+  const headers = options.userAgent ? { "user-agent": options.userAgent } : undefined;
+  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/ws`, protocols, {
+    origin: options.origin,
+    ca: options.ca,
+    headers,
+  });
   const queue: ServerMessage[] = [];
   const waiters: (() => void)[] = [];
   ws.on("message", (data) => {
@@ -247,7 +256,7 @@ export async function connect(base: string, options: ConnectOptions = {}): Promi
     },
   };
   if (options.hello !== false) {
-    client.send({ type: "hello", v: PROTOCOL_VERSION, client: `cli-test-${++clients}` });
+    client.send({ type: "hello", v: PROTOCOL_VERSION, client: `cli-test-${++clients}`, name: options.name });
     client.welcome = (await client.next("welcome")) as Welcome;
   }
   return client;

@@ -5,6 +5,7 @@
  * replies are bounded: a client that stops reading is closed, not buffered for.
  */
 import { WebSocket } from "ws";
+import { type PageKey, splitKey } from "../../../protocol/page-key";
 import {
   ClientMessage,
   Close,
@@ -21,6 +22,7 @@ import type { Gateway } from "./gateway";
 import { RateMeter } from "./rate-meter";
 import { closeReason, refuse } from "./refuse";
 import { requestCount, type WatchedView } from "./subscriptions";
+import { browserName, RecentKeys } from "./testers";
 
 /** A connected client, as the team dashboard shows it. */
 export interface ConnectedClient {
@@ -30,6 +32,10 @@ export interface ConnectedClient {
   points: number;
   pointsPerSecond: number;
   watching: number;
+  /** From the upgrade's User-Agent, e.g. "Chrome 131"; "" when it sent none. */
+  browser: string;
+  /** The pages it sent points for in the last 30 s. */
+  pages: PageKey[];
 }
 
 export class Connection {
@@ -39,6 +45,8 @@ export class Connection {
   client: ClientState | null = null;
   private points = 0;
   private readonly rate: RateMeter;
+  private readonly recentPages = new RecentKeys();
+  private readonly browser: string;
   private alive = true;
   private closing = false;
   private readonly helloTimer: NodeJS.Timeout;
@@ -50,9 +58,11 @@ export class Connection {
     readonly address: string,
     /** Releases this connection's place among its address's connections not past hello. */
     private readonly releasePending: () => void,
+    userAgent: string | undefined,
   ) {
     const { clock, options } = gateway.deps;
     this.connectedAt = clock();
+    this.browser = browserName(userAgent);
     this.rate = new RateMeter(10, clock);
     this.helloTimer = setTimeout(
       () => this.fail(ErrorCode.helloTimeout, "no hello received in time"),
@@ -83,6 +93,8 @@ export class Connection {
       points: this.points,
       pointsPerSecond: this.rate.perSecond,
       watching: requestCount(this),
+      browser: this.browser,
+      pages: this.recentPages.keys(this.gateway.deps.clock()).map(splitKey),
     };
   }
 
@@ -104,9 +116,10 @@ export class Connection {
     return this.token === null || hasRole(this.token, role);
   }
 
-  accepted(points: number): void {
+  accepted(points: number, keys: Iterable<string>): void {
     this.points += points;
     this.rate.add(points);
+    this.recentPages.touch(keys, this.gateway.deps.clock());
   }
 
   heartbeat(): void {

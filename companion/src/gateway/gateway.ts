@@ -75,9 +75,13 @@ export class Gateway {
     return this.admission.admitUpgrade(request, this.connections);
   }
 
-  /** Serves an upgraded connection, allowed what `token` allows (everything while tokens are not required). */
-  attach(ws: WebSocket, token: TokenInfo | null, address: string): void {
-    const connection = new Connection(ws, this, token, address, this.admission.helloPending.hold(address));
+  /**
+   * Serves an upgraded connection, allowed what `token` allows (everything
+   * while tokens are not required); `userAgent` names its browser to the dashboard.
+   */
+  attach(ws: WebSocket, token: TokenInfo | null, address: string, userAgent?: string): void {
+    const hold = this.admission.helloPending.hold(address);
+    const connection = new Connection(ws, this, token, address, hold, userAgent);
     this.connections.add(connection);
     ws.once("close", () => {
       connection.dispose();

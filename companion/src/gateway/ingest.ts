@@ -53,8 +53,8 @@ export interface Feeder {
   readonly client: ClientState | null;
   allowed(role: "capture"): boolean;
   reply(message: ServerMessage): void;
-  /** Counts accepted points for the dashboard. */
-  accepted(points: number): void;
+  /** Counts accepted points, and the keys they went to, for the dashboard. */
+  accepted(points: number, keys: Iterable<string>): void;
 }
 
 export class Ingest {
@@ -224,7 +224,7 @@ export class Ingest {
         }
         this.counters.batches++;
         this.counters.points += points;
-        connection.accepted(points);
+        connection.accepted(points, groups.keys());
         this.rate.add(points);
         this.counters.clicks += clicks;
         connection.reply({ type: "ack", seq, points, duplicate: false });

@@ -1,6 +1,6 @@
 /**
- * The companion's HTTP API: health, its grid facts, live pages and a page's
- * current or past grid.
+ * The companion's HTTP API: health, its grid facts, live pages, the testers
+ * connected and a page's current or past grid.
  * Read-only; every bad request gets a JSON error with a code and a reason.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -60,6 +60,9 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
       return true;
     case "/api/team":
       sendJson(res, 200, { ...deps.team(), pages: deps.windows.pages() });
+      return true;
+    case "/api/testers":
+      sendJson(res, 200, { testers: deps.team().clients });
       return true;
     case "/api/config":
       sendJson(res, 200, deps.config);

@@ -4,14 +4,19 @@
  * exist: the sign-in form POSTs the token to `/login` (never in a URL, so
  * never in history or logs), which checks it and keeps it in an HttpOnly,
  * SameSite cookie, so the dashboard's API calls are signed without script
- * access; a refused token is told why on the sign-in page.
+ * access; a refused token is told why on the sign-in page. A share link
+ * (`/share?…`, protocol/share-link.ts) opens the dashboard at its view with a
+ * note on seeing the heat on the page itself; signing in from it returns to it.
  */
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
+import { parseShareUrl, type ShareView } from "../../../protocol/share-link";
+import { ErrorCode } from "../../../protocol/wire";
 import { authenticate, TOKEN_COOKIE } from "../auth/authenticate";
 import { hasRole, type TokenStore } from "../auth/tokens";
+import { refuse } from "../gateway/refuse";
 
 const DIR = fileURLToPath(new URL("../../dashboard/", import.meta.url));
 
@@ -34,31 +39,42 @@ export function createDashboard(tokens: TokenStore, secure: boolean) {
     res.end(body);
   };
 
-  /** The sign-in page, saying why the last token was refused. */
-  const signIn = (res: ServerResponse, refused = "") =>
+  /** The sign-in page, saying why the last token was refused; signing in goes on to `next` (the dashboard or a share link). */
+  const signIn = (res: ServerResponse, refused = "", next = "/") =>
     send(
       res,
       401,
       "text/html",
-      login.replace("<!--refused-->", refused ? `<p class="refused" role="alert">${escapeHtml(refused)}</p>` : ""),
+      login
+        .replace("<!--refused-->", refused ? `<p class="refused" role="alert">${escapeHtml(refused)}</p>` : "")
+        .replace("<!--next-->", `<input type="hidden" name="next" value="${escapeHtml(next)}">`),
     );
 
-  const signInWith = (res: ServerResponse, offered: string) => {
+  const signInWith = (res: ServerResponse, offered: string, next: string) => {
     const token = tokens.find(offered);
-    if (!token) return signIn(res, "That token was refused: the companion does not know it.");
-    if (token.revoked !== null) return signIn(res, "That token was refused: it was revoked.");
-    if (!hasRole(token, "view")) return signIn(res, "That token was refused: it lacks the view role.");
+    if (!token) return signIn(res, "That token was refused: the companion does not know it.", next);
+    if (token.revoked !== null) return signIn(res, "That token was refused: it was revoked.", next);
+    if (!hasRole(token, "view")) return signIn(res, "That token was refused: it lacks the view role.", next);
     const cookie = `${TOKEN_COOKIE}=${encodeURIComponent(offered)}; HttpOnly; SameSite=Strict; Path=/${secure ? "; Secure" : ""}`;
-    res.writeHead(303, { location: "/", "set-cookie": cookie }).end();
+    res.writeHead(303, { location: next, "set-cookie": cookie }).end();
+  };
+
+  /** The dashboard at a share link's view, under a note saying where the heat shows on the page itself. */
+  const share = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const parsed = parseShareUrl(url.pathname + url.search);
+    if (!parsed.ok) return refuse(res, ErrorCode.shareLink, parsed.reason);
+    if (!authenticate(req, tokens, ["view"]).ok) return signIn(res, "", url.pathname + url.search);
+    send(res, 200, "text/html", page.replace("<!--share-note-->", shareNote(parsed.view)));
   };
 
   /** Handles `/`, `/login`, `/dashboard.js` and `/dashboard.css`; returns false for anything else. */
   return (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
     if (url.pathname === "/dashboard.js") send(res, 200, "text/javascript", script);
+    else if (url.pathname === "/share") share(req, res, url);
     else if (url.pathname === "/dashboard.css") send(res, 200, "text/css", css);
     else if (url.pathname === "/login" && req.method === "POST") {
       void readForm(req).then(
-        (form) => signInWith(res, form.get("token")?.trim() ?? ""),
+        (form) => signInWith(res, form.get("token")?.trim() ?? "", ownPage(form.get("next"))),
         () => signIn(res, "The sign-in form could not be read."),
       );
     } else if (url.pathname !== "/") return false;
@@ -66,6 +82,19 @@ export function createDashboard(tokens: TokenStore, secure: boolean) {
     else send(res, 200, "text/html", page);
     return true;
   };
+}
+
+/** Where signing in may go on to: the dashboard or a share link of this companion, never another site. */
+function ownPage(next: string | null): string {
+  return next !== null && /^\/(share)?(\?|$)/.test(next) ? next : "/";
+}
+
+export const SHARE_NOTE =
+  "This link opens the page itself with its heat in a browser with the Heatlens extension; here is the companion's view of it.";
+
+function shareNote(view: ShareView): string {
+  const address = view.origin + view.path;
+  return `<p id="share-note" class="share-note" role="note">${escapeHtml(SHARE_NOTE)} <a href="${escapeHtml(address)}">${escapeHtml(address)}</a></p>`;
 }
 
 /** The largest sign-in form read: a token is under 100 bytes. */

@@ -1,0 +1,83 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { companionHttpBase, parseShareUrl, SHARE_MODES, SHARE_POINTS, type ShareView, shareUrl } from "./share-link";
+
+const view: ShareView = {
+  origin: "https://shop.example",
+  path: "/checkout",
+  band: "desktop",
+  time: { kind: "window", ms: 600_000 },
+  layer: "document",
+  points: null,
+  mode: null,
+};
+
+describe("share links", () => {
+  it("are written on the companion's HTTP origin at /share and read back as the same view", () => {
+    const url = shareUrl("ws://127.0.0.1:8787/ws", view);
+    expect(url).toBe(
+      "http://127.0.0.1:8787/share?origin=https%3A%2F%2Fshop.example&path=%2Fcheckout&band=desktop&window=600000",
+    );
+    expect(parseShareUrl(url)).toEqual({ ok: true, view });
+    expect(companionHttpBase("wss://heat.team.example")).toBe("https://heat.team.example");
+  });
+
+  it("round-trip any view: window or range, layer, points and mode", () => {
+    const arbitraryView = fc.record<ShareView>({
+      origin: fc.constantFrom("https://shop.example", "http://127.0.0.1:8080", "http://[::1]:3000"),
+      path: fc.string({ maxLength: 40 }).map((rest) => `/${rest}`),
+      band: fc.option(fc.constantFrom("phone", "tablet", "desktop", "wide")),
+      time: fc.oneof(
+        fc.integer({ min: 1, max: 86_400_000 }).map((ms) => ({ kind: "window" as const, ms })),
+        fc
+          .tuple(fc.integer({ min: 0, max: 4e12 }), fc.integer({ min: 1, max: 1e10 }))
+          .map(([from, span]) => ({ kind: "range" as const, from, to: from + span })),
+      ),
+      layer: fc.constantFrom("document" as const, "fixed" as const),
+      points: fc.option(fc.constantFrom(...SHARE_POINTS)),
+      mode: fc.option(fc.constantFrom(...SHARE_MODES)),
+    });
+    fc.assert(
+      fc.property(arbitraryView, (v) => {
+        expect(parseShareUrl(shareUrl("http://localhost:8787", v))).toEqual({ ok: true, view: v });
+      }),
+    );
+  });
+
+  it("never carry a token, and a link with one is refused", () => {
+    const url = shareUrl("ws://127.0.0.1:8787", view);
+    expect(url).not.toMatch(/token/i);
+    expect(parseShareUrl(`${url}&token=secret`)).toEqual({
+      ok: false,
+      code: "E_SHARE_LINK",
+      reason: "a share link carries no token: the viewer's own applies",
+    });
+  });
+
+  it("refuse each unusable part with E_SHARE_LINK and the reason", () => {
+    const base = "http://c/share?origin=https%3A%2F%2Fshop.example&path=%2Fa";
+    const cases: [string, RegExp][] = [
+      ["http://c/dashboard?origin=x", /path is \/share/],
+      ["http://c/share?path=%2Fa&window=1000", /origin must be/],
+      ["http://c/share?origin=https%3A%2F%2Fshop.example%2Fx&path=%2Fa&window=1000", /origin must be/],
+      ["http://c/share?origin=https%3A%2F%2Fshop.example&path=a&window=1000", /path must start with \//],
+      [`${base}`, /a window \(ms\) or a range/],
+      [`${base}&window=-5`, /window must be a positive/],
+      [`${base}&window=1000&from=2026-01-01T00:00:00Z`, /not both/],
+      [`${base}&from=yesterday&to=2026-01-01T00:00:00Z`, /ISO 8601/],
+      [`${base}&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`, /to must be after from/],
+      [`${base}&window=1000&band=Desk top`, /band must be/],
+      [`${base}&window=1000&layer=top`, /layer must be document or fixed/],
+      [`${base}&window=1000&points=scrolls`, /points must be one of moves, clicks, both/],
+      [`${base}&window=1000&mode=blur`, /mode must be one of elements, tiles, smooth/],
+    ];
+    for (const [url, reason] of cases) {
+      const parsed = parseShareUrl(url);
+      expect(parsed.ok, url).toBe(false);
+      if (!parsed.ok) {
+        expect(parsed.code).toBe("E_SHARE_LINK");
+        expect(parsed.reason, url).toMatch(reason);
+      }
+    }
+  });
+});

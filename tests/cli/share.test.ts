@@ -1,0 +1,87 @@
+/**
+ * Share links against the real binary: `/share?…` answers with the
+ * dashboard at the link's view under a note on seeing the heat on the page
+ * itself; the link needs no token (the dashboard's sign-in applies and
+ * returns to the link), and a link it cannot use is refused with its reason.
+ */
+import { describe, expect, it } from "vitest";
+import { SHARE_NOTE } from "../../companion/src/http/dashboard";
+import { shareUrl } from "../../protocol/share-link";
+import { createToken, startHeatlens } from "../support/heatlens";
+import { tempDataDir } from "../support/temp-dir";
+
+const view = {
+  origin: "https://shop.example",
+  path: "/checkout",
+  band: "desktop",
+  time: { kind: "window" as const, ms: 60_000 },
+  layer: "document" as const,
+  points: null,
+  mode: null,
+};
+
+describe("GET /share", () => {
+  it("answers 200 with the dashboard, the note and the linked page", async () => {
+    const companion = await startHeatlens([]);
+    try {
+      const link = shareUrl(companion.url, view);
+      const res = await fetch(link);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain(SHARE_NOTE);
+      expect(html).toContain('<a href="https://shop.example/checkout">https://shop.example/checkout</a>');
+      // The dashboard's own script reads the view from the same query.
+      expect(html).toContain('<script type="module" src="/dashboard.js">');
+    } finally {
+      await companion.stop();
+    }
+  });
+
+  it("refuses a link it cannot use with E_SHARE_LINK and the reason", async () => {
+    const companion = await startHeatlens([]);
+    try {
+      const res = await fetch(
+        `${companion.url}/share?origin=https%3A%2F%2Fshop.example&path=%2Fa&window=1000&mode=blur`,
+      );
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ code: "E_SHARE_LINK", reason: "mode must be one of elements, tiles, smooth" });
+    } finally {
+      await companion.stop();
+    }
+  });
+
+  it("asks for a view token when tokens exist, then returns to the link's view", async () => {
+    const dir = tempDataDir("cli-share");
+    const { token } = await createToken(dir, "view");
+    const companion = await startHeatlens([], dir);
+    try {
+      const link = shareUrl(companion.url, view);
+      const asked = await fetch(link);
+      expect(asked.status).toBe(401);
+      const next = new URL(link).pathname + new URL(link).search;
+      expect(await asked.text()).toContain(`name="next" value="${next.replaceAll("&", "&amp;")}"`);
+      const signedIn = await fetch(`${companion.url}/login`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token, next }).toString(),
+        redirect: "manual",
+      });
+      expect(signedIn.status).toBe(303);
+      expect(signedIn.headers.get("location")).toBe(next);
+      const cookie = (signedIn.headers.get("set-cookie") ?? "").split(";")[0] as string;
+      const shown = await fetch(link, { headers: { cookie } });
+      expect(shown.status).toBe(200);
+      expect(await shown.text()).toContain('id="share-note"');
+      // Signing in never goes on to another site.
+      const elsewhere = await fetch(`${companion.url}/login`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token, next: "//evil.example/share" }).toString(),
+        redirect: "manual",
+      });
+      expect(elsewhere.headers.get("location")).toBe("/");
+    } finally {
+      await companion.stop();
+    }
+  });
+});

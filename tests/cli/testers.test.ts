@@ -1,0 +1,96 @@
+/**
+ * `GET /api/testers` through the real binary: each connected tester with its
+ * display name, its browser from the upgrade's User-Agent, the pages it is on
+ * now and its points per second; behind the view role once tokens exist.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  batch,
+  type Client,
+  connect,
+  createToken,
+  get,
+  points,
+  type Running,
+  startHeatlens,
+} from "../support/heatlens";
+import { SITE } from "../support/site";
+import { tempDataDir } from "../support/temp-dir";
+
+const CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+interface Tester {
+  name: string;
+  browser: string;
+  pages: { origin: string; path: string; band: string }[];
+  pointsPerSecond: number;
+  connectedAt: number;
+}
+
+let companion: Running | null = null;
+const clients: Client[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.ws.terminate();
+  await companion?.stop();
+  companion = null;
+});
+
+async function send(client: Client, seq: number, paths: string[]): Promise<void> {
+  client.send(
+    batch(
+      seq,
+      paths.map((path) => ({ path, points: points(20) })),
+    ),
+  );
+  expect(await client.next("ack")).toMatchObject({ seq, duplicate: false });
+}
+
+describe("GET /api/testers", () => {
+  it("lists each connected tester with its name, browser, pages now and points per second", async () => {
+    companion = await startHeatlens([]);
+    const alice = await connect(companion.url, { name: "Alice", userAgent: CHROME });
+    const bob = await connect(companion.url, { name: "Bob", userAgent: FIREFOX });
+    clients.push(alice, bob);
+    const before = Date.now();
+    await send(alice, 0, ["/checkout", "/cart"]);
+    await send(bob, 0, ["/"]);
+
+    const answer = await get(`${companion.url}/api/testers`);
+    expect(answer.status).toBe(200);
+    const { testers } = JSON.parse(answer.body) as { testers: Tester[] };
+    const byName = new Map(testers.map((t) => [t.name, t]));
+    expect([...byName.keys()].sort()).toEqual(["Alice", "Bob"]);
+    const a = byName.get("Alice") as Tester;
+    const b = byName.get("Bob") as Tester;
+    expect(a.browser).toBe("Chrome 131");
+    expect(b.browser).toBe("Firefox 128");
+    // Points of a 1000 px wide page are in the tablet band.
+    expect(a.pages).toEqual([
+      { origin: SITE, path: "/checkout", band: "tablet" },
+      { origin: SITE, path: "/cart", band: "tablet" },
+    ]);
+    expect(b.pages).toEqual([{ origin: SITE, path: "/", band: "tablet" }]);
+    // 40 and 20 points, averaged over the last ten seconds.
+    expect(a.pointsPerSecond).toBe(4);
+    expect(b.pointsPerSecond).toBe(2);
+    for (const t of [a, b]) expect(t.connectedAt).toBeLessThanOrEqual(before);
+  });
+
+  it("needs a token with the view role once tokens exist", async () => {
+    const dataDir = tempDataDir("cli-testers");
+    const { token } = await createToken(dataDir, "capture,view");
+    companion = await startHeatlens([], dataDir);
+    const alice = await connect(companion.url, { name: "Alice", userAgent: CHROME, token });
+    clients.push(alice);
+    await send(alice, 0, ["/"]);
+
+    const anonymous = await get(`${companion.url}/api/testers`);
+    expect(anonymous.status).toBe(401);
+    expect(JSON.parse(anonymous.body)).toMatchObject({ code: "E_UNAUTHORIZED" });
+    const signed = await get(`${companion.url}/api/testers`, { authorization: `Bearer ${token}` });
+    expect(signed.status).toBe(200);
+    expect(JSON.parse(signed.body).testers).toMatchObject([{ name: "Alice", browser: "Chrome 131" }]);
+  });
+});

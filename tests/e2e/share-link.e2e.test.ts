@@ -1,0 +1,178 @@
+/**
+ * Share links: the dashboard's "Copy link" gives the link of the view shown;
+ * opened in a tab of a browser with the extension, the link ends on the real
+ * page with its overlay on at the linked window and mode, painting the hot
+ * element in the heat colour, and the panel's "Copy link" there gives that
+ * view's link (Chromium, whose page can read the clipboard back); opened in a
+ * browser without the extension, it shows the dashboard at that view under
+ * the note.
+ */
+import puppeteer, { type Page } from "puppeteer-core";
+import { describe, expect, it } from "vitest";
+import { SHARE_NOTE } from "../../companion/src/http/dashboard";
+import type { Companion } from "../../companion/src/server";
+import { parseShareUrl, type ShareView, shareUrl } from "../../protocol/share-link";
+import type { Grid } from "../../protocol/wire";
+import { type BrowserName, EXECUTABLES, type LaunchedBrowser } from "./browsers";
+import {
+  badgeOf,
+  distance,
+  expectedHeat,
+  hoverHeroButton,
+  openPage,
+  overlayLegend,
+  pixel,
+  screenshotPixels,
+  sleep,
+  type Tile,
+  tiles,
+  waitForPixel,
+} from "./harness";
+import { browserSession } from "./session";
+
+const LINKED_WINDOW_MS = 600_000;
+
+/** Polls until `done` holds, for up to 15 s. */
+async function until(done: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  for (const end = Date.now() + 15_000; !(await done()); ) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** The link "Copy link" gives on the dashboard at `search` (shown in its field, whether or not the clipboard took it). */
+async function copiedLink(page: Page, dashboard: string): Promise<string> {
+  await page.goto(dashboard);
+  await page.waitForFunction(() => document.body.dataset.shown === location.search, { timeout: 15_000 });
+  await page.click("#copy-link");
+  await page.waitForFunction(() => document.querySelector<HTMLInputElement>("#share-link input")?.value, {
+    timeout: 5_000,
+  });
+  return page.evaluate(() => document.querySelector<HTMLInputElement>("#share-link input")?.value ?? "");
+}
+
+describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browserName) => {
+  let companion: Companion;
+  let launched: LaunchedBrowser;
+  browserSession(
+    browserName,
+    (c, l) => {
+      companion = c;
+      launched = l;
+    },
+    { windowsMs: [60_000, LINKED_WINDOW_MS], defaultWindowMs: 60_000 },
+  );
+
+  it("open the page itself with the overlay on at the linked window and mode, the hot element in the heat colour", async () => {
+    const { tab, width, grid: settled } = await hoverHeroButton(launched, companion.url, 2000);
+    await tab.close();
+    const origin = new URL(companion.url).origin;
+    const band = settled.band.id;
+
+    // The dashboard's link of the page's view in the linked window.
+    const dashboardPage = await launched.browser.newPage();
+    const query = new URLSearchParams({ origin, path: "/demo/", band, window: String(LINKED_WINDOW_MS) });
+    const copied = await copiedLink(dashboardPage, `${companion.url}/?${query}`);
+    await dashboardPage.close();
+    const view: ShareView = {
+      origin,
+      path: "/demo/",
+      band,
+      time: { kind: "window", ms: LINKED_WINDOW_MS },
+      layer: "document",
+      points: null,
+      mode: null,
+    };
+    expect(parseShareUrl(copied)).toEqual({ ok: true, view });
+    expect(copied).toBe(shareUrl(companion.url, view));
+    expect(copied).not.toMatch(/token/i);
+
+    // The page grid is measured here (its tiles), so the link names that mode.
+    const link = shareUrl(companion.url, { ...view, mode: "tiles" });
+    const res = await fetch(
+      `${companion.url}/api/heatmap?origin=${encodeURIComponent(origin)}&path=%2Fdemo%2F&width=${width}&window=${LINKED_WINDOW_MS}`,
+    );
+    const grid = (await res.json()) as Grid;
+    const hot = tiles(grid)[0] as Tile;
+    const size = width / grid.cols;
+    const centre = [(hot.col + 0.5) * size, (hot.row + 0.5) * size] as const;
+
+    const plainTab = await openPage(launched, `${companion.url}/demo/?tab=base`);
+    await plainTab.bringToFront();
+    const base = pixel(await screenshotPixels(plainTab), ...centre);
+    await plainTab.close();
+    const want = expectedHeat(hot.count, grid, base);
+
+    const page = await launched.browser.newPage();
+    void page.goto(link).catch(() => undefined);
+    const pageUrl = `${companion.url}/demo/`;
+    await until(() => page.url() === pageUrl, `the tab to reach ${pageUrl} (at ${page.url()})`);
+    await page.bringToFront();
+    expect(distance(await waitForPixel(page, ...centre, want), want)).toBeLessThanOrEqual(24);
+    expect((await badgeOf(launched, pageUrl))?.text).toBe("ON");
+    // The link's mode (the page grid of the viewer's band, not heat on elements of all widths) and window.
+    const legend = await overlayLegend(launched, pageUrl, (t) => t.includes("last"));
+    expect(legend).toContain(`Showing ${band}`);
+    expect(legend).toContain("last 10 min");
+
+    // The panel's Copy link (239 px up from the panel's bottom edge, see panel.ts) gives the view on screen.
+    if (browserName === "chromium") {
+      await launched.browser.defaultBrowserContext().overridePermissions(origin, ["clipboard-read", "clipboard-write"]);
+      await page.bringToFront();
+      const { w, h } = await page.evaluate(() => ({
+        w: document.documentElement.clientWidth,
+        h: document.documentElement.clientHeight,
+      }));
+      await page.mouse.click(w - 122, h - 239);
+      let clipboard = "";
+      await until(async () => {
+        clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch(() => "");
+        // The dashboard's link is in the clipboard before.
+        return clipboard.includes("/share?") && clipboard !== copied;
+      }, "the overlay's link in the clipboard");
+      expect(clipboard).toBe(shareUrl(companion.url, { ...view, points: "both", mode: "tiles" }));
+    }
+    await page.close();
+  });
+
+  it.runIf(browserName === "chromium")(
+    "shows the dashboard at the linked view, with the note, in a browser without the extension",
+    async () => {
+      const plain = await puppeteer.launch({
+        executablePath: EXECUTABLES.chromium,
+        headless: true,
+        args: ["--no-sandbox", "--disable-gpu", "--window-size=1280,800"],
+      });
+      try {
+        const page = await plain.newPage();
+        const view: ShareView = {
+          origin: new URL(companion.url).origin,
+          path: "/demo/",
+          band: "desktop",
+          time: { kind: "window", ms: LINKED_WINDOW_MS },
+          layer: "document",
+          points: null,
+          mode: "tiles",
+        };
+        await page.goto(shareUrl(companion.url, view));
+        await page.waitForFunction(() => document.body.dataset.shown === location.search, { timeout: 15_000 });
+        const shown = await page.evaluate(() => ({
+          path: location.pathname,
+          note: document.getElementById("share-note")?.textContent ?? "",
+          title: document.getElementById("detail-title")?.textContent ?? "",
+          band: document.querySelector<HTMLElement>("#bands [aria-selected=true]")?.dataset.band,
+          window: document.querySelector("#windows [aria-pressed=true]")?.textContent,
+        }));
+        expect(shown).toEqual({
+          path: "/",
+          note: `${SHARE_NOTE} ${view.origin}/demo/`,
+          title: `/demo/ · ${view.origin}`,
+          band: "desktop",
+          window: "10 min",
+        });
+      } finally {
+        await plain.close();
+      }
+    },
+  );
+});
