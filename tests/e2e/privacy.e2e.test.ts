@@ -9,7 +9,16 @@ import type { Companion } from "../../companion/src/server";
 import { BADGE_COLORS, PAUSED_BADGE } from "../../extension/background/toolbar-badge";
 import { eventually } from "../support/heatlens";
 import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
-import { badgeOf, E2E_DIST, openPage, sleep, startE2ECompanion, waitForConnections } from "./harness";
+import {
+  badgeOf,
+  E2E_DIST,
+  openPage,
+  overlayLegend,
+  setOverlay,
+  sleep,
+  startE2ECompanion,
+  waitForConnections,
+} from "./harness";
 import { browserSession } from "./session";
 
 async function setPaused(launched: LaunchedBrowser, targetUrl: string, paused: boolean): Promise<void> {
@@ -87,6 +96,20 @@ describe.each<BrowserName>(["chromium", "firefox"])("privacy in %s", (name) => {
     await page.bringToFront();
     await moves(page, 5);
     expect(await settle(10)).toBe(10);
+  });
+
+  it("says in the overlay's legend that capture is paused, until it is resumed", async () => {
+    const url = `${companion.url}/demo/?legend`;
+    await openPage(launched, url);
+    await setOverlay(launched, url, true);
+    const paused = "Capture paused in this browser";
+    await setPaused(launched, url, true);
+    expect(await overlayLegend(launched, url, (text) => text.includes(paused))).toContain(paused);
+    await setPaused(launched, url, false);
+    const resumed = await overlayLegend(launched, url, (text) => text.length > 0 && !text.includes(paused));
+    expect(resumed).toMatch(/points/);
+    expect(resumed).not.toContain(paused);
+    await setOverlay(launched, url, false);
   });
 
   it("never captures typing", async () => {
