@@ -224,7 +224,7 @@ export class Ingest {
         }
         this.counters.batches++;
         this.counters.points += points;
-        connection.accepted(points, groups.keys());
+        connection.accepted(points, pageKeys);
         this.rate.add(points);
         this.counters.clicks += clicks;
         connection.reply({ type: "ack", seq, points, duplicate: false });
