@@ -135,44 +135,50 @@ describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browse
     await page.close();
   });
 
-  it.runIf(browserName === "chromium")(
-    "shows the dashboard at the linked view, with the note, in a browser without the extension",
-    async () => {
-      const plain = await puppeteer.launch({
-        executablePath: EXECUTABLES.chromium,
-        headless: true,
-        args: ["--no-sandbox", "--disable-gpu", "--window-size=1280,800"],
+  it("shows the dashboard at the linked view, with the note, in a browser without the extension", async () => {
+    const plain = await puppeteer.launch(
+      browserName === "chromium"
+        ? {
+            executablePath: EXECUTABLES.chromium,
+            headless: true,
+            args: ["--no-sandbox", "--disable-gpu", "--window-size=1280,800"],
+          }
+        : {
+            browser: "firefox",
+            executablePath: EXECUTABLES.firefox,
+            headless: true,
+            args: ["--width=1280", "--height=800"],
+          },
+    );
+    try {
+      const page = await plain.newPage();
+      const view: ShareView = {
+        origin: new URL(companion.url).origin,
+        path: "/demo/",
+        band: "desktop",
+        time: { kind: "window", ms: LINKED_WINDOW_MS },
+        layer: "document",
+        points: null,
+        mode: "tiles",
+      };
+      await page.goto(shareUrl(companion.url, view));
+      await page.waitForFunction(() => document.body.dataset.shown === location.search, { timeout: 15_000 });
+      const shown = await page.evaluate(() => ({
+        path: location.pathname,
+        note: document.getElementById("share-note")?.textContent ?? "",
+        title: document.getElementById("detail-title")?.textContent ?? "",
+        band: document.querySelector<HTMLElement>("#bands [aria-selected=true]")?.dataset.band,
+        window: document.querySelector("#windows [aria-pressed=true]")?.textContent,
+      }));
+      expect(shown).toEqual({
+        path: "/",
+        note: `${SHARE_NOTE} ${view.origin}/demo/`,
+        title: `/demo/ · ${view.origin}`,
+        band: "desktop",
+        window: "10 min",
       });
-      try {
-        const page = await plain.newPage();
-        const view: ShareView = {
-          origin: new URL(companion.url).origin,
-          path: "/demo/",
-          band: "desktop",
-          time: { kind: "window", ms: LINKED_WINDOW_MS },
-          layer: "document",
-          points: null,
-          mode: "tiles",
-        };
-        await page.goto(shareUrl(companion.url, view));
-        await page.waitForFunction(() => document.body.dataset.shown === location.search, { timeout: 15_000 });
-        const shown = await page.evaluate(() => ({
-          path: location.pathname,
-          note: document.getElementById("share-note")?.textContent ?? "",
-          title: document.getElementById("detail-title")?.textContent ?? "",
-          band: document.querySelector<HTMLElement>("#bands [aria-selected=true]")?.dataset.band,
-          window: document.querySelector("#windows [aria-pressed=true]")?.textContent,
-        }));
-        expect(shown).toEqual({
-          path: "/",
-          note: `${SHARE_NOTE} ${view.origin}/demo/`,
-          title: `/demo/ · ${view.origin}`,
-          band: "desktop",
-          window: "10 min",
-        });
-      } finally {
-        await plain.close();
-      }
-    },
-  );
+    } finally {
+      await plain.close();
+    }
+  });
 });
