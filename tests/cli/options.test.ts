@@ -392,6 +392,7 @@ const ROWS = {
       expect(grid.anchors.map((a) => a.s)).toEqual(["#hot", "#new"]);
       expect(grid.evictedAnchors).toBe(1);
       expect((await get(`${c.url}/metrics`)).body).toMatch(/^heatlens_anchors_evicted_total 1$/m);
+      expect(JSON.parse((await get(`${c.url}/api/stats`)).body)).toMatchObject({ evictedAnchors: 1 });
     },
   },
   maxKeysPerClient: {

@@ -227,6 +227,9 @@ describe("anchored heat through the binary", () => {
     ).toMatchObject({ type: "ack", points: 21 });
     const stats = JSON.parse((await get(`${c.url}/api/stats`)).body) as { liveKeys: number };
     expect(stats.liveKeys).toBe(2);
+    // A page with scroll marks and no points is listed like any other.
+    const listed = JSON.parse((await get(`${c.url}/api/pages`)).body) as { pages: { path: string }[] };
+    expect(listed.pages.map((p) => p.path).sort()).toEqual(["/anchored", "/scrolled"]);
     // A third page is one too many.
     const answer = await reply(feeder, anchoredBatch(2, [{ path: "/third", points: [[1, 1, 0, 0, 0, 0]] }]));
     expect(answer).toMatchObject({ type: "nack", code: "E_KEYS" });
