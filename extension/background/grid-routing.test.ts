@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { noSideHeat } from "../../protocol/anchor";
 import type { SubscriptionRequest } from "../../protocol/subscription";
 import type { Grid, Subscribed } from "../../protocol/wire";
+import { testGrid } from "../../tests/support/grid";
 import { GridRoutes, type Watcher } from "./grid-routing";
 
 const SITE = "http://127.0.0.1:8787";
@@ -12,23 +12,7 @@ function answer(request: SubscriptionRequest): Subscribed {
 }
 
 function grid(total: number, origin = SITE): Grid {
-  return {
-    type: "grid",
-    ...noSideHeat(),
-    origin,
-    path: "/demo",
-    band: { id: "desktop", min: 1024, max: 1439 },
-    windowMs: 300_000,
-    cols: 50,
-    rows: 0,
-    tile: { size: 0.02, unit: "layout-width" },
-    start: 0,
-    end: 300_000,
-    total,
-    max: 1,
-    cells: [],
-    fixed: [],
-  };
+  return testGrid({ origin, path: "/demo", total, max: 1 });
 }
 
 const tab = (tabId: number, frameId = 0): Watcher => ({ tabId, frameId });

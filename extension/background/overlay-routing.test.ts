@@ -1,8 +1,8 @@
 import "../testing/install-fake-browser";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { noSideHeat } from "../../protocol/anchor";
 import type { Watch } from "../../protocol/messages";
 import type { Grid, Subscribed } from "../../protocol/wire";
+import { testGrid } from "../../tests/support/grid";
 import { fakeBrowser } from "../testing/fake-browser";
 import { OverlayRouting } from "./overlay-routing";
 
@@ -15,23 +15,7 @@ function answer(request: Watch, band = "desktop"): Subscribed {
 }
 
 function grid(total: number, origin = SITE, band = { id: "desktop", min: 1024, max: 1439 }): Grid {
-  return {
-    type: "grid",
-    ...noSideHeat(),
-    origin,
-    path: "/demo",
-    band,
-    windowMs: 300_000,
-    cols: 50,
-    rows: 0,
-    tile: { size: 0.02, unit: "layout-width" },
-    start: 0,
-    end: 300_000,
-    total,
-    max: 1,
-    cells: [],
-    fixed: [],
-  };
+  return testGrid({ origin, path: "/demo", band, total, max: 1 });
 }
 
 const PHONE = { id: "phone", min: 0, max: 599 };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type AnchorHeat, anchorTile, noSideHeat } from "../../protocol/anchor";
+import { type AnchorHeat, anchorTile } from "../../protocol/anchor";
 import { MAX_WATCHES_PER_FRAME } from "../../protocol/messages";
 import type { Grid } from "../../protocol/wire";
+import { testGrid } from "../../tests/support/grid";
 import {
   anchoredScale,
   anchorTiles,
@@ -21,24 +22,8 @@ const BANDS = [
   { id: "wide", min: 1440, max: null },
 ];
 
-const grid = (band: Grid["band"], part: Partial<Grid>): Grid => ({
-  type: "grid",
-  ...noSideHeat(),
-  origin: "http://shop.test",
-  path: "/",
-  band,
-  windowMs: 300_000,
-  cols: 50,
-  rows: 0,
-  tile: { size: 0.02, unit: "layout-width" },
-  start: 0,
-  end: 300_000,
-  total: 0,
-  max: 0,
-  cells: [],
-  fixed: [],
-  ...part,
-});
+const grid = (band: Grid["band"], part: Partial<Grid>): Grid =>
+  testGrid({ origin: "http://shop.test", path: "/", band, ...part });
 
 const anchor = (s: string, cells: number[]): AnchorHeat => {
   let moves = 0;

@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import "../testing/install-fake-browser";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { noSideHeat } from "../../protocol/anchor";
 import type { Watch } from "../../protocol/messages";
 import type { ShareView } from "../../protocol/share-link";
 import type { Grid } from "../../protocol/wire";
+import { testGrid } from "../../tests/support/grid";
 import { fakeBrowser } from "../testing/fake-browser";
 import { OverlayView } from "./overlay-view";
 
@@ -13,24 +13,7 @@ const BANDS = [
   { id: "desktop", min: 600, max: null },
 ];
 
-const grid = (band: Grid["band"], part: Partial<Grid>): Grid => ({
-  type: "grid",
-  ...noSideHeat(),
-  origin: location.origin,
-  path: "/",
-  band,
-  windowMs: 300_000,
-  cols: 50,
-  rows: 0,
-  tile: { size: 0.02, unit: "layout-width" },
-  start: 0,
-  end: 300_000,
-  total: 0,
-  max: 0,
-  cells: [],
-  fixed: [],
-  ...part,
-});
+const grid = (band: Grid["band"], part: Partial<Grid>): Grid => testGrid({ origin: location.origin, band, ...part });
 
 /** Every `overlay.watch` the overlay sends to the background, and the rectangles it fills. */
 let watches: Watch[][] = [];
