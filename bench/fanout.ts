@@ -30,11 +30,11 @@ export async function benchFanout(viewers = 100, updates = 2000): Promise<{ emit
   );
   // Messages each viewer has received: the loop waits for every viewer to have them all before going on.
   const received = sockets.map(() => 0);
-  sockets.forEach((ws, i) =>
+  for (const [i, ws] of sockets.entries()) {
     ws.on("message", () => {
       received[i] = (received[i] as number) + 1;
-    }),
-  );
+    });
+  }
   while (companion.fanout.viewerCount < viewers) await new Promise((resolve) => setTimeout(resolve, 10));
   // A busy page: 1,500 tiles with counts.
   const grid = companion.windows.snapshot(makeKey("desktop", SITE, "/busy"), 2);
