@@ -8,7 +8,7 @@ import { benchHistory } from "./history";
 import { benchAnchorMemory, benchMemory } from "./memory";
 import { benchPageCost } from "./page-cost";
 import { benchRestart } from "./restart";
-import { benchIngest, benchLatency, type IngestResult } from "./sockets";
+import { benchIngest, benchIngestVsBare, benchLatency, type IngestResult, type SaturationResult } from "./sockets";
 
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 const fmt = (n: number, digits = 0) =>
@@ -62,6 +62,15 @@ for (const rate of [250_000, 400_000, 550_000, 700_000]) {
   );
   if (run.ingestEventsPerSec < run.offeredEventsPerSec * 0.97 || run.loopDelayP99Ms >= 50) break;
   ingest = run;
+}
+
+// The same closed-loop clients against a bare `ws` server (parse and ack) and the companion (commit, then ack).
+const saturation = [await benchIngestVsBare(20), await benchIngestVsBare(200)];
+for (const s of saturation) {
+  row(
+    `ingest at saturation, ${s.connections} connections: companion, bare ws, ratio, companion loop p99`,
+    `${fmt(s.companionEventsPerSec)}  ${fmt(s.bareEventsPerSec)}  ${fmt(s.ingestVsBareWs, 2)}  ${fmt(s.companionLoopDelayP99Ms, 1)} ms`,
+  );
 }
 
 const latency = await benchLatency();
@@ -121,6 +130,9 @@ const result = {
   bytesPerKey10k: round(keys10k.bytesPerKey),
   ingestEventsPerSec: round(ingest?.ingestEventsPerSec ?? 0),
   loopDelayP99Ms: round(ingest?.loopDelayP99Ms ?? Number.NaN, 1),
+  ingestVsBareWs: round(Math.min(...saturation.map((s) => s.ingestVsBareWs)), 2),
+  ingestVsBareWs20: round((saturation[0] as SaturationResult).ingestVsBareWs, 2),
+  ingestVsBareWs200: round((saturation[1] as SaturationResult).ingestVsBareWs, 2),
   e2eP50Ms: round(latency.e2eP50Ms, 1),
   e2eP99Ms: round(latency.e2eP99Ms, 1),
   bytesPerKey: round(memory.bytesPerKey),

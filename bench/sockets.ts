@@ -15,14 +15,14 @@ interface Report {
   points: number;
 }
 
-class CompanionProcess {
+export class CompanionProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
   ) {}
 
-  static async start(): Promise<CompanionProcess> {
-    const child = fork("companion/bin/run-ts.js", ["bench/companion-process.ts"], { stdio: "inherit" });
+  static async start(script = "bench/companion-process.ts", execArgv: string[] = []): Promise<CompanionProcess> {
+    const child = fork("companion/bin/run-ts.js", [script], { stdio: "inherit", execArgv });
     const port = await new Promise<number>((resolve) =>
       child.once("message", (m) => resolve((m as { port: number }).port)),
     );
@@ -198,5 +198,75 @@ export async function benchLatency(rate = 50_000, seconds = 8): Promise<LatencyR
     e2eP99Ms: pct(99),
     probes: latencies.length,
     offeredEventsPerSec: clients * sendsPerSecond * 2 * perPage,
+  };
+}
+
+export interface SaturationResult {
+  connections: number;
+  companionEventsPerSec: number;
+  bareEventsPerSec: number;
+  /** The companion's acked points per second over the bare server's, same clients, same run. */
+  ingestVsBareWs: number;
+  companionLoopDelayP99Ms: number;
+}
+
+/**
+ * Closed-loop clients: each connection keeps `inFlight` batches unacknowledged
+ * and sends the next one as each ack arrives, so the server's own pace sets the
+ * rate. Returns the points acked per second over `seconds`, after a warm-up.
+ */
+export async function saturate(
+  server: CompanionProcess,
+  connections: number,
+  seconds: number,
+  inFlight = 4,
+): Promise<{ eventsPerSec: number; loopDelayP99Ms: number }> {
+  const sockets = await Promise.all(Array.from({ length: connections }, (_, i) => open(server.port, `sat-${i}`)));
+  const pages = 4;
+  const perPage = 25;
+  let acked = 0;
+  let running = true;
+  for (const [i, ws] of sockets.entries()) {
+    const make = frameMaker(i, pages, perPage);
+    let seq = 0;
+    ws.on("message", (data) => {
+      const text = String(data);
+      if (!text.startsWith('{"type":"ack"')) return;
+      acked += pages * perPage;
+      if (running) ws.send(make(seq++, Date.now()));
+    });
+    for (let k = 0; k < inFlight; k++) ws.send(make(seq++, Date.now()));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  server.reset();
+  const from = acked;
+  const began = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const eventsPerSec = (acked - from) / ((performance.now() - began) / 1000);
+  const report = await server.report();
+  running = false;
+  for (const ws of sockets) ws.terminate();
+  return { eventsPerSec, loopDelayP99Ms: report.loopDelayP99Ms };
+}
+
+/**
+ * The companion against a bare `ws` server that parses and acks each frame,
+ * driven by the same closed-loop clients in the same run: the ratio says how
+ * much of the transport's limit the companion's ingest reaches, with every
+ * batch committed before its ack.
+ */
+export async function benchIngestVsBare(connections: number, seconds = 5): Promise<SaturationResult> {
+  const bare = await CompanionProcess.start("bench/bare-ws-process.ts");
+  const bareRun = await saturate(bare, connections, seconds);
+  await bare.stop();
+  const companion = await CompanionProcess.start();
+  const companionRun = await saturate(companion, connections, seconds);
+  await companion.stop();
+  return {
+    connections,
+    companionEventsPerSec: companionRun.eventsPerSec,
+    bareEventsPerSec: bareRun.eventsPerSec,
+    ingestVsBareWs: companionRun.eventsPerSec / bareRun.eventsPerSec,
+    companionLoopDelayP99Ms: companionRun.loopDelayP99Ms,
   };
 }

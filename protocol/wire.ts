@@ -112,7 +112,6 @@ export const REFUSAL: Record<ErrorCode, { status: number; close: number }> = {
 export const MAX_CLOSE_REASON_BYTES = 123;
 
 const epochMs = z.number().int().nonnegative().max(8.64e15);
-const coordinate = z.number().int().min(0).max(MAX_COORDINATE);
 
 // ---------------------------------------------------------------- client → companion
 
@@ -124,6 +123,36 @@ export const Hello = z.object({
   /** Display name shown on the team dashboard. */
   name: z.string().max(64).optional(),
 });
+
+/**
+ * A flat array of non-negative integers in tuples of `arity`, the value at
+ * index i at most `max(i)`: checked in one pass over the array, since a batch
+ * holds thousands of numbers and a schema per element costs more than the
+ * rest of the intake together. Each refusal names the first bad index.
+ */
+function flatIntegers(name: string, tuples: string, arity: number, max: (i: number) => number, maxLength = Infinity) {
+  return z.custom<number[]>().superRefine((value, ctx) => {
+    if (!Array.isArray(value)) {
+      ctx.addIssue({ code: "custom", message: `${name} must be an array of integers` });
+      return;
+    }
+    if (value.length > maxLength) {
+      ctx.addIssue({ code: "custom", message: `${name} holds more than ${maxLength} numbers` });
+      return;
+    }
+    if (value.length % arity !== 0) {
+      ctx.addIssue({ code: "custom", message: `${name} must hold ${tuples}` });
+      return;
+    }
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max(i)) {
+        ctx.addIssue({ code: "custom", path: [i], message: `must be an integer from 0 to ${max(i)}` });
+        return;
+      }
+    }
+  });
+}
 
 /**
  * Points of one page view: flat quadruples `[dt, x, y, flags]`, dt in ms since
@@ -140,30 +169,24 @@ export const PagePoints = z
     w: layoutWidth,
     /** Capture time of the first point (or mark), ms since the epoch on the client's clock. */
     t0: epochMs,
-    pts: z
-      .array(coordinate)
-      .refine((pts) => pts.length % 4 === 0, "pts must hold [dt, x, y, flags] quadruples")
-      .refine((pts) => pts.every((v, i) => i % 4 !== 3 || v <= 3), "flags must be 0-3"),
+    pts: flatIntegers("pts", "[dt, x, y, flags] quadruples", 4, (i) => (i % 4 === 3 ? 3 : MAX_COORDINATE)),
     /** The group's anchor table: selectors that `at` refers to, each named once. */
     anchors: z.array(anchorSelector).max(MAX_ANCHORS_PER_GROUP).optional(),
     /**
      * Per point, `[a, u, v]`: `a` is 1 + an index into `anchors` (0: the point has no anchor),
      * u and v the offset in the anchor's box in 1/ANCHOR_UNITS of its width and height.
      */
-    at: z
-      .array(
-        z
-          .number()
-          .int()
-          .min(0)
-          .max(Math.max(ANCHOR_UNITS - 1, MAX_ANCHORS_PER_GROUP)),
-      )
-      .optional(),
+    at: flatIntegers("at", "one [a, u, v] triple per point", 3, (i) =>
+      i % 3 === 0 ? MAX_ANCHORS_PER_GROUP : ANCHOR_UNITS - 1,
+    ).optional(),
     /** Scroll marks of the view: flat triples `[dt, kind, value]` (ScrollMark in protocol/anchor.ts). */
-    scroll: z
-      .array(z.number().int().min(0).max(MAX_COORDINATE))
-      .max(MAX_SCROLL_MARKS_PER_GROUP * 3)
-      .optional(),
+    scroll: flatIntegers(
+      "scroll",
+      "[dt, kind, value] triples",
+      3,
+      () => MAX_COORDINATE,
+      MAX_SCROLL_MARKS_PER_GROUP * 3,
+    ).optional(),
   })
   .superRefine((page, ctx) => {
     const points = page.pts.length / 4;

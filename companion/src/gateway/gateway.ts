@@ -43,6 +43,7 @@ export class Gateway {
   readonly subscriptions: Subscriptions;
   private readonly connections = new Set<Connection>();
   private tokenRevision: number;
+  private revisionReadThisTurn = false;
 
   constructor(readonly deps: GatewayDeps) {
     this.admission = new Admission(deps.options, deps.tokens);
@@ -94,6 +95,13 @@ export class Gateway {
    * are required; one read of the token revision when nothing changed.
    */
   checkRevocations(): void {
+    // Read once per turn of the event loop, not per message: a token revoked while one turn's
+    // messages are handled is refused from the next turn on.
+    if (this.revisionReadThisTurn) return;
+    this.revisionReadThisTurn = true;
+    setImmediate(() => {
+      this.revisionReadThisTurn = false;
+    });
     const { tokens } = this.deps;
     const revision = tokens.revision();
     if (revision === this.tokenRevision) return;

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { anchorKey, sidePrefix, splitSideKey } from "../../../protocol/anchor";
 import type { KeyedPoints } from "../pipeline";
+import { decodeGroups, encodeGroups } from "./batch-codec";
 
 export interface StoredBatch {
   client: string;
@@ -41,6 +42,12 @@ export class StorageError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A stored batch as read back: see batch-codec.ts. */
+interface Row {
+  groups: string;
+  body: Buffer | null;
 }
 
 interface Waiting {
@@ -94,7 +101,7 @@ export class EventStore {
       CREATE INDEX IF NOT EXISTS delivered_at ON delivered (at);
       CREATE TABLE IF NOT EXISTS batches (
         -- AUTOINCREMENT: ids are never reused once pruned, so "folded up to id" stays true.
-        id INTEGER PRIMARY KEY AUTOINCREMENT, max_t INTEGER NOT NULL, groups TEXT NOT NULL);
+        id INTEGER PRIMARY KEY AUTOINCREMENT, max_t INTEGER NOT NULL, groups TEXT NOT NULL, body BLOB);
       CREATE INDEX IF NOT EXISTS batches_max_t ON batches (max_t);
       CREATE TABLE IF NOT EXISTS minutes (
         key TEXT NOT NULL, minute INTEGER NOT NULL, cell INTEGER NOT NULL, n INTEGER NOT NULL,
@@ -105,10 +112,13 @@ export class EventStore {
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
       INSERT OR IGNORE INTO meta VALUES ('folded', 0);
     `);
+    // Stores made before batches had a binary body: their rows keep the groups as JSON (batch-codec.ts).
+    const columns = this.db.prepare("PRAGMA table_info(batches)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "body")) this.db.exec("ALTER TABLE batches ADD COLUMN body BLOB");
     this.statements = {
       deliver: this.db.prepare("INSERT OR IGNORE INTO delivered (client, seq, at) VALUES (?, ?, ?)"),
-      insertBatch: this.db.prepare("INSERT INTO batches (max_t, groups) VALUES (?, ?)"),
-      unfolded: this.db.prepare("SELECT id, groups FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
+      insertBatch: this.db.prepare("INSERT INTO batches (max_t, groups, body) VALUES (?, ?, ?)"),
+      unfolded: this.db.prepare("SELECT id, groups, body FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
       lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM batches"),
       folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
       setFolded: this.db.prepare("UPDATE meta SET value = ? WHERE name = 'folded'"),
@@ -118,7 +128,7 @@ export class EventStore {
       addHour: this.db.prepare(
         "INSERT INTO hours VALUES (?, ?, ?, ?) ON CONFLICT (key, hour, cell) DO UPDATE SET n = n + excluded.n",
       ),
-      recent: this.db.prepare("SELECT groups FROM batches WHERE max_t >= ? ORDER BY id"),
+      recent: this.db.prepare("SELECT groups, body FROM batches WHERE max_t >= ? ORDER BY id"),
       pruneBatches: this.db.prepare("DELETE FROM batches WHERE max_t < ? AND id <= ?"),
       pruneDelivered: this.db.prepare("DELETE FROM delivered WHERE at < ?"),
       pruneMinutes: this.db.prepare("DELETE FROM minutes WHERE minute < ?"),
@@ -157,7 +167,7 @@ export class EventStore {
 
   /** Every point of batches whose newest point is at or after `since`, oldest batch first. */
   recent(since: number): KeyedPoints[][] {
-    return (this.statements.recent.all(since) as { groups: string }[]).map((row) => JSON.parse(row.groups));
+    return (this.statements.recent.all(since) as Row[]).map((row) => decodeGroups(row.groups, row.body));
   }
 
   /** Cell counts of `key` for capture times in [from, to), from whole minutes and hours. */
@@ -240,11 +250,17 @@ export class EventStore {
     try {
       this.db.transaction(() => {
         for (const [key, byId] of pending.minutes) {
-          for (const [id, n] of byId)
-            this.statements.addMinute.run(key, Math.floor(id / CELL_SPACE), id % CELL_SPACE, n);
-        }
-        for (const [key, byId] of pending.hours) {
-          for (const [id, n] of byId) this.statements.addHour.run(key, Math.floor(id / CELL_SPACE), id % CELL_SPACE, n);
+          // Each minute's counts also go to its hour: summed here, once per (minute, cell), not per point.
+          const hours = new Map<number, number>();
+          for (const [id, n] of byId) {
+            const minute = Math.floor(id / CELL_SPACE);
+            const cell = id % CELL_SPACE;
+            this.statements.addMinute.run(key, minute, cell, n);
+            const h = Math.floor(minute / 60) * CELL_SPACE + cell;
+            hours.set(h, (hours.get(h) ?? 0) + n);
+          }
+          for (const [id, n] of hours)
+            this.statements.addHour.run(key, Math.floor(id / CELL_SPACE), id % CELL_SPACE, n);
         }
         if (pending.through) this.statements.setFolded.run(pending.through);
       })();
@@ -266,14 +282,14 @@ export class EventStore {
   private recover(): void {
     for (;;) {
       const from = (this.statements.folded.get() as { value: number }).value;
-      const rows = this.statements.unfolded.all(from, this.recoverThrough, 1000) as { id: number; groups: string }[];
+      const rows = this.statements.unfolded.all(from, this.recoverThrough, 1000) as (Row & { id: number })[];
       if (rows.length === 0) {
         this.recovering = false;
         this.failure = null;
         return;
       }
       const pending = new PendingHistory();
-      for (const row of rows) pending.add(JSON.parse(row.groups) as KeyedPoints[]);
+      for (const row of rows) pending.add(decodeGroups(row.groups, row.body));
       pending.through = (rows.at(-1) as { id: number }).id;
       if (!this.writeHistory(pending)) return;
     }
@@ -320,9 +336,8 @@ export class EventStore {
           if (fresh) {
             let maxT = 0;
             for (const group of batch.groups) for (const t of group.times) if (t > maxT) maxT = t;
-            lastId = Number(
-              this.statements.insertBatch.run(Math.round(maxT), JSON.stringify(batch.groups)).lastInsertRowid,
-            );
+            const { head, body } = encodeGroups(batch.groups);
+            lastId = Number(this.statements.insertBatch.run(Math.round(maxT), head, body).lastInsertRowid);
           }
           return !fresh;
         }),
@@ -354,10 +369,9 @@ export class EventStore {
   }
 }
 
-/** Counts by key and (minute or hour) × 2^23 + cell, gathered between writes to the history tables. */
+/** Counts by key and minute × 2^23 + cell, gathered between writes to the history tables. */
 class PendingHistory {
   readonly minutes = new Map<string, Map<number, number>>();
-  readonly hours = new Map<string, Map<number, number>>();
   points = 0;
   /** The newest batch id whose points are gathered here. */
   through = 0;
@@ -368,47 +382,34 @@ class PendingHistory {
       if (anchors && anchorOf) {
         // History is kept by anchor key: a page's anchored group is split by its points' anchors.
         const pageKey = splitSideKey(key)?.pageKey ?? key;
-        const byAnchor = anchors.map((s) => this.buckets(anchorKey(pageKey, s)));
+        const byAnchor = anchors.map((s) => bucket(this.minutes, anchorKey(pageKey, s)));
         for (let i = 0; i < times.length; i++) {
-          const [minutes, hours] = byAnchor[anchorOf[i] as number] as Buckets;
-          count(minutes, hours, times[i] as number, cells[i] as number);
+          count(byAnchor[anchorOf[i] as number] as Map<number, number>, times[i] as number, cells[i] as number);
         }
       } else {
-        const [minutes, hours] = this.buckets(key);
-        for (let i = 0; i < times.length; i++) count(minutes, hours, times[i] as number, cells[i] as number);
+        const minutes = bucket(this.minutes, key);
+        for (let i = 0; i < times.length; i++) count(minutes, times[i] as number, cells[i] as number);
       }
       this.points += pointsOf(group);
     }
   }
 
-  private buckets(key: string): Buckets {
-    return [bucket(this.minutes, key), bucket(this.hours, key)];
-  }
-
   clear(): void {
     this.minutes.clear();
-    this.hours.clear();
     this.points = 0;
     this.through = 0;
   }
 }
 
-/** Points (and scroll marks) a group adds: an anchor's or loose group repeats points of its page's group. */
 /** Cursor points: a page key's own group holds each once; side keys repeat them or hold scroll marks. */
 function pointsOf(group: KeyedPoints): number {
   return splitSideKey(group.key) ? 0 : group.times.length;
 }
 
-/** A key's counts by minute and by hour (PendingHistory). */
-type Buckets = [Map<number, number>, Map<number, number>];
-
-/** One point at `t` in `cell` into its minute's and hour's counts. */
-function count(minutes: Map<number, number>, hours: Map<number, number>, t: number, cell: number): void {
-  const minute = Math.floor(t / MINUTE);
-  const m = minute * CELL_SPACE + cell;
+/** One point at `t` in `cell` into its minute's counts. */
+function count(minutes: Map<number, number>, t: number, cell: number): void {
+  const m = Math.floor(t / MINUTE) * CELL_SPACE + cell;
   minutes.set(m, (minutes.get(m) ?? 0) + 1);
-  const h = Math.floor(minute / 60) * CELL_SPACE + cell;
-  hours.set(h, (hours.get(h) ?? 0) + 1);
 }
 
 function bucket(into: Map<string, Map<number, number>>, key: string): Map<number, number> {

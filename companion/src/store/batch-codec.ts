@@ -1,0 +1,82 @@
+/**
+ * How a stored batch's groups are written in the `batches` table: a short
+ * JSON head (each group's key, point count and anchors) and a binary body
+ * (every group's times as float64, then its cells and anchor indices as
+ * uint32). Writing numbers as bytes rather than JSON text is what lets a
+ * commit keep pace with the intake; rows written before it (body NULL) hold
+ * the groups as JSON in the head and are still read.
+ */
+import type { KeyedPoints } from "../pipeline";
+
+/** `[key, points, anchors]` per group, in the body's order. */
+type Head = [string, number, string[] | null][];
+
+export interface EncodedGroups {
+  head: string;
+  body: Buffer;
+}
+
+const UINT32_MAX = 2 ** 32 - 1;
+
+export function encodeGroups(groups: readonly KeyedPoints[]): EncodedGroups {
+  const head: Head = [];
+  let points = 0;
+  let words = 0;
+  for (const { key, times, cells, anchors, anchorOf } of groups) {
+    if (cells.length !== times.length || (anchorOf && anchorOf.length !== times.length)) {
+      throw new Error(`group ${key}: times, cells and anchors differ in length`);
+    }
+    head.push([key, times.length, anchors && anchorOf ? anchors : null]);
+    points += times.length;
+    words += times.length * (anchors && anchorOf ? 2 : 1);
+  }
+  // Times first, so that the float64 section starts at offset 0 and stays aligned.
+  const bytes = new ArrayBuffer(points * 8 + words * 4);
+  const times = new Float64Array(bytes, 0, points);
+  const ints = new Uint32Array(bytes, points * 8, words);
+  let t = 0;
+  let w = 0;
+  for (const group of groups) {
+    times.set(group.times, t);
+    t += group.times.length;
+    for (const list of group.anchors && group.anchorOf ? [group.cells, group.anchorOf] : [group.cells]) {
+      for (const value of list) {
+        if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
+          throw new Error(`group ${group.key}: ${value} is not a cell or anchor index`);
+        }
+        ints[w++] = value;
+      }
+    }
+  }
+  return { head: JSON.stringify(head), body: Buffer.from(bytes) };
+}
+
+export function decodeGroups(head: string, body: Buffer | null): KeyedPoints[] {
+  if (body === null) return JSON.parse(head) as KeyedPoints[];
+  const entries = JSON.parse(head) as Head;
+  // A copy at offset 0, so the typed views are aligned whatever SQLite's buffer is.
+  const bytes = new Uint8Array(body).buffer;
+  let points = 0;
+  for (const [, n] of entries) points += n;
+  const times = new Float64Array(bytes, 0, points);
+  const ints = new Uint32Array(bytes, points * 8);
+  const groups: KeyedPoints[] = [];
+  let t = 0;
+  let w = 0;
+  for (const [key, n, anchors] of entries) {
+    const group: KeyedPoints = {
+      key,
+      times: Array.from(times.subarray(t, t + n)),
+      cells: Array.from(ints.subarray(w, w + n)),
+    };
+    t += n;
+    w += n;
+    if (anchors) {
+      group.anchors = anchors;
+      group.anchorOf = Array.from(ints.subarray(w, w + n));
+      w += n;
+    }
+    groups.push(group);
+  }
+  return groups;
+}
