@@ -60,6 +60,8 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const PRUNE_EVERY_MS = 10_000;
 const FOLD_EVERY_MS = 2_000;
+/** Most batches in one commit (a group commit of a burst takes a few milliseconds). */
+const BATCHES_PER_COMMIT = 64;
 /**
  * Cells are below 2^24 (page cells below 2^23, see --max-rows × --cols; a loose
  * side cell doubles one): room to pack a time bucket above (up to 2^29 minutes).
@@ -324,8 +326,13 @@ export class EventStore {
 
   private flush(): void {
     this.flushScheduled = false;
-    const waiting = this.queue.splice(0);
+    // A bounded group per commit, the rest at the next turn: a burst never stalls the event loop for long.
+    const waiting = this.queue.splice(0, BATCHES_PER_COMMIT);
     if (waiting.length === 0) return;
+    if (this.queue.length > 0) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
     const now = this.options.clock();
     let outcomes: boolean[];
     let lastId = 0;
