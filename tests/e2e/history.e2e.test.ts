@@ -7,8 +7,9 @@ import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { Companion } from "../../companion/src/server";
 import { PROTOCOL_VERSION } from "../../protocol/wire";
+import { until } from "../support/heatlens";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
-import { openPage, overlayLegend, setOverlay, sleep } from "./harness";
+import { openPage, overlayLegend, setOverlay } from "./harness";
 import { browserSession } from "./session";
 
 describe.each<BrowserName>(["chromium", "firefox"])("history in %s", (name) => {
@@ -43,7 +44,22 @@ describe.each<BrowserName>(["chromium", "firefox"])("history in %s", (name) => {
     );
     await acked;
     ws.terminate();
-    await sleep(2500);
+    // Past ranges are read from the history, which the companion writes every two seconds.
+    const history = new URL(`${companion.url}/api/heatmap`);
+    for (const [name, value] of Object.entries({
+      origin: companion.url,
+      path: "/demo/",
+      width: w,
+      from: t0,
+      to: Date.now(),
+    })) {
+      history.searchParams.set(name, String(value));
+    }
+    await until(
+      async () => ((await (await fetch(history)).json()) as { total: number }).total === 12,
+      10_000,
+      "history",
+    );
 
     await setOverlay(launched, url, true);
     await page.bringToFront();
