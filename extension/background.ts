@@ -46,6 +46,7 @@ const toggle = new OverlayToggle(routing, badge);
 toggle.listen(signal);
 new ShareLinks(toggle, async () => (await loadSettings()).companionUrl).listen(signal);
 void showCapturePause(badge, signal);
+void delivery.then((d) => showCapturePause(d, signal));
 answerStatus(() => delivery, signal);
 keepSiteScriptsInSync(SITE_SCRIPTS, signal);
 wakeUpToDeliver(() => void delivery.then((d) => d.nudge()), signal);

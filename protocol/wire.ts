@@ -252,7 +252,10 @@ export const Unsubscribe = Subscribe.extend({ type: z.literal("unsubscribe") });
 
 export const Ping = z.object({ type: z.literal("ping"), t: z.number() });
 
-export const ClientMessage = z.discriminatedUnion("type", [Hello, Batch, Subscribe, Unsubscribe, Ping]);
+/** The client's state for the testers list: whether capture is paused in its browser. Sent after hello and on each change. */
+export const Status = z.object({ type: z.literal("status"), paused: z.boolean() });
+
+export const ClientMessage = z.discriminatedUnion("type", [Hello, Batch, Subscribe, Unsubscribe, Ping, Status]);
 
 // ---------------------------------------------------------------- companion → client
 
@@ -375,6 +378,7 @@ export type Batch = z.infer<typeof Batch>;
 export type Subscribe = z.infer<typeof Subscribe>;
 export type Unsubscribe = z.infer<typeof Unsubscribe>;
 export type ClientMessage = z.infer<typeof ClientMessage>;
+export type Status = z.infer<typeof Status>;
 export type Welcome = z.infer<typeof Welcome>;
 export type Ack = z.infer<typeof Ack>;
 export type Nack = z.infer<typeof Nack>;

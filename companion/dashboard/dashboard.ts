@@ -1,7 +1,7 @@
 /**
  * The team dashboard in the browser: the testers (name, browser, the pages
- * they are on now, points/s, connected since), and every page with points,
- * grouped by site, as a live thumbnail in the chosen time: one of the
+ * they are on now, points/s, capture on or paused, connected since), and
+ * every page with points, grouped by site, as a live thumbnail in the chosen time: one of the
  * companion's `--windows` or a history range (last hour, today, a chosen
  * range). A page opens large with a tab per width band (with its points), a
  * choice of layer (the page, or the fixed and sticky elements), and
@@ -41,6 +41,8 @@ interface Tester {
   pages: (PageRef & { band: string })[];
   pointsPerSecond: number;
   connectedAt: number;
+  /** Capture paused in its browser; null until its extension says (an older one, or another client). */
+  paused: boolean | null;
 }
 interface LivePage extends PageRef {
   band: string;
@@ -146,6 +148,7 @@ function renderTesters(testers: Tester[]): void {
         t.browser || "unknown",
         pages || "–",
         number.format(Math.round(t.pointsPerSecond * 10) / 10),
+        t.paused === null ? "–" : t.paused ? "paused" : "on",
         since(t.connectedAt),
       ]) {
         const cell = document.createElement("td");

@@ -1,12 +1,15 @@
 /**
- * Shows the stored "pause capture" switch on the toolbar badge: read once at
- * start, then followed until `signal` aborts.
+ * Shows the stored "pause capture" switch where it is shown (the toolbar
+ * badge, and the companion's testers list through the delivery): read once
+ * at start, then followed until `signal` aborts.
  */
 import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
-import type { ToolbarBadge } from "./toolbar-badge";
 
-export async function showCapturePause(badge: Pick<ToolbarBadge, "setPaused">, signal: AbortSignal): Promise<void> {
-  onCapturePauseChanged((paused) => badge.setPaused(paused), signal);
+export async function showCapturePause(
+  shown: { setPaused(paused: boolean): void },
+  signal: AbortSignal,
+): Promise<void> {
+  onCapturePauseChanged((paused) => shown.setPaused(paused), signal);
   const paused = await isCapturePaused();
-  if (!signal.aborted) badge.setPaused(paused);
+  if (!signal.aborted) shown.setPaused(paused);
 }

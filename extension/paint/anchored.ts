@@ -167,13 +167,23 @@ export function visiblePart(box: Box, clips: readonly Box[]): Box | null {
  * the rest are left out. Without known bands, the viewer's own width only.
  */
 export function bandWatches(base: Watch, bands: GridFacts["bands"]): Watch[] {
-  const holds = (band: GridFacts["bands"][number]) =>
-    band.min <= base.width && (band.max === null || base.width <= band.max);
-  const others = bands.filter((band) => !holds(band)).map((band) => ({ ...base, width: Math.max(1, band.min) }));
+  const others = bands
+    .filter((band) => !bandHolds(band, base.width))
+    .map((band) => ({ ...base, width: bandWidth(band) }));
   return [base, ...others].slice(0, MAX_WATCHES_PER_FRAME);
 }
 
 /** Whether `grid` is the heat of the band `width` falls in. */
 export function inBand(grid: Grid, width: number): boolean {
-  return grid.band.min <= width && (grid.band.max === null || width <= grid.band.max);
+  return bandHolds(grid.band, width);
+}
+
+/** A layout width inside the band, for requests of its heat. */
+export function bandWidth(band: Grid["band"]): number {
+  return Math.max(1, band.min);
+}
+
+/** Whether the layout width `width` falls in `band`. */
+export function bandHolds(band: Grid["band"], width: number): boolean {
+  return band.min <= width && (band.max === null || width <= band.max);
 }

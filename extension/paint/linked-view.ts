@@ -2,7 +2,9 @@
  * The overlay and share links (protocol/share-link.ts): the prefs a linked
  * view sets for the tab it was opened in (its mode, points and live window,
  * over the viewer's own until the viewer chooses otherwise; never stored, so
- * other tabs keep theirs), and the link of the view an overlay shows.
+ * other tabs keep theirs; a band other than the viewer's is shown as a band
+ * chosen in the legend is, see band-choice.ts), and the link of the view an
+ * overlay shows.
  */
 import type { ShareView } from "../../protocol/share-link";
 import type { OverlayPrefs } from "../state/overlay-prefs";
@@ -19,7 +21,7 @@ export function linkedPrefs(view: ShareView): Partial<OverlayPrefs> {
 export interface ShownView {
   origin: string;
   path: string;
-  /** The band of the viewer's own grid, if one came. */
+  /** The band of the grid on screen (the viewer's own, or another chosen), if one came. */
   band: string | null;
   prefs: Pick<OverlayPrefs, "mode" | "layer">;
   /** The past range on screen, else the live window. */

@@ -111,7 +111,7 @@ describe("overlay view", () => {
     expect(fills.find(([x, y]) => x === 100 && y === 200)).toEqual([100, 200, 10, 5]);
   });
 
-  it("counts the points on elements this page lacks, and watches its own band only for a page grid", async () => {
+  it("counts the points on elements this page lacks, and paints its own band's page grid, still watching every band", async () => {
     view = new OverlayView();
     await until(() => watches.find((w) => w.length === 2), "a watch per band");
     view.show(
@@ -123,12 +123,8 @@ describe("overlay view", () => {
     }, "the missing count");
     expect(legend).toContain("4 points on elements not on this page");
     await fakeBrowser.storage.local.set({ overlayPrefs: { mode: "tiles" } });
-    const own = await until(() => {
-      const last = watches.at(-1);
-      return last?.length === 1 ? last : undefined;
-    }, "a single watch");
-    expect(own[0]?.width).toBe(1280);
-    expect(view.summary()?.legend).toContain("desktop (≥ 600 px)");
+    await until(() => (view?.summary()?.legend.includes("desktop (≥ 600 px)") ? true : undefined), "the page grid");
+    expect(watches.at(-1)?.map((w) => w.width)).toEqual([1280, 1]);
   });
 
   it("takes its tab's share link view over the stored prefs without storing it, and shows a linked past range", async () => {
@@ -148,7 +144,7 @@ describe("overlay view", () => {
     view = new OverlayView();
     const own = await until(() => {
       const last = watches.at(-1);
-      return last?.length === 1 && last[0]?.windowMs === 60_000 ? last : undefined;
+      return last?.[0]?.windowMs === 60_000 ? last : undefined;
     }, "the linked page grid in the linked window");
     expect(own[0]?.width).toBe(1280);
     expect(await fakeBrowser.storage.local.get("overlayPrefs")).toEqual({});
@@ -158,5 +154,57 @@ describe("overlay view", () => {
     view = new OverlayView();
     const asked = await until(() => histories[0], "the linked range from history");
     expect(asked).toMatchObject({ origin: location.origin, path: "/", width: 1280, from: 1_000_000, to: 4_600_000 });
+  });
+
+  it("offers another band when its own has no points, and paints a linked band at the viewer's width with a warning", async () => {
+    const PHONE = BANDS[0] as Grid["band"];
+    const DESKTOP = BANDS[1] as Grid["band"];
+    const phone = grid(PHONE, { total: 6, cells: [3, 4, 6], max: 6 });
+    await fakeBrowser.storage.local.set({ overlayPrefs: { mode: "tiles" } });
+    view = new OverlayView();
+    await until(() => watches.find((w) => w.length === 2), "a watch per band");
+    view.show(grid(DESKTOP, {}));
+    view.show(phone);
+    const offered = await until(() => {
+      const text = view?.summary()?.legend;
+      return text?.includes("No points") && text.includes("desktop (") ? text : undefined;
+    }, "the offer with the page grid");
+    expect(offered).toContain("desktop (≥ 600 px) · last 5 min · 0 points");
+    expect(offered).toContain("No points at your width (desktop); phone has 6");
+    view.dispose();
+
+    linked = {
+      origin: location.origin,
+      path: "/",
+      band: "phone",
+      time: { kind: "window", ms: 300_000 },
+      layer: "document",
+      points: null,
+      mode: "tiles",
+    };
+    view = new OverlayView();
+    await until(() => watches.find((w) => w.length === 2), "a watch per band");
+    const shown = view;
+    await until(() => {
+      shown.show(grid(DESKTOP, {}));
+      shown.show(phone);
+      return shown.summary()?.band === "phone" ? true : undefined;
+    }, "the linked band");
+    const summary = view.summary();
+    expect(summary?.legend).toContain("phone (0–599 px) · last 5 min · 6 points");
+    expect(summary?.legend).toContain("showing phone heat at 1280 px: the layout may differ");
+    expect(summary?.legend).not.toContain("No points");
+    // Scaled to the viewer's width: a tile is 1280 / 50 px, so tile (3, 4) starts at (76.8, 102.4).
+    const near = (a: number, b: number) => Math.abs(a - b) < 0.01;
+    await until(
+      () => (fills.some(([x, y, w]) => near(x, 76.8) && near(y, 102.4) && near(w, 25.6)) ? true : undefined),
+      "the phone tile",
+    );
+    view.dispose();
+
+    linked = { ...linked, time: { kind: "range", from: 1_000_000, to: 4_600_000 } };
+    view = new OverlayView();
+    const asked = await until(() => histories[0], "the linked band's range from history");
+    expect(asked).toMatchObject({ width: 1, from: 1_000_000, to: 4_600_000 });
   });
 });

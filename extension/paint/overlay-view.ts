@@ -2,19 +2,24 @@
  * One frame's overlay: watches this page's heat and paints it, click-through,
  * in a closed shadow root of this frame's document. By default it paints heat
  * on elements: each anchor's tiles inside the element it names, wherever that
- * element is now, summed over every width band (one watch per band), with
- * the points that had no anchor painted as page tiles of the viewer's own
- * band; the page-grid modes (tiles, smooth) watch the viewer's band only.
- * Optionally the scroll map. Says when the last grid came, and that the heat
- * is stale once the companion's refreshes stop; a stale view is asked for
- * again every so often, until grids come back. Re-watches at once when the
- * route, the layout width, the mode or the chosen window changes; repaints on
+ * element is now, summed over every width band, with the points that had no
+ * anchor painted as page tiles of the viewer's own band; the page-grid modes
+ * (tiles, smooth) paint the viewer's band only. Every mode watches every band
+ * (one request per band), so that when the viewer's band has no points and
+ * another has, the legend offers that band, painted at the viewer's width
+ * with a warning (band-choice.ts); the choice is this tab's, until "Back to
+ * my width", and that band's grids keep coming live. Optionally the scroll
+ * map. Says when the last grid came, and that the heat is stale once the
+ * companion's refreshes stop; a stale view is asked for again every so
+ * often, until grids come back. Re-watches at once when the route, the
+ * layout width, the mode or the chosen window changes; repaints on
  * every grid, scroll (of the page or of any scroll container), resize, zoom,
  * device-pixel-ratio change and change of the document (a re-render, content
  * loaded later), at most once a frame. In a frame inside the page, the legend
  * panel shows only while that frame has heat, folded to a pill until opened.
  * The page's own overlay takes the view of the share link its tab was opened
- * from (linked-view.ts), and "Copy link" gives the link of the view on screen.
+ * from (linked-view.ts), a linked band other than the viewer's shown as a
+ * chosen band is, and "Copy link" gives the link of the view on screen.
  * Everything it adds is removed by `dispose()`.
  */
 import type { AnchorHeat } from "../../protocol/anchor";
@@ -36,7 +41,18 @@ import {
   saveOverlayPrefs,
 } from "../state/overlay-prefs";
 import { loadSettings, onSettingsChanged } from "../state/settings";
-import { anchoredScale, bandWatches, inBand, layerCount, looseGrid, mergeAnchors, pageTotals } from "./anchored";
+import {
+  anchoredScale,
+  bandHolds,
+  bandWatches,
+  bandWidth,
+  inBand,
+  layerCount,
+  looseGrid,
+  mergeAnchors,
+  pageTotals,
+} from "./anchored";
+import { type Band, type BandOffer, bandOffer, offerLine, shownLine } from "./band-choice";
 import { ElementHeat, elementAt, type PaintedElement } from "./element-heat";
 import { createHost } from "./host";
 import {
@@ -60,7 +76,7 @@ const STATUS_EVERY_MS = 1000;
 
 /** The heat on screen, worked out when grids or prefs change, not per paint. */
 interface Heat {
-  /** The grid of the viewer's own width band, if it came. */
+  /** The grid of the band shown (the viewer's own, unless another was chosen), if it came. */
   own: Grid | null;
   /** Heat on elements: every band's anchors summed (empty in the page-grid modes). */
   anchors: AnchorHeat[];
@@ -71,6 +87,8 @@ interface Heat {
   totals: { moves: number; clicks: number };
   /** The legend's parts, null without any grid. */
   parts: string[] | null;
+  /** Another band to show, while the viewer's own has no points and none is chosen. */
+  offer: BandOffer | null;
 }
 
 const NO_HEAT: Heat = {
@@ -80,6 +98,7 @@ const NO_HEAT: Heat = {
   scale: null,
   totals: { moves: 0, clicks: 0 },
   parts: null,
+  offer: null,
 };
 
 export class OverlayView {
@@ -121,8 +140,10 @@ export class OverlayView {
   private lastRewatch = 0;
   /** Grid columns chosen in the options; 0 for the companion's own. */
   private cols = 0;
-  /** What this frame watches: the viewer's own request first, then one per other band for heat on elements. */
+  /** What this frame watches: the viewer's own request first, then one per other band. */
   private watches: Watch[] = [];
+  /** Another band shown at the viewer's width, chosen in this tab (never stored); null for the viewer's own. */
+  private chosenBand: Band | null = null;
   /** The newest grid of each band watched, by band id. */
   private readonly live = new Map<string, Grid>();
   /** While frozen, the grids on screen; the live ones keep arriving in `live`. */
@@ -165,6 +186,7 @@ export class OverlayView {
         },
         showHistory: (range) => void this.showHistory(range),
         shareLink: () => this.shareLink(),
+        toggleBand: () => this.chooseBand(this.chosenBand ? null : (this.heat.offer?.other ?? null)),
       },
       signal,
     );
@@ -220,15 +242,37 @@ export class OverlayView {
     if (!this.inFrame) void this.applyLinkedView(facts);
   }
 
-  /** The view of the share link this tab was opened from, if any: its prefs, and its past range once the page is keyed. */
+  /**
+   * The view of the share link this tab was opened from, if any: its prefs,
+   * then, once the companion's bands are known, its band when not the
+   * viewer's (shown as a chosen band is) and its past range.
+   */
   private async applyLinkedView(facts: Promise<void>): Promise<void> {
     const view = await sendMessage("overlay.linked", undefined).catch(() => null);
     if (!view || this.controller.signal.aborted) return;
     this.linked = linkedPrefs(view);
     this.applyPrefs(this.storedPrefs);
-    if (view.time.kind !== "range") return;
     await facts;
+    const band = this.bands.find((b) => b.id === view.band);
+    if (band && !bandHolds(band, this.viewerWidth())) this.chooseBand(band);
+    if (view.time.kind !== "range") return;
     void this.showHistory({ from: view.time.from, to: view.time.to });
+  }
+
+  /** Shows another band's heat at the viewer's width, or the viewer's own (null); a past range on screen is asked again for it. */
+  private chooseBand(band: Band | null): void {
+    this.chosenBand = band;
+    if (this.history && this.historyRange) void this.showHistory(this.historyRange);
+    else this.render();
+  }
+
+  private viewerWidth(): number {
+    return this.watches[0]?.width ?? document.documentElement.clientWidth;
+  }
+
+  /** A layout width in the band shown: the viewer's, or one inside the chosen band. */
+  private shownWidth(): number {
+    return this.chosenBand ? bandWidth(this.chosenBand) : this.viewerWidth();
   }
 
   /** A choice in the panel: stored for every tab, and it ends the share link's say over that pref here. */
@@ -316,7 +360,7 @@ export class OverlayView {
     this.render();
   }
 
-  /** Shows a past range of this page (the viewer's band) from the companion's history; the freeze button returns to live. */
+  /** Shows a past range of this page (the band shown) from the companion's history; the freeze button returns to live. */
   private async showHistory(range: HistoryRange): Promise<void> {
     const [watched] = this.watches;
     if (!watched) return;
@@ -329,7 +373,7 @@ export class OverlayView {
     const result = await sendMessage("overlay.history", {
       origin: watched.origin,
       path: watched.path,
-      width: watched.width,
+      width: this.shownWidth(),
       from: Math.floor(range.from),
       to: Math.ceil(range.to),
       ...(watched.cols === undefined ? {} : { cols: watched.cols }),
@@ -352,8 +396,10 @@ export class OverlayView {
     if (this.prefs.windowMs !== null && this.windowsMs.includes(this.prefs.windowMs))
       own.windowMs = this.prefs.windowMs;
     if (this.cols > 0) own.cols = this.cols;
-    // Heat on elements is right at any width: every band's is shown. A page grid is its own band's.
-    const next = this.prefs.mode === "elements" ? bandWatches(own, this.bands) : [own];
+    // Resized into the chosen band: it is the viewer's own again.
+    if (this.chosenBand && bandHolds(this.chosenBand, own.width)) this.chosenBand = null;
+    // Every band's grid: heat on elements sums them, and another band's points can be offered (band-choice.ts).
+    const next = bandWatches(own, this.bands);
     const [last] = this.watches;
     if (JSON.stringify(next) !== JSON.stringify(this.watches)) {
       if (last?.path !== own.path || last?.windowMs !== own.windowMs || last?.cols !== own.cols) {
@@ -378,15 +424,15 @@ export class OverlayView {
 
   private workOutHeat(): Heat {
     const grids = this.onScreen();
-    const width = this.watches[0]?.width ?? document.documentElement.clientWidth;
-    const own = grids.find((grid) => inBand(grid, width)) ?? null;
+    const own = grids.find((grid) => inBand(grid, this.shownWidth())) ?? null;
     const { mode, layer, scale: kind } = this.prefs;
+    const offer = this.chosenBand ? null : bandOffer(grids, this.viewerWidth(), mode, layer);
     const frozen = this.frozen && !this.history;
     const range = this.history ?? undefined;
     if (mode !== "elements") {
       const parts = own && legendParts(own, frozen, range);
       const totals = pageTotals(own ? [own] : []);
-      return { own, anchors: [], tiles: own, scale: own && heatScale(own, kind), totals, parts };
+      return { own, anchors: [], tiles: own, scale: own && heatScale(own, kind), totals, parts, offer };
     }
     const anchors = mergeAnchors(grids);
     const tiles = own && looseGrid(own, layer);
@@ -404,7 +450,7 @@ export class OverlayView {
           range,
         })
       : null;
-    return { own, anchors, tiles, scale: anchoredScale(anchors, tiles, layer, kind), totals, parts };
+    return { own, anchors, tiles, scale: anchoredScale(anchors, tiles, layer, kind), totals, parts, offer };
   }
 
   private render(): void {
@@ -418,7 +464,9 @@ export class OverlayView {
     const limit = staleAfter(this.pace);
     const talking = limit !== null && Date.now() - this.lastHeard <= limit;
     const waiting = talking ? "Connected: waiting for this page's heat…" : "Waiting for the companion…";
-    const { own, parts, scale, totals } = this.heat;
+    const { own, parts, scale, totals, offer } = this.heat;
+    const chosen = this.chosenBand;
+    this.panel.setBand(chosen ? shownLine(chosen, this.viewerWidth()) : offer && offerLine(offer));
     this.panel.render({
       parts,
       scale,

@@ -24,6 +24,7 @@ function setUp(shared: { link: string } | { reason: string } = { link: LINK }) {
     setCorner: record("setCorner"),
     setCollapsed: record("setCollapsed"),
     shareLink: async () => shared,
+    toggleBand: record("toggleBand"),
   };
   const host = document.createElement("div");
   const root = host.attachShadow({ mode: "open" });
@@ -195,5 +196,32 @@ describe("the pause line", () => {
     panel.setPaused(false);
     expect(line()).toBeUndefined();
     expect(panel.legendText).not.toContain("paused");
+  });
+
+  it("says when another band is offered or shown, with its button above every other control", () => {
+    const { panel, root, calls, state, byLabel } = setUp();
+    panel.render(state());
+    const note = () => root.querySelector(".band") as HTMLElement;
+    const rowOf = (b: HTMLButtonElement) => b.parentElement as HTMLElement;
+    expect(note().hidden).toBe(true);
+    expect(panel.legendText).not.toContain("tablet");
+
+    panel.setBand({ line: "No points at your width (desktop); tablet has 42", action: "Show tablet" });
+    expect(note().hidden).toBe(false);
+    expect(note().textContent).toBe("No points at your width (desktop); tablet has 42");
+    expect(panel.legendText).toContain("No points at your width (desktop); tablet has 42");
+    const show = byLabel("Show tablet");
+    expect(rowOf(show).hidden).toBe(false);
+    // Its row comes before Copy link's, the highest of the others: in a bottom corner nothing below it moves.
+    expect(rowOf(show).nextElementSibling).toBe(rowOf(byLabel("Copy link")));
+    show.click();
+    expect(calls).toEqual(["toggleBand"]);
+
+    panel.setBand({ line: "showing tablet heat at 1280 px: the layout may differ", action: "Back to my width" });
+    expect(byLabel("Back to my width")).toBe(show);
+    panel.setBand(null);
+    expect(note().hidden).toBe(true);
+    expect(rowOf(show).hidden).toBe(true);
+    expect(panel.legendText).not.toContain("tablet");
   });
 });

@@ -4,14 +4,17 @@
  * elements of all widths, or one band's page grid) and its window, when the
  * last update came (amber once stale), and the controls (heat on elements,
  * page tiles or smooth page heat; moves, clicks or both; linear or log scale;
- * window, opacity, freeze, scroll map, and "Copy link": the share link of
- * the view on screen). The panel sits in any corner of the
+ * window, opacity, freeze, scroll map, "Copy link": the share link of
+ * the view on screen, and, while the viewer's band is empty and another has
+ * heat or while another band is shown, a line about it with "Show <band>" or
+ * "Back to my width"). The panel sits in any corner of the
  * viewport (a corner button, or a drag of its title that lands in the nearest
  * corner) and folds to a small pill; every control is a button, reachable
  * with the keyboard. Only the panel takes pointer events; the rest of the
  * overlay is click-through. Also the tooltip that follows the cursor over heat.
  */
 import type { HeatLayer, OverlayPrefs, PaintMode, PanelCorner } from "../state/overlay-prefs";
+import type { BandLine } from "./band-choice";
 import { barMiddle, barTop, scaleParts, windowLabel } from "./legend";
 import { type HeatScale, PALETTE_GRADIENT, type ScaleKind } from "./renderer";
 
@@ -37,8 +40,9 @@ export function nearestCorner(x: number, y: number, width: number, height: numbe
  * New rows go on top, so that the older controls keep their places: from the
  * bottom edge in the bottom corners, freeze 31 px up, opacity 57, windows 83,
  * modes 109 (elements, tiles, smooth), scale 135, history 161, layers 187,
- * scroll map 213 (26 px higher while the range row is open) and Copy link
- * 239 (26 px higher again while the link's field is shown).
+ * scroll map 213 (26 px higher while the range row is open), Copy link
+ * 239 (26 px higher again while the link's field is shown) and, only while
+ * another band is offered or shown, its button 265 (with the same shifts).
  */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
@@ -71,6 +75,7 @@ export const PANEL_CSS = `
   .panel.stale { box-shadow: inset 0 0 0 2px #ffb020; }
   .panel.stale .status { color: #ffb020; font-weight: 600; }
   .paused { color: #c3c8d2; font-style: italic; }
+  .band { color: #ffd43b; }
   .row { display: flex; gap: 4px; height: 22px; margin-top: 4px; align-items: center; }
   .row > span { width: 56px; flex: none; }
   .row[hidden] { display: none; }
@@ -108,6 +113,8 @@ export interface PanelActions {
   setCollapsed(collapsed: boolean): void;
   /** The share link of the view on screen, or why there is none. */
   shareLink(): Promise<{ link: string } | { reason: string }>;
+  /** Shows the band offered, or goes back to the viewer's own. */
+  toggleBand(): void;
 }
 
 /** What the panel shows. */
@@ -139,6 +146,8 @@ export class Panel {
   private readonly summary = element("div", "summary");
   private readonly status = element("div", "status");
   private readonly paused = element("div", "paused");
+  private readonly bandNote = element("div", "band");
+  private readonly bandButton = button("");
   private readonly modes = new Map<PaintMode, HTMLButtonElement>();
   private readonly scales = new Map<ScaleKind, HTMLButtonElement>();
   private readonly windows = new Map<number, HTMLButtonElement>();
@@ -270,6 +279,9 @@ export class Panel {
     const linkRow = element("div", "row");
     linkRow.hidden = true;
     linkRow.append(this.linkField);
+    this.bandButton.addEventListener("click", () => actions.toggleBand(), { signal });
+    const bandRow = element("div", "row");
+    bandRow.append(this.bandButton);
     const freezeRow = element("div", "row");
     freezeRow.append(this.freeze);
     const scrollRow = element("div", "row");
@@ -283,7 +295,9 @@ export class Panel {
       this.summary,
       this.status,
       this.paused,
+      this.bandNote,
       // Above the others, so that the panel grows upwards and every other control stays put.
+      bandRow,
       copyRow,
       linkRow,
       scrollRow,
@@ -298,6 +312,7 @@ export class Panel {
     );
     this.tooltip.hidden = true;
     this.paused.hidden = true;
+    this.setBand(null);
     this.summary.textContent = "Waiting for the companion…";
   }
 
@@ -342,9 +357,18 @@ export class Panel {
     );
   }
 
-  /** The legend's text as shown, with the status line and the pause line, for the popup. */
+  /** The legend's text as shown, with the status line, the band's line and the pause line, for the popup. */
   get legendText(): string {
-    return [this.legend, this.statusText, this.paused.hidden ? "" : PAUSED_LINE].filter(Boolean).join(" · ");
+    const lines = [this.legend, this.statusText, this.bandNote.textContent, this.paused.hidden ? "" : PAUSED_LINE];
+    return lines.filter(Boolean).join(" · ");
+  }
+
+  /** The line about another band (offered, or shown at this width) and its button; null hides both. */
+  setBand(band: BandLine | null): void {
+    const row = this.bandButton.parentElement as HTMLElement;
+    this.bandNote.hidden = row.hidden = band === null;
+    this.bandNote.textContent = band?.line ?? "";
+    this.bandButton.textContent = band?.action ?? "";
   }
 
   /** Says, under the legend, that this browser records nothing while capture is paused. */

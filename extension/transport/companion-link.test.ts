@@ -109,4 +109,26 @@ describe("CompanionLink", () => {
     link.unwatch(watch);
     expect(link.watching()).toEqual([{ ...watch, cols: 10 }]);
   });
+
+  it("tells the companion whether capture is paused after each welcome and on each change", async () => {
+    companion = await start();
+    const running = companion;
+    link = new CompanionLink({
+      url: `ws://127.0.0.1:${PORT}`,
+      clientId: "link-test-5",
+      minBackoffMs: 50,
+      maxBackoffMs: 200,
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    });
+    const paused = () => running.gateway.connectedClients().map((c) => c.paused);
+    link.setPaused(true);
+    await until(() => paused()[0] === true);
+    link.setPaused(false);
+    await until(() => paused()[0] === false);
+    link.setPaused(true);
+    await until(() => paused()[0] === true);
+    // A new connection starts unknown: the link says it again after the welcome.
+    running.gateway.closeAll(1001, "restart");
+    await until(() => paused().length === 1 && paused()[0] === true);
+  });
 });

@@ -2,7 +2,8 @@
  * The browser's one connection to the companion. Says hello, sends batches in
  * order and keeps each until it is acknowledged, resends them after a
  * reconnect (the companion ignores a batch it already has), re-subscribes the
- * watched pages, pings so that Chrome keeps the service worker alive, and
+ * watched pages, tells whether capture is paused here (for the testers list) after
+ * each welcome and on each change, pings so that Chrome keeps the service worker alive, and
  * reconnects with exponential backoff and full jitter. When a connection
  * closes or fails to open it asks `diagnose` why, and keeps that answer
  * through the retries until one succeeds or finds another. No browser API is used but
@@ -17,6 +18,7 @@ import {
   type PagePoints,
   PROTOCOL_VERSION,
   ServerMessage,
+  type Status,
   type Subscribed,
   type Welcome,
 } from "../../protocol/wire";
@@ -72,6 +74,8 @@ export class CompanionLink {
   private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
   private readonly outbox: Pending[] = [];
   private readonly watches = new Map<string, Watch>();
+  /** Whether capture is paused in this browser; null until the background says. */
+  private paused: boolean | null = null;
   private readonly status: LinkStatus;
   private readonly options: Required<Omit<LinkOptions, "name" | "token" | "diagnose">> &
     Pick<LinkOptions, "name" | "token" | "diagnose">;
@@ -120,6 +124,17 @@ export class CompanionLink {
   unwatch(watch: Watch): void {
     if (!this.watches.delete(requestId(watch))) return;
     if (this.ready) this.write({ type: "unsubscribe", ...watch });
+  }
+
+  /** Capture was paused or resumed in this browser: the companion is told now, and after every welcome. */
+  setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    if (this.ready) this.sendStatus();
+  }
+
+  get capturePaused(): boolean | null {
+    return this.paused;
   }
 
   /** Connects now if waiting to reconnect (the background was woken by an alarm). */
@@ -226,6 +241,7 @@ export class CompanionLink {
         this.updateStatus({ state: "open", lastError: null });
         this.startKeepalive();
         this.events.welcome?.(message);
+        this.sendStatus();
         for (const watch of this.watches.values()) this.write({ type: "subscribe", ...watch });
         for (const pending of this.outbox) this.transmit(pending);
         return;
@@ -255,6 +271,12 @@ export class CompanionLink {
   private noteRefusal(code: string, reason: string): void {
     const lastError = `${code}: ${reason}`;
     this.updateStatus(code === ErrorCode.forbidden ? { state: "token-refused", lastError } : { lastError });
+  }
+
+  private sendStatus(): void {
+    if (this.paused === null) return;
+    const status: Status = { type: "status", paused: this.paused };
+    this.write(status);
   }
 
   private transmit(pending: Pending): void {

@@ -72,4 +72,27 @@ describe("Delivery", () => {
     );
     expect(link.getStatus()).toMatchObject({ rejected: 0, acked: companion.gateway.counters.batches });
   });
+
+  it("tells the companion whether capture is paused, and tells the next one after a reconnect", async () => {
+    companion = await startCompanion({ port: 0, dataDir: tempDataDir("delivery"), logLevel: "silent" });
+    const next = await startCompanion({ port: 0, dataDir: tempDataDir("delivery"), logLevel: "silent" });
+    try {
+      const options = (url: string) => ({
+        url: url.replace("http", "ws"),
+        WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      });
+      delivery = await Delivery.start(options(companion.url), {}, await Outbox.open(`delivery-pause-${Date.now()}`));
+      const paused = (c: Companion) => c.gateway.connectedClients().map((client) => client.paused);
+      delivery.setPaused(true);
+      const first = companion;
+      await until(() => paused(first)[0] === true, 5000, "the companion told of the pause");
+
+      await delivery.reconnect(options(next.url));
+      await until(() => paused(next)[0] === true, 5000, "the next companion told of the pause");
+      delivery.setPaused(false);
+      await until(() => paused(next)[0] === false, 5000, "the next companion told of the resume");
+    } finally {
+      await next.close();
+    }
+  });
 });

@@ -89,10 +89,17 @@ export class Delivery {
   /** Connects anew (the companion URL or token changed); stored batches are sent there. */
   async reconnect(options: ConnectOptions): Promise<void> {
     const watches = this.link.watching();
+    const paused = this.link.capturePaused;
     this.link.close();
     this.link = this.createLink(options);
     for (const watch of watches) this.link.watch(watch);
+    if (paused !== null) this.link.setPaused(paused);
     await this.resendStored();
+  }
+
+  /** Capture was paused or resumed in this browser: the companion's testers list says so. */
+  setPaused(paused: boolean): void {
+    this.link.setPaused(paused);
   }
 
   /**

@@ -1,9 +1,11 @@
 /**
  * `GET /api/testers` through the real binary: each connected tester with its
  * display name, its browser from the upgrade's User-Agent, the pages it is on
- * now and its points per second; behind the view role once tokens exist.
+ * now, its points per second and whether it paused capture (its `status`
+ * messages); behind the view role once tokens exist.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { Close } from "../../protocol/wire";
 import {
   batch,
   type Client,
@@ -13,6 +15,7 @@ import {
   points,
   type Running,
   startHeatlens,
+  until,
 } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
@@ -26,6 +29,7 @@ interface Tester {
   pages: { origin: string; path: string; band: string }[];
   pointsPerSecond: number;
   connectedAt: number;
+  paused: boolean | null;
 }
 
 let companion: Running | null = null;
@@ -76,6 +80,37 @@ describe("GET /api/testers", () => {
     expect(a.pointsPerSecond).toBe(4);
     expect(b.pointsPerSecond).toBe(2);
     for (const t of [a, b]) expect(t.connectedAt).toBeLessThanOrEqual(before);
+  });
+
+  it("says whether each tester paused capture, as its last status said, and null until one says", async () => {
+    companion = await startHeatlens([]);
+    const alice = await connect(companion.url, { name: "Alice" });
+    const bob = await connect(companion.url, { name: "Bob" });
+    clients.push(alice, bob);
+    const url = companion.url;
+    const pausedOf = async () => {
+      const { testers } = JSON.parse((await get(`${url}/api/testers`)).body) as { testers: Tester[] };
+      return Object.fromEntries(testers.map((t) => [t.name, t.paused]));
+    };
+    expect(await pausedOf()).toEqual({ Alice: null, Bob: null });
+
+    alice.send({ type: "status", paused: true });
+    bob.send({ type: "status", paused: false });
+    await until(async () => (await pausedOf()).Alice === true && (await pausedOf()).Bob === false);
+
+    alice.send({ type: "status", paused: false });
+    await until(async () => (await pausedOf()).Alice === false);
+    expect(await pausedOf()).toEqual({ Alice: false, Bob: false });
+  });
+
+  it("closes a connection whose status is malformed with E_SCHEMA", async () => {
+    companion = await startHeatlens([]);
+    const alice = await connect(companion.url, { name: "Alice" });
+    clients.push(alice);
+    alice.send({ type: "status", paused: "yes" });
+    const closed = await alice.closed;
+    expect(closed.code).toBe(Close.protocolError);
+    expect(closed.reason).toMatch(/^E_SCHEMA: .*paused/);
   });
 
   it("needs a token with the view role once tokens exist", async () => {

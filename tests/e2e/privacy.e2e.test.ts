@@ -1,7 +1,8 @@
 /**
  * Privacy in Chromium and Firefox: the popup's "pause capture" switch stops
- * capture in every tab until it is turned off (the toolbar badge says so
- * meanwhile), and typing is never captured.
+ * capture in every tab until it is turned off (the toolbar badge, the
+ * companion's testers list and its dashboard say so meanwhile), and typing is
+ * never captured.
  */
 import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
@@ -110,6 +111,42 @@ describe.each<BrowserName>(["chromium", "firefox"])("privacy in %s", (name) => {
     expect(resumed).toMatch(/points/);
     expect(resumed).not.toContain(paused);
     await setOverlay(launched, url, false);
+  });
+
+  it("shows the pause in the companion's testers list and on its dashboard, until it is resumed", async () => {
+    const url = `${companion.url}/demo/?testers`;
+    await openPage(launched, url);
+    const testersSay = (paused: boolean) =>
+      eventually(
+        async () => {
+          const { testers } = (await (await fetch(`${companion.url}/api/testers`)).json()) as {
+            testers: { paused: boolean | null }[];
+          };
+          return testers.length === 1 && testers[0]?.paused === paused ? true : undefined;
+        },
+        10_000,
+        `/api/testers paused ${paused}`,
+      );
+    const dashboard = await launched.browser.newPage();
+    await dashboard.goto(`${companion.url}/`);
+    // The Capture column: the fifth of the testers table.
+    const dashboardSays = (text: string) =>
+      dashboard.waitForFunction(
+        (want) => document.querySelector("#testers tbody tr td:nth-child(5)")?.textContent === want,
+        { timeout: 10_000 },
+        text,
+      );
+    await testersSay(false);
+    await dashboardSays("on");
+
+    await setPaused(launched, url, true);
+    await testersSay(true);
+    await dashboardSays("paused");
+
+    await setPaused(launched, url, false);
+    await testersSay(false);
+    await dashboardSays("on");
+    await dashboard.close();
   });
 
   it("never captures typing", async () => {

@@ -1,7 +1,8 @@
 /**
  * One websocket connection: reads and validates its frames, waits for a
  * versioned hello (in time), answers pings and the heartbeat, and hands
- * batches to ingest and subscriptions to the subscription stage. Its unsent
+ * batches to ingest and subscriptions to the subscription stage, and keeps the
+ * client's last `status` (capture paused) for the testers list. Its unsent
  * replies are bounded: a client that stops reading is closed, not buffered for.
  */
 import { WebSocket } from "ws";
@@ -36,6 +37,8 @@ export interface ConnectedClient {
   browser: string;
   /** The pages it sent points for in the last 30 s. */
   pages: PageKey[];
+  /** Whether capture is paused in its browser (its last `status`); null until it says. */
+  paused: boolean | null;
 }
 
 export class Connection {
@@ -44,6 +47,7 @@ export class Connection {
   hello: Hello | null = null;
   client: ClientState | null = null;
   private points = 0;
+  private paused: boolean | null = null;
   private readonly rate: RateMeter;
   private readonly recentPages = new RecentKeys();
   private readonly browser: string;
@@ -95,6 +99,7 @@ export class Connection {
       watching: requestCount(this),
       browser: this.browser,
       pages: this.recentPages.keys(this.gateway.deps.clock()).map(splitKey),
+      paused: this.paused,
     };
   }
 
@@ -190,6 +195,9 @@ export class Connection {
         return this.gateway.subscriptions.onUnsubscribe(this, message);
       case "ping":
         return this.reply({ type: "pong", t: message.t, time: this.gateway.deps.clock() });
+      case "status":
+        this.paused = message.paused;
+        return;
     }
   }
 
