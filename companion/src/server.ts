@@ -21,6 +21,7 @@ import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
 import type { Topics } from "./pipeline";
 import { prepareDataDir } from "./store/data-dir";
 import { EventStore } from "./store/event-store";
+import { SnapshotStore } from "./store/snapshot-store";
 import { WindowStage } from "./window/window-stage";
 
 export const SERVER_NAME = "heatlens-companion/0.1.0";
@@ -77,7 +78,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     await endpoint.close();
     throw error;
   }
-  const { store, tokens, windows, fanout, gateway } = stages;
+  const { store, snapshots, tokens, windows, fanout, gateway } = stages;
   endpoint.serve(createRouter({ ...stages, options, secure: endpoint.secure, serverName: SERVER_NAME }));
 
   // Close each pane right after its end on the companion's clock; unchanged views are sent again; a revoked token's idle connections go with it.
@@ -109,6 +110,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
       fanout.close();
       store.maintain(true);
       store.close();
+      snapshots.close();
       tokens.close();
     },
   };
@@ -140,6 +142,7 @@ function openStages(
     liveMs: longestWindow,
     clock,
   });
+  const snapshots = new SnapshotStore({ dataDir: options.dataDir, perPage: options.snapshotsPerPage, clock });
   const bands = bandsFromBreakpoints(options.bandBreakpoints);
   const normalise = createPathNormaliser({ templates: options.templates, keepQuery: options.keepQuery });
   const bus = new InProcessBus<Topics>();
@@ -171,5 +174,5 @@ function openStages(
     log,
     serverName: SERVER_NAME,
   });
-  return { store, tokens, bus, windows, fanout, gateway, rebuildMs, bands, normalise };
+  return { store, snapshots, tokens, bus, windows, fanout, gateway, rebuildMs, bands, normalise };
 }
