@@ -24,6 +24,10 @@ function setUp(shared: { link: string } | { reason: string } = { link: LINK }) {
     setCorner: record("setCorner"),
     setCollapsed: record("setCollapsed"),
     shareLink: async () => shared,
+    snapshot: async (attach) => {
+      record("snapshot")(attach);
+      return attach ? "Snapshot saved and attached to /demo/" : "Snapshot saved: heatlens.png";
+    },
   };
   const host = document.createElement("div");
   const root = host.attachShadow({ mode: "open" });
@@ -179,6 +183,21 @@ describe("legend panel", () => {
     const none = setUp({ reason: "this page is not watched yet" });
     none.byLabel("Copy link").click();
     await vi.waitFor(() => expect(none.panel.element.textContent).toContain("No link: this page is not watched yet"));
+  });
+});
+
+describe("snapshot row", () => {
+  it("sits above Copy link, so that every older control keeps its place, and says what each button did", async () => {
+    const { panel, calls, byLabel } = setUp();
+    const rows = [...panel.element.querySelectorAll(".row")];
+    const snapshotRow = byLabel("Snapshot").parentElement as HTMLElement;
+    expect(byLabel("Snap & attach").parentElement).toBe(snapshotRow);
+    expect(rows.indexOf(snapshotRow)).toBe(rows.indexOf(byLabel("Copy link").parentElement as HTMLElement) - 1);
+    byLabel("Snapshot").click();
+    await vi.waitFor(() => expect(panel.element.textContent).toContain("Snapshot saved: heatlens.png"));
+    byLabel("Snap & attach").click();
+    await vi.waitFor(() => expect(panel.element.textContent).toContain("Snapshot saved and attached to /demo/"));
+    expect(calls).toEqual(["snapshot false", "snapshot true"]);
   });
 });
 

@@ -4,8 +4,9 @@
  * elements of all widths, or one band's page grid) and its window, when the
  * last update came (amber once stale), and the controls (heat on elements,
  * page tiles or smooth page heat; moves, clicks or both; linear or log scale;
- * window, opacity, freeze, scroll map, and "Copy link": the share link of
- * the view on screen). The panel sits in any corner of the
+ * window, opacity, freeze, scroll map, "Copy link": the share link of
+ * the view on screen, and "Snapshot": a PNG of what the viewer sees,
+ * optionally attached to the page on the companion). The panel sits in any corner of the
  * viewport (a corner button, or a drag of its title that lands in the nearest
  * corner) and folds to a small pill; every control is a button, reachable
  * with the keyboard. Only the panel takes pointer events; the rest of the
@@ -37,8 +38,9 @@ export function nearestCorner(x: number, y: number, width: number, height: numbe
  * New rows go on top, so that the older controls keep their places: from the
  * bottom edge in the bottom corners, freeze 31 px up, opacity 57, windows 83,
  * modes 109 (elements, tiles, smooth), scale 135, history 161, layers 187,
- * scroll map 213 (26 px higher while the range row is open) and Copy link
- * 239 (26 px higher again while the link's field is shown).
+ * scroll map 213 (26 px higher while the range row is open), Copy link
+ * 239 (26 px higher again while the link's field is shown) and the snapshot
+ * row 265 ("Snapshot" on its left half, "Snap & attach" on its right).
  */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
@@ -108,6 +110,8 @@ export interface PanelActions {
   setCollapsed(collapsed: boolean): void;
   /** The share link of the view on screen, or why there is none. */
   shareLink(): Promise<{ link: string } | { reason: string }>;
+  /** Takes a snapshot (and attaches it to the page when `attach`); resolves with what to tell the viewer. */
+  snapshot(attach: boolean): Promise<string>;
 }
 
 /** What the panel shows. */
@@ -267,6 +271,16 @@ export class Panel {
     copy.addEventListener("click", () => void this.copyLink(actions), { signal });
     const copyRow = element("div", "row");
     copyRow.append(copy);
+    const snapshotRow = element("div", "row");
+    for (const [attach, label, title] of [
+      [false, "Snapshot", "Download a PNG of what you see, with the legend's words"],
+      [true, "Snap & attach", "Also attach the page without heat to it on the companion, for the dashboard"],
+    ] as const) {
+      const b = button(label);
+      b.title = title;
+      b.addEventListener("click", () => void actions.snapshot(attach).then((said) => this.notice(said)), { signal });
+      snapshotRow.append(b);
+    }
     const linkRow = element("div", "row");
     linkRow.hidden = true;
     linkRow.append(this.linkField);
@@ -284,6 +298,7 @@ export class Panel {
       this.status,
       this.paused,
       // Above the others, so that the panel grows upwards and every other control stays put.
+      snapshotRow,
       copyRow,
       linkRow,
       scrollRow,
