@@ -24,7 +24,7 @@ const meta: SnapshotMeta = {
 describe("snapshot pictures", () => {
   it("burn in the page, the legend (band, window, points) and the time and tester", () => {
     expect(burnInLines(meta)).toEqual([
-      "Heatlens · http://127.0.0.1:8787/demo/product/1",
+      "Heatlens · http://127.0.0.1:8787/demo/product/1 · desktop band",
       "desktop (1024–1439 px) · last 5 min · 80 points",
       "taken 2026-11-30 01:02:03 UTC by Ada · 1265 px wide, scrolled to 640 px",
     ]);

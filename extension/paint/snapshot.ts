@@ -14,7 +14,7 @@ import { type SnapshotMeta, snapshotFileName } from "../../protocol/snapshot";
 export function burnInLines(meta: SnapshotMeta): string[] {
   const taken = `${new Date(meta.takenAt).toISOString().slice(0, 19).replace("T", " ")} UTC`;
   return [
-    `Heatlens · ${meta.origin}${meta.path}`,
+    `Heatlens · ${meta.origin}${meta.path} · ${meta.band} band`,
     meta.legend,
     `taken ${taken}${meta.tester ? ` by ${meta.tester}` : ""} · ${meta.layoutWidth} px wide, scrolled to ${meta.scrollY} px`,
   ];
