@@ -6,7 +6,7 @@
  * upload is refused with its code and reason.
  */
 import { describe, expect, it } from "vitest";
-import type { SnapshotEntry } from "../../protocol/snapshot";
+import { encodeSnapshotMeta, type SnapshotEntry } from "../../protocol/snapshot";
 import { createToken, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { noisyPng, plainPng, snapshotMeta, upload } from "../support/snapshot";
@@ -78,6 +78,20 @@ describe("POST /api/snapshots", () => {
         code: "E_TOO_BIG",
         reason: "a snapshot may hold at most 2048 bytes (--max-snapshot-bytes)",
       });
+      // Without a length up front (chunked), the body is cut off once it passes the limit.
+      const chunked = await fetch(`${companion.url}/api/snapshots`, {
+        method: "POST",
+        headers: { "content-type": "image/png", "x-heatlens-snapshot": encodeSnapshotMeta(snapshotMeta()) },
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new Uint8Array(big));
+            controller.close();
+          },
+        }),
+        duplex: "half",
+      } as RequestInit);
+      expect(chunked.status).toBe(413);
+      expect(((await chunked.json()) as { code: string }).code).toBe("E_TOO_BIG");
       expect(await listed(companion.url)).toEqual([]);
       expect((await upload(companion.url, plainPng(8, 8), snapshotMeta())).status).toBe(201);
     } finally {
