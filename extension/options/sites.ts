@@ -94,4 +94,6 @@ export async function startSitesSection(): Promise<void> {
   });
 
   render();
+  // The controls answer from now on: whoever waits for the section (the end-to-end tests) can click.
+  document.getElementById("sites")?.setAttribute("data-ready", "");
 }
