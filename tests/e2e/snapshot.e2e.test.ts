@@ -23,11 +23,13 @@ import {
   distance,
   hover,
   openPage,
+  pixel,
   type Rgb,
   revealBox,
   setOverlay,
   settledGrid,
   type Tile,
+  tileInBox,
   tiles,
   waitIn,
 } from "./harness";
@@ -92,7 +94,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("snapshots in %s", (browserN
       void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
       await waitIn(
         options,
-        () => document.getElementById("allSites") !== null,
+        () => document.querySelector("#sites[data-ready]") !== null,
         (ready) => ready,
       );
       const at = await options.evaluate(() => {
@@ -189,6 +191,24 @@ describe.each<BrowserName>(["chromium", "firefox"])("snapshots in %s", (browserN
     expect(
       distance(await at((hot.col + 0.5) * TILE, (hot.row + 0.5) * TILE), blended),
       "the hot tile over the block",
+    ).toBeLessThanOrEqual(24);
+    expect(tileInBox(hot, grid, width, block)).toBe(true);
+
+    // The PNG export holds the page behind the heat too, under its two lines of text (52 px).
+    await dashboard.click("#export-png");
+    let exported = "";
+    await until(
+      () => {
+        exported = readdirSync(downloads).find((name) => /-\d+s-\d{8}T\d{6}Z\.png$/.test(name)) ?? "";
+        return exported !== "";
+      },
+      10_000,
+      `the exported PNG in ${downloads}`,
+    );
+    const png = PNG.sync.read(readFileSync(join(downloads, exported)));
+    expect(
+      distance(pixel(png, cold.x * scale, 52 + cold.y * scale), BLOCK),
+      "the block in the export",
     ).toBeLessThanOrEqual(24);
     await dashboard.close();
     await tab.close();
