@@ -31,6 +31,8 @@ export interface Companion {
   url: string;
   port: number;
   store: EventStore;
+  /** Pictures of pages attached from the overlay. */
+  snapshots: SnapshotStore;
   tokens: TokenStore;
   /** Time it took to rebuild the live windows from the store at start. */
   rebuildMs: number;
