@@ -2,7 +2,7 @@
 import "../testing/install-fake-browser";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_OVERLAY_PREFS, type OverlayPrefs, type PanelCorner } from "../state/overlay-prefs";
-import { nearestCorner, PAUSED_LINE, Panel, type PanelActions, type PanelState } from "./panel";
+import { NOTICE_MS, nearestCorner, PAUSED_LINE, Panel, type PanelActions, type PanelState } from "./panel";
 
 const LINK = "http://127.0.0.1:8787/share?origin=http%3A%2F%2F127.0.0.1%3A8787&path=%2Fdemo%2F&window=300000";
 
@@ -198,6 +198,23 @@ describe("snapshot row", () => {
     byLabel("Snap & attach").click();
     await vi.waitFor(() => expect(panel.element.textContent).toContain("Snapshot saved and attached to /demo/"));
     expect(calls).toEqual(["snapshot false", "snapshot true"]);
+  });
+
+  it("keeps a notice in the legend line's place for a while, though grids keep coming, then shows the legend again", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const { panel, state } = setUp();
+      panel.render(state());
+      panel.notice("No snapshot: the browser did not let Heatlens capture this tab");
+      panel.render(state());
+      expect(panel.element.textContent).toContain("No snapshot: the browser did not let Heatlens capture this tab");
+      vi.advanceTimersByTime(NOTICE_MS);
+      panel.render(state());
+      expect(panel.element.textContent).not.toContain("No snapshot");
+      expect(panel.element.textContent).toContain("40 points");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

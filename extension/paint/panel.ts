@@ -91,6 +91,9 @@ export const PANEL_CSS = `
   .tooltip[hidden] { display: none; }
 `;
 
+/** How long a notice (a snapshot taken, a link copied, an error) stays in place of the legend line. */
+export const NOTICE_MS = 5000;
+
 /** A past range to show from the companion's history. */
 export interface HistoryRange {
   from: number;
@@ -152,6 +155,8 @@ export class Panel {
   /** The share link, shown selected when the page refuses the clipboard. */
   private readonly linkField = Object.assign(document.createElement("input"), { readOnly: true, title: "Share link" });
   private legend = "";
+  /** Until when a notice keeps the legend line's place: the grids that keep coming would replace it at once. */
+  private noticeUntil = 0;
   private statusText = "";
   private readonly chooseWindow: (windowMs: number) => void;
   private readonly signal: AbortSignal;
@@ -378,13 +383,17 @@ export class Panel {
   /** Shows `text` in place of the legend line (an error from the companion). */
   notice(text: string): void {
     this.summary.textContent = text;
+    this.noticeUntil = Date.now() + NOTICE_MS;
   }
 
   render({ parts, scale, prefs, collapsed, windowMs, frozen, history, waiting }: PanelState): void {
     this.legend = parts ? parts.join(" · ") : "";
     // Each part on one line: the legend breaks between parts, never inside `5 min` or `80 points`.
-    if (parts) this.summary.replaceChildren(...parted(parts));
-    else this.summary.textContent = history ? `Loading ${history}…` : waiting;
+    // A notice stays its while; the legend comes back with the first render after it.
+    if (Date.now() >= this.noticeUntil) {
+      if (parts) this.summary.replaceChildren(...parted(parts));
+      else this.summary.textContent = history ? `Loading ${history}…` : waiting;
+    }
     const onBar = scale && scale.max > 0 ? scale : null;
     this.max.textContent = onBar ? barTop(onBar) : "";
     this.mid.textContent = onBar ? barMiddle(onBar) : "";
