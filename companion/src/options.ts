@@ -167,6 +167,14 @@ export const OPTIONS = {
     max: 10_000,
     description: "snapshots kept per page (site and path, all bands); a new one past it drops the oldest",
   }),
+  maxSnapshots: spec("int", {
+    flag: "--max-snapshots <n>",
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    description:
+      "snapshots kept in all (with --max-snapshot-bytes, a bound on their disk space); a new one past it drops the oldest",
+  }),
   templates: spec("list", {
     flag: "--template <patterns...>",
     default: [],

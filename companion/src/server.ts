@@ -144,7 +144,12 @@ function openStages(
     liveMs: longestWindow,
     clock,
   });
-  const snapshots = new SnapshotStore({ dataDir: options.dataDir, perPage: options.snapshotsPerPage, clock });
+  const snapshots = new SnapshotStore({
+    dataDir: options.dataDir,
+    perPage: options.snapshotsPerPage,
+    total: options.maxSnapshots,
+    clock,
+  });
   const bands = bandsFromBreakpoints(options.bandBreakpoints);
   const normalise = createPathNormaliser({ templates: options.templates, keepQuery: options.keepQuery });
   const bus = new InProcessBus<Topics>();

@@ -561,6 +561,18 @@ const ROWS = {
       expect(((await res.json()) as { code: string }).code).toBe("E_TOO_BIG");
     },
   },
+  maxSnapshots: {
+    args: ["--max-snapshots", "2"],
+    async check(c) {
+      for (const path of ["/a", "/b", "/c"])
+        expect((await upload(c.url, plainPng(4, 4), snapshotMeta({ path }))).status).toBe(201);
+      const count = async (path: string) => {
+        const res = await fetch(`${c.url}/api/snapshots?origin=${encodeURIComponent(SITE)}&path=${path}`);
+        return ((await res.json()) as { snapshots: unknown[] }).snapshots.length;
+      };
+      expect([await count("/a"), await count("/b"), await count("/c")]).toEqual([0, 1, 1]);
+    },
+  },
   snapshotsPerPage: {
     args: ["--snapshots-per-page", "1"],
     async check(c) {

@@ -2,8 +2,9 @@
  * Snapshots attached to pages: each PNG is a file in `<data dir>/snapshots/`,
  * written and synced before its row goes into the `snapshots` table of the
  * companion's database, so a listed snapshot always has its picture. A page
- * (site and path, every band) keeps its newest `perPage`; storing one more
- * drops the oldest, row first, then file. A file left without a row (the
+ * (site and path, every band) keeps its newest `perPage`, and all pages
+ * together their newest `total`; storing one more drops the oldest, row
+ * first, then file. A file left without a row (the
  * process died between the two) is removed at the next start.
  */
 import { randomBytes } from "node:crypto";
@@ -31,8 +32,9 @@ export interface StoredSnapshot {
 
 export interface SnapshotStoreOptions {
   dataDir: string;
-  /** Snapshots kept per page; the oldest go first. */
+  /** Snapshots kept per page, and in all; the oldest go first. */
   perPage: number;
+  total: number;
   clock: () => number;
 }
 
@@ -70,6 +72,7 @@ export class SnapshotStore {
       beyond: this.db.prepare(
         "SELECT id FROM snapshots WHERE origin = ? AND path = ? ORDER BY stored_at DESC, rowid DESC LIMIT -1 OFFSET ?",
       ),
+      beyondAll: this.db.prepare("SELECT id FROM snapshots ORDER BY stored_at DESC, rowid DESC LIMIT -1 OFFSET ?"),
       remove: this.db.prepare("DELETE FROM snapshots WHERE id = ?"),
       ids: this.db.prepare("SELECT id FROM snapshots"),
     };
@@ -100,10 +103,11 @@ export class SnapshotStore {
       png.length,
       JSON.stringify(meta),
     );
-    for (const { id: old } of this.statements.beyond.all(meta.origin, meta.path, this.options.perPage) as {
-      id: string;
-    }[])
-      this.remove(old);
+    const dropped = [
+      ...this.statements.beyond.all(meta.origin, meta.path, this.options.perPage),
+      ...this.statements.beyondAll.all(this.options.total),
+    ] as { id: string }[];
+    for (const { id: old } of dropped) this.remove(old);
     return { id, meta, bytes: png.length, storedAt };
   }
 
