@@ -157,43 +157,63 @@ function picture(url: string): Promise<HTMLImageElement> {
   if (!found) {
     const image = new Image();
     image.src = url;
-    found = image.decode().then(() => image);
+    found = image.decode().then(
+      () => image,
+      (error: Error) => {
+        pictures.delete(url);
+        throw error;
+      },
+    );
     pictures.set(url, found);
   }
   return found;
 }
 
-/** The page's latest snapshots as thumbnails, and the one to paint under the heat with its caption. */
-async function snapshotsOf(page: PageRef, grid: Grid, layer: Layer, tile: number): Promise<Backdrop | undefined> {
+/** What the open page shows of its snapshots: the latest, and the one under the heat with its caption. */
+interface PageSnapshots {
+  latest: SnapshotEntry[];
+  backdrop: Backdrop | undefined;
+  caption: string;
+}
+
+async function snapshotsOf(page: PageRef, grid: Grid, layer: Layer, tile: number): Promise<PageSnapshots> {
   // Points stored before pages were keyed by site have no page to picture.
   const { snapshots } = page.origin
     ? await getJson<{ snapshots: SnapshotEntry[] }>(
         `/api/snapshots?${new URLSearchParams({ origin: page.origin, path: page.path })}`,
       )
     : { snapshots: [] };
-  $("snapshots").replaceChildren(
-    ...snapshots.slice(0, 6).map((s) => {
+  const latest = snapshots.slice(0, 6);
+  const chosen = pickSnapshot(snapshots, grid.band.id);
+  if (!chosen) {
+    const caption = "No snapshot of this page: the overlay's “Snap & attach” puts one behind the heat.";
+    return { latest, backdrop: undefined, caption };
+  }
+  if (layer === "fixed") {
+    const caption = "The fixed elements' heat is in viewport terms: no page picture behind it.";
+    return { latest, backdrop: undefined, caption };
+  }
+  const place = placement(chosen.snapshot, grid.cols * tile, grid.cols);
+  const caption = backdropCaption(chosen.snapshot, chosen.sameBand, grid.band, place);
+  return { latest, backdrop: { image: await picture(chosen.snapshot.url), place }, caption };
+}
+
+/** The latest snapshots as thumbnails (time, band, tester), remade only when they change. */
+function showSnapshots(latest: readonly SnapshotEntry[]): void {
+  const box = $("snapshots");
+  const ids = latest.map((s) => s.id).join(" ");
+  if (box.dataset.ids === ids) return;
+  box.dataset.ids = ids;
+  box.replaceChildren(
+    ...latest.map((s) => {
       const link = Object.assign(document.createElement("a"), { href: s.url, target: "_blank", className: "snapshot" });
       const thumb = Object.assign(document.createElement("img"), { src: s.url, alt: `Snapshot of ${s.path}` });
       const said = document.createElement("span");
-      said.textContent = `${since(s.takenAt)} · ${s.band} · ${s.tester || "no name"}`;
+      said.textContent = `${new Date(s.takenAt).toLocaleString()} · ${s.band} · ${s.tester || "no name"}`;
       link.append(thumb, said);
       return link;
     }),
   );
-  const chosen = pickSnapshot(snapshots, grid.band.id);
-  const caption = $("backdrop");
-  if (!chosen) {
-    caption.textContent = "No snapshot of this page: the overlay's “Snap & attach” puts one behind the heat.";
-    return undefined;
-  }
-  const place = placement(chosen.snapshot, grid.cols * tile, grid.cols);
-  if (layer === "fixed") {
-    caption.textContent = "The fixed elements' heat is in viewport terms: no page picture behind it.";
-    return undefined;
-  }
-  caption.textContent = backdropCaption(chosen.snapshot, chosen.sameBand, grid.band, place);
-  return { image: await picture(chosen.snapshot.url), place };
 }
 
 function since(ms: number): string {
@@ -344,7 +364,7 @@ async function renderDetail(view: ViewState): Promise<void> {
   const grid = await getJson<Grid>(heatmapUrl(page, view.band ?? busiest ?? null, view.time));
   const band = grid.band.id;
   const csv = await get(heatmapUrl(page, band, view.time, { format: "csv" })).then((res) => res.text());
-  const backdrop = await snapshotsOf(page, grid, view.layer, DETAIL_TILE);
+  const snapshots = await snapshotsOf(page, grid, view.layer, DETAIL_TILE);
   if (view !== state) throw new Stale();
 
   $("bands").replaceChildren(
@@ -372,7 +392,9 @@ async function renderDetail(view: ViewState): Promise<void> {
   );
   $("detail-title").textContent = `${page.path} · ${siteName(page.origin)}`;
   $("detail-meta").textContent = describe(page, grid, view);
-  paint($("detail-canvas"), grid, DETAIL_TILE, view.layer, backdrop);
+  $("backdrop").textContent = snapshots.caption;
+  paint($("detail-canvas"), grid, DETAIL_TILE, view.layer, snapshots.backdrop);
+  showSnapshots(snapshots.latest);
 
   const name = exportName(page, band, view.layer, view.time, grid.end);
   shown = { grid, page, view, name };
