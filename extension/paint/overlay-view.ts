@@ -261,6 +261,8 @@ export class OverlayView {
 
   /** On the viewer's click: a PNG of what is on screen, and with `attach` the clean page for the companion. */
   private async snapshot(attach: boolean): Promise<string> {
+    // The picture is of the whole tab, measured by the page's own geometry.
+    if (this.inFrame) return "No snapshot from a frame's legend: use the page's own, in its corner.";
     const [watched] = this.watches;
     if (!watched) return "No snapshot: this page is not watched yet.";
     const root = document.documentElement;
