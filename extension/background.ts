@@ -3,7 +3,7 @@
  * Samples from tracker content scripts go to the durable delivery (outbox and
  * companion link); grids the companion pushes are routed to the frames that
  * watch them; the overlay's switch, share links opened in a tab, the site
- * scripts and the wake-ups each live in their own module. Nothing here is
+ * scripts, the overlay's snapshots and the wake-ups each live in their own module. Nothing here is
  * ever turned off: the signal only states who owns the listeners.
  */
 
@@ -15,6 +15,7 @@ import { showCapturePause } from "./background/pause-badge";
 import { ShareLinks } from "./background/share-links";
 import { SITE_SCRIPTS } from "./background/site-script-files";
 import { keepSiteScriptsInSync } from "./background/site-scripts";
+import { answerSnapshots } from "./background/snapshots";
 import { answerStatus } from "./background/status";
 import { ToolbarBadge } from "./background/toolbar-badge";
 import { wakeUpToDeliver } from "./background/wake-ups";
@@ -48,6 +49,7 @@ new ShareLinks(toggle, async () => (await loadSettings()).companionUrl).listen(s
 void showCapturePause(badge, signal);
 void delivery.then((d) => showCapturePause(d, signal));
 answerStatus(() => delivery, signal);
+answerSnapshots(signal);
 keepSiteScriptsInSync(SITE_SCRIPTS, signal);
 wakeUpToDeliver(() => void delivery.then((d) => d.nudge()), signal);
 onSettingsChanged(async () => (await delivery).reconnect(connectOptions(await loadSettings())), signal, [

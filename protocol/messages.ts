@@ -8,6 +8,7 @@ import { defineExtensionMessaging } from "@webext-core/messaging";
 import { z } from "zod";
 import { ANCHOR_UNITS, anchorSelector, SCROLL_STEP_PERCENT, ScrollMark } from "./anchor";
 import type { ShareView } from "./share-link";
+import type { SnapshotMeta } from "./snapshot";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 import { type Grid, MAX_COORDINATE } from "./wire";
 
@@ -136,6 +137,15 @@ export type HistoryRequest = z.infer<typeof HistoryRequest>;
 
 export type HistoryResult = { ok: true; grid: Grid } | { ok: false; code: string; reason: string };
 
+/** A picture of the visible tab (a PNG data URL), or why there is none. */
+export type CaptureResult = { ok: true; picture: string } | { ok: false; reason: string };
+
+/** The clean page's picture (a PNG data URL) for the companion, with its metadata. */
+export interface SnapshotAttach {
+  picture: string;
+  meta: SnapshotMeta;
+}
+
 export interface ProtocolMap {
   /** Tracker → background: cursor samples, answered once they are durable. */
   "capture.samples"(samples: Sample[]): void;
@@ -146,6 +156,10 @@ export interface ProtocolMap {
   /** Overlay → background: a past range of this page from the companion's history. */
   "overlay.history"(request: HistoryRequest): HistoryResult;
   "overlay.unwatch"(): void;
+  /** Overlay → background, on the viewer's Snapshot click only: the visible part of this tab. */
+  "overlay.capture"(): CaptureResult;
+  /** Overlay → background: attaches a snapshot to its page on the companion; null once stored, else why not. */
+  "overlay.attach"(snapshot: SnapshotAttach): string | null;
   /** Overlay (the page's own, frame 0) → background: the view of the share link this tab was opened from, once. */
   "overlay.linked"(): ShareView | null;
   /** Background → overlay. */

@@ -72,6 +72,7 @@ export const ErrorCode = {
   notFound: "E_NOT_FOUND",
   method: "E_METHOD",
   shareLink: "E_SHARE_LINK",
+  notPng: "E_NOT_PNG",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -106,6 +107,7 @@ export const REFUSAL: Record<ErrorCode, { status: number; close: number }> = {
   E_NOT_FOUND: { status: 404, close: Close.policy },
   E_METHOD: { status: 405, close: Close.policy },
   E_SHARE_LINK: { status: 400, close: Close.policy },
+  E_NOT_PNG: { status: 415, close: Close.policy },
 };
 
 /** Close reasons are limited to 123 bytes by the websocket protocol. */

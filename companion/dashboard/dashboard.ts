@@ -4,8 +4,9 @@
  * every page with points, grouped by site, as a live thumbnail in the chosen time: one of the
  * companion's `--windows` or a history range (last hour, today, a chosen
  * range). A page opens large with a tab per width band (with its points), a
- * choice of layer (the page, or the fixed and sticky elements), and
- * exports as PNG, JSON and CSV, each naming the site, page, band, time and
+ * choice of layer (the page, or the fixed and sticky elements), its latest
+ * snapshots with the newest painted behind the heat (backdrop.ts), and
+ * exports as PNG (with that picture), JSON and CSV, each naming the site, page, band, time and
  * when the heat was read. The URL's query holds the view (view-state.ts):
  * each choice pushes it, back/forward and reload restore it. "Copy link"
  * copies the open view's share link (protocol/share-link.ts); opened from
@@ -15,7 +16,9 @@
  */
 import { interpolateTurbo } from "d3-scale-chromatic";
 import { shareUrl } from "../../protocol/share-link";
+import type { SnapshotEntry } from "../../protocol/snapshot";
 import type { Grid, GridFacts } from "../../protocol/wire";
+import { backdropCaption, type Placement, pickSnapshot, placement } from "./backdrop";
 import {
   exportName,
   type Layer,
@@ -106,8 +109,24 @@ function layerTotal(grid: Grid, layer: Layer): number {
   return total;
 }
 
-/** Paints a layer of a grid with tiles of `tile` px, coloured relative to its hottest tile. */
-function paint(canvas: HTMLCanvasElement, grid: Grid, tile: number, layer: Layer = "document"): void {
+/** A snapshot's picture and where it lies, painted under the heat (backdrop.ts). */
+interface Backdrop {
+  image: HTMLImageElement;
+  place: Placement;
+}
+
+/**
+ * Paints a layer of a grid with tiles of `tile` px, coloured relative to its
+ * hottest tile; over a page's snapshot, the canvas reaches down to the
+ * picture's bottom and the tiles let it show through.
+ */
+function paint(
+  canvas: HTMLCanvasElement,
+  grid: Grid,
+  tile: number,
+  layer: Layer = "document",
+  backdrop?: Backdrop,
+): void {
   const cells = cellsOf(grid, layer);
   let rows = layer === "document" ? grid.rows : 0;
   let max = 1;
@@ -115,15 +134,88 @@ function paint(canvas: HTMLCanvasElement, grid: Grid, tile: number, layer: Layer
     rows = Math.max(rows, (cells[i + 1] as number) + 1);
     max = Math.max(max, cells[i + 2] as number);
   }
+  if (backdrop) rows = Math.max(rows, backdrop.place.lastRow + 1);
   canvas.width = grid.cols * tile;
   canvas.height = Math.max(rows, 1) * tile;
   const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
   ctx.fillStyle = "#111827";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
+  if (backdrop) {
+    const { image, place } = backdrop;
+    ctx.drawImage(image, place.x, place.y, place.width, place.height);
+    ctx.globalAlpha = 0.6;
+  }
   for (let i = 0; i < cells.length; i += 3) {
     ctx.fillStyle = interpolateTurbo(0.1 + 0.9 * ((cells[i + 2] as number) / max));
     ctx.fillRect((cells[i] as number) * tile, (cells[i + 1] as number) * tile, tile, tile);
   }
+  ctx.globalAlpha = 1;
+}
+
+/** Pictures by URL, loaded once: a stored snapshot never changes. */
+const pictures = new Map<string, Promise<HTMLImageElement>>();
+function picture(url: string): Promise<HTMLImageElement> {
+  let found = pictures.get(url);
+  if (!found) {
+    const image = new Image();
+    image.src = url;
+    found = image.decode().then(
+      () => image,
+      (error: Error) => {
+        pictures.delete(url);
+        throw error;
+      },
+    );
+    pictures.set(url, found);
+  }
+  return found;
+}
+
+/** What the open page shows of its snapshots: the latest, and the one under the heat with its caption. */
+interface PageSnapshots {
+  latest: SnapshotEntry[];
+  backdrop: Backdrop | undefined;
+  caption: string;
+}
+
+async function snapshotsOf(page: PageRef, grid: Grid, layer: Layer, tile: number): Promise<PageSnapshots> {
+  // Points stored before pages were keyed by site have no page to picture.
+  const { snapshots } = page.origin
+    ? await getJson<{ snapshots: SnapshotEntry[] }>(
+        `/api/snapshots?${new URLSearchParams({ origin: page.origin, path: page.path })}`,
+      )
+    : { snapshots: [] };
+  const latest = snapshots.slice(0, 6);
+  const chosen = pickSnapshot(snapshots, grid.band.id);
+  if (!chosen) {
+    const caption = "No snapshot of this page: the overlay's “Snap & attach” puts one behind the heat.";
+    return { latest, backdrop: undefined, caption };
+  }
+  if (layer === "fixed") {
+    const caption = "The fixed elements' heat is in viewport terms: no page picture behind it.";
+    return { latest, backdrop: undefined, caption };
+  }
+  const place = placement(chosen.snapshot, grid.cols * tile, grid.cols);
+  const caption = backdropCaption(chosen.snapshot, chosen.sameBand, grid.band, place);
+  return { latest, backdrop: { image: await picture(chosen.snapshot.url), place }, caption };
+}
+
+/** The latest snapshots as thumbnails (time, band, tester), remade only when they change. */
+function showSnapshots(latest: readonly SnapshotEntry[]): void {
+  const box = $("snapshots");
+  const ids = latest.map((s) => s.id).join(" ");
+  if (box.dataset.ids === ids) return;
+  box.dataset.ids = ids;
+  box.replaceChildren(
+    ...latest.map((s) => {
+      const link = Object.assign(document.createElement("a"), { href: s.url, target: "_blank", className: "snapshot" });
+      const thumb = Object.assign(document.createElement("img"), { src: s.url, alt: `Snapshot of ${s.path}` });
+      const said = document.createElement("span");
+      said.textContent = `${new Date(s.takenAt).toLocaleString()} · ${s.band} · ${s.tester || "no name"}`;
+      link.append(thumb, said);
+      return link;
+    }),
+  );
 }
 
 function since(ms: number): string {
@@ -275,6 +367,7 @@ async function renderDetail(view: ViewState): Promise<void> {
   const grid = await getJson<Grid>(heatmapUrl(page, view.band ?? busiest ?? null, view.time));
   const band = grid.band.id;
   const csv = await get(heatmapUrl(page, band, view.time, { format: "csv" })).then((res) => res.text());
+  const snapshots = await snapshotsOf(page, grid, view.layer, DETAIL_TILE);
   if (view !== state) throw new Stale();
 
   $("bands").replaceChildren(
@@ -302,7 +395,9 @@ async function renderDetail(view: ViewState): Promise<void> {
   );
   $("detail-title").textContent = `${page.path} · ${siteName(page.origin)}`;
   $("detail-meta").textContent = describe(page, grid, view);
-  paint($("detail-canvas"), grid, 14, view.layer);
+  $("backdrop").textContent = snapshots.caption;
+  paint($("detail-canvas"), grid, DETAIL_TILE, view.layer, snapshots.backdrop);
+  showSnapshots(snapshots.latest);
 
   const name = exportName(page, band, view.layer, view.time, grid.end);
   shown = { grid, page, view, name };
@@ -327,6 +422,9 @@ async function renderDetail(view: ViewState): Promise<void> {
   csvLink.href = URL.createObjectURL(new Blob([comment, csv], { type: "text/csv" }));
   csvLink.download = `${name}.csv`;
 }
+
+/** Canvas px per tile of the open page. */
+const DETAIL_TILE = 14;
 
 const LAYERS: [Layer, string][] = [
   ["document", "Page"],

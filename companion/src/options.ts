@@ -153,6 +153,28 @@ export const OPTIONS = {
     min: 1,
     description: "rows kept per page; points further down are rejected",
   }),
+  maxSnapshotBytes: spec("bytes", {
+    flag: "--max-snapshot-bytes <size>",
+    default: 8 * MiB,
+    min: 1 * KiB,
+    max: 256 * MiB,
+    description: "largest snapshot (PNG) accepted by POST /api/snapshots (413 E_TOO_BIG above it)",
+  }),
+  snapshotsPerPage: spec("int", {
+    flag: "--snapshots-per-page <n>",
+    default: 20,
+    min: 1,
+    max: 10_000,
+    description: "snapshots kept per page (site and path, all bands); a new one past it drops the oldest",
+  }),
+  maxSnapshots: spec("int", {
+    flag: "--max-snapshots <n>",
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    description:
+      "snapshots kept in all (with --max-snapshot-bytes, a bound on their disk space); a new one past it drops the oldest",
+  }),
   templates: spec("list", {
     flag: "--template <patterns...>",
     default: [],

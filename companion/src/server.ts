@@ -21,6 +21,7 @@ import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
 import type { Topics } from "./pipeline";
 import { prepareDataDir } from "./store/data-dir";
 import { EventStore } from "./store/event-store";
+import { SnapshotStore } from "./store/snapshot-store";
 import { WindowStage } from "./window/window-stage";
 
 export const SERVER_NAME = "heatlens-companion/0.1.0";
@@ -30,6 +31,8 @@ export interface Companion {
   url: string;
   port: number;
   store: EventStore;
+  /** Pictures of pages attached from the overlay. */
+  snapshots: SnapshotStore;
   tokens: TokenStore;
   /** Time it took to rebuild the live windows from the store at start. */
   rebuildMs: number;
@@ -77,7 +80,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     await endpoint.close();
     throw error;
   }
-  const { store, tokens, windows, fanout, gateway } = stages;
+  const { store, snapshots, tokens, windows, fanout, gateway } = stages;
   endpoint.serve(createRouter({ ...stages, options, secure: endpoint.secure, serverName: SERVER_NAME }));
 
   // Close each pane right after its end on the companion's clock; unchanged views are sent again; a revoked token's idle connections go with it.
@@ -109,6 +112,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
       fanout.close();
       store.maintain(true);
       store.close();
+      snapshots.close();
       tokens.close();
     },
   };
@@ -138,6 +142,12 @@ function openStages(
     retentionDays: options.retentionDays,
     maxStoreBytes: options.maxStoreBytes,
     liveMs: longestWindow,
+    clock,
+  });
+  const snapshots = new SnapshotStore({
+    dataDir: options.dataDir,
+    perPage: options.snapshotsPerPage,
+    total: options.maxSnapshots,
     clock,
   });
   const bands = bandsFromBreakpoints(options.bandBreakpoints);
@@ -171,5 +181,5 @@ function openStages(
     log,
     serverName: SERVER_NAME,
   });
-  return { store, tokens, bus, windows, fanout, gateway, rebuildMs, bands, normalise };
+  return { store, snapshots, tokens, bus, windows, fanout, gateway, rebuildMs, bands, normalise };
 }

@@ -2,7 +2,8 @@
  * The options page's Sites section: where Heatlens runs. Adding a site asks
  * the browser for access to it, straight from the click (browsers grant
  * permissions only in answer to a user action); removing one gives the access
- * back. "All sites" asks for every http and https site at once.
+ * back. "All sites" asks for every http and https site at once, and for
+ * every tab (`<all_urls>`), so that Snapshot needs no toolbar click first.
  */
 import browser from "webextension-polyfill";
 import {
@@ -15,6 +16,8 @@ import {
 } from "../state/capture-sites";
 
 const ALL = matchPatterns({ allSites: true, sites: [] });
+/** Every tab, besides every site: lets the overlay's Snapshot capture a tab without a click on the toolbar button first. */
+const EVERY_TAB = [...ALL, "<all_urls>"];
 
 export async function startSitesSection(): Promise<void> {
   const allSites = document.getElementById("allSites") as HTMLInputElement;
@@ -75,12 +78,12 @@ export async function startSitesSection(): Promise<void> {
   allSites.addEventListener("change", () => {
     if (!allSites.checked) {
       void save({ ...sites, allSites: false }).then(() =>
-        browser.permissions.remove({ origins: ALL }).catch(() => false),
+        browser.permissions.remove({ origins: EVERY_TAB }).catch(() => false),
       );
       say("Heatlens runs only on the sites listed.");
       return;
     }
-    void browser.permissions.request({ origins: ALL }).then(async (granted) => {
+    void browser.permissions.request({ origins: EVERY_TAB }).then(async (granted) => {
       if (!granted) {
         allSites.checked = false;
         return say("The browser did not grant access to all sites.", true);
@@ -91,4 +94,6 @@ export async function startSitesSection(): Promise<void> {
   });
 
   render();
+  // The controls answer from now on: whoever waits for the section (the end-to-end tests) can click.
+  document.getElementById("sites")?.setAttribute("data-ready", "");
 }

@@ -19,12 +19,15 @@
  * panel shows only while that frame has heat, folded to a pill until opened.
  * The page's own overlay takes the view of the share link its tab was opened
  * from (linked-view.ts), a linked band other than the viewer's shown as a
- * chosen band is, and "Copy link" gives the link of the view on screen.
+ * chosen band is, "Copy link" gives the link of the view on screen, and
+ * "Snapshot" a picture of it (snapshot.ts).
  * Everything it adds is removed by `dispose()`.
  */
 import type { AnchorHeat } from "../../protocol/anchor";
+import { bandFor } from "../../protocol/grid";
 import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
 import { shareUrl } from "../../protocol/share-link";
+import type { SnapshotMeta } from "../../protocol/snapshot";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import { isInFixedLayer } from "../page/fixed-layer";
 import { isOverlayElement } from "../page/overlay-element";
@@ -70,6 +73,7 @@ import { linkedPrefs, shownShareView } from "./linked-view";
 import { type HistoryRange, PANEL_CSS, Panel } from "./panel";
 import { countAt, type HeatScale, heatScale, paintTiles, SmoothPainter, type View } from "./renderer";
 import { SCROLL_MAP_CSS, ScrollMap } from "./scroll-map";
+import { takeSnapshot } from "./snapshot";
 
 /** How often the status line's age is brought up to date. */
 const STATUS_EVERY_MS = 1000;
@@ -187,6 +191,7 @@ export class OverlayView {
         showHistory: (range) => void this.showHistory(range),
         shareLink: () => this.shareLink(),
         toggleBand: () => this.chooseBand(this.chosenBand ? null : (this.heat.offer?.other ?? null)),
+        snapshot: (attach) => this.snapshot(attach),
       },
       signal,
     );
@@ -296,6 +301,56 @@ export class OverlayView {
       windowMs: this.heat.own?.windowMs ?? watched.windowMs ?? this.defaultWindowMs,
     });
     return { link: shareUrl(companionUrl, view) };
+  }
+
+  /** On the viewer's click: a PNG of what is on screen, and with `attach` the clean page for the companion. */
+  private async snapshot(attach: boolean): Promise<string> {
+    // The picture is of the whole tab, measured by the page's own geometry.
+    if (this.inFrame) return "No snapshot from a frame's legend: use the page's own, in its corner.";
+    const [watched] = this.watches;
+    if (!watched) return "No snapshot: this page is not watched yet.";
+    const root = document.documentElement;
+    const meta: SnapshotMeta = {
+      origin: watched.origin,
+      path: watched.path,
+      band: this.heat.own?.band.id ?? bandFor(watched.width, this.bands).id,
+      layoutWidth: root.clientWidth,
+      viewportWidth: innerWidth,
+      viewportHeight: innerHeight,
+      scrollX: Math.round(scrollX),
+      scrollY: Math.round(scrollY),
+      dpr: devicePixelRatio,
+      documentHeight: root.scrollHeight,
+      takenAt: Date.now(),
+      time:
+        this.history && this.historyRange
+          ? { kind: "range", ...this.historyRange }
+          : { kind: "window", ms: this.heat.own?.windowMs ?? watched.windowMs ?? this.defaultWindowMs },
+      mode: this.prefs.mode,
+      points: this.prefs.layer,
+      legend: this.panel.legendText,
+      tester: (await loadSettings()).name,
+    };
+    return takeSnapshot({
+      meta,
+      attach,
+      hide: (what) => {
+        this.panel.element.style.visibility = what === "panel" ? "hidden" : "";
+        this.panel.tooltip.style.visibility = what === "none" ? "" : "hidden";
+        this.host.style.visibility = what === "all" ? "hidden" : "";
+      },
+      capture: async () => {
+        const captured = await sendMessage("overlay.capture", undefined);
+        if (!captured.ok) throw new Error(captured.reason);
+        return captured.picture;
+      },
+      attachToPage: (picture, about) => sendMessage("overlay.attach", { picture, meta: about }),
+      download: (picture, name) => {
+        const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(picture), download: name });
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      },
+    }).catch((error: Error) => `No snapshot: ${error.message}`);
   }
 
   private get frozen(): boolean {

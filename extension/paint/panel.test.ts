@@ -2,7 +2,7 @@
 import "../testing/install-fake-browser";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_OVERLAY_PREFS, type OverlayPrefs, type PanelCorner } from "../state/overlay-prefs";
-import { nearestCorner, PAUSED_LINE, Panel, type PanelActions, type PanelState } from "./panel";
+import { NOTICE_MS, nearestCorner, PAUSED_LINE, Panel, type PanelActions, type PanelState } from "./panel";
 
 const LINK = "http://127.0.0.1:8787/share?origin=http%3A%2F%2F127.0.0.1%3A8787&path=%2Fdemo%2F&window=300000";
 
@@ -25,6 +25,10 @@ function setUp(shared: { link: string } | { reason: string } = { link: LINK }) {
     setCollapsed: record("setCollapsed"),
     shareLink: async () => shared,
     toggleBand: record("toggleBand"),
+    snapshot: async (attach) => {
+      record("snapshot")(attach);
+      return attach ? "Snapshot saved and attached to /demo/" : "Snapshot saved: heatlens.png";
+    },
   };
   const host = document.createElement("div");
   const root = host.attachShadow({ mode: "open" });
@@ -183,6 +187,38 @@ describe("legend panel", () => {
   });
 });
 
+describe("snapshot row", () => {
+  it("sits above Copy link, so that every older control keeps its place, and says what each button did", async () => {
+    const { panel, calls, byLabel } = setUp();
+    const rows = [...panel.element.querySelectorAll(".row")];
+    const snapshotRow = byLabel("Snapshot").parentElement as HTMLElement;
+    expect(byLabel("Snap & attach").parentElement).toBe(snapshotRow);
+    expect(rows.indexOf(snapshotRow)).toBe(rows.indexOf(byLabel("Copy link").parentElement as HTMLElement) - 1);
+    byLabel("Snapshot").click();
+    await vi.waitFor(() => expect(panel.element.textContent).toContain("Snapshot saved: heatlens.png"));
+    byLabel("Snap & attach").click();
+    await vi.waitFor(() => expect(panel.element.textContent).toContain("Snapshot saved and attached to /demo/"));
+    expect(calls).toEqual(["snapshot false", "snapshot true"]);
+  });
+
+  it("keeps a notice in the legend line's place for a while, though grids keep coming, then shows the legend again", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const { panel, state } = setUp();
+      panel.render(state());
+      panel.notice("No snapshot: the browser did not let Heatlens capture this tab");
+      panel.render(state());
+      expect(panel.element.textContent).toContain("No snapshot: the browser did not let Heatlens capture this tab");
+      vi.advanceTimersByTime(NOTICE_MS);
+      panel.render(state());
+      expect(panel.element.textContent).not.toContain("No snapshot");
+      expect(panel.element.textContent).toContain("40 points");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe("the pause line", () => {
   it("shows under the legend while capture is paused, in the popup's text too, and goes on resume", () => {
     document.body.innerHTML = "";
@@ -212,8 +248,8 @@ describe("the pause line", () => {
     expect(panel.legendText).toContain("No points at your width (desktop); tablet has 42");
     const show = byLabel("Show tablet");
     expect(rowOf(show).hidden).toBe(false);
-    // Its row comes before Copy link's, the highest of the others: in a bottom corner nothing below it moves.
-    expect(rowOf(show).nextElementSibling).toBe(rowOf(byLabel("Copy link")));
+    // Its row comes before the snapshot row, the highest of the others: in a bottom corner nothing below it moves.
+    expect(rowOf(show).nextElementSibling).toBe(rowOf(byLabel("Snapshot")));
     show.click();
     expect(calls).toEqual(["toggleBand"]);
 

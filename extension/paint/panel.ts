@@ -5,9 +5,10 @@
  * last update came (amber once stale), and the controls (heat on elements,
  * page tiles or smooth page heat; moves, clicks or both; linear or log scale;
  * window, opacity, freeze, scroll map, "Copy link": the share link of
- * the view on screen, and, while the viewer's band is empty and another has
- * heat or while another band is shown, a line about it with "Show <band>" or
- * "Back to my width"). The panel sits in any corner of the
+ * the view on screen; "Snapshot": a PNG of what the viewer sees, optionally
+ * attached to the page on the companion; and, while the viewer's band is empty
+ * and another has heat or while another band is shown, a line about it with
+ * "Show <band>" or "Back to my width"). The panel sits in any corner of the
  * viewport (a corner button, or a drag of its title that lands in the nearest
  * corner) and folds to a small pill; every control is a button, reachable
  * with the keyboard. Only the panel takes pointer events; the rest of the
@@ -41,8 +42,10 @@ export function nearestCorner(x: number, y: number, width: number, height: numbe
  * bottom edge in the bottom corners, freeze 31 px up, opacity 57, windows 83,
  * modes 109 (elements, tiles, smooth), scale 135, history 161, layers 187,
  * scroll map 213 (26 px higher while the range row is open), Copy link
- * 239 (26 px higher again while the link's field is shown) and, only while
- * another band is offered or shown, its button 265 (with the same shifts).
+ * 239 (26 px higher again while the link's field is shown), the snapshot
+ * row 265 ("Snapshot" on its left half, "Snap & attach" on its right) and,
+ * only while another band is offered or shown, its button 291 (each with the
+ * same shifts).
  */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
@@ -94,6 +97,9 @@ export const PANEL_CSS = `
   .tooltip[hidden] { display: none; }
 `;
 
+/** How long a notice (a snapshot taken, a link copied, an error) stays in place of the legend line. */
+export const NOTICE_MS = 5000;
+
 /** A past range to show from the companion's history. */
 export interface HistoryRange {
   from: number;
@@ -115,6 +121,8 @@ export interface PanelActions {
   shareLink(): Promise<{ link: string } | { reason: string }>;
   /** Shows the band offered, or goes back to the viewer's own. */
   toggleBand(): void;
+  /** Takes a snapshot (and attaches it to the page when `attach`); resolves with what to tell the viewer. */
+  snapshot(attach: boolean): Promise<string>;
 }
 
 /** What the panel shows. */
@@ -157,6 +165,8 @@ export class Panel {
   /** The share link, shown selected when the page refuses the clipboard. */
   private readonly linkField = Object.assign(document.createElement("input"), { readOnly: true, title: "Share link" });
   private legend = "";
+  /** Until when a notice keeps the legend line's place: the grids that keep coming would replace it at once. */
+  private noticeUntil = 0;
   private statusText = "";
   private readonly chooseWindow: (windowMs: number) => void;
   private readonly signal: AbortSignal;
@@ -276,6 +286,16 @@ export class Panel {
     copy.addEventListener("click", () => void this.copyLink(actions), { signal });
     const copyRow = element("div", "row");
     copyRow.append(copy);
+    const snapshotRow = element("div", "row");
+    for (const [attach, label, title] of [
+      [false, "Snapshot", "Download a PNG of what you see, with the legend's words"],
+      [true, "Snap & attach", "Also attach the page without heat to it on the companion, for the dashboard"],
+    ] as const) {
+      const b = button(label);
+      b.title = title;
+      b.addEventListener("click", () => void actions.snapshot(attach).then((said) => this.notice(said)), { signal });
+      snapshotRow.append(b);
+    }
     const linkRow = element("div", "row");
     linkRow.hidden = true;
     linkRow.append(this.linkField);
@@ -298,6 +318,7 @@ export class Panel {
       this.bandNote,
       // Above the others, so that the panel grows upwards and every other control stays put.
       bandRow,
+      snapshotRow,
       copyRow,
       linkRow,
       scrollRow,
@@ -387,13 +408,17 @@ export class Panel {
   /** Shows `text` in place of the legend line (an error from the companion). */
   notice(text: string): void {
     this.summary.textContent = text;
+    this.noticeUntil = Date.now() + NOTICE_MS;
   }
 
   render({ parts, scale, prefs, collapsed, windowMs, frozen, history, waiting }: PanelState): void {
     this.legend = parts ? parts.join(" · ") : "";
     // Each part on one line: the legend breaks between parts, never inside `5 min` or `80 points`.
-    if (parts) this.summary.replaceChildren(...parted(parts));
-    else this.summary.textContent = history ? `Loading ${history}…` : waiting;
+    // A notice stays its while; the legend comes back with the first render after it.
+    if (Date.now() >= this.noticeUntil) {
+      if (parts) this.summary.replaceChildren(...parted(parts));
+      else this.summary.textContent = history ? `Loading ${history}…` : waiting;
+    }
     const onBar = scale && scale.max > 0 ? scale : null;
     this.max.textContent = onBar ? barTop(onBar) : "";
     this.mid.textContent = onBar ? barMiddle(onBar) : "";

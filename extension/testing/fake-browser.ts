@@ -90,7 +90,7 @@ export interface FakeMessage {
 }
 
 export interface MessageSender {
-  tab?: { id: number };
+  tab?: { id: number; active?: boolean; windowId?: number };
   frameId?: number;
   url?: string;
 }
@@ -132,6 +132,8 @@ export class FakeBrowser {
   readonly navigations: { tabId: number; url: string }[] = [];
   /** The ids of the open tabs, for `tabs.query`. */
   readonly openTabs = new Set<number>();
+  /** What `tabs.captureVisibleTab` gives (a data URL), or the error it fails with; the windows it was asked for. */
+  capture: { result: string | Error; windows: number[] } = { result: "data:image/png;base64,", windows: [] };
 
   readonly storage = {
     local: new FakeStorageArea("local", this.storageChanged),
@@ -181,6 +183,11 @@ export class FakeBrowser {
       return { id: tabId };
     },
     onUpdated: new FakeEvent<(tabId: number, change: { status?: string; url?: string }) => void>(),
+    captureVisibleTab: async (windowId: number, _options?: { format?: string }) => {
+      this.capture.windows.push(windowId);
+      if (this.capture.result instanceof Error) throw this.capture.result;
+      return this.capture.result;
+    },
   };
 
   readonly scripting = {
@@ -287,6 +294,7 @@ export class FakeBrowser {
     Object.assign(this.badge, { color: "", title: "" });
     this.openTabs.clear();
     this.navigations.length = 0;
+    this.capture = { result: "data:image/png;base64,", windows: [] };
     for (const event of [
       this.runtime.onMessage,
       this.runtime.onStartup,

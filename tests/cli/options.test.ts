@@ -31,6 +31,7 @@ import {
 } from "../support/heatlens";
 import { rawWebSocket } from "../support/raw-websocket";
 import { SITE } from "../support/site";
+import { noisyPng, plainPng, snapshotMeta, upload } from "../support/snapshot";
 import { tempDataDir } from "../support/temp-dir";
 
 interface Row {
@@ -550,6 +551,37 @@ const ROWS = {
       const answer = await get(`${c.url}/demo/`);
       expect(answer.status).toBe(404);
       expect(JSON.parse(answer.body).code).toBe("E_NOT_FOUND");
+    },
+  },
+  maxSnapshotBytes: {
+    args: ["--max-snapshot-bytes", "1KiB"],
+    async check(c) {
+      const res = await upload(c.url, noisyPng(40, 40), snapshotMeta());
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { code: string }).code).toBe("E_TOO_BIG");
+    },
+  },
+  maxSnapshots: {
+    args: ["--max-snapshots", "2"],
+    async check(c) {
+      for (const path of ["/a", "/b", "/c"])
+        expect((await upload(c.url, plainPng(4, 4), snapshotMeta({ path }))).status).toBe(201);
+      const count = async (path: string) => {
+        const res = await fetch(`${c.url}/api/snapshots?origin=${encodeURIComponent(SITE)}&path=${path}`);
+        return ((await res.json()) as { snapshots: unknown[] }).snapshots.length;
+      };
+      expect([await count("/a"), await count("/b"), await count("/c")]).toEqual([0, 1, 1]);
+    },
+  },
+  snapshotsPerPage: {
+    args: ["--snapshots-per-page", "1"],
+    async check(c) {
+      for (const legend of ["old", "new"])
+        expect((await upload(c.url, plainPng(4, 4), snapshotMeta({ legend }))).status).toBe(201);
+      const list = await fetch(`${c.url}/api/snapshots?origin=${encodeURIComponent(SITE)}&path=/demo/product/1`);
+      expect(((await list.json()) as { snapshots: { legend: string }[] }).snapshots.map((s) => s.legend)).toEqual([
+        "new",
+      ]);
     },
   },
   logLevel: {

@@ -17,6 +17,13 @@ import type { Refusal } from "./refuse";
 
 const EXTENSION_ORIGIN = /^(chrome-extension|moz-extension|safari-web-extension):\/\//;
 
+/** A web page's request (its `Origin` header) is refused unless `--allow-origin` names it; extensions and programs pass. */
+export function originRefusal(req: IncomingMessage, allowOrigins: readonly string[]): Refusal | null {
+  const origin = req.headers.origin;
+  if (!origin || EXTENSION_ORIGIN.test(origin) || allowOrigins.includes(origin)) return null;
+  return { code: ErrorCode.origin, reason: `origin ${origin} may not connect` };
+}
+
 /** An open websocket as admission counts it. */
 export interface Admitted {
   readonly tokenId: string | null;
@@ -91,10 +98,8 @@ export class Admission {
   /** Decides on an upgrade to `/ws`, given the websockets already open. */
   admitUpgrade(req: IncomingMessage, open: ReadonlySet<Admitted>): AdmissionVerdict {
     const { options } = this;
-    const origin = req.headers.origin;
-    if (origin && !EXTENSION_ORIGIN.test(origin) && !options.allowOrigins.includes(origin)) {
-      return { ok: false, code: ErrorCode.origin, reason: `origin ${origin} may not connect` };
-    }
+    const refused = originRefusal(req, options.allowOrigins);
+    if (refused) return { ok: false, ...refused };
     if (open.size >= options.maxConnections) {
       return { ok: false, code: ErrorCode.capacity, reason: "too many connections" };
     }

@@ -1,6 +1,6 @@
 /**
  * Routes HTTP requests: the Host check first (for every path), then the view
- * role for `/api/*` and `/metrics`, then the API (and the stats it reports),
+ * role for `/api/*` and `/metrics`, then the snapshots, the API (and the stats it reports),
  * the metrics, the demo shop and the dashboard. Websocket upgrades on `/ws`
  * go to the gateway.
  */
@@ -20,11 +20,13 @@ import { gridFacts } from "../grid-facts";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
 import type { EventStore } from "../store/event-store";
+import type { SnapshotStore } from "../store/snapshot-store";
 import type { WindowStage } from "../window/window-stage";
 import { type ApiDeps, handleApi } from "./api";
 import { createDashboard } from "./dashboard";
 import type { Routes } from "./endpoint";
 import { createMetrics } from "./metrics";
+import { handleSnapshots, type SnapshotDeps } from "./snapshots";
 import { whoami } from "./whoami";
 
 const DEMO_DIR = fileURLToPath(new URL("../../demo", import.meta.url));
@@ -35,6 +37,7 @@ export interface RouterDeps {
   gateway: Gateway;
   tokens: TokenStore;
   store: EventStore;
+  snapshots: SnapshotStore;
   windows: WindowStage;
   fanout: Fanout;
   normalise: PathNormaliser;
@@ -80,6 +83,13 @@ export function createRouter(deps: RouterDeps): Routes {
     skippedViewerUpdates: () => fanout.skipped,
     evictedAnchors: () => windows.evictedAnchors,
   });
+  const snapshots: SnapshotDeps = {
+    store: deps.snapshots,
+    normalise: deps.normalise,
+    bands: deps.bands,
+    maxBytes: options.maxSnapshotBytes,
+    allowOrigins: options.allowOrigins,
+  };
   const dashboard = createDashboard(tokens, deps.secure);
   const demo = options.demo ? sirv(DEMO_DIR, { extensions: ["html"], dev: false, etag: true }) : null;
 
@@ -100,7 +110,7 @@ export function createRouter(deps: RouterDeps): Routes {
       });
       return;
     }
-    if (handleApi(req, res, url, api)) return;
+    if (handleSnapshots(req, res, url, snapshots) || handleApi(req, res, url, api)) return;
     if (demo && url.pathname === "/demo") {
       res.writeHead(301, { location: "/demo/" }).end();
       return;
