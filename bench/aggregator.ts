@@ -8,6 +8,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { InProcessBus } from "../companion/src/bus/bus";
+import { DEFAULTS } from "../companion/src/options";
 import type { KeyedPoints, Topics } from "../companion/src/pipeline";
 import { type AddCounts, HoppingHeatmap } from "../companion/src/window/hopping-heatmap";
 import { NaiveHeatmap } from "../companion/src/window/naive-heatmap";
@@ -205,6 +206,7 @@ export function anchoredStage(start: number): { stage: WindowStage; bus: InProce
     cols: COLS,
     bands: bandsFromBreakpoints(DEFAULT_BAND_BREAKPOINTS),
     maxAnchors: ANCHORS_PER_PAGE,
+    livePushMs: DEFAULTS.livePushMs,
     now: start,
   });
   return { stage, bus };

@@ -2,9 +2,12 @@
  * `npm run bench`: every benchmark in one run, side by side where a ratio is
  * reported. Prints a table and, as its last line, `BENCH {json}`.
  */
+
+import { freePort } from "../tests/support/free-port";
 import { ANCHORS_PER_PAGE, benchAggregator, benchAnchored, benchKeys, HOP, WINDOWS } from "./aggregator";
 import { benchFanout } from "./fanout";
 import { benchHistory } from "./history";
+import { benchHoverToPaint, buildForHover, type HoverToPaint } from "./hover-to-paint";
 import { benchAnchorMemory, benchMemory } from "./memory";
 import { benchPageCost } from "./page-cost";
 import { benchRestart } from "./restart";
@@ -121,6 +124,25 @@ row(
   `${pageCost.longTasks}  ${fmt(pageCost.longestTaskMs, 1)}`,
 );
 
+// Hover in tab A to heat on tab B's pixels, in each browser; the companion runs in this process.
+const hoverPort = await freePort();
+buildForHover(hoverPort);
+const hovers: HoverToPaint[] = [];
+for (const browser of ["chromium", "firefox"] as const) {
+  const h = await benchHoverToPaint(browser, hoverPort);
+  hovers.push(h);
+  row(
+    `hover in tab A → heat on tab B's pixels, ${browser} (${h.trials - h.missed} of ${h.trials} seen): p50, p99`,
+    `${fmt(h.p50Ms)} ms  ${fmt(h.p99Ms)} ms`,
+  );
+  const leg = (ms: number | null) => (ms === null ? "—" : `${fmt(ms)} ms`);
+  row(
+    `  medians: hover → batch sent, sent → counted (stored), counted → fan-out, fan-out → paint (± ${fmt(h.shotMs)} ms shot)`,
+    `${leg(h.pageToSentMs)}  ${leg(h.sentToCountedMs)}  ${leg(h.countedToFanoutMs)}  ${leg(h.fanoutToPaintMs)}`,
+  );
+}
+const [chromiumHover, firefoxHover] = hovers as [HoverToPaint, HoverToPaint];
+
 const result = {
   paneVsNaive: round(agg.paneVsNaive, 1),
   aggEventsPerSec: round(agg.aggEventsPerSec),
@@ -157,5 +179,17 @@ const result = {
   overlayPaintMs: round(pageCost.overlayPaintMs, 2),
   overlaySmoothPaintMs: round(pageCost.overlaySmoothPaintMs, 2),
   overlayLongTasks: pageCost.longTasks,
+  hoverToPaintP50Ms: round(chromiumHover.p50Ms),
+  hoverToPaintP99Ms: round(chromiumHover.p99Ms),
+  hoverToPaintFirefoxP50Ms: round(firefoxHover.p50Ms),
+  hoverToPaintFirefoxP99Ms: round(firefoxHover.p99Ms),
+  hoverToSentMs: chromiumHover.pageToSentMs,
+  hoverSentToCountedMs: chromiumHover.sentToCountedMs,
+  hoverToCountedMs: round(chromiumHover.hoverToCountedMs),
+  hoverToCountedFirefoxMs: round(firefoxHover.hoverToCountedMs),
+  hoverCountedToFanoutMs: round(chromiumHover.countedToFanoutMs),
+  hoverFanoutToPaintMs: round(chromiumHover.fanoutToPaintMs),
+  hoverFanoutToPaintFirefoxMs: round(firefoxHover.fanoutToPaintMs),
+  hoverMissed: chromiumHover.missed + firefoxHover.missed,
 };
 console.log(`\nBENCH ${JSON.stringify(result)}`);

@@ -135,6 +135,14 @@ export const OPTIONS = {
     description:
       "a watched grid that has not changed is sent again after this long, so a viewer can tell a live view from a stalled one",
   }),
+  livePushMs: spec("duration", {
+    flag: "--live-push <duration>",
+    default: 100,
+    min: 10,
+    max: 60_000,
+    description:
+      "a watched grid is sent as soon as points change it, then at most once per this long until the next hop (bounds grids per watched page per second)",
+  }),
   defaultWindowMs: spec("duration", {
     flag: "--default-window <duration>",
     default: 300_000,

@@ -94,6 +94,19 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     ticker = setTimeout(tick, options.hopMs - (now % options.hopMs) + 1);
   };
   tick();
+  // A watched page's new points go to its viewers once their turn of the event loop ends (every batch of
+  // that turn in one grid), then at most once per `--live-push` per page, rather than at the next hop.
+  let livePush: NodeJS.Immediate | null = null;
+  let livePushLater: NodeJS.Timeout | undefined;
+  const pushLive = () => {
+    livePush = null;
+    clearTimeout(livePushLater);
+    const wait = windows.pushLive(clock());
+    if (wait !== null) livePushLater = setTimeout(pushLive, wait);
+  };
+  const stopLivePush = stages.bus.subscribe("points", () => {
+    if (livePush === null && windows.hasFresh) livePush = setImmediate(pushLive);
+  });
   const heartbeat = setInterval(() => gateway.heartbeat(), options.heartbeatMs);
   const maintenance = setInterval(() => store.maintain(), 100);
   log.info({ url: endpoint.url }, "companion listening");
@@ -104,6 +117,9 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     port: endpoint.port,
     async close() {
       clearTimeout(ticker);
+      stopLivePush();
+      if (livePush !== null) clearImmediate(livePush);
+      clearTimeout(livePushLater);
       clearInterval(heartbeat);
       clearInterval(maintenance);
       gateway.closeAll(Close.goingAway, "companion shutting down");

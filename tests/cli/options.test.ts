@@ -264,6 +264,35 @@ const ROWS = {
       client.ws.terminate();
     },
   },
+  livePushMs: {
+    // A minute's hop: a grid that comes within seconds of a point was pushed live, not sent at a pane's close.
+    args: ["--live-push", "2s", "--hop", "60s", "--windows", "1m,5m"],
+    async check(c) {
+      // A pane that closes during the check sends its grid by itself: then check again on another page.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const path = `/live-${attempt}`;
+        const viewer = await connect(c.url);
+        const feeder = await connect(c.url);
+        viewer.send({ type: "subscribe", origin: SITE, path, width: 1000, windowMs: 60_000 });
+        const empty = (await viewer.next("grid")) as Grid;
+        expect(await reply(feeder, batch(1, [{ path, points: points(1) }]))).toMatchObject({ type: "ack" });
+        const first = (await viewer.next("grid")) as Grid;
+        const firstAt = Date.now();
+        expect(await reply(feeder, batch(2, [{ path, points: points(1) }]))).toMatchObject({ type: "ack" });
+        let second = (await viewer.next("grid")) as Grid;
+        while (second.total < 2) second = (await viewer.next("grid")) as Grid;
+        const waited = Date.now() - firstAt;
+        viewer.ws.terminate();
+        feeder.ws.terminate();
+        if (second.start !== empty.start) continue;
+        expect(first.total).toBe(1);
+        // The second point waits out the 2 s since the first push (the default, 100 ms, would send it at once).
+        expect(waited).toBeGreaterThan(1500);
+        return;
+      }
+      throw new Error("a pane closed during each of 3 checks");
+    },
+  },
   defaultWindowMs: {
     args: ["--default-window", "1m"],
     async check(c) {

@@ -54,10 +54,63 @@ describe("HoppingHeatmap", () => {
     );
   });
 
-  it("shows an event only once its pane closed on the companion clock", () => {
+  it("shows live viewers the open pane: every live grid is the naive count over [start, now], and closing a pane counts nothing twice", () => {
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant("event" as const),
+        key: fc.constantFrom("a", "b"),
+        dt: fc.integer({ min: -7000, max: 500 }),
+        cell: fc.integer({ min: 0, max: 20 }),
+      }),
+      fc.record({
+        kind: fc.constant("tick" as const),
+        ms: fc.oneof(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 4000, max: 12_000 })),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 300 }), (steps) => {
+        let now = START;
+        const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
+        // The reference: every event with the pane it was counted in, recounted from scratch for each check.
+        const log: { key: string; pane: number; cell: number }[] = [];
+        let closed = Math.floor(now / HOP) - 1;
+        const naiveLive = (key: string, windowMs: number) => {
+          // [start, now]: the panes of the newest closed window, then the open one.
+          const first = closed + 1 - windowMs / HOP;
+          const grid = new Map<number, number>();
+          for (const e of log) {
+            if (e.key === key && e.pane >= first && e.pane <= closed + 1) grid.set(e.cell, (grid.get(e.cell) ?? 0) + 1);
+          }
+          return grid;
+        };
+        for (const s of steps) {
+          const before = closed;
+          if (s.kind === "event") {
+            fast.add(s.key, now + s.dt, s.cell);
+            log.push({ key: s.key, pane: Math.min(Math.floor((now + s.dt) / HOP), closed + 1), cell: s.cell });
+          } else {
+            now += s.ms;
+            fast.advance(now);
+            closed = Math.max(closed, Math.floor(now / HOP) - 1);
+          }
+          for (const key of ["a", "b"]) {
+            WINDOWS.forEach((windowMs, i) => {
+              expect(sorted(fast.grid(key, i, true))).toEqual(sorted(naiveLive(key, windowMs)));
+              // Right after a pane closes the open one is empty: the live grid is the closed window's.
+              if (closed > before) expect(sorted(fast.grid(key, i, true))).toEqual(sorted(fast.grid(key, i)));
+            });
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("counts an event in the closed window once its pane closed on the companion clock, and in the live grid at once", () => {
     const heatmap = new HoppingHeatmap({ hopMs: HOP, windowsMs: [1000], now: START });
     expect(heatmap.add("k", START + 10, 7)).toBe("open");
     expect(heatmap.grid("k", 0).get(7)).toBeUndefined();
+    expect(heatmap.grid("k", 0, true).get(7)).toBe(1);
     heatmap.advance(START + HOP + 1);
     expect(heatmap.grid("k", 0).get(7)).toBe(1);
     expect(heatmap.takeChanges()).toEqual([{ key: "k", windowIndex: 0 }]);

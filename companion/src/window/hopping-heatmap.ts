@@ -19,6 +19,11 @@
  * Panes close on the clock passed to `advance`, never on event time, so a key
  * that goes quiet decays to empty and is then evicted. Nothing here reads a
  * clock, a socket or a timer.
+ *
+ * Each slot also counts its events in the open pane, so that a live viewer
+ * sees the window as it is now (closed panes in the window + the open pane
+ * so far); closing the pane moves those counts into the running ones, so no
+ * event is counted twice.
  */
 
 export interface HoppingOptions {
@@ -86,7 +91,8 @@ interface KeyState {
   /**
    * Per slot, `stride` numbers side by side: the running count of each window
    * (`s * stride + w`), then how many raw events in the ring use the slot
-   * (`s * stride + windows`): the slot is freed when that reaches zero.
+   * (`s * stride + windows`): the slot is freed when that reaches zero; then
+   * its events in the open pane (`s * stride + windows + 1`).
    */
   counts: Int32Array;
   free: number[];
@@ -100,7 +106,7 @@ export class HoppingHeatmap {
   readonly windowsMs: readonly number[];
   /** Panes per served window. */
   private readonly spans: number[];
-  /** Numbers per slot in `counts`: one per window, then the slot's reference count. */
+  /** Numbers per slot in `counts`: one per window, then the slot's reference count and its open-pane count. */
   private readonly stride: number;
   /** Panes in the longest window, and that window's index. */
   private readonly longest: number;
@@ -130,7 +136,7 @@ export class HoppingHeatmap {
     this.hopMs = hopMs;
     this.windowsMs = [...windowsMs];
     this.spans = windowsMs.map((w) => w / hopMs);
-    this.stride = windowsMs.length + 1;
+    this.stride = windowsMs.length + 2;
     this.longest = Math.max(...this.spans);
     this.longestIndex = this.spans.indexOf(this.longest);
     this.closed = Math.floor(options.now / hopMs) - 1;
@@ -183,6 +189,7 @@ export class HoppingHeatmap {
       raw[at + 1] = slot;
       paneLength[ringIndex] = at + 2;
       if (pane === open) {
+        (counts[base + windows + 1] as number)++;
         onTime++;
         continue;
       }
@@ -222,12 +229,18 @@ export class HoppingHeatmap {
     return changes;
   }
 
-  /** Calls `fn` for each cell of `key` with a count in window `windowIndex`. */
-  forEachCell(key: string, windowIndex: number, fn: (cell: number, count: number) => void): void {
+  /**
+   * Calls `fn` for each cell of `key` with a count in window `windowIndex`:
+   * the newest closed window, and with `withOpen` its events in the open pane too.
+   */
+  forEachCell(key: string, windowIndex: number, fn: (cell: number, count: number) => void, withOpen = false): void {
     const state = this.states.get(key);
     if (!state) return;
+    const open = withOpen ? this.spans.length + 1 : -1;
     for (let slot = 0; slot < state.cellOf.length; slot++) {
-      const count = state.counts[slot * this.stride + windowIndex] as number;
+      const base = slot * this.stride;
+      const count =
+        (state.counts[base + windowIndex] as number) + (open === -1 ? 0 : (state.counts[base + open] as number));
       if (count > 0) fn(state.cellOf[slot] as number, count);
     }
   }
@@ -261,10 +274,10 @@ export class HoppingHeatmap {
     return this.longest;
   }
 
-  /** The running grid of `key` for window `windowIndex`, as a map (empty if the key is gone). */
-  grid(key: string, windowIndex: number): Map<number, number> {
+  /** The running grid of `key` for window `windowIndex`, as a map (empty if the key is gone); `withOpen` as `forEachCell`. */
+  grid(key: string, windowIndex: number, withOpen = false): Map<number, number> {
     const grid = new Map<number, number>();
-    this.forEachCell(key, windowIndex, (cell, count) => grid.set(cell, count));
+    this.forEachCell(key, windowIndex, (cell, count) => grid.set(cell, count), withOpen);
     return grid;
   }
 
@@ -354,6 +367,8 @@ export class HoppingHeatmap {
       const state = byId[raw[e] as number] as KeyState;
       const { counts, totals } = state;
       const base = (raw[e + 1] as number) * stride;
+      // Every event of the closing pane came while it was open: it moves from the open count into the windows.
+      (counts[base + windows + 1] as number)--;
       for (let w = 0; w < windows; w++) {
         (counts[base + w] as number)++;
         totals[w] = (totals[w] as number) + 1;

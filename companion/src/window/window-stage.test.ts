@@ -17,7 +17,10 @@ const SELECTORS = ["#a", "#b", "#c", "#d", "#e", "[data-testid=f]"];
 function stage(maxAnchors: number, now = START): { stage: WindowStage; bus: InProcessBus<Topics> } {
   const bus = new InProcessBus<Topics>();
   const bands = bandsFromBreakpoints([1000]);
-  return { bus, stage: new WindowStage(bus, { hopMs: HOP, windowsMs: WINDOWS, cols: 10, bands, maxAnchors, now }) };
+  return {
+    bus,
+    stage: new WindowStage(bus, { hopMs: HOP, windowsMs: WINDOWS, cols: 10, bands, maxAnchors, livePushMs: 100, now }),
+  };
 }
 
 /** Selector → side cell → count, as a grid's anchors carry them. */
@@ -98,12 +101,14 @@ class NaiveAnchors {
     this.closed = Math.max(this.closed, Math.floor(now / HOP) - 1);
   }
 
+  /** The window as a live viewer sees it: its closed panes and the open one so far. */
   grid(windowIndex: number): Map<string, Map<number, number>> {
     const span = (WINDOWS[windowIndex] as number) / HOP;
     const out = new Map<string, Map<number, number>>();
     for (const e of this.events) {
       if (this.named.get(e.selector) !== e.generation) continue;
-      if (e.pane > this.closed || e.pane <= this.closed - span) continue;
+      // The live window: its closed panes and the open one.
+      if (e.pane > this.closed + 1 || e.pane <= this.closed - span) continue;
       let cells = out.get(e.selector);
       if (!cells) {
         cells = new Map();
@@ -321,5 +326,103 @@ describe("WindowStage: anchored heat", () => {
     expect(s.liveKeys).toBe(1);
     s.tick(later + HOP + Math.max(...WINDOWS));
     expect(s.liveKeys).toBe(0);
+  });
+});
+
+describe("WindowStage: live grids", () => {
+  it("sends viewers grids equal to a naive recount over [start, now], the closed window's after each pane closes, pushed at most once per livePushMs", () => {
+    const step = fc.oneof(
+      // Points of one batch: offsets of their capture times from now (negative = late), and cells.
+      fc.record({
+        kind: fc.constant("batch" as const),
+        events: fc.array(fc.record({ dt: fc.integer({ min: -3500, max: 300 }), col: fc.integer({ min: 0, max: 9 }) }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+      }),
+      fc.record({ kind: fc.constant("push" as const), ms: fc.integer({ min: 0, max: 150 }) }),
+      fc.record({
+        kind: fc.constant("tick" as const),
+        ms: fc.oneof(fc.constant(HOP), fc.integer({ min: 1, max: 600 }), fc.integer({ min: 2000, max: 6000 })),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 120 }), (steps) => {
+        let now = START;
+        const { stage: s, bus } = stage(10);
+        const sent: Grid[] = [];
+        bus.subscribe("grid", (grid) => sent.push(grid));
+        for (const windowMs of WINDOWS) bus.publish("interest", { key: PAGE, windowMs, watching: true });
+        const log: { pane: number; col: number }[] = [];
+        let closed = Math.floor(now / HOP) - 1;
+        /** Points per column in the panes from `first` to `last`, recounted from the log. */
+        const recount = (first: number, last: number) => {
+          const cols = new Map<number, number>();
+          for (const e of log) if (e.pane >= first && e.pane <= last) cols.set(e.col, (cols.get(e.col) ?? 0) + 1);
+          return [...cols].sort(([a], [b]) => a - b);
+        };
+        const colsOf = (grid: Grid) => {
+          const cols: [number, number][] = [];
+          for (let i = 0; i < grid.cells.length; i += 3)
+            cols.push([grid.cells[i] as number, grid.cells[i + 2] as number]);
+          return cols.sort(([a], [b]) => a - b);
+        };
+        const pushedAt: number[] = [];
+        for (const st of steps) {
+          const before = closed;
+          sent.length = 0;
+          if (st.kind === "batch") {
+            const times = st.events.map((e) => now + e.dt);
+            bus.publish("points", {
+              client: "c",
+              groups: [{ key: PAGE, times, cells: st.events.map((e) => packCell(e.col, 0, "doc", 10)) }],
+            });
+            st.events.forEach((e, i) => {
+              const pane = Math.min(Math.floor((times[i] as number) / HOP), closed + 1);
+              if (pane > closed - Math.max(...WINDOWS) / HOP) log.push({ pane, col: e.col });
+            });
+          } else if (st.kind === "push") {
+            now += st.ms;
+            s.pushLive(now);
+            if (sent.length > 0) pushedAt.push(now);
+          } else {
+            now += st.ms;
+            s.tick(now);
+            closed = Math.max(closed, Math.floor(now / HOP) - 1);
+          }
+          for (const grid of sent) {
+            const span = grid.windowMs / HOP;
+            expect(colsOf(grid)).toEqual(recount(closed + 1 - span, closed + 1));
+            expect(grid.start).toBe((closed + 1) * HOP - grid.windowMs);
+            expect(grid.end).toBe(Math.max(now, (closed + 1) * HOP));
+            // Right after a pane closed the open pane is empty: the grid is the closed window's answer.
+            if (closed > before) expect(colsOf(grid)).toEqual(recount(closed + 1 - span, closed));
+          }
+        }
+        for (let i = 1; i < pushedAt.length; i++) {
+          expect((pushedAt[i] as number) - (pushedAt[i - 1] as number)).toBeGreaterThanOrEqual(100);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("pushes a watched page's new points at once, later ones after livePushMs, and nothing for a page nobody watches", () => {
+    const { stage: s, bus } = stage(10);
+    const sent: Grid[] = [];
+    bus.subscribe("grid", (grid) => sent.push(grid));
+    bus.publish("interest", { key: PAGE, windowMs: WINDOWS[0] as number, watching: true });
+    sent.length = 0;
+    const other = makeKey("w1", "http://a.test", "/unwatched");
+    bus.publish("points", { client: "c", groups: [{ key: other, times: [START], cells: [0] }] });
+    expect(s.hasFresh).toBe(false);
+    bus.publish("points", { client: "c", groups: [{ key: PAGE, times: [START], cells: [0] }] });
+    expect(s.pushLive(START + 10)).toBeNull();
+    expect(sent.map((g) => g.total)).toEqual([1]);
+    bus.publish("points", { client: "c", groups: [{ key: PAGE, times: [START + 20], cells: [0] }] });
+    expect(s.pushLive(START + 30)).toBe(80);
+    expect(sent).toHaveLength(1);
+    expect(s.pushLive(START + 110)).toBeNull();
+    expect(sent.map((g) => g.total)).toEqual([1, 2]);
   });
 });

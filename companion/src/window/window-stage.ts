@@ -3,6 +3,11 @@
  * on the companion's clock, and publishes the grid of every watched key whose
  * window changed. It also answers read-only queries for the HTTP API.
  *
+ * A grid is the window as it is now: its closed panes and the open pane so
+ * far. So a watched key that took points need not wait for the hop:
+ * `pushLive` sends it soon after they arrive, at most once per key every
+ * `livePushMs` (the caller runs it when points arrive and when it says).
+ *
  * Page keys and side keys (protocol/anchor.ts) sit in two rings with the same
  * panes: the page ring alone says which pages are live. A page's anchors
  * share one side ring key, interned by an AnchorTable (side-heat.ts); ingest
@@ -26,6 +31,8 @@ export interface WindowStageOptions {
   bands: readonly WidthBand[];
   /** Anchors named per page key at once (`--max-anchors`). */
   maxAnchors: number;
+  /** Least time between two live pushes of one key (`--live-push`). */
+  livePushMs: number;
   now: number;
 }
 
@@ -64,6 +71,12 @@ export class WindowStage {
   evictedAnchors = 0;
   /** Watcher counts by `windowIndex` then key. */
   private readonly interest: Map<string, number>[];
+  /** Watched page keys that took points since their grids were last sent. */
+  private readonly fresh = new Set<string>();
+  /** When each key was last pushed live, kept while that still holds back its next push. */
+  private readonly pushedAt = new Map<string, number>();
+  /** The companion time last passed in: the end of a grid sent between hops. */
+  private now: number;
   private readonly unsubscribes: (() => void)[];
   private readonly bandsById: Map<string, WidthBand>;
 
@@ -73,11 +86,16 @@ export class WindowStage {
   ) {
     this.heatmap = new HoppingHeatmap(options);
     this.sides = new HoppingHeatmap(options);
+    this.now = options.now;
     this.interest = options.windowsMs.map(() => new Map());
     this.bandsById = new Map(options.bands.map((b) => [b.id, b]));
     this.unsubscribes = [
       bus.subscribe("points", ({ groups }) => {
-        for (const group of groups) this.add(group);
+        for (const group of groups) {
+          const before = this.counted();
+          this.add(group);
+          if (this.counted() !== before) this.noteFresh(group.key);
+        }
       }),
       bus.subscribe("interest", ({ key, windowMs, watching }) => {
         const index = this.heatmap.windowIndex(windowMs);
@@ -93,7 +111,11 @@ export class WindowStage {
 
   /** Closes panes up to `now` and publishes the watched grids that changed. */
   tick(now: number): void {
+    this.now = Math.max(this.now, now);
+    const closed = this.heatmap.closedPane;
     this.heatmap.advance(now);
+    // A closed pane moved each fresh key's open points into its windows, so each is published below.
+    if (this.heatmap.closedPane > closed) this.fresh.clear();
     this.sides.advance(now);
     const changed = this.interest.map(() => new Set<string>());
     for (const { key, windowIndex } of this.heatmap.takeChanges()) {
@@ -114,6 +136,47 @@ export class WindowStage {
         if (this.interest[windowIndex]?.has(key)) this.bus.publish("grid", this.snapshot(key, windowIndex));
       }
     });
+  }
+
+  /**
+   * Publishes the grids of the fresh keys not pushed in the last `livePushMs`;
+   * returns in how many ms the others are due, or null when none waits.
+   */
+  pushLive(now: number): number | null {
+    this.now = Math.max(this.now, now);
+    const { livePushMs } = this.options;
+    for (const [key, at] of this.pushedAt) if (now - at >= livePushMs) this.pushedAt.delete(key);
+    let due: number | null = null;
+    for (const key of this.fresh) {
+      const at = this.pushedAt.get(key);
+      if (at !== undefined) {
+        const wait = at + livePushMs - now;
+        due = due === null ? wait : Math.min(due, wait);
+        continue;
+      }
+      this.fresh.delete(key);
+      this.pushedAt.set(key, now);
+      this.interest.forEach((watchers, windowIndex) => {
+        if (watchers.has(key)) this.bus.publish("grid", this.snapshot(key, windowIndex));
+      });
+    }
+    return due;
+  }
+
+  /** Whether any key waits for `pushLive`. */
+  get hasFresh(): boolean {
+    return this.fresh.size > 0;
+  }
+
+  /** Points counted so far (open or late, page and side rings): a change says a group counted. */
+  private counted(): number {
+    return this.arrivals.open + this.arrivals.late + this.sideArrivals.open + this.sideArrivals.late;
+  }
+
+  /** The page key of `key` (a page or side key) is fresh if anyone watches it. */
+  private noteFresh(key: string): void {
+    const pageKey = splitSideKey(key)?.pageKey ?? key;
+    if (this.interest.some((watchers) => watchers.has(pageKey))) this.fresh.add(pageKey);
   }
 
   /** One group of points or marks, into the page ring or the side ring its key names. */
@@ -269,44 +332,61 @@ export class WindowStage {
     }));
   }
 
-  /** The grid of `key` for the window at `windowIndex`, as sent on the wire. */
+  /**
+   * The grid of `key` for the window at `windowIndex`, as sent on the wire:
+   * the newest closed window and the open pane so far, over [start, now).
+   */
   snapshot(key: string, windowIndex: number): Grid {
     const cells = new Map<number, number>();
-    this.heatmap.forEachCell(key, windowIndex, (cell, count) => cells.set(cell, count));
+    this.heatmap.forEachCell(key, windowIndex, (cell, count) => cells.set(cell, count), true);
     const { start, end } = this.heatmap.bounds(windowIndex);
-    return this.gridOf(key, cells, start, end, this.sideCounts(key, windowIndex), this.evictedByPage.get(key) ?? 0);
+    return this.gridOf(
+      key,
+      cells,
+      start,
+      Math.max(end, this.now),
+      this.sideCounts(key, windowIndex),
+      this.evictedByPage.get(key) ?? 0,
+      end - start,
+    );
   }
 
-  /** The live side counts of page `key` in window `windowIndex`. */
+  /** The live side counts of page `key` in window `windowIndex`, open pane included. */
   private sideCounts(key: string, windowIndex: number): SideCounts {
     const side = emptySideCounts();
-    this.sides.forEachCell(looseKey(key), windowIndex, (cell, count) => side.loose.set(cell, count));
-    this.sides.forEachCell(scrollKey(key), windowIndex, (cell, count) => side.scroll.set(cell, count));
+    this.sides.forEachCell(looseKey(key), windowIndex, (cell, count) => side.loose.set(cell, count), true);
+    this.sides.forEachCell(scrollKey(key), windowIndex, (cell, count) => side.scroll.set(cell, count), true);
     const ringKey = anchorsRingKey(key);
     const table = this.anchorTables.get(ringKey);
-    this.sides.forEachCell(ringKey, windowIndex, (cell, count) => {
-      const id = Math.floor(cell / ANCHOR_CELLS);
-      const sideCell = cell % ANCHOR_CELLS;
-      const selector = table?.selectorOf(id);
-      if (selector === undefined) {
-        // An evicted anchor's events stay in the ring until they expire: its clicks still happened.
-        if (sideCell % 2 === 1) side.strayClicks += count;
-        return;
-      }
-      let cells = side.anchors.get(selector);
-      if (!cells) {
-        cells = new Map();
-        side.anchors.set(selector, cells);
-      }
-      cells.set(sideCell, count);
-    });
+    this.sides.forEachCell(
+      ringKey,
+      windowIndex,
+      (cell, count) => {
+        const id = Math.floor(cell / ANCHOR_CELLS);
+        const sideCell = cell % ANCHOR_CELLS;
+        const selector = table?.selectorOf(id);
+        if (selector === undefined) {
+          // An evicted anchor's events stay in the ring until they expire: its clicks still happened.
+          if (sideCell % 2 === 1) side.strayClicks += count;
+          return;
+        }
+        let cells = side.anchors.get(selector);
+        if (!cells) {
+          cells = new Map();
+          side.anchors.set(selector, cells);
+        }
+        cells.set(sideCell, count);
+      },
+      true,
+    );
     return side;
   }
 
   /**
    * A grid message for `key` holding `counts` (packed cell → count) and the
    * page's side counts over [start, end); `evicted`: anchors of the page
-   * evicted before (a grid names at most `--max-anchors`).
+   * evicted before (a grid names at most `--max-anchors`); `windowMs`: the
+   * served window it stands for (a live grid spans the open pane beyond it).
    */
   gridOf(
     key: string,
@@ -315,6 +395,7 @@ export class WindowStage {
     end: number,
     side: SideCounts = emptySideCounts(),
     evicted = 0,
+    windowMs = end - start,
   ): Grid {
     const { cols } = this.options;
     const { band, origin, path } = splitKey(key);
@@ -339,7 +420,7 @@ export class WindowStage {
       origin,
       path,
       band: { id: bandInfo.id, min: bandInfo.min, max: bandInfo.max },
-      windowMs: end - start,
+      windowMs,
       cols,
       rows,
       tile: { size: 1 / cols, unit: "layout-width" },
