@@ -51,33 +51,80 @@ export interface Change {
 }
 
 /**
- * Cell → slot, as a two-level table: chunks of 32 cells are allocated when
- * a cell in them is first seen. Two array reads per lookup, no hashing, and
- * memory in proportion to the parts of the page that were touched (small
- * chunks: a cursor's trail touches many rows, each a chunk).
+ * Cell → slot, as an open-addressing hash table in one Int32Array: pairs
+ * (cell + 1, slot), 0 for an empty place, linear probing, at most half full.
+ * A lookup reads one place of one array, where a table of chunks chased
+ * three pointers; memory follows the live cells. Neighbouring cells have
+ * neighbouring homes (a cursor's next cell is usually in the cache line its
+ * last one brought in), which is why the hash keeps the low bits.
  */
-class CellIndex {
-  /** Plain arrays of small integers: allocated on the heap, where a small typed array would take a buffer of its own. */
-  private readonly chunks: (number[] | undefined)[] = [];
+export class CellIndex {
+  private table = new Int32Array(2 * 16);
+  /** log2 of the number of places. */
+  private bits = 4;
+  private size = 0;
+
+  /** The place `cell` hashes to: its low bits (a page cell is even), folded with the bits above them. */
+  private home(cell: number): number {
+    return ((cell >>> 1) ^ (cell >>> (this.bits + 1))) & ((1 << this.bits) - 1);
+  }
 
   /** The slot of `cell`, or -1. */
   get(cell: number): number {
-    const chunk = this.chunks[cell >>> 5];
-    return chunk ? (chunk[cell & 31] as number) - 1 : -1;
+    const table = this.table;
+    const mask = (1 << this.bits) - 1;
+    for (let i = this.home(cell); ; i = (i + 1) & mask) {
+      const held = table[2 * i] as number;
+      if (held === cell + 1) return table[2 * i + 1] as number;
+      if (held === 0) return -1;
+    }
   }
 
+  /** Maps a cell not in the table to `slot`. */
   set(cell: number, slot: number): void {
-    let chunk = this.chunks[cell >>> 5];
-    if (!chunk) {
-      chunk = new Array<number>(32).fill(0);
-      this.chunks[cell >>> 5] = chunk;
-    }
-    chunk[cell & 31] = slot + 1;
+    if (2 * (this.size + 1) > 1 << this.bits) this.grow();
+    this.place(cell, slot);
+    this.size++;
   }
 
   delete(cell: number): void {
-    const chunk = this.chunks[cell >>> 5];
-    if (chunk) chunk[cell & 31] = 0;
+    const table = this.table;
+    const mask = (1 << this.bits) - 1;
+    let i = this.home(cell);
+    while ((table[2 * i] as number) !== cell + 1) {
+      if (table[2 * i] === 0) return;
+      i = (i + 1) & mask;
+    }
+    // Backward shift: later entries of the run move into the hole when their home allows it.
+    for (let j = (i + 1) & mask; table[2 * j] !== 0; j = (j + 1) & mask) {
+      const home = this.home((table[2 * j] as number) - 1);
+      // Entry j may move to i unless its home lies cyclically in (i, j].
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (stays) continue;
+      table[2 * i] = table[2 * j] as number;
+      table[2 * i + 1] = table[2 * j + 1] as number;
+      i = j;
+    }
+    table[2 * i] = 0;
+    this.size--;
+  }
+
+  private place(cell: number, slot: number): void {
+    const table = this.table;
+    const mask = (1 << this.bits) - 1;
+    let i = this.home(cell);
+    while (table[2 * i] !== 0) i = (i + 1) & mask;
+    table[2 * i] = cell + 1;
+    table[2 * i + 1] = slot;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.bits++;
+    this.table = new Int32Array(2 << this.bits);
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i] !== 0) this.place((old[i] as number) - 1, old[i + 1] as number);
+    }
   }
 }
 
