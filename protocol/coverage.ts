@@ -13,6 +13,25 @@ import { SHADOW_SEPARATOR } from "./anchor";
 /** Most controls one page group of a batch may list: the wire's ceiling (the companion's --max-controls is lower). */
 export const MAX_CONTROLS_PER_GROUP = 10_000;
 
+/**
+ * Most characters of selectors one inventory may hold, as JSON: the tracker
+ * sends the page's first controls within it, so that an inventory fits a
+ * batch (64 KiB) beside its points.
+ */
+export const MAX_INVENTORY_CHARS = 32 * 1024;
+
+/** The first selectors whose JSON array stays within MAX_INVENTORY_CHARS. */
+export function fitInventory(selectors: readonly string[]): string[] {
+  const kept: string[] = [];
+  let chars = 2;
+  for (const s of selectors) {
+    chars += JSON.stringify(s).length + 1;
+    if (chars > MAX_INVENTORY_CHARS) break;
+    kept.push(s);
+  }
+  return kept;
+}
+
 export type ControlState = "untouched" | "hovered" | "clicked";
 
 export interface ControlCoverage {
