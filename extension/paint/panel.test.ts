@@ -25,6 +25,7 @@ function setUp(shared: { link: string } | { reason: string } = { link: LINK }) {
     setCollapsed: record("setCollapsed"),
     shareLink: async () => shared,
     toggleBand: record("toggleBand"),
+    toggleCoverage: record("toggleCoverage"),
   };
   const host = document.createElement("div");
   const root = host.attachShadow({ mode: "open" });
@@ -51,6 +52,22 @@ function setUp(shared: { link: string } | { reason: string } = { link: LINK }) {
 describe("legend panel", () => {
   beforeEach(() => {
     document.body.innerHTML = "";
+  });
+
+  it("toggles coverage with its button, and shows the coverage line with its colour key in the legend's text", () => {
+    const { panel, calls, state, byLabel } = setUp();
+    panel.render(state());
+    expect(byLabel("Coverage").getAttribute("aria-pressed")).toBe("false");
+    byLabel("Coverage").click();
+    expect(calls).toEqual(["toggleCoverage"]);
+    panel.render(state({ coverage: true }));
+    expect(byLabel("Coverage").getAttribute("aria-pressed")).toBe("true");
+    expect(panel.legendText).not.toContain("controls clicked");
+    panel.setCoverage(["1 of 3 controls clicked (33 %)", "1 hovered only", "1 untouched"]);
+    expect(panel.legendText).toContain("1 of 3 controls clicked (33 %) · 1 hovered only · 1 untouched");
+    expect(panel.element.querySelector(".coverage")?.textContent).toContain("untouchedhoveredclicked");
+    panel.setCoverage(null);
+    expect(panel.legendText).not.toContain("controls clicked");
   });
 
   it("snaps a drop to the nearest corner of the viewport", () => {
