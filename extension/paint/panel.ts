@@ -80,6 +80,7 @@ export const PANEL_CSS = `
   .paused { color: #c3c8d2; font-style: italic; }
   .band { color: #ffd43b; }
   .coverage { color: #cfd6e4; }
+  .coverage > div > span { white-space: nowrap; }
   .coverage[hidden] { display: none; }
   .key { display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 6px; border: 2px solid; box-sizing: border-box; }
   .row { display: flex; gap: 4px; height: 22px; margin-top: 4px; align-items: center; }
@@ -150,7 +151,7 @@ export class Panel {
   private readonly coverageButton = button("Coverage");
   /** The coverage line under the legend, with the key of its outline colours. */
   private readonly coverage = element("div", "coverage");
-  private readonly coverageLine = element("span");
+  private readonly coverageLine = element("div");
   private readonly max = element("span");
   private readonly mid = element("span");
   private readonly note = element("div", "note");
@@ -305,7 +306,9 @@ export class Panel {
     ] as const) {
       const swatch = element("span", "key");
       swatch.style.borderColor = COVERAGE_COLOURS[state];
-      key.append(swatch, text(label));
+      const entry = text(label);
+      entry.prepend(swatch);
+      key.append(entry);
     }
     this.coverage.append(this.coverageLine, key);
     this.coverage.hidden = true;
