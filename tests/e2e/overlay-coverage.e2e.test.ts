@@ -5,8 +5,8 @@
  * controls and clicks one; another tab's overlay, with Coverage on, says
  * "1 of 6 controls clicked (17 %) · 2 hovered only · 3 untouched" and
  * outlines an untouched control and the clicked one in their colours; the
- * companion's /api/coverage gives the same counts and the untouched controls
- * by selector.
+ * companion's /api/coverage and the dashboard's coverage table give the same
+ * counts and the untouched controls by selector.
  */
 
 import type { Page } from "puppeteer-core";
@@ -64,7 +64,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("the coverage layer in %s", 
     launched = l;
   });
 
-  it("counts exactly the visible controls hovered, clicked and untouched, in the legend, the outlines and the API", async () => {
+  it("counts exactly the visible controls hovered, clicked and untouched, in the legend, the outlines, the API and the dashboard", async () => {
     const tester = await openPage(launched, `${companion.url}${PATH}?tab=A`);
     // The inventory comes with the page view: six controls, none touched yet.
     const listed = await apiCoverage(companion, (p) => p?.controls === 6);
@@ -117,5 +117,25 @@ describe.each<BrowserName>(["chromium", "firefox"])("the coverage layer in %s", 
     await setOverlay(launched, viewerUrl, false);
     await viewer.close();
     await tester.close();
+
+    // The team dashboard's coverage table: the page, its share clicked, and its untouched controls by selector.
+    const dashboard = await openPage(launched, `${companion.url}/`);
+    const page = `${companion.url}${PATH}`;
+    await dashboard.waitForFunction(
+      (id) => document.querySelector(`#coverage tr[data-page="${id}"]`) !== null,
+      { timeout: 15_000 },
+      page,
+    );
+    const row = await dashboard.$eval(`#coverage tr[data-page="${page}"]`, (tr) => ({
+      cells: [...tr.querySelectorAll(":scope > td")].slice(0, 4).map((td) => td.textContent),
+      summary: tr.querySelector("summary")?.textContent,
+      untouched: [...tr.querySelectorAll("code")].map((code) => code.textContent),
+    }));
+    expect(row).toEqual({
+      cells: [page, "desktop", "1 of 6 (17 %)", "2"],
+      summary: "3 untouched",
+      untouched: ["#name", "#size", "#card"],
+    });
+    await dashboard.close();
   });
 });
