@@ -88,7 +88,11 @@ export function startTracker(signal: AbortSignal): void {
   const setPaused = (on: boolean) => {
     paused = on;
     if (on) removeEventListener("mousemove", onMove, moves);
-    else rearm();
+    else {
+      rearm();
+      // The inventory of a view that began while paused was never sent.
+      if (viewPath) controls.startView(viewPath);
+    }
   };
   const pauseRead = isCapturePaused().then(setPaused);
   onCapturePauseChanged(setPaused, signal);

@@ -152,6 +152,7 @@ export class EventStore {
         "SELECT cell, SUM(n) AS n FROM hours WHERE key = ? AND hour >= ? AND hour < ? GROUP BY cell",
       ),
       setControls: this.db.prepare("INSERT OR REPLACE INTO controls (key, selectors, cut, at) VALUES (?, ?, ?, ?)"),
+      pruneControls: this.db.prepare("DELETE FROM controls WHERE at < ?"),
       allControls: this.db.prepare("SELECT key, selectors, cut, at FROM controls ORDER BY key"),
       sideMinutes: this.db.prepare(
         "SELECT key, cell, SUM(n) AS n FROM minutes WHERE key >= ? AND key < ? AND minute >= ? AND minute < ? GROUP BY key, cell",
@@ -325,7 +326,10 @@ export class EventStore {
     }
   }
 
-  /** Drops folded batches older than the live windows, and history and delivery records past retention. */
+  /**
+   * Drops folded batches older than the live windows, and history, delivery
+   * records and controls inventories (of pages not viewed since) past retention.
+   */
   prune(now = this.options.clock()): void {
     try {
       this.db.transaction(() => {
@@ -335,6 +339,7 @@ export class EventStore {
         this.statements.pruneDelivered.run(oldest);
         this.statements.pruneMinutes.run(Math.floor(oldest / MINUTE));
         this.statements.pruneHours.run(Math.floor(oldest / HOUR));
+        this.statements.pruneControls.run(oldest);
       })();
     } catch (error) {
       this.noteFailure(error);
