@@ -1,15 +1,16 @@
 /**
  * The page's controls inventory (page/controls.ts) for coverage: sent when a
  * page view starts and again when the set of controls changes (a dialog
- * opens, a list renders, the width hides a menu), at most once per
- * `settleMs` after changes stop, so that a busy page costs one scan a
- * settle, not one per mutation. An unchanged set is not sent again in the
+ * opens, a list renders, the width hides a menu), scanned at most once per
+ * `settleMs` after a change, so that a busy page costs one scan a period,
+ * not one per mutation, and a page that never stops changing (an animation)
+ * is still scanned. An unchanged set is not sent again in the
  * same view. The first controls within MAX_INVENTORY_CHARS are sent.
  */
 import { fitInventory } from "../../protocol/coverage";
 import { pageControls } from "../page/controls";
 
-/** Quiet time after a change before the page is scanned again. */
+/** Time from a change to the scan that takes it in; changes meanwhile wait for the same scan. */
 export const SETTLE_MS = 1000;
 
 export class ControlsInventory {
@@ -47,8 +48,7 @@ export class ControlsInventory {
   }
 
   private schedule(): void {
-    if (!this.path) return;
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (!this.path || this.timer !== null) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.scan();
