@@ -7,6 +7,7 @@
 import { defineExtensionMessaging } from "@webext-core/messaging";
 import { z } from "zod";
 import { ANCHOR_UNITS, anchorSelector, SCROLL_STEP_PERCENT, ScrollMark } from "./anchor";
+import { MAX_INVENTORY_CHARS } from "./coverage";
 import type { ShareView } from "./share-link";
 import type { SnapshotMeta } from "./snapshot";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
@@ -54,6 +55,14 @@ export const Sample = z.object({
         (m.value >= SCROLL_STEP_PERCENT && m.value <= 100 && m.value % SCROLL_STEP_PERCENT === 0),
       "a scroll depth is a multiple of 5 from 5 to 100",
     )
+    .optional(),
+  /**
+   * Present on a page's controls inventory instead of a cursor sample (x, y and flags are then 0):
+   * the selectors of its controls (protocol/coverage.ts), sent once per view and again when they change.
+   */
+  controls: z
+    .array(anchorSelector)
+    .refine((list) => JSON.stringify(list).length <= MAX_INVENTORY_CHARS, "an inventory fits MAX_INVENTORY_CHARS")
     .optional(),
 });
 export type Sample = z.infer<typeof Sample>;

@@ -14,6 +14,7 @@ import {
   ScrollMark,
   ScrollSummary,
 } from "./anchor";
+import { MAX_CONTROLS_PER_GROUP } from "./coverage";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 
 export { MAX_PATH_LENGTH } from "./page-key";
@@ -189,11 +190,20 @@ export const PagePoints = z
       () => MAX_COORDINATE,
       MAX_SCROLL_MARKS_PER_GROUP * 3,
     ).optional(),
+    /**
+     * The page's controls (protocol/coverage.ts), by their anchor selectors: sent once per page view and
+     * again when the set changes; the companion keeps the latest list per page key.
+     */
+    controls: z.array(anchorSelector).max(MAX_CONTROLS_PER_GROUP).optional(),
   })
   .superRefine((page, ctx) => {
     const points = page.pts.length / 4;
-    if (points === 0 && !page.scroll?.length) {
-      ctx.addIssue({ code: "custom", path: ["pts"], message: "a page group holds at least one point or scroll mark" });
+    if (points === 0 && !page.scroll?.length && !page.controls) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["pts"],
+        message: "a page group holds at least one point or scroll mark, or a controls list",
+      });
     }
     if (page.at) {
       if (page.at.length !== points * 3) {

@@ -7,7 +7,9 @@
  * choice of layer (the page, or the fixed and sticky elements), its latest
  * snapshots with the newest painted behind the heat (backdrop.ts), and
  * exports as PNG (with that picture), JSON and CSV, each naming the site, page, band, time and
- * when the heat was read. The URL's query holds the view (view-state.ts):
+ * when the heat was read. Below the pages, their coverage: each page's
+ * controls clicked in the chosen time, lowest share first, with its
+ * untouched controls by selector. The URL's query holds the view (view-state.ts):
  * each choice pushes it, back/forward and reload restore it. "Copy link"
  * copies the open view's share link (protocol/share-link.ts); opened from
  * one (`/share?…`), the dashboard shows its view and goes on at `/`.
@@ -251,6 +253,69 @@ function renderTesters(testers: Tester[]): void {
     }),
   );
   $("no-testers").hidden = testers.length > 0;
+}
+
+interface CoveredPage extends PageRef {
+  band: string;
+  controls: number;
+  clicked: number;
+  hovered: number;
+  untouched: number;
+  cut: number;
+  untouchedControls: string[];
+}
+
+/** What the coverage table shows, to rebuild it only when it changes (an open list of selectors stays open). */
+let coverageShown = "";
+
+/** Pages' coverage of their controls in the view's time, lowest share clicked first (GET /api/coverage). */
+async function renderCoverage(view: ViewState): Promise<void> {
+  const { pages } = await getJson<{ pages: CoveredPage[] }>(
+    `/api/coverage?${new URLSearchParams(timeParams(view.time, Date.now()))}`,
+  );
+  $("coverage-time").textContent = timeLabel(view.time);
+  const text = JSON.stringify(pages);
+  if (text === coverageShown) return;
+  coverageShown = text;
+  const percent = (n: number, of: number) => `${n} of ${of} (${of > 0 ? Math.round((n / of) * 100) : 0} %)`;
+  const body = $("coverage").querySelector("tbody") as HTMLTableSectionElement;
+  body.replaceChildren(
+    ...pages.map((p) => {
+      const row = document.createElement("tr");
+      row.dataset.page = `${p.origin}${p.path}`;
+      const cut = p.cut > 0 ? ` (+${p.cut} past --max-controls)` : "";
+      for (const cellText of [
+        `${p.origin}${p.path}`,
+        p.band,
+        percent(p.clicked, p.controls) + cut,
+        String(p.hovered),
+      ]) {
+        const cell = document.createElement("td");
+        cell.textContent = cellText;
+        row.append(cell);
+      }
+      const untouched = document.createElement("td");
+      if (p.untouchedControls.length > 0) {
+        const list = document.createElement("details");
+        const summary = document.createElement("summary");
+        summary.textContent = `${p.untouched} untouched`;
+        const items = document.createElement("ul");
+        items.className = "selectors";
+        for (const selector of p.untouchedControls) {
+          const item = document.createElement("li");
+          const code = document.createElement("code");
+          code.textContent = selector;
+          item.append(code);
+          items.append(item);
+        }
+        list.append(summary, items);
+        untouched.append(list);
+      } else untouched.textContent = "none";
+      row.append(untouched);
+      return row;
+    }),
+  );
+  $("no-coverage").hidden = pages.length > 0;
 }
 
 /** The section of a site's pages, made on first use; sites stay in the order they appeared. */
@@ -551,6 +616,7 @@ async function refresh(): Promise<void> {
       `${number.format(Math.round(team.pointsPerSecond))} points/s · ${team.clients.length} connected · ${team.pages.length} live pages`;
     renderTesters(team.clients);
     await renderPages(team, view);
+    await renderCoverage(view);
     await renderDetail(view);
     document.body.dataset.ready = "true";
     // What the page shows now, for whoever waits on a view (the end-to-end test).

@@ -232,6 +232,13 @@ export const OPTIONS = {
     max: 10_000,
     description: "anchors (elements) kept per page key; a new one at a full page evicts the coldest",
   }),
+  maxControls: spec("int", {
+    flag: "--max-controls <n>",
+    default: 1000,
+    min: 1,
+    max: 10_000,
+    description: "controls kept per page key for coverage; a longer inventory keeps its first n and says it was cut",
+  }),
   maxKeysPerClient: spec("int", {
     flag: "--max-keys-per-client <n>",
     default: 1000,

@@ -12,7 +12,8 @@
  * target (inside open shadow roots): a move's is worked out in the sampler's
  * timer, never in the mousemove handler; a click's at the click, before the
  * page's own handlers can remove the element. Each page view, and each route change
- * that re-keys it, also sends scroll marks (scroll-marks.ts). In a frame, all
+ * that re-keys it, also sends scroll marks (scroll-marks.ts) and the page's
+ * controls inventory, again when it changes (controls-inventory.ts). In a frame, all
  * of it is the frame's own: its location, width and document.
  */
 import { sendMessage } from "../../protocol/messages";
@@ -24,6 +25,7 @@ import { namesElement, pageKeyPath } from "../page/page-path";
 import { onRouteChange } from "../page/route-changes";
 import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
+import { ControlsInventory } from "./controls-inventory";
 import { SampleSender } from "./sample-sender";
 import { type RawInput, Sampler } from "./sampler";
 import { type Mark, ScrollMarks } from "./scroll-marks";
@@ -65,6 +67,11 @@ function emitMarks(path: string, marks: Mark[]): void {
   sender.submit(...marks.map((mark) => ({ origin: location.origin, path, w, t, x: 0, y: 0, flags: 0, mark })));
 }
 
+function emitControls(path: string, controls: string[]): void {
+  const t = Math.round(performance.timeOrigin + performance.now());
+  sender.submit({ origin: location.origin, path, w: layoutWidth(), t, x: 0, y: 0, flags: 0, controls });
+}
+
 export function startTracker(signal: AbortSignal): void {
   const listen = { capture: true, passive: true, signal };
   // Added and removed four times a second: without a signal, which would keep one abort step per add.
@@ -81,7 +88,11 @@ export function startTracker(signal: AbortSignal): void {
   const setPaused = (on: boolean) => {
     paused = on;
     if (on) removeEventListener("mousemove", onMove, moves);
-    else rearm();
+    else {
+      rearm();
+      // The inventory of a view that began while paused was never sent.
+      if (viewPath) controls.startView(viewPath);
+    }
   };
   const pauseRead = isCapturePaused().then(setPaused);
   onCapturePauseChanged(setPaused, signal);
@@ -138,9 +149,17 @@ export function startTracker(signal: AbortSignal): void {
     },
     signal,
   );
+  const controls = new ControlsInventory(
+    document,
+    (path, selectors) => {
+      if (!paused) emitControls(path, selectors);
+    },
+    signal,
+  );
   const startView = () => {
     viewPath = pageKeyPath(location, inPage, keep);
     scroll.startView();
+    controls.startView(viewPath);
   };
   // The first view waits for the pause switch and the kept query parameters, so its marks are keyed like its points.
   void Promise.allSettled([pauseRead, keepRead]).then(() => {

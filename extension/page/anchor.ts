@@ -48,6 +48,15 @@ export function anchorFor(element: Element, clientX: number, clientY: number): A
   return cacheOf(element.ownerDocument).anchorFor(element, clientX, clientY);
 }
 
+/**
+ * The selector that names `element` itself, as anchors name it (null when it
+ * has none, or too long a one): how controls are named (controls.ts), so that
+ * a control's heat is found by its selector among the anchors.
+ */
+export function selectorOf(element: Element): string | null {
+  return cacheOf(element.ownerDocument).selectorOf(element);
+}
+
 /** The element a selector names in `doc`, crossing open shadow roots; null when none (or the selector is invalid). */
 export function resolveAnchor(selector: string, doc: Document = document): Element | null {
   let root: Document | ShadowRoot | null = doc;
@@ -187,14 +196,8 @@ class AnchorCache {
   }
 
   anchorFor(target: Element, clientX: number, clientY: number): Anchor | null {
-    // Changes made in this same task have not been delivered yet.
-    this.record(this.observer.takeRecords());
+    this.catchUp();
     const win = this.doc.defaultView;
-    const viewport = win ? `${win.innerWidth}x${win.innerHeight}` : "";
-    if (viewport !== this.viewport) {
-      this.drop();
-      this.viewport = viewport;
-    }
     const maxArea = win ? win.innerWidth * win.innerHeight * MAX_VIEWPORT_SHARE : Number.POSITIVE_INFINITY;
     let found = this.found.get(target);
     if (found && !this.holds(found, target)) found = undefined;
@@ -224,6 +227,26 @@ class AnchorCache {
       u: offset(clientX - rect.left, rect.width),
       v: offset(clientY - rect.top, rect.height),
     };
+  }
+
+  selectorOf(element: Element): string | null {
+    this.catchUp();
+    const selector =
+      this.partsOf(element)
+        ?.map((part) => part.selector)
+        .join(SHADOW_SEPARATOR) ?? null;
+    return selector && selector.length <= MAX_ANCHOR_LENGTH ? selector : null;
+  }
+
+  /** Takes in the changes made in this same task (not delivered yet), and drops everything on a viewport resize. */
+  private catchUp(): void {
+    this.record(this.observer.takeRecords());
+    const win = this.doc.defaultView;
+    const viewport = win ? `${win.innerWidth}x${win.innerHeight}` : "";
+    if (viewport !== this.viewport) {
+      this.drop();
+      this.viewport = viewport;
+    }
   }
 
   private drop(): void {

@@ -9,7 +9,8 @@
  * another has, the legend offers that band, painted at the viewer's width
  * with a warning (band-choice.ts); the choice is this tab's, until "Back to
  * my width", and that band's grids keep coming live. Optionally the scroll
- * map. Says when the last grid came, and that the heat is stale once the
+ * map, and optionally the coverage layer (coverage-layer.ts): every control
+ * outlined by whether anyone hovered or clicked it. Says when the last grid came, and that the heat is stale once the
  * companion's refreshes stop; a stale view is asked for again every so
  * often, until grids come back. Re-watches at once when the route, the
  * layout width, the mode or the chosen window changes; repaints on
@@ -56,6 +57,7 @@ import {
   pageTotals,
 } from "./anchored";
 import { type Band, type BandOffer, bandOffer, offerLine, shownLine } from "./band-choice";
+import { CoverageLayer, coverageParts } from "./coverage-layer";
 import { ElementHeat, elementAt, type PaintedElement } from "./element-heat";
 import { createHost } from "./host";
 import {
@@ -112,12 +114,16 @@ export class OverlayView {
   private readonly ctx = this.canvas.getContext("2d") as CanvasRenderingContext2D;
   private readonly smooth = new SmoothPainter();
   private readonly elementHeat = new ElementHeat();
+  private readonly coverage = new CoverageLayer();
+  /** The coverage line as last shown, to update the panel only when it changes. */
+  private coverageText = "";
   private readonly scrollMap = new ScrollMap();
   private readonly panel: Panel;
   private readonly resizeObserver = new ResizeObserver(() => this.refresh());
   /** A re-render or new content moves elements, and may add or remove anchored ones. */
   private readonly mutationObserver = new MutationObserver(() => {
     this.elementHeat.forget();
+    this.coverage.forget();
     this.scrollBox = undefined;
     this.schedule();
   });
@@ -192,6 +198,7 @@ export class OverlayView {
         shareLink: () => this.shareLink(),
         toggleBand: () => this.chooseBand(this.chosenBand ? null : (this.heat.offer?.other ?? null)),
         snapshot: (attach) => this.snapshot(attach),
+        toggleCoverage: () => this.choose({ coverage: !this.prefs.coverage }),
       },
       signal,
     );
@@ -609,6 +616,14 @@ export class OverlayView {
         ? this.elementHeat.paint(this.ctx, anchors, this.prefs.layer, { top: scale.page.top, kind: scale.kind })
         : { painted: [], missing: 0 };
     this.painted = elements.painted;
+    // Every band's anchors, whatever the mode: a control touched at any width is touched.
+    const covered = this.prefs.coverage ? this.coverage.paint(this.ctx, mergeAnchors(this.onScreen())) : null;
+    const coverageLine = covered && coverageParts(covered);
+    const coverageText = coverageLine?.join(" · ") ?? "";
+    if (coverageText !== this.coverageText) {
+      this.coverageText = coverageText;
+      this.panel.setCoverage(coverageLine);
+    }
     if (elements.missing !== this.missing) {
       this.missing = elements.missing;
       this.heat = this.workOutHeat();

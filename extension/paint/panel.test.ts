@@ -29,6 +29,7 @@ function setUp(shared: { link: string } | { reason: string } = { link: LINK }) {
       record("snapshot")(attach);
       return attach ? "Snapshot saved and attached to /demo/" : "Snapshot saved: heatlens.png";
     },
+    toggleCoverage: record("toggleCoverage"),
   };
   const host = document.createElement("div");
   const root = host.attachShadow({ mode: "open" });
@@ -55,6 +56,22 @@ function setUp(shared: { link: string } | { reason: string } = { link: LINK }) {
 describe("legend panel", () => {
   beforeEach(() => {
     document.body.innerHTML = "";
+  });
+
+  it("toggles coverage with its button, and shows the coverage line with its colour key in the legend's text", () => {
+    const { panel, calls, state, byLabel } = setUp();
+    panel.render(state());
+    expect(byLabel("Coverage").getAttribute("aria-pressed")).toBe("false");
+    byLabel("Coverage").click();
+    expect(calls).toEqual(["toggleCoverage"]);
+    panel.render(state({ coverage: true }));
+    expect(byLabel("Coverage").getAttribute("aria-pressed")).toBe("true");
+    expect(panel.legendText).not.toContain("controls clicked");
+    panel.setCoverage(["1 of 3 controls clicked (33 %)", "1 hovered only", "1 untouched"]);
+    expect(panel.legendText).toContain("1 of 3 controls clicked (33 %) · 1 hovered only · 1 untouched");
+    expect(panel.element.querySelector(".coverage")?.textContent).toContain("untouchedhoveredclicked");
+    panel.setCoverage(null);
+    expect(panel.legendText).not.toContain("controls clicked");
   });
 
   it("snaps a drop to the nearest corner of the viewport", () => {
@@ -248,8 +265,9 @@ describe("the pause line", () => {
     expect(panel.legendText).toContain("No points at your width (desktop); tablet has 42");
     const show = byLabel("Show tablet");
     expect(rowOf(show).hidden).toBe(false);
-    // Its row comes before the snapshot row, the highest of the others: in a bottom corner nothing below it moves.
-    expect(rowOf(show).nextElementSibling).toBe(rowOf(byLabel("Snapshot")));
+    // Its row comes before Coverage's, the highest of the others: in a bottom corner nothing below it moves.
+    expect(rowOf(show).nextElementSibling).toBe(rowOf(byLabel("Coverage")));
+    expect(rowOf(byLabel("Coverage")).nextElementSibling).toBe(rowOf(byLabel("Snapshot")));
     show.click();
     expect(calls).toEqual(["toggleBand"]);
 

@@ -4,11 +4,12 @@
  * elements of all widths, or one band's page grid) and its window, when the
  * last update came (amber once stale), and the controls (heat on elements,
  * page tiles or smooth page heat; moves, clicks or both; linear or log scale;
- * window, opacity, freeze, scroll map, "Copy link": the share link of
- * the view on screen; "Snapshot": a PNG of what the viewer sees, optionally
- * attached to the page on the companion; and, while the viewer's band is empty
- * and another has heat or while another band is shown, a line about it with
- * "Show <band>" or "Back to my width"). The panel sits in any corner of the
+ * window, opacity, freeze, scroll map, coverage (with its line and colour
+ * key), "Copy link": the share link of the view on screen; "Snapshot": a PNG
+ * of what the viewer sees, optionally attached to the page on the companion;
+ * and, while the viewer's band is empty and another has heat or while another
+ * band is shown, a line about it with "Show <band>" or "Back to my width").
+ * The panel sits in any corner of the
  * viewport (a corner button, or a drag of its title that lands in the nearest
  * corner) and folds to a small pill; every control is a button, reachable
  * with the keyboard. Only the panel takes pointer events; the rest of the
@@ -16,6 +17,7 @@
  */
 import type { HeatLayer, OverlayPrefs, PaintMode, PanelCorner } from "../state/overlay-prefs";
 import type { BandLine } from "./band-choice";
+import { COVERAGE_COLOURS } from "./coverage-layer";
 import { barMiddle, barTop, scaleParts, windowLabel } from "./legend";
 import { type HeatScale, PALETTE_GRADIENT, type ScaleKind } from "./renderer";
 
@@ -43,9 +45,9 @@ export function nearestCorner(x: number, y: number, width: number, height: numbe
  * modes 109 (elements, tiles, smooth), scale 135, history 161, layers 187,
  * scroll map 213 (26 px higher while the range row is open), Copy link
  * 239 (26 px higher again while the link's field is shown), the snapshot
- * row 265 ("Snapshot" on its left half, "Snap & attach" on its right) and,
- * only while another band is offered or shown, its button 291 (each with the
- * same shifts).
+ * row 265 ("Snapshot" on its left half, "Snap & attach" on its right),
+ * Coverage 291 and, only while another band is offered or shown, its button
+ * 317 (each with the same shifts).
  */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
@@ -79,6 +81,10 @@ export const PANEL_CSS = `
   .panel.stale .status { color: #ffb020; font-weight: 600; }
   .paused { color: #c3c8d2; font-style: italic; }
   .band { color: #ffd43b; }
+  .coverage { color: #cfd6e4; }
+  .coverage > div > span { white-space: nowrap; }
+  .coverage[hidden] { display: none; }
+  .key { display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 6px; border: 2px solid; box-sizing: border-box; }
   .row { display: flex; gap: 4px; height: 22px; margin-top: 4px; align-items: center; }
   .row > span { width: 56px; flex: none; }
   .row[hidden] { display: none; }
@@ -123,6 +129,7 @@ export interface PanelActions {
   toggleBand(): void;
   /** Takes a snapshot (and attaches it to the page when `attach`); resolves with what to tell the viewer. */
   snapshot(attach: boolean): Promise<string>;
+  toggleCoverage(): void;
 }
 
 /** What the panel shows. */
@@ -148,6 +155,10 @@ export class Panel {
   private readonly corners = new Map<PanelCorner, HTMLButtonElement>();
   private readonly layers = new Map<HeatLayer, HTMLButtonElement>();
   private readonly scrollMap = button("Scroll map");
+  private readonly coverageButton = button("Coverage");
+  /** The coverage line under the legend, with the key of its outline colours. */
+  private readonly coverage = element("div", "coverage");
+  private readonly coverageLine = element("div");
   private readonly max = element("span");
   private readonly mid = element("span");
   private readonly note = element("div", "note");
@@ -302,6 +313,24 @@ export class Panel {
     this.bandButton.addEventListener("click", () => actions.toggleBand(), { signal });
     const bandRow = element("div", "row");
     bandRow.append(this.bandButton);
+    this.coverageButton.title = "Outline every control on this page: untouched, hovered only or clicked";
+    this.coverageButton.addEventListener("click", () => actions.toggleCoverage(), { signal });
+    const coverageRow = element("div", "row");
+    coverageRow.append(this.coverageButton);
+    const key = element("div");
+    for (const [state, label] of [
+      ["untouched", "untouched"],
+      ["hovered", "hovered"],
+      ["clicked", "clicked"],
+    ] as const) {
+      const swatch = element("span", "key");
+      swatch.style.borderColor = COVERAGE_COLOURS[state];
+      const entry = text(label);
+      entry.prepend(swatch);
+      key.append(entry);
+    }
+    this.coverage.append(this.coverageLine, key);
+    this.coverage.hidden = true;
     const freezeRow = element("div", "row");
     freezeRow.append(this.freeze);
     const scrollRow = element("div", "row");
@@ -316,8 +345,10 @@ export class Panel {
       this.status,
       this.paused,
       this.bandNote,
+      this.coverage,
       // Above the others, so that the panel grows upwards and every other control stays put.
       bandRow,
+      coverageRow,
       snapshotRow,
       copyRow,
       linkRow,
@@ -378,9 +409,15 @@ export class Panel {
     );
   }
 
-  /** The legend's text as shown, with the status line, the band's line and the pause line, for the popup. */
+  /** The legend's text as shown, with the status line, the band's and coverage's lines and the pause line, for the popup. */
   get legendText(): string {
-    const lines = [this.legend, this.statusText, this.bandNote.textContent, this.paused.hidden ? "" : PAUSED_LINE];
+    const lines = [
+      this.legend,
+      this.statusText,
+      this.bandNote.textContent,
+      this.coverage.hidden ? "" : this.coverageLine.textContent,
+      this.paused.hidden ? "" : PAUSED_LINE,
+    ];
     return lines.filter(Boolean).join(" · ");
   }
 
@@ -390,6 +427,12 @@ export class Panel {
     this.bandNote.hidden = row.hidden = band === null;
     this.bandNote.textContent = band?.line ?? "";
     this.bandButton.textContent = band?.action ?? "";
+  }
+
+  /** The coverage line (`3 of 8 controls clicked (38 %)`, …) with its colour key; null hides it. */
+  setCoverage(parts: string[] | null): void {
+    this.coverage.hidden = parts === null;
+    this.coverageLine.replaceChildren(...parted(parts ?? []));
   }
 
   /** Says, under the legend, that this browser records nothing while capture is paused. */
@@ -436,6 +479,7 @@ export class Panel {
     this.freeze.textContent = history ? "Back to live" : frozen ? "Frozen: resume live" : "Freeze";
     this.freeze.setAttribute("aria-pressed", String(frozen));
     this.scrollMap.setAttribute("aria-pressed", String(prefs.scrollMap));
+    this.coverageButton.setAttribute("aria-pressed", String(prefs.coverage));
     for (const [corner, b] of this.corners) {
       b.setAttribute("aria-pressed", String(corner === prefs.corner));
       this.element.classList.toggle(corner, corner === prefs.corner);

@@ -2,7 +2,7 @@
  * How the overlay looks, the same in every tab: heat on elements, page tiles
  * or smooth page heat; which points (moves, clicks or both); a linear or
  * logarithmic colour scale; its opacity and the window it shows; the scroll
- * map; and where the legend panel sits and whether it is collapsed. Kept in
+ * map; the coverage layer; and where the legend panel sits and whether it is collapsed. Kept in
  * `storage.local`, which content scripts can read, and validated on every
  * read, field by field: one damaged or outdated field falls back to its
  * default without losing the others.
@@ -23,6 +23,8 @@ export const OverlayPrefs = z.object({
   windowMs: z.number().int().positive().nullable(),
   /** The scroll map: how many views reached each depth, at the right edge. */
   scrollMap: z.boolean(),
+  /** The coverage layer: every control on the page outlined as untouched, hovered only or clicked. */
+  coverage: z.boolean(),
   /** The viewport corner the legend panel sits in. */
   corner: z.enum(["top-left", "top-right", "bottom-left", "bottom-right"]),
   /** The legend panel folded to a small pill. */
@@ -40,6 +42,7 @@ export const DEFAULT_OVERLAY_PREFS: OverlayPrefs = {
   opacity: 1,
   windowMs: null,
   scrollMap: false,
+  coverage: false,
   corner: "bottom-right",
   collapsed: false,
 };

@@ -76,6 +76,16 @@ describe("Batcher", () => {
     expect(batch(marks).map((page) => (page.scroll?.length ?? 0) / 3)).toEqual([MAX_SCROLL_MARKS_PER_GROUP, 1]);
   });
 
+  it("a controls inventory becomes its group's controls, the newest one kept; alone it is a valid group with no points", () => {
+    const inventory = (t: number, controls: string[]): Sample => ({ ...point(t, 0), id: `c${t}`, controls });
+    expect(batch([inventory(1, ["#old"]), point(2, 5), inventory(3, ["#a", "#b"])])).toEqual([
+      { origin: SITE, path: "/", w: 1280, t0: 1, pts: [1, 5, 1, 0], controls: ["#a", "#b"] },
+    ]);
+    expect(batch([inventory(1, ["#a"])])).toEqual([
+      { origin: SITE, path: "/", w: 1280, t0: 1, pts: [], controls: ["#a"] },
+    ]);
+  });
+
   it("nothing to take gives no batch", () => {
     expect(new Batcher().take()).toEqual([]);
   });

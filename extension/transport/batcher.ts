@@ -3,7 +3,8 @@
  * as `[dt, x, y, flags]` relative to the group's first capture time. Points
  * with anchors give the group its anchor table (each selector once) and each
  * point its `[a, u, v]`; scroll marks become `[dt, kind, value]` triples and
- * no point (protocol/wire.ts `PagePoints`). A group that would pass the
+ * no point (protocol/wire.ts `PagePoints`); a controls inventory becomes
+ * the group's `controls` (the newest one, if the page sent two). A group that would pass the
  * protocol's bounds (anchors or scroll marks per group) is closed and another
  * opened for the same page. A batch's encoded size (anchors included) stays
  * within MAX_BATCH_BYTES, below the companion's default frame limit
@@ -65,7 +66,10 @@ export class Batcher {
     }
     this.bytes += sampleBytes(group, sample);
     const dt = sample.t - group.page.t0;
-    if (sample.mark) {
+    if (sample.controls) {
+      // The newest inventory of the page is the one that counts.
+      group.page.controls = sample.controls;
+    } else if (sample.mark) {
       group.scroll.push(dt, sample.mark.kind, sample.mark.value);
     } else {
       group.page.pts.push(dt, sample.x, sample.y, sample.flags);
@@ -115,6 +119,8 @@ function groupBytes(sample: Sample): number {
 function sampleBytes(group: Group | undefined, sample: Sample): number {
   const dt = group ? sample.t - group.page.t0 : 0;
   const numbers = (...values: number[]) => values.reduce((sum, n) => sum + String(n).length + 1, 0);
+  // A replaced inventory still counts: a bound, not the exact size.
+  if (sample.controls) return utf8Length(JSON.stringify({ controls: sample.controls })) + 1;
   if (sample.mark) return numbers(dt, sample.mark.kind, sample.mark.value);
   const anchor = sample.anchor;
   const point = numbers(dt, sample.x, sample.y, sample.flags);
@@ -135,6 +141,7 @@ function utf8Length(json: string): number {
 }
 
 function fits(group: Group, sample: Sample): boolean {
+  if (sample.controls) return true;
   if (sample.mark) return group.scroll.length < MAX_SCROLL_MARKS_PER_GROUP * 3;
   if (!sample.anchor || group.anchors.has(sample.anchor.s)) return true;
   return group.anchors.size < MAX_ANCHORS_PER_GROUP;

@@ -425,6 +425,21 @@ const ROWS = {
       expect(JSON.parse((await get(`${c.url}/api/stats`)).body)).toMatchObject({ evictedAnchors: 1 });
     },
   },
+  maxControls: {
+    args: ["--max-controls", "2"],
+    async check(c) {
+      const client = await connect(c.url);
+      const now = Date.now();
+      const controls = ["#a", "#b", "#c"];
+      const group = { origin: SITE, path: "/a", w: 1000, t0: now, pts: [], controls };
+      expect(await reply(client, { type: "batch", seq: 1, sentAt: now, pages: [group] })).toMatchObject({
+        type: "ack",
+      });
+      client.ws.terminate();
+      const { pages } = JSON.parse((await get(`${c.url}/api/coverage?origin=${SITE}&path=/a`)).body);
+      expect(pages).toMatchObject([{ controls: 2, cut: 1, untouchedControls: ["#a", "#b"] }]);
+    },
+  },
   maxKeysPerClient: {
     args: ["--max-keys-per-client", "2"],
     async check(c) {

@@ -141,6 +141,8 @@ export class Ingest {
       return found;
     };
     const pageKeys = new Set<string>();
+    // The latest controls inventory per page key in this batch, cut to --max-controls.
+    const inventories = new Map<string, { selectors: string[]; cut: number }>();
     let clicks = 0;
     client.clock.observe(batch.sentAt, now);
     const offset = client.clock.offset;
@@ -148,7 +150,14 @@ export class Ingest {
       const band = bandFor(page.w, this.deps.bands);
       const key = makeKey(band.id, page.origin, this.deps.normalise(page.path));
       pageKeys.add(key);
-      const { pts, t0, w, at, anchors, scroll } = page;
+      const { pts, t0, w, at, anchors, scroll, controls } = page;
+      if (controls) {
+        const kept = [...new Set(controls)];
+        inventories.set(key, {
+          selectors: kept.slice(0, options.maxControls),
+          cut: Math.max(0, kept.length - options.maxControls),
+        });
+      }
       const start = t0 + offset;
       if (pts.length > 0) {
         const pageGroup = group(key);
@@ -216,7 +225,14 @@ export class Ingest {
     this.deps.store.append(stored).then(
       (duplicate) => {
         client.dedup.add(seq);
-        if (!duplicate) this.deps.bus.publish("points", { client: clientId, groups: stored.groups });
+        if (!duplicate) {
+          this.deps.bus.publish("points", { client: clientId, groups: stored.groups });
+          try {
+            for (const [key, { selectors, cut }] of inventories) this.deps.store.setControls(key, selectors, cut, now);
+          } catch {
+            // The points are stored; the inventory comes again with the page's next view.
+          }
+        }
         keys.release();
         if (duplicate) {
           this.counters.duplicates++;

@@ -1,11 +1,13 @@
 /**
  * The companion's HTTP API: health, its grid facts, live pages, the testers
- * connected and a page's current or past grid.
+ * connected, a page's current or past grid, and pages' coverage of controls.
  * Read-only; every bad request gets a JSON error with a code and a reason.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AnchorHeat } from "../../../protocol/anchor";
+import { coverageOf } from "../../../protocol/coverage";
 import { bandFor, columnChoicesReason, type WidthBand } from "../../../protocol/grid";
-import { makeKey, normaliseOrigin, ORIGIN_RULE } from "../../../protocol/page-key";
+import { makeKey, normaliseOrigin, ORIGIN_RULE, splitKey } from "../../../protocol/page-key";
 import { ErrorCode, type Grid, type GridFacts } from "../../../protocol/wire";
 import { refuse } from "../gateway/refuse";
 import type { PathNormaliser } from "../key/normalise-path";
@@ -69,6 +71,9 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
       return true;
     case "/api/stats":
       sendJson(res, 200, deps.stats());
+      return true;
+    case "/api/coverage":
+      coverage(res, url, deps);
       return true;
     case "/api/heatmap":
       heatmap(res, url, deps);
@@ -139,6 +144,80 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   if (format !== "csv") return badRequest(res, "format must be json or csv");
   res.writeHead(200, { "content-type": "text/csv; charset=utf-8", "cache-control": "no-store" });
   res.end(gridCsv(grid));
+}
+
+/**
+ * Coverage of every page with a controls inventory (or of one page, given
+ * `origin` and `path`), per width band: its controls clicked, hovered only
+ * and untouched in the window (`window`, ms) or range (`from`, `to`), lowest
+ * share clicked first, with the untouched and hovered-only ones by selector.
+ * A control's heat is its anchors' from every band (protocol/coverage.ts).
+ */
+function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
+  const params = url.searchParams;
+  let only: { origin: string; path: string } | null = null;
+  if (params.has("origin") || params.has("path") || params.has("url")) {
+    const page = pageOf(params);
+    if (typeof page === "string") return badRequest(res, page);
+    only = { origin: page.origin, path: deps.normalise(page.path) };
+  }
+  const from = params.get("from");
+  const to = params.get("to");
+  let range: { from: number; to: number } | null = null;
+  if (from !== null || to !== null) {
+    const start = parseTime(from);
+    const end = to === null ? Date.now() : parseTime(to);
+    if (start === null || end === null || end <= start) {
+      return badRequest(res, "from and to are times (ms since the epoch or ISO 8601), from before to");
+    }
+    range = { from: start, to: end };
+  }
+  const windowParam = params.get("window");
+  const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
+  const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
+  if (windowIndex === -1 && !range)
+    return badRequest(res, `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`);
+
+  const anchorsOf = new Map<string, AnchorHeat[]>();
+  /** A page's anchors summed over every band, as the overlay sums them. */
+  const pageAnchors = (origin: string, path: string): AnchorHeat[] => {
+    const id = `${origin}${path}`;
+    let found = anchorsOf.get(id);
+    if (found) return found;
+    found = deps.bands.flatMap((band) => {
+      const key = makeKey(band.id, origin, path);
+      if (!range) return deps.windows.snapshot(key, windowIndex).anchors;
+      const side = sideCountsByKey(deps.store.sideRange(key, range.from, range.to));
+      return deps.windows.gridOf(key, new Map(), range.from, range.to, side).anchors;
+    });
+    anchorsOf.set(id, found);
+    return found;
+  };
+  const pages = deps.store
+    .controls()
+    .map(({ key, selectors, cut, at }) => ({ ...splitKey(key), selectors, cut, at }))
+    .filter((page) => !only || (page.origin === only.origin && page.path === only.path))
+    .map(({ origin, path, band, selectors, cut, at }) => {
+      const covered = coverageOf(selectors, pageAnchors(origin, path));
+      const n = covered.controls.length;
+      const named = (state: string) => covered.controls.filter((c) => c.state === state).map((c) => c.s);
+      return {
+        origin,
+        path,
+        band,
+        controls: n,
+        clicked: covered.clicked,
+        hovered: covered.hovered,
+        untouched: covered.untouched,
+        share: n > 0 ? covered.clicked / n : 0,
+        cut,
+        updatedAt: at,
+        untouchedControls: named("untouched"),
+        hoveredControls: named("hovered"),
+      };
+    })
+    .sort((a, b) => a.share - b.share || a.origin.localeCompare(b.origin) || a.path.localeCompare(b.path));
+  sendJson(res, 200, range ? { range, pages } : { windowMs, pages });
 }
 
 /**

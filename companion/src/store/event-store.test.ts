@@ -15,6 +15,23 @@ function store(clock: () => number) {
 }
 
 describe("EventStore", () => {
+  it("keeps each page key's newest controls inventory, reopened from the file, until past retention", () => {
+    let now = 1_800_000_000_000;
+    const dataDir = tempDataDir("store");
+    const options = { dataDir, maxStoreBytes: 1e9, retentionDays: 30, liveMs: 300_000, clock: () => now };
+    const first = new EventStore(options);
+    const page = makeKey("desktop", "https://a.test", "/p");
+    first.setControls(page, ["#old"], 0, now);
+    first.setControls(page, ["#a", "#b"], 3, now);
+    first.close();
+    const second = new EventStore(options);
+    expect(second.controls()).toEqual([{ key: page, selectors: ["#a", "#b"], cut: 3, at: now }]);
+    now += 31 * 24 * 3_600_000;
+    second.prune();
+    expect(second.controls()).toEqual([]);
+    second.close();
+  });
+
   it("reads a page's side keys as one prefix range, and counts an anchored point once", async () => {
     const now = 1_800_000_000_000;
     const s = store(() => now);

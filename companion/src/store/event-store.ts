@@ -68,6 +68,13 @@ const BATCHES_PER_COMMIT = 64;
  */
 const CELL_SPACE = 2 ** 24;
 
+export interface StoredControls {
+  key: string;
+  selectors: string[];
+  cut: number;
+  at: number;
+}
+
 export class EventStore {
   private readonly db: Database.Database;
   private readonly queue: Waiting[] = [];
@@ -112,6 +119,9 @@ export class EventStore {
         key TEXT NOT NULL, hour INTEGER NOT NULL, cell INTEGER NOT NULL, n INTEGER NOT NULL,
         PRIMARY KEY (key, hour, cell)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      -- The latest controls inventory of each page key (coverage), a JSON array of selectors.
+      CREATE TABLE IF NOT EXISTS controls (
+        key TEXT PRIMARY KEY, selectors TEXT NOT NULL, cut INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
       INSERT OR IGNORE INTO meta VALUES ('folded', 0);
     `);
     // Stores made before batches had a binary body: their rows keep the groups as JSON (batch-codec.ts).
@@ -141,6 +151,9 @@ export class EventStore {
       rangeHours: this.db.prepare(
         "SELECT cell, SUM(n) AS n FROM hours WHERE key = ? AND hour >= ? AND hour < ? GROUP BY cell",
       ),
+      setControls: this.db.prepare("INSERT OR REPLACE INTO controls (key, selectors, cut, at) VALUES (?, ?, ?, ?)"),
+      pruneControls: this.db.prepare("DELETE FROM controls WHERE at < ?"),
+      allControls: this.db.prepare("SELECT key, selectors, cut, at FROM controls ORDER BY key"),
       sideMinutes: this.db.prepare(
         "SELECT key, cell, SUM(n) AS n FROM minutes WHERE key >= ? AND key < ? AND minute >= ? AND minute < ? GROUP BY key, cell",
       ),
@@ -165,6 +178,22 @@ export class EventStore {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /**
+   * Keeps `selectors` as the controls of page `key` (replacing its last list),
+   * `cut`: controls left out past --max-controls. Written at once: an
+   * inventory is sent once per page view, not per point.
+   */
+  setControls(key: string, selectors: readonly string[], cut: number, at: number): void {
+    this.statements.setControls.run(key, JSON.stringify(selectors), cut, at);
+  }
+
+  /** Every page key's latest controls inventory. */
+  controls(): StoredControls[] {
+    return (this.statements.allControls.all() as { key: string; selectors: string; cut: number; at: number }[]).map(
+      (row) => ({ key: row.key, selectors: JSON.parse(row.selectors) as string[], cut: row.cut, at: row.at }),
+    );
   }
 
   /** Every point of batches whose newest point is at or after `since`, oldest batch first. */
@@ -297,7 +326,10 @@ export class EventStore {
     }
   }
 
-  /** Drops folded batches older than the live windows, and history and delivery records past retention. */
+  /**
+   * Drops folded batches older than the live windows, and history, delivery
+   * records and controls inventories (of pages not viewed since) past retention.
+   */
   prune(now = this.options.clock()): void {
     try {
       this.db.transaction(() => {
@@ -307,6 +339,7 @@ export class EventStore {
         this.statements.pruneDelivered.run(oldest);
         this.statements.pruneMinutes.run(Math.floor(oldest / MINUTE));
         this.statements.pruneHours.run(Math.floor(oldest / HOUR));
+        this.statements.pruneControls.run(oldest);
       })();
     } catch (error) {
       this.noteFailure(error);
