@@ -7,32 +7,12 @@
  * top-left (scroll-map.png), and the panel folded bottom-left (collapsed.png).
  * Run with `npm run shots:elements`; SHOTS_OUT names the folder (/tmp/h3).
  */
-import { spawnSync } from "node:child_process";
-import type { Page } from "puppeteer-core";
-import { startCompanion } from "../companion/src/server";
-import { launchWithExtension } from "../tests/e2e/browsers";
 import { hoverAt, inExtensionPage, openPage, setOverlay, settledGrid, sleep } from "../tests/e2e/harness";
-import { freePort } from "../tests/support/free-port";
-import { tempDataDir } from "../tests/support/temp-dir";
+import { centreOf, startShots } from "./shots";
 
-const DIST = "dist-shots";
 const OUT = process.env.SHOTS_OUT ?? "/tmp/h3";
 
-async function centreOf(page: Page, selector: string): Promise<[number, number]> {
-  return page.$eval(selector, (el) => {
-    const r = el.getBoundingClientRect();
-    return [(r.left + r.right) / 2, (r.top + r.bottom) / 2] as [number, number];
-  });
-}
-
-const port = await freePort();
-const built = spawnSync(process.execPath, ["scripts/build.js"], {
-  stdio: "ignore",
-  env: { ...process.env, OUT_ROOT: DIST, HEATLENS_COMPANION_URL: `ws://127.0.0.1:${port}` },
-});
-if (built.status !== 0) throw new Error("building the extension failed");
-const companion = await startCompanion({ port, dataDir: tempDataDir("shots"), logLevel: "silent" });
-const launched = await launchWithExtension((process.env.SHOTS_BROWSER ?? "chromium") as "chromium", DIST);
+const { companion, launched } = await startShots((process.env.SHOTS_BROWSER ?? "chromium") as "chromium");
 try {
   const visitor = await openPage(launched, `${companion.url}/demo/?tab=A`);
   await sleep(500);

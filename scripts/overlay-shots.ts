@@ -8,31 +8,10 @@
  * width in tiles (linear scale) and in smooth heat on a log scale (with the
  * tooltip). Run with `npm run docs:shots`.
  */
-import { spawnSync } from "node:child_process";
-import type { Page } from "puppeteer-core";
-import { startCompanion } from "../companion/src/server";
-import { launchWithExtension } from "../tests/e2e/browsers";
 import { hoverAt, openPage, setOverlay, settledGrid, sleep } from "../tests/e2e/harness";
-import { freePort } from "../tests/support/free-port";
-import { tempDataDir } from "../tests/support/temp-dir";
+import { centreOf, startShots } from "./shots";
 
-const DIST = "dist-shots";
-
-async function centreOf(page: Page, selector: string): Promise<[number, number]> {
-  return page.$eval(selector, (el) => {
-    const r = el.getBoundingClientRect();
-    return [(r.left + r.right) / 2, (r.top + r.bottom) / 2] as [number, number];
-  });
-}
-
-const port = await freePort();
-const built = spawnSync(process.execPath, ["scripts/build.js"], {
-  stdio: "ignore",
-  env: { ...process.env, OUT_ROOT: DIST, HEATLENS_COMPANION_URL: `ws://127.0.0.1:${port}` },
-});
-if (built.status !== 0) throw new Error("building the extension failed");
-const companion = await startCompanion({ port, dataDir: tempDataDir("shots"), logLevel: "silent" });
-const launched = await launchWithExtension("chromium", DIST);
+const { companion, launched } = await startShots();
 try {
   const visitor = await openPage(launched, `${companion.url}/demo/?tab=A`);
   await sleep(500);

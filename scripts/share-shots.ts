@@ -6,24 +6,11 @@
  * in a new tab, which lands on the page itself with the overlay on at the
  * linked view. Run with `npm run docs:share-shots`.
  */
-import { spawnSync } from "node:child_process";
-import { startCompanion } from "../companion/src/server";
-import { launchWithExtension } from "../tests/e2e/browsers";
 import { hoverHeroButton, overlayLegend } from "../tests/e2e/harness";
-import { freePort } from "../tests/support/free-port";
 import { until } from "../tests/support/heatlens";
-import { tempDataDir } from "../tests/support/temp-dir";
+import { startShots } from "./shots";
 
-const DIST = "dist-shots";
-
-const port = await freePort();
-const built = spawnSync(process.execPath, ["scripts/build.js"], {
-  stdio: "ignore",
-  env: { ...process.env, OUT_ROOT: DIST, HEATLENS_COMPANION_URL: `ws://127.0.0.1:${port}` },
-});
-if (built.status !== 0) throw new Error("building the extension failed");
-const companion = await startCompanion({ port, dataDir: tempDataDir("shots"), logLevel: "silent" });
-const launched = await launchWithExtension("chromium", DIST);
+const { companion, launched } = await startShots();
 try {
   const { tab, grid } = await hoverHeroButton(launched, companion.url, 4000);
   await tab.close();

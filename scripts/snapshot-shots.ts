@@ -7,32 +7,11 @@
  * attach" clicked in the panel; then the dashboard's view of the page. Run
  * with `npm run docs:snapshot-shot`.
  */
-import { spawnSync } from "node:child_process";
-import type { Page } from "puppeteer-core";
-import { startCompanion } from "../companion/src/server";
-import { launchWithExtension } from "../tests/e2e/browsers";
 import { hoverAt, openPage, setOverlay, settledGrid, sleep } from "../tests/e2e/harness";
-import { freePort } from "../tests/support/free-port";
 import { until } from "../tests/support/heatlens";
-import { tempDataDir } from "../tests/support/temp-dir";
+import { centreOf, startShots } from "./shots";
 
-const DIST = "dist-shots";
-
-async function centreOf(page: Page, selector: string): Promise<[number, number]> {
-  return page.$eval(selector, (el) => {
-    const r = el.getBoundingClientRect();
-    return [(r.left + r.right) / 2, (r.top + r.bottom) / 2] as [number, number];
-  });
-}
-
-const port = await freePort();
-const built = spawnSync(process.execPath, ["scripts/build.js"], {
-  stdio: "ignore",
-  env: { ...process.env, OUT_ROOT: DIST, HEATLENS_COMPANION_URL: `ws://127.0.0.1:${port}` },
-});
-if (built.status !== 0) throw new Error("building the extension failed");
-const companion = await startCompanion({ port, dataDir: tempDataDir("shots"), logLevel: "silent" });
-const launched = await launchWithExtension("chromium", DIST);
+const { companion, launched } = await startShots();
 try {
   const url = `${companion.url}/demo/product/1`;
   const tab = await openPage(launched, url);
