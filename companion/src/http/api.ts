@@ -89,17 +89,8 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   if (typeof page === "string") return badRequest(res, page);
   const normalised = deps.normalise(page.path);
 
-  const from = url.searchParams.get("from");
-  const to = url.searchParams.get("to");
-  let range: { from: number; to: number } | null = null;
-  if (from !== null || to !== null) {
-    const start = parseTime(from);
-    const end = to === null ? Date.now() : parseTime(to);
-    if (start === null || end === null || end <= start) {
-      return badRequest(res, "from and to are times (ms since the epoch or ISO 8601), from before to");
-    }
-    range = { from: start, to: end };
-  }
+  const range = rangeOf(url.searchParams);
+  if (typeof range === "string") return badRequest(res, range);
 
   const windowParam = url.searchParams.get("window");
   const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
@@ -161,17 +152,8 @@ function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
     if (typeof page === "string") return badRequest(res, page);
     only = { origin: page.origin, path: deps.normalise(page.path) };
   }
-  const from = params.get("from");
-  const to = params.get("to");
-  let range: { from: number; to: number } | null = null;
-  if (from !== null || to !== null) {
-    const start = parseTime(from);
-    const end = to === null ? Date.now() : parseTime(to);
-    if (start === null || end === null || end <= start) {
-      return badRequest(res, "from and to are times (ms since the epoch or ISO 8601), from before to");
-    }
-    range = { from: start, to: end };
-  }
+  const range = rangeOf(url.searchParams);
+  if (typeof range === "string") return badRequest(res, range);
   const windowParam = params.get("window");
   const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
   const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
@@ -267,6 +249,19 @@ function pageOf(params: URLSearchParams): { origin: string; path: string } | str
   if (given === "") return { origin: "", path };
   const origin = normaliseOrigin(given);
   return origin === null ? ORIGIN_RULE : { origin, path };
+}
+
+/** The range `from`–`to` asked for (to defaults to now), null when neither is given, or why it is refused. */
+function rangeOf(params: URLSearchParams): { from: number; to: number } | null | string {
+  const from = params.get("from");
+  const to = params.get("to");
+  if (from === null && to === null) return null;
+  const start = parseTime(from);
+  const end = to === null ? Date.now() : parseTime(to);
+  if (start === null || end === null || end <= start) {
+    return "from and to are times (ms since the epoch or ISO 8601), from before to";
+  }
+  return { from: start, to: end };
 }
 
 function parseTime(text: string | null): number | null {
