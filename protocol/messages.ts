@@ -9,6 +9,7 @@ import { z } from "zod";
 import { ANCHOR_UNITS, anchorSelector, SCROLL_STEP_PERCENT, ScrollMark } from "./anchor";
 import { MAX_INVENTORY_CHARS } from "./coverage";
 import type { ShareView } from "./share-link";
+import { SignalKind } from "./signals";
 import type { SnapshotMeta } from "./snapshot";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 import { type Grid, MAX_COORDINATE } from "./wire";
@@ -63,6 +64,16 @@ export const Sample = z.object({
   controls: z
     .array(anchorSelector)
     .refine((list) => JSON.stringify(list).length <= MAX_INVENTORY_CHARS, "an inventory fits MAX_INVENTORY_CHARS")
+    .optional(),
+  /**
+   * Present on a click signal instead of a cursor sample (x, y and flags are then 0): a rage, dead or
+   * error click (protocol/signals.ts) on the element named `s`, at the triggering click's time `t`.
+   */
+  signal: z
+    .object({
+      kind: z.union([z.literal(SignalKind.rage), z.literal(SignalKind.dead), z.literal(SignalKind.error)]),
+      s: anchorSelector,
+    })
     .optional(),
 });
 export type Sample = z.infer<typeof Sample>;

@@ -15,6 +15,7 @@ import {
   ScrollSummary,
 } from "./anchor";
 import { MAX_CONTROLS_PER_GROUP } from "./coverage";
+import { MAX_SIGNALS_PER_GROUP, SIGNAL_NAMES } from "./signals";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 
 export { MAX_PATH_LENGTH } from "./page-key";
@@ -195,15 +196,40 @@ export const PagePoints = z
      * again when the set changes; the companion keeps the latest list per page key.
      */
     controls: z.array(anchorSelector).max(MAX_CONTROLS_PER_GROUP).optional(),
+    /**
+     * Rage, dead and error clicks (protocol/signals.ts): flat triples `[dt, kind, a]`, dt the triggering
+     * click's time since `t0`, `a` 1 + the index of the clicked element's selector in `anchors`.
+     */
+    signals: flatIntegers(
+      "signals",
+      "[dt, kind, a] triples",
+      3,
+      (i) => (i % 3 === 1 ? SIGNAL_NAMES.length - 1 : i % 3 === 2 ? MAX_ANCHORS_PER_GROUP : MAX_COORDINATE),
+      MAX_SIGNALS_PER_GROUP * 3,
+    ).optional(),
   })
   .superRefine((page, ctx) => {
     const points = page.pts.length / 4;
-    if (points === 0 && !page.scroll?.length && !page.controls) {
+    if (points === 0 && !page.scroll?.length && !page.controls && !page.signals?.length) {
       ctx.addIssue({
         code: "custom",
         path: ["pts"],
-        message: "a page group holds at least one point or scroll mark, or a controls list",
+        message: "a page group holds at least one point, scroll mark or signal, or a controls list",
       });
+    }
+    if (page.signals) {
+      const named = page.anchors?.length ?? 0;
+      for (let i = 2; i < page.signals.length; i += 3) {
+        const a = page.signals[i] as number;
+        if (a === 0 || a > named) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["signals", i],
+            message: `a signal's anchor ${a} is not in the group's anchors`,
+          });
+          return;
+        }
+      }
     }
     if (page.at) {
       if (page.at.length !== points * 3) {

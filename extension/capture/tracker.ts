@@ -13,10 +13,13 @@
  * timer, never in the mousemove handler; a click's at the click, before the
  * page's own handlers can remove the element. Each page view, and each route change
  * that re-keys it, also sends scroll marks (scroll-marks.ts) and the page's
- * controls inventory, again when it changes (controls-inventory.ts). In a frame, all
+ * controls inventory, again when it changes (controls-inventory.ts). Clicks also
+ * feed the rage, dead and error click detector (click-signals.ts), whose signals
+ * name the click's anchor and carry the click's page key and time. In a frame, all
  * of it is the frame's own: its location, width and document.
  */
 import { sendMessage } from "../../protocol/messages";
+import type { SignalKind } from "../../protocol/signals";
 import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
 import { anchorFor } from "../page/anchor";
 import { isInFixedLayer } from "../page/fixed-layer";
@@ -25,6 +28,13 @@ import { namesElement, pageKeyPath } from "../page/page-path";
 import { onRouteChange } from "../page/route-changes";
 import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
+import {
+  type ClickFacts,
+  ClickSignals,
+  DEFAULT_SIGNAL_THRESHOLDS,
+  judgedForDead,
+  watchReactions,
+} from "./click-signals";
 import { ControlsInventory } from "./controls-inventory";
 import { SampleSender } from "./sample-sender";
 import { type RawInput, Sampler } from "./sampler";
@@ -72,6 +82,25 @@ function emitControls(path: string, controls: string[]): void {
   sender.submit({ origin: location.origin, path, w: layoutWidth(), t, x: 0, y: 0, flags: 0, controls });
 }
 
+/** A click as the detector keeps it: its page key and epoch time, for the signal it may become. */
+interface TrackedClick extends ClickFacts {
+  path: string;
+  epoch: number;
+}
+
+function emitSignal(kind: SignalKind, click: TrackedClick): void {
+  sender.submit({
+    origin: location.origin,
+    path: click.path,
+    w: layoutWidth(),
+    t: click.epoch,
+    x: 0,
+    y: 0,
+    flags: 0,
+    signal: { kind, s: click.selector },
+  });
+}
+
 export function startTracker(signal: AbortSignal): void {
   const listen = { capture: true, passive: true, signal };
   // Added and removed four times a second: without a signal, which would keep one abort step per add.
@@ -115,12 +144,33 @@ export function startTracker(signal: AbortSignal): void {
   };
   const keepRead = loadCompanionGrid().then(keepOnly);
   onCompanionGridChanged(keepOnly, signal);
+  const signals = new ClickSignals<TrackedClick>(
+    DEFAULT_SIGNAL_THRESHOLDS,
+    (kind, click) => {
+      if (!paused) emitSignal(kind, click);
+    },
+    { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as number) },
+  );
+  watchReactions(signals, window, signal);
   const record = (event: MouseEvent, click: boolean): boolean => {
     if (paused || !event.isTrusted || isOverlayElement(event.target)) return false;
     const target = event.composedPath()[0] ?? event.target;
+    const path = pageKeyPath(location, inPage, keep);
+    const anchor = click && target instanceof Element ? anchorFor(target, event.clientX, event.clientY) : null;
+    if (anchor && target instanceof Element) {
+      signals.click({
+        t: event.timeStamp,
+        x: event.clientX,
+        y: event.clientY,
+        selector: anchor.s,
+        judged: judgedForDead(target, event),
+        path,
+        epoch: Math.round(performance.timeOrigin + event.timeStamp),
+      });
+    }
     sampler.input({
       // Read per sample (at most 4 a second): a route change, or an anchor's element appearing, re-keys at once.
-      path: pageKeyPath(location, inPage, keep),
+      path,
       pageX: event.pageX,
       pageY: event.pageY,
       clientX: event.clientX,
@@ -131,7 +181,7 @@ export function startTracker(signal: AbortSignal): void {
       click,
       // A click often changes the page (a dialog closes, a list re-renders) before the timer runs; this
       // listener runs before the page's own, so the clicked element is still there and laid out.
-      ...(click && { anchor: target instanceof Element ? anchorFor(target, event.clientX, event.clientY) : null }),
+      ...(click && { anchor }),
     });
     return true;
   };

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_ANCHORS_PER_GROUP, MAX_SCROLL_MARKS_PER_GROUP, ScrollMark } from "../../protocol/anchor";
 import type { Sample } from "../../protocol/messages";
+import { MAX_SIGNALS_PER_GROUP, SignalKind } from "../../protocol/signals";
 import { PagePoints } from "../../protocol/wire";
 import { Batcher, MAX_BATCH_BYTES } from "./batcher";
 
@@ -23,6 +24,10 @@ function mark(t: number, kind: 0 | 1 | 2, value: number): Sample {
     flags: 0,
     mark: { kind, value },
   };
+}
+
+function signal(t: number, kind: SignalKind, s: string): Sample {
+  return { id: `s${t}:${kind}`, origin: SITE, path: "/", w: 1280, t, x: 0, y: 0, flags: 0, signal: { kind, s } };
 }
 
 /** Every batch's pages, in order; each page valid on the wire and each batch within the byte bound. */
@@ -65,6 +70,29 @@ describe("Batcher", () => {
     expect(page).toEqual({ origin: SITE, path: "/", w: 1280, t0: 10, pts: [], scroll: [0, 0, 800, 2, 1, 5, 2, 2, 5] });
     const [mixed] = batch([point(0, 7, { s: "#a", u: 1, v: 2 }), mark(5, ScrollMark.reach, 10)]);
     expect(mixed).toMatchObject({ pts: [0, 7, 1, 0], anchors: ["#a"], at: [1, 1, 2], scroll: [5, 1, 10] });
+  });
+
+  it("signals are [dt, kind, a] triples naming the anchor table that points share; alone they are a group", () => {
+    const [page] = batch([
+      point(0, 1, { s: "#buy", u: 1, v: 2 }),
+      signal(5, SignalKind.rage, "#buy"),
+      signal(9, SignalKind.dead, "#pay"),
+    ]);
+    expect(page).toMatchObject({ pts: [0, 1, 1, 0], anchors: ["#buy", "#pay"], at: [1, 1, 2] });
+    expect(page?.signals).toEqual([5, SignalKind.rage, 1, 9, SignalKind.dead, 2]);
+    const [alone] = batch([signal(3, SignalKind.error, "#x")]);
+    expect(alone).toEqual({
+      origin: SITE,
+      path: "/",
+      w: 1280,
+      t0: 3,
+      pts: [],
+      anchors: ["#x"],
+      at: [],
+      signals: [0, 2, 1],
+    });
+    const many = Array.from({ length: MAX_SIGNALS_PER_GROUP + 1 }, (_, i) => signal(i, SignalKind.dead, "#b"));
+    expect(batch(many).map((p) => (p.signals?.length ?? 0) / 3)).toEqual([MAX_SIGNALS_PER_GROUP, 1]);
   });
 
   it("a group full of anchors or of marks is closed and the page goes on in another", () => {

@@ -4,8 +4,9 @@
  * with anchors give the group its anchor table (each selector once) and each
  * point its `[a, u, v]`; scroll marks become `[dt, kind, value]` triples and
  * no point (protocol/wire.ts `PagePoints`); a controls inventory becomes
- * the group's `controls` (the newest one, if the page sent two). A group that would pass the
- * protocol's bounds (anchors or scroll marks per group) is closed and another
+ * the group's `controls` (the newest one, if the page sent two); a click signal becomes a
+ * `[dt, kind, a]` triple of `signals`, its element in the anchor table like a point's. A group that
+ * would pass the protocol's bounds (anchors, scroll marks or signals per group) is closed and another
  * opened for the same page. A batch's encoded size (anchors included) stays
  * within MAX_BATCH_BYTES, below the companion's default frame limit
  * (`--max-frame-bytes`, 256 KiB) with room to spare, since the extension
@@ -14,6 +15,7 @@
  */
 import { MAX_ANCHORS_PER_GROUP, MAX_SCROLL_MARKS_PER_GROUP } from "../../protocol/anchor";
 import type { Sample } from "../../protocol/messages";
+import { MAX_SIGNALS_PER_GROUP } from "../../protocol/signals";
 import type { PagePoints } from "../../protocol/wire";
 
 /** Largest batch message, in UTF-8 bytes of its JSON. */
@@ -35,6 +37,7 @@ interface Group {
   anchors: Map<string, number>;
   at: number[];
   scroll: number[];
+  signals: number[];
 }
 
 export class Batcher {
@@ -61,6 +64,7 @@ export class Batcher {
         anchors: new Map(),
         at: [],
         scroll: [],
+        signals: [],
       };
       this.open.set(id, group);
     }
@@ -71,17 +75,13 @@ export class Batcher {
       group.page.controls = sample.controls;
     } else if (sample.mark) {
       group.scroll.push(dt, sample.mark.kind, sample.mark.value);
+    } else if (sample.signal) {
+      group.signals.push(dt, sample.signal.kind, anchorIndex(group, sample.signal.s) + 1);
     } else {
       group.page.pts.push(dt, sample.x, sample.y, sample.flags);
       const anchor = sample.anchor;
-      if (anchor) {
-        let index = group.anchors.get(anchor.s);
-        if (index === undefined) {
-          index = group.anchors.size;
-          group.anchors.set(anchor.s, index);
-        }
-        group.at.push(index + 1, anchor.u, anchor.v);
-      } else group.at.push(0, 0, 0);
+      if (anchor) group.at.push(anchorIndex(group, anchor.s) + 1, anchor.u, anchor.v);
+      else group.at.push(0, 0, 0);
     }
     this.count++;
   }
@@ -105,6 +105,16 @@ export class Batcher {
   }
 }
 
+/** Where `selector` is in the group's anchor table, added if new. */
+function anchorIndex(group: Group, selector: string): number {
+  let index = group.anchors.get(selector);
+  if (index === undefined) {
+    index = group.anchors.size;
+    group.anchors.set(selector, index);
+  }
+  return index;
+}
+
 /**
  * A group's bytes without its entries, at their longest: its page fields
  * and the empty anchors, at and scroll arrays. Entries count one comma each
@@ -112,7 +122,7 @@ export class Batcher {
  */
 function groupBytes(sample: Sample): number {
   const page = { origin: sample.origin, path: sample.path, w: sample.w, t0: sample.t, pts: [] };
-  return utf8Length(JSON.stringify({ ...page, anchors: [], at: [], scroll: [] })) + 1;
+  return utf8Length(JSON.stringify({ ...page, anchors: [], at: [], scroll: [], signals: [] })) + 1;
 }
 
 /** What a sample adds to its group (a new group when `group` is undefined): its numbers and any new selector. */
@@ -122,6 +132,12 @@ function sampleBytes(group: Group | undefined, sample: Sample): number {
   // A replaced inventory still counts: a bound, not the exact size.
   if (sample.controls) return utf8Length(JSON.stringify({ controls: sample.controls })) + 1;
   if (sample.mark) return numbers(dt, sample.mark.kind, sample.mark.value);
+  if (sample.signal) {
+    const { s } = sample.signal;
+    const index = group?.anchors.get(s) ?? group?.anchors.size ?? 0;
+    const selector = group?.anchors.has(s) ? 0 : utf8Length(JSON.stringify(s)) + 1;
+    return selector + numbers(dt, sample.signal.kind, index + 1);
+  }
   const anchor = sample.anchor;
   const point = numbers(dt, sample.x, sample.y, sample.flags);
   if (!anchor) return point + numbers(0, 0, 0);
@@ -143,11 +159,13 @@ function utf8Length(json: string): number {
 function fits(group: Group, sample: Sample): boolean {
   if (sample.controls) return true;
   if (sample.mark) return group.scroll.length < MAX_SCROLL_MARKS_PER_GROUP * 3;
-  if (!sample.anchor || group.anchors.has(sample.anchor.s)) return true;
+  if (sample.signal && group.signals.length >= MAX_SIGNALS_PER_GROUP * 3) return false;
+  const selector = sample.signal?.s ?? sample.anchor?.s;
+  if (selector === undefined || group.anchors.has(selector)) return true;
   return group.anchors.size < MAX_ANCHORS_PER_GROUP;
 }
 
-/** The wire group: anchors and `at` only when a point has an anchor, `scroll` only with marks, as older groups. */
+/** The wire group: anchors and `at` only when a point or signal has an anchor, `scroll` and `signals` only with some, as older groups. */
 function toPage(group: Group): PagePoints {
   const page: PagePoints = { ...group.page };
   if (group.anchors.size > 0) {
@@ -155,5 +173,6 @@ function toPage(group: Group): PagePoints {
     page.at = group.at;
   }
   if (group.scroll.length > 0) page.scroll = group.scroll;
+  if (group.signals.length > 0) page.signals = group.signals;
   return page;
 }
