@@ -36,7 +36,7 @@ describe("PagePoints with signals", () => {
         },
         /signals holds more than 192 numbers/,
       ],
-      [{ ...base, anchors: ["#buy"], signals: [] }, /at least one point, scroll mark or signal/],
+      [{ ...base, anchors: ["#buy"], signals: [] }, /at least one point or scroll mark, a signal or a controls list/],
     ];
     for (const [group, reason] of cases) expect(refusal(group)).toMatch(reason);
   });

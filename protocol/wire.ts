@@ -214,7 +214,7 @@ export const PagePoints = z
       ctx.addIssue({
         code: "custom",
         path: ["pts"],
-        message: "a page group holds at least one point, scroll mark or signal, or a controls list",
+        message: "a page group holds at least one point or scroll mark, a signal or a controls list",
       });
     }
     if (page.signals) {

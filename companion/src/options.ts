@@ -239,6 +239,13 @@ export const OPTIONS = {
     max: 10_000,
     description: "controls kept per page key for coverage; a longer inventory keeps its first n and says it was cut",
   }),
+  maxSignals: spec("int", {
+    flag: "--max-signals <n>",
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    description: "rage, dead and error clicks kept per page key; past it the oldest are dropped",
+  }),
   maxKeysPerClient: spec("int", {
     flag: "--max-keys-per-client <n>",
     default: 1000,

@@ -440,6 +440,29 @@ const ROWS = {
       expect(pages).toMatchObject([{ controls: 2, cut: 1, untouchedControls: ["#a", "#b"] }]);
     },
   },
+  maxSignals: {
+    args: ["--max-signals", "1"],
+    async check(c) {
+      const client = await connect(c.url);
+      const now = Date.now();
+      const group = {
+        origin: SITE,
+        path: "/a",
+        w: 1000,
+        t0: now,
+        pts: [],
+        anchors: ["#a", "#b"],
+        at: [],
+        signals: [0, 0, 1, 5, 1, 2],
+      };
+      expect(await reply(client, { type: "batch", seq: 1, sentAt: now, pages: [group] })).toMatchObject({
+        type: "ack",
+      });
+      client.ws.terminate();
+      const { signals } = JSON.parse((await get(`${c.url}/api/signals?origin=${SITE}&path=/a`)).body);
+      expect(signals).toMatchObject([{ selector: "#b", kind: "dead", count: 1 }]);
+    },
+  },
   maxKeysPerClient: {
     args: ["--max-keys-per-client", "2"],
     async check(c) {

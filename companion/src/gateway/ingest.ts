@@ -17,12 +17,13 @@ import {
   sideCell,
 } from "../../../protocol/anchor";
 import { makeKey } from "../../../protocol/page-key";
+import type { SignalKind } from "../../../protocol/signals";
 import { type Batch, ErrorCode, FLAG_CLICK, type Hello, type ServerMessage } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
 import type { KeyedPoints, Topics } from "../pipeline";
-import type { EventStore } from "../store/event-store";
+import type { EventStore, StoredSignal } from "../store/event-store";
 import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
 import { KeyBudget } from "./key-budget";
 import { RateMeter } from "./rate-meter";
@@ -143,6 +144,8 @@ export class Ingest {
     const pageKeys = new Set<string>();
     // The latest controls inventory per page key in this batch, cut to --max-controls.
     const inventories = new Map<string, { selectors: string[]; cut: number }>();
+    const signals: StoredSignal[] = [];
+    const clientId = (connection.hello as Hello).client;
     let clicks = 0;
     client.clock.observe(batch.sentAt, now);
     const offset = client.clock.offset;
@@ -151,6 +154,16 @@ export class Ingest {
       const key = makeKey(band.id, page.origin, this.deps.normalise(page.path));
       pageKeys.add(key);
       const { pts, t0, w, at, anchors, scroll, controls } = page;
+      for (let i = 0; i < (page.signals?.length ?? 0); i += 3) {
+        const [dt, kind, a] = (page.signals as number[]).slice(i, i + 3) as [number, SignalKind, number];
+        signals.push({
+          key,
+          selector: (anchors as string[])[a - 1] as string,
+          kind,
+          client: clientId,
+          t: t0 + offset + dt,
+        });
+      }
       if (controls) {
         const kept = [...new Set(controls)];
         inventories.set(key, {
@@ -211,7 +224,6 @@ export class Ingest {
       }
     }
 
-    const clientId = (connection.hello as Hello).client;
     // Held from here until the batch is live or refused, so batches sent without waiting for acks count too.
     const keys = this.keyBudget.reserve(clientId, pageKeys);
     if (!keys.ok) return nack(ErrorCode.keys, keys.reason, true);
@@ -231,6 +243,11 @@ export class Ingest {
             for (const [key, { selectors, cut }] of inventories) this.deps.store.setControls(key, selectors, cut, now);
           } catch {
             // The points are stored; the inventory comes again with the page's next view.
+          }
+          try {
+            if (signals.length > 0) this.deps.store.addSignals(signals, options.maxSignals);
+          } catch {
+            // The points are stored; a signal lost to a failing disk is the one thing not kept.
           }
         }
         keys.release();

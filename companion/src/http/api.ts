@@ -1,6 +1,7 @@
 /**
  * The companion's HTTP API: health, its grid facts, live pages, the testers
- * connected, a page's current or past grid, and pages' coverage of controls.
+ * connected, a page's current or past grid, pages' coverage of controls and
+ * their rage, dead and error clicks.
  * Read-only; every bad request gets a JSON error with a code and a reason.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -8,6 +9,7 @@ import type { AnchorHeat } from "../../../protocol/anchor";
 import { coverageOf } from "../../../protocol/coverage";
 import { bandFor, columnChoicesReason, type WidthBand } from "../../../protocol/grid";
 import { makeKey, normaliseOrigin, ORIGIN_RULE, splitKey } from "../../../protocol/page-key";
+import { signalName } from "../../../protocol/signals";
 import { ErrorCode, type Grid, type GridFacts } from "../../../protocol/wire";
 import { refuse } from "../gateway/refuse";
 import type { PathNormaliser } from "../key/normalise-path";
@@ -74,6 +76,9 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
       return true;
     case "/api/coverage":
       coverage(res, url, deps);
+      return true;
+    case "/api/signals":
+      signals(res, url, deps);
       return true;
     case "/api/heatmap":
       heatmap(res, url, deps);
@@ -200,6 +205,38 @@ function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
     })
     .sort((a, b) => a.share - b.share || a.origin.localeCompare(b.origin) || a.path.localeCompare(b.path));
   sendJson(res, 200, range ? { range, pages } : { windowMs, pages });
+}
+
+/**
+ * Rage, dead and error clicks of every page (or of one page, given `origin`
+ * and `path`, every band) in the range `from`–`to`, or else in the last
+ * `window` ms (the default window): per page, band, element and kind, their
+ * count, how many testers made them and the first and last time, the latest first.
+ */
+function signals(res: ServerResponse, url: URL, deps: ApiDeps): void {
+  const params = url.searchParams;
+  let only: { origin: string; path: string } | null = null;
+  if (params.has("origin") || params.has("path") || params.has("url")) {
+    const page = pageOf(params);
+    if (typeof page === "string") return badRequest(res, page);
+    only = { origin: page.origin, path: deps.normalise(page.path) };
+  }
+  const range = rangeOf(params);
+  if (typeof range === "string") return badRequest(res, range);
+  const windowParam = params.get("window");
+  const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
+  if (!range && !deps.windows.windowsMs.includes(windowMs))
+    return badRequest(res, `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`);
+  const now = Date.now();
+  const { from, to } = range ?? { from: now - windowMs, to: now + 1 };
+  const list = deps.store
+    .signalCounts(from, to)
+    .map(({ key, selector, kind, count, testers, first, last }) => {
+      const { origin, path, band } = splitKey(key);
+      return { origin, path, band, selector, kind: signalName(kind), count, testers, first, last };
+    })
+    .filter((signal) => !only || (signal.origin === only.origin && signal.path === only.path));
+  sendJson(res, 200, range ? { range, signals: list } : { windowMs, signals: list });
 }
 
 /**

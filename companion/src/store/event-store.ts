@@ -14,6 +14,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { anchorKey, sidePrefix, splitSideKey } from "../../../protocol/anchor";
+import type { SignalKind } from "../../../protocol/signals";
 import type { KeyedPoints } from "../pipeline";
 import { decodeGroups, encodeGroups } from "./batch-codec";
 
@@ -67,6 +68,27 @@ const BATCHES_PER_COMMIT = 64;
  * side cell doubles one): room to pack a time bucket above (up to 2^29 minutes).
  */
 const CELL_SPACE = 2 ** 24;
+
+/** A rage, dead or error click (protocol/signals.ts) as stored: its page key, element, tester and time. */
+export interface StoredSignal {
+  key: string;
+  selector: string;
+  kind: SignalKind;
+  client: string;
+  /** The triggering click's time, on the companion's clock. */
+  t: number;
+}
+
+/** Signals of one element and kind on one page key in a time range, as the dashboard lists them. */
+export interface SignalCount {
+  key: string;
+  selector: string;
+  kind: SignalKind;
+  count: number;
+  testers: number;
+  first: number;
+  last: number;
+}
 
 export interface StoredControls {
   key: string;
@@ -122,6 +144,11 @@ export class EventStore {
       -- The latest controls inventory of each page key (coverage), a JSON array of selectors.
       CREATE TABLE IF NOT EXISTS controls (
         key TEXT PRIMARY KEY, selectors TEXT NOT NULL, cut INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+      -- Rage, dead and error clicks: rare, so one row each.
+      CREATE TABLE IF NOT EXISTS signals (
+        key TEXT NOT NULL, selector TEXT NOT NULL, kind INTEGER NOT NULL, client TEXT NOT NULL, t INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS signals_key_t ON signals (key, t);
+      CREATE INDEX IF NOT EXISTS signals_t ON signals (t);
       INSERT OR IGNORE INTO meta VALUES ('folded', 0);
     `);
     // Stores made before batches had a binary body: their rows keep the groups as JSON (batch-codec.ts).
@@ -154,6 +181,16 @@ export class EventStore {
       setControls: this.db.prepare("INSERT OR REPLACE INTO controls (key, selectors, cut, at) VALUES (?, ?, ?, ?)"),
       pruneControls: this.db.prepare("DELETE FROM controls WHERE at < ?"),
       allControls: this.db.prepare("SELECT key, selectors, cut, at FROM controls ORDER BY key"),
+      addSignal: this.db.prepare("INSERT INTO signals (key, selector, kind, client, t) VALUES (?, ?, ?, ?, ?)"),
+      // Past --max-signals a page key's oldest rows go: the newest `max` stay.
+      capSignals: this.db.prepare(
+        "DELETE FROM signals WHERE key = ? AND rowid <= (SELECT rowid FROM signals WHERE key = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?)",
+      ),
+      pruneSignals: this.db.prepare("DELETE FROM signals WHERE t < ?"),
+      countSignals: this.db.prepare(
+        `SELECT key, selector, kind, COUNT(*) AS count, COUNT(DISTINCT client) AS testers, MIN(t) AS first, MAX(t) AS last
+         FROM signals WHERE t >= ? AND t < ? GROUP BY key, selector, kind ORDER BY last DESC`,
+      ),
       sideMinutes: this.db.prepare(
         "SELECT key, cell, SUM(n) AS n FROM minutes WHERE key >= ? AND key < ? AND minute >= ? AND minute < ? GROUP BY key, cell",
       ),
@@ -187,6 +224,23 @@ export class EventStore {
    */
   setControls(key: string, selectors: readonly string[], cut: number, at: number): void {
     this.statements.setControls.run(key, JSON.stringify(selectors), cut, at);
+  }
+
+  /** Keeps signals (all of one batch at once), at most `max` per page key, the newest. */
+  addSignals(signals: readonly StoredSignal[], max: number): void {
+    this.db.transaction(() => {
+      const keys = new Set<string>();
+      for (const { key, selector, kind, client, t } of signals) {
+        this.statements.addSignal.run(key, selector, kind, client, t);
+        keys.add(key);
+      }
+      for (const key of keys) this.statements.capSignals.run(key, key, max);
+    })();
+  }
+
+  /** Signals with a time in [from, to), counted per page key, element and kind, the latest first. */
+  signalCounts(from: number, to: number): SignalCount[] {
+    return this.statements.countSignals.all(from, to) as SignalCount[];
   }
 
   /** Every page key's latest controls inventory. */
@@ -340,6 +394,7 @@ export class EventStore {
         this.statements.pruneMinutes.run(Math.floor(oldest / MINUTE));
         this.statements.pruneHours.run(Math.floor(oldest / HOUR));
         this.statements.pruneControls.run(oldest);
+        this.statements.pruneSignals.run(oldest);
       })();
     } catch (error) {
       this.noteFailure(error);

@@ -1,0 +1,166 @@
+/**
+ * Rage, dead and error clicks through the real `heatlens` binary: a page
+ * group's `signals` are counted in /api/signals per page, element and kind
+ * with their testers and first and last time, in the live window and in a
+ * range, kept through kill -9; bad signals are refused with E_SCHEMA and a
+ * reason, and so are bad queries.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { SignalKind } from "../../protocol/signals";
+import type { ServerMessage } from "../../protocol/wire";
+import { type Client, connect, get, type Running, startHeatlens } from "../support/heatlens";
+import { SITE } from "../support/site";
+import { tempDataDir } from "../support/temp-dir";
+
+const running: Running[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.kill();
+});
+
+async function start(dataDir = tempDataDir("signals"), args: string[] = []): Promise<Running> {
+  const companion = await startHeatlens(args, dataDir);
+  running.push(companion);
+  return companion;
+}
+
+async function reply(client: Client, message: object): Promise<ServerMessage> {
+  client.send(message);
+  for (;;) {
+    const next = await client.next();
+    if (next.type === "ack" || next.type === "nack") return next;
+  }
+}
+
+/** A batch of one group of `path` holding signals `[dt, kind, selector]` and one click on the first selector. */
+function batch(seq: number, path: string, t0: number, signals: [number, SignalKind, string][]): object {
+  const anchors = [...new Set(signals.map(([, , s]) => s))];
+  return {
+    type: "batch",
+    seq,
+    sentAt: Date.now(),
+    pages: [
+      {
+        origin: SITE,
+        path,
+        w: 1000,
+        t0,
+        pts: [0, 10, 10, 1],
+        anchors,
+        at: [1, 0, 0],
+        signals: signals.flatMap(([dt, kind, s]) => [dt, kind, anchors.indexOf(s) + 1]),
+      },
+    ],
+  };
+}
+
+interface Listed {
+  origin: string;
+  path: string;
+  band: string;
+  selector: string;
+  kind: string;
+  count: number;
+  testers: number;
+  first: number;
+  last: number;
+}
+
+async function listed(c: Running, query = ""): Promise<Listed[]> {
+  const answer = await get(`${c.url}/api/signals${query}`);
+  expect(answer.status).toBe(200);
+  return JSON.parse(answer.body).signals;
+}
+
+describe("signals through the heatlens binary", () => {
+  it("counts each page's signals per element and kind with testers and first and last time, live and in a range", async () => {
+    const c = await start();
+    const [alice, bob] = [await connect(c.url), await connect(c.url)];
+    const t0 = Date.now() - 2000;
+    expect(
+      await reply(
+        alice,
+        batch(1, "/cart", t0, [
+          [0, SignalKind.rage, "#buy"],
+          [500, SignalKind.dead, "#coupon"],
+          [900, SignalKind.rage, "#buy"],
+        ]),
+      ),
+    ).toMatchObject({ type: "ack", points: 1 });
+    expect(await reply(bob, batch(1, "/cart", t0 + 100, [[0, SignalKind.rage, "#buy"]]))).toMatchObject({
+      type: "ack",
+    });
+    expect(await reply(bob, batch(2, "/home", t0, [[50, SignalKind.error, "#throw"]]))).toMatchObject({ type: "ack" });
+
+    const all = await listed(c);
+    expect(all).toHaveLength(3);
+    const rage = all.find((s) => s.kind === "rage");
+    expect(rage).toMatchObject({ origin: SITE, path: "/cart", selector: "#buy", count: 3, testers: 2 });
+    // Times are on the companion's clock: the clients' are the same here, give or take the offset's estimate.
+    expect(Math.abs((rage?.first ?? 0) - t0)).toBeLessThan(1000);
+    expect((rage?.last ?? 0) - (rage?.first ?? 0)).toBeGreaterThan(0);
+    expect(all.find((s) => s.kind === "dead")).toMatchObject({ selector: "#coupon", count: 1, testers: 1 });
+    expect(await listed(c, `?origin=${SITE}&path=/home`)).toMatchObject([
+      { path: "/home", selector: "#throw", kind: "error", count: 1, testers: 1 },
+    ]);
+    // A range that ends before the signals holds none; one around them holds them all.
+    expect(await listed(c, `?from=${t0 - 60_000}&to=${t0 - 30_000}`)).toEqual([]);
+    expect(await listed(c, `?from=${t0 - 60_000}&to=${Date.now() + 60_000}`)).toHaveLength(3);
+    alice.ws.terminate();
+    bob.ws.terminate();
+  });
+
+  it("keeps signals through kill -9, at most --max-signals per page key, the newest", async () => {
+    const dataDir = tempDataDir("signals");
+    const first = await start(dataDir, ["--max-signals", "2"]);
+    const client = await connect(first.url);
+    const t0 = Date.now() - 1000;
+    const three: [number, SignalKind, string][] = [
+      [0, SignalKind.dead, "#old"],
+      [10, SignalKind.dead, "#a"],
+      [20, SignalKind.rage, "#b"],
+    ];
+    expect(await reply(client, batch(1, "/p", t0, three))).toMatchObject({ type: "ack" });
+    client.ws.terminate();
+    await first.kill();
+    const second = await start(dataDir);
+    const kept = await listed(second);
+    expect(kept.map((s) => s.selector).sort()).toEqual(["#a", "#b"]);
+  });
+
+  it("refuses bad signals with E_SCHEMA and a reason, alone, and bad queries with E_SCHEMA", async () => {
+    const c = await start();
+    const client = await connect(c.url);
+    const group = (signals: unknown, anchors: string[] = ["#a"]) => ({
+      type: "batch",
+      seq: seq++,
+      sentAt: Date.now(),
+      pages: [{ origin: SITE, path: "/bad", w: 1000, t0: Date.now(), pts: [], anchors, at: [], signals }],
+    });
+    let seq = 1;
+    const bad: [unknown, RegExp][] = [
+      [[0, 3, 1], /signals\.1: must be an integer from 0 to 2/],
+      [[0, 0, 2], /anchor 2 is not in the group's anchors/],
+      [[0, 0, 0], /anchor 0 is not in the group's anchors/],
+      [[0, 0], /\[dt, kind, a\] triples/],
+      ["rage", /signals must be an array/],
+    ];
+    for (const [signals, reason] of bad) {
+      expect(await reply(client, group(signals))).toMatchObject({
+        type: "nack",
+        code: "E_SCHEMA",
+        reason: expect.stringMatching(reason),
+      });
+    }
+    expect(await listed(c)).toEqual([]);
+    for (const [query, reason] of [
+      [`?origin=${SITE}`, /path/],
+      ["?window=7", /window must be one of/],
+      ["?from=soon", /from and to are times/],
+    ] as const) {
+      const refused = await get(`${c.url}/api/signals${query}`);
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.body)).toMatchObject({ code: "E_SCHEMA", reason: expect.stringMatching(reason) });
+    }
+    client.ws.terminate();
+  });
+});
