@@ -207,6 +207,7 @@ export function anchoredStage(start: number): { stage: WindowStage; bus: InProce
     bands: bandsFromBreakpoints(DEFAULT_BAND_BREAKPOINTS),
     maxAnchors: ANCHORS_PER_PAGE,
     livePushMs: DEFAULTS.livePushMs,
+    maxSignals: DEFAULTS.maxSignals,
     now: start,
   });
   return { stage, bus };

@@ -10,7 +10,9 @@
  * points that had no anchor (`looseKey`), and the page's scroll marks
  * (`scrollKey`). The page key itself keeps every point, as before.
  */
+
 import { z } from "zod";
+import type { SignalSummary } from "./signals";
 
 /** Longest anchor selector, in characters. */
 export const MAX_ANCHOR_LENGTH = 512;
@@ -144,15 +146,17 @@ export const ScrollSummary = z.object({
 });
 export type ScrollSummary = z.infer<typeof ScrollSummary>;
 
-/** The side heat of a grid with none: no clicks, anchors, loose points or scroll marks. */
+/** The side heat of a grid with none: no clicks, anchors, loose points, scroll marks or signals. */
 export function noSideHeat(): {
   clicks: number;
   anchors: AnchorHeat[];
   loose: { cells: number[]; fixed: number[] };
   evictedAnchors: number;
   scroll: ScrollSummary;
+  signals: SignalSummary[];
 } {
   return {
+    signals: [],
     clicks: 0,
     anchors: [],
     loose: { cells: [], fixed: [] },

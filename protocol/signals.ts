@@ -4,6 +4,7 @@
  * `a` being 1 + an index into the group's anchor table, the element named as
  * the click's anchored heat names it.
  */
+import { z } from "zod";
 
 export const SignalKind = { rage: 0, dead: 1, error: 2 } as const;
 export type SignalKind = (typeof SignalKind)[keyof typeof SignalKind];
@@ -13,6 +14,20 @@ export type SignalName = (typeof SIGNAL_NAMES)[number];
 
 /** Most signals one page group may carry: they are rare, a page sending more is broken or hostile. */
 export const MAX_SIGNALS_PER_GROUP = 64;
+
+/** One element's signals of one kind in a grid's window or range (Grid.signals). */
+export const SignalSummary = z.object({
+  /** The element, as the grid's anchors name it. */
+  s: z.string(),
+  kind: z.enum(SIGNAL_NAMES),
+  count: z.number().int(),
+  /** Testers (client ids) among them. */
+  testers: z.number().int(),
+  /** The first and last triggering click, ms since the epoch on the companion's clock. */
+  first: z.number(),
+  last: z.number(),
+});
+export type SignalSummary = z.infer<typeof SignalSummary>;
 
 export function signalName(kind: SignalKind): SignalName {
   return SIGNAL_NAMES[kind];

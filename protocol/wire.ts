@@ -15,7 +15,7 @@ import {
   ScrollSummary,
 } from "./anchor";
 import { MAX_CONTROLS_PER_GROUP } from "./coverage";
-import { MAX_SIGNALS_PER_GROUP, SIGNAL_NAMES } from "./signals";
+import { MAX_SIGNALS_PER_GROUP, SIGNAL_NAMES, SignalSummary } from "./signals";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 
 export { MAX_PATH_LENGTH } from "./page-key";
@@ -406,6 +406,8 @@ export const Grid = z.object({
   /** Anchors of this page dropped (coldest first) to stay within `--max-anchors`, since the companion started. */
   evictedAnchors: z.number().int().default(0),
   scroll: ScrollSummary.default({ views: 0, reach: [], box: [], foldPx: 0 }),
+  /** Rage, dead and error clicks in the window or range, per element and kind, the latest first. */
+  signals: z.array(SignalSummary).default([]),
 });
 
 export const ServerMessage = z.discriminatedUnion("type", [Welcome, Ack, Nack, ErrorMessage, Subscribed, Pong, Grid]);

@@ -1,5 +1,6 @@
 /** What the pipeline's stages say to each other over the bus. */
 import type { Grid } from "../../protocol/wire";
+import type { StoredSignal } from "./store/event-store";
 
 /** Points of one key from one batch, already binned and on the companion's clock. */
 export interface KeyedPoints {
@@ -32,8 +33,14 @@ export interface InterestMessage {
   watching: boolean;
 }
 
+/** Rage, dead and error clicks of one batch, stored, on the companion's clock. */
+export interface SignalsMessage {
+  signals: StoredSignal[];
+}
+
 export interface Topics extends Record<string, unknown> {
   points: PointsMessage;
+  signals: SignalsMessage;
   interest: InterestMessage;
   grid: Grid;
 }

@@ -104,9 +104,11 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     const wait = windows.pushLive(clock());
     if (wait !== null) livePushLater = setTimeout(pushLive, wait);
   };
-  const stopLivePush = stages.bus.subscribe("points", () => {
+  const freshLater = () => {
     if (livePush === null && windows.hasFresh) livePush = setImmediate(pushLive);
-  });
+  };
+  const stopLivePush = stages.bus.subscribe("points", freshLater);
+  const stopSignalsPush = stages.bus.subscribe("signals", freshLater);
   const heartbeat = setInterval(() => gateway.heartbeat(), options.heartbeatMs);
   const maintenance = setInterval(() => store.maintain(), 100);
   log.info({ url: endpoint.url }, "companion listening");
@@ -118,6 +120,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     async close() {
       clearTimeout(ticker);
       stopLivePush();
+      stopSignalsPush();
       if (livePush !== null) clearImmediate(livePush);
       clearTimeout(livePushLater);
       clearInterval(heartbeat);
@@ -180,6 +183,7 @@ function openStages(
     bus.publish("points", { client: "", groups });
     rebuilt++;
   }
+  bus.publish("signals", { signals: store.signalsSince(now - longestWindow) });
   windows.tick(now);
   const rebuildMs = performance.now() - rebuildStarted;
   if (rebuilt) log.info({ batches: rebuilt, ms: Math.round(rebuildMs) }, "live windows rebuilt from the store");

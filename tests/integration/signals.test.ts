@@ -2,12 +2,13 @@
  * Rage, dead and error clicks through the real `heatlens` binary: a page
  * group's `signals` are counted in /api/signals per page, element and kind
  * with their testers and first and last time, in the live window and in a
- * range, kept through kill -9; bad signals are refused with E_SCHEMA and a
+ * range, kept through kill -9; a watched page's grid carries them live, within
+ * about a second of the batch, and again after a restart; bad signals are refused with E_SCHEMA and a
  * reason, and so are bad queries.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { SignalKind } from "../../protocol/signals";
-import type { ServerMessage } from "../../protocol/wire";
+import type { Grid, ServerMessage } from "../../protocol/wire";
 import { type Client, connect, get, type Running, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
@@ -105,8 +106,63 @@ describe("signals through the heatlens binary", () => {
     // A range that ends before the signals holds none; one around them holds them all.
     expect(await listed(c, `?from=${t0 - 60_000}&to=${t0 - 30_000}`)).toEqual([]);
     expect(await listed(c, `?from=${t0 - 60_000}&to=${Date.now() + 60_000}`)).toHaveLength(3);
+    // A history range's grid carries the page's signals too.
+    const range = `from=${t0 - 60_000}&to=${Date.now() + 60_000}`;
+    const past = JSON.parse(
+      (await get(`${c.url}/api/heatmap?origin=${SITE}&path=/cart&width=1000&${range}`)).body,
+    ) as Grid;
+    // The latest first: #buy's last rage (t0 + 900) came after #coupon's dead click (t0 + 500).
+    expect(past.signals).toMatchObject([
+      { s: "#buy", kind: "rage", count: 3, testers: 2 },
+      { s: "#coupon", kind: "dead", count: 1, testers: 1 },
+    ]);
     alice.ws.terminate();
     bob.ws.terminate();
+  });
+
+  it("a watched page's live grid carries a signal within about a second of its batch, and again after kill -9", async () => {
+    const dataDir = tempDataDir("signals");
+    const first = await start(dataDir);
+    const viewer = await connect(first.url);
+    viewer.send({ type: "subscribe", origin: SITE, path: "/live", width: 1000, windowMs: 10_000 });
+    await viewer.next("subscribed");
+    await viewer.next("grid");
+    const feeder = await connect(first.url);
+    const sent = Date.now();
+    // A group of a signal alone, as the tracker sends a dead click a second after its click: no point moves the grid.
+    const alone = {
+      type: "batch",
+      seq: 1,
+      sentAt: sent,
+      pages: [
+        {
+          origin: SITE,
+          path: "/live",
+          w: 1000,
+          t0: sent - 1000,
+          pts: [],
+          anchors: ["#buy"],
+          at: [],
+          signals: [0, 1, 1],
+        },
+      ],
+    };
+    expect(await reply(feeder, alone)).toMatchObject({ type: "ack", points: 0 });
+    let grid: Grid | undefined;
+    while (!grid?.signals.length) grid = (await viewer.next("grid", 3000)) as Grid;
+    const latency = Date.now() - sent;
+    console.log(`signal on a watched grid ${latency} ms after its batch`);
+    expect(latency).toBeLessThan(1500);
+    expect(grid.signals).toMatchObject([{ s: "#buy", kind: "dead", count: 1, testers: 1 }]);
+    viewer.ws.terminate();
+    feeder.ws.terminate();
+    await first.kill();
+    const second = await start(dataDir);
+    const again = await connect(second.url);
+    again.send({ type: "subscribe", origin: SITE, path: "/live", width: 1000, windowMs: 10_000 });
+    await again.next("subscribed");
+    expect(((await again.next("grid")) as Grid).signals).toMatchObject([{ s: "#buy", kind: "dead", count: 1 }]);
+    again.ws.terminate();
   });
 
   it("keeps signals through kill -9, at most --max-signals per page key, the newest", async () => {

@@ -244,10 +244,13 @@ export class Ingest {
           } catch {
             // The points are stored; the inventory comes again with the page's next view.
           }
-          try {
-            if (signals.length > 0) this.deps.store.addSignals(signals, options.maxSignals);
-          } catch {
-            // The points are stored; a signal lost to a failing disk is the one thing not kept.
+          if (signals.length > 0) {
+            try {
+              this.deps.store.addSignals(signals, options.maxSignals);
+            } catch {
+              // The points are stored; a signal lost to a failing disk is kept live only.
+            }
+            this.deps.bus.publish("signals", { signals });
           }
         }
         keys.release();

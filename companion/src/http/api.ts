@@ -126,13 +126,26 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   }
   const key = makeKey(band, page.origin, normalised);
   const full = range
-    ? deps.windows.gridOf(
-        key,
-        deps.store.range(key, range.from, range.to),
-        range.from,
-        range.to,
-        sideCountsByKey(deps.store.sideRange(key, range.from, range.to)),
-      )
+    ? {
+        ...deps.windows.gridOf(
+          key,
+          deps.store.range(key, range.from, range.to),
+          range.from,
+          range.to,
+          sideCountsByKey(deps.store.sideRange(key, range.from, range.to)),
+        ),
+        signals: deps.store
+          .signalCounts(range.from, range.to)
+          .filter((signal) => signal.key === key)
+          .map(({ selector, kind, count, testers, first, last }) => ({
+            s: selector,
+            kind: signalName(kind),
+            count,
+            testers,
+            first,
+            last,
+          })),
+      }
     : deps.windows.snapshot(key, windowIndex);
   const grid = regrid(full, cols);
   const format = url.searchParams.get("format") ?? "json";

@@ -187,6 +187,7 @@ export class EventStore {
         "DELETE FROM signals WHERE key = ? AND rowid <= (SELECT rowid FROM signals WHERE key = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?)",
       ),
       pruneSignals: this.db.prepare("DELETE FROM signals WHERE t < ?"),
+      signalsSince: this.db.prepare("SELECT key, selector, kind, client, t FROM signals WHERE t >= ? ORDER BY rowid"),
       countSignals: this.db.prepare(
         `SELECT key, selector, kind, COUNT(*) AS count, COUNT(DISTINCT client) AS testers, MIN(t) AS first, MAX(t) AS last
          FROM signals WHERE t >= ? AND t < ? GROUP BY key, selector, kind ORDER BY last DESC`,
@@ -236,6 +237,11 @@ export class EventStore {
       }
       for (const key of keys) this.statements.capSignals.run(key, key, max);
     })();
+  }
+
+  /** Every signal with a time at or after `since`, in the order stored. */
+  signalsSince(since: number): StoredSignal[] {
+    return this.statements.signalsSince.all(since) as StoredSignal[];
   }
 
   /** Signals with a time in [from, to), counted per page key, element and kind, the latest first. */

@@ -57,6 +57,7 @@ function binned(points: Point[], width: number, cols: number): Grid {
     cells,
     fixed: fixedCells,
     ...sideFields(side, cols, 200, 0),
+    signals: [],
   };
 }
 

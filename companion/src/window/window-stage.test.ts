@@ -19,7 +19,16 @@ function stage(maxAnchors: number, now = START): { stage: WindowStage; bus: InPr
   const bands = bandsFromBreakpoints([1000]);
   return {
     bus,
-    stage: new WindowStage(bus, { hopMs: HOP, windowsMs: WINDOWS, cols: 10, bands, maxAnchors, livePushMs: 100, now }),
+    stage: new WindowStage(bus, {
+      hopMs: HOP,
+      windowsMs: WINDOWS,
+      cols: 10,
+      bands,
+      maxAnchors,
+      livePushMs: 100,
+      maxSignals: 3,
+      now,
+    }),
   };
 }
 
@@ -424,5 +433,37 @@ describe("WindowStage: live grids", () => {
     expect(sent).toHaveLength(1);
     expect(s.pushLive(START + 110)).toBeNull();
     expect(sent.map((g) => g.total)).toEqual([1, 2]);
+  });
+
+  it("a watched page's signals are pushed live, summed per element and kind, at most maxSignals, and leave with their window", () => {
+    const { stage: s, bus } = stage(10);
+    const sent: Grid[] = [];
+    bus.subscribe("grid", (grid) => sent.push(grid));
+    bus.publish("interest", { key: PAGE, windowMs: WINDOWS[0] as number, watching: true });
+    sent.length = 0;
+    const signal = (selector: string, kind: 0 | 1 | 2, client: string, t: number) => ({
+      key: PAGE,
+      selector,
+      kind,
+      client,
+      t,
+    });
+    bus.publish("signals", {
+      signals: [signal("#old", 1, "a", START), signal("#buy", 0, "a", START + 10), signal("#buy", 0, "b", START + 20)],
+    });
+    bus.publish("signals", { signals: [signal("#buy", 0, "a", START + 30)] });
+    expect(s.hasFresh).toBe(true);
+    s.pushLive(START + 40);
+    // maxSignals is 3: the oldest, #old, was dropped.
+    expect(sent.at(-1)?.signals).toEqual([
+      { s: "#buy", kind: "rage", count: 3, testers: 2, first: START + 10, last: START + 30 },
+    ]);
+    sent.length = 0;
+    // Past the 1 s window the signals leave the watched grid, which is sent again without them.
+    s.tick(START + 1500);
+    expect(sent.at(-1)?.signals).toEqual([]);
+    expect(s.snapshot(PAGE, 1).signals).toMatchObject([{ s: "#buy", count: 3 }]);
+    s.tick(START + 3000);
+    expect(s.snapshot(PAGE, 1).signals).toEqual([]);
   });
 });

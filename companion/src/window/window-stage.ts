@@ -14,6 +14,10 @@
  * hands a page's anchored points over as one group with its selectors
  * (KeyedPoints.anchors), so a batch costs one table lookup and one map lookup
  * per anchor, whatever its points.
+ *
+ * Rage, dead and error clicks come on the bus's `signals` topic into a
+ * SignalLog; a grid carries those of its window, a watched page is pushed
+ * live when one arrives, and again when one leaves its window.
  */
 import { anchorKey, looseKey, scrollKey, splitSideKey } from "../../../protocol/anchor";
 import { bandFor, unpackCell, type WidthBand } from "../../../protocol/grid";
@@ -23,6 +27,7 @@ import type { Bus } from "../bus/bus";
 import type { KeyedPoints, Topics } from "../pipeline";
 import { type AddCounts, HoppingHeatmap } from "./hopping-heatmap";
 import { ANCHOR_CELLS, AnchorTable, emptySideCounts, type SideCounts, sideFields } from "./side-heat";
+import { SignalLog } from "./signal-log";
 
 export interface WindowStageOptions {
   hopMs: number;
@@ -33,6 +38,8 @@ export interface WindowStageOptions {
   maxAnchors: number;
   /** Least time between two live pushes of one key (`--live-push`). */
   livePushMs: number;
+  /** Signals kept per page key (`--max-signals`). */
+  maxSignals: number;
   now: number;
 }
 
@@ -79,6 +86,7 @@ export class WindowStage {
   private now: number;
   private readonly unsubscribes: (() => void)[];
   private readonly bandsById: Map<string, WidthBand>;
+  private readonly signals: SignalLog;
 
   constructor(
     private readonly bus: Bus<Topics>,
@@ -89,7 +97,16 @@ export class WindowStage {
     this.now = options.now;
     this.interest = options.windowsMs.map(() => new Map());
     this.bandsById = new Map(options.bands.map((b) => [b.id, b]));
+    this.signals = new SignalLog(options.maxSignals);
     this.unsubscribes = [
+      bus.subscribe("signals", ({ signals }) => {
+        const oldest = this.now - Math.max(...this.heatmap.windowsMs);
+        for (const signal of signals) {
+          if (signal.t < oldest) continue;
+          this.signals.add(signal);
+          this.noteFresh(signal.key);
+        }
+      }),
       bus.subscribe("points", ({ groups }) => {
         for (const group of groups) {
           const before = this.counted();
@@ -111,6 +128,7 @@ export class WindowStage {
 
   /** Closes panes up to `now` and publishes the watched grids that changed. */
   tick(now: number): void {
+    const before = this.now;
     this.now = Math.max(this.now, now);
     const closed = this.heatmap.closedPane;
     this.heatmap.advance(now);
@@ -131,6 +149,13 @@ export class WindowStage {
       }
       changed[windowIndex]?.add(side.pageKey);
     }
+    // A signal that left a watched window since the last tick changes that grid too.
+    this.heatmap.windowsMs.forEach((windowMs, windowIndex) => {
+      for (const key of this.signals.keys()) {
+        if (this.signals.hasBetween(key, before - windowMs, this.now - windowMs)) changed[windowIndex]?.add(key);
+      }
+    });
+    this.signals.expire(this.now - Math.max(...this.heatmap.windowsMs));
     changed.forEach((keys, windowIndex) => {
       for (const key of keys) {
         if (this.interest[windowIndex]?.has(key)) this.bus.publish("grid", this.snapshot(key, windowIndex));
@@ -340,7 +365,7 @@ export class WindowStage {
     const cells = new Map<number, number>();
     this.heatmap.forEachCell(key, windowIndex, (cell, count) => cells.set(cell, count), true);
     const { start, end } = this.heatmap.bounds(windowIndex);
-    return this.gridOf(
+    const grid = this.gridOf(
       key,
       cells,
       start,
@@ -349,6 +374,7 @@ export class WindowStage {
       this.evictedByPage.get(key) ?? 0,
       end - start,
     );
+    return { ...grid, signals: this.signals.summary(key, grid.start, grid.end + 1) };
   }
 
   /** The live side counts of page `key` in window `windowIndex`, open pane included. */
@@ -431,6 +457,7 @@ export class WindowStage {
       cells,
       fixed,
       ...sideFields(side, cols, this.options.maxAnchors, evicted),
+      signals: [],
     };
   }
 
