@@ -75,6 +75,7 @@ import { linkedPrefs, shownShareView } from "./linked-view";
 import { type HistoryRange, PANEL_CSS, Panel } from "./panel";
 import { countAt, type HeatScale, heatScale, paintTiles, SmoothPainter, type View } from "./renderer";
 import { SCROLL_MAP_CSS, ScrollMap } from "./scroll-map";
+import { mergeSignals, SignalMarkers, signalsLine } from "./signal-markers";
 import { takeSnapshot } from "./snapshot";
 
 /** How often the status line's age is brought up to date. */
@@ -117,6 +118,9 @@ export class OverlayView {
   private readonly coverage = new CoverageLayer();
   /** The coverage line as last shown, to update the panel only when it changes. */
   private coverageText = "";
+  private readonly signalMarkers = new SignalMarkers();
+  /** The signals line as last shown, to update the panel only when it changes. */
+  private signalsText = "";
   private readonly scrollMap = new ScrollMap();
   private readonly panel: Panel;
   private readonly resizeObserver = new ResizeObserver(() => this.refresh());
@@ -124,6 +128,7 @@ export class OverlayView {
   private readonly mutationObserver = new MutationObserver(() => {
     this.elementHeat.forget();
     this.coverage.forget();
+    this.signalMarkers.forget();
     this.scrollBox = undefined;
     this.schedule();
   });
@@ -623,6 +628,14 @@ export class OverlayView {
     if (coverageText !== this.coverageText) {
       this.coverageText = coverageText;
       this.panel.setCoverage(coverageLine);
+    }
+    // Every band's signals, in every mode: an element's rage clicks at another width are still its own.
+    const signals = mergeSignals(this.onScreen());
+    this.signalMarkers.paint(this.ctx, signals);
+    const signalsText = signalsLine(signals) ?? "";
+    if (signalsText !== this.signalsText) {
+      this.signalsText = signalsText;
+      this.panel.setSignals(signalsText || null);
     }
     if (elements.missing !== this.missing) {
       this.missing = elements.missing;

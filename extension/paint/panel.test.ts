@@ -74,6 +74,15 @@ describe("legend panel", () => {
     expect(panel.legendText).not.toContain("controls clicked");
   });
 
+  it("shows the signals line in the legend's text while there are signals", () => {
+    const { panel, state } = setUp();
+    panel.render(state());
+    panel.setSignals("Signals: 3 rage · 1 dead");
+    expect(panel.legendText).toContain("Signals: 3 rage · 1 dead");
+    panel.setSignals(null);
+    expect(panel.legendText).not.toContain("Signals");
+  });
+
   it("snaps a drop to the nearest corner of the viewport", () => {
     const corners: [number, number, PanelCorner][] = [
       [10, 10, "top-left"],

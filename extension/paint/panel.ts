@@ -84,6 +84,8 @@ export const PANEL_CSS = `
   .coverage { color: #cfd6e4; }
   .coverage > div > span { white-space: nowrap; }
   .coverage[hidden] { display: none; }
+  .signals { color: #ff8787; }
+  .signals[hidden] { display: none; }
   .key { display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 6px; border: 2px solid; box-sizing: border-box; }
   .row { display: flex; gap: 4px; height: 22px; margin-top: 4px; align-items: center; }
   .row > span { width: 56px; flex: none; }
@@ -159,6 +161,8 @@ export class Panel {
   /** The coverage line under the legend, with the key of its outline colours. */
   private readonly coverage = element("div", "coverage");
   private readonly coverageLine = element("div");
+  /** The rage, dead and error clicks under the legend (signal-markers.ts), hidden with none. */
+  private readonly signals = element("div", "signals");
   private readonly max = element("span");
   private readonly mid = element("span");
   private readonly note = element("div", "note");
@@ -331,6 +335,7 @@ export class Panel {
     }
     this.coverage.append(this.coverageLine, key);
     this.coverage.hidden = true;
+    this.signals.hidden = true;
     const freezeRow = element("div", "row");
     freezeRow.append(this.freeze);
     const scrollRow = element("div", "row");
@@ -346,6 +351,7 @@ export class Panel {
       this.paused,
       this.bandNote,
       this.coverage,
+      this.signals,
       // Above the others, so that the panel grows upwards and every other control stays put.
       bandRow,
       coverageRow,
@@ -416,6 +422,7 @@ export class Panel {
       this.statusText,
       this.bandNote.textContent,
       this.coverage.hidden ? "" : this.coverageLine.textContent,
+      this.signals.hidden ? "" : this.signals.textContent,
       this.paused.hidden ? "" : PAUSED_LINE,
     ];
     return lines.filter(Boolean).join(" · ");
@@ -433,6 +440,12 @@ export class Panel {
   setCoverage(parts: string[] | null): void {
     this.coverage.hidden = parts === null;
     this.coverageLine.replaceChildren(...parted(parts ?? []));
+  }
+
+  /** The signals line (`Signals: 3 rage · 1 dead`); null hides it. */
+  setSignals(line: string | null): void {
+    this.signals.hidden = line === null;
+    this.signals.textContent = line ?? "";
   }
 
   /** Says, under the legend, that this browser records nothing while capture is paused. */
