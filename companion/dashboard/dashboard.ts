@@ -9,7 +9,9 @@
  * exports as PNG (with that picture), JSON and CSV, each naming the site, page, band, time and
  * when the heat was read. Below the pages, their coverage: each page's
  * controls clicked in the chosen time, lowest share first, with its
- * untouched controls by selector. The URL's query holds the view (view-state.ts):
+ * untouched controls by selector; then their rage, dead and error clicks
+ * (page, element, kind, count, testers, first and last time), each with
+ * "Copy for a bug report" (bug-report.ts). The URL's query holds the view (view-state.ts):
  * each choice pushes it, back/forward and reload restore it. "Copy link"
  * copies the open view's share link (protocol/share-link.ts); opened from
  * one (`/share?…`), the dashboard shows its view and goes on at `/`.
@@ -21,6 +23,7 @@ import { shareUrl } from "../../protocol/share-link";
 import type { SnapshotEntry } from "../../protocol/snapshot";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import { backdropCaption, type Placement, pickSnapshot, placement } from "./backdrop";
+import { bugReport, type ListedSignal } from "./bug-report";
 import {
   exportName,
   type Layer,
@@ -316,6 +319,67 @@ async function renderCoverage(view: ViewState): Promise<void> {
     }),
   );
   $("no-coverage").hidden = pages.length > 0;
+}
+
+/** What the signals table shows, to rebuild it only when it changes. */
+let signalsShown = "";
+
+/** Rage, dead and error clicks in the view's time, latest first (GET /api/signals). */
+async function renderSignals(view: ViewState): Promise<void> {
+  const { signals } = await getJson<{ signals: ListedSignal[] }>(
+    `/api/signals?${new URLSearchParams(timeParams(view.time, Date.now()))}`,
+  );
+  $("signals-time").textContent = timeLabel(view.time);
+  const text = JSON.stringify(signals);
+  if (text === signalsShown) return;
+  signalsShown = text;
+  const clock = (t: number) => new Date(t).toLocaleTimeString();
+  const body = $("signals").querySelector("tbody") as HTMLTableSectionElement;
+  body.replaceChildren(
+    ...signals.map((signal) => {
+      const row = document.createElement("tr");
+      row.dataset.kind = signal.kind;
+      for (const cellText of [
+        `${signal.origin}${signal.path}`,
+        signal.band,
+        signal.selector,
+        signal.kind,
+        String(signal.count),
+        String(signal.testers),
+        clock(signal.first),
+        clock(signal.last),
+      ]) {
+        const cell = document.createElement("td");
+        cell.textContent = cellText;
+        row.append(cell);
+      }
+      const action = document.createElement("td");
+      const copy = document.createElement("button");
+      copy.type = "button";
+      copy.textContent = "Copy for a bug report";
+      copy.addEventListener("click", () => void copyBugReport(signal));
+      action.append(copy);
+      row.append(action);
+      return row;
+    }),
+  );
+  $("no-signals").hidden = signals.length > 0;
+}
+
+/** Copies a signal's bug report; shown in a text field too, to copy by hand where the clipboard is refused. */
+async function copyBugReport(signal: ListedSignal): Promise<void> {
+  const box = $("bug-report");
+  const field = box.querySelector("textarea") as HTMLTextAreaElement;
+  const said = box.querySelector("span") as HTMLElement;
+  field.value = bugReport(location.origin, signal);
+  box.hidden = false;
+  try {
+    await navigator.clipboard.writeText(field.value);
+    said.textContent = "Copied.";
+  } catch {
+    field.select();
+    said.textContent = "The browser refused the clipboard: copy the selected text.";
+  }
 }
 
 /** The section of a site's pages, made on first use; sites stay in the order they appeared. */
@@ -617,6 +681,7 @@ async function refresh(): Promise<void> {
     renderTesters(team.clients);
     await renderPages(team, view);
     await renderCoverage(view);
+    await renderSignals(view);
     await renderDetail(view);
     document.body.dataset.ready = "true";
     // What the page shows now, for whoever waits on a view (the end-to-end test).

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { parseShareUrl } from "../../protocol/share-link";
+import { bugReport } from "./bug-report";
+
+describe("bugReport", () => {
+  it("names the kind, element, page, counts and times, with a share link to the page's clicks around them", () => {
+    const first = Date.UTC(2026, 10, 30, 1, 0, 0);
+    const text = bugReport("http://127.0.0.1:8787", {
+      origin: "http://shop.test",
+      path: "/cart",
+      band: "desktop",
+      selector: "#buy",
+      kind: "rage",
+      count: 3,
+      testers: 2,
+      first,
+      last: first + 5000,
+    });
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("Rage clicks (3 or more clicks in 1 s, each without a reaction) on #buy");
+    expect(lines[1]).toBe("Page: http://shop.test/cart (desktop width band)");
+    expect(lines[2]).toBe("Seen 3 times by 2 testers, first 2026-11-30T01:00:00Z, last 2026-11-30T01:00:05Z");
+    const link = (lines.at(-1) as string).replace(/^[^:]*: /, "");
+    expect(link.startsWith("http://127.0.0.1:8787/share?")).toBe(true);
+    expect(parseShareUrl(link)).toMatchObject({
+      ok: true,
+      view: {
+        origin: "http://shop.test",
+        path: "/cart",
+        band: "desktop",
+        time: { kind: "range", from: first - 60_000, to: first + 65_000 },
+        points: "clicks",
+      },
+    });
+  });
+});

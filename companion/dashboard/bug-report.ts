@@ -1,0 +1,53 @@
+/**
+ * "Copy for a bug report": a signal of the dashboard's list as plain text to
+ * paste into a ticket: what happened on which element, how often and by how
+ * many testers, when, and the share link (protocol/share-link.ts) that opens
+ * the page with its clicks around that time, so that whoever reads it sees
+ * the element in the overlay.
+ */
+import { shareUrl } from "../../protocol/share-link";
+
+export interface ListedSignal {
+  origin: string;
+  path: string;
+  band: string;
+  selector: string;
+  kind: "rage" | "dead" | "error";
+  count: number;
+  testers: number;
+  first: number;
+  last: number;
+}
+
+const WHAT = {
+  rage: "Rage clicks (3 or more clicks in 1 s, each without a reaction)",
+  dead: "Dead click (no reaction within 1 s)",
+  error: "Error click (an uncaught error within 1 s)",
+} as const;
+
+/** A minute either side of the signals: the link shows the clicks around them. */
+const MARGIN_MS = 60_000;
+
+export function bugReport(companionBase: string, signal: ListedSignal): string {
+  const link = shareUrl(companionBase, {
+    origin: signal.origin,
+    path: signal.path,
+    band: signal.band,
+    time: { kind: "range", from: signal.first - MARGIN_MS, to: signal.last + MARGIN_MS },
+    layer: "document",
+    points: "clicks",
+    mode: "elements",
+  });
+  const testers = `${signal.testers} tester${signal.testers === 1 ? "" : "s"}`;
+  return [
+    `${WHAT[signal.kind]} on ${signal.selector}`,
+    `Page: ${signal.origin}${signal.path} (${signal.band} width band)`,
+    `Seen ${signal.count} time${signal.count === 1 ? "" : "s"} by ${testers}, first ${iso(signal.first)}, last ${iso(signal.last)}`,
+    `Element: ${signal.selector}`,
+    `Clicks on the page around then: ${link}`,
+  ].join("\n");
+}
+
+function iso(t: number): string {
+  return new Date(t).toISOString().replace(/\.\d+Z$/, "Z");
+}
