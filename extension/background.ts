@@ -13,7 +13,7 @@ import { OverlayRouting } from "./background/overlay-routing";
 import { OverlayToggle } from "./background/overlay-toggle";
 import { showCapturePause } from "./background/pause-badge";
 import { ShareLinks } from "./background/share-links";
-import { SITE_SCRIPTS } from "./background/site-script-files";
+import { PAGE_WORLD_SCRIPTS, SITE_SCRIPTS } from "./background/site-script-files";
 import { keepSiteScriptsInSync } from "./background/site-scripts";
 import { answerSnapshots } from "./background/snapshots";
 import { answerStatus } from "./background/status";
@@ -50,7 +50,7 @@ void showCapturePause(badge, signal);
 void delivery.then((d) => showCapturePause(d, signal));
 answerStatus(() => delivery, signal);
 answerSnapshots(signal);
-keepSiteScriptsInSync(SITE_SCRIPTS, signal);
+keepSiteScriptsInSync(SITE_SCRIPTS, signal, PAGE_WORLD_SCRIPTS);
 wakeUpToDeliver(() => void delivery.then((d) => d.nudge()), signal);
 onSettingsChanged(async () => (await delivery).reconnect(connectOptions(await loadSettings())), signal, [
   "companionUrl",

@@ -2,7 +2,13 @@ import "../testing/install-fake-browser";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { saveCaptureSites } from "../state/capture-sites";
 import { fakeBrowser } from "../testing/fake-browser";
-import { keepSiteScriptsInSync, SCRIPT_ID, siteScriptsReady, syncSiteScripts } from "./site-scripts";
+import {
+  keepSiteScriptsInSync,
+  PAGE_WORLD_SCRIPT_ID,
+  SCRIPT_ID,
+  siteScriptsReady,
+  syncSiteScripts,
+} from "./site-scripts";
 
 const SCRIPTS = ["/tracker.js", "/overlay.js"];
 const registered = async () => (await fakeBrowser.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] }))[0];
@@ -27,6 +33,26 @@ describe("site scripts", () => {
       allFrames: true,
       runAt: "document_idle",
     });
+  });
+
+  it("runs the page-world error relay on the same sites in the page's own world, from the document's start", async () => {
+    await saveCaptureSites({ allSites: false, sites: ["https://a.test"] });
+    fakeBrowser.grant("https://a.test/*");
+    await syncSiteScripts(SCRIPTS, ["/page-errors.js"]);
+    const both = await fakeBrowser.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID, PAGE_WORLD_SCRIPT_ID] });
+    expect(both.find((script) => script.id === PAGE_WORLD_SCRIPT_ID)).toEqual({
+      id: PAGE_WORLD_SCRIPT_ID,
+      matches: ["https://a.test/*"],
+      excludeMatches: ["http://127.0.0.1/demo/*", "http://localhost/demo/*"],
+      js: ["/page-errors.js"],
+      allFrames: true,
+      runAt: "document_start",
+      world: "MAIN",
+    });
+    // A registration made before the relay existed gets it.
+    await fakeBrowser.scripting.unregisterContentScripts({ ids: [PAGE_WORLD_SCRIPT_ID] });
+    await syncSiteScripts(SCRIPTS, ["/page-errors.js"]);
+    expect(await fakeBrowser.scripting.getRegisteredContentScripts({ ids: [PAGE_WORLD_SCRIPT_ID] })).toHaveLength(1);
   });
 
   it("follows the sites and the permissions, and registers nothing when no site is left", async () => {

@@ -8,6 +8,7 @@ import {
   judgedForDead,
   watchReactions,
 } from "./click-signals";
+import { PAGE_ERROR_EVENT } from "./page-error-event";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -193,14 +194,15 @@ describe("watchReactions", () => {
     controller.abort();
   });
 
-  test("the page's uncaught errors and unhandled rejections are errors, with their time", () => {
+  test("the page's uncaught errors and unhandled rejections, and the page-world relay's events, are errors with their time", () => {
     const { errors, controller } = watched();
     window.dispatchEvent(new ErrorEvent("error", { message: "boom" }));
     window.dispatchEvent(new Event("unhandledrejection"));
-    expect(errors).toHaveLength(2);
+    window.dispatchEvent(new Event(PAGE_ERROR_EVENT));
+    expect(errors).toHaveLength(3);
     expect(errors.every((t) => typeof t === "number")).toBe(true);
     controller.abort();
     window.dispatchEvent(new ErrorEvent("error", { message: "after" }));
-    expect(errors).toHaveLength(2);
+    expect(errors).toHaveLength(3);
   });
 });

@@ -24,11 +24,14 @@
  * ticking clock): on a page that never stops changing no rage or dead click
  * is found (fewer signals, never false ones).
  *
- * What a content script sees of errors: the page's `error` and
- * `unhandledrejection` events reach the listeners of an isolated world
- * (Chromium) and of a content script behind Xrays (Firefox); only that one
- * happened is used, never its message, so cross-origin scripts' sanitised
- * details ("Script error.") cost nothing and no page text is sent.
+ * What a content script sees of errors, measured by tests/e2e/signals.e2e.test.ts:
+ * Chromium never dispatches a page's `error` and `unhandledrejection` events
+ * to an isolated world's listeners, so a relay in the page's own world
+ * (page-errors.iife.ts) fires PAGE_ERROR_EVENT for each; the window's own
+ * events are heard too, where the browser dispatches them to content scripts.
+ * Only that an error happened is used, never its message, so cross-origin
+ * scripts' sanitised details ("Script error.") cost nothing and no page text
+ * is sent.
  */
 
 import { SignalKind as Kind, type SignalKind } from "../../protocol/signals";
@@ -36,6 +39,7 @@ import { composedParent } from "../page/composed-tree";
 import { isControl } from "../page/controls";
 import { isOverlayElement } from "../page/overlay-element";
 import { onRouteChange } from "../page/route-changes";
+import { PAGE_ERROR_EVENT } from "./page-error-event";
 
 export interface SignalThresholds {
   rageClicks: number;
@@ -197,6 +201,7 @@ export function watchReactions(
   const failed = (event: Event) => detector.error(event.timeStamp);
   win.addEventListener("error", failed, { signal });
   win.addEventListener("unhandledrejection", failed, { signal });
+  win.addEventListener(PAGE_ERROR_EVENT, failed, { signal });
   signal.addEventListener("abort", () => {
     observer.disconnect();
     detector.dispose();

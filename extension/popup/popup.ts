@@ -8,7 +8,7 @@
  */
 import browser from "webextension-polyfill";
 import { type OverlaySummary, sendMessage, type TabStatus } from "../../protocol/messages";
-import { SITE_SCRIPTS } from "../background/site-script-files";
+import { PAGE_WORLD_SCRIPTS, SITE_SCRIPTS } from "../background/site-script-files";
 import { siteScriptsReady } from "../background/site-scripts";
 import { loadCaptureSites, saveCaptureSites, siteOf } from "../state/capture-sites";
 import { describeLink } from "../transport/diagnose";
@@ -47,7 +47,7 @@ function turnOnFor(site: string, tabId: number): void {
       legend.textContent = `The browser did not grant access to ${site}.`;
       return;
     }
-    await siteScriptsReady(SITE_SCRIPTS, `${site}/*`);
+    await siteScriptsReady(SITE_SCRIPTS, `${site}/*`, undefined, PAGE_WORLD_SCRIPTS);
     await browser.tabs.reload(tabId);
   });
 }

@@ -1,0 +1,155 @@
+/**
+ * Rage, dead and error clicks, in Chromium and Firefox, on a lab page with a
+ * labelled set of scripted clicks (demo/lab/signals.html): rage on a broken
+ * button, one click on a button that does nothing (dead), a button that throws
+ * and one that rejects (error), and the look-alikes that must raise nothing: a
+ * quantity stepper clicked fast, a double click that selects a word, a button
+ * that reacts after 800 ms and a link that opens a new tab. The set is played
+ * ROUNDS times; /api/signals gives what was detected, from which each
+ * signal's precision and recall are printed and checked. Meanwhile another
+ * tab's overlay shows a badge on the element: the time from the triggering
+ * click to the badge in its pixels is printed per kind.
+ */
+import type { Page } from "puppeteer-core";
+import { describe, expect, it } from "vitest";
+import type { Companion } from "../../companion/src/server";
+import { SIGNAL_COLOURS } from "../../extension/paint/signal-markers";
+import type { SignalName } from "../../protocol/signals";
+import type { BrowserName, LaunchedBrowser } from "./browsers";
+import { distance, openPage, pixel, type Rgb, screenshotPixels, setOverlay, sleep } from "./harness";
+import { browserSession } from "./session";
+
+const PATH = "/demo/lab/signals";
+const ROUNDS = 2;
+/** A human's pace between two cases: longer than every signal's time, so that cases do not mix. */
+const BETWEEN_CASES_MS = 1500;
+
+interface Case {
+  selector: string;
+  /** The signal this case must raise, once per round; null: none. */
+  raises: SignalName | null;
+  play(page: Page, at: [number, number]): Promise<void>;
+}
+
+async function clicks(page: Page, [x, y]: [number, number], n: number, apartMs: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    if (i > 0) await sleep(apartMs);
+    await page.mouse.click(x, y);
+  }
+}
+
+const once = (page: Page, at: [number, number]) => clicks(page, at, 1, 0);
+
+const CASES: Case[] = [
+  { selector: "#broken", raises: "rage", play: (page, at) => clicks(page, at, 3, 150) },
+  { selector: "#idle", raises: "dead", play: once },
+  { selector: "#throws", raises: "error", play: once },
+  { selector: "#rejects", raises: "error", play: once },
+  { selector: "#plus", raises: null, play: (page, at) => clicks(page, at, 6, 120) },
+  { selector: "#prose", raises: null, play: (page, [x, y]) => page.mouse.click(x, y, { count: 2 }) },
+  { selector: "#slow", raises: null, play: once },
+  { selector: "#newtab", raises: null, play: once },
+];
+
+interface Listed {
+  selector: string;
+  kind: SignalName;
+  count: number;
+}
+
+async function listed(companion: Companion): Promise<Listed[]> {
+  const url = `${companion.url}/api/signals?origin=${encodeURIComponent(companion.url)}&path=${PATH}`;
+  return ((await (await fetch(url)).json()) as { signals: Listed[] }).signals;
+}
+
+/** Precision and recall of `kind` over the cases played ROUNDS times, from what the companion listed. */
+function score(kind: SignalName, found: Listed[]): { precision: number; recall: number; tp: number; fp: number } {
+  const expected = CASES.filter((c) => c.raises === kind).length * ROUNDS;
+  let tp = 0;
+  let fp = 0;
+  for (const signal of found.filter((s) => s.kind === kind)) {
+    const labelled = CASES.find((c) => c.selector === signal.selector)?.raises === kind;
+    const right = labelled ? Math.min(signal.count, ROUNDS) : 0;
+    tp += right;
+    fp += signal.count - right;
+  }
+  return { precision: tp + fp > 0 ? tp / (tp + fp) : 1, recall: expected > 0 ? tp / expected : 1, tp, fp };
+}
+
+/** The badge's place: inside its top-right corner, above the element (extension/paint/signal-markers.ts). */
+async function badgePoint(page: Page, selector: string): Promise<[number, number]> {
+  return page.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect();
+    return [Math.round(r.right - 2), Math.round(r.top - 5)] as [number, number];
+  });
+}
+
+function rgb(hex: string): Rgb {
+  return [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)) as Rgb;
+}
+
+describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks in %s", (name) => {
+  let companion: Companion;
+  let launched: LaunchedBrowser;
+  browserSession(name, (c, l) => {
+    companion = c;
+    launched = l;
+  });
+
+  it("finds each signal of the labelled set with its precision and recall, and badges it in another tab's overlay", async () => {
+    const viewerUrl = `${companion.url}${PATH}?tab=viewer`;
+    const viewer = await openPage(launched, viewerUrl);
+    await setOverlay(launched, viewerUrl, true);
+    const tester = await openPage(launched, `${companion.url}${PATH}?tab=tester`);
+    const latencies: Partial<Record<SignalName, number>> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of CASES) {
+        // The viewer in front, so that its overlay paints; the tester's clicks reach its tab behind.
+        await viewer.bringToFront();
+        const at = await tester.$eval(c.selector, (el) => {
+          const r = el.getBoundingClientRect();
+          return [(r.left + r.right) / 2, (r.top + r.bottom) / 2] as [number, number];
+        });
+        await c.play(tester, c.selector === "#prose" ? [at[0] - 60, at[1]] : at);
+        const clicked = Date.now();
+        const kind = c.raises;
+        if (round === 0 && kind && latencies[kind] === undefined) {
+          const [x, y] = await badgePoint(viewer, c.selector);
+          const want = rgb(SIGNAL_COLOURS[kind]);
+          let got = pixel(await screenshotPixels(viewer), x, y);
+          while (distance(got, want) > 40 && Date.now() - clicked < 10_000) {
+            got = pixel(await screenshotPixels(viewer), x, y);
+          }
+          if (distance(got, want) <= 40) latencies[kind] = Date.now() - clicked;
+          else console.log(`${name}: no ${kind} badge on ${c.selector} within 10 s (pixel ${got})`);
+        }
+        await sleep(Math.max(0, BETWEEN_CASES_MS - (Date.now() - clicked)));
+      }
+      // The new tab the link opened: closed, so that it does not hide the viewer.
+      for (const page of await launched.browser.pages()) {
+        if (page !== viewer && page !== tester && page.url().endsWith("/demo/lab/index")) await page.close();
+      }
+    }
+    // Dead clicks are judged a second after their click, and batches go every so often: wait for the counts to settle.
+    let found = await listed(companion);
+    for (let still = 0, end = Date.now() + 15_000; still < 4 && Date.now() < end; ) {
+      await sleep(250);
+      const next = await listed(companion);
+      still = JSON.stringify(next) === JSON.stringify(found) ? still + 1 : 0;
+      found = next;
+    }
+    console.log(`${name}: detected ${JSON.stringify(found.map((s) => `${s.kind} ${s.selector} ×${s.count}`))}`);
+    for (const kind of ["rage", "dead", "error"] as const) {
+      const { precision, recall, tp, fp } = score(kind, found);
+      console.log(
+        `${name}: ${kind} clicks precision ${precision.toFixed(2)} recall ${recall.toFixed(2)} (${tp} right, ${fp} wrong); badge in the other tab ${latencies[kind] ?? "never"} ms after the triggering click`,
+      );
+      expect(precision, `${kind} precision`).toBeGreaterThanOrEqual(0.95);
+      expect(recall, `${kind} recall`).toBeGreaterThanOrEqual(0.9);
+      expect(latencies[kind], `${kind} badge`).toBeDefined();
+    }
+    await setOverlay(launched, viewerUrl, false);
+    await viewer.close();
+    await tester.close();
+  });
+});
