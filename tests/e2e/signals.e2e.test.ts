@@ -8,7 +8,9 @@
  * ROUNDS times; /api/signals gives what was detected, from which each
  * signal's precision and recall are printed and checked. Meanwhile another
  * tab's overlay shows a badge on the element: the time from the triggering
- * click to the badge in its pixels is printed per kind.
+ * click to the badge in its pixels is printed per kind. The dashboard's
+ * Signals table lists them, and its bug report names the element and links
+ * the page.
  */
 import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
@@ -117,11 +119,21 @@ describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks
           const [x, y] = await badgePoint(viewer, c.selector);
           const want = rgb(SIGNAL_COLOURS[kind]);
           let got = pixel(await screenshotPixels(viewer), x, y);
+          // When the companion first listed it: tells a late detection from a late badge.
+          let listedAfter: number | null = null;
           while (distance(got, want) > 40 && Date.now() - clicked < 10_000) {
             got = pixel(await screenshotPixels(viewer), x, y);
+            if (
+              listedAfter === null &&
+              (await listed(companion)).some((l) => l.kind === kind && l.selector === c.selector)
+            )
+              listedAfter = Date.now() - clicked;
           }
           if (distance(got, want) <= 40) latencies[kind] = Date.now() - clicked;
-          else console.log(`${name}: no ${kind} badge on ${c.selector} within 10 s (pixel ${got})`);
+          else
+            console.log(
+              `${name}: no ${kind} badge on ${c.selector} within 10 s (pixel ${got}); listed ${listedAfter} ms after`,
+            );
         }
         await sleep(Math.max(0, BETWEEN_CASES_MS - (Date.now() - clicked)));
       }
@@ -151,5 +163,19 @@ describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks
     await setOverlay(launched, viewerUrl, false);
     await viewer.close();
     await tester.close();
+
+    const dashboard = await openPage(launched, `${companion.url}/`);
+    await dashboard.waitForFunction(() => document.querySelectorAll("#signals tbody tr").length === 4, {
+      timeout: 15_000,
+    });
+    const rage = await dashboard.$eval('#signals tr[data-kind="rage"]', (tr) =>
+      [...tr.querySelectorAll(":scope > td")].slice(0, 6).map((td) => td.textContent),
+    );
+    expect(rage).toEqual([`${companion.url}${PATH}`, "desktop", "#broken", "rage", String(ROUNDS), "1"]);
+    await dashboard.click('#signals tr[data-kind="rage"] button');
+    const report = await dashboard.$eval("#bug-report textarea", (field) => (field as HTMLTextAreaElement).value);
+    expect(report).toContain("Rage clicks (3 or more clicks in 1 s, each without a reaction) on #broken");
+    expect(report).toContain(`${companion.url}/share?origin=${encodeURIComponent(companion.url)}`);
+    await dashboard.close();
   });
 });
