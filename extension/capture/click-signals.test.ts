@@ -148,13 +148,13 @@ describe("judgedForDead", () => {
 });
 
 describe("watchReactions", () => {
-  function watched() {
+  function watched(quietMs = 1000) {
     const reactions: number[] = [];
     const errors: number[] = [];
     const fake = { reaction: () => reactions.push(1), error: (t: number) => errors.push(t), dispose() {} };
     const controller = new AbortController();
-    watchReactions(fake, window, controller.signal);
-    return { reactions, errors, controller };
+    const { clicked } = watchReactions(fake, window, controller.signal, quietMs);
+    return { reactions, errors, controller, clicked };
   }
 
   async function until(condition: () => boolean) {
@@ -166,7 +166,8 @@ describe("watchReactions", () => {
   }
 
   test("a DOM change, a scroll, a focus change and a selected range are reactions; a caret is not", async () => {
-    const { reactions, controller } = watched();
+    const { reactions, controller, clicked } = watched();
+    clicked();
     document.body.append(document.createElement("div"));
     await until(() => reactions.length === 1);
     document.body.dispatchEvent(new Event("scroll"));
@@ -186,11 +187,27 @@ describe("watchReactions", () => {
   test("a change inside the extension's overlay is no reaction", async () => {
     const overlay = document.createElement("heatlens-overlay");
     document.body.append(overlay);
-    const { reactions, controller } = watched();
+    const { reactions, controller, clicked } = watched();
+    clicked();
     overlay.setAttribute("data-x", "1");
     document.body.append(document.createElement("p"));
     await until(() => reactions.length > 0);
     expect(reactions.length).toBe(1);
+    controller.abort();
+  });
+
+  test("DOM changes are watched only from a click until the quiet time after the last one", async () => {
+    const { reactions, controller, clicked } = watched(50);
+    document.body.append(document.createElement("div"));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reactions).toHaveLength(0);
+    clicked();
+    document.body.append(document.createElement("div"));
+    await until(() => reactions.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    document.body.append(document.createElement("div"));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reactions).toHaveLength(1);
     controller.abort();
   });
 

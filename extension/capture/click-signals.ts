@@ -170,19 +170,34 @@ export function judgedForDead(target: Element, event: Pick<MouseEvent, "ctrlKey"
 
 /**
  * Watches the window's reactions and errors for a ClickSignals; the tracker
- * feeds it the clicks (with their anchors, which it takes anyway).
+ * feeds it the clicks (with their anchors, which it takes anyway) and calls
+ * `clicked` at each, before the page's own handlers run. DOM changes are
+ * observed only from a click until `quietMs` after the last one (no click is
+ * judged later than that), so that a page's own churn costs nothing the rest
+ * of the time.
  */
 export function watchReactions(
   detector: Pick<ClickSignals, "reaction" | "error" | "dispose">,
   win: Window,
   signal: AbortSignal,
-): void {
+  quietMs = Math.max(DEFAULT_SIGNAL_THRESHOLDS.deadMs, DEFAULT_SIGNAL_THRESHOLDS.rageMs),
+): { clicked(): void } {
   const doc = win.document;
   const react = () => detector.reaction();
   const observer = new MutationObserver((records) => {
     if (records.some((record) => !isOverlayElement(record.target))) react();
   });
-  observer.observe(doc.documentElement, { childList: true, subtree: true, attributes: true, characterData: true });
+  let quiet: ReturnType<typeof setTimeout> | null = null;
+  const clicked = () => {
+    if (signal.aborted) return;
+    if (quiet === null) {
+      observer.observe(doc.documentElement, { childList: true, subtree: true, attributes: true, characterData: true });
+    } else clearTimeout(quiet);
+    quiet = setTimeout(() => {
+      quiet = null;
+      observer.disconnect();
+    }, quietMs);
+  };
   const listen = { capture: true, passive: true, signal };
   // Scroll does not bubble: in the capture phase the window hears every scroll container's too.
   win.addEventListener("scroll", react, listen);
@@ -203,7 +218,9 @@ export function watchReactions(
   win.addEventListener("unhandledrejection", failed, { signal });
   win.addEventListener(PAGE_ERROR_EVENT, failed, { signal });
   signal.addEventListener("abort", () => {
+    if (quiet !== null) clearTimeout(quiet);
     observer.disconnect();
     detector.dispose();
   });
+  return { clicked };
 }

@@ -151,13 +151,14 @@ export function startTracker(signal: AbortSignal): void {
     },
     { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as number) },
   );
-  watchReactions(signals, window, signal);
+  const reactions = watchReactions(signals, window, signal);
   const record = (event: MouseEvent, click: boolean): boolean => {
     if (paused || !event.isTrusted || isOverlayElement(event.target)) return false;
     const target = event.composedPath()[0] ?? event.target;
     const path = pageKeyPath(location, inPage, keep);
     const anchor = click && target instanceof Element ? anchorFor(target, event.clientX, event.clientY) : null;
     if (anchor && target instanceof Element) {
+      reactions.clicked();
       signals.click({
         t: event.timeStamp,
         x: event.clientX,
