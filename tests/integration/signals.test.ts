@@ -183,6 +183,26 @@ describe("signals through the heatlens binary", () => {
     expect(kept.map((s) => s.selector).sort()).toEqual(["#a", "#b"]);
   });
 
+  it("counts signals against --max-points-per-batch as scroll marks are counted", async () => {
+    const c = await start(tempDataDir("signals"), ["--max-points-per-batch", "3"]);
+    const client = await connect(c.url);
+    const t0 = Date.now();
+    const three: [number, SignalKind, string][] = [
+      [0, SignalKind.dead, "#a"],
+      [1, SignalKind.dead, "#b"],
+      [2, SignalKind.rage, "#c"],
+    ];
+    // One click and three signals: four events in a batch of at most three.
+    expect(await reply(client, batch(1, "/p", t0, three))).toMatchObject({
+      type: "nack",
+      code: "E_TOO_BIG",
+      reason: "batch holds 1 points and 3 scroll marks and signals; the limit is 3",
+    });
+    expect(await reply(client, batch(2, "/p", t0, three.slice(0, 2)))).toMatchObject({ type: "ack" });
+    expect(await listed(c)).toHaveLength(2);
+    client.ws.terminate();
+  });
+
   it("refuses bad signals with E_SCHEMA and a reason, alone, and bad queries with E_SCHEMA", async () => {
     const c = await start();
     const client = await connect(c.url);

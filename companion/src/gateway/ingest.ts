@@ -117,17 +117,18 @@ export class Ingest {
       connection.reply({ type: "nack", seq, code, reason, retry });
     };
 
-    // A scroll mark counts like a point against the batch size and the rate, but it is no cursor
-    // point: acks, counters and metrics count points only.
+    // A scroll mark or a signal counts like a point against the batch size and the rate, but it is no
+    // cursor point: acks, counters and metrics count points only.
     let points = 0;
     let marks = 0;
     for (const page of batch.pages) {
       points += page.pts.length / 4;
-      marks += (page.scroll?.length ?? 0) / 3;
+      // Signals count as marks do: a batch of signals alone still spends the rate.
+      marks += (page.scroll?.length ?? 0) / 3 + (page.signals?.length ?? 0) / 3;
     }
     const events = points + marks;
     if (events > options.maxPointsPerBatch) {
-      const what = marks > 0 ? `${points} points and ${marks} scroll marks` : `${points} points`;
+      const what = marks > 0 ? `${points} points and ${marks} scroll marks and signals` : `${points} points`;
       return nack(ErrorCode.tooBig, `batch holds ${what}; the limit is ${options.maxPointsPerBatch}`, false);
     }
 

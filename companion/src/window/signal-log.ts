@@ -23,23 +23,23 @@ export class SignalLog {
     if (list.length > this.max) list.splice(0, list.length - this.max);
   }
 
-  /** Drops signals before `oldest`. */
+  /**
+   * Drops signals before `oldest`, from the front of each list: lists are in
+   * ingest order, which is close to time order, so this costs what it drops.
+   * One left behind a newer signal goes with it; summaries filter by time anyway.
+   */
   expire(oldest: number): void {
     for (const [key, list] of this.byKey) {
-      const kept = list.filter((s) => s.t >= oldest);
-      if (kept.length === 0) this.byKey.delete(key);
-      else if (kept.length < list.length) this.byKey.set(key, kept);
+      let drop = 0;
+      while (drop < list.length && (list[drop] as StoredSignal).t < oldest) drop++;
+      if (drop === list.length) this.byKey.delete(key);
+      else if (drop > 0) list.splice(0, drop);
     }
   }
 
   /** Whether a signal of `key` has a time in [from, to): one leaving a window between two ticks. */
   hasBetween(key: string, from: number, to: number): boolean {
     return this.byKey.get(key)?.some((s) => s.t >= from && s.t < to) ?? false;
-  }
-
-  /** Keys with signals. */
-  keys(): IterableIterator<string> {
-    return this.byKey.keys();
   }
 
   /** `key`'s signals with a time in [start, end), per element and kind. */

@@ -151,7 +151,7 @@ export class WindowStage {
     }
     // A signal that left a watched window since the last tick changes that grid too.
     this.heatmap.windowsMs.forEach((windowMs, windowIndex) => {
-      for (const key of this.signals.keys()) {
+      for (const key of this.interest[windowIndex]?.keys() ?? []) {
         if (this.signals.hasBetween(key, before - windowMs, this.now - windowMs)) changed[windowIndex]?.add(key);
       }
     });
