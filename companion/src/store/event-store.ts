@@ -124,7 +124,6 @@ export class EventStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 2000");
-    this.setMaxBytes(options.maxStoreBytes);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS delivered (
         client TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
@@ -154,6 +153,8 @@ export class EventStore {
     // Stores made before batches had a binary body: their rows keep the groups as JSON (batch-codec.ts).
     const columns = this.db.prepare("PRAGMA table_info(batches)").all() as { name: string }[];
     if (!columns.some((c) => c.name === "body")) this.db.exec("ALTER TABLE batches ADD COLUMN body BLOB");
+    // After the schema, so that a small limit refuses data, never the tables a start needs.
+    this.setMaxBytes(options.maxStoreBytes);
     this.statements = {
       deliver: this.db.prepare("INSERT OR IGNORE INTO delivered (client, seq, at) VALUES (?, ?, ?)"),
       insertBatch: this.db.prepare("INSERT INTO batches (max_t, groups, body) VALUES (?, ?, ?)"),
