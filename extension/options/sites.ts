@@ -6,6 +6,8 @@
  * every tab (`<all_urls>`), so that Snapshot needs no toolbar click first.
  */
 import browser from "webextension-polyfill";
+import { PAGE_WORLD_SCRIPTS, SITE_SCRIPTS } from "../background/site-script-files";
+import { syncSiteScripts } from "../background/site-scripts";
 import {
   BUILT_IN_SITES,
   type CaptureSites,
@@ -37,6 +39,9 @@ export async function startSitesSection(): Promise<void> {
     sites = next;
     render();
   };
+  // The scripts follow the new sites before the page says so, so that a reload right after finds them
+  // (the background syncs them too, on the same change; whichever comes second finds them up to date).
+  const applied = () => syncSiteScripts(SITE_SCRIPTS, PAGE_WORLD_SCRIPTS).catch(() => undefined);
   const render = () => {
     allSites.checked = sites.allSites;
     list.replaceChildren(
@@ -51,6 +56,7 @@ export async function startSitesSection(): Promise<void> {
           await save({ ...sites, sites: sites.sites.filter((s) => s !== site) });
           if (!BUILT_IN_SITES.includes(site))
             await browser.permissions.remove({ origins: [`${site}/*`] }).catch(() => false);
+          await applied();
           say(`Heatlens is off on ${site}. Pages already open keep it until they reload.`);
         });
         item.append(name, remove);
@@ -70,6 +76,7 @@ export async function startSitesSection(): Promise<void> {
     void browser.permissions.request({ origins: [`${site}/*`] }).then(async (granted) => {
       if (!granted) return say(`The browser did not grant access to ${site}.`, true);
       await save({ ...sites, sites: [...sites.sites, site] });
+      await applied();
       newSite.value = "";
       say(`Heatlens is on for ${site}. Reload its open pages to start.`);
     });
@@ -77,10 +84,12 @@ export async function startSitesSection(): Promise<void> {
 
   allSites.addEventListener("change", () => {
     if (!allSites.checked) {
-      void save({ ...sites, allSites: false }).then(() =>
-        browser.permissions.remove({ origins: EVERY_TAB }).catch(() => false),
-      );
-      say("Heatlens runs only on the sites listed.");
+      void (async () => {
+        await save({ ...sites, allSites: false });
+        await browser.permissions.remove({ origins: EVERY_TAB }).catch(() => false);
+        await applied();
+        say("Heatlens runs only on the sites listed.");
+      })();
       return;
     }
     void browser.permissions.request({ origins: EVERY_TAB }).then(async (granted) => {
@@ -89,6 +98,7 @@ export async function startSitesSection(): Promise<void> {
         return say("The browser did not grant access to all sites.", true);
       }
       await save({ ...sites, allSites: true });
+      await applied();
       say("Heatlens is on for all sites. Reload open pages to start.");
     });
   });
