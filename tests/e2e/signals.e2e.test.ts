@@ -18,7 +18,7 @@ import type { Companion } from "../../companion/src/server";
 import { SIGNAL_COLOURS } from "../../extension/paint/signal-markers";
 import type { SignalName } from "../../protocol/signals";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
-import { distance, openPage, pixel, type Rgb, screenshotPixels, setOverlay, sleep } from "./harness";
+import { distance, E2E_DIST, openPage, pixel, type Rgb, screenshotPixels, setOverlay, sleep } from "./harness";
 import { browserSession } from "./session";
 
 const PATH = "/demo/lab/signals";
@@ -160,6 +160,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks
       expect(recall, `${kind} recall`).toBeGreaterThanOrEqual(0.9);
       expect(latencies[kind], `${kind} badge`).toBeDefined();
     }
+    await viewer.bringToFront();
+    await viewer.screenshot({ path: `${E2E_DIST}/${name}-signals.png` });
     await setOverlay(launched, viewerUrl, false);
     await viewer.close();
     await tester.close();

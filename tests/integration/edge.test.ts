@@ -233,7 +233,7 @@ describe("pending connections per address", () => {
     const answers = await Promise.all(
       Array.from({ length: 40 }, async () => {
         const raw = await rawFrom(c.port, "127.0.0.2", upgradeRequest);
-        await until(() => raw.received().includes("\r\n\r\n"), 5000, "upgrade answer");
+        await until(() => raw.received().includes("\r\n\r\n"), 15_000, "upgrade answer");
         return raw.received();
       }),
     );
