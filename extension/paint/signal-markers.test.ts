@@ -47,7 +47,7 @@ afterEach(() => {
 });
 
 describe("signal markers", () => {
-  it("badges each element's signals by kind with their counts at its top right, none for elements not on the page or out of view", () => {
+  it("badges each element's signals by kind with their counts inside its top right corner, none for elements not on the page or out of view", () => {
     document.body.innerHTML = `<button id="buy">Buy</button><button id="pay">Pay</button><button id="far">Far</button>`;
     place(document.querySelector("#buy") as Element, 0, 100);
     place(document.querySelector("#pay") as Element, 300, 100);
@@ -66,11 +66,11 @@ describe("signal markers", () => {
       [SIGNAL_COLOURS.dead, "D1"],
       [SIGNAL_COLOURS.error, "E2"],
     ]);
-    // Rage first at the element's right edge, dead to its left; above the element's top edge.
+    // Rage first at the element's right edge, dead to its left; inside the element's top edge.
     // "R3" measures 12 px here: 6 px of padding make the badge 18 px wide.
     expect(badges[0]?.left).toBe(100 - 18);
     expect(badges[1]?.left).toBeLessThan(badges[0]?.left as number);
-    expect(badges[0]?.top).toBe(92);
+    expect(badges[0]?.top).toBe(100);
   });
 
   it("finds an element added later once told the document changed", () => {

@@ -1,7 +1,7 @@
 /**
  * Signal markers: a badge on each element with rage, dead or error clicks in
- * the heat on screen (Grid.signals), one per kind with its count, at the
- * element's top right, wherever the element is now (found by its anchor
+ * the heat on screen (Grid.signals), one per kind with its count, inside the
+ * element's top right corner, wherever the element is now (found by its anchor
  * selector, as elements-mode heat is). Shown in every paint mode: signals are
  * rare and are what a tester should not miss. Elements are looked up once and
  * kept until the document changes (`forget`); boxes are read on every paint.
@@ -74,7 +74,8 @@ export class SignalMarkers {
         const label = `${LETTER[signal.kind]}${signal.count}`;
         const width = Math.max(BADGE_PX, ctx.measureText(label).width + 6);
         const left = rect.right - width - i * (width + GAP_PX);
-        const top = Math.max(0, rect.top - BADGE_PX / 2);
+        // Inside the element's box, so that a badge never covers its neighbours or reads as heat beside it.
+        const top = Math.max(0, rect.top);
         ctx.fillStyle = SIGNAL_COLOURS[signal.kind];
         ctx.fillRect(left, top, width, BADGE_PX);
         ctx.fillStyle = "#fff";

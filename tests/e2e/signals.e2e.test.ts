@@ -82,7 +82,7 @@ function score(kind: SignalName, found: Listed[]): { precision: number; recall: 
 async function badgePoint(page: Page, selector: string): Promise<[number, number]> {
   return page.$eval(selector, (el) => {
     const r = el.getBoundingClientRect();
-    return [Math.round(r.right - 2), Math.round(r.top - 5)] as [number, number];
+    return [Math.round(r.right - 2), Math.round(r.top + 5)] as [number, number];
   });
 }
 
