@@ -164,12 +164,8 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
  */
 function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const params = url.searchParams;
-  let only: { origin: string; path: string } | null = null;
-  if (params.has("origin") || params.has("path") || params.has("url")) {
-    const page = pageOf(params);
-    if (typeof page === "string") return badRequest(res, page);
-    only = { origin: page.origin, path: deps.normalise(page.path) };
-  }
+  const only = onlyPage(params, deps);
+  if (typeof only === "string") return badRequest(res, only);
   const range = rangeOf(url.searchParams);
   if (typeof range === "string") return badRequest(res, range);
   const windowParam = params.get("window");
@@ -228,12 +224,8 @@ function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
  */
 function signals(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const params = url.searchParams;
-  let only: { origin: string; path: string } | null = null;
-  if (params.has("origin") || params.has("path") || params.has("url")) {
-    const page = pageOf(params);
-    if (typeof page === "string") return badRequest(res, page);
-    only = { origin: page.origin, path: deps.normalise(page.path) };
-  }
+  const only = onlyPage(params, deps);
+  if (typeof only === "string") return badRequest(res, only);
   const range = rangeOf(params);
   if (typeof range === "string") return badRequest(res, range);
   const windowParam = params.get("window");
@@ -299,6 +291,14 @@ function pageOf(params: URLSearchParams): { origin: string; path: string } | str
   if (given === "") return { origin: "", path };
   const origin = normaliseOrigin(given);
   return origin === null ? ORIGIN_RULE : { origin, path };
+}
+
+/** The one page asked for by `origin` and `path` (or `url`), its path normalised; null for every page, or why it is refused. */
+function onlyPage(params: URLSearchParams, deps: ApiDeps): { origin: string; path: string } | null | string {
+  if (!params.has("origin") && !params.has("path") && !params.has("url")) return null;
+  const page = pageOf(params);
+  if (typeof page === "string") return page;
+  return { origin: page.origin, path: deps.normalise(page.path) };
 }
 
 /** The range `from`–`to` asked for (to defaults to now), null when neither is given, or why it is refused. */
