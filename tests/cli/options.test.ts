@@ -27,6 +27,7 @@ import {
   points,
   type Running,
   refusal,
+  reply,
   startHeatlens,
 } from "../support/heatlens";
 import { rawWebSocket } from "../support/raw-websocket";
@@ -51,15 +52,6 @@ async function welcome(companion: Running): Promise<Extract<ServerMessage, { typ
   const message = await client.next("welcome");
   client.ws.terminate();
   return message as Extract<ServerMessage, { type: "welcome" }>;
-}
-
-/** Sends one batch and returns the companion's ack or nack. */
-async function reply(client: Client, message: object): Promise<ServerMessage> {
-  client.send(message);
-  for (;;) {
-    const next = await client.next();
-    if (next.type === "ack" || next.type === "nack") return next;
-  }
 }
 
 async function nackCode(companion: Running, message: object): Promise<string> {

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { anchorTile, ScrollMark } from "../../protocol/anchor";
 import type { Grid, ServerMessage } from "../../protocol/wire";
-import { type Client, connect, eventually, get, type Running, startHeatlens } from "../support/heatlens";
+import { type Client, connect, eventually, get, type Running, reply, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
@@ -47,14 +47,6 @@ function anchoredBatch(seq: number, pages: AnchoredPage[]): object {
       ...(p.scroll ? { scroll: p.scroll } : {}),
     })),
   };
-}
-
-async function reply(client: Client, message: object): Promise<ServerMessage> {
-  client.send(message);
-  for (;;) {
-    const next = await client.next();
-    if (next.type === "ack" || next.type === "nack") return next;
-  }
 }
 
 /** The live grid of `path` at width 1000 (10 s window) from /api/heatmap. */

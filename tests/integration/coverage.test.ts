@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { ServerMessage } from "../../protocol/wire";
-import { type Client, connect, eventually, get, type Running, startHeatlens } from "../support/heatlens";
+import { type Client, connect, eventually, get, type Running, reply, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
@@ -20,14 +20,6 @@ async function start(dataDir = tempDataDir("coverage")): Promise<Running> {
   const companion = await startHeatlens([], dataDir);
   running.push(companion);
   return companion;
-}
-
-async function reply(client: Client, message: object): Promise<ServerMessage> {
-  client.send(message);
-  for (;;) {
-    const next = await client.next();
-    if (next.type === "ack" || next.type === "nack") return next;
-  }
 }
 
 /** A batch of one page group: its controls, and points `[anchor index, click]` on its anchors. */

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SignalKind } from "../../protocol/signals";
 import type { Grid, ServerMessage } from "../../protocol/wire";
-import { type Client, connect, get, type Running, startHeatlens } from "../support/heatlens";
+import { type Client, connect, get, type Running, reply, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
@@ -22,14 +22,6 @@ async function start(dataDir = tempDataDir("signals"), args: string[] = []): Pro
   const companion = await startHeatlens(args, dataDir);
   running.push(companion);
   return companion;
-}
-
-async function reply(client: Client, message: object): Promise<ServerMessage> {
-  client.send(message);
-  for (;;) {
-    const next = await client.next();
-    if (next.type === "ack" || next.type === "nack") return next;
-  }
 }
 
 /** A batch of one group of `path` holding signals `[dt, kind, selector]` and one click on the first selector. */

@@ -262,6 +262,15 @@ export async function connect(base: string, options: ConnectOptions = {}): Promi
   return client;
 }
 
+/** Sends one message (a batch) and returns the companion's ack or nack, skipping other messages. */
+export async function reply(client: Client, message: object): Promise<ServerMessage> {
+  client.send(message);
+  for (;;) {
+    const next = await client.next();
+    if (next.type === "ack" || next.type === "nack") return next;
+  }
+}
+
 /** An upgrade the companion refused: its HTTP status and JSON body. */
 export class Refused extends Error {
   readonly code: string;
