@@ -13,6 +13,7 @@ import { SHARE_NOTE } from "../../companion/src/http/dashboard";
 import type { Companion } from "../../companion/src/server";
 import { parseShareUrl, type ShareView, shareUrl } from "../../protocol/share-link";
 import type { Grid } from "../../protocol/wire";
+import { until } from "../support/heatlens";
 import { type BrowserName, EXECUTABLES, type LaunchedBrowser } from "./browsers";
 import {
   badgeOf,
@@ -23,7 +24,6 @@ import {
   overlayLegend,
   pixel,
   screenshotPixels,
-  sleep,
   type Tile,
   tiles,
   waitForPixel,
@@ -31,14 +31,6 @@ import {
 import { browserSession } from "./session";
 
 const LINKED_WINDOW_MS = 600_000;
-
-/** Polls until `done` holds, for up to 15 s. */
-async function until(done: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (const end = Date.now() + 15_000; !(await done()); ) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** The link "Copy link" gives on the dashboard at `search` (shown in its field, whether or not the clipboard took it). */
 async function copiedLink(page: Page, dashboard: string): Promise<string> {
@@ -106,7 +98,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browse
     const page = await launched.browser.newPage();
     void page.goto(link).catch(() => undefined);
     const pageUrl = `${companion.url}/demo/`;
-    await until(() => page.url() === pageUrl, `the tab to reach ${pageUrl} (at ${page.url()})`);
+    await until(() => page.url() === pageUrl, 15_000, `the tab to reach ${pageUrl} (at ${page.url()})`);
     await page.bringToFront();
     expect(distance(await waitForPixel(page, ...centre, want), want)).toBeLessThanOrEqual(24);
     expect((await badgeOf(launched, pageUrl))?.text).toBe("ON");
@@ -125,11 +117,15 @@ describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browse
       }));
       await page.mouse.click(w - 122, h - 239);
       let clipboard = "";
-      await until(async () => {
-        clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch(() => "");
-        // The dashboard's link is in the clipboard before.
-        return clipboard.includes("/share?") && clipboard !== copied;
-      }, "the overlay's link in the clipboard");
+      await until(
+        async () => {
+          clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch(() => "");
+          // The dashboard's link is in the clipboard before.
+          return clipboard.includes("/share?") && clipboard !== copied;
+        },
+        15_000,
+        "the overlay's link in the clipboard",
+      );
       expect(clipboard).toBe(shareUrl(companion.url, { ...view, points: "both", mode: "tiles" }));
     }
     await page.close();
