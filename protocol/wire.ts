@@ -17,6 +17,7 @@ import {
 import { MAX_CONTROLS_PER_GROUP } from "./coverage";
 import { MAX_SIGNALS_PER_GROUP, SIGNAL_NAMES, SignalSummary } from "./signals";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
+import { tagLabel } from "./tags";
 
 export { MAX_PATH_LENGTH } from "./page-key";
 
@@ -191,6 +192,8 @@ export const PagePoints = z
       () => MAX_COORDINATE,
       MAX_SCROLL_MARKS_PER_GROUP * 3,
     ).optional(),
+    /** The build or session label the page was captured under (protocol/tags.ts). */
+    build: tagLabel.optional(),
     /**
      * The page's controls (protocol/coverage.ts), by their anchor selectors: sent once per page view and
      * again when the set changes; the companion keeps the latest list per page key.
