@@ -31,8 +31,8 @@ export const tagLabel = z
 /** A label as a page or the options give it, made fit for the wire (trimmed, control characters dropped, cut), or undefined. */
 export function cleanLabel(raw: string | null | undefined): string | undefined {
   if (!raw) return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is dropped
   const text = raw
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is dropped
     .replace(/[\u0000-\u001f\u007f]/g, "")
     .slice(0, MAX_TAG_LENGTH)
     .trim();
