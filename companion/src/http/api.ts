@@ -153,8 +153,7 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
     // One tester's or build's heat is read from the history: the last window of it unless a range is given.
     const now = Date.now();
     range ??= { from: now - (window as { windowMs: number }).windowMs, to: now + 1 };
-    const grid = regrid(setGrid(deps, key, tag, range), cols);
-    return sendJson(res, 200, grid);
+    return sendGrid(res, url, regrid(setGrid(deps, key, tag, range), cols));
   }
   const full = range
     ? {
@@ -178,7 +177,11 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
           })),
       }
     : deps.windows.snapshot(key, windowIndex);
-  const grid = regrid(full, cols);
+  sendGrid(res, url, regrid(full, cols));
+}
+
+/** A grid as the request's `format` asks: JSON (the default) or CSV. */
+function sendGrid(res: ServerResponse, url: URL, grid: Grid): void {
   const format = url.searchParams.get("format") ?? "json";
   if (format === "json") return sendJson(res, 200, grid);
   if (format !== "csv") return badRequest(res, "format must be json or csv");
