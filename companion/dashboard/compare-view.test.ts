@@ -36,17 +36,20 @@ describe("the Compare section's words", () => {
     const rows = elements.map(elementCells);
     expect(rows[0]?.[0]).toBe("#buy");
     expect(rows[0]?.slice(1, 4)).toEqual(["5.0 % (100)", "20.8 % (300)", "+15.8 pts"]);
+    expect(rows[0]?.[4]).toMatch(/^\+\d+\.\d\d$/);
     expect(Number(rows[0]?.[4])).toBeGreaterThan(3);
     expect(rows[0]?.[5]).toBe("< 0.0001");
     expect(rows[0]?.[6]).toBe("changed");
     expect(rows.slice(1).map((r) => r[6])).toEqual([...quiet.map(() => "no"), "not tested (too few points)"]);
     expect(rows.at(-1)?.slice(4, 6)).toEqual(["–", "–"]);
     expect(rows.find((r) => r[0] === "#item-0")?.slice(1, 4)).toEqual(["5.0 % (100)", "4.2 % (60)", "−0.8 pts"]);
+    expect(rows.find((r) => r[0] === "#item-0")?.[4]).toMatch(/^−\d\.\d\d$/);
   });
 
   it("paints more in A blue and more in B orange, more opaque the larger the difference", () => {
-    expect(differenceColour(-50, 100)).toBe("rgba(0, 114, 178, 0.625)");
+    expect(differenceColour(-25, 100)).toBe("rgba(0, 114, 178, 0.625)");
     expect(differenceColour(100, 100)).toBe("rgba(230, 159, 0, 1.000)");
-    expect(differenceColour(1, 1000)).toBe("rgba(230, 159, 0, 0.251)");
+    expect(differenceColour(1, 10_000)).toBe("rgba(230, 159, 0, 0.258)");
+    expect(differenceColour(5, 0)).toBe("rgba(230, 159, 0, 0.250)");
   });
 });

@@ -45,16 +45,21 @@ function pValue(p: number): string {
   return p >= 1 ? "1" : p.toFixed(4);
 }
 
+/** "+1.50", "−0.67", "±0.00": a signed number with a true minus sign. */
+function signed(n: number, digits: number): string {
+  const text = Math.abs(n).toFixed(digits);
+  return `${Number(text) === 0 ? "±" : n > 0 ? "+" : "−"}${text}`;
+}
+
 /** One table row's cells: selector, A share, B share, change (percentage points), z, corrected p, verdict. */
 export function elementCells(e: ElementChange): string[] {
-  const change = (e.shareB - e.shareA) * 100;
   const verdict = e.flagged ? "changed" : e.tested ? "no" : "not tested (too few points)";
   return [
     e.s,
     `${percent(e.shareA)} (${e.a})`,
     `${percent(e.shareB)} (${e.b})`,
-    `${change > 0 ? "+" : change < 0 ? "−" : "±"}${Math.abs(change).toFixed(1)} pts`,
-    e.tested ? e.z.toFixed(2) : "–",
+    `${signed((e.shareB - e.shareA) * 100, 1)} pts`,
+    e.tested ? signed(e.z, 2) : "–",
     e.tested ? pValue(e.p) : "–",
     verdict,
   ];
@@ -63,10 +68,14 @@ export function elementCells(e: ElementChange): string[] {
 /** The colour of the side holding the larger share: A blue, B orange. */
 export const SIDE_COLOURS = { a: [0, 114, 178], b: [230, 159, 0] } as const;
 
-/** A tile's colour for a difference `diff` (tileDifferences' units) against the largest `max`: its side's colour, more opaque the larger. */
+/**
+ * A tile's colour for a difference `diff` (tileDifferences' units) against
+ * the largest `max`: its side's colour, more opaque the larger; the square
+ * root keeps a small difference visible beside one much larger.
+ */
 export function differenceColour(diff: number, max: number): string {
   const [r, g, b] = diff > 0 ? SIDE_COLOURS.b : SIDE_COLOURS.a;
-  const strength = max > 0 ? Math.min(1, Math.abs(diff) / max) : 0;
+  const strength = max > 0 ? Math.sqrt(Math.min(1, Math.abs(diff) / max)) : 0;
   return `rgba(${r}, ${g}, ${b}, ${(0.25 + 0.75 * strength).toFixed(3)})`;
 }
 

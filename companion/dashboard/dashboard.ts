@@ -590,7 +590,8 @@ async function renderDetail(view: ViewState): Promise<void> {
     new Blob([JSON.stringify({ ...grid, export: about }, null, 2)], { type: "application/json" }),
   );
   json.download = `${name}.json`;
-  const comment = `# Heatlens · site ${about.site} · page ${about.page} · band ${band} · layer ${view.layer} · tester ${about.tester} · ${about.time} · from ${new Date(grid.start).toISOString()} to ${about.read} · ${about.link}\n`;
+  const who = view.tester === null ? "" : ` · tester ${view.tester}`;
+  const comment = `# Heatlens · site ${about.site} · page ${about.page} · band ${band} · layer ${view.layer}${who} · ${about.time} · from ${new Date(grid.start).toISOString()} to ${about.read} · ${about.link}\n`;
   csvLink.href = URL.createObjectURL(new Blob([comment, csv], { type: "text/csv" }));
   csvLink.download = `${name}.csv`;
   await renderCompare(view, band, snapshots.backdrop);
