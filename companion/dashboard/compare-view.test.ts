@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { changes, type SideCounts } from "../../protocol/compare";
-import { differenceColour, elementCells, setLabel, testStatement } from "./compare-view";
+import { differenceColour, elementCells, setChoices, setLabel, sideTimeChoices, testStatement } from "./compare-view";
 
 /** 19 elements as often in both sides' shares, `#buy` five times as often in B's, and `#rare`, too rare to test. */
 const quiet = Array.from({ length: 19 }, (_, i) => `#item-${i}`);
@@ -51,5 +51,39 @@ describe("the Compare section's words", () => {
     expect(differenceColour(100, 100)).toBe("rgba(230, 159, 0, 1.000)");
     expect(differenceColour(1, 10_000)).toBe("rgba(230, 159, 0, 0.258)");
     expect(differenceColour(5, 0)).toBe("rgba(230, 159, 0, 0.250)");
+  });
+
+  it("offers everyone, each build, each tester and everyone but each, and keeps a set the URL names", () => {
+    const tags = {
+      builds: [{ label: "2.0", points: 5, first: 1, last: 2 }],
+      testers: [{ label: "Ada", points: 5, first: 1, last: 2 }],
+    };
+    expect(setChoices(tags, null)).toEqual([
+      ["all", "everyone"],
+      ["build:2.0", "build 2.0"],
+      ["tester:Ada", "Ada"],
+      ["rest:Ada", "everyone but Ada"],
+    ]);
+    const gone = { kind: "tester", label: "Bo" } as const;
+    const shown = { a: { kind: "all" }, b: gone, aTime: { kind: "view" }, bTime: { kind: "view" } } as const;
+    expect(setChoices(tags, shown).at(-1)).toEqual(["tester:Bo", "Bo"]);
+  });
+
+  it("offers each side the view's time, the last and the previous of each window, an hour and a day, and its own range", () => {
+    const time = { kind: "window", ms: 60_000 } as const;
+    expect(sideTimeChoices([60_000, 3_600_000], time, null)).toEqual([
+      ["", "the view's time (last 1 min)"],
+      ["last:60000", "last 1 min"],
+      ["last:3600000", "last hour"],
+      ["last:86400000", "last day"],
+      ["before:60000", "the 1 min before"],
+      ["before:3600000", "the hour before"],
+      ["before:86400000", "the day before"],
+    ]);
+    const range = { kind: "range", from: Date.UTC(2026, 10, 29, 21), to: Date.UTC(2026, 10, 29, 22) } as const;
+    expect(sideTimeChoices([60_000], time, range).at(-1)).toEqual([
+      "2026-11-29T21:00:00.000Z/2026-11-29T22:00:00.000Z",
+      "2026-11-29 21:00 – 2026-11-29 22:00 UTC",
+    ]);
   });
 });

@@ -3,9 +3,17 @@
  * (protocol/compare.ts): each set's name, the sentence stating the test, its
  * threshold and what it found, the element table's cells, and the two colours
  * of the difference map (blue where A holds the larger share, orange where B
- * does; Okabe–Ito's pair, told apart with any colour vision). Pure.
+ * does; Okabe–Ito's pair, told apart with any colour vision), and the choices
+ * of sets and spans as `[value, label]` options. Pure.
  */
-import type { CompareSet, CompareTest, ElementChange } from "../../protocol/compare";
+import {
+  type CompareSet,
+  type CompareTest,
+  type ElementChange,
+  formatCompareSet,
+  type PageTags,
+} from "../../protocol/compare";
+import { type Compare, type SideTime, sideTimeLabel, type Time, timeLabel, writeSideTime } from "./view-state";
 
 /** "everyone", "build 1.4.0", "Ada", "everyone but Ada". */
 export function setLabel(set: CompareSet): string {
@@ -82,4 +90,37 @@ export function differenceColour(diff: number, max: number): string {
 /** "0.35 %": a difference in 1/10 000 of a side's total, as a share. */
 export function differenceShare(diff: number): string {
   return `${(Math.abs(diff) / 100).toFixed(2)} %`;
+}
+
+/** The sets a page can compare, as `[value, label]`: everyone, each build, each tester and everyone but each; the sets of `shown` stay offered. */
+export function setChoices(tags: PageTags, shown: Compare | null): string[][] {
+  const sets: CompareSet[] = [
+    { kind: "all" },
+    ...tags.builds.map((b): CompareSet => ({ kind: "build", label: b.label })),
+    ...tags.testers.flatMap((t): CompareSet[] => [
+      { kind: "tester", label: t.label },
+      { kind: "rest", label: t.label },
+    ]),
+  ];
+  for (const set of shown ? [shown.a, shown.b] : []) {
+    if (!sets.some((s) => formatCompareSet(s) === formatCompareSet(set))) sets.push(set);
+  }
+  return sets.map((set) => [formatCompareSet(set), setLabel(set)]);
+}
+
+/**
+ * The spans a side can read, as `[value, label]` (values as `aTime` writes
+ * them, "" for the view's time): the view's time, then the last and the
+ * previous of each window length, an hour and a day; a side's own range stays offered.
+ */
+export function sideTimeChoices(windowsMs: readonly number[], time: Time, side: SideTime | null): string[][] {
+  const lengths = [...new Set([...windowsMs, 3_600_000, 86_400_000])].sort((x, y) => x - y);
+  const options = [["", `the view's time (${timeLabel(time)})`]];
+  for (const kind of ["last", "before"] as const) {
+    for (const ms of lengths) options.push([`${kind}:${ms}`, sideTimeLabel({ kind, ms }, time)]);
+  }
+  const text = side ? writeSideTime(side) : null;
+  if (side && text !== null && !options.some(([value]) => value === text))
+    options.push([text, sideTimeLabel(side, time)]);
+  return options;
 }

@@ -36,7 +36,15 @@ import type { SnapshotEntry } from "../../protocol/snapshot";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import { backdropCaption, type Placement, pickSnapshot, placement } from "./backdrop";
 import { bugReport, type ListedSignal } from "./bug-report";
-import { differenceColour, differenceShare, elementCells, setLabel, testStatement } from "./compare-view";
+import {
+  differenceColour,
+  differenceShare,
+  elementCells,
+  setChoices,
+  setLabel,
+  sideTimeChoices,
+  testStatement,
+} from "./compare-view";
 import {
   type Compare,
   compareParams,
@@ -624,21 +632,10 @@ function fillSelect(select: HTMLSelectElement, options: string[][], value: strin
 const form = () => $<HTMLFormElement>("compare-form");
 const field = (name: string) => form().elements.namedItem(name) as HTMLSelectElement;
 
-/** The sets to compare: everyone, each build, each tester and everyone but each tester; a set the URL names stays offered. */
+/** The sets and spans to compare, the comparison shown chosen, or before one a tester against the rest. */
 function showCompareChoices(tags: PageTags, view: ViewState): void {
-  const sets: CompareSet[] = [
-    { kind: "all" },
-    ...tags.builds.map((b): CompareSet => ({ kind: "build", label: b.label })),
-    ...tags.testers.flatMap((t): CompareSet[] => [
-      { kind: "tester", label: t.label },
-      { kind: "rest", label: t.label },
-    ]),
-  ];
   const compare = view.compare;
-  for (const set of compare ? [compare.a, compare.b] : []) {
-    if (!sets.some((s) => formatCompareSet(s) === formatCompareSet(set))) sets.push(set);
-  }
-  const options = sets.map((set) => [formatCompareSet(set), setLabel(set)]);
+  const options = setChoices(tags, compare);
   // Before any comparison: a tester against the rest, if the page has testers.
   const first = tags.testers[0]?.label;
   const fallback = first ? [`rest:${first}`, `tester:${first}`] : ["all", "all"];
@@ -648,23 +645,14 @@ function showCompareChoices(tags: PageTags, view: ViewState): void {
   fillSelect(field("b"), options, chosen("b", 1));
   for (const name of ["aTime", "bTime"] as const) {
     const side = compare ? compare[name] : null;
-    fillSelect(field(name), sideTimeOptions(view.time, side), side ? (writeSideTime(side) ?? "") : null);
+    fillSelect(
+      field(name),
+      sideTimeChoices(facts.windowsMs, view.time, side),
+      side ? (writeSideTime(side) ?? "") : null,
+    );
   }
   $("compare-stop").hidden = compare === null;
   $("compare-start").hidden = compare !== null;
-}
-
-/** The spans a side can read: the view's time, the last and the previous of each window, hour and day, and the range the URL names. */
-function sideTimeOptions(time: Time, side: SideTime | null): string[][] {
-  const lengths = [...new Set([...facts.windowsMs, 3_600_000, 86_400_000])].sort((x, y) => x - y);
-  const options = [["", `the view's time (${timeLabel(time)})`]];
-  for (const kind of ["last", "before"] as const) {
-    for (const ms of lengths) options.push([`${kind}:${ms}`, sideTimeLabel({ kind, ms }, time)]);
-  }
-  const text = side ? writeSideTime(side) : null;
-  if (side && text !== null && !options.some(([value]) => value === text))
-    options.push([text, sideTimeLabel(side, time)]);
-  return options;
 }
 
 /** The comparison the form names. */
