@@ -376,7 +376,7 @@ export class EventStore {
     if (pending.points === 0 && pending.through === 0) return true;
     try {
       this.db.transaction(() => {
-        for (const [key, byId] of pending.minutes) {
+        const write = (key: string, byId: Map<number, number>) => {
           // Each minute's counts also go to its hour: summed here, once per (minute, cell), not per point.
           const hours = new Map<number, number>();
           for (const [id, n] of byId) {
@@ -388,6 +388,10 @@ export class EventStore {
           }
           for (const [id, n] of hours)
             this.statements.addHour.run(key, Math.floor(id / CELL_SPACE), id % CELL_SPACE, n);
+        };
+        for (const [key, byId] of pending.minutes) write(key, byId);
+        for (const [page, bySelector] of pending.anchored) {
+          for (const [selector, byId] of bySelector) write(anchorKey(page, selector), byId);
         }
         if (pending.through) this.statements.setFolded.run(pending.through);
       })();
@@ -509,6 +513,12 @@ export class EventStore {
 /** Counts by key and minute × 2^23 + cell, gathered between writes to the history tables. */
 class PendingHistory {
   readonly minutes = new Map<string, Map<number, number>>();
+  /**
+   * Anchored counts by page key (or tagged page key), then selector: a
+   * group's selectors are looked up as they came, for the page and each of
+   * its tags, rather than as a new anchor key string each time.
+   */
+  readonly anchored = new Map<string, Map<string, Map<number, number>>>();
   points = 0;
   /** The newest batch id whose points are gathered here. */
   through = 0;
@@ -530,7 +540,12 @@ class PendingHistory {
     const pageKey = splitSideKey(key)?.pageKey ?? key;
     if (anchors && anchorOf) {
       // History is kept by anchor key: a page's anchored group is split by its points' anchors.
-      const byAnchor = anchors.map((s) => bucket(this.minutes, anchorKey(asPage, s)));
+      let bySelector = this.anchored.get(asPage);
+      if (!bySelector) {
+        bySelector = new Map();
+        this.anchored.set(asPage, bySelector);
+      }
+      const byAnchor = anchors.map((s) => bucket(bySelector, s));
       for (let i = 0; i < times.length; i++) {
         count(byAnchor[anchorOf[i] as number] as Map<number, number>, times[i] as number, cells[i] as number);
       }
@@ -542,6 +557,7 @@ class PendingHistory {
 
   clear(): void {
     this.minutes.clear();
+    this.anchored.clear();
     this.points = 0;
     this.through = 0;
   }
