@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ANCHOR_UNITS, anchorSelector, SCROLL_STEP_PERCENT, ScrollMark } from "./anchor";
 import { MAX_INVENTORY_CHARS } from "./coverage";
 import type { ShareView } from "./share-link";
-import { SignalKind } from "./signals";
+import { MAX_STEPS_PER_SIGNAL, SignalKind } from "./signals";
 import type { SnapshotMeta } from "./snapshot";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 import { type Grid, MAX_COORDINATE } from "./wire";
@@ -67,12 +67,14 @@ export const Sample = z.object({
     .optional(),
   /**
    * Present on a click signal instead of a cursor sample (x, y and flags are then 0): a rage, dead or
-   * error click (protocol/signals.ts) on the element named `s`, at the triggering click's time `t`.
+   * error click (protocol/signals.ts) on the element named `s`, at the triggering click's time `t`;
+   * `steps`: the selectors of the clicks before it on that page view, oldest first.
    */
   signal: z
     .object({
       kind: z.union([z.literal(SignalKind.rage), z.literal(SignalKind.dead), z.literal(SignalKind.error)]),
       s: anchorSelector,
+      steps: z.array(anchorSelector).max(MAX_STEPS_PER_SIGNAL).optional(),
     })
     .optional(),
 });

@@ -15,7 +15,8 @@
  * that re-keys it, also sends scroll marks (scroll-marks.ts) and the page's
  * controls inventory, again when it changes (controls-inventory.ts). Clicks also
  * feed the rage, dead and error click detector (click-signals.ts), whose signals
- * name the click's anchor and carry the click's page key and time. In a frame, all
+ * name the click's anchor and carry the click's page key and time, and the clicks
+ * before it on the page (click-trail.ts). In a frame, all
  * of it is the frame's own: its location, width and document.
  */
 import { sendMessage } from "../../protocol/messages";
@@ -35,6 +36,7 @@ import {
   judgedForDead,
   watchReactions,
 } from "./click-signals";
+import { ClickTrail } from "./click-trail";
 import { ControlsInventory } from "./controls-inventory";
 import { SampleSender } from "./sample-sender";
 import { type RawInput, Sampler } from "./sampler";
@@ -82,10 +84,11 @@ function emitControls(path: string, controls: string[]): void {
   sender.submit({ origin: location.origin, path, w: layoutWidth(), t, x: 0, y: 0, flags: 0, controls });
 }
 
-/** A click as the detector keeps it: its page key and epoch time, for the signal it may become. */
+/** A click as the detector keeps it: its page key, epoch time and the clicks before it, for the signal it may become. */
 interface TrackedClick extends ClickFacts {
   path: string;
   epoch: number;
+  steps: string[];
 }
 
 function emitSignal(kind: SignalKind, click: TrackedClick): void {
@@ -97,7 +100,7 @@ function emitSignal(kind: SignalKind, click: TrackedClick): void {
     x: 0,
     y: 0,
     flags: 0,
-    signal: { kind, s: click.selector },
+    signal: { kind, s: click.selector, steps: click.steps },
   });
 }
 
@@ -152,6 +155,7 @@ export function startTracker(signal: AbortSignal): void {
     { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as number) },
   );
   const reactions = watchReactions(signals, window, signal);
+  const trail = new ClickTrail();
   const record = (event: MouseEvent, click: boolean): boolean => {
     if (paused || !event.isTrusted || isOverlayElement(event.target)) return false;
     const target = event.composedPath()[0] ?? event.target;
@@ -167,6 +171,7 @@ export function startTracker(signal: AbortSignal): void {
         judged: judgedForDead(target, event),
         path,
         epoch: Math.round(performance.timeOrigin + event.timeStamp),
+        steps: trail.next(path, anchor.s),
       });
     }
     sampler.input({

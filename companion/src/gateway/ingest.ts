@@ -179,12 +179,14 @@ export class Ingest {
       const { pts, t0, w, at, anchors, scroll, controls } = page;
       for (let i = 0; i < (page.signals?.length ?? 0); i += 3) {
         const [dt, kind, a] = (page.signals as number[]).slice(i, i + 3) as [number, SignalKind, number];
+        const steps = page.steps?.[i / 3];
         signals.push({
           key,
           selector: (anchors as string[])[a - 1] as string,
           kind,
           client: clientId,
           t: t0 + offset + dt,
+          ...(steps && { steps: steps.map((step) => (anchors as string[])[step - 1] as string) }),
         });
       }
       if (controls) {

@@ -254,7 +254,8 @@ function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
  * Rage, dead and error clicks of every page (or of one page, given `origin`
  * and `path`, every band) in the range `from`–`to`, or else in the last
  * `window` ms (the default window): per page, band, element and kind, their
- * count, how many testers made them and the first and last time, the latest first.
+ * count, how many testers made them and the first and last time, the latest first,
+ * and the steps (the clicks before it) of the latest of them.
  */
 function signals(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const params = url.searchParams;
@@ -270,9 +271,9 @@ function signals(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const { from, to } = range ?? { from: now - windowMs, to: now + 1 };
   const list = deps.store
     .signalCounts(from, to)
-    .map(({ key, selector, kind, count, testers, first, last }) => {
+    .map(({ key, selector, kind, count, testers, first, last, steps }) => {
       const { origin, path, band } = splitKey(key);
-      return { origin, path, band, selector, kind: signalName(kind), count, testers, first, last };
+      return { origin, path, band, selector, kind: signalName(kind), count, testers, first, last, steps };
     })
     .filter((signal) => !only || (signal.origin === only.origin && signal.path === only.path));
   sendJson(res, 200, range ? { range, signals: list } : { windowMs, signals: list });

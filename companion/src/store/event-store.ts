@@ -78,6 +78,8 @@ export interface StoredSignal {
   client: string;
   /** The triggering click's time, on the companion's clock. */
   t: number;
+  /** The selectors of the clicks before it on the page view, oldest first; absent when the client sent none. */
+  steps?: string[];
 }
 
 /** Signals of one element and kind on one page key in a time range, as the dashboard lists them. */
@@ -89,6 +91,8 @@ export interface SignalCount {
   testers: number;
   first: number;
   last: number;
+  /** The steps of the latest of them; null when it came without (an older extension). */
+  steps: string[] | null;
 }
 
 export interface StoredControls {
@@ -144,9 +148,10 @@ export class EventStore {
       -- The latest controls inventory of each page key (coverage), a JSON array of selectors.
       CREATE TABLE IF NOT EXISTS controls (
         key TEXT PRIMARY KEY, selectors TEXT NOT NULL, cut INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
-      -- Rage, dead and error clicks: rare, so one row each.
+      -- Rage, dead and error clicks: rare, so one row each; steps a JSON array of selectors, or null.
       CREATE TABLE IF NOT EXISTS signals (
-        key TEXT NOT NULL, selector TEXT NOT NULL, kind INTEGER NOT NULL, client TEXT NOT NULL, t INTEGER NOT NULL);
+        key TEXT NOT NULL, selector TEXT NOT NULL, kind INTEGER NOT NULL, client TEXT NOT NULL, t INTEGER NOT NULL,
+        steps TEXT);
       CREATE INDEX IF NOT EXISTS signals_key_t ON signals (key, t);
       CREATE INDEX IF NOT EXISTS signals_t ON signals (t);
       INSERT OR IGNORE INTO meta VALUES ('folded', 0);
@@ -154,6 +159,9 @@ export class EventStore {
     // Stores made before batches had a binary body: their rows keep the groups as JSON (batch-codec.ts).
     const columns = this.db.prepare("PRAGMA table_info(batches)").all() as { name: string }[];
     if (!columns.some((c) => c.name === "body")) this.db.exec("ALTER TABLE batches ADD COLUMN body BLOB");
+    // Stores made before signals had steps: their signals' steps are unknown (null).
+    const signalColumns = this.db.prepare("PRAGMA table_info(signals)").all() as { name: string }[];
+    if (!signalColumns.some((c) => c.name === "steps")) this.db.exec("ALTER TABLE signals ADD COLUMN steps TEXT");
     // After the schema, so that a small limit refuses data, never the tables a start needs.
     this.setMaxBytes(options.maxStoreBytes);
     this.statements = {
@@ -183,16 +191,22 @@ export class EventStore {
       setControls: this.db.prepare("INSERT OR REPLACE INTO controls (key, selectors, cut, at) VALUES (?, ?, ?, ?)"),
       pruneControls: this.db.prepare("DELETE FROM controls WHERE at < ?"),
       allControls: this.db.prepare("SELECT key, selectors, cut, at FROM controls ORDER BY key"),
-      addSignal: this.db.prepare("INSERT INTO signals (key, selector, kind, client, t) VALUES (?, ?, ?, ?, ?)"),
+      addSignal: this.db.prepare(
+        "INSERT INTO signals (key, selector, kind, client, t, steps) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
       // Past --max-signals a page key's oldest rows go: the newest `max` stay.
       capSignals: this.db.prepare(
         "DELETE FROM signals WHERE key = ? AND rowid <= (SELECT rowid FROM signals WHERE key = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?)",
       ),
       pruneSignals: this.db.prepare("DELETE FROM signals WHERE t < ?"),
       signalsSince: this.db.prepare("SELECT key, selector, kind, client, t FROM signals WHERE t >= ? ORDER BY rowid"),
+      // The steps of each group's latest signal in the range (the newest row of the latest time).
       countSignals: this.db.prepare(
-        `SELECT key, selector, kind, COUNT(*) AS count, COUNT(DISTINCT client) AS testers, MIN(t) AS first, MAX(t) AS last
-         FROM signals WHERE t >= ? AND t < ? GROUP BY key, selector, kind ORDER BY last DESC`,
+        `SELECT key, selector, kind, COUNT(*) AS count, COUNT(DISTINCT client) AS testers, MIN(t) AS first, MAX(t) AS last,
+           (SELECT latest.steps FROM signals AS latest
+            WHERE latest.key = s.key AND latest.selector = s.selector AND latest.kind = s.kind AND latest.t >= ? AND latest.t < ?
+            ORDER BY latest.t DESC, latest.rowid DESC LIMIT 1) AS steps
+         FROM signals AS s WHERE t >= ? AND t < ? GROUP BY key, selector, kind ORDER BY last DESC`,
       ),
       sideMinutes: this.db.prepare(
         "SELECT key, cell, SUM(n) AS n FROM minutes WHERE key >= ? AND key < ? AND minute >= ? AND minute < ? GROUP BY key, cell",
@@ -236,8 +250,8 @@ export class EventStore {
   addSignals(signals: readonly StoredSignal[], max: number): void {
     this.db.transaction(() => {
       const keys = new Set<string>();
-      for (const { key, selector, kind, client, t } of signals) {
-        this.statements.addSignal.run(key, selector, kind, client, t);
+      for (const { key, selector, kind, client, t, steps } of signals) {
+        this.statements.addSignal.run(key, selector, kind, client, t, steps ? JSON.stringify(steps) : null);
         keys.add(key);
       }
       for (const key of keys) this.statements.capSignals.run(key, key, max);
@@ -251,7 +265,9 @@ export class EventStore {
 
   /** Signals with a time in [from, to), counted per page key, element and kind, the latest first. */
   signalCounts(from: number, to: number): SignalCount[] {
-    return this.statements.countSignals.all(from, to) as SignalCount[];
+    return (
+      this.statements.countSignals.all(from, to, from, to) as (Omit<SignalCount, "steps"> & { steps: string | null })[]
+    ).map((row) => ({ ...row, steps: row.steps === null ? null : (JSON.parse(row.steps) as string[]) }));
   }
 
   /** Every page key's latest controls inventory. */
