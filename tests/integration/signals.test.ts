@@ -9,8 +9,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { SignalKind } from "../../protocol/signals";
-import type { Grid, ServerMessage } from "../../protocol/wire";
-import { type Client, connect, get, type Running, reply, startHeatlens } from "../support/heatlens";
+import type { Grid } from "../../protocol/wire";
+import { connect, get, type Running, reply, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
