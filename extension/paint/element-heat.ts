@@ -30,12 +30,55 @@ interface Found {
   clippers: Element[];
 }
 
-export class ElementHeat {
+/** An anchor's element as it is on screen now: its box, and the part of it visible. */
+export interface Located {
+  box: DOMRect;
+  visible: Box;
+}
+
+/**
+ * Finds anchors' elements in this document (or an open shadow root of it):
+ * each selector is looked up once, until the document changes (`forget`);
+ * boxes are read on every call, so a caller follows scrolling and layout.
+ */
+export class ElementFinder {
   private readonly found = new Map<string, Found | null>();
+
+  forget(): void {
+    this.found.clear();
+  }
+
+  /** Where the element of `selector` is: `missing` when this page has none, null when it has no visible part now. */
+  locate(selector: string, viewport: Box): Located | "missing" | null {
+    const found = this.lookUp(selector);
+    if (!found) return "missing";
+    const box = found.element.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) return null;
+    const visible = visiblePart(box, [viewport, ...found.clippers.map(clientBox)]);
+    return visible && { box, visible };
+  }
+
+  private lookUp(selector: string): Found | null {
+    if (this.found.has(selector)) return this.found.get(selector) ?? null;
+    const element = resolveAnchor(selector, document);
+    const found = element && { element, clippers: clippersOf(element) };
+    this.found.set(selector, found);
+    return found;
+  }
+}
+
+/** The viewport as a box, in CSS px. */
+export function viewportBox(): Box {
+  const root = document.documentElement;
+  return { left: 0, top: 0, width: root.clientWidth, height: root.clientHeight };
+}
+
+export class ElementHeat {
+  private readonly finder = new ElementFinder();
 
   /** The document changed: elements are looked up again on the next paint. */
   forget(): void {
-    this.found.clear();
+    this.finder.forget();
   }
 
   /** Paints over what is already on `ctx` (whose transform maps CSS px); `top` is the top of the layer's colour scale. */
@@ -45,22 +88,19 @@ export class ElementHeat {
     layer: HeatLayer,
     scale: { top: number; kind: ScaleKind },
   ): ElementPaint {
-    const root = document.documentElement;
-    const viewport: Box = { left: 0, top: 0, width: root.clientWidth, height: root.clientHeight };
+    const viewport = viewportBox();
     const painted: PaintedElement[] = [];
     let missing = 0;
     for (const anchor of anchors) {
       const count = anchorCount(anchor, layer);
       if (count === 0) continue;
-      const found = this.lookUp(anchor.s);
-      if (!found) {
+      const located = this.finder.locate(anchor.s, viewport);
+      if (located === "missing") {
         missing += count;
         continue;
       }
-      const box = found.element.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0) continue;
-      const visible = visiblePart(box, [viewport, ...found.clippers.map(clientBox)]);
-      if (!visible) continue;
+      if (!located) continue;
+      const { box, visible } = located;
       for (const tile of anchorTiles(anchor, box, layer)) {
         const part = intersect(tile, visible);
         if (!part) continue;
@@ -70,14 +110,6 @@ export class ElementHeat {
       painted.push({ anchor, visible });
     }
     return { painted, missing };
-  }
-
-  private lookUp(selector: string): Found | null {
-    if (this.found.has(selector)) return this.found.get(selector) ?? null;
-    const element = resolveAnchor(selector, document);
-    const found = element && { element, clippers: clippersOf(element) };
-    this.found.set(selector, found);
-    return found;
   }
 }
 
