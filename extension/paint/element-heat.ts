@@ -114,8 +114,8 @@ export class ElementHeat {
 }
 
 /** The innermost painted element under (x, y): the one whose visible part is smallest. */
-export function elementAt(painted: readonly PaintedElement[], x: number, y: number): PaintedElement | null {
-  let best: PaintedElement | null = null;
+export function elementAt<T extends { visible: Box }>(painted: readonly T[], x: number, y: number): T | null {
+  let best: T | null = null;
   for (const p of painted) {
     const { left, top, width, height } = p.visible;
     if (x < left || y < top || x >= left + width || y >= top + height) continue;
