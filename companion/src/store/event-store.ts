@@ -15,6 +15,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { anchorKey, sidePrefix, splitSideKey } from "../../../protocol/anchor";
 import type { SignalKind } from "../../../protocol/signals";
+import { splitTaggedKey, type TagKind, taggedKey, tagPrefix } from "../../../protocol/tags";
 import type { KeyedPoints } from "../pipeline";
 import { decodeGroups, encodeGroups } from "./batch-codec";
 
@@ -196,6 +197,9 @@ export class EventStore {
       sideMinutes: this.db.prepare(
         "SELECT key, cell, SUM(n) AS n FROM minutes WHERE key >= ? AND key < ? AND minute >= ? AND minute < ? GROUP BY key, cell",
       ),
+      tagMinutes: this.db.prepare(
+        "SELECT key, SUM(n) AS n, MIN(minute) AS first, MAX(minute) AS last FROM minutes WHERE key >= ? AND key < ? AND minute >= ? AND minute < ? GROUP BY key",
+      ),
       sideHours: this.db.prepare(
         "SELECT key, cell, SUM(n) AS n FROM hours WHERE key >= ? AND key < ? AND hour >= ? AND hour < ? GROUP BY key, cell",
       ),
@@ -275,8 +279,7 @@ export class EventStore {
   /** Cell counts of every side key of `pageKey` (protocol/anchor.ts) in [from, to), by key. */
   sideRange(pageKey: string, from: number, to: number): Map<string, Map<number, number>> {
     const prefix = sidePrefix(pageKey);
-    // Side keys are the keys from the prefix up to (not including) the prefix with its last character raised.
-    const after = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const after = raised(prefix);
     const byKey = new Map<string, Map<number, number>>();
     for (const { key, cell, n } of this.rangeRows(from, to, (table, first, end) =>
       (table === "hours" ? this.statements.sideHours : this.statements.sideMinutes).all(prefix, after, first, end),
@@ -289,6 +292,38 @@ export class EventStore {
       cells.set(cell, (cells.get(cell) ?? 0) + n);
     }
     return byKey;
+  }
+
+  /**
+   * The build labels and testers `pageKey` has points from in [from, to)
+   * (whole minutes): each with its points and its first and last minute, the
+   * latest first.
+   */
+  tags(
+    pageKey: string,
+    from: number,
+    to: number,
+  ): { kind: TagKind; label: string; points: number; first: number; last: number }[] {
+    const prefix = tagPrefix(pageKey);
+    const rows = this.statements.tagMinutes.all(
+      prefix,
+      raised(prefix),
+      Math.floor(from / MINUTE),
+      Math.ceil(to / MINUTE),
+    ) as { key: string; n: number; first: number; last: number }[];
+    const found = [];
+    for (const row of rows) {
+      const tag = splitTaggedKey(row.key);
+      if (!tag || tag.pageKey !== pageKey) continue;
+      found.push({
+        kind: tag.kind,
+        label: tag.label,
+        points: row.n,
+        first: row.first * MINUTE,
+        last: (row.last + 1) * MINUTE,
+      });
+    }
+    return found.sort((a, b) => b.last - a.last || b.points - a.points);
   }
 
   /** Rows of whole hours inside [from, to) and of the minutes around them, as `read` gives them. */
@@ -480,19 +515,28 @@ class PendingHistory {
 
   add(groups: readonly KeyedPoints[]): void {
     for (const group of groups) {
-      const { key, times, cells, anchors, anchorOf } = group;
-      if (anchors && anchorOf) {
-        // History is kept by anchor key: a page's anchored group is split by its points' anchors.
-        const pageKey = splitSideKey(key)?.pageKey ?? key;
-        const byAnchor = anchors.map((s) => bucket(this.minutes, anchorKey(pageKey, s)));
-        for (let i = 0; i < times.length; i++) {
-          count(byAnchor[anchorOf[i] as number] as Map<number, number>, times[i] as number, cells[i] as number);
-        }
-      } else {
-        const minutes = bucket(this.minutes, key);
-        for (let i = 0; i < times.length; i++) count(minutes, times[i] as number, cells[i] as number);
-      }
+      const pageKey = splitSideKey(group.key)?.pageKey ?? group.key;
+      this.addAs(group, pageKey);
+      // Each tagged set is kept as a page of its own (protocol/tags.ts), side keys and all.
+      if (group.build !== undefined) this.addAs(group, taggedKey(pageKey, "build", group.build));
+      if (group.tester !== undefined) this.addAs(group, taggedKey(pageKey, "tester", group.tester));
       this.points += pointsOf(group);
+    }
+  }
+
+  /** Counts `group` as if its page key were `asPage`. */
+  private addAs(group: KeyedPoints, asPage: string): void {
+    const { key, times, cells, anchors, anchorOf } = group;
+    const pageKey = splitSideKey(key)?.pageKey ?? key;
+    if (anchors && anchorOf) {
+      // History is kept by anchor key: a page's anchored group is split by its points' anchors.
+      const byAnchor = anchors.map((s) => bucket(this.minutes, anchorKey(asPage, s)));
+      for (let i = 0; i < times.length; i++) {
+        count(byAnchor[anchorOf[i] as number] as Map<number, number>, times[i] as number, cells[i] as number);
+      }
+    } else {
+      const minutes = bucket(this.minutes, asPage + key.slice(pageKey.length));
+      for (let i = 0; i < times.length; i++) count(minutes, times[i] as number, cells[i] as number);
     }
   }
 
@@ -521,4 +565,9 @@ function bucket(into: Map<string, Map<number, number>>, key: string): Map<number
     into.set(key, byId);
   }
   return byId;
+}
+
+/** The first string after every string that starts with `prefix`: keys in [prefix, raised(prefix)) start with it. */
+function raised(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
