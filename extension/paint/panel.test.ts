@@ -353,7 +353,9 @@ describe("the Compare and Tester rows", () => {
     const { panel, state } = setUp();
     panel.render({ ...state(), comparing: true });
     expect(panel.element.classList.contains("comparing")).toBe(true);
+    expect(panel.element.querySelector(".scale")?.textContent).toBe("more in Amore in B");
     panel.render(state());
     expect(panel.element.classList.contains("comparing")).toBe(false);
+    expect(panel.element.querySelector(".scale")?.textContent).toBe("1");
   });
 });

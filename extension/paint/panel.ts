@@ -77,6 +77,9 @@ export const PANEL_CSS = `
   button:disabled { opacity: 0.45; cursor: default; }
   .bar { height: 10px; border-radius: 3px; margin: 4px 0 2px; background: ${PALETTE_GRADIENT}; }
   .comparing .bar { background: ${COMPARE_GRADIENT}; }
+  .comparing .note { display: none; }
+  .comparing .summary { height: 80px; }
+  .comparing .summary > span { white-space: normal; }
   .scale { display: flex; justify-content: space-between; font-variant-numeric: tabular-nums; }
   .note { height: 32px; overflow: hidden; color: #cfd6e4; }
   .note > span { white-space: nowrap; }
@@ -184,6 +187,7 @@ export class Panel {
   private readonly coverageLine = element("div");
   /** The rage, dead and error clicks under the legend (signal-markers.ts), hidden with none. */
   private readonly signals = element("div", "signals");
+  private readonly min = element("span");
   private readonly max = element("span");
   private readonly mid = element("span");
   private readonly note = element("div", "note");
@@ -210,7 +214,7 @@ export class Panel {
   constructor(actions: PanelActions, signal: AbortSignal) {
     const scale = element("div", "scale");
     // The coldest non-empty tile takes the left end: 1 point.
-    scale.append(text("1"), this.mid, this.max);
+    scale.append(this.min, this.mid, this.max);
     const modeRow = element("div", "row");
     for (const [mode, label, title] of [
       ["elements", "Elements", "Heat on the elements it was over, from every width"],
@@ -522,7 +526,9 @@ export class Panel {
       else this.summary.textContent = history ? `Loading ${history}…` : waiting;
     }
     const onBar = scale && scale.max > 0 ? scale : null;
-    this.max.textContent = onBar ? barTop(onBar) : "";
+    // A difference map's bar runs from more in A to more in B.
+    this.min.textContent = comparing ? "more in A" : "1";
+    this.max.textContent = comparing ? "more in B" : onBar ? barTop(onBar) : "";
     this.mid.textContent = onBar ? barMiddle(onBar) : "";
     this.note.replaceChildren(...(onBar ? parted(scaleParts(onBar)) : []));
     for (const [mode, b] of this.modes) b.setAttribute("aria-pressed", String(mode === prefs.mode));
