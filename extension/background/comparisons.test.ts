@@ -2,12 +2,17 @@ import "../testing/install-fake-browser";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Companion, startCompanion } from "../../companion/src/server";
 import type { Comparison, PageTags } from "../../protocol/compare";
+import type { ComparisonResult, HistoryResult, LinkStatus, TagsResult } from "../../protocol/messages";
 import { testGrid } from "../../tests/support/grid";
+import { connect, eventually, reply } from "../../tests/support/heatlens";
 import { SITE } from "../../tests/support/site";
+import { tempDataDir } from "../../tests/support/temp-dir";
 import { saveSettings } from "../state/settings";
 import { fakeBrowser } from "../testing/fake-browser";
 import { answerComparisons } from "./comparisons";
+import { answerStatus } from "./status";
 
 const TAGS: PageTags = {
   builds: [{ label: "1.4", points: 30, first: 1, last: 9 }],
@@ -122,5 +127,74 @@ describe("the background's comparisons", () => {
   it("says the companion is unreachable when nothing answers", async () => {
     await saveSettings({ companionUrl: "ws://127.0.0.1:1", token: "", name: "", cols: 0 });
     expect(await fakeBrowser.sendFrom(1, 0, "overlay.tags", page)).toMatchObject({ ok: false, code: "E_UNREACHABLE" });
+  });
+});
+
+describe("the background's comparisons, answered by a real companion", () => {
+  let companion: Companion;
+  let running: AbortController;
+
+  beforeAll(async () => {
+    companion = await startCompanion({ port: 0, dataDir: tempDataDir("bg-compare"), logLevel: "silent" });
+  });
+  afterAll(() => companion.close());
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    running = new AbortController();
+    answerComparisons(async () => "client-7", running.signal);
+    // The history route, for one tester's heat alone.
+    const link: LinkStatus = { url: "", state: "open", lastError: null, queued: 0, acked: 0, rejected: 0 };
+    answerStatus(async () => ({ status: async () => ({ link, outbox: null }) }), running.signal);
+    await saveSettings({ companionUrl: companion.url.replace(/^http/, "ws"), token: "", name: "ana", cols: 0 });
+  });
+  afterEach(() => running.abort());
+
+  it("reads the page's testers, compares ana with the rest, and shows ana's heat alone, each answer valid by the protocol's schemas", async () => {
+    const group = (x: number, n: number) => ({
+      origin: SITE,
+      path: "/",
+      w: 1000,
+      t0: Date.now() - 5000,
+      pts: Array.from({ length: n }, (_, i) => [i * 10, x, 100, 0]).flat(),
+    });
+    for (const [name, pages] of [
+      ["ana", [group(100, 30)]],
+      ["bo", [group(100, 5), group(700, 40)]],
+    ] as const) {
+      const client = await connect(companion.url, { name });
+      expect(await reply(client, { type: "batch", seq: 0, sentAt: Date.now(), pages })).toMatchObject({ type: "ack" });
+      client.ws.close();
+    }
+    const page = { origin: SITE, path: "/", width: 1000 };
+    const tags = await eventually(
+      async () => {
+        const answer = (await fakeBrowser.sendFrom(1, 0, "overlay.tags", page)) as TagsResult;
+        return answer.ok && answer.tags.testers.length === 2 ? answer : undefined;
+      },
+      10_000,
+      "both testers in the history",
+    );
+    expect(tags.me).toBe("ana");
+    expect(tags.tags.testers.map((t) => [t.label, t.points]).sort()).toEqual([
+      ["ana", 30],
+      ["bo", 45],
+    ]);
+
+    const compared = (await fakeBrowser.sendFrom(1, 0, "overlay.compare", {
+      ...page,
+      a: "tester:ana",
+      b: "rest:ana",
+    })) as ComparisonResult;
+    if (!compared.ok) throw new Error(compared.reason);
+    expect([compared.comparison.a.grid.total, compared.comparison.b.grid.total]).toEqual([30, 45]);
+
+    const alone = (await fakeBrowser.sendFrom(1, 0, "overlay.history", {
+      ...page,
+      from: 0,
+      to: Date.now() + 1000,
+      tester: "bo",
+    })) as HistoryResult;
+    if (!alone.ok) throw new Error(alone.reason);
+    expect(alone.grid.total).toBe(45);
   });
 });
