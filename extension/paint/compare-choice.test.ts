@@ -23,9 +23,12 @@ describe("the compare choices", () => {
     ]);
   });
 
-  it("offers everyone, then each tester of the page, the newest first", () => {
+  it("offers everyone, then each tester of the page, the newest first, and the tester on screen", () => {
     expect(testerChoices(null)).toEqual([{ value: "", label: "Everyone" }]);
     expect(testerChoices({ tags: tags([], ["bo", "ana"]), me: "ana" }).map((c) => c.value)).toEqual(["", "bo", "ana"]);
+    // The tester on screen stays named, though this band's tags lack it.
+    expect(testerChoices({ tags: tags([], ["bo"]), me: "ana" }, "ana").map((c) => c.value)).toEqual(["", "bo", "ana"]);
+    expect(testerChoices(null, "ana").map((c) => c.label)).toEqual(["Everyone", "ana"]);
   });
 
   it("asks for this browser's tester against the rest, the older build against the newer, or the two last hours", () => {

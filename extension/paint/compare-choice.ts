@@ -40,12 +40,15 @@ export function compareChoices(known: KnownTags | null): Choice<CompareChoice>[]
   ];
 }
 
-/** "Everyone" (today's heat: value ""), then each tester the page has points from, the newest first. */
-export function testerChoices(known: KnownTags | null): Choice<string>[] {
-  return [
-    { value: "", label: "Everyone" },
-    ...(known?.tags.testers ?? []).map((t) => ({ value: t.label, label: t.label })),
-  ];
+/**
+ * "Everyone" (today's heat: value ""), then each tester the page has points
+ * from, the newest first, and the tester on screen though the tags no longer
+ * name it (another band's), so that the row says what is shown.
+ */
+export function testerChoices(known: KnownTags | null, shown: string | null = null): Choice<string>[] {
+  const testers = (known?.tags.testers ?? []).map((t) => t.label);
+  if (shown !== null && !testers.includes(shown)) testers.push(shown);
+  return [{ value: "", label: "Everyone" }, ...testers.map((label) => ({ value: label, label }))];
 }
 
 /**

@@ -185,6 +185,8 @@ export class OverlayView {
   private historyGrid: Grid | null = null;
   /** One tester's heat alone, shown as a past range is; null for everyone's. */
   private tester: string | null = null;
+  /** When one tester's last window was last asked for. */
+  private testerAskedAt = 0;
   /** The page's builds and testers, and this browser's tester, once asked for. */
   private known: KnownTags | null = null;
   private compareChoice: CompareChoice = "off";
@@ -403,6 +405,10 @@ export class OverlayView {
     this.lastGridAt = this.lastHeard;
     this.live.set(grid.band.id, grid);
     if (!this.frozen) this.render();
+    // One tester's last window moves on with the live heat: asked again at most once per companion refresh.
+    const every = Math.max(1000, this.pace.refreshMs);
+    if (this.tester !== null && !this.historyRange && this.history && this.lastHeard - this.testerAskedAt >= every)
+      void this.showHistory(null);
   }
 
   summary(): OverlaySummary | null {
@@ -472,9 +478,11 @@ export class OverlayView {
     const shown = range ?? { from: now - windowMs, to: now };
     const label = `${this.tester ? `tester ${this.tester}, ` : ""}${range ? rangeLabel(range.from, range.to) : `last ${windowLabel(windowMs)}`}`;
     this.frozenGrids = new Map(this.live);
+    // The same view asked again (a tester's window moving on) keeps its grid on screen until the new one comes.
+    if (this.history !== label) this.historyGrid = null;
     this.history = label;
     this.historyRange = range;
-    this.historyGrid = null;
+    if (!range) this.testerAskedAt = now;
     this.render();
     const result = await sendMessage("overlay.history", {
       origin: watched.origin,
@@ -515,7 +523,7 @@ export class OverlayView {
 
   private showChoices(): void {
     this.panel.setCompareChoices(compareChoices(this.known), this.compareChoice);
-    this.panel.setTesterChoices(testerChoices(this.known), this.tester ?? "");
+    this.panel.setTesterChoices(testerChoices(this.known, this.tester), this.tester ?? "");
   }
 
   /** Paints the chosen comparison instead of the heat once the companion gives it, or the heat again (`off`). */

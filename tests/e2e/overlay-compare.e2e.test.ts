@@ -8,7 +8,8 @@
  * painted blue, "Buy" orange and badged as changed beyond chance, and the
  * legend names both sets and the test's counts as /api/compare gives them.
  * With Compare off and Tester "ana", only ana's heat is painted: on "Help"
- * and "Buy", none on the name field that only bo touched.
+ * and "Buy", none on the name field that only bo touched, until ana's new
+ * points there come (the tester's last window follows the live heat).
  */
 
 import type { PNG } from "pngjs";
@@ -216,6 +217,17 @@ describe.each<BrowserName>(["chromium", "firefox"])("Compare and Tester in the o
     expect(painted.help, "ana's heat on Help").toBeGreaterThan(50);
     expect(painted.buy, "ana's heat on Buy").toBeGreaterThan(50);
     expect(painted.name, "no heat on the name field only bo touched").toBe(0);
+
+    // The tester's last window follows the live heat: ana's new points on the name field come to be painted.
+    const again = await connect(companion.url, { name: "ana" });
+    const more = { type: "batch", seq: 1, sentAt: Date.now(), pages: [page({ "#name": 40 }, 0)] };
+    expect(await reply(again, more)).toMatchObject({ type: "ack" });
+    again.ws.close();
+    let named = 0;
+    for (const end = Date.now() + 15_000; Date.now() < end && named <= 50; await sleep(250)) {
+      named = changedPixels(await screenshotPixels(viewer), clean, boxes["#name"]);
+    }
+    expect(named, "ana's new heat on the name field").toBeGreaterThan(50);
 
     await setOverlay(launched, viewerUrl, false);
     await viewer.close();
