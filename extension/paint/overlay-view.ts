@@ -224,7 +224,11 @@ export class OverlayView {
           this.frameCollapsed = collapsed;
           this.render();
         },
-        showHistory: (range) => void this.showHistory(range),
+        showHistory: (range) => {
+          void this.showHistory(range);
+          // A tester or build comparison spans the history row's range.
+          if (this.compareChoice === "me" || this.compareChoice === "builds") void this.setCompare(this.compareChoice);
+        },
         shareLink: () => this.shareLink(),
         toggleBand: () => this.chooseBand(this.chosenBand ? null : (this.heat.offer?.other ?? null)),
         snapshot: (attach) => this.snapshot(attach),
