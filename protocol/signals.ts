@@ -34,6 +34,25 @@ export const SignalSummary = z.object({
 });
 export type SignalSummary = z.infer<typeof SignalSummary>;
 
+/**
+ * What makes a click a signal: rage, `rageClicks` clicks on one element within
+ * `rageMs` and `ragePx`, none with a reaction; dead, no reaction within
+ * `deadMs`; error, an uncaught error within `errorMs`. Set by the companion's
+ * options (`--rage-clicks` …) and told in its welcome, so that a whole team's
+ * browsers judge clicks alike.
+ */
+export const SignalRules = z.object({
+  rageClicks: z.number().int().min(2).max(20),
+  rageMs: z.number().int().min(100).max(10_000),
+  ragePx: z.number().int().min(1).max(1000),
+  deadMs: z.number().int().min(100).max(10_000),
+  errorMs: z.number().int().min(100).max(10_000),
+});
+export type SignalRules = z.infer<typeof SignalRules>;
+
+/** The thresholds users settled on after false positives with looser ones: 3 clicks within 1 s and 30 px. */
+export const DEFAULT_SIGNAL_RULES: SignalRules = { rageClicks: 3, rageMs: 1000, ragePx: 30, deadMs: 1000, errorMs: 1000 };
+
 export function signalName(kind: SignalKind): SignalName {
   return SIGNAL_NAMES[kind];
 }

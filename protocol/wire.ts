@@ -15,7 +15,7 @@ import {
   ScrollSummary,
 } from "./anchor";
 import { MAX_CONTROLS_PER_GROUP } from "./coverage";
-import { MAX_SIGNALS_PER_GROUP, MAX_STEPS_PER_SIGNAL, SIGNAL_NAMES, SignalSummary } from "./signals";
+import { DEFAULT_SIGNAL_RULES, MAX_SIGNALS_PER_GROUP, MAX_STEPS_PER_SIGNAL, SIGNAL_NAMES, SignalSummary , SignalRules } from "./signals";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 import { tagLabel } from "./tags";
 
@@ -361,6 +361,8 @@ export const Welcome = z.object({
    * a client may send these, and only these, with a page's path.
    */
   keepQuery: z.array(z.string()),
+  /** What makes a click a rage, dead or error click (protocol/signals.ts); companions before it omit it. */
+  signalRules: SignalRules.default(DEFAULT_SIGNAL_RULES),
 });
 
 /** What a client needs from the welcome to ask for grids; also served as `GET /api/config`. */
@@ -373,6 +375,7 @@ export const GridFacts = Welcome.pick({
   defaultWindowMs: true,
   bands: true,
   keepQuery: true,
+  signalRules: true,
 });
 export type GridFacts = z.infer<typeof GridFacts>;
 

@@ -1,4 +1,4 @@
-/** The companion's grid facts (columns, windows, bands, kept query), told in the welcome and by `/api/config`. */
+/** The companion's grid facts (columns, windows, bands, kept query, signal rules), told in the welcome and by `/api/config`. */
 import { columnChoices, type WidthBand } from "../../protocol/grid";
 import type { GridFacts } from "../../protocol/wire";
 import type { CompanionOptions } from "./options";
@@ -13,5 +13,12 @@ export function gridFacts(options: CompanionOptions, bands: readonly WidthBand[]
     defaultWindowMs: options.defaultWindowMs,
     bands: bands.map(({ id, min, max }) => ({ id, min, max })),
     keepQuery: [...options.keepQuery],
+    signalRules: {
+      rageClicks: options.rageClicks,
+      rageMs: options.rageMs,
+      ragePx: options.ragePx,
+      deadMs: options.deadMs,
+      errorMs: options.errorMs,
+    },
   };
 }

@@ -5,6 +5,7 @@
  * from this one table, so an option cannot exist in one place and not another.
  */
 import { DEFAULT_BAND_BREAKPOINTS } from "../../protocol/grid";
+import { DEFAULT_SIGNAL_RULES } from "../../protocol/signals";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "silent"] as const;
 
@@ -192,6 +193,41 @@ export const OPTIONS = {
     flag: "--keep-query <names...>",
     default: [],
     description: "query parameters kept in page keys (all are dropped by default)",
+  }),
+  rageClicks: spec("int", {
+    flag: "--rage-clicks <n>",
+    default: DEFAULT_SIGNAL_RULES.rageClicks,
+    min: 2,
+    max: 20,
+    description: "clicks on one element, none with a reaction, that make a rage click (told to every browser)",
+  }),
+  rageMs: spec("duration", {
+    flag: "--rage-window <duration>",
+    default: DEFAULT_SIGNAL_RULES.rageMs,
+    min: 100,
+    max: 10_000,
+    description: "time the clicks of a rage click fall within",
+  }),
+  ragePx: spec("int", {
+    flag: "--rage-distance <px>",
+    default: DEFAULT_SIGNAL_RULES.ragePx,
+    min: 1,
+    max: 1000,
+    description: "distance (CSS px) the clicks of a rage click stay within",
+  }),
+  deadMs: spec("duration", {
+    flag: "--dead-after <duration>",
+    default: DEFAULT_SIGNAL_RULES.deadMs,
+    min: 100,
+    max: 10_000,
+    description: "time without a reaction after which a click on a control is dead",
+  }),
+  errorMs: spec("duration", {
+    flag: "--error-within <duration>",
+    default: DEFAULT_SIGNAL_RULES.errorMs,
+    min: 100,
+    max: 10_000,
+    description: "time after a click within which an uncaught error makes it an error click",
   }),
   maxFrameBytes: spec("bytes", {
     flag: "--max-frame-bytes <size>",

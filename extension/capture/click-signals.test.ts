@@ -1,13 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { SIGNAL_NAMES, type SignalKind } from "../../protocol/signals";
-import {
-  type ClickFacts,
-  ClickSignals,
-  DEFAULT_SIGNAL_THRESHOLDS,
-  judgedForDead,
-  watchReactions,
-} from "./click-signals";
+import { DEFAULT_SIGNAL_RULES, SIGNAL_NAMES, type SignalKind, type SignalRules } from "../../protocol/signals";
+import { type ClickFacts, ClickSignals, judgedForDead, watchReactions } from "./click-signals";
 import { PAGE_ERROR_EVENT } from "./page-error-event";
 
 afterEach(() => {
@@ -16,12 +10,12 @@ afterEach(() => {
 });
 
 /** A detector on fake timers; `at(t)` moves the clock to t ms and runs what is due. */
-function detector() {
+function detector(rules: { current: SignalRules } = { current: DEFAULT_SIGNAL_RULES }) {
   vi.useFakeTimers();
   const found: string[] = [];
   let now = 0;
   const signals = new ClickSignals(
-    DEFAULT_SIGNAL_THRESHOLDS,
+    () => rules.current,
     (kind: SignalKind, click: ClickFacts) => found.push(`${SIGNAL_NAMES[kind]} ${click.selector} @${click.t}`),
     { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) },
   );
@@ -153,7 +147,7 @@ describe("watchReactions", () => {
     const errors: number[] = [];
     const fake = { reaction: () => reactions.push(1), error: (t: number) => errors.push(t), dispose() {} };
     const controller = new AbortController();
-    const { clicked } = watchReactions(fake, window, controller.signal, quietMs);
+    const { clicked } = watchReactions(fake, window, controller.signal, () => quietMs);
     return { reactions, errors, controller, clicked };
   }
 
@@ -221,5 +215,24 @@ describe("watchReactions", () => {
     controller.abort();
     window.dispatchEvent(new ErrorEvent("error", { message: "after" }));
     expect(errors).toHaveLength(3);
+  });
+});
+
+describe("rules from the companion", () => {
+  test("apply from the next click: with 5 clicks to a rage, 3 are none and 5 are one; a longer dead time waits longer", () => {
+    const rules = { current: { ...DEFAULT_SIGNAL_RULES, rageClicks: 5, deadMs: 2000 } };
+    const { found, click, at } = detector(rules);
+    click(0, "#a", 10, false);
+    click(100, "#a", 10, false);
+    click(200, "#a", 10, false);
+    at(5000);
+    expect(found).toEqual([]);
+    for (const t of [6000, 6100, 6200, 6300, 6400]) click(t, "#a", 10, false);
+    expect(found).toEqual(["rage #a @6400"]);
+    click(9000, "#b");
+    at(10_500);
+    expect(found).toHaveLength(1);
+    at(11_000);
+    expect(found).toEqual(["rage #a @6400", "dead #b @9000"]);
   });
 });

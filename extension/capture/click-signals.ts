@@ -1,5 +1,7 @@
 /**
- * Rage, dead and error clicks (protocol/signals.ts), one definition of each:
+ * Rage, dead and error clicks (protocol/signals.ts), one definition of each,
+ * with the thresholds (`SignalRules`) the companion's welcome gives (defaults
+ * in brackets):
  *
  * - Rage: `rageClicks` clicks (3) on one element (one anchor selector) within
  *   `rageMs` (1 s) and `ragePx` (30 px) of the run's first, none of which got
@@ -34,29 +36,12 @@
  * is sent.
  */
 
-import { SignalKind as Kind, type SignalKind } from "../../protocol/signals";
+import { SignalKind as Kind, type SignalKind, type SignalRules } from "../../protocol/signals";
 import { composedParent } from "../page/composed-tree";
 import { isControl } from "../page/controls";
 import { isOverlayElement } from "../page/overlay-element";
 import { onRouteChange } from "../page/route-changes";
 import { PAGE_ERROR_EVENT } from "./page-error-event";
-
-export interface SignalThresholds {
-  rageClicks: number;
-  rageMs: number;
-  ragePx: number;
-  deadMs: number;
-  errorMs: number;
-}
-
-/** The thresholds users settled on after false positives with looser ones (issue #12). */
-export const DEFAULT_SIGNAL_THRESHOLDS: SignalThresholds = {
-  rageClicks: 3,
-  rageMs: 1000,
-  ragePx: 30,
-  deadMs: 1000,
-  errorMs: 1000,
-};
 
 /** One click as the detector needs it. */
 export interface ClickFacts {
@@ -85,13 +70,14 @@ export class ClickSignals<C extends ClickFacts = ClickFacts> {
   private errored = false;
 
   constructor(
-    private readonly thresholds: SignalThresholds,
+    /** The thresholds in force; read at each click, so that new rules from the companion apply at once. */
+    private readonly rules: () => SignalRules,
     private readonly emit: (kind: SignalKind, click: C) => void,
     private readonly timers: SignalTimers,
   ) {}
 
   click(click: C): void {
-    const { rageClicks, rageMs, ragePx, deadMs } = this.thresholds;
+    const { rageClicks, rageMs, ragePx, deadMs } = this.rules();
     const first = this.run[0];
     if (first && (first.selector !== click.selector || Math.hypot(first.x - click.x, first.y - click.y) > ragePx)) {
       this.endRun();
@@ -126,7 +112,7 @@ export class ClickSignals<C extends ClickFacts = ClickFacts> {
   /** An uncaught error or unhandled rejection at `t`. */
   error(t: number): void {
     const click = this.recent;
-    if (!click || this.errored || t - click.t > this.thresholds.errorMs) return;
+    if (!click || this.errored || t - click.t > this.rules().errorMs) return;
     this.errored = true;
     this.cancel(click.selector);
     this.emit(Kind.error, click);
@@ -180,7 +166,8 @@ export function watchReactions(
   detector: Pick<ClickSignals, "reaction" | "error" | "dispose">,
   win: Window,
   signal: AbortSignal,
-  quietMs = Math.max(DEFAULT_SIGNAL_THRESHOLDS.deadMs, DEFAULT_SIGNAL_THRESHOLDS.rageMs),
+  /** How long after a click its judgement may still need a reaction: the longer of the dead and rage times. */
+  quietMs: () => number,
 ): { clicked(): void } {
   const doc = win.document;
   const react = () => detector.reaction();
@@ -196,7 +183,7 @@ export function watchReactions(
     quiet = setTimeout(() => {
       quiet = null;
       observer.disconnect();
-    }, quietMs);
+    }, quietMs());
   };
   const listen = { capture: true, passive: true, signal };
   // Scroll does not bubble: in the capture phase the window hears every scroll container's too.

@@ -20,7 +20,7 @@
  * of it is the frame's own: its location, width and document.
  */
 import { sendMessage } from "../../protocol/messages";
-import type { SignalKind } from "../../protocol/signals";
+import { DEFAULT_SIGNAL_RULES, type SignalKind, type SignalRules } from "../../protocol/signals";
 import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
 import { anchorFor } from "../page/anchor";
 import { isInFixedLayer } from "../page/fixed-layer";
@@ -29,13 +29,7 @@ import { namesElement, pageKeyPath } from "../page/page-path";
 import { onRouteChange } from "../page/route-changes";
 import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
-import {
-  type ClickFacts,
-  ClickSignals,
-  DEFAULT_SIGNAL_THRESHOLDS,
-  judgedForDead,
-  watchReactions,
-} from "./click-signals";
+import { type ClickFacts, ClickSignals, judgedForDead, watchReactions } from "./click-signals";
 import { ClickTrail } from "./click-trail";
 import { ControlsInventory } from "./controls-inventory";
 import { SampleSender } from "./sample-sender";
@@ -141,20 +135,22 @@ export function startTracker(signal: AbortSignal): void {
     },
   );
   let keep: string[] = [];
+  let rules = DEFAULT_SIGNAL_RULES;
   const inPage = namesElement(document);
-  const keepOnly = ({ keepQuery }: { keepQuery: string[] }) => {
-    keep = keepQuery;
+  const fromCompanion = (facts: { keepQuery: string[]; signalRules: SignalRules }) => {
+    keep = facts.keepQuery;
+    rules = facts.signalRules;
   };
-  const keepRead = loadCompanionGrid().then(keepOnly);
-  onCompanionGridChanged(keepOnly, signal);
+  const keepRead = loadCompanionGrid().then(fromCompanion);
+  onCompanionGridChanged(fromCompanion, signal);
   const signals = new ClickSignals<TrackedClick>(
-    DEFAULT_SIGNAL_THRESHOLDS,
+    () => rules,
     (kind, click) => {
       if (!paused) emitSignal(kind, click);
     },
     { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as number) },
   );
-  const reactions = watchReactions(signals, window, signal);
+  const reactions = watchReactions(signals, window, signal, () => Math.max(rules.deadMs, rules.rageMs));
   const trail = new ClickTrail();
   const record = (event: MouseEvent, click: boolean): boolean => {
     if (paused || !event.isTrusted || isOverlayElement(event.target)) return false;

@@ -6,6 +6,7 @@
  * options page its columns.
  */
 import { columnChoices } from "../../protocol/grid";
+import { DEFAULT_SIGNAL_RULES } from "../../protocol/signals";
 import { GridFacts } from "../../protocol/wire";
 import { stored } from "./stored";
 
@@ -22,6 +23,7 @@ const UNKNOWN_GRID: GridFacts = {
   defaultWindowMs: 0,
   bands: [],
   keepQuery: [],
+  signalRules: DEFAULT_SIGNAL_RULES,
 };
 
 const companionGrid = stored("companionGrid", GridFacts, UNKNOWN_GRID);

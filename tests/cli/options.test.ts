@@ -329,6 +329,39 @@ const ROWS = {
       expect((await welcome(c)).keepQuery).toEqual(["tab"]);
     },
   },
+  // The signal rules are the browsers' to apply: the welcome and /api/config tell them (tests/e2e/signals.e2e.test.ts
+  // plays --rage-clicks in real browsers).
+  rageClicks: {
+    args: ["--rage-clicks", "5"],
+    async check(c) {
+      expect((await welcome(c)).signalRules.rageClicks).toBe(5);
+      expect(JSON.parse((await get(`${c.url}/api/config`)).body).signalRules.rageClicks).toBe(5);
+    },
+  },
+  rageMs: {
+    args: ["--rage-window", "2s"],
+    async check(c) {
+      expect((await welcome(c)).signalRules.rageMs).toBe(2000);
+    },
+  },
+  ragePx: {
+    args: ["--rage-distance", "60"],
+    async check(c) {
+      expect((await welcome(c)).signalRules.ragePx).toBe(60);
+    },
+  },
+  deadMs: {
+    args: ["--dead-after", "1500ms"],
+    async check(c) {
+      expect((await welcome(c)).signalRules.deadMs).toBe(1500);
+    },
+  },
+  errorMs: {
+    args: ["--error-within", "3s"],
+    async check(c) {
+      expect((await welcome(c)).signalRules.errorMs).toBe(3000);
+    },
+  },
   maxFrameBytes: {
     args: ["--max-frame-bytes", "1KiB"],
     async check(c) {
