@@ -12,6 +12,7 @@ import type { ShareView } from "./share-link";
 import { SignalKind } from "./signals";
 import type { SnapshotMeta } from "./snapshot";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
+import { tagLabel } from "./tags";
 import { type Grid, MAX_COORDINATE } from "./wire";
 
 export const Sample = z.object({
@@ -75,6 +76,8 @@ export const Sample = z.object({
       s: anchorSelector,
     })
     .optional(),
+  /** The build or session label the page was under when the sample was taken (protocol/tags.ts); absent when none. */
+  build: tagLabel.optional(),
 });
 export type Sample = z.infer<typeof Sample>;
 
