@@ -26,6 +26,7 @@ process.on("message", (message) => {
       loopDelayP99Ms: delay.percentile(99) / 1e6,
       loopDelayMaxMs: delay.max / 1e6,
       points: companion.gateway.counters.points,
+      rssBytes: process.memoryUsage().rss,
     });
   }
   if (message === "stop") void companion.close().then(() => process.exit(0));

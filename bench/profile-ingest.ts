@@ -1,6 +1,6 @@
 /**
- * `npm run bench:profile`: the companion under closed-loop ingest from 20
- * connections with `--cpu-prof`, then the functions that took the most of its
+ * `npm run bench:profile [-- --tagged]`: the companion under closed-loop ingest from 20
+ * connections (`--tagged`: anchors, build label and signals on every batch) with `--cpu-prof`, then the functions that took the most of its
  * CPU time (self time), from the profile it wrote on exit.
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -20,7 +20,8 @@ interface Profile {
 
 const dir = mkdtempSync(join(tmpdir(), "heatlens-prof-"));
 const companion = await CompanionProcess.start("bench/companion-process.ts", ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
-const run = await saturate(companion, 20, 8);
+const tagged = process.argv.includes("--tagged");
+const run = await saturate(companion, 20, 8, 4, tagged);
 await companion.stop();
 console.log(`companion, 20 connections: ${Math.round(run.eventsPerSec).toLocaleString("en")} points/s acked\n`);
 

@@ -11,7 +11,14 @@ import { benchHoverToPaint, buildForHover, type HoverToPaint } from "./hover-to-
 import { benchAnchorMemory, benchMemory } from "./memory";
 import { benchPageCost } from "./page-cost";
 import { benchRestart } from "./restart";
-import { benchIngest, benchIngestVsBare, benchLatency, type IngestResult, type SaturationResult } from "./sockets";
+import {
+  benchIngest,
+  benchIngestVsBare,
+  benchLatency,
+  benchTagged,
+  type IngestResult,
+  type SaturationResult,
+} from "./sockets";
 
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 const fmt = (n: number, digits = 0) =>
@@ -75,6 +82,12 @@ for (const s of saturation) {
     `${fmt(s.companionEventsPerSec)}  ${fmt(s.bareEventsPerSec)}  ${fmt(s.ingestVsBareWs, 2)}  ${fmt(s.companionLoopDelayP99Ms, 1)} ms`,
   );
 }
+
+const tagged = await benchTagged(20);
+row(
+  "ingest at saturation, 20 connections, plain vs anchors + build label + signals: events/s, RSS",
+  `${fmt(tagged.plainEventsPerSec)}  ${fmt(tagged.taggedEventsPerSec)}  ${fmt(tagged.plainRssBytes / 2 ** 20)} MiB  ${fmt(tagged.taggedRssBytes / 2 ** 20)} MiB`,
+);
 
 const latency = await benchLatency();
 row(
@@ -155,6 +168,9 @@ const result = {
   ingestVsBareWs: round(Math.min(...saturation.map((s) => s.ingestVsBareWs)), 2),
   ingestVsBareWs20: round((saturation[0] as SaturationResult).ingestVsBareWs, 2),
   ingestVsBareWs200: round((saturation[1] as SaturationResult).ingestVsBareWs, 2),
+  taggedEventsPerSec: round(tagged.taggedEventsPerSec),
+  taggedVsPlain: round(tagged.taggedEventsPerSec / tagged.plainEventsPerSec, 2),
+  taggedRssMiB: round(tagged.taggedRssBytes / 2 ** 20),
   e2eP50Ms: round(latency.e2eP50Ms, 1),
   e2eP99Ms: round(latency.e2eP99Ms, 1),
   bytesPerKey: round(memory.bytesPerKey),

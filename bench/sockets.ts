@@ -13,6 +13,7 @@ interface Report {
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
   points: number;
+  rssBytes: number;
 }
 
 export class CompanionProcess {
@@ -58,15 +59,36 @@ async function open(port: number, client: string): Promise<WebSocket> {
   return ws;
 }
 
-/** A batch frame: `pages` pages of `perPage` points each, near the top of a 1280 px layout. */
-function frameMaker(client: number, pages: number, perPage: number): (seq: number, now: number) => string {
+/**
+ * A batch frame: `pages` pages of `perPage` points each, near the top of a
+ * 1280 px layout. `tagged`: as a tester's browser sends them on a page that
+ * declares its build, each point on one of 8 elements, and one rage click in
+ * every 20th batch.
+ */
+function frameMaker(
+  client: number,
+  pages: number,
+  perPage: number,
+  tagged = false,
+): (seq: number, now: number) => string {
   const pts: number[] = [];
-  for (let i = 0; i < perPage; i++) pts.push(i % 250, (i * 37) % 1280, (i * 53) % 3000, 0);
+  const at: number[] = [];
+  for (let i = 0; i < perPage; i++) {
+    pts.push(i % 250, (i * 37) % 1280, (i * 53) % 3000, 0);
+    at.push(1 + (i % 8), (i * 97) % 1024, (i * 41) % 1024);
+  }
+  const anchors = Array.from({ length: 8 }, (_, i) => `#section-${i} > button.action-${i}`);
+  const extra = tagged
+    ? `,"build":"2026.11.30-b${client % 3}","anchors":${JSON.stringify(anchors)},"at":${JSON.stringify(at)}`
+    : "";
   const ptsJson = JSON.stringify(pts);
   return (seq, now) => {
     const body = [];
     for (let p = 0; p < pages; p++) {
-      body.push(`{"origin":"${SITE}","path":"/c${client % 50}/p${p}","w":1280,"t0":${now - 250},"pts":${ptsJson}}`);
+      const signal = tagged && p === 0 && seq % 20 === 0 ? `,"signals":[10,0,${1 + (seq % 8)}]` : "";
+      body.push(
+        `{"origin":"${SITE}","path":"/c${client % 50}/p${p}","w":1280,"t0":${now - 250},"pts":${ptsJson}${extra}${signal}}`,
+      );
     }
     return `{"type":"batch","seq":${seq},"sentAt":${now},"pages":[${body.join(",")}]}`;
   };
@@ -220,14 +242,15 @@ export async function saturate(
   connections: number,
   seconds: number,
   inFlight = 4,
-): Promise<{ eventsPerSec: number; loopDelayP99Ms: number }> {
+  tagged = false,
+): Promise<{ eventsPerSec: number; loopDelayP99Ms: number; rssBytes: number }> {
   const sockets = await Promise.all(Array.from({ length: connections }, (_, i) => open(server.port, `sat-${i}`)));
   const pages = 4;
   const perPage = 25;
   let acked = 0;
   let running = true;
   for (const [i, ws] of sockets.entries()) {
-    const make = frameMaker(i, pages, perPage);
+    const make = frameMaker(i, pages, perPage, tagged);
     let seq = 0;
     ws.on("message", (data) => {
       const text = String(data);
@@ -246,7 +269,7 @@ export async function saturate(
   const report = await server.report();
   running = false;
   for (const ws of sockets) ws.terminate();
-  return { eventsPerSec, loopDelayP99Ms: report.loopDelayP99Ms };
+  return { eventsPerSec, loopDelayP99Ms: report.loopDelayP99Ms, rssBytes: report.rssBytes };
 }
 
 /**
@@ -268,5 +291,35 @@ export async function benchIngestVsBare(connections: number, seconds = 5): Promi
     bareEventsPerSec: bareRun.eventsPerSec,
     ingestVsBareWs: companionRun.eventsPerSec / bareRun.eventsPerSec,
     companionLoopDelayP99Ms: companionRun.loopDelayP99Ms,
+  };
+}
+
+export interface TaggedResult {
+  connections: number;
+  plainEventsPerSec: number;
+  taggedEventsPerSec: number;
+  plainRssBytes: number;
+  taggedRssBytes: number;
+}
+
+/**
+ * The companion at saturation with plain batches, then with anchors, a build
+ * label and signals on every batch (and its tester, as always): events/s and
+ * the process's resident memory after each run, side by side.
+ */
+export async function benchTagged(connections: number, seconds = 5): Promise<TaggedResult> {
+  const runs = [];
+  for (const tagged of [false, true]) {
+    const companion = await CompanionProcess.start();
+    runs.push(await saturate(companion, connections, seconds, 4, tagged));
+    await companion.stop();
+  }
+  const [plain, tagged] = runs as [Awaited<ReturnType<typeof saturate>>, Awaited<ReturnType<typeof saturate>>];
+  return {
+    connections,
+    plainEventsPerSec: plain.eventsPerSec,
+    taggedEventsPerSec: tagged.eventsPerSec,
+    plainRssBytes: plain.rssBytes,
+    taggedRssBytes: tagged.rssBytes,
   };
 }

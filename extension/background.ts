@@ -3,12 +3,13 @@
  * Samples from tracker content scripts go to the durable delivery (outbox and
  * companion link); grids the companion pushes are routed to the frames that
  * watch them; the overlay's switch, share links opened in a tab, the site
- * scripts, the overlay's snapshots and the wake-ups each live in their own module. Nothing here is
+ * scripts, the overlay's snapshots and comparisons, and the wake-ups each live in their own module. Nothing here is
  * ever turned off: the signal only states who owns the listeners.
  */
 
 import browser from "webextension-polyfill";
 import { acceptSamples } from "./background/capture";
+import { answerComparisons } from "./background/comparisons";
 import { OverlayRouting } from "./background/overlay-routing";
 import { OverlayToggle } from "./background/overlay-toggle";
 import { showCapturePause } from "./background/pause-badge";
@@ -49,6 +50,7 @@ new ShareLinks(toggle, async () => (await loadSettings()).companionUrl).listen(s
 void showCapturePause(badge, signal);
 void delivery.then((d) => showCapturePause(d, signal));
 answerStatus(() => delivery, signal);
+answerComparisons(async () => (await delivery).clientId, signal);
 answerSnapshots(signal);
 keepSiteScriptsInSync(SITE_SCRIPTS, signal, PAGE_WORLD_SCRIPTS);
 wakeUpToDeliver(() => void delivery.then((d) => d.nudge()), signal);

@@ -7,9 +7,10 @@
 import { defineExtensionMessaging } from "@webext-core/messaging";
 import { z } from "zod";
 import { ANCHOR_UNITS, anchorSelector, SCROLL_STEP_PERCENT, ScrollMark } from "./anchor";
+import { COMPARE_SET_RULE, type Comparison, type PageTags, parseCompareSet } from "./compare";
 import { MAX_INVENTORY_CHARS } from "./coverage";
 import type { ShareView } from "./share-link";
-import { SignalKind } from "./signals";
+import { MAX_STEPS_PER_SIGNAL, SignalKind } from "./signals";
 import type { SnapshotMeta } from "./snapshot";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 import { tagLabel } from "./tags";
@@ -68,12 +69,14 @@ export const Sample = z.object({
     .optional(),
   /**
    * Present on a click signal instead of a cursor sample (x, y and flags are then 0): a rage, dead or
-   * error click (protocol/signals.ts) on the element named `s`, at the triggering click's time `t`.
+   * error click (protocol/signals.ts) on the element named `s`, at the triggering click's time `t`;
+   * `steps`: the selectors of the clicks before it on that page view, oldest first.
    */
   signal: z
     .object({
       kind: z.union([z.literal(SignalKind.rage), z.literal(SignalKind.dead), z.literal(SignalKind.error)]),
       s: anchorSelector,
+      steps: z.array(anchorSelector).max(MAX_STEPS_PER_SIGNAL).optional(),
     })
     .optional(),
   /** The build or session label the page was under when the sample was taken (protocol/tags.ts); absent when none. */
@@ -155,10 +158,52 @@ export const HistoryRequest = z.object({
   from: z.number().int().nonnegative(),
   to: z.number().int().positive(),
   cols: z.number().int().positive().max(10_000).optional(),
+  /** One tester's points alone (protocol/tags.ts); absent for everyone's. */
+  tester: tagLabel.optional(),
 });
 export type HistoryRequest = z.infer<typeof HistoryRequest>;
 
-export type HistoryResult = { ok: true; grid: Grid } | { ok: false; code: string; reason: string };
+/** Why the companion (or the way to it) gave no answer: its `E_…` code and reason. */
+export type Refusal = { ok: false; code: string; reason: string };
+
+export type HistoryResult = { ok: true; grid: Grid } | Refusal;
+
+const time = z.number().int().nonnegative();
+
+/** The builds and testers a page has points from (`GET /api/tags`), in a range or over everything kept. */
+export const TagsRequest = z.object({
+  origin,
+  path: pagePath,
+  width: layoutWidth,
+  from: time.optional(),
+  to: time.optional(),
+});
+export type TagsRequest = z.infer<typeof TagsRequest>;
+
+/** The page's tags, and the tester this browser's points are tagged with (`testerOf` its client id and name). */
+export type TagsResult = { ok: true; tags: PageTags; me: string } | Refusal;
+
+const compareSet = z.string().refine((text) => typeof parseCompareSet(text) !== "string", COMPARE_SET_RULE);
+
+/** Two sets of a page's points to compare (`GET /api/compare`): `from`/`to` for both sides, `aFrom`… for one. */
+export const ComparisonRequest = z.object({
+  origin,
+  path: pagePath,
+  width: layoutWidth,
+  a: compareSet,
+  b: compareSet,
+  from: time.optional(),
+  to: time.optional(),
+  aFrom: time.optional(),
+  aTo: time.optional(),
+  bFrom: time.optional(),
+  bTo: time.optional(),
+  layer: z.enum(["points", "clicks"]).optional(),
+  cols: z.number().int().positive().max(10_000).optional(),
+});
+export type ComparisonRequest = z.infer<typeof ComparisonRequest>;
+
+export type ComparisonResult = { ok: true; comparison: Comparison } | Refusal;
 
 /** A picture of the visible tab (a PNG data URL), or why there is none. */
 export type CaptureResult = { ok: true; picture: string } | { ok: false; reason: string };
@@ -178,6 +223,10 @@ export interface ProtocolMap {
   "overlay.watch"(watches: Watch[]): void;
   /** Overlay → background: a past range of this page from the companion's history. */
   "overlay.history"(request: HistoryRequest): HistoryResult;
+  /** Overlay → background: the builds and testers this page has points from, and who this browser's tester is. */
+  "overlay.tags"(request: TagsRequest): TagsResult;
+  /** Overlay → background: two sets of this page's points compared by the companion. */
+  "overlay.compare"(request: ComparisonRequest): ComparisonResult;
   "overlay.unwatch"(): void;
   /** Overlay → background, on the viewer's Snapshot click only: the visible part of this tab. */
   "overlay.capture"(): CaptureResult;

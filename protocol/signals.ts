@@ -2,7 +2,9 @@
  * Click signals: rage, dead and error clicks (extension/capture/click-signals.ts
  * detects them). A page group carries them as flat triples `[dt, kind, a]`,
  * `a` being 1 + an index into the group's anchor table, the element named as
- * the click's anchored heat names it.
+ * the click's anchored heat names it. An optional parallel `steps` holds, per
+ * signal, the clicks before its triggering click on that page view: what a bug
+ * report lists to reproduce it.
  */
 import { z } from "zod";
 
@@ -14,6 +16,9 @@ export type SignalName = (typeof SIGNAL_NAMES)[number];
 
 /** Most signals one page group may carry: they are rare, a page sending more is broken or hostile. */
 export const MAX_SIGNALS_PER_GROUP = 64;
+
+/** Most steps one signal carries: the last clicks before its triggering one, enough to reproduce it. */
+export const MAX_STEPS_PER_SIGNAL = 5;
 
 /** One element's signals of one kind in a grid's window or range (Grid.signals). */
 export const SignalSummary = z.object({

@@ -15,7 +15,7 @@ import {
   ScrollSummary,
 } from "./anchor";
 import { MAX_CONTROLS_PER_GROUP } from "./coverage";
-import { MAX_SIGNALS_PER_GROUP, SIGNAL_NAMES, SignalSummary } from "./signals";
+import { MAX_SIGNALS_PER_GROUP, MAX_STEPS_PER_SIGNAL, SIGNAL_NAMES, SignalSummary } from "./signals";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 import { tagLabel } from "./tags";
 
@@ -159,6 +159,9 @@ function flatIntegers(name: string, tuples: string, arity: number, max: (i: numb
   });
 }
 
+const STEP_ANCHOR = "a step is 1 + an index into the group's anchors";
+const stepAnchor = z.number(STEP_ANCHOR).int(STEP_ANCHOR).min(1, STEP_ANCHOR).max(MAX_ANCHORS_PER_GROUP, STEP_ANCHOR);
+
 /**
  * Points of one page view: flat quadruples `[dt, x, y, flags]`, dt in ms since
  * `t0`, x and y in document CSS px (viewport px when `flags & FLAG_FIXED`).
@@ -210,6 +213,20 @@ export const PagePoints = z
       (i) => (i % 3 === 1 ? SIGNAL_NAMES.length - 1 : i % 3 === 2 ? MAX_ANCHORS_PER_GROUP : MAX_COORDINATE),
       MAX_SIGNALS_PER_GROUP * 3,
     ).optional(),
+    /**
+     * Per signal, in the order of `signals`, the clicks before its triggering click on that page view,
+     * oldest first (a rage's own earlier clicks among them): each 1 + an index into `anchors`, as `a` is.
+     * Absent from older extensions' groups.
+     */
+    steps: z
+      .array(
+        z
+          .array(stepAnchor, "a signal's steps are a list of anchor numbers")
+          .max(MAX_STEPS_PER_SIGNAL, `a signal has at most ${MAX_STEPS_PER_SIGNAL} steps`),
+        "steps must be an array of lists of anchor numbers",
+      )
+      .max(MAX_SIGNALS_PER_GROUP, "steps must hold one list per signal")
+      .optional(),
   })
   .superRefine((page, ctx) => {
     const points = page.pts.length / 4;
@@ -229,6 +246,24 @@ export const PagePoints = z
             code: "custom",
             path: ["signals", i],
             message: `a signal's anchor ${a} is not in the group's anchors`,
+          });
+          return;
+        }
+      }
+    }
+    if (page.steps) {
+      if (page.steps.length * 3 !== (page.signals?.length ?? 0)) {
+        ctx.addIssue({ code: "custom", path: ["steps"], message: "steps must hold one list per signal" });
+        return;
+      }
+      const named = page.anchors?.length ?? 0;
+      for (const [i, steps] of page.steps.entries()) {
+        const j = steps.findIndex((a) => a > named);
+        if (j >= 0) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["steps", i, j],
+            message: `a step's anchor ${steps[j]} is not in the group's anchors`,
           });
           return;
         }

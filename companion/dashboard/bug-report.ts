@@ -1,7 +1,8 @@
 /**
  * "Copy for a bug report": a signal of the dashboard's list as plain text to
  * paste into a ticket: what happened on which element, how often and by how
- * many testers, when, and the share link (protocol/share-link.ts) that opens
+ * many testers, when, the steps to reproduce it (the clicks before the latest
+ * case, then its own click), and the share link (protocol/share-link.ts) that opens
  * the page with its clicks around that time, so that whoever reads it sees
  * the element in the overlay.
  */
@@ -17,12 +18,21 @@ export interface ListedSignal {
   testers: number;
   first: number;
   last: number;
+  /** The clicks before the latest case's triggering click, oldest first; null when its extension sent none. */
+  steps: string[] | null;
 }
 
 const WHAT = {
   rage: "Rage clicks (3 or more clicks in 1 s, each without a reaction)",
   dead: "Dead click (no reaction within 1 s)",
   error: "Error click (an uncaught error within 1 s)",
+} as const;
+
+/** What the triggering click, the last step, did. */
+const OUTCOME = {
+  rage: "the rage click, no reaction",
+  dead: "no reaction",
+  error: "an uncaught error followed",
 } as const;
 
 /** A minute either side of the signals: the link shows the clicks around them. */
@@ -44,8 +54,15 @@ export function bugReport(companionBase: string, signal: ListedSignal): string {
     `Page: ${signal.origin}${signal.path} (${signal.band} width band)`,
     `Seen ${signal.count} time${signal.count === 1 ? "" : "s"} by ${testers}, first ${iso(signal.first)}, last ${iso(signal.last)}`,
     `Element: ${signal.selector}`,
+    ...steps(signal),
     `Clicks on the page around then: ${link}`,
   ].join("\n");
+}
+
+function steps(signal: ListedSignal): string[] {
+  if (signal.steps === null) return ["Steps before it: not known (sent by an extension without steps)"];
+  const clicks = [...signal.steps.map((s) => `click ${s}`), `click ${signal.selector} (${OUTCOME[signal.kind]})`];
+  return ["Steps before it (latest case):", ...clicks.map((step, i) => `${i + 1}. ${step}`)];
 }
 
 function iso(t: number): string {

@@ -7,7 +7,11 @@
  * choice of layer (the page, or the fixed and sticky elements), its latest
  * snapshots with the newest painted behind the heat (backdrop.ts), and
  * exports as PNG (with that picture), JSON and CSV, each naming the site, page, band, time and
- * when the heat was read. Below the pages, their coverage: each page's
+ * when the heat was read. The open page shows everyone's heat or one tester's
+ * alone, and compares two sets of its points (a build, a tester, everyone but
+ * a tester, everyone; each over the view's time or its own span) as a
+ * difference map in two colours and a table of its elements, the changes
+ * beyond chance first, under a sentence stating the test (compare-view.ts). Below the pages, their coverage: each page's
  * controls clicked in the chosen time, lowest share first, with its
  * untouched controls by selector; then their rage, dead and error clicks
  * (page, element, kind, count, testers, first and last time), each with
@@ -19,21 +23,44 @@
  * cookie-signed).
  */
 import { interpolateTurbo } from "d3-scale-chromatic";
+import {
+  type CompareSet,
+  type Comparison,
+  formatCompareSet,
+  type PageTags,
+  parseCompareSet,
+  tileDifferences,
+} from "../../protocol/compare";
 import { shareUrl } from "../../protocol/share-link";
 import type { SnapshotEntry } from "../../protocol/snapshot";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import { backdropCaption, type Placement, pickSnapshot, placement } from "./backdrop";
 import { bugReport, type ListedSignal } from "./bug-report";
 import {
+  differenceColour,
+  differenceShare,
+  elementCells,
+  setChoices,
+  setLabel,
+  sideTimeChoices,
+  testStatement,
+} from "./compare-view";
+import {
+  type Compare,
+  compareParams,
   exportName,
   type Layer,
+  readSideTime,
   readState,
+  type SideTime,
   shareViewOf,
+  sideTimeLabel,
   type Time,
   timeLabel,
   timeParams,
   type ViewState,
   windowLabel,
+  writeSideTime,
   writeState,
 } from "./view-state";
 
@@ -121,9 +148,38 @@ interface Backdrop {
 }
 
 /**
+ * A canvas of `cols` × `rows` tiles of `tile` px on the dark ground; over a
+ * page's snapshot, it reaches down to the picture's bottom, the picture drawn.
+ */
+function ground(
+  canvas: HTMLCanvasElement,
+  cols: number,
+  rows: number,
+  tile: number,
+  backdrop: Backdrop | undefined,
+): CanvasRenderingContext2D {
+  if (backdrop) rows = Math.max(rows, backdrop.place.lastRow + 1);
+  canvas.width = cols * tile;
+  canvas.height = Math.max(rows, 1) * tile;
+  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+  ctx.fillStyle = "#111827";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  if (backdrop) {
+    const { image, place } = backdrop;
+    ctx.drawImage(image, place.x, place.y, place.width, place.height);
+  }
+  return ctx;
+}
+
+/** Rows a layer's flat [col, row, value] triples reach, at least `rows`. */
+function rowsOf(cells: readonly number[], rows: number): number {
+  for (let i = 1; i < cells.length; i += 3) rows = Math.max(rows, (cells[i] as number) + 1);
+  return rows;
+}
+
+/**
  * Paints a layer of a grid with tiles of `tile` px, coloured relative to its
- * hottest tile; over a page's snapshot, the canvas reaches down to the
- * picture's bottom and the tiles let it show through.
+ * hottest tile, letting a page's snapshot behind show through.
  */
 function paint(
   canvas: HTMLCanvasElement,
@@ -133,23 +189,10 @@ function paint(
   backdrop?: Backdrop,
 ): void {
   const cells = cellsOf(grid, layer);
-  let rows = layer === "document" ? grid.rows : 0;
   let max = 1;
-  for (let i = 0; i < cells.length; i += 3) {
-    rows = Math.max(rows, (cells[i + 1] as number) + 1);
-    max = Math.max(max, cells[i + 2] as number);
-  }
-  if (backdrop) rows = Math.max(rows, backdrop.place.lastRow + 1);
-  canvas.width = grid.cols * tile;
-  canvas.height = Math.max(rows, 1) * tile;
-  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
-  ctx.fillStyle = "#111827";
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  if (backdrop) {
-    const { image, place } = backdrop;
-    ctx.drawImage(image, place.x, place.y, place.width, place.height);
-    ctx.globalAlpha = 0.6;
-  }
+  for (let i = 2; i < cells.length; i += 3) max = Math.max(max, cells[i] as number);
+  const ctx = ground(canvas, grid.cols, rowsOf(cells, layer === "document" ? grid.rows : 0), tile, backdrop);
+  if (backdrop) ctx.globalAlpha = 0.6;
   for (let i = 0; i < cells.length; i += 3) {
     ctx.fillStyle = interpolateTurbo(0.1 + 0.9 * ((cells[i + 2] as number) / max));
     ctx.fillRect((cells[i] as number) * tile, (cells[i + 1] as number) * tile, tile, tile);
@@ -419,7 +462,7 @@ function card(page: PageRef): Card {
     button.append(canvas, name, meta);
     const made: Card = { button, canvas, meta, band: null };
     button.addEventListener("click", () => {
-      go({ page: { ...page }, band: made.band, layer: "document", time: state.time });
+      go({ page: { ...page }, band: made.band, layer: "document", time: state.time, tester: null, compare: null });
       $("detail").scrollIntoView({ behavior: "smooth" });
     });
     siteSection(page.origin).append(button);
@@ -489,14 +532,19 @@ async function renderDetail(view: ViewState): Promise<void> {
     shown = null;
     return;
   }
+  // One tester's heat alone, or everyone's.
+  const tag: Record<string, string> = view.tester === null ? {} : { tester: view.tester };
   const counts = await Promise.all(
-    facts.bands.map((b) => getJson<Grid>(heatmapUrl(page, b.id, view.time, { cols: "1" })).then((g) => g.total)),
+    facts.bands.map((b) =>
+      getJson<Grid>(heatmapUrl(page, b.id, view.time, { ...tag, cols: "1" })).then((g) => g.total),
+    ),
   );
   const busiest = counts.some((n) => n > 0) ? facts.bands[counts.indexOf(Math.max(...counts))]?.id : undefined;
-  const grid = await getJson<Grid>(heatmapUrl(page, view.band ?? busiest ?? null, view.time));
+  const grid = await getJson<Grid>(heatmapUrl(page, view.band ?? busiest ?? null, view.time, tag));
   const band = grid.band.id;
-  const csv = await get(heatmapUrl(page, band, view.time, { format: "csv" })).then((res) => res.text());
+  const csv = await get(heatmapUrl(page, band, view.time, { ...tag, format: "csv" })).then((res) => res.text());
   const snapshots = await snapshotsOf(page, grid, view.layer, DETAIL_TILE);
+  const tags = await getJson<PageTags>(`/api/tags?${new URLSearchParams({ ...page, band })}`);
   if (view !== state) throw new Stale();
 
   $("bands").replaceChildren(
@@ -527,6 +575,8 @@ async function renderDetail(view: ViewState): Promise<void> {
   $("backdrop").textContent = snapshots.caption;
   paint($("detail-canvas"), grid, DETAIL_TILE, view.layer, snapshots.backdrop);
   showSnapshots(snapshots.latest);
+  showTesters(tags, view);
+  showCompareChoices(tags, view);
 
   const name = exportName(page, band, view.layer, view.time, grid.end);
   shown = { grid, page, view, name };
@@ -535,6 +585,7 @@ async function renderDetail(view: ViewState): Promise<void> {
     page: page.path,
     band,
     layer: view.layer,
+    tester: view.tester ?? "everyone",
     time: timeLabel(view.time),
     read: new Date(grid.end).toISOString(),
     link: location.href,
@@ -547,9 +598,128 @@ async function renderDetail(view: ViewState): Promise<void> {
     new Blob([JSON.stringify({ ...grid, export: about }, null, 2)], { type: "application/json" }),
   );
   json.download = `${name}.json`;
-  const comment = `# Heatlens · site ${about.site} · page ${about.page} · band ${band} · layer ${view.layer} · ${about.time} · from ${new Date(grid.start).toISOString()} to ${about.read} · ${about.link}\n`;
+  const who = view.tester === null ? "" : ` · tester ${view.tester}`;
+  const comment = `# Heatlens · site ${about.site} · page ${about.page} · band ${band} · layer ${view.layer}${who} · ${about.time} · from ${new Date(grid.start).toISOString()} to ${about.read} · ${about.link}\n`;
   csvLink.href = URL.createObjectURL(new Blob([comment, csv], { type: "text/csv" }));
   csvLink.download = `${name}.csv`;
+  await renderCompare(view, band, snapshots.backdrop);
+}
+
+/** The tester choice: everyone, or one tester of the page's band (with their points in all the history kept). */
+function showTesters(tags: PageTags, view: ViewState): void {
+  const testers = tags.testers.map((t) => [t.label, `${t.label} · ${number.format(t.points)} points kept`]);
+  if (view.tester !== null && !tags.testers.some((t) => t.label === view.tester))
+    testers.push([view.tester, `${view.tester} · no points kept in this band`]);
+  fillSelect($("tester"), [["", "Everyone"], ...testers], view.tester ?? "");
+  $("tester-note").textContent =
+    view.tester === null ? "Everyone's heat." : `${view.tester}'s heat alone, ${timeLabel(view.time)}.`;
+}
+
+/** Sets a select's options (only when they changed, so that an open list stays open) and its value. */
+function fillSelect(select: HTMLSelectElement, options: string[][], value: string | null): void {
+  const key = JSON.stringify(options);
+  if (select.dataset.options !== key) {
+    select.dataset.options = key;
+    select.replaceChildren(
+      ...options.map(([optionValue, label]) =>
+        Object.assign(document.createElement("option"), { value: optionValue, textContent: label }),
+      ),
+    );
+  }
+  if (value !== null) select.value = value;
+}
+
+const form = () => $<HTMLFormElement>("compare-form");
+const field = (name: string) => form().elements.namedItem(name) as HTMLSelectElement;
+
+/** The sets and spans to compare, the comparison shown chosen, or before one a tester against the rest. */
+function showCompareChoices(tags: PageTags, view: ViewState): void {
+  const compare = view.compare;
+  const options = setChoices(tags, compare);
+  // Before any comparison: a tester against the rest, if the page has testers.
+  const first = tags.testers[0]?.label;
+  const fallback = first ? [`rest:${first}`, `tester:${first}`] : ["all", "all"];
+  const chosen = (name: "a" | "b", i: number) =>
+    compare ? formatCompareSet(compare[name]) : field(name).value || (fallback[i] as string);
+  fillSelect(field("a"), options, chosen("a", 0));
+  fillSelect(field("b"), options, chosen("b", 1));
+  for (const name of ["aTime", "bTime"] as const) {
+    const side = compare ? compare[name] : null;
+    fillSelect(
+      field(name),
+      sideTimeChoices(facts.windowsMs, view.time, side),
+      side ? (writeSideTime(side) ?? "") : null,
+    );
+  }
+  $("compare-stop").hidden = compare === null;
+  $("compare-start").hidden = compare !== null;
+}
+
+/** The comparison the form names. */
+function compareOfForm(): Compare {
+  const set = (name: string) => parseCompareSet(field(name).value) as CompareSet;
+  const time = (name: string) => readSideTime(field(name).value || null, name, []);
+  return { a: set("a"), b: set("b"), aTime: time("aTime"), bTime: time("bTime") };
+}
+
+/** What the Compare section shows, to rebuild its table only when it changes. */
+let compareShown = "";
+
+/**
+ * The comparison (GET /api/compare) of the page's band: both sides named, the
+ * difference map over the page's snapshot when the heat view has one, the
+ * test stated and the element table, changes beyond chance first.
+ */
+async function renderCompare(view: ViewState, band: string, backdrop: Backdrop | undefined): Promise<void> {
+  const compare = view.compare;
+  $("compare-result").hidden = compare === null;
+  if (!compare || !view.page) {
+    compareShown = "";
+    return;
+  }
+  const params = new URLSearchParams({ ...view.page, band, ...compareParams(compare, view.time, Date.now()) });
+  const comparison = await getJson<Comparison>(`/api/compare?${params}`);
+  if (view !== state) throw new Stale();
+  const { a, b, test, elements } = comparison;
+  const side = (name: "a" | "b", set: CompareSet, time: SideTime, grid: Grid) =>
+    `${name.toUpperCase()}: ${setLabel(set)}, ${sideTimeLabel(time, view.time)}, ${number.format(grid.total)} points`;
+  $("compare-sides").textContent = [
+    side("a", compare.a, compare.aTime, a.grid),
+    side("b", compare.b, compare.bTime, b.grid),
+    "each side's tiles and elements as shares of its own total",
+  ].join(" · ");
+  const diff = tileDifferences(a.grid, b.grid);
+  const cells = view.layer === "fixed" ? diff.fixed : diff.cells;
+  const under = view.layer === "fixed" ? undefined : backdrop;
+  const rows = rowsOf(cells, view.layer === "fixed" ? 0 : Math.max(a.grid.rows, b.grid.rows));
+  const ctx = ground($("compare-canvas"), a.grid.cols, rows, DETAIL_TILE, under);
+  for (let i = 0; i < cells.length; i += 3) {
+    ctx.fillStyle = differenceColour(cells[i + 2] as number, diff.max);
+    ctx.fillRect((cells[i] as number) * DETAIL_TILE, (cells[i + 1] as number) * DETAIL_TILE, DETAIL_TILE, DETAIL_TILE);
+  }
+  $("legend-a").textContent = `more in A (${setLabel(compare.a)})`;
+  $("legend-b").textContent =
+    `more in B (${setLabel(compare.b)}); the strongest tile differs by ${differenceShare(diff.max)} of a side's points`;
+  $("compare-test").textContent = testStatement(test);
+
+  const text = JSON.stringify(elements);
+  if (text === compareShown) return;
+  compareShown = text;
+  const body = $("compare-elements").querySelector("tbody") as HTMLTableSectionElement;
+  body.replaceChildren(
+    ...elements.map((element) => {
+      const row = document.createElement("tr");
+      row.dataset.selector = element.s;
+      row.dataset.flagged = String(element.flagged);
+      for (const cellText of elementCells(element)) {
+        const cell = document.createElement("td");
+        cell.textContent = cellText;
+        row.append(cell);
+      }
+      return row;
+    }),
+  );
+  $("no-elements").hidden = elements.length > 0;
 }
 
 /** Canvas px per tile of the open page. */
@@ -560,12 +730,13 @@ const LAYERS: [Layer, string][] = [
   ["fixed", "Fixed elements"],
 ];
 
-/** "https://shop.example/checkout · desktop · last 10 min · 60 points · read 2026-11-29 22:10:05 UTC". */
+/** "https://shop.example/checkout · desktop · Ada alone · last 10 min · 60 points · read 2026-11-29 22:10:05 UTC". */
 function describe(page: PageRef, grid: Grid, view: ViewState): string {
   const read = `${new Date(grid.end).toISOString().slice(0, 19).replace("T", " ")} UTC`;
   const band = view.layer === "fixed" ? `${grid.band.id} · fixed elements` : grid.band.id;
+  const who = view.tester === null ? "" : ` · ${view.tester} alone`;
   const points = number.format(layerTotal(grid, view.layer));
-  return `${siteName(page.origin)}${page.path} · ${band} · ${timeLabel(view.time)} · ${points} points · read ${read}`;
+  return `${siteName(page.origin)}${page.path} · ${band}${who} · ${timeLabel(view.time)} · ${points} points · read ${read}`;
 }
 
 /** A PNG of the open page's heat under two lines naming it, so that a bug ticket's picture says what it shows. */
@@ -729,7 +900,22 @@ async function start(): Promise<void> {
   });
   $("export-png").addEventListener("click", exportPng);
   $("copy-link").addEventListener("click", () => void copyLink());
-  $("close-detail").addEventListener("click", () => go({ ...state, page: null, band: null, layer: "document" }));
+  $("close-detail").addEventListener("click", () =>
+    go({ ...state, page: null, band: null, layer: "document", tester: null, compare: null }),
+  );
+  $("tester").addEventListener("change", (event) => {
+    const tester = (event.target as HTMLSelectElement).value;
+    go({ ...state, tester: tester === "" ? null : tester });
+  });
+  // Once comparing, each choice shows at once; before, "Compare" starts it.
+  form().addEventListener("change", () => {
+    if (state.compare) go({ ...state, compare: compareOfForm() });
+  });
+  form().addEventListener("submit", (event) => {
+    event.preventDefault();
+    go({ ...state, compare: compareOfForm() });
+  });
+  $("compare-stop").addEventListener("click", () => go({ ...state, compare: null }));
   window.addEventListener("popstate", () => {
     adopt(location.search);
     void refresh();

@@ -4,10 +4,16 @@
  * and `path`), its width band, its layer (`layer=fixed` for the points over
  * fixed and sticky elements), and a live window (`window`, ms) or a history
  * range (`range=hour` or `range=today`, relative to the moment it is read, or
- * `from` and `to`, ISO 8601). Also the labels and file names that name a view.
- * Pure: the companion's facts and the clock are passed in.
+ * `from` and `to`, ISO 8601), one tester's heat alone (`tester`), and a
+ * comparison of two sets of the page's points (`a` and `b`, as
+ * protocol/compare.ts writes a set, each over the view's time or its own:
+ * `aTime`/`bTime` = `last:<ms>`, `before:<ms>` or `<from>/<to>` in ISO 8601).
+ * Also the labels and file names that name a view. Pure: the companion's
+ * facts and the clock are passed in.
  */
+import { type CompareSet, formatCompareSet, parseCompareSet } from "../../protocol/compare";
 import type { ShareView } from "../../protocol/share-link";
+import { tagLabel } from "../../protocol/tags";
 
 export type Time =
   | { kind: "window"; ms: number }
@@ -17,6 +23,25 @@ export type Time =
 
 export type Layer = "document" | "fixed";
 
+/**
+ * The span one side of a comparison reads: the view's time, the last `ms`
+ * before now, the `ms` before those (`before`: "the hour before" the last
+ * hour), or a fixed range.
+ */
+export type SideTime =
+  | { kind: "view" }
+  | { kind: "last"; ms: number }
+  | { kind: "before"; ms: number }
+  | { kind: "range"; from: number; to: number };
+
+/** Two sets of the page's points to compare, B against A, each over its own span. */
+export interface Compare {
+  a: CompareSet;
+  b: CompareSet;
+  aTime: SideTime;
+  bTime: SideTime;
+}
+
 export interface ViewState {
   /** The page shown large, or none. */
   page: { origin: string; path: string } | null;
@@ -24,6 +49,9 @@ export interface ViewState {
   band: string | null;
   layer: Layer;
   time: Time;
+  /** The tester whose heat alone is shown, or null for everyone's. */
+  tester: string | null;
+  compare: Compare | null;
 }
 
 export interface Facts {
@@ -52,7 +80,63 @@ export function readState(search: string, facts: Facts): { state: ViewState; pro
   if (layerParam !== null && layerParam !== "document" && layerParam !== "fixed")
     problems.push("layer must be document or fixed");
   const layer: Layer = layerParam === "fixed" ? "fixed" : "document";
-  return { state: { page, band, layer, time: readTime(params, facts, problems) }, problems };
+  const time = readTime(params, facts, problems);
+  let tester = params.get("tester");
+  if (tester !== null && !tagLabel.safeParse(tester).success) {
+    problems.push("tester must be a tester's name: 1–64 characters, no control characters, no spaces at either end");
+    tester = null;
+  }
+  return { state: { page, band, layer, time, tester, compare: readCompare(params, problems) }, problems };
+}
+
+function readCompare(params: URLSearchParams, problems: string[]): Compare | null {
+  const a = params.get("a");
+  const b = params.get("b");
+  if (a === null && b === null) return null;
+  if (a === null || b === null) {
+    problems.push("a comparison needs both a and b");
+    return null;
+  }
+  const sets = [parseCompareSet(a), parseCompareSet(b)];
+  const refused = sets.map((set, i) => (typeof set === "string" ? `${"ab"[i]}: ${set}` : null)).filter(Boolean);
+  if (refused.length > 0) {
+    problems.push(...(refused as string[]));
+    return null;
+  }
+  return {
+    a: sets[0] as CompareSet,
+    b: sets[1] as CompareSet,
+    aTime: readSideTime(params.get("aTime"), "aTime", problems),
+    bTime: readSideTime(params.get("bTime"), "bTime", problems),
+  };
+}
+
+/** A side's span as `aTime`/`bTime` write it (`last:<ms>`, `before:<ms>`, `<from>/<to>`); unusable text is said in `problems`. */
+export function readSideTime(text: string | null, name: string, problems: string[]): SideTime {
+  if (text === null) return { kind: "view" };
+  const relative = /^(last|before):(\d+)$/.exec(text);
+  if (relative) {
+    const ms = Number(relative[2]);
+    if (ms > 0 && Number.isSafeInteger(ms)) return { kind: relative[1] as "last" | "before", ms };
+  }
+  const [from, to, extra] = text.split("/").map((part) => Date.parse(part));
+  if (extra === undefined && Number.isFinite(from) && Number.isFinite(to) && (to as number) > (from as number))
+    return { kind: "range", from: from as number, to: to as number };
+  problems.push(`${name} must be last:<ms>, before:<ms> or <from>/<to> (ISO 8601, from before to)`);
+  return { kind: "view" };
+}
+
+/** The text `readSideTime` reads back as `time`; null for the view's time. */
+export function writeSideTime(time: SideTime): string | null {
+  switch (time.kind) {
+    case "view":
+      return null;
+    case "last":
+    case "before":
+      return `${time.kind}:${time.ms}`;
+    case "range":
+      return `${new Date(time.from).toISOString()}/${new Date(time.to).toISOString()}`;
+  }
 }
 
 function readTime(params: URLSearchParams, facts: Facts, problems: string[]): Time {
@@ -91,6 +175,19 @@ export function writeState(state: ViewState): string {
     params.set("from", new Date(time.from).toISOString());
     params.set("to", new Date(time.to).toISOString());
   } else params.set("range", time.kind);
+  if (state.tester !== null) params.set("tester", state.tester);
+  if (state.compare) {
+    const { a, b, aTime, bTime } = state.compare;
+    params.set("a", formatCompareSet(a));
+    params.set("b", formatCompareSet(b));
+    for (const [name, side] of [
+      ["aTime", aTime],
+      ["bTime", bTime],
+    ] as const) {
+      const text = writeSideTime(side);
+      if (text !== null) params.set(name, text);
+    }
+  }
   return `?${params}`;
 }
 
@@ -108,6 +205,34 @@ export function spanOf(time: Time, now: number): { from: number; to: number } | 
   }
 }
 
+/** The span a comparison's side reads at `now`; the view's live window reads as the last that many ms. */
+export function sideSpan(side: SideTime, time: Time, now: number): { from: number; to: number } {
+  switch (side.kind) {
+    case "view":
+      return spanOf(time, now) ?? { from: now - (time as { ms: number }).ms, to: now };
+    case "last":
+      return { from: now - side.ms, to: now };
+    case "before":
+      return { from: now - 2 * side.ms, to: now - side.ms };
+    case "range":
+      return { from: side.from, to: side.to };
+  }
+}
+
+/** `/api/compare` parameters of a comparison at `now`: both sets and each side's span. */
+export function compareParams(compare: Compare, time: Time, now: number): Record<string, string> {
+  const a = sideSpan(compare.aTime, time, now);
+  const b = sideSpan(compare.bTime, time, now);
+  return {
+    a: formatCompareSet(compare.a),
+    b: formatCompareSet(compare.b),
+    aFrom: String(a.from),
+    aTo: String(a.to),
+    bFrom: String(b.from),
+    bTo: String(b.to),
+  };
+}
+
 /** `/api/heatmap` parameters for the time: `window`, or `from` and `to`. */
 export function timeParams(time: Time, now: number): Record<string, string> {
   const span = spanOf(time, now);
@@ -116,6 +241,27 @@ export function timeParams(time: Time, now: number): Record<string, string> {
 
 export function windowLabel(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
+}
+
+/** "hour", "3 h", "day", else as a window: the length of a side's relative span. */
+function spanLength(ms: number): string {
+  if (ms === 3_600_000) return "hour";
+  if (ms === 86_400_000) return "day";
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : windowLabel(ms);
+}
+
+/** "last 10 min", "the hour before", a range, or the view's time. */
+export function sideTimeLabel(side: SideTime, time: Time): string {
+  switch (side.kind) {
+    case "view":
+      return timeLabel(time);
+    case "last":
+      return `last ${spanLength(side.ms)}`;
+    case "before":
+      return `the ${spanLength(side.ms)} before`;
+    case "range":
+      return timeLabel(side);
+  }
 }
 
 /** "last 10 min", "last hour", "today", "2026-11-29 21:00 – 2026-11-29 22:00 UTC". */

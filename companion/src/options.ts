@@ -239,6 +239,14 @@ export const OPTIONS = {
     max: 10_000,
     description: "controls kept per page key for coverage; a longer inventory keeps its first n and says it was cut",
   }),
+  maxTagsPerPage: spec("int", {
+    flag: "--max-tags-per-page <n>",
+    default: 100,
+    min: 1,
+    max: 100_000,
+    description:
+      "build labels, and testers, whose history is kept apart per page key; points under more are kept untagged and counted",
+  }),
   maxSignals: spec("int", {
     flag: "--max-signals <n>",
     default: 10_000,

@@ -19,6 +19,13 @@ export interface KeyedPoints {
    */
   anchors?: string[];
   anchorOf?: number[];
+  /**
+   * Tags of the group's points (protocol/tags.ts): its build label, if the
+   * page group had one, and its tester. Only the history reads them: it keeps
+   * each tagged set under its tagged page key as well.
+   */
+  build?: string;
+  tester?: string;
 }
 
 export interface PointsMessage {

@@ -15,11 +15,12 @@
  * that re-keys it, also sends scroll marks (scroll-marks.ts) and the page's
  * controls inventory, again when it changes (controls-inventory.ts). Clicks also
  * feed the rage, dead and error click detector (click-signals.ts), whose signals
- * name the click's anchor and carry the click's page key and time. Everything sent
- * carries the build label of the moment it was taken (build-label.ts: the page's
- * own, else the options'), so a label the page sets late, or changes on a route
- * change, tags the very next point. In a frame, all of it is the frame's own: its
- * location, width, document and label.
+ * name the click's anchor and carry the click's page key and time, and the clicks
+ * before it on the page (click-trail.ts). Everything sent carries the build label
+ * of the moment it was taken (build-label.ts: the page's own, else the options'),
+ * so a label the page sets late, or changes on a route change, tags the very next
+ * point. In a frame, all of it is the frame's own: its location, width, document
+ * and label.
  */
 import { sendMessage } from "../../protocol/messages";
 import type { SignalKind } from "../../protocol/signals";
@@ -40,6 +41,7 @@ import {
   judgedForDead,
   watchReactions,
 } from "./click-signals";
+import { ClickTrail } from "./click-trail";
 import { ControlsInventory } from "./controls-inventory";
 import { SampleSender } from "./sample-sender";
 import { type RawInput, Sampler } from "./sampler";
@@ -95,11 +97,12 @@ function emitControls(path: string, controls: string[], build: string | undefine
   sender.submit({ origin: location.origin, path, w: layoutWidth(), t, x: 0, y: 0, flags: 0, controls, ...tag });
 }
 
-/** A click as the detector keeps it: its page key, epoch time and build label, for the signal it may become. */
+/** A click as the detector keeps it: its page key, epoch time, build label and the clicks before it, for the signal it may become. */
 interface TrackedClick extends ClickFacts {
   path: string;
   epoch: number;
   build: string | undefined;
+  steps: string[];
 }
 
 function emitSignal(kind: SignalKind, click: TrackedClick): void {
@@ -111,7 +114,7 @@ function emitSignal(kind: SignalKind, click: TrackedClick): void {
     x: 0,
     y: 0,
     flags: 0,
-    signal: { kind, s: click.selector },
+    signal: { kind, s: click.selector, steps: click.steps },
     ...tagged(click.build),
   });
 }
@@ -176,6 +179,7 @@ export function startTracker(signal: AbortSignal): void {
     { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as number) },
   );
   const reactions = watchReactions(signals, window, signal);
+  const trail = new ClickTrail();
   const record = (event: MouseEvent, click: boolean): boolean => {
     if (paused || !event.isTrusted || isOverlayElement(event.target)) return false;
     const target = event.composedPath()[0] ?? event.target;
@@ -192,6 +196,7 @@ export function startTracker(signal: AbortSignal): void {
         path,
         epoch: Math.round(performance.timeOrigin + event.timeStamp),
         build: label(),
+        steps: trail.next(path, anchor.s),
       });
     }
     sampler.input({

@@ -30,46 +30,32 @@ interface Found {
   clippers: Element[];
 }
 
-export class ElementHeat {
+/** An anchor's element as it is on screen now: its box, and the part of it visible. */
+export interface Located {
+  box: DOMRect;
+  visible: Box;
+}
+
+/**
+ * Finds anchors' elements in this document (or an open shadow root of it):
+ * each selector is looked up once, until the document changes (`forget`);
+ * boxes are read on every call, so a caller follows scrolling and layout.
+ */
+export class ElementFinder {
   private readonly found = new Map<string, Found | null>();
 
-  /** The document changed: elements are looked up again on the next paint. */
   forget(): void {
     this.found.clear();
   }
 
-  /** Paints over what is already on `ctx` (whose transform maps CSS px); `top` is the top of the layer's colour scale. */
-  paint(
-    ctx: CanvasRenderingContext2D,
-    anchors: readonly AnchorHeat[],
-    layer: HeatLayer,
-    scale: { top: number; kind: ScaleKind },
-  ): ElementPaint {
-    const root = document.documentElement;
-    const viewport: Box = { left: 0, top: 0, width: root.clientWidth, height: root.clientHeight };
-    const painted: PaintedElement[] = [];
-    let missing = 0;
-    for (const anchor of anchors) {
-      const count = anchorCount(anchor, layer);
-      if (count === 0) continue;
-      const found = this.lookUp(anchor.s);
-      if (!found) {
-        missing += count;
-        continue;
-      }
-      const box = found.element.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0) continue;
-      const visible = visiblePart(box, [viewport, ...found.clippers.map(clientBox)]);
-      if (!visible) continue;
-      for (const tile of anchorTiles(anchor, box, layer)) {
-        const part = intersect(tile, visible);
-        if (!part) continue;
-        ctx.fillStyle = PALETTE[heatLevel(tile.count, scale.top, scale.kind)] as string;
-        ctx.fillRect(part.left, part.top, part.width, part.height);
-      }
-      painted.push({ anchor, visible });
-    }
-    return { painted, missing };
+  /** Where the element of `selector` is: `missing` when this page has none, null when it has no visible part now. */
+  locate(selector: string, viewport: Box): Located | "missing" | null {
+    const found = this.lookUp(selector);
+    if (!found) return "missing";
+    const box = found.element.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) return null;
+    const visible = visiblePart(box, [viewport, ...found.clippers.map(clientBox)]);
+    return visible && { box, visible };
   }
 
   private lookUp(selector: string): Found | null {
@@ -81,9 +67,55 @@ export class ElementHeat {
   }
 }
 
+/** The viewport as a box, in CSS px. */
+export function viewportBox(): Box {
+  const root = document.documentElement;
+  return { left: 0, top: 0, width: root.clientWidth, height: root.clientHeight };
+}
+
+export class ElementHeat {
+  private readonly finder = new ElementFinder();
+
+  /** The document changed: elements are looked up again on the next paint. */
+  forget(): void {
+    this.finder.forget();
+  }
+
+  /** Paints over what is already on `ctx` (whose transform maps CSS px); `top` is the top of the layer's colour scale. */
+  paint(
+    ctx: CanvasRenderingContext2D,
+    anchors: readonly AnchorHeat[],
+    layer: HeatLayer,
+    scale: { top: number; kind: ScaleKind },
+  ): ElementPaint {
+    const viewport = viewportBox();
+    const painted: PaintedElement[] = [];
+    let missing = 0;
+    for (const anchor of anchors) {
+      const count = anchorCount(anchor, layer);
+      if (count === 0) continue;
+      const located = this.finder.locate(anchor.s, viewport);
+      if (located === "missing") {
+        missing += count;
+        continue;
+      }
+      if (!located) continue;
+      const { box, visible } = located;
+      for (const tile of anchorTiles(anchor, box, layer)) {
+        const part = intersect(tile, visible);
+        if (!part) continue;
+        ctx.fillStyle = PALETTE[heatLevel(tile.count, scale.top, scale.kind)] as string;
+        ctx.fillRect(part.left, part.top, part.width, part.height);
+      }
+      painted.push({ anchor, visible });
+    }
+    return { painted, missing };
+  }
+}
+
 /** The innermost painted element under (x, y): the one whose visible part is smallest. */
-export function elementAt(painted: readonly PaintedElement[], x: number, y: number): PaintedElement | null {
-  let best: PaintedElement | null = null;
+export function elementAt<T extends { visible: Box }>(painted: readonly T[], x: number, y: number): T | null {
+  let best: T | null = null;
   for (const p of painted) {
     const { left, top, width, height } = p.visible;
     if (x < left || y < top || x >= left + width || y >= top + height) continue;

@@ -3,9 +3,10 @@
  * screen comes from, how many points it holds, how its colours are scaled and
  * how fresh it is. Pure.
  */
+import type { Comparison } from "../../protocol/compare";
 import type { Grid } from "../../protocol/wire";
 import type { HeatLayer } from "../state/overlay-prefs";
-import type { HeatScale, LayerScale } from "./renderer";
+import { COMPARE_COLOURS, type HeatScale, type LayerScale } from "./renderer";
 
 type Band = Grid["band"];
 
@@ -34,6 +35,19 @@ export function legendParts(grid: Grid, frozen: boolean, range?: string): string
 /** One line: `phone (0–599 px) · last 5 min · 22 points`. */
 export function legendText(grid: Grid, frozen: boolean, range?: string): string {
   return legendParts(grid, frozen, range).join(" · ");
+}
+
+/**
+ * The legend's parts for a difference map: `A: tester:ana (blue)`,
+ * `B: rest:ana (orange)`, `14 elements tested`, `2 changed beyond chance (α 0.05)`.
+ */
+export function compareParts({ a, b, test }: Pick<Comparison, "a" | "b" | "test">): string[] {
+  return [
+    `A: ${a.set} (${COMPARE_COLOURS.a.name})`,
+    `B: ${b.set} (${COMPARE_COLOURS.b.name})`,
+    `${test.tested} ${test.tested === 1 ? "element" : "elements"} tested`,
+    `${test.flagged} changed beyond chance (α ${test.alpha})`,
+  ];
 }
 
 /** `1 click`, `12 moves`, `3 points` (both layers). */

@@ -21,10 +21,14 @@
  * The page's own overlay takes the view of the share link its tab was opened
  * from (linked-view.ts), a linked band other than the viewer's shown as a
  * chosen band is, "Copy link" gives the link of the view on screen, and
- * "Snapshot" a picture of it (snapshot.ts).
+ * "Snapshot" a picture of it (snapshot.ts). Compare paints a difference map
+ * of two sets of the page's points instead of the heat (compare-layer.ts),
+ * and Tester shows one tester's heat alone, fetched and painted as a past
+ * range is (over the history row's range, or the last window).
  * Everything it adds is removed by `dispose()`.
  */
 import type { AnchorHeat } from "../../protocol/anchor";
+import type { Comparison } from "../../protocol/compare";
 import { bandFor } from "../../protocol/grid";
 import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
 import { shareUrl } from "../../protocol/share-link";
@@ -57,11 +61,14 @@ import {
   pageTotals,
 } from "./anchored";
 import { type Band, type BandOffer, bandOffer, offerLine, shownLine } from "./band-choice";
+import { type CompareChoice, compareChoices, comparisonOf, type KnownTags, testerChoices } from "./compare-choice";
+import { CompareLayer, changeTooltip, type PaintedChange } from "./compare-layer";
 import { CoverageLayer, coverageParts } from "./coverage-layer";
 import { ElementHeat, elementAt, type PaintedElement } from "./element-heat";
 import { createHost } from "./host";
 import {
   bandRange,
+  compareParts,
   elementsLegendParts,
   elementTooltip,
   freshness,
@@ -70,6 +77,7 @@ import {
   rangeLabel,
   staleAfter,
   tileTooltip,
+  windowLabel,
 } from "./legend";
 import { linkedPrefs, shownShareView } from "./linked-view";
 import { type HistoryRange, PANEL_CSS, Panel } from "./panel";
@@ -116,6 +124,9 @@ export class OverlayView {
   private readonly smooth = new SmoothPainter();
   private readonly elementHeat = new ElementHeat();
   private readonly coverage = new CoverageLayer();
+  private readonly compareLayer = new CompareLayer();
+  /** Compared elements on screen, for the tooltip. */
+  private paintedChanges: PaintedChange[] = [];
   /** The coverage line as last shown, to update the panel only when it changes. */
   private coverageText = "";
   private readonly signalMarkers = new SignalMarkers();
@@ -128,6 +139,7 @@ export class OverlayView {
   private readonly mutationObserver = new MutationObserver(() => {
     this.elementHeat.forget();
     this.coverage.forget();
+    this.compareLayer.forget();
     this.signalMarkers.forget();
     this.scrollBox = undefined;
     this.schedule();
@@ -163,10 +175,23 @@ export class OverlayView {
   private readonly live = new Map<string, Grid>();
   /** While frozen, the grids on screen; the live ones keep arriving in `live`. */
   private frozenGrids: Map<string, Grid> | null = null;
-  /** The past range on screen instead of a live window (one band's grid: the viewer's), and its label. */
+  /**
+   * The past grid on screen instead of the live ones (one band's: the one
+   * shown), and its label: the history row's range (`historyRange`), or one
+   * tester's last window (`historyRange` null).
+   */
   private history: string | null = null;
   private historyRange: HistoryRange | null = null;
   private historyGrid: Grid | null = null;
+  /** One tester's heat alone, shown as a past range is; null for everyone's. */
+  private tester: string | null = null;
+  /** When one tester's last window was last asked for. */
+  private testerAskedAt = 0;
+  /** The page's builds and testers, and this browser's tester, once asked for. */
+  private known: KnownTags | null = null;
+  private compareChoice: CompareChoice = "off";
+  /** The difference map painted instead of the heat, once it came. */
+  private comparison: Comparison | null = null;
   private heat: Heat = NO_HEAT;
   /** Page tiles as painted: fixed-layer heat only where this page has a fixed element now. */
   private shownTiles: Grid | null = null;
@@ -199,11 +224,18 @@ export class OverlayView {
           this.frameCollapsed = collapsed;
           this.render();
         },
-        showHistory: (range) => void this.showHistory(range),
+        showHistory: (range) => {
+          void this.showHistory(range);
+          // A tester or build comparison spans the history row's range.
+          if (this.compareChoice === "me" || this.compareChoice === "builds") void this.setCompare(this.compareChoice);
+        },
         shareLink: () => this.shareLink(),
         toggleBand: () => this.chooseBand(this.chosenBand ? null : (this.heat.offer?.other ?? null)),
         snapshot: (attach) => this.snapshot(attach),
         toggleCoverage: () => this.choose({ coverage: !this.prefs.coverage }),
+        setCompare: (choice) => void this.setCompare(choice),
+        setTester: (tester) => this.setTester(tester),
+        refreshTags: () => void this.loadTags(),
       },
       signal,
     );
@@ -279,8 +311,10 @@ export class OverlayView {
   /** Shows another band's heat at the viewer's width, or the viewer's own (null); a past range on screen is asked again for it. */
   private chooseBand(band: Band | null): void {
     this.chosenBand = band;
-    if (this.history && this.historyRange) void this.showHistory(this.historyRange);
+    if (this.history) void this.showHistory(this.historyRange);
     else this.render();
+    void this.loadTags();
+    if (this.compareChoice !== "off") void this.setCompare(this.compareChoice);
   }
 
   private viewerWidth(): number {
@@ -375,6 +409,10 @@ export class OverlayView {
     this.lastGridAt = this.lastHeard;
     this.live.set(grid.band.id, grid);
     if (!this.frozen) this.render();
+    // One tester's last window moves on with the live heat: asked again at most once per companion refresh.
+    const every = Math.max(1000, this.pace.refreshMs);
+    if (this.tester !== null && !this.historyRange && this.history && this.lastHeard - this.testerAskedAt >= every)
+      void this.showHistory(null);
   }
 
   summary(): OverlaySummary | null {
@@ -418,38 +456,101 @@ export class OverlayView {
     this.refresh();
   }
 
+  /** Unfrozen, back to everyone's live heat: the tester's alone and any past range end too. */
   private setFrozen(frozen: boolean): void {
     this.frozenGrids = frozen ? new Map(this.live) : null;
     if (!frozen) {
       this.history = null;
+      this.historyRange = null;
       this.historyGrid = null;
+      this.tester = null;
+      this.showChoices();
     }
     this.render();
   }
 
-  /** Shows a past range of this page (the band shown) from the companion's history; the freeze button returns to live. */
-  private async showHistory(range: HistoryRange): Promise<void> {
+  /**
+   * Shows a past range of this page (the band shown) from the companion's
+   * history, or with a tester chosen and no range (null) that tester's last
+   * window; the freeze button returns to live.
+   */
+  private async showHistory(range: HistoryRange | null): Promise<void> {
     const [watched] = this.watches;
     if (!watched) return;
-    const label = rangeLabel(range.from, range.to);
+    const windowMs = this.heat.own?.windowMs ?? watched.windowMs ?? this.defaultWindowMs;
+    const now = Date.now();
+    const shown = range ?? { from: now - windowMs, to: now };
+    const label = `${this.tester ? `tester ${this.tester}, ` : ""}${range ? rangeLabel(range.from, range.to) : `last ${windowLabel(windowMs)}`}`;
     this.frozenGrids = new Map(this.live);
+    // The same view asked again (a tester's window moving on) keeps its grid on screen until the new one comes.
+    if (this.history !== label) this.historyGrid = null;
     this.history = label;
     this.historyRange = range;
-    this.historyGrid = null;
+    if (!range) this.testerAskedAt = now;
     this.render();
     const result = await sendMessage("overlay.history", {
       origin: watched.origin,
       path: watched.path,
       width: this.shownWidth(),
-      from: Math.floor(range.from),
-      to: Math.ceil(range.to),
+      from: Math.floor(shown.from),
+      to: Math.ceil(shown.to),
       ...(watched.cols === undefined ? {} : { cols: watched.cols }),
+      ...(this.tester === null ? {} : { tester: this.tester }),
     }).catch((error: Error) => ({ ok: false as const, code: "E_EXTENSION", reason: error.message }));
     if (this.history !== label) return;
     if (result.ok) {
       this.historyGrid = result.grid;
       this.render();
     } else this.panel.notice(`History unavailable: ${result.reason}`);
+  }
+
+  /** One tester's heat alone (over the range on screen, else the last window), or everyone's again. */
+  private setTester(tester: string | null): void {
+    this.tester = tester;
+    if (tester !== null || this.historyRange) void this.showHistory(this.historyRange);
+    else this.setFrozen(false);
+  }
+
+  /** Asks for the page's builds and testers (the band shown, everything kept), for the Compare and Tester rows. */
+  private async loadTags(): Promise<void> {
+    const [watched] = this.watches;
+    if (!watched) return;
+    const result = await sendMessage("overlay.tags", {
+      origin: watched.origin,
+      path: watched.path,
+      width: this.shownWidth(),
+    }).catch(() => null);
+    if (!result?.ok || this.watches[0]?.path !== watched.path) return;
+    this.known = { tags: result.tags, me: result.me };
+    this.showChoices();
+  }
+
+  private showChoices(): void {
+    this.panel.setCompareChoices(compareChoices(this.known), this.compareChoice);
+    this.panel.setTesterChoices(testerChoices(this.known, this.tester), this.tester ?? "");
+  }
+
+  /** Paints the chosen comparison instead of the heat once the companion gives it, or the heat again (`off`). */
+  private async setCompare(choice: CompareChoice): Promise<void> {
+    this.compareChoice = choice;
+    this.comparison = null;
+    this.render();
+    const [watched] = this.watches;
+    const sets = comparisonOf(choice, this.known, Date.now(), this.historyRange);
+    if (!watched || !sets) return;
+    const result = await sendMessage("overlay.compare", {
+      origin: watched.origin,
+      path: watched.path,
+      width: this.shownWidth(),
+      ...sets,
+      layer: this.prefs.layer === "clicks" ? "clicks" : "points",
+      ...(watched.cols === undefined ? {} : { cols: watched.cols }),
+    }).catch((error: Error) => ({ ok: false as const, code: "E_EXTENSION", reason: error.message }));
+    if (this.compareChoice !== choice) return;
+    if (result.ok) {
+      this.comparison = result.comparison;
+      this.render();
+    } else this.panel.notice(`Comparison unavailable: ${result.reason}`);
   }
 
   /** Re-reads what the overlay depends on and re-watches if the route, width, mode, bands or window changed. */
@@ -469,16 +570,28 @@ export class OverlayView {
     const next = bandWatches(own, this.bands);
     const [last] = this.watches;
     if (JSON.stringify(next) !== JSON.stringify(this.watches)) {
-      if (last?.path !== own.path || last?.windowMs !== own.windowMs || last?.cols !== own.cols) {
+      const otherPage = last?.path !== own.path;
+      if (otherPage || last?.windowMs !== own.windowMs || last?.cols !== own.cols) {
         this.live.clear();
         this.frozenGrids = null;
         this.history = null;
+        this.historyRange = null;
         this.historyGrid = null;
+        this.tester = null;
+      }
+      // Another page has its own builds, testers and comparisons.
+      if (otherPage) {
+        this.known = null;
+        this.compareChoice = "off";
+        this.comparison = null;
       }
       this.watches = next;
       for (const [band, grid] of this.live) if (!this.fits(grid)) this.live.delete(band);
       if (this.live.size === 0) this.lastGridAt = Date.now();
       sendMessage("overlay.watch", next).catch(() => undefined);
+      this.showChoices();
+      if (otherPage || !last || bandFor(last.width, this.bands).id !== bandFor(own.width, this.bands).id)
+        void this.loadTags();
     }
     this.render();
   }
@@ -496,6 +609,10 @@ export class OverlayView {
     const offer = this.chosenBand ? null : bandOffer(grids, this.viewerWidth(), mode, layer);
     const frozen = this.frozen && !this.history;
     const range = this.history ?? undefined;
+    if (this.compareChoice !== "off") {
+      const parts = this.comparison ? compareParts(this.comparison) : ["Loading the comparison…"];
+      return { ...NO_HEAT, own, parts, offer, totals: pageTotals(own ? [own] : []) };
+    }
     if (mode !== "elements") {
       const parts = own && legendParts(own, frozen, range);
       const totals = pageTotals(own ? [own] : []);
@@ -543,6 +660,7 @@ export class OverlayView {
       frozen: this.frozen,
       history: this.history,
       waiting,
+      comparing: this.compareChoice !== "off",
     });
     this.panel.setVisible(!this.inFrame || totals.moves + totals.clicks > 0);
   }
@@ -594,6 +712,10 @@ export class OverlayView {
   }
 
   private tooltipAt(view: View, x: number, y: number): string | null {
+    if (this.compareChoice !== "off") {
+      const compared = elementAt(this.paintedChanges, x, y);
+      return compared && changeTooltip(compared.change);
+    }
     const { own, totals } = this.heat;
     const element = elementAt(this.painted, x, y);
     if (element) return elementTooltip(element.anchor, totals, this.prefs.layer);
@@ -611,8 +733,10 @@ export class OverlayView {
       this.canvas.style.height = `${view.height}px`;
     }
     this.canvas.style.opacity = String(this.prefs.opacity);
+    if (this.compareChoice !== "off") return this.paintComparison(view);
+    this.paintedChanges = [];
     const { tiles, scale, anchors } = this.heat;
-    this.shownTiles = tiles && fixedOverFixed(tiles, view, this.host);
+    this.shownTiles = tiles && { ...tiles, fixed: fixedOverFixed(tiles.fixed, tiles.cols, view, this.host) };
     // The whole grid's scale, so that colours stay put when part of the fixed layer is not shown.
     if (this.prefs.mode === "smooth") this.smooth.paint(this.ctx, this.shownTiles, view, scale);
     else paintTiles(this.ctx, this.shownTiles, view, scale);
@@ -643,22 +767,39 @@ export class OverlayView {
       this.renderPanel();
     }
   }
+
+  /** The difference map alone: no heat, coverage or signals under it, so that its two colours read clearly. */
+  private paintComparison(view: View): void {
+    paintTiles(this.ctx, null, view, null);
+    this.shownTiles = null;
+    this.painted = [];
+    this.paintedChanges = this.comparison
+      ? this.compareLayer.paint(this.ctx, this.comparison, view, (fixed, cols) =>
+          fixedOverFixed(fixed, cols, view, this.host),
+        )
+      : [];
+    if (this.coverageText || this.signalsText) {
+      this.coverageText = this.signalsText = "";
+      this.panel.setCoverage(null);
+      this.panel.setSignals(null);
+    }
+  }
 }
 
 /**
- * The grid with its fixed layer cut to the tiles over a fixed element, or a
+ * A fixed layer's cells (flat `[col, row, value]`) cut to the tiles over a fixed element, or a
  * stuck sticky one, of this page as it is now: a sticky bar's heat is not
  * shown at the top of the window while the bar is still down in the page.
  * A tile is kept if its centre or any corner is over such an element.
  */
-function fixedOverFixed(grid: Grid, view: View, host: Element): Grid {
-  if (grid.fixed.length === 0) return grid;
-  const tile = view.width / grid.cols;
+function fixedOverFixed(cells: number[], cols: number, view: View, host: Element): number[] {
+  if (cells.length === 0) return cells;
+  const tile = view.width / cols;
   const inset = Math.min(2, tile / 4);
   const fixed: number[] = [];
-  for (let i = 0; i < grid.fixed.length; i += 3) {
-    const left = (grid.fixed[i] as number) * tile;
-    const top = (grid.fixed[i + 1] as number) * tile;
+  for (let i = 0; i < cells.length; i += 3) {
+    const left = (cells[i] as number) * tile;
+    const top = (cells[i + 1] as number) * tile;
     if (left > view.width || top > view.height) continue;
     const probes = [
       [left + tile / 2, top + tile / 2],
@@ -670,9 +811,9 @@ function fixedOverFixed(grid: Grid, view: View, host: Element): Grid {
     const overFixed = probes.some(([x, y]) =>
       isInFixedLayer(document.elementsFromPoint(x, y).find((el) => el !== host) ?? null),
     );
-    if (overFixed) fixed.push(grid.fixed[i] as number, grid.fixed[i + 1] as number, grid.fixed[i + 2] as number);
+    if (overFixed) fixed.push(cells[i] as number, cells[i + 1] as number, cells[i + 2] as number);
   }
-  return { ...grid, fixed };
+  return fixed;
 }
 
 function currentView(): View {

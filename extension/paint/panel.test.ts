@@ -30,6 +30,9 @@ function setUp(shared: { link: string } | { reason: string } = { link: LINK }) {
       return attach ? "Snapshot saved and attached to /demo/" : "Snapshot saved: heatlens.png";
     },
     toggleCoverage: record("toggleCoverage"),
+    setCompare: record("setCompare"),
+    setTester: record("setTester"),
+    refreshTags: record("refreshTags"),
   };
   const host = document.createElement("div");
   const root = host.attachShadow({ mode: "open" });
@@ -45,6 +48,7 @@ function setUp(shared: { link: string } | { reason: string } = { link: LINK }) {
     frozen: false,
     history: null,
     waiting: "",
+    comparing: false,
   });
   const byLabel = (label: string) =>
     [...panel.element.querySelectorAll("button")].find(
@@ -274,8 +278,9 @@ describe("the pause line", () => {
     expect(panel.legendText).toContain("No points at your width (desktop); tablet has 42");
     const show = byLabel("Show tablet");
     expect(rowOf(show).hidden).toBe(false);
-    // Its row comes before Coverage's, the highest of the others: in a bottom corner nothing below it moves.
-    expect(rowOf(show).nextElementSibling).toBe(rowOf(byLabel("Coverage")));
+    // Its row comes before Tester's, the highest of the others: in a bottom corner nothing below it moves.
+    const tester = root.querySelector('select[aria-label="Show one tester\'s heat alone"]') as HTMLSelectElement;
+    expect(rowOf(show).nextElementSibling).toBe(tester.parentElement);
     expect(rowOf(byLabel("Coverage")).nextElementSibling).toBe(rowOf(byLabel("Snapshot")));
     show.click();
     expect(calls).toEqual(["toggleBand"]);
@@ -286,5 +291,71 @@ describe("the pause line", () => {
     expect(note().hidden).toBe(true);
     expect(rowOf(show).hidden).toBe(true);
     expect(panel.legendText).not.toContain("tablet");
+  });
+});
+
+describe("the Compare and Tester rows", () => {
+  it("sit above Coverage, Compare under Tester, so that every older control keeps its place", () => {
+    const { panel, root, byLabel } = setUp();
+    const [tester, compare] = [...root.querySelectorAll("select")] as HTMLSelectElement[];
+    const rows = [...panel.element.querySelectorAll(".row")];
+    const coverageRow = rows.indexOf(byLabel("Coverage").parentElement as HTMLElement);
+    expect(rows.indexOf(compare?.parentElement as HTMLElement)).toBe(coverageRow - 1);
+    expect(rows.indexOf(tester?.parentElement as HTMLElement)).toBe(coverageRow - 2);
+    expect(compare?.parentElement?.textContent).toContain("Compare");
+    expect(tester?.parentElement?.textContent).toContain("Tester");
+  });
+
+  it("offer the choices given, keep the one chosen, and tell what the viewer chose; asking for the page's tags when one opens", () => {
+    const { panel, root, calls } = setUp();
+    const [tester, compare] = [...root.querySelectorAll("select")] as HTMLSelectElement[];
+    if (!tester || !compare) throw new Error("no selects");
+    expect([...compare.options].map((o) => o.text)).toEqual(["Off"]);
+    expect([...tester.options].map((o) => o.text)).toEqual(["Everyone"]);
+
+    panel.setCompareChoices(
+      [
+        { value: "off", label: "Off" },
+        { value: "me", label: "Me vs the rest" },
+        { value: "hours", label: "Hour before vs last hour" },
+      ],
+      "off",
+    );
+    panel.setTesterChoices(
+      [
+        { value: "", label: "Everyone" },
+        { value: "ana", label: "ana" },
+      ],
+      "",
+    );
+    compare.dispatchEvent(new Event("focus"));
+    compare.value = "me";
+    compare.dispatchEvent(new Event("change"));
+    tester.value = "ana";
+    tester.dispatchEvent(new Event("change"));
+    tester.value = "";
+    tester.dispatchEvent(new Event("change"));
+    expect(calls).toEqual(["refreshTags", 'setCompare "me"', 'setTester "ana"', "setTester null"]);
+
+    // The same choices again keep the options (an open list stays open); a choice no longer offered falls back to the first.
+    const first = compare.options[0];
+    panel.setCompareChoices(
+      [...compare.options].map((o) => ({ value: o.value as "off", label: o.text })),
+      "hours",
+    );
+    expect(compare.options[0]).toBe(first);
+    expect(compare.value).toBe("hours");
+    panel.setTesterChoices([{ value: "", label: "Everyone" }], "ana");
+    expect(tester.value).toBe("");
+  });
+
+  it("shows the difference map's two colours on the bar while comparing", () => {
+    const { panel, state } = setUp();
+    panel.render({ ...state(), comparing: true });
+    expect(panel.element.classList.contains("comparing")).toBe(true);
+    expect(panel.element.querySelector(".scale")?.textContent).toBe("more in Amore in B");
+    panel.render(state());
+    expect(panel.element.classList.contains("comparing")).toBe(false);
+    expect(panel.element.querySelector(".scale")?.textContent).toBe("1");
   });
 });

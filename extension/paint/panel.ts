@@ -7,7 +7,8 @@
  * window, opacity, freeze, scroll map, coverage (with its line and colour
  * key), "Copy link": the share link of the view on screen; "Snapshot": a PNG
  * of what the viewer sees, optionally attached to the page on the companion;
- * and, while the viewer's band is empty and another has heat or while another
+ * Compare: a difference map of two sets of the page's points instead of the
+ * heat (compare-layer.ts); Tester: one tester's heat alone; and, while the viewer's band is empty and another has heat or while another
  * band is shown, a line about it with "Show <band>" or "Back to my width").
  * The panel sits in any corner of the
  * viewport (a corner button, or a drag of its title that lands in the nearest
@@ -17,9 +18,13 @@
  */
 import type { HeatLayer, OverlayPrefs, PaintMode, PanelCorner } from "../state/overlay-prefs";
 import type { BandLine } from "./band-choice";
+import type { Choice, CompareChoice } from "./compare-choice";
 import { COVERAGE_COLOURS } from "./coverage-layer";
 import { barMiddle, barTop, scaleParts, windowLabel } from "./legend";
-import { type HeatScale, PALETTE_GRADIENT, type ScaleKind } from "./renderer";
+import { COMPARE_COLOURS, type HeatScale, PALETTE_GRADIENT, type ScaleKind } from "./renderer";
+
+/** The difference map's key: more in A at the left, none in the middle, more in B at the right. */
+const COMPARE_GRADIENT = `linear-gradient(to right, rgb(${COMPARE_COLOURS.a.rgb.join(", ")}), transparent, rgb(${COMPARE_COLOURS.b.rgb.join(", ")}))`;
 
 const CORNERS: readonly [PanelCorner, string, string][] = [
   ["top-left", "↖", "Move the legend to the top-left corner"],
@@ -46,8 +51,8 @@ export function nearestCorner(x: number, y: number, width: number, height: numbe
  * scroll map 213 (26 px higher while the range row is open), Copy link
  * 239 (26 px higher again while the link's field is shown), the snapshot
  * row 265 ("Snapshot" on its left half, "Snap & attach" on its right),
- * Coverage 291 and, only while another band is offered or shown, its button
- * 317 (each with the same shifts).
+ * Coverage 291, Compare 317, Tester 343 and, only while another band is
+ * offered or shown, its button 369 (each with the same shifts).
  */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
@@ -71,6 +76,10 @@ export const PANEL_CSS = `
   button:focus-visible { outline: 2px solid #ffd43b; outline-offset: 1px; }
   button:disabled { opacity: 0.45; cursor: default; }
   .bar { height: 10px; border-radius: 3px; margin: 4px 0 2px; background: ${PALETTE_GRADIENT}; }
+  .comparing .bar { background: ${COMPARE_GRADIENT}; }
+  .comparing .note { display: none; }
+  .comparing .summary { height: 80px; }
+  .comparing .summary > span { white-space: normal; }
   .scale { display: flex; justify-content: space-between; font-variant-numeric: tabular-nums; }
   .note { height: 32px; overflow: hidden; color: #cfd6e4; }
   .note > span { white-space: nowrap; }
@@ -97,6 +106,11 @@ export const PANEL_CSS = `
   }
   button[aria-pressed="true"] { background: #4c6ef5; border-color: #4c6ef5; }
   input[type="range"] { flex: 1; min-width: 0; margin: 0; }
+  select {
+    flex: 1; min-width: 0; height: 22px; font: inherit; color: #fff; background: #2d3446;
+    border: 1px solid #465069; border-radius: 4px;
+  }
+  select:focus-visible { outline: 2px solid #ffd43b; outline-offset: 1px; }
   input[readonly] { flex: 1; min-width: 0; height: 20px; font: 11px system-ui, sans-serif; }
   .tooltip {
     position: fixed; padding: 3px 6px; font: 12px/16px system-ui, sans-serif; color: #fff;
@@ -132,6 +146,12 @@ export interface PanelActions {
   /** Takes a snapshot (and attaches it to the page when `attach`); resolves with what to tell the viewer. */
   snapshot(attach: boolean): Promise<string>;
   toggleCoverage(): void;
+  /** A comparison chosen in the Compare row (`off` for the heat). */
+  setCompare(choice: CompareChoice): void;
+  /** One tester's heat alone, or everyone's (null). */
+  setTester(tester: string | null): void;
+  /** The viewer is about to choose a comparison or a tester: the page's builds and testers are asked for again. */
+  refreshTags(): void;
 }
 
 /** What the panel shows. */
@@ -147,6 +167,8 @@ export interface PanelState {
   frozen: boolean;
   history: string | null;
   waiting: string;
+  /** A difference map is on screen instead of the heat: the bar shows its two colours. */
+  comparing: boolean;
 }
 
 export class Panel {
@@ -158,11 +180,14 @@ export class Panel {
   private readonly layers = new Map<HeatLayer, HTMLButtonElement>();
   private readonly scrollMap = button("Scroll map");
   private readonly coverageButton = button("Coverage");
+  private readonly compare = select("Compare two sets of this page's points as a difference map");
+  private readonly tester = select("Show one tester's heat alone");
   /** The coverage line under the legend, with the key of its outline colours. */
   private readonly coverage = element("div", "coverage");
   private readonly coverageLine = element("div");
   /** The rage, dead and error clicks under the legend (signal-markers.ts), hidden with none. */
   private readonly signals = element("div", "signals");
+  private readonly min = element("span");
   private readonly max = element("span");
   private readonly mid = element("span");
   private readonly note = element("div", "note");
@@ -189,7 +214,7 @@ export class Panel {
   constructor(actions: PanelActions, signal: AbortSignal) {
     const scale = element("div", "scale");
     // The coldest non-empty tile takes the left end: 1 point.
-    scale.append(text("1"), this.mid, this.max);
+    scale.append(this.min, this.mid, this.max);
     const modeRow = element("div", "row");
     for (const [mode, label, title] of [
       ["elements", "Elements", "Heat on the elements it was over, from every width"],
@@ -321,6 +346,18 @@ export class Panel {
     this.coverageButton.addEventListener("click", () => actions.toggleCoverage(), { signal });
     const coverageRow = element("div", "row");
     coverageRow.append(this.coverageButton);
+    this.compare.addEventListener("change", () => actions.setCompare(this.compare.value as CompareChoice), { signal });
+    this.tester.addEventListener("change", () => actions.setTester(this.tester.value || null), { signal });
+    for (const list of [this.compare, this.tester]) {
+      list.addEventListener("focus", () => actions.refreshTags(), { signal });
+      list.addEventListener("pointerdown", () => actions.refreshTags(), { signal });
+    }
+    this.setCompareChoices([{ value: "off", label: "Off" }], "off");
+    this.setTesterChoices([{ value: "", label: "Everyone" }], "");
+    const compareRow = element("div", "row");
+    compareRow.append(text("Compare"), this.compare);
+    const testerRow = element("div", "row");
+    testerRow.append(text("Tester"), this.tester);
     const key = element("div");
     for (const [state, label] of [
       ["untouched", "untouched"],
@@ -354,6 +391,8 @@ export class Panel {
       this.signals,
       // Above the others, so that the panel grows upwards and every other control stays put.
       bandRow,
+      testerRow,
+      compareRow,
       coverageRow,
       snapshotRow,
       copyRow,
@@ -428,6 +467,16 @@ export class Panel {
     return lines.filter(Boolean).join(" · ");
   }
 
+  /** The Compare row's choices, with `chosen` selected. */
+  setCompareChoices(choices: readonly Choice<CompareChoice>[], chosen: CompareChoice): void {
+    fill(this.compare, choices, chosen);
+  }
+
+  /** The Tester row's choices ("Everyone" is `""`), with `chosen` selected. */
+  setTesterChoices(choices: readonly Choice<string>[], chosen: string): void {
+    fill(this.tester, choices, chosen);
+  }
+
   /** The line about another band (offered, or shown at this width) and its button; null hides both. */
   setBand(band: BandLine | null): void {
     const row = this.bandButton.parentElement as HTMLElement;
@@ -467,7 +516,8 @@ export class Panel {
     this.noticeUntil = Date.now() + NOTICE_MS;
   }
 
-  render({ parts, scale, prefs, collapsed, windowMs, frozen, history, waiting }: PanelState): void {
+  render({ parts, scale, prefs, collapsed, windowMs, frozen, history, waiting, comparing }: PanelState): void {
+    this.element.classList.toggle("comparing", comparing);
     this.legend = parts ? parts.join(" · ") : "";
     // Each part on one line: the legend breaks between parts, never inside `5 min` or `80 points`.
     // A notice stays its while; the legend comes back with the first render after it.
@@ -476,7 +526,9 @@ export class Panel {
       else this.summary.textContent = history ? `Loading ${history}…` : waiting;
     }
     const onBar = scale && scale.max > 0 ? scale : null;
-    this.max.textContent = onBar ? barTop(onBar) : "";
+    // A difference map's bar runs from more in A to more in B.
+    this.min.textContent = comparing ? "more in A" : "1";
+    this.max.textContent = comparing ? "more in B" : onBar ? barTop(onBar) : "";
     this.mid.textContent = onBar ? barMiddle(onBar) : "";
     this.note.replaceChildren(...(onBar ? parted(scaleParts(onBar)) : []));
     for (const [mode, b] of this.modes) b.setAttribute("aria-pressed", String(mode === prefs.mode));
@@ -571,6 +623,23 @@ function text(content: string, className = ""): HTMLSpanElement {
   const span = element("span", className);
   span.textContent = content;
   return span;
+}
+
+function select(title: string): HTMLSelectElement {
+  const list = element("select");
+  list.title = title;
+  list.setAttribute("aria-label", title);
+  return list;
+}
+
+/** Replaces a select's options only when they changed, so that an open list is not closed under the viewer. */
+function fill(list: HTMLSelectElement, choices: readonly Choice<string>[], chosen: string): void {
+  const same =
+    list.options.length === choices.length &&
+    choices.every((c, i) => list.options[i]?.value === c.value && list.options[i]?.text === c.label);
+  if (!same)
+    list.replaceChildren(...choices.map((c) => Object.assign(element("option"), { value: c.value, text: c.label })));
+  list.value = choices.some((c) => c.value === chosen) ? chosen : (choices[0]?.value ?? "");
 }
 
 function button(label: string, className = ""): HTMLButtonElement {

@@ -40,6 +40,15 @@ const LEVEL_RGBA: readonly (readonly [number, number, number, number])[] = Array
 /** The same colours as CSS. */
 export const PALETTE: readonly string[] = LEVEL_RGBA.map(([r, g, b, a]) => `rgba(${r}, ${g}, ${b}, ${a})`);
 
+/** The two sides of a comparison (protocol/compare.ts). */
+export type CompareSide = "a" | "b";
+
+/** The difference map's colours (compare-layer.ts): A's side and B's, with their names for the legend. */
+export const COMPARE_COLOURS: Record<CompareSide, { name: string; rgb: readonly [number, number, number] }> = {
+  a: { name: "blue", rgb: [28, 126, 214] },
+  b: { name: "orange", rgb: [247, 103, 7] },
+};
+
 /** CSS gradient of the palette, opaque, for the legend. */
 export const PALETTE_GRADIENT = `linear-gradient(to right, ${[0, 64, 128, 192, 255]
   .map((i) => PALETTE[i]?.replace(/[\d.]+\)$/, "1)"))
@@ -100,6 +109,31 @@ export function heatLevel(count: number, top: number, kind: ScaleKind): number {
   return Math.round(heatShare(count, top, kind) * (LEVELS - 1));
 }
 
+/**
+ * Calls `fn` with the viewport position (CSS px) of each of a layer's flat
+ * `[col, row, value]` cells that may be on screen (within `margin`), its
+ * value and the tile's size: document-layer cells move with the scroll,
+ * fixed-layer ones stay in the viewport.
+ */
+export function forEachCellOnScreen(
+  cells: readonly number[],
+  layer: "page" | "fixed",
+  cols: number,
+  view: View,
+  margin: number,
+  fn: (x: number, y: number, value: number, tile: number) => void,
+): void {
+  const tile = view.width / cols;
+  const dx = layer === "page" ? view.scrollX : 0;
+  const dy = layer === "page" ? view.scrollY : 0;
+  for (let i = 0; i < cells.length; i += 3) {
+    const x = (cells[i] as number) * tile - dx;
+    const y = (cells[i + 1] as number) * tile - dy;
+    if (x + tile + margin < 0 || y + tile + margin < 0 || x - margin > view.width || y - margin > view.height) continue;
+    fn(x, y, cells[i + 2] as number, tile);
+  }
+}
+
 /** Calls `fn` with the viewport position (CSS px) of every cell that may be on screen, and its share of its layer's scale. */
 function forEachVisible(
   grid: Grid,
@@ -108,18 +142,17 @@ function forEachVisible(
   scale: HeatScale,
   fn: (x: number, y: number, share: number, tile: number) => void,
 ): void {
-  const tile = view.width / grid.cols;
-  const layer = (cells: readonly number[], top: number, dx: number, dy: number) => {
-    for (let i = 0; i < cells.length; i += 3) {
-      const x = (cells[i] as number) * tile - dx;
-      const y = (cells[i + 1] as number) * tile - dy;
-      if (x + tile + margin < 0 || y + tile + margin < 0 || x - margin > view.width || y - margin > view.height)
-        continue;
-      fn(x, y, heatShare(cells[i + 2] as number, top, scale.kind), tile);
-    }
-  };
-  layer(grid.cells, scale.page.top, view.scrollX, view.scrollY);
-  layer(grid.fixed, scale.fixed.top, 0, 0);
+  for (const layer of ["page", "fixed"] as const) {
+    const top = scale[layer].top;
+    forEachCellOnScreen(
+      layer === "page" ? grid.cells : grid.fixed,
+      layer,
+      grid.cols,
+      view,
+      margin,
+      (x, y, count, tile) => fn(x, y, heatShare(count, top, scale.kind), tile),
+    );
+  }
 }
 
 /** `scale` is the whole grid's (`heatScale`), so colours stay put when part of a layer is not shown. */

@@ -26,8 +26,19 @@ function mark(t: number, kind: 0 | 1 | 2, value: number): Sample {
   };
 }
 
-function signal(t: number, kind: SignalKind, s: string): Sample {
-  return { id: `s${t}:${kind}`, origin: SITE, path: "/", w: 1280, t, x: 0, y: 0, flags: 0, signal: { kind, s } };
+function signal(t: number, kind: SignalKind, s: string, steps?: string[]): Sample {
+  const id = `s${t}:${kind}`;
+  return {
+    id,
+    origin: SITE,
+    path: "/",
+    w: 1280,
+    t,
+    x: 0,
+    y: 0,
+    flags: 0,
+    signal: { kind, s, ...(steps && { steps }) },
+  };
 }
 
 /** Every batch's pages, in order; each page valid on the wire and each batch within the byte bound. */
@@ -93,6 +104,25 @@ describe("Batcher", () => {
     });
     const many = Array.from({ length: MAX_SIGNALS_PER_GROUP + 1 }, (_, i) => signal(i, SignalKind.dead, "#b"));
     expect(batch(many).map((p) => (p.signals?.length ?? 0) / 3)).toEqual([MAX_SIGNALS_PER_GROUP, 1]);
+  });
+
+  it("a signal's steps name the group's anchor table, one list per signal, [] for a signal without; none sent without any", () => {
+    const [page] = batch([
+      point(0, 1, { s: "#qty-plus", u: 1, v: 2 }),
+      signal(4, SignalKind.dead, "#old"),
+      signal(5, SignalKind.rage, "#buy", ["#qty-plus", "#buy", "#buy"]),
+      signal(9, SignalKind.dead, "#pay", []),
+    ]);
+    expect(page?.anchors).toEqual(["#qty-plus", "#old", "#buy", "#pay"]);
+    expect(page?.signals).toEqual([4, SignalKind.dead, 2, 5, SignalKind.rage, 3, 9, SignalKind.dead, 4]);
+    expect(page?.steps).toEqual([[], [1, 3, 3], []]);
+    expect(PagePoints.safeParse(page).success).toBe(true);
+    expect(batch([signal(3, SignalKind.error, "#x")])[0]).not.toHaveProperty("steps");
+    // A signal whose steps would pass the anchor table's bound opens another group, where it fits whole.
+    const full = Array.from({ length: MAX_ANCHORS_PER_GROUP - 1 }, (_, i) => point(i, i, { s: `#a${i}`, u: 0, v: 0 }));
+    const pages = batch([...full, signal(999, SignalKind.rage, "#new", ["#step1", "#step2"])]);
+    expect(pages.map((p) => p.anchors?.length)).toEqual([MAX_ANCHORS_PER_GROUP - 1, 3]);
+    expect(pages[1]).toMatchObject({ anchors: ["#new", "#step1", "#step2"], signals: [0, 0, 1], steps: [[2, 3]] });
   });
 
   it("a group full of anchors or of marks is closed and the page goes on in another", () => {

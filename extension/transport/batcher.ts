@@ -5,7 +5,8 @@
  * point its `[a, u, v]`; scroll marks become `[dt, kind, value]` triples and
  * no point (protocol/wire.ts `PagePoints`); a controls inventory becomes
  * the group's `controls` (the newest one, if the page sent two); a click signal becomes a
- * `[dt, kind, a]` triple of `signals`, its element in the anchor table like a point's. A group that
+ * `[dt, kind, a]` triple of `signals`, its element in the anchor table like a point's, and its steps
+ * (the clicks before it) a list of `steps` naming the same table. A group that
  * would pass the protocol's bounds (anchors, scroll marks or signals per group) is closed and another
  * opened for the same page. A batch's encoded size (anchors included) stays
  * within MAX_BATCH_BYTES, below the companion's default frame limit
@@ -38,6 +39,10 @@ interface Group {
   at: number[];
   scroll: number[];
   signals: number[];
+  /** Per signal, its steps' anchor numbers. */
+  steps: number[][];
+  /** Whether any signal came with steps (samples from an older outbox come without). */
+  stepped: boolean;
 }
 
 export class Batcher {
@@ -66,6 +71,8 @@ export class Batcher {
         at: [],
         scroll: [],
         signals: [],
+        steps: [],
+        stepped: false,
       };
       this.open.set(id, group);
     }
@@ -77,7 +84,10 @@ export class Batcher {
     } else if (sample.mark) {
       group.scroll.push(dt, sample.mark.kind, sample.mark.value);
     } else if (sample.signal) {
-      group.signals.push(dt, sample.signal.kind, anchorIndex(group, sample.signal.s) + 1);
+      const { kind, s, steps } = sample.signal;
+      group.signals.push(dt, kind, anchorIndex(group, s) + 1);
+      group.steps.push((steps ?? []).map((step) => anchorIndex(group, step) + 1));
+      if (steps) group.stepped = true;
     } else {
       group.page.pts.push(dt, sample.x, sample.y, sample.flags);
       const anchor = sample.anchor;
@@ -122,7 +132,8 @@ function anchorIndex(group: Group, selector: string): number {
  * (one more than they take), so the sum is a bound, not the exact size.
  */
 function groupBytes(sample: Sample): number {
-  return utf8Length(JSON.stringify({ ...pageFields(sample), anchors: [], at: [], scroll: [], signals: [] })) + 1;
+  const empty = { anchors: [], at: [], scroll: [], signals: [], steps: [] };
+  return utf8Length(JSON.stringify({ ...pageFields(sample), ...empty })) + 1;
 }
 
 /** A new group's page fields, before any entry: the build label only when the sample has one. */
@@ -140,10 +151,12 @@ function sampleBytes(group: Group | undefined, sample: Sample): number {
   if (sample.controls) return utf8Length(JSON.stringify({ controls: sample.controls })) + 1;
   if (sample.mark) return numbers(dt, sample.mark.kind, sample.mark.value);
   if (sample.signal) {
-    const { s } = sample.signal;
-    const index = group?.anchors.get(s) ?? group?.anchors.size ?? 0;
-    const selector = group?.anchors.has(s) ? 0 : utf8Length(JSON.stringify(s)) + 1;
-    return selector + numbers(dt, sample.signal.kind, index + 1);
+    const { s, steps = [] } = sample.signal;
+    // Each new selector at its full length and each anchor number at the longest: a bound.
+    const fresh = [...new Set([s, ...steps])].filter((selector) => !group?.anchors.has(selector));
+    const selectors = fresh.reduce((sum, selector) => sum + utf8Length(JSON.stringify(selector)) + 1, 0);
+    const longest = String(MAX_ANCHORS_PER_GROUP).length + 1;
+    return selectors + numbers(dt, sample.signal.kind) + longest * (1 + steps.length) + 3;
   }
   const anchor = sample.anchor;
   const point = numbers(dt, sample.x, sample.y, sample.flags);
@@ -166,13 +179,21 @@ function utf8Length(json: string): number {
 function fits(group: Group, sample: Sample): boolean {
   if (sample.controls) return true;
   if (sample.mark) return group.scroll.length < MAX_SCROLL_MARKS_PER_GROUP * 3;
-  if (sample.signal && group.signals.length >= MAX_SIGNALS_PER_GROUP * 3) return false;
-  const selector = sample.signal?.s ?? sample.anchor?.s;
+  if (sample.signal) {
+    if (group.signals.length >= MAX_SIGNALS_PER_GROUP * 3) return false;
+    const { s, steps = [] } = sample.signal;
+    const fresh = new Set([s, ...steps].filter((selector) => !group.anchors.has(selector)));
+    return group.anchors.size + fresh.size <= MAX_ANCHORS_PER_GROUP;
+  }
+  const selector = sample.anchor?.s;
   if (selector === undefined || group.anchors.has(selector)) return true;
   return group.anchors.size < MAX_ANCHORS_PER_GROUP;
 }
 
-/** The wire group: anchors and `at` only when a point or signal has an anchor, `scroll` and `signals` only with some, as older groups. */
+/**
+ * The wire group: anchors and `at` only when a point or signal has an anchor, `scroll` and `signals` only
+ * with some, `steps` only when a signal came with steps, as older groups.
+ */
 function toPage(group: Group): PagePoints {
   const page: PagePoints = { ...group.page };
   if (group.anchors.size > 0) {
@@ -181,5 +202,6 @@ function toPage(group: Group): PagePoints {
   }
   if (group.scroll.length > 0) page.scroll = group.scroll;
   if (group.signals.length > 0) page.signals = group.signals;
+  if (group.stepped) page.steps = group.steps;
   return page;
 }

@@ -28,7 +28,8 @@ export class Delivery {
 
   private constructor(
     private readonly outbox: Outbox,
-    private readonly clientId: string,
+    /** This browser profile's id, which scopes its batches and tags its points when it gives no name. */
+    readonly clientId: string,
     private readonly events: Partial<LinkEvents>,
     options: ConnectOptions,
   ) {

@@ -432,6 +432,36 @@ const ROWS = {
       expect(pages).toMatchObject([{ controls: 2, cut: 1, untouchedControls: ["#a", "#b"] }]);
     },
   },
+  maxTagsPerPage: {
+    args: ["--max-tags-per-page", "1"],
+    async check(c) {
+      const client = await connect(c.url);
+      const now = Date.now();
+      const group = (build: string) => ({ origin: SITE, path: "/a", w: 1000, t0: now, pts: [5, 10, 10, 0], build });
+      for (const [seq, build] of [
+        [1, "b1"],
+        [2, "b2"],
+      ] as const) {
+        expect(await reply(client, { type: "batch", seq, sentAt: now, pages: [group(build)] })).toMatchObject({
+          type: "ack",
+        });
+      }
+      client.ws.terminate();
+      const url = `${c.url}/api/tags?origin=${SITE}&path=/a&width=1000`;
+      // History is folded every 2 s.
+      const tags = await eventually(
+        async () => {
+          const body = JSON.parse((await get(url)).body) as { builds: { label: string; points: number }[] };
+          return body.builds.length > 0 ? body : undefined;
+        },
+        10_000,
+        "tags in the history",
+      );
+      expect(tags.builds).toMatchObject([{ label: "b1", points: 1 }]);
+      const stats = JSON.parse((await get(`${c.url}/api/stats`)).body);
+      expect(stats.gateway.untagged).toBe(1);
+    },
+  },
   maxSignals: {
     args: ["--max-signals", "1"],
     async check(c) {

@@ -51,6 +51,19 @@ function viewOf(p: Page): Promise<View> {
   });
 }
 
+/** Waits until the smooth scroll to the opened page has ended (scrollY the same 100 ms apart), so that a click lands where it aims. */
+async function scrolled(p: Page): Promise<void> {
+  await p.waitForFunction(
+    () => {
+      const seen = window as unknown as { lastScrollY?: number };
+      const still = seen.lastScrollY === scrollY;
+      seen.lastScrollY = scrollY;
+      return still;
+    },
+    { polling: 100, timeout: 15_000 },
+  );
+}
+
 /** Waits until the dashboard has drawn the view its URL names. */
 async function drawn(p: Page): Promise<View> {
   await p.waitForFunction(() => document.body.dataset.shown === location.search, { timeout: 15_000 });
@@ -236,6 +249,7 @@ describe("dashboard", () => {
     await page.click(".page[data-path='/checkout']");
     const opened = await drawn(page);
     expect(opened).toMatchObject({ detailOpen: true, band: "desktop", window: "10 min" });
+    await scrolled(page);
     await page.click("#bands [data-band=phone]");
     const phone = await drawn(page);
     expect(phone).toMatchObject({ band: "phone", window: "10 min" });

@@ -102,8 +102,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("another band's heat in %s",
     // Heat on elements paints only the viewer's own band's points without an element: none yet.
     expect(distance(pixel(await screenshotPixels(page), ...centre), base)).toBeLessThanOrEqual(24);
 
-    // "Show tablet": the band's button, above the snapshot row (extension/paint/panel.ts).
-    await page.mouse.click(w - 122, h - 317);
+    // "Show tablet": the band's button, above the Tester row, 369 px up (extension/paint/panel.ts).
+    await page.mouse.click(w - 122, h - 369);
     const shown = await overlayLegend(launched, url, (t) => t.includes("the layout may differ"));
     expect(shown).toContain(`showing tablet heat at ${w} px: the layout may differ`);
     expect(shown).toContain("42 points");
@@ -116,7 +116,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("another band's heat in %s",
     expect(await overlayLegend(launched, url, (t) => t.includes("50 points"))).toContain("the layout may differ");
 
     // "Back to my width", on the same button.
-    await page.mouse.click(w - 122, h - 317);
+    await page.mouse.click(w - 122, h - 369);
     const back = await overlayLegend(launched, url, (t) => t.includes("No points at your width"));
     expect(back).toContain("No points at your width (desktop); tablet has 50");
     expect(back).not.toContain("the layout may differ");

@@ -9,8 +9,8 @@
  * signal's precision and recall are printed and checked. Meanwhile another
  * tab's overlay shows a badge on the element: the time from the triggering
  * click to the badge in its pixels is printed per kind. The dashboard's
- * Signals table lists them, and its bug report names the element and links
- * the page.
+ * Signals table lists them, and its bug report names the element, lists the
+ * clicks the scripted set made before the latest rage, and links the page.
  */
 import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
@@ -98,7 +98,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks
     launched = l;
   });
 
-  it("finds each signal of the labelled set with its precision and recall, and badges it in another tab's overlay", async () => {
+  it("finds each signal of the labelled set with its precision and recall, badges it in another tab's overlay, and reports the clicks before it", async () => {
     const viewerUrl = `${companion.url}${PATH}?tab=viewer`;
     const viewer = await openPage(launched, viewerUrl);
     await setOverlay(launched, viewerUrl, true);
@@ -178,6 +178,12 @@ describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks
     const report = await dashboard.$eval("#bug-report textarea", (field) => (field as HTMLTextAreaElement).value);
     expect(report).toContain("Rage clicks (3 or more clicks in 1 s, each without a reaction) on #broken");
     expect(report).toContain(`${companion.url}/share?origin=${encodeURIComponent(companion.url)}`);
+    // The latest rage is the second round's: before its third click on #broken, the first round's last
+    // cases (#prose's double click, then #slow and #newtab) and its own first two clicks.
+    console.log(`${name}: bug report\n${report}`);
+    expect(report).toMatch(
+      /\nSteps before it \(latest case\):\n1\. click #prose\n2\. click #slow\n3\. click #newtab\n4\. click #broken\n5\. click #broken\n6\. click #broken \(the rage click, no reaction\)\n/,
+    );
     await dashboard.close();
   });
 });

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { anchorTile, ScrollMark } from "../../protocol/anchor";
-import type { Grid, ServerMessage } from "../../protocol/wire";
-import { type Client, connect, eventually, get, type Running, reply, startHeatlens } from "../support/heatlens";
+import type { Grid } from "../../protocol/wire";
+import { connect, eventually, get, type Running, reply, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 

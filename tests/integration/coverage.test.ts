@@ -6,8 +6,7 @@
  * with E_SCHEMA and a reason, alone.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { ServerMessage } from "../../protocol/wire";
-import { type Client, connect, eventually, get, type Running, reply, startHeatlens } from "../support/heatlens";
+import { connect, eventually, get, type Running, reply, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 

@@ -3,13 +3,14 @@
  * group's `signals` are counted in /api/signals per page, element and kind
  * with their testers and first and last time, in the live window and in a
  * range, kept through kill -9; a watched page's grid carries them live, within
- * about a second of the batch, and again after a restart; bad signals are refused with E_SCHEMA and a
+ * about a second of the batch, and again after a restart; each signal's steps (the clicks before it)
+ * are kept and the latest case's served; bad signals and steps are refused with E_SCHEMA and a
  * reason, and so are bad queries.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { SignalKind } from "../../protocol/signals";
-import type { Grid, ServerMessage } from "../../protocol/wire";
-import { type Client, connect, get, type Running, reply, startHeatlens } from "../support/heatlens";
+import type { Grid } from "../../protocol/wire";
+import { connect, get, type Running, reply, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
@@ -56,6 +57,7 @@ interface Listed {
   testers: number;
   first: number;
   last: number;
+  steps: string[] | null;
 }
 
 async function listed(c: Running, query = ""): Promise<Listed[]> {
@@ -193,6 +195,73 @@ describe("signals through the heatlens binary", () => {
     expect(await reply(client, batch(2, "/p", t0, three.slice(0, 2)))).toMatchObject({ type: "ack" });
     expect(await listed(c)).toHaveLength(2);
     client.ws.terminate();
+  });
+
+  it("keeps each signal's steps through kill -9 and lists the latest case's; bad steps are refused, other batches kept", async () => {
+    const dataDir = tempDataDir("signals");
+    const first = await start(dataDir);
+    const client = await connect(first.url);
+    const t0 = Date.now() - 3000;
+    const anchors = ["#qty-plus", "#coupon", "#buy", "#pay"];
+    const group = (seq: number, signals: number[], steps?: unknown, path = "/cart") => ({
+      type: "batch",
+      seq,
+      sentAt: Date.now(),
+      pages: [
+        { origin: SITE, path, w: 1000, t0, pts: [], anchors, at: [], signals, ...(steps !== undefined && { steps }) },
+      ],
+    });
+    // Two rages on #buy, the later one after other clicks; a dead click on #pay with none before it.
+    expect(
+      await reply(
+        client,
+        group(
+          1,
+          [100, SignalKind.rage, 3, 900, SignalKind.rage, 3, 950, SignalKind.dead, 4],
+          [[3, 3], [1, 1, 2, 3, 3], []],
+        ),
+      ),
+    ).toMatchObject({ type: "ack" });
+    // An older extension's group has no steps: its signal's steps are unknown.
+    expect(await reply(client, group(2, [0, SignalKind.error, 2], undefined, "/old"))).toMatchObject({ type: "ack" });
+    const bad: [unknown, RegExp][] = [
+      [[[1], [9]], /^pages\.0\.steps\.1\.0: a step's anchor 9 is not in the group's anchors$/],
+      [[[1]], /^pages\.0\.steps: steps must hold one list per signal$/],
+      [[[1, 1, 1, 1, 1, 1], []], /^pages\.0\.steps\.0: a signal has at most 5 steps$/],
+      [[[0], []], /^pages\.0\.steps\.0\.0: a step is 1 \+ an index into the group's anchors$/],
+    ];
+    for (const [steps, reason] of bad) {
+      expect(
+        await reply(client, group(3, [0, SignalKind.dead, 1, 5, SignalKind.rage, 2], steps, "/bad")),
+      ).toMatchObject({
+        type: "nack",
+        code: "E_SCHEMA",
+        reason: expect.stringMatching(reason),
+      });
+    }
+    // The refused seq is free again: the next batch on the connection is kept.
+    expect(await reply(client, group(3, [0, SignalKind.dead, 1], [[2]], "/next"))).toMatchObject({ type: "ack" });
+    const expected = [
+      { path: "/cart", selector: "#pay", kind: "dead", count: 1, steps: [] },
+      {
+        path: "/cart",
+        selector: "#buy",
+        kind: "rage",
+        count: 2,
+        steps: ["#qty-plus", "#qty-plus", "#coupon", "#buy", "#buy"],
+      },
+      { path: "/old", selector: "#coupon", kind: "error", count: 1, steps: null },
+      { path: "/next", selector: "#qty-plus", kind: "dead", count: 1, steps: ["#coupon"] },
+    ];
+    const sorted = (list: Listed[]) =>
+      [...list].sort((a, b) => a.path.localeCompare(b.path) || a.kind.localeCompare(b.kind));
+    expect(sorted(await listed(first))).toMatchObject(sorted(expected as Listed[]));
+    expect((await listed(first)).some((s) => s.path === "/bad")).toBe(false);
+    client.ws.terminate();
+    await first.kill();
+    const second = await start(dataDir);
+    const range = `?from=${t0 - 60_000}&to=${Date.now() + 60_000}`;
+    expect(sorted(await listed(second, range))).toMatchObject(sorted(expected as Listed[]));
   });
 
   it("refuses bad signals with E_SCHEMA and a reason, alone, and bad queries with E_SCHEMA", async () => {

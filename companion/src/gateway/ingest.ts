@@ -18,6 +18,7 @@ import {
 } from "../../../protocol/anchor";
 import { makeKey } from "../../../protocol/page-key";
 import type { SignalKind } from "../../../protocol/signals";
+import { type TagKind, testerOf } from "../../../protocol/tags";
 import { type Batch, ErrorCode, FLAG_CLICK, type Hello, type ServerMessage } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
 import type { PathNormaliser } from "../key/normalise-path";
@@ -27,6 +28,7 @@ import type { EventStore, StoredSignal } from "../store/event-store";
 import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
 import { KeyBudget } from "./key-budget";
 import { RateMeter } from "./rate-meter";
+import { TagBudget } from "./tag-budget";
 
 export interface IngestDeps {
   options: CompanionOptions;
@@ -46,6 +48,8 @@ export interface GatewayCounters {
   duplicates: number;
   rejected: number;
   closedForErrors: number;
+  /** Tags (a batch's tester, a page group's build label) past `--max-tags-per-page`: their points are kept untagged. */
+  untagged: number;
 }
 
 /** What ingest needs of the connection a batch came on. */
@@ -66,15 +70,19 @@ export class Ingest {
     duplicates: 0,
     rejected: 0,
     closedForErrors: 0,
+    untagged: 0,
   };
   /** Points accepted per second, over the last ten seconds. */
   readonly rate: RateMeter;
   private readonly clients = new Map<string, ClientState>();
   private readonly keyBudget: KeyBudget;
+  /** Build labels and testers whose history is kept apart. */
+  readonly tags: TagBudget;
 
   constructor(private readonly deps: IngestDeps) {
     this.rate = new RateMeter(10, deps.clock);
     this.keyBudget = new KeyBudget(deps.keys, deps.options);
+    this.tags = new TagBudget(deps.options.maxTagsPerPage);
   }
 
   /** What the gateway remembers of a client across its connections. */
@@ -90,6 +98,13 @@ export class Ingest {
       this.clients.set(id, state);
     }
     return state;
+  }
+
+  /** `label` if its points are kept apart (TagBudget), else undefined, counted. */
+  private tag(kind: TagKind, scope: string, label: string): string | undefined {
+    const kept = this.tags.admit(kind, scope, label);
+    if (kept === undefined) this.counters.untagged++;
+    return kept;
   }
 
   onBatch(connection: Feeder, batch: Batch): void {
@@ -134,11 +149,17 @@ export class Ingest {
 
     // Bin every point before publishing any, so a refused batch leaves nothing behind.
     const groups = new Map<string, KeyedPoints>();
+    const tester = this.tag("tester", "", testerOf(connection.hello as Hello));
+    // Groups of one key under two build labels stay apart, so that each keeps its label.
+    let build: string | undefined;
     const group = (key: string): KeyedPoints => {
-      let found = groups.get(key);
+      const id = build === undefined ? key : `${key}\u0002${build}`;
+      let found = groups.get(id);
       if (!found) {
         found = { key, times: [], cells: [] };
-        groups.set(key, found);
+        if (build !== undefined) found.build = build;
+        if (tester !== undefined) found.tester = tester;
+        groups.set(id, found);
       }
       return found;
     };
@@ -154,15 +175,18 @@ export class Ingest {
       const band = bandFor(page.w, this.deps.bands);
       const key = makeKey(band.id, page.origin, this.deps.normalise(page.path));
       pageKeys.add(key);
+      build = page.build === undefined ? undefined : this.tag("build", key, page.build);
       const { pts, t0, w, at, anchors, scroll, controls } = page;
       for (let i = 0; i < (page.signals?.length ?? 0); i += 3) {
         const [dt, kind, a] = (page.signals as number[]).slice(i, i + 3) as [number, SignalKind, number];
+        const steps = page.steps?.[i / 3];
         signals.push({
           key,
           selector: (anchors as string[])[a - 1] as string,
           kind,
           client: clientId,
           t: t0 + offset + dt,
+          ...(steps && { steps: steps.map((step) => (anchors as string[])[step - 1] as string) }),
         });
       }
       if (controls) {

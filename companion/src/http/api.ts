@@ -17,6 +17,7 @@ import type { EventStore } from "../store/event-store";
 import { regrid } from "../window/regrid";
 import { sideCountsByKey } from "../window/side-heat";
 import type { WindowStage } from "../window/window-stage";
+import { compare, setGrid, tagSetOf, tags } from "./compare";
 
 export interface ApiDeps {
   /** What the team dashboard shows besides the pages: who is connected and the intake. */
@@ -39,7 +40,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(data);
 }
 
-function badRequest(res: ServerResponse, reason: string): void {
+export function badRequest(res: ServerResponse, reason: string): void {
   refuse(res, ErrorCode.schema, reason);
 }
 
@@ -80,6 +81,12 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
     case "/api/signals":
       signals(res, url, deps);
       return true;
+    case "/api/tags":
+      tags(res, url, deps);
+      return true;
+    case "/api/compare":
+      compare(res, url, deps);
+      return true;
     case "/api/heatmap":
       heatmap(res, url, deps);
       return true;
@@ -89,42 +96,65 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
   }
 }
 
-function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
-  const page = pageOf(url.searchParams);
-  if (typeof page === "string") return badRequest(res, page);
+/** The page key a request names (`origin` and `path` or `url`; `width` or `band`, else the page's busiest band), or why it is refused. */
+export function pageKeyOf(params: URLSearchParams, deps: ApiDeps, windowIndex: number): string | { refused: string } {
+  const page = pageOf(params);
+  if (typeof page === "string") return { refused: page };
   const normalised = deps.normalise(page.path);
-
-  const range = rangeOf(url.searchParams);
-  if (typeof range === "string") return badRequest(res, range);
-
-  const windowParam = url.searchParams.get("window");
-  const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
-  const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
-  if (windowIndex === -1 && !range)
-    return badRequest(res, `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`);
-
   let band: string;
-  const width = url.searchParams.get("width");
-  const bandParam = url.searchParams.get("band");
+  const width = params.get("width");
+  const bandParam = params.get("band");
   if (width !== null) {
     const w = Number(width);
-    if (!Number.isInteger(w) || w < 1) return badRequest(res, "width must be a positive integer (CSS px)");
+    if (!Number.isInteger(w) || w < 1) return { refused: "width must be a positive integer (CSS px)" };
     band = bandFor(w, deps.bands).id;
   } else if (bandParam !== null) {
     if (!deps.bands.some((b) => b.id === bandParam)) {
-      return badRequest(res, `band must be one of ${deps.bands.map((b) => b.id).join(", ")}`);
+      return { refused: `band must be one of ${deps.bands.map((b) => b.id).join(", ")}` };
     }
     band = bandParam;
   } else {
     // Without a width, the band where this page has the most points.
     band = busiestBand(deps, page.origin, normalised, Math.max(0, windowIndex));
   }
-  const colsParam = url.searchParams.get("cols");
+  return makeKey(band, page.origin, normalised);
+}
+
+/** The columns asked for (`cols`, a divisor of the companion's), else the companion's; null when refused. */
+export function colsOf(params: URLSearchParams, deps: ApiDeps): number | null {
+  const colsParam = params.get("cols");
   const cols = colsParam === null ? deps.windows.cols : Number(colsParam);
-  if (!Number.isInteger(cols) || cols < 1 || deps.windows.cols % cols !== 0) {
-    return refuse(res, ErrorCode.cols, columnChoicesReason(deps.windows.cols));
+  return Number.isInteger(cols) && cols >= 1 && deps.windows.cols % cols === 0 ? cols : null;
+}
+
+/** The window asked for (`window`, ms, one of the companion's), else its default; a string says why it is refused. */
+function windowOf(params: URLSearchParams, deps: ApiDeps): { windowMs: number; windowIndex: number } | string {
+  const windowParam = params.get("window");
+  const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
+  const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
+  if (windowIndex === -1) return `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`;
+  return { windowMs, windowIndex };
+}
+
+function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
+  const params = url.searchParams;
+  let range = rangeOf(params);
+  if (typeof range === "string") return badRequest(res, range);
+  const window = windowOf(params, deps);
+  if (typeof window === "string" && !range) return badRequest(res, window);
+  const windowIndex = typeof window === "string" ? 0 : window.windowIndex;
+  const key = pageKeyOf(params, deps, windowIndex);
+  if (typeof key !== "string") return badRequest(res, key.refused);
+  const cols = colsOf(params, deps);
+  if (cols === null) return refuse(res, ErrorCode.cols, columnChoicesReason(deps.windows.cols));
+  const tag = tagSetOf(params);
+  if (typeof tag === "string") return badRequest(res, tag);
+  if (tag) {
+    // One tester's or build's heat is read from the history: the last window of it unless a range is given.
+    const now = Date.now();
+    range ??= { from: now - (window as { windowMs: number }).windowMs, to: now + 1 };
+    return sendGrid(res, url, regrid(setGrid(deps, key, tag, range), cols));
   }
-  const key = makeKey(band, page.origin, normalised);
   const full = range
     ? {
         ...deps.windows.gridOf(
@@ -147,7 +177,11 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
           })),
       }
     : deps.windows.snapshot(key, windowIndex);
-  const grid = regrid(full, cols);
+  sendGrid(res, url, regrid(full, cols));
+}
+
+/** A grid as the request's `format` asks: JSON (the default) or CSV. */
+function sendGrid(res: ServerResponse, url: URL, grid: Grid): void {
   const format = url.searchParams.get("format") ?? "json";
   if (format === "json") return sendJson(res, 200, grid);
   if (format !== "csv") return badRequest(res, "format must be json or csv");
@@ -220,7 +254,8 @@ function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
  * Rage, dead and error clicks of every page (or of one page, given `origin`
  * and `path`, every band) in the range `from`–`to`, or else in the last
  * `window` ms (the default window): per page, band, element and kind, their
- * count, how many testers made them and the first and last time, the latest first.
+ * count, how many testers made them and the first and last time, the latest first,
+ * and the steps (the clicks before it) of the latest of them.
  */
 function signals(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const params = url.searchParams;
@@ -236,9 +271,9 @@ function signals(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const { from, to } = range ?? { from: now - windowMs, to: now + 1 };
   const list = deps.store
     .signalCounts(from, to)
-    .map(({ key, selector, kind, count, testers, first, last }) => {
+    .map(({ key, selector, kind, count, testers, first, last, steps }) => {
       const { origin, path, band } = splitKey(key);
-      return { origin, path, band, selector, kind: signalName(kind), count, testers, first, last };
+      return { origin, path, band, selector, kind: signalName(kind), count, testers, first, last, steps };
     })
     .filter((signal) => !only || (signal.origin === only.origin && signal.path === only.path));
   sendJson(res, 200, range ? { range, signals: list } : { windowMs, signals: list });
@@ -271,7 +306,7 @@ function csvField(value: string | number): string {
  * The page asked for: `origin` and `path`, or `url`, a full page URL. The
  * empty origin (`origin=`) reaches points stored before pages were keyed by site.
  */
-function pageOf(params: URLSearchParams): { origin: string; path: string } | string {
+export function pageOf(params: URLSearchParams): { origin: string; path: string } | string {
   const url = params.get("url");
   if (url !== null) {
     let parsed: URL;
@@ -302,7 +337,7 @@ function onlyPage(params: URLSearchParams, deps: ApiDeps): { origin: string; pat
 }
 
 /** The range `from`–`to` asked for (to defaults to now), null when neither is given, or why it is refused. */
-function rangeOf(params: URLSearchParams): { from: number; to: number } | null | string {
+export function rangeOf(params: URLSearchParams): { from: number; to: number } | null | string {
   const from = params.get("from");
   const to = params.get("to");
   if (from === null && to === null) return null;

@@ -21,16 +21,20 @@ const group: fc.Arbitrary<KeyedPoints> = fc
       { maxLength: 40 },
     ),
     anchors: fc.option(fc.array(fc.string(), { minLength: 256, maxLength: 256 }), { nil: undefined }),
+    build: fc.option(fc.string({ minLength: 1 }), { nil: undefined }),
+    tester: fc.option(fc.string({ minLength: 1 }), { nil: undefined }),
   })
-  .map(({ key, points, anchors }) => ({
+  .map(({ key, points, anchors, build, tester }) => ({
     key,
     times: points.map((p) => p.t),
     cells: points.map((p) => p.cell),
     ...(anchors ? { anchors, anchorOf: points.map((p) => p.anchor) } : {}),
+    ...(build !== undefined ? { build } : {}),
+    ...(tester !== undefined ? { tester } : {}),
   }));
 
 describe("stored batch groups", () => {
-  it("read back exactly as written, anchored or not, times to the millisecond", () => {
+  it("read back exactly as written, anchored or not, tagged or not, times to the millisecond", () => {
     fc.assert(
       fc.property(fc.array(group, { maxLength: 6 }), (groups) => {
         const { head, body } = encodeGroups(groups);

@@ -8,8 +8,8 @@
  */
 import type { KeyedPoints } from "../pipeline";
 
-/** `[key, points, anchors]` per group, in the body's order. */
-type Head = [string, number, string[] | null][];
+/** `[key, points, anchors, tags]` per group, in the body's order; tags (build, tester) only when it has any. */
+type Head = [string, number, string[] | null, [string | null, string | null]?][];
 
 export interface EncodedGroups {
   head: string;
@@ -22,11 +22,13 @@ export function encodeGroups(groups: readonly KeyedPoints[]): EncodedGroups {
   const head: Head = [];
   let points = 0;
   let words = 0;
-  for (const { key, times, cells, anchors, anchorOf } of groups) {
+  for (const { key, times, cells, anchors, anchorOf, build, tester } of groups) {
     if (cells.length !== times.length || (anchorOf && anchorOf.length !== times.length)) {
       throw new Error(`group ${key}: times, cells and anchors differ in length`);
     }
-    head.push([key, times.length, anchors && anchorOf ? anchors : null]);
+    const entry: Head[number] = [key, times.length, anchors && anchorOf ? anchors : null];
+    if (build !== undefined || tester !== undefined) entry.push([build ?? null, tester ?? null]);
+    head.push(entry);
     points += times.length;
     words += times.length * (anchors && anchorOf ? 2 : 1);
   }
@@ -63,7 +65,7 @@ export function decodeGroups(head: string, body: Buffer | null): KeyedPoints[] {
   const groups: KeyedPoints[] = [];
   let t = 0;
   let w = 0;
-  for (const [key, n, anchors] of entries) {
+  for (const [key, n, anchors, tags] of entries) {
     const group: KeyedPoints = {
       key,
       times: Array.from(times.subarray(t, t + n)),
@@ -76,6 +78,8 @@ export function decodeGroups(head: string, body: Buffer | null): KeyedPoints[] {
       group.anchorOf = Array.from(ints.subarray(w, w + n));
       w += n;
     }
+    if (tags?.[0] != null) group.build = tags[0];
+    if (tags?.[1] != null) group.tester = tags[1];
     groups.push(group);
   }
   return groups;

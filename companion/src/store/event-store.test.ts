@@ -1,6 +1,9 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { anchorKey, looseKey, scrollKey } from "../../../protocol/anchor";
 import { makeKey } from "../../../protocol/page-key";
+import { SignalKind } from "../../../protocol/signals";
 import { tempDataDir } from "../../../tests/support/temp-dir";
 import { EventStore } from "./event-store";
 
@@ -30,6 +33,40 @@ describe("EventStore", () => {
     second.prune();
     expect(second.controls()).toEqual([]);
     second.close();
+  });
+
+  it("counts signals with the steps of each group's latest in the range, and opens a store made before steps", () => {
+    const now = 1_800_000_000_000;
+    const dataDir = tempDataDir("store");
+    // A store as made before signals had steps: its table has no steps column.
+    const old = new Database(join(dataDir, "heatlens.db"));
+    old.exec(
+      "CREATE TABLE signals (key TEXT NOT NULL, selector TEXT NOT NULL, kind INTEGER NOT NULL, client TEXT NOT NULL, t INTEGER NOT NULL)",
+    );
+    const page = makeKey("desktop", "https://a.test", "/cart");
+    old.prepare("INSERT INTO signals VALUES (?, '#buy', 1, 'c', ?)").run(page, now - 10);
+    old.close();
+    const s = new EventStore({ dataDir, maxStoreBytes: 1e9, retentionDays: 30, liveMs: 300_000, clock: () => now });
+    const dead = { key: page, selector: "#buy", kind: SignalKind.dead, client: "c" };
+    expect(s.signalCounts(now - 60_000, now + 1)).toMatchObject([{ selector: "#buy", count: 1, steps: null }]);
+    s.addSignals(
+      [
+        { ...dead, t: now, steps: ["#qty-plus", "#qty-plus"] },
+        // Stored after but clicked before: the latest is by time.
+        { ...dead, t: now - 5, steps: ["#earlier"] },
+        { ...dead, kind: SignalKind.rage, t: now - 1, steps: ["#qty-plus", "#buy", "#buy"] },
+      ],
+      100,
+    );
+    expect(s.signalCounts(now - 60_000, now + 1)).toMatchObject([
+      { kind: SignalKind.dead, count: 3, steps: ["#qty-plus", "#qty-plus"] },
+      { kind: SignalKind.rage, count: 1, steps: ["#qty-plus", "#buy", "#buy"] },
+    ]);
+    // A range ending before the latest gives the latest inside it.
+    expect(s.signalCounts(now - 60_000, now - 2)).toMatchObject([
+      { kind: SignalKind.dead, count: 2, steps: ["#earlier"] },
+    ]);
+    s.close();
   });
 
   it("reads a page's side keys as one prefix range, and counts an anchored point once", async () => {

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { anchorKey, sidePrefix, splitSideKey } from "../../../protocol/anchor";
 import type { SignalKind } from "../../../protocol/signals";
+import { splitTaggedKey, type TagKind, taggedKey, tagPrefix } from "../../../protocol/tags";
 import type { KeyedPoints } from "../pipeline";
 import { decodeGroups, encodeGroups } from "./batch-codec";
 
@@ -77,6 +78,8 @@ export interface StoredSignal {
   client: string;
   /** The triggering click's time, on the companion's clock. */
   t: number;
+  /** The selectors of the clicks before it on the page view, oldest first; absent when the client sent none. */
+  steps?: string[];
 }
 
 /** Signals of one element and kind on one page key in a time range, as the dashboard lists them. */
@@ -88,6 +91,8 @@ export interface SignalCount {
   testers: number;
   first: number;
   last: number;
+  /** The steps of the latest of them; null when it came without (an older extension). */
+  steps: string[] | null;
 }
 
 export interface StoredControls {
@@ -143,9 +148,10 @@ export class EventStore {
       -- The latest controls inventory of each page key (coverage), a JSON array of selectors.
       CREATE TABLE IF NOT EXISTS controls (
         key TEXT PRIMARY KEY, selectors TEXT NOT NULL, cut INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
-      -- Rage, dead and error clicks: rare, so one row each.
+      -- Rage, dead and error clicks: rare, so one row each; steps a JSON array of selectors, or null.
       CREATE TABLE IF NOT EXISTS signals (
-        key TEXT NOT NULL, selector TEXT NOT NULL, kind INTEGER NOT NULL, client TEXT NOT NULL, t INTEGER NOT NULL);
+        key TEXT NOT NULL, selector TEXT NOT NULL, kind INTEGER NOT NULL, client TEXT NOT NULL, t INTEGER NOT NULL,
+        steps TEXT);
       CREATE INDEX IF NOT EXISTS signals_key_t ON signals (key, t);
       CREATE INDEX IF NOT EXISTS signals_t ON signals (t);
       INSERT OR IGNORE INTO meta VALUES ('folded', 0);
@@ -153,6 +159,9 @@ export class EventStore {
     // Stores made before batches had a binary body: their rows keep the groups as JSON (batch-codec.ts).
     const columns = this.db.prepare("PRAGMA table_info(batches)").all() as { name: string }[];
     if (!columns.some((c) => c.name === "body")) this.db.exec("ALTER TABLE batches ADD COLUMN body BLOB");
+    // Stores made before signals had steps: their signals' steps are unknown (null).
+    const signalColumns = this.db.prepare("PRAGMA table_info(signals)").all() as { name: string }[];
+    if (!signalColumns.some((c) => c.name === "steps")) this.db.exec("ALTER TABLE signals ADD COLUMN steps TEXT");
     // After the schema, so that a small limit refuses data, never the tables a start needs.
     this.setMaxBytes(options.maxStoreBytes);
     this.statements = {
@@ -182,19 +191,28 @@ export class EventStore {
       setControls: this.db.prepare("INSERT OR REPLACE INTO controls (key, selectors, cut, at) VALUES (?, ?, ?, ?)"),
       pruneControls: this.db.prepare("DELETE FROM controls WHERE at < ?"),
       allControls: this.db.prepare("SELECT key, selectors, cut, at FROM controls ORDER BY key"),
-      addSignal: this.db.prepare("INSERT INTO signals (key, selector, kind, client, t) VALUES (?, ?, ?, ?, ?)"),
+      addSignal: this.db.prepare(
+        "INSERT INTO signals (key, selector, kind, client, t, steps) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
       // Past --max-signals a page key's oldest rows go: the newest `max` stay.
       capSignals: this.db.prepare(
         "DELETE FROM signals WHERE key = ? AND rowid <= (SELECT rowid FROM signals WHERE key = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?)",
       ),
       pruneSignals: this.db.prepare("DELETE FROM signals WHERE t < ?"),
       signalsSince: this.db.prepare("SELECT key, selector, kind, client, t FROM signals WHERE t >= ? ORDER BY rowid"),
+      // The steps of each group's latest signal in the range (the newest row of the latest time).
       countSignals: this.db.prepare(
-        `SELECT key, selector, kind, COUNT(*) AS count, COUNT(DISTINCT client) AS testers, MIN(t) AS first, MAX(t) AS last
-         FROM signals WHERE t >= ? AND t < ? GROUP BY key, selector, kind ORDER BY last DESC`,
+        `SELECT key, selector, kind, COUNT(*) AS count, COUNT(DISTINCT client) AS testers, MIN(t) AS first, MAX(t) AS last,
+           (SELECT latest.steps FROM signals AS latest
+            WHERE latest.key = s.key AND latest.selector = s.selector AND latest.kind = s.kind AND latest.t >= ? AND latest.t < ?
+            ORDER BY latest.t DESC, latest.rowid DESC LIMIT 1) AS steps
+         FROM signals AS s WHERE t >= ? AND t < ? GROUP BY key, selector, kind ORDER BY last DESC`,
       ),
       sideMinutes: this.db.prepare(
         "SELECT key, cell, SUM(n) AS n FROM minutes WHERE key >= ? AND key < ? AND minute >= ? AND minute < ? GROUP BY key, cell",
+      ),
+      tagMinutes: this.db.prepare(
+        "SELECT key, SUM(n) AS n, MIN(minute) AS first, MAX(minute) AS last FROM minutes WHERE key >= ? AND key < ? AND minute >= ? AND minute < ? GROUP BY key",
       ),
       sideHours: this.db.prepare(
         "SELECT key, cell, SUM(n) AS n FROM hours WHERE key >= ? AND key < ? AND hour >= ? AND hour < ? GROUP BY key, cell",
@@ -232,8 +250,8 @@ export class EventStore {
   addSignals(signals: readonly StoredSignal[], max: number): void {
     this.db.transaction(() => {
       const keys = new Set<string>();
-      for (const { key, selector, kind, client, t } of signals) {
-        this.statements.addSignal.run(key, selector, kind, client, t);
+      for (const { key, selector, kind, client, t, steps } of signals) {
+        this.statements.addSignal.run(key, selector, kind, client, t, steps ? JSON.stringify(steps) : null);
         keys.add(key);
       }
       for (const key of keys) this.statements.capSignals.run(key, key, max);
@@ -247,7 +265,9 @@ export class EventStore {
 
   /** Signals with a time in [from, to), counted per page key, element and kind, the latest first. */
   signalCounts(from: number, to: number): SignalCount[] {
-    return this.statements.countSignals.all(from, to) as SignalCount[];
+    return (
+      this.statements.countSignals.all(from, to, from, to) as (Omit<SignalCount, "steps"> & { steps: string | null })[]
+    ).map((row) => ({ ...row, steps: row.steps === null ? null : (JSON.parse(row.steps) as string[]) }));
   }
 
   /** Every page key's latest controls inventory. */
@@ -275,8 +295,7 @@ export class EventStore {
   /** Cell counts of every side key of `pageKey` (protocol/anchor.ts) in [from, to), by key. */
   sideRange(pageKey: string, from: number, to: number): Map<string, Map<number, number>> {
     const prefix = sidePrefix(pageKey);
-    // Side keys are the keys from the prefix up to (not including) the prefix with its last character raised.
-    const after = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const after = raised(prefix);
     const byKey = new Map<string, Map<number, number>>();
     for (const { key, cell, n } of this.rangeRows(from, to, (table, first, end) =>
       (table === "hours" ? this.statements.sideHours : this.statements.sideMinutes).all(prefix, after, first, end),
@@ -289,6 +308,38 @@ export class EventStore {
       cells.set(cell, (cells.get(cell) ?? 0) + n);
     }
     return byKey;
+  }
+
+  /**
+   * The build labels and testers `pageKey` has points from in [from, to)
+   * (whole minutes): each with its points and its first and last minute, the
+   * latest first.
+   */
+  tags(
+    pageKey: string,
+    from: number,
+    to: number,
+  ): { kind: TagKind; label: string; points: number; first: number; last: number }[] {
+    const prefix = tagPrefix(pageKey);
+    const rows = this.statements.tagMinutes.all(
+      prefix,
+      raised(prefix),
+      Math.floor(from / MINUTE),
+      Math.ceil(to / MINUTE),
+    ) as { key: string; n: number; first: number; last: number }[];
+    const found = [];
+    for (const row of rows) {
+      const tag = splitTaggedKey(row.key);
+      if (!tag || tag.pageKey !== pageKey) continue;
+      found.push({
+        kind: tag.kind,
+        label: tag.label,
+        points: row.n,
+        first: row.first * MINUTE,
+        last: (row.last + 1) * MINUTE,
+      });
+    }
+    return found.sort((a, b) => b.last - a.last || b.points - a.points);
   }
 
   /** Rows of whole hours inside [from, to) and of the minutes around them, as `read` gives them. */
@@ -341,7 +392,7 @@ export class EventStore {
     if (pending.points === 0 && pending.through === 0) return true;
     try {
       this.db.transaction(() => {
-        for (const [key, byId] of pending.minutes) {
+        const write = (key: string, byId: Map<number, number>) => {
           // Each minute's counts also go to its hour: summed here, once per (minute, cell), not per point.
           const hours = new Map<number, number>();
           for (const [id, n] of byId) {
@@ -353,6 +404,10 @@ export class EventStore {
           }
           for (const [id, n] of hours)
             this.statements.addHour.run(key, Math.floor(id / CELL_SPACE), id % CELL_SPACE, n);
+        };
+        for (const [key, byId] of pending.minutes) write(key, byId);
+        for (const [page, bySelector] of pending.anchored) {
+          for (const [selector, byId] of bySelector) write(anchorKey(page, selector), byId);
         }
         if (pending.through) this.statements.setFolded.run(pending.through);
       })();
@@ -474,30 +529,51 @@ export class EventStore {
 /** Counts by key and minute × 2^23 + cell, gathered between writes to the history tables. */
 class PendingHistory {
   readonly minutes = new Map<string, Map<number, number>>();
+  /**
+   * Anchored counts by page key (or tagged page key), then selector: a
+   * group's selectors are looked up as they came, for the page and each of
+   * its tags, rather than as a new anchor key string each time.
+   */
+  readonly anchored = new Map<string, Map<string, Map<number, number>>>();
   points = 0;
   /** The newest batch id whose points are gathered here. */
   through = 0;
 
   add(groups: readonly KeyedPoints[]): void {
     for (const group of groups) {
-      const { key, times, cells, anchors, anchorOf } = group;
-      if (anchors && anchorOf) {
-        // History is kept by anchor key: a page's anchored group is split by its points' anchors.
-        const pageKey = splitSideKey(key)?.pageKey ?? key;
-        const byAnchor = anchors.map((s) => bucket(this.minutes, anchorKey(pageKey, s)));
-        for (let i = 0; i < times.length; i++) {
-          count(byAnchor[anchorOf[i] as number] as Map<number, number>, times[i] as number, cells[i] as number);
-        }
-      } else {
-        const minutes = bucket(this.minutes, key);
-        for (let i = 0; i < times.length; i++) count(minutes, times[i] as number, cells[i] as number);
-      }
+      const pageKey = splitSideKey(group.key)?.pageKey ?? group.key;
+      this.addAs(group, pageKey);
+      // Each tagged set is kept as a page of its own (protocol/tags.ts), side keys and all.
+      if (group.build !== undefined) this.addAs(group, taggedKey(pageKey, "build", group.build));
+      if (group.tester !== undefined) this.addAs(group, taggedKey(pageKey, "tester", group.tester));
       this.points += pointsOf(group);
+    }
+  }
+
+  /** Counts `group` as if its page key were `asPage`. */
+  private addAs(group: KeyedPoints, asPage: string): void {
+    const { key, times, cells, anchors, anchorOf } = group;
+    const pageKey = splitSideKey(key)?.pageKey ?? key;
+    if (anchors && anchorOf) {
+      // History is kept by anchor key: a page's anchored group is split by its points' anchors.
+      let bySelector = this.anchored.get(asPage);
+      if (!bySelector) {
+        bySelector = new Map();
+        this.anchored.set(asPage, bySelector);
+      }
+      const byAnchor = anchors.map((s) => bucket(bySelector, s));
+      for (let i = 0; i < times.length; i++) {
+        count(byAnchor[anchorOf[i] as number] as Map<number, number>, times[i] as number, cells[i] as number);
+      }
+    } else {
+      const minutes = bucket(this.minutes, asPage + key.slice(pageKey.length));
+      for (let i = 0; i < times.length; i++) count(minutes, times[i] as number, cells[i] as number);
     }
   }
 
   clear(): void {
     this.minutes.clear();
+    this.anchored.clear();
     this.points = 0;
     this.through = 0;
   }
@@ -521,4 +597,9 @@ function bucket(into: Map<string, Map<number, number>>, key: string): Map<number
     into.set(key, byId);
   }
   return byId;
+}
+
+/** The first string after every string that starts with `prefix`: keys in [prefix, raised(prefix)) start with it. */
+function raised(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
