@@ -79,6 +79,8 @@ export const Sample = z.object({
       steps: z.array(anchorSelector).max(MAX_STEPS_PER_SIGNAL).optional(),
     })
     .optional(),
+  /** The build or session label the page was under when the sample was taken (protocol/tags.ts); absent when none. */
+  build: tagLabel.optional(),
 });
 export type Sample = z.infer<typeof Sample>;
 

@@ -53,7 +53,7 @@ describe("the background's comparisons", () => {
     asked.length = 0;
     running = new AbortController();
     answerComparisons(async () => "client-7", running.signal);
-    await saveSettings({ companionUrl: `ws://127.0.0.1:${port}`, token: "secret", name: "ana", cols: 0 });
+    await saveSettings({ companionUrl: `ws://127.0.0.1:${port}`, token: "secret", name: "ana", build: "", cols: 0 });
   });
   afterEach(() => running.abort());
 
@@ -67,7 +67,7 @@ describe("the background's comparisons", () => {
     expect(Object.fromEntries(url.searchParams)).toEqual({ origin: SITE, path: "/", width: "1280" });
     expect(asked[0]?.authorization).toBe("Bearer secret");
 
-    await saveSettings({ companionUrl: `ws://127.0.0.1:${port}`, token: "", name: "", cols: 0 });
+    await saveSettings({ companionUrl: `ws://127.0.0.1:${port}`, token: "", name: "", build: "", cols: 0 });
     expect(await fakeBrowser.sendFrom(1, 0, "overlay.tags", page)).toMatchObject({ ok: true, me: "client-7" });
     expect(asked[1]?.authorization).toBeUndefined();
   });
@@ -125,7 +125,7 @@ describe("the background's comparisons", () => {
   });
 
   it("says the companion is unreachable when nothing answers", async () => {
-    await saveSettings({ companionUrl: "ws://127.0.0.1:1", token: "", name: "", cols: 0 });
+    await saveSettings({ companionUrl: "ws://127.0.0.1:1", token: "", name: "", build: "", cols: 0 });
     expect(await fakeBrowser.sendFrom(1, 0, "overlay.tags", page)).toMatchObject({ ok: false, code: "E_UNREACHABLE" });
   });
 });
@@ -145,7 +145,13 @@ describe("the background's comparisons, answered by a real companion", () => {
     // The history route, for one tester's heat alone.
     const link: LinkStatus = { url: "", state: "open", lastError: null, queued: 0, acked: 0, rejected: 0 };
     answerStatus(async () => ({ status: async () => ({ link, outbox: null }) }), running.signal);
-    await saveSettings({ companionUrl: companion.url.replace(/^http/, "ws"), token: "", name: "ana", cols: 0 });
+    await saveSettings({
+      companionUrl: companion.url.replace(/^http/, "ws"),
+      token: "",
+      name: "ana",
+      build: "",
+      cols: 0,
+    });
   });
   afterEach(() => running.abort());
 

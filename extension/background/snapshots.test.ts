@@ -45,7 +45,7 @@ describe("the background's snapshots", () => {
   it("attaches a snapshot to its page on the settings' companion with the settings' token, and says why not when refused", async () => {
     const picture = `data:image/png;base64,${plainPng(6, 4).toString("base64")}`;
     const meta = snapshotMeta({ origin: "http://shop.test", path: "/cart" });
-    await saveSettings({ companionUrl: companion.url.replace("http", "ws"), token, name: "Ada", cols: 0 });
+    await saveSettings({ companionUrl: companion.url.replace("http", "ws"), token, name: "Ada", build: "", cols: 0 });
     expect(await fakeBrowser.send("overlay.attach", { picture, meta })).toBeNull();
     const [stored] = companion.snapshots.list("http://shop.test", "/cart");
     expect(stored?.meta).toEqual(meta);
@@ -55,7 +55,13 @@ describe("the background's snapshots", () => {
       "not a snapshot",
     );
     expect(await fakeBrowser.send("overlay.attach", { picture: "data:text/html,hi", meta })).toBe("not a snapshot");
-    await saveSettings({ companionUrl: companion.url.replace("http", "ws"), token: "", name: "Ada", cols: 0 });
+    await saveSettings({
+      companionUrl: companion.url.replace("http", "ws"),
+      token: "",
+      name: "Ada",
+      build: "",
+      cols: 0,
+    });
     expect(await fakeBrowser.send("overlay.attach", { picture, meta })).toBe("E_UNAUTHORIZED: a token is required");
   });
 });

@@ -16,8 +16,11 @@
  * controls inventory, again when it changes (controls-inventory.ts). Clicks also
  * feed the rage, dead and error click detector (click-signals.ts), whose signals
  * name the click's anchor and carry the click's page key and time, and the clicks
- * before it on the page (click-trail.ts). In a frame, all
- * of it is the frame's own: its location, width and document.
+ * before it on the page (click-trail.ts). Everything sent carries the build label
+ * of the moment it was taken (build-label.ts: the page's own, else the options'),
+ * so a label the page sets late, or changes on a route change, tags the very next
+ * point. In a frame, all of it is the frame's own: its location, width, document
+ * and label.
  */
 import { sendMessage } from "../../protocol/messages";
 import { DEFAULT_SIGNAL_RULES, type SignalKind, type SignalRules } from "../../protocol/signals";
@@ -29,6 +32,8 @@ import { namesElement, pageKeyPath } from "../page/page-path";
 import { onRouteChange } from "../page/route-changes";
 import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";
+import { loadSettings, onSettingsChanged } from "../state/settings";
+import { buildLabel } from "./build-label";
 import { type ClickFacts, ClickSignals, judgedForDead, watchReactions } from "./click-signals";
 import { ClickTrail } from "./click-trail";
 import { ControlsInventory } from "./controls-inventory";
@@ -45,7 +50,12 @@ function layoutWidth(): number {
   return document.documentElement.clientWidth || window.innerWidth;
 }
 
-function emit(input: RawInput): void {
+/** A sample's build field: present only with a label. */
+function tagged(build: string | undefined): { build?: string } {
+  return build === undefined ? {} : { build };
+}
+
+function emit(input: RawInput, build: string | undefined): void {
   const fixed = isInFixedLayer(input.target);
   const x = fixed ? input.clientX : input.pageX;
   const y = fixed ? input.clientY : input.pageY;
@@ -64,24 +74,28 @@ function emit(input: RawInput): void {
     y: Math.max(0, Math.round(y)),
     flags: (input.click ? FLAG_CLICK : 0) | (fixed ? FLAG_FIXED : 0),
     ...(anchor && { anchor }),
+    ...tagged(build),
   });
 }
 
-function emitMarks(path: string, marks: Mark[]): void {
+function emitMarks(path: string, marks: Mark[], build: string | undefined): void {
   const t = Math.round(performance.timeOrigin + performance.now());
   const w = layoutWidth();
-  sender.submit(...marks.map((mark) => ({ origin: location.origin, path, w, t, x: 0, y: 0, flags: 0, mark })));
+  const tag = tagged(build);
+  sender.submit(...marks.map((mark) => ({ origin: location.origin, path, w, t, x: 0, y: 0, flags: 0, mark, ...tag })));
 }
 
-function emitControls(path: string, controls: string[]): void {
+function emitControls(path: string, controls: string[], build: string | undefined): void {
   const t = Math.round(performance.timeOrigin + performance.now());
-  sender.submit({ origin: location.origin, path, w: layoutWidth(), t, x: 0, y: 0, flags: 0, controls });
+  const tag = tagged(build);
+  sender.submit({ origin: location.origin, path, w: layoutWidth(), t, x: 0, y: 0, flags: 0, controls, ...tag });
 }
 
-/** A click as the detector keeps it: its page key, epoch time and the clicks before it, for the signal it may become. */
+/** A click as the detector keeps it: its page key, epoch time, build label and the clicks before it, for the signal it may become. */
 interface TrackedClick extends ClickFacts {
   path: string;
   epoch: number;
+  build: string | undefined;
   steps: string[];
 }
 
@@ -95,6 +109,7 @@ function emitSignal(kind: SignalKind, click: TrackedClick): void {
     y: 0,
     flags: 0,
     signal: { kind, s: click.selector, steps: click.steps },
+    ...tagged(click.build),
   });
 }
 
@@ -122,10 +137,19 @@ export function startTracker(signal: AbortSignal): void {
   };
   const pauseRead = isCapturePaused().then(setPaused);
   onCapturePauseChanged(setPaused, signal);
+  // The options' label, for pages that declare none; the page's own is read at each use.
+  let optionsBuild = "";
+  const readBuild = () =>
+    loadSettings().then(({ build }) => {
+      optionsBuild = build;
+    });
+  const buildRead = readBuild();
+  onSettingsChanged(() => void readBuild(), signal, ["build"]);
+  const label = () => buildLabel(document, optionsBuild);
   const sampler = new Sampler(
     SAMPLE_INTERVAL_MS,
     (input) => {
-      emit(input);
+      emit(input, label());
       setTimeout(rearm, SAMPLE_INTERVAL_MS - REARM_LEAD_MS);
     },
     {
@@ -167,6 +191,7 @@ export function startTracker(signal: AbortSignal): void {
         judged: judgedForDead(target, event),
         path,
         epoch: Math.round(performance.timeOrigin + event.timeStamp),
+        build: label(),
         steps: trail.next(path, anchor.s),
       });
     }
@@ -197,14 +222,14 @@ export function startTracker(signal: AbortSignal): void {
   const scroll = new ScrollMarks(
     window,
     (marks) => {
-      if (!paused) emitMarks(viewPath, marks);
+      if (!paused) emitMarks(viewPath, marks, label());
     },
     signal,
   );
   const controls = new ControlsInventory(
     document,
     (path, selectors) => {
-      if (!paused) emitControls(path, selectors);
+      if (!paused) emitControls(path, selectors, label());
     },
     signal,
   );
@@ -213,8 +238,9 @@ export function startTracker(signal: AbortSignal): void {
     scroll.startView();
     controls.startView(viewPath);
   };
-  // The first view waits for the pause switch and the kept query parameters, so its marks are keyed like its points.
-  void Promise.allSettled([pauseRead, keepRead]).then(() => {
+  // The first view waits for the pause switch, the kept query parameters and the options' label, so its marks
+  // are keyed and tagged like its points.
+  void Promise.allSettled([pauseRead, keepRead, buildRead]).then(() => {
     if (!signal.aborted) startView();
   });
   onRouteChange(() => {

@@ -1,4 +1,4 @@
-/** The options page: companion URL, token, display name, grid columns, and the sites where Heatlens runs. */
+/** The options page: companion URL, token, display name, build label, grid columns, and the sites where Heatlens runs. */
 import browser from "webextension-polyfill";
 import { loadCompanionGrid } from "../state/companion-grid";
 import { loadSettings, type Settings, saveSettings } from "../state/settings";
@@ -6,7 +6,7 @@ import { startSitesSection } from "./sites";
 
 const form = document.getElementById("form") as HTMLFormElement;
 const result = document.getElementById("result") as HTMLParagraphElement;
-const fields = ["companionUrl", "token", "name"] as const;
+const fields = ["companionUrl", "token", "name", "build"] as const;
 
 function input(name: (typeof fields)[number]): HTMLInputElement {
   return document.getElementById(name) as HTMLInputElement;

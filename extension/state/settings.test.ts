@@ -16,11 +16,32 @@ describe("settings", () => {
     const watching = new AbortController();
     onSettingsChanged(() => heard.push("link"), watching.signal, ["companionUrl", "token", "name"]);
     onSettingsChanged(() => heard.push("cols"), watching.signal, ["cols"]);
-    await saveSettings({ companionUrl: "ws://10.0.0.2:8787", token: "abc", name: "Ana", cols: 100 });
+    await saveSettings({ companionUrl: "ws://10.0.0.2:8787", token: "abc", name: "Ana", build: "", cols: 100 });
     expect(heard).toEqual(["link", "cols"]);
     await expect(saveSettings({ ...DEFAULT_SETTINGS, companionUrl: "http://x.test" })).rejects.toThrow(/ws:\/\//);
-    expect(await loadSettings()).toEqual({ companionUrl: "ws://10.0.0.2:8787", token: "abc", name: "Ana", cols: 100 });
+    expect(await loadSettings()).toEqual({
+      companionUrl: "ws://10.0.0.2:8787",
+      token: "abc",
+      name: "Ana",
+      build: "",
+      cols: 100,
+    });
     watching.abort();
     expect(fakeBrowser.storage.onChanged.size).toBe(0);
+  });
+
+  it("keeps the build label under its own key, empty by default, up to 64 characters; a watcher of it alone hears it", async () => {
+    expect((await loadSettings()).build).toBe("");
+    const heard: string[] = [];
+    const watching = new AbortController();
+    onSettingsChanged(() => heard.push("build"), watching.signal, ["build"]);
+    await saveSettings({ ...DEFAULT_SETTINGS, build: "session-7" });
+    expect(await fakeBrowser.storage.local.get("build")).toEqual({ build: "session-7" });
+    expect(heard).toEqual(["build"]);
+    await expect(saveSettings({ ...DEFAULT_SETTINGS, build: "x".repeat(65) })).rejects.toThrow(/64/);
+    expect((await loadSettings()).build).toBe("session-7");
+    await fakeBrowser.storage.local.set({ build: 7 });
+    expect((await loadSettings()).build).toBe("");
+    watching.abort();
   });
 });

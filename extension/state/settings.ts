@@ -1,9 +1,11 @@
 /**
  * The user's settings, in `storage.local`: where the companion is, the token,
- * this browser's client id and its display name. Validated on every read, so
+ * this browser's client id, its display name, and the build or session label
+ * for pages that declare none (extension/capture/build-label.ts). Validated on every read, so
  * a damaged value falls back to the default instead of breaking the extension.
  */
 import { z } from "zod";
+import { MAX_TAG_LENGTH } from "../../protocol/tags";
 import { type Stored, setTogether, stored, watchTogether } from "./stored";
 
 /** Set at build time with HEATLENS_COMPANION_URL, e.g. to ship a team's shared companion. */
@@ -16,12 +18,20 @@ export const Settings = z.object({
     .refine((u) => /^wss?:\/\//.test(u), "the companion URL starts with ws:// or wss://"),
   token: z.string().max(512),
   name: z.string().max(64),
+  /** Build or session label of points from pages that declare no build of their own. */
+  build: z.string().max(MAX_TAG_LENGTH),
   /** Grid columns the overlay asks for; 0 for the companion's own (`--cols`, 50 by default). */
   cols: z.number().int().min(0).max(10_000),
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { companionUrl: DEFAULT_COMPANION_URL, token: "", name: "", cols: 0 };
+export const DEFAULT_SETTINGS: Settings = {
+  companionUrl: DEFAULT_COMPANION_URL,
+  token: "",
+  name: "",
+  build: "",
+  cols: 0,
+};
 
 type Key = keyof Settings;
 const KEYS = Object.keys(DEFAULT_SETTINGS) as Key[];

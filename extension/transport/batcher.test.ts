@@ -144,6 +144,15 @@ describe("Batcher", () => {
     ]);
   });
 
+  it("points of two build labels never share a group: each label's group carries it, a group without one has none", () => {
+    const tagged = (t: number, x: number, build?: string): Sample => ({ ...point(t, x), ...(build && { build }) });
+    expect(batch([tagged(1, 1, "lab-2"), tagged(2, 2), tagged(3, 3, "lab-3"), tagged(4, 4, "lab-2")])).toEqual([
+      { origin: SITE, path: "/", w: 1280, t0: 1, pts: [0, 1, 1, 0, 3, 4, 1, 0], build: "lab-2" },
+      { origin: SITE, path: "/", w: 1280, t0: 2, pts: [0, 2, 1, 0] },
+      { origin: SITE, path: "/", w: 1280, t0: 3, pts: [0, 3, 1, 0], build: "lab-3" },
+    ]);
+  });
+
   it("nothing to take gives no batch", () => {
     expect(new Batcher().take()).toEqual([]);
   });
@@ -170,7 +179,7 @@ describe("Batcher", () => {
     expect(batcher.take()).toEqual([]);
   });
 
-  it("every group is valid on the wire and gives back each point's anchor and each mark", () => {
+  it("every group is valid on the wire and gives back each point's anchor, each mark and each one's build label", () => {
     const anchor = fc.option(
       fc.record({
         s: fc.oneof(
@@ -186,12 +195,19 @@ describe("Batcher", () => {
       }),
       { nil: undefined },
     );
-    const sample = fc.oneof(
-      fc.tuple(fc.nat(10_000), fc.nat(5000), anchor).map(([t, x, a]) => point(t, x, a)),
-      fc
-        .tuple(fc.nat(10_000), fc.constantFrom(1, 2) as fc.Arbitrary<1 | 2>, fc.integer({ min: 1, max: 20 }))
-        .map(([t, kind, step]) => mark(t, kind, step * 5)),
-    );
+    // The longest label in 3-byte characters counts in the batch's bytes like any field.
+    const build = fc.constantFrom(undefined, "lab-2", "€".repeat(64));
+    const sample = fc
+      .tuple(
+        fc.oneof(
+          fc.tuple(fc.nat(10_000), fc.nat(5000), anchor).map(([t, x, a]) => point(t, x, a)),
+          fc
+            .tuple(fc.nat(10_000), fc.constantFrom(1, 2) as fc.Arbitrary<1 | 2>, fc.integer({ min: 1, max: 20 }))
+            .map(([t, kind, step]) => mark(t, kind, step * 5)),
+        ),
+        build,
+      )
+      .map(([s, b]): Sample => (b ? { ...s, build: b } : s));
     fc.assert(
       fc.property(fc.array(sample, { minLength: 1, maxLength: 300 }), (samples) => {
         const sorted = [...samples].sort((a, b) => a.t - b.t);
@@ -200,16 +216,18 @@ describe("Batcher", () => {
           for (let i = 0; i < page.pts.length / 4; i++) {
             const a = page.at?.[i * 3] ?? 0;
             const s = a === 0 ? "-" : `${page.anchors?.[a - 1]} ${page.at?.[i * 3 + 1]} ${page.at?.[i * 3 + 2]}`;
-            seen.push(`p ${page.t0 + (page.pts[i * 4] ?? 0)} ${page.pts[i * 4 + 1]} ${s}`);
+            seen.push(`p ${page.t0 + (page.pts[i * 4] ?? 0)} ${page.pts[i * 4 + 1]} ${s} ${page.build}`);
           }
           for (let i = 0; i < (page.scroll?.length ?? 0); i += 3) {
-            seen.push(`m ${page.t0 + (page.scroll?.[i] ?? 0)} ${page.scroll?.[i + 1]} ${page.scroll?.[i + 2]}`);
+            seen.push(
+              `m ${page.t0 + (page.scroll?.[i] ?? 0)} ${page.scroll?.[i + 1]} ${page.scroll?.[i + 2]} ${page.build}`,
+            );
           }
         }
         const expected = sorted.map((s) =>
           s.mark
-            ? `m ${s.t} ${s.mark.kind} ${s.mark.value}`
-            : `p ${s.t} ${s.x} ${s.anchor ? `${s.anchor.s} ${s.anchor.u} ${s.anchor.v}` : "-"}`,
+            ? `m ${s.t} ${s.mark.kind} ${s.mark.value} ${s.build}`
+            : `p ${s.t} ${s.x} ${s.anchor ? `${s.anchor.s} ${s.anchor.u} ${s.anchor.v}` : "-"} ${s.build}`,
         );
         expect(seen.sort()).toEqual(expected.sort());
       }),

@@ -1,5 +1,5 @@
 /**
- * Groups samples into wire batches: one group per (site, page, width), points
+ * Groups samples into wire batches: one group per (site, page, width, build label), points
  * as `[dt, x, y, flags]` relative to the group's first capture time. Points
  * with anchors give the group its anchor table (each selector once) and each
  * point its `[a, u, v]`; scroll marks become `[dt, kind, value]` triples and
@@ -53,7 +53,8 @@ export class Batcher {
   private done: TakenBatch[] = [];
 
   add(sample: Sample): void {
-    const id = `${sample.w} ${sample.origin}${sample.path}`;
+    // A label holds no control characters (protocol/tags.ts), so \u0000 cannot be part of one.
+    const id = `${sample.w} ${sample.origin}${sample.path}\u0000${sample.build ?? ""}`;
     let group = this.open.get(id);
     if (group && this.bytes + sampleBytes(group, sample) > MAX_BATCH_BYTES) {
       this.closeBatch();
@@ -65,7 +66,7 @@ export class Batcher {
       if (this.bytes + groupBytes(sample) + sampleBytes(undefined, sample) > MAX_BATCH_BYTES) this.closeBatch();
       this.bytes += groupBytes(sample);
       group = {
-        page: { origin: sample.origin, path: sample.path, w: sample.w, t0: sample.t, pts: [] },
+        page: pageFields(sample),
         anchors: new Map(),
         at: [],
         scroll: [],
@@ -131,8 +132,15 @@ function anchorIndex(group: Group, selector: string): number {
  * (one more than they take), so the sum is a bound, not the exact size.
  */
 function groupBytes(sample: Sample): number {
-  const page = { origin: sample.origin, path: sample.path, w: sample.w, t0: sample.t, pts: [] };
-  return utf8Length(JSON.stringify({ ...page, anchors: [], at: [], scroll: [], signals: [], steps: [] })) + 1;
+  const empty = { anchors: [], at: [], scroll: [], signals: [], steps: [] };
+  return utf8Length(JSON.stringify({ ...pageFields(sample), ...empty })) + 1;
+}
+
+/** A new group's page fields, before any entry: the build label only when the sample has one. */
+function pageFields(sample: Sample): PagePoints {
+  const page: PagePoints = { origin: sample.origin, path: sample.path, w: sample.w, t0: sample.t, pts: [] };
+  if (sample.build !== undefined) page.build = sample.build;
+  return page;
 }
 
 /** What a sample adds to its group (a new group when `group` is undefined): its numbers and any new selector. */
