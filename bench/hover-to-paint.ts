@@ -17,17 +17,17 @@
  * and the moment it publishes a grid holding the point (`grid` on the bus).
  */
 import { spawnSync } from "node:child_process";
-import type { Page } from "puppeteer-core";
 import { startCompanion } from "../companion/src/server";
 import { splitSideKey } from "../protocol/anchor";
 import { makeKey } from "../protocol/page-key";
 import { setOverlayPrefs } from "../tests/e2e/anchors-lab";
 import { type BrowserName, launchWithExtension } from "../tests/e2e/browsers";
-import { distance, type Rgb, setOverlay, sleep, VIEWPORT } from "../tests/e2e/harness";
+import { clipPixel, distance, setOverlay, sleep, VIEWPORT } from "../tests/e2e/harness";
 import { tempDataDir } from "../tests/support/temp-dir";
+import { median, percentile } from "./stats";
 
-/** Apart from the page-cost build, which is pointed at another port. */
-const DIST = "dist-bench/hover";
+/** Apart from the page-cost build, which is pointed at another port; signal-to-badge.ts uses it too. */
+export const BENCH_DIST = "dist-bench/hover";
 const TRIALS = 100;
 /** The overlay's default window, which tab B watches. */
 const WINDOW_MS = 300_000;
@@ -53,31 +53,13 @@ export interface HoverToPaint {
   shotMs: number;
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
-const median = (values: number[]) => percentile(values, 50);
-
-/** Builds both extensions once, pointed at `port`. */
-export function buildForHover(port: number): void {
+/** Builds both extensions once, pointed at `port`, for this bench and signal-to-badge.ts. */
+export function buildForBrowserBenches(port: number): void {
   const built = spawnSync(process.execPath, ["scripts/build.js"], {
     stdio: "ignore",
-    env: { ...process.env, OUT_ROOT: DIST, HEATLENS_COMPANION_URL: `ws://127.0.0.1:${port}` },
+    env: { ...process.env, OUT_ROOT: BENCH_DIST, HEATLENS_COMPANION_URL: `ws://127.0.0.1:${port}` },
   });
   if (built.status !== 0) throw new Error("building the extension failed");
-}
-
-/** The colour at the centre of a small clip, and how long the screenshot took. */
-async function shot(page: Page, x: number, y: number): Promise<{ rgb: Rgb; ms: number }> {
-  const started = Date.now();
-  const data = await page.screenshot({ type: "png", clip: { x: x - 1, y: y - 1, width: 3, height: 3 } });
-  const { PNG } = await import("pngjs");
-  const png = PNG.sync.read(Buffer.from(data));
-  const i = (Math.floor(png.height / 2) * png.width + Math.floor(png.width / 2)) * 4;
-  return { rgb: [png.data[i], png.data[i + 1], png.data[i + 2]] as Rgb, ms: Date.now() - started };
 }
 
 /** Points of the page's top screen, one on every other tile, away from the overlay's panel (bottom right). */
@@ -93,7 +75,7 @@ function targets(tile: number): { x: number; y: number }[] {
 
 export async function benchHoverToPaint(name: BrowserName, port: number): Promise<HoverToPaint> {
   const companion = await startCompanion({ port, dataDir: tempDataDir("hover"), logLevel: "silent" });
-  const launched = await launchWithExtension(name, DIST);
+  const launched = await launchWithExtension(name, BENCH_DIST);
   try {
     const url = `${companion.url}/demo/`;
     const viewer = await launched.browser.newPage({ type: "window" });
@@ -145,14 +127,14 @@ export async function benchHoverToPaint(name: BrowserName, port: number): Promis
     const shots: number[] = [];
     let missed = 0;
     for (const { x, y } of targets(tile)) {
-      const base = (await shot(viewer, x, y)).rgb;
+      const base = (await clipPixel(viewer, x, y)).rgb;
       const total = companion.windows.snapshot(key, companion.windows.windowsMs.indexOf(WINDOW_MS)).total;
       const [countedBefore, sentBefore] = [counted.length, sent.length];
       const hoverAt = Date.now();
       await hoverer.mouse.move(x, y);
       let seen: number | null = null;
       while (seen === null && Date.now() - hoverAt < GIVE_UP_MS) {
-        const { rgb, ms } = await shot(viewer, x, y);
+        const { rgb, ms } = await clipPixel(viewer, x, y);
         shots.push(ms);
         if (distance(rgb, base) > HEAT_DISTANCE) seen = Date.now();
       }
@@ -175,7 +157,7 @@ export async function benchHoverToPaint(name: BrowserName, port: number): Promis
       await sleep(400);
     }
     // What tab B shows at the end: every trial's tile in heat.
-    await viewer.screenshot({ path: `${DIST}/${name}-hover-viewer.png` });
+    await viewer.screenshot({ path: `${BENCH_DIST}/${name}-hover-viewer.png` });
     return {
       browser: name,
       trials: totals.length + missed,

@@ -7,10 +7,11 @@ import { freePort } from "../tests/support/free-port";
 import { ANCHORS_PER_PAGE, benchAggregator, benchAnchored, benchKeys, HOP, WINDOWS } from "./aggregator";
 import { benchFanout } from "./fanout";
 import { benchHistory } from "./history";
-import { benchHoverToPaint, buildForHover, type HoverToPaint } from "./hover-to-paint";
+import { benchHoverToPaint, buildForBrowserBenches, type HoverToPaint } from "./hover-to-paint";
 import { benchAnchorMemory, benchMemory } from "./memory";
 import { benchPageCost } from "./page-cost";
 import { benchRestart } from "./restart";
+import { benchSignalToBadge, type SignalToBadge } from "./signal-to-badge";
 import {
   benchIngest,
   benchIngestVsBare,
@@ -139,7 +140,7 @@ row(
 
 // Hover in tab A to heat on tab B's pixels, in each browser; the companion runs in this process.
 const hoverPort = await freePort();
-buildForHover(hoverPort);
+buildForBrowserBenches(hoverPort);
 const hovers: HoverToPaint[] = [];
 for (const browser of ["chromium", "firefox"] as const) {
   const h = await benchHoverToPaint(browser, hoverPort);
@@ -155,6 +156,32 @@ for (const browser of ["chromium", "firefox"] as const) {
   );
 }
 const [chromiumHover, firefoxHover] = hovers as [HoverToPaint, HoverToPaint];
+
+// A rage, dead or error click in tab A to its badge on tab B's pixels, with the same build, port and set-up.
+const SIGNAL_TRIGGERS = {
+  rage: "rage (3 clicks 100 ms apart), from the third click",
+  dead: "dead click (known only after its 1 s without a reaction, included)",
+  error: "error click (the button throws)",
+} as const;
+const signalRuns: SignalToBadge[] = [];
+for (const browser of ["chromium", "firefox"] as const) {
+  const s = await benchSignalToBadge(browser, hoverPort);
+  signalRuns.push(s);
+  for (const k of s.kinds) {
+    row(
+      `${SIGNAL_TRIGGERS[k.kind]} in tab A → its badge on tab B's pixels, ${browser} (${k.trials - k.missed} of ${k.trials} seen): p50, p95`,
+      `${fmt(k.p50Ms)} ms  ${fmt(k.p95Ms)} ms`,
+    );
+    row(
+      `  medians: click → batch sent, → stored, stored → fan-out, fan-out → paint (± ${fmt(s.shotMs)} ms shot)`,
+      `${k.clickToSentMs === null ? "—" : `${fmt(k.clickToSentMs)} ms`}  ${fmt(k.clickToStoredMs)} ms  ${fmt(k.storedToFanoutMs)} ms  ${fmt(k.fanoutToPaintMs)} ms`,
+    );
+  }
+}
+const signalKinds = signalRuns.flatMap((s) => s.kinds);
+/** The worst of both browsers for `kind`'s `figure`. */
+const worstSignal = (kind: keyof typeof SIGNAL_TRIGGERS, figure: "p50Ms" | "p95Ms") =>
+  round(Math.max(...signalKinds.filter((k) => k.kind === kind).map((k) => k[figure])));
 
 const result = {
   paneVsNaive: round(agg.paneVsNaive, 1),
@@ -207,5 +234,13 @@ const result = {
   hoverFanoutToPaintMs: round(chromiumHover.fanoutToPaintMs),
   hoverFanoutToPaintFirefoxMs: round(firefoxHover.fanoutToPaintMs),
   hoverMissed: chromiumHover.missed + firefoxHover.missed,
+  signalBadgeP95Ms: round(Math.max(...signalKinds.map((k) => k.p95Ms))),
+  signalBadgeRageP50Ms: worstSignal("rage", "p50Ms"),
+  signalBadgeRageP95Ms: worstSignal("rage", "p95Ms"),
+  signalBadgeDeadP50Ms: worstSignal("dead", "p50Ms"),
+  signalBadgeDeadP95Ms: worstSignal("dead", "p95Ms"),
+  signalBadgeErrorP50Ms: worstSignal("error", "p50Ms"),
+  signalBadgeErrorP95Ms: worstSignal("error", "p95Ms"),
+  signalBadgeMissed: signalKinds.reduce((sum, k) => sum + k.missed, 0),
 };
 console.log(`\nBENCH ${JSON.stringify(result)}`);

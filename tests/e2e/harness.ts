@@ -169,6 +169,27 @@ export function pixel(png: PNG, x: number, y: number): Rgb {
   return [png.data[i] as number, png.data[i + 1] as number, png.data[i + 2] as number];
 }
 
+/** The colour at a viewport point, from a screenshot of a small clip around it, and how long the screenshot took. */
+export async function clipPixel(page: Page, x: number, y: number): Promise<{ rgb: Rgb; ms: number }> {
+  const started = Date.now();
+  const data = await page.screenshot({ type: "png", clip: { x: x - 1, y: y - 1, width: 3, height: 3 } });
+  const png = PNG.sync.read(Buffer.from(data));
+  return { rgb: pixel(png, Math.floor(png.width / 2), Math.floor(png.height / 2)), ms: Date.now() - started };
+}
+
+/** A `#rrggbb` colour. */
+export function hexRgb(hex: string): Rgb {
+  return [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)) as Rgb;
+}
+
+/** Where a signal badge is: inside the element's top-right corner, the first kind's (extension/paint/signal-markers.ts). */
+export async function badgePoint(page: Page, selector: string): Promise<[number, number]> {
+  return page.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect();
+    return [Math.round(r.right - 2), Math.round(r.top + 5)] as [number, number];
+  });
+}
+
 /** The colour a tile of `count` in `grid`'s `layer` takes over `base`, as the overlay paints it (linear scale unless told). */
 export function expectedHeat(
   count: number,

@@ -18,7 +18,17 @@ import type { Companion } from "../../companion/src/server";
 import { SIGNAL_COLOURS } from "../../extension/paint/signal-markers";
 import type { SignalName } from "../../protocol/signals";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
-import { distance, E2E_DIST, openPage, pixel, type Rgb, screenshotPixels, setOverlay, sleep } from "./harness";
+import {
+  badgePoint,
+  distance,
+  E2E_DIST,
+  hexRgb,
+  openPage,
+  pixel,
+  screenshotPixels,
+  setOverlay,
+  sleep,
+} from "./harness";
 import { browserSession } from "./session";
 
 const PATH = "/demo/lab/signals";
@@ -78,18 +88,6 @@ function score(kind: SignalName, found: Listed[]): { precision: number; recall: 
   return { precision: tp + fp > 0 ? tp / (tp + fp) : 1, recall: expected > 0 ? tp / expected : 1, tp, fp };
 }
 
-/** The badge's place: inside its top-right corner, above the element (extension/paint/signal-markers.ts). */
-async function badgePoint(page: Page, selector: string): Promise<[number, number]> {
-  return page.$eval(selector, (el) => {
-    const r = el.getBoundingClientRect();
-    return [Math.round(r.right - 2), Math.round(r.top + 5)] as [number, number];
-  });
-}
-
-function rgb(hex: string): Rgb {
-  return [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)) as Rgb;
-}
-
 describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks in %s", (name) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
@@ -117,7 +115,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks
         const kind = c.raises;
         if (round === 0 && kind && latencies[kind] === undefined) {
           const [x, y] = await badgePoint(viewer, c.selector);
-          const want = rgb(SIGNAL_COLOURS[kind]);
+          const want = hexRgb(SIGNAL_COLOURS[kind]);
           let got = pixel(await screenshotPixels(viewer), x, y);
           // When the companion first listed it: tells a late detection from a late badge.
           let listedAfter: number | null = null;

@@ -435,6 +435,23 @@ describe("WindowStage: live grids", () => {
     expect(sent.map((g) => g.total)).toEqual([1, 2]);
   });
 
+  it("a signal that arrives just before a pane closes with none of its page's points is still pushed live", () => {
+    const { stage: s, bus } = stage(10);
+    const sent: Grid[] = [];
+    bus.subscribe("grid", (grid) => sent.push(grid));
+    bus.publish("interest", { key: PAGE, windowMs: WINDOWS[0] as number, watching: true });
+    bus.publish("points", { client: "c", groups: [{ key: PAGE, times: [START], cells: [0] }] });
+    s.pushLive(START + 10);
+    s.tick(START + HOP);
+    sent.length = 0;
+    // A dead click, known a second after its click: the batch holds the signal alone.
+    bus.publish("signals", { signals: [{ key: PAGE, selector: "#idle", kind: 1, client: "c", t: START + 10 }] });
+    // The pane closes before the live push's turn comes.
+    s.tick(START + 2 * HOP);
+    s.pushLive(START + 2 * HOP + 1);
+    expect(sent.at(-1)?.signals).toMatchObject([{ s: "#idle", kind: "dead", count: 1 }]);
+  });
+
   it("a watched page's signals are pushed live, summed per element and kind, at most maxSignals, and leave with their window", () => {
     const { stage: s, bus } = stage(10);
     const sent: Grid[] = [];

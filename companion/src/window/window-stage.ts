@@ -130,10 +130,7 @@ export class WindowStage {
   tick(now: number): void {
     const before = this.now;
     this.now = Math.max(this.now, now);
-    const closed = this.heatmap.closedPane;
     this.heatmap.advance(now);
-    // A closed pane moved each fresh key's open points into its windows, so each is published below.
-    if (this.heatmap.closedPane > closed) this.fresh.clear();
     this.sides.advance(now);
     const changed = this.interest.map(() => new Set<string>());
     for (const { key, windowIndex } of this.heatmap.takeChanges()) {
@@ -161,6 +158,11 @@ export class WindowStage {
         if (this.interest[windowIndex]?.has(key)) this.bus.publish("grid", this.snapshot(key, windowIndex));
       }
     });
+    // A grid holds the open pane too: a fresh key published in each window it is watched in needs no live
+    // push. One that was not (fresh by a signal alone, none of its points in the closed pane) keeps it.
+    for (const key of this.fresh) {
+      if (this.interest.every((watchers, i) => !watchers.has(key) || changed[i]?.has(key))) this.fresh.delete(key);
+    }
   }
 
   /**

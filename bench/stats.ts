@@ -1,0 +1,10 @@
+/** Percentiles of the browser benchmarks' trials. */
+
+/** The `p`th percentile (nearest rank) of `values`; NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+export const median = (values: number[]) => percentile(values, 50);
