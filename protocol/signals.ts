@@ -51,7 +51,13 @@ export const SignalRules = z.object({
 export type SignalRules = z.infer<typeof SignalRules>;
 
 /** The thresholds users settled on after false positives with looser ones: 3 clicks within 1 s and 30 px. */
-export const DEFAULT_SIGNAL_RULES: SignalRules = { rageClicks: 3, rageMs: 1000, ragePx: 30, deadMs: 1000, errorMs: 1000 };
+export const DEFAULT_SIGNAL_RULES: SignalRules = {
+  rageClicks: 3,
+  rageMs: 1000,
+  ragePx: 30,
+  deadMs: 1000,
+  errorMs: 1000,
+};
 
 export function signalName(kind: SignalKind): SignalName {
   return SIGNAL_NAMES[kind];

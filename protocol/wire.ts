@@ -15,7 +15,14 @@ import {
   ScrollSummary,
 } from "./anchor";
 import { MAX_CONTROLS_PER_GROUP } from "./coverage";
-import { DEFAULT_SIGNAL_RULES, MAX_SIGNALS_PER_GROUP, MAX_STEPS_PER_SIGNAL, SIGNAL_NAMES, SignalSummary , SignalRules } from "./signals";
+import {
+  DEFAULT_SIGNAL_RULES,
+  MAX_SIGNALS_PER_GROUP,
+  MAX_STEPS_PER_SIGNAL,
+  SIGNAL_NAMES,
+  SignalRules,
+  SignalSummary,
+} from "./signals";
 import { layoutWidth, origin, pagePath, SubscriptionRequest } from "./subscription";
 import { tagLabel } from "./tags";
 

@@ -7,6 +7,7 @@
  * the element in the overlay.
  */
 import { shareUrl } from "../../protocol/share-link";
+import type { SignalRules } from "../../protocol/signals";
 
 export interface ListedSignal {
   origin: string;
@@ -22,11 +23,14 @@ export interface ListedSignal {
   steps: string[] | null;
 }
 
-const WHAT = {
-  rage: "Rage clicks (3 or more clicks in 1 s, each without a reaction)",
-  dead: "Dead click (no reaction within 1 s)",
-  error: "Error click (an uncaught error within 1 s)",
-} as const;
+/** What each kind means under the companion's rules (its welcome's `signalRules`). */
+function what(kind: ListedSignal["kind"], rules: SignalRules): string {
+  const s = (ms: number) => `${ms / 1000} s`;
+  if (kind === "rage")
+    return `Rage clicks (${rules.rageClicks} or more clicks in ${s(rules.rageMs)} within ${rules.ragePx} px, each without a reaction)`;
+  if (kind === "dead") return `Dead click (no reaction within ${s(rules.deadMs)})`;
+  return `Error click (an uncaught error within ${s(rules.errorMs)})`;
+}
 
 /** What the triggering click, the last step, did. */
 const OUTCOME = {
@@ -38,7 +42,7 @@ const OUTCOME = {
 /** A minute either side of the signals: the link shows the clicks around them. */
 const MARGIN_MS = 60_000;
 
-export function bugReport(companionBase: string, signal: ListedSignal): string {
+export function bugReport(companionBase: string, signal: ListedSignal, rules: SignalRules): string {
   const link = shareUrl(companionBase, {
     origin: signal.origin,
     path: signal.path,
@@ -50,7 +54,7 @@ export function bugReport(companionBase: string, signal: ListedSignal): string {
   });
   const testers = `${signal.testers} tester${signal.testers === 1 ? "" : "s"}`;
   return [
-    `${WHAT[signal.kind]} on ${signal.selector}`,
+    `${what(signal.kind, rules)} on ${signal.selector}`,
     `Page: ${signal.origin}${signal.path} (${signal.band} width band)`,
     `Seen ${signal.count} time${signal.count === 1 ? "" : "s"} by ${testers}, first ${iso(signal.first)}, last ${iso(signal.last)}`,
     `Element: ${signal.selector}`,

@@ -414,7 +414,7 @@ async function copyBugReport(signal: ListedSignal): Promise<void> {
   const box = $("bug-report");
   const field = box.querySelector("textarea") as HTMLTextAreaElement;
   const said = box.querySelector("span") as HTMLElement;
-  field.value = bugReport(location.origin, signal);
+  field.value = bugReport(location.origin, signal, facts.signalRules);
   box.hidden = false;
   try {
     await navigator.clipboard.writeText(field.value);

@@ -174,7 +174,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks
     expect(rage).toEqual([`${companion.url}${PATH}`, "desktop", "#broken", "rage", String(ROUNDS), "1"]);
     await dashboard.click('#signals tr[data-kind="rage"] button');
     const report = await dashboard.$eval("#bug-report textarea", (field) => (field as HTMLTextAreaElement).value);
-    expect(report).toContain("Rage clicks (3 or more clicks in 1 s, each without a reaction) on #broken");
+    expect(report).toContain("Rage clicks (3 or more clicks in 1 s within 30 px, each without a reaction) on #broken");
     expect(report).toContain(`${companion.url}/share?origin=${encodeURIComponent(companion.url)}`);
     // The latest rage is the second round's: before its third click on #broken, the first round's last
     // cases (#prose's double click, then #slow and #newtab) and its own first two clicks.
