@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { PageTags } from "../../protocol/compare";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
-import { hover, openPage, revealBox, sleep, waitIn } from "./harness";
+import { hover, openOptions, openPage, revealBox, saveOptions, sleep } from "./harness";
 import { browserSession } from "./session";
 
 const LABELLED = "/demo/lab/build";
@@ -47,24 +47,8 @@ async function moveOn(page: Page): Promise<number> {
 }
 
 async function setOptionsLabel(launched: LaunchedBrowser, label: string): Promise<void> {
-  const options = await launched.browser.newPage();
-  void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
-  // The column choices are filled once the settings are read, just before the form listens.
-  await waitIn(
-    options,
-    () => (document.getElementById("cols") as HTMLSelectElement | null)?.options.length ?? 0,
-    (n) => n > 0,
-  );
-  await options.evaluate((value) => {
-    (document.getElementById("build") as HTMLInputElement).value = value;
-    (document.getElementById("form") as HTMLFormElement).requestSubmit();
-  }, label);
-  const said = await waitIn(
-    options,
-    () => document.getElementById("result")?.textContent ?? "",
-    (text) => text.length > 0,
-  );
-  expect(said).toContain("Saved");
+  const options = await openOptions(launched);
+  expect(await saveOptions(options, { build: label })).toContain("Saved");
   await options.close();
 }
 

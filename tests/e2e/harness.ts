@@ -8,6 +8,7 @@ import { PNG } from "pngjs";
 import type { Page } from "puppeteer-core";
 import { type Companion, type StartOptions, startCompanion } from "../../companion/src/server";
 import { heatLevel, heatScale, PALETTE, type ScaleKind } from "../../extension/paint/renderer";
+import type { SignalName } from "../../protocol/signals";
 import type { Grid } from "../../protocol/wire";
 import { tempDataDir } from "../support/temp-dir";
 import type { LaunchedBrowser } from "./browsers";
@@ -255,6 +256,33 @@ export async function waitIn<T>(page: Page, read: () => T, done: (value: T) => b
   return value;
 }
 
+/** Opens the extension's options page once its form is filled from the settings (the column choices come last). */
+export async function openOptions(launched: LaunchedBrowser): Promise<Page> {
+  const options = await launched.browser.newPage();
+  void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
+  await waitIn(
+    options,
+    () => (document.getElementById("cols") as HTMLSelectElement | null)?.options.length ?? 0,
+    (n) => n > 0,
+  );
+  return options;
+}
+
+/** Sets the options form's fields (by element id) and saves it; returns what the page said. */
+export async function saveOptions(options: Page, fields: Record<string, string>): Promise<string> {
+  await options.evaluate((values) => {
+    for (const [id, value] of Object.entries(values)) {
+      (document.getElementById(id) as HTMLInputElement | HTMLSelectElement).value = value;
+    }
+    (document.getElementById("form") as HTMLFormElement).requestSubmit();
+  }, fields);
+  return waitIn(
+    options,
+    () => document.getElementById("result")?.textContent ?? "",
+    (text) => text.length > 0,
+  );
+}
+
 /**
  * The popup's line about what the overlay in the tab showing `targetUrl`
  * paints (the overlay's own legend text), once `ready` accepts it.
@@ -318,4 +346,17 @@ export function badgeOf(launched: LaunchedBrowser, targetUrl: string) {
     },
     targetUrl,
   );
+}
+
+/** One element's signals of one kind, as `GET /api/signals` lists them. */
+export interface ListedSignal {
+  selector: string;
+  kind: SignalName;
+  count: number;
+}
+
+/** The signals the companion lists for a page of its own (`path` under its origin), every band. */
+export async function listedSignals(companion: Companion, path: string): Promise<ListedSignal[]> {
+  const url = `${companion.url}/api/signals?origin=${encodeURIComponent(companion.url)}&path=${path}`;
+  return ((await (await fetch(url)).json()) as { signals: ListedSignal[] }).signals;
 }

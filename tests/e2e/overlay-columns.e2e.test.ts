@@ -13,8 +13,10 @@ import {
   expectedHeat,
   fetchGrid,
   hoverHeroButton,
+  openOptions,
   openPage,
   pixel,
+  saveOptions,
   screenshotPixels,
   setOverlay,
   type Tile,
@@ -54,24 +56,14 @@ describe.each<BrowserName>(["chromium", "firefox"])("grid columns in %s", (brows
     }
     if (!spot) throw new Error("every sampled point of the hottest large tile has heat at the companion's columns");
 
-    const options = await launched.browser.newPage();
-    void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
+    const options = await openOptions(launched);
     const offered = await waitIn(
       options,
       () => [...((document.getElementById("cols") as HTMLSelectElement | null)?.options ?? [])].map((o) => o.value),
       (values) => Array.isArray(values) && values.length > 1,
     );
     expect(offered).toEqual(["0", "25", "10", "5", "2", "1"]);
-    await options.evaluate((cols) => {
-      (document.getElementById("cols") as HTMLSelectElement).value = String(cols);
-      (document.getElementById("form") as HTMLFormElement).requestSubmit();
-    }, COARSE);
-    const said = await waitIn(
-      options,
-      () => document.getElementById("result")?.textContent ?? "",
-      (text) => text.length > 0,
-    );
-    expect(said).toContain("Saved");
+    expect(await saveOptions(options, { cols: String(COARSE) })).toContain("Saved");
     await options.close();
 
     const urlB = `${companion.url}/demo/?tab=B`;

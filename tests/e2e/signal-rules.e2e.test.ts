@@ -7,21 +7,12 @@
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
-import { openPage, sleep } from "./harness";
+import { listedSignals, openPage, sleep } from "./harness";
 import { browserSession } from "./session";
 
 const PATH = "/demo/lab/signals";
 
-interface Listed {
-  selector: string;
-  kind: string;
-  count: number;
-}
-
-async function listed(companion: Companion): Promise<Listed[]> {
-  const url = `${companion.url}/api/signals?origin=${encodeURIComponent(companion.url)}&path=${PATH}`;
-  return ((await (await fetch(url)).json()) as { signals: Listed[] }).signals;
-}
+const listed = (companion: Companion) => listedSignals(companion, PATH);
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
   for (const end = Date.now() + 10_000; Date.now() < end; await sleep(100)) {

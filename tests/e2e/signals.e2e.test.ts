@@ -23,6 +23,8 @@ import {
   distance,
   E2E_DIST,
   hexRgb,
+  type ListedSignal,
+  listedSignals,
   openPage,
   pixel,
   screenshotPixels,
@@ -63,19 +65,10 @@ const CASES: Case[] = [
   { selector: "#newtab", raises: null, play: once },
 ];
 
-interface Listed {
-  selector: string;
-  kind: SignalName;
-  count: number;
-}
-
-async function listed(companion: Companion): Promise<Listed[]> {
-  const url = `${companion.url}/api/signals?origin=${encodeURIComponent(companion.url)}&path=${PATH}`;
-  return ((await (await fetch(url)).json()) as { signals: Listed[] }).signals;
-}
+const listed = (companion: Companion) => listedSignals(companion, PATH);
 
 /** Precision and recall of `kind` over the cases played ROUNDS times, from what the companion listed. */
-function score(kind: SignalName, found: Listed[]): { precision: number; recall: number; tp: number; fp: number } {
+function score(kind: SignalName, found: ListedSignal[]): { precision: number; recall: number; tp: number; fp: number } {
   const expected = CASES.filter((c) => c.raises === kind).length * ROUNDS;
   let tp = 0;
   let fp = 0;
