@@ -91,6 +91,11 @@ export class CellIndex {
     }
   }
 
+  /** What the home of `cell` holds: read ahead of `find`, it brings the place into the cache. */
+  peek(cell: number): number {
+    return this.table[PLACE * this.home(cell)] as number;
+  }
+
   /** The slot of `cell`, or -1. */
   get(cell: number): number {
     const i = this.find(cell);
@@ -102,12 +107,12 @@ export class CellIndex {
     return this.table[PLACE * i + 1] as number;
   }
 
-  /** Counts an event in open pane `pane` at place `i`. */
-  countOpen(i: number, pane: number): void {
+  /** Counts an event at place `i` in the open pane, whose number's low 32 bits are `tag` (`pane | 0`). */
+  countOpen(i: number, tag: number): void {
     const table = this.table;
-    if (table[PLACE * i + 2] === (pane | 0)) (table[PLACE * i + 3] as number)++;
+    if (table[PLACE * i + 2] === tag) (table[PLACE * i + 3] as number)++;
     else {
-      table[PLACE * i + 2] = pane;
+      table[PLACE * i + 2] = tag;
       table[PLACE * i + 3] = 1;
     }
   }
@@ -140,12 +145,12 @@ export class CellIndex {
     this.size--;
   }
 
-  /** Calls `fn` for each cell in the table with its slot and its count in open pane `pane`, in table order. */
-  forEach(pane: number, fn: (cell: number, slot: number, open: number) => void): void {
+  /** Calls `fn` for each cell in the table with its slot and its count in the open pane tagged `tag`, in table order. */
+  forEach(tag: number, fn: (cell: number, slot: number, open: number) => void): void {
     const table = this.table;
     for (let i = 0; i < table.length; i += PLACE) {
       if (table[i] === 0) continue;
-      fn((table[i] as number) - 1, table[i + 1] as number, table[i + 2] === (pane | 0) ? (table[i + 3] as number) : 0);
+      fn((table[i] as number) - 1, table[i + 1] as number, table[i + 2] === tag ? (table[i + 3] as number) : 0);
     }
   }
 
@@ -235,6 +240,8 @@ export class HoppingHeatmap {
    */
   private lateLog = new Int32Array(256);
   private lateLength = 0;
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written, never read, so that the reads ahead in `addMany` are not optimised away.
+  private peeked = 0;
   /** Index of the newest closed pane. */
   private closed: number;
 
@@ -279,11 +286,19 @@ export class HoppingHeatmap {
     // Ring index of the open pane; an event d panes older is d places before it (integers, no modulo per event).
     const ringLength = panes.length;
     const openIndex = open % ringLength;
+    // Pane numbers exceed 32 bits: truncated once here, not per event.
+    const openTag = open | 0;
     let state = this.states.get(key);
     let totals = this.totals;
     let onTime = 0;
     let late = 0;
     let changed = 0;
+    if (state) {
+      // The batch's places are read first, so that their cache misses overlap rather than follow one another.
+      let peeked = 0;
+      for (let e = 0; e < cells.length; e++) peeked |= state.peek(cellBase + (cells[e] as number));
+      this.peeked = peeked;
+    }
     for (let e = 0; e < times.length; e++) {
       // A clock still ahead after correction cannot place an event in the future.
       const pane = Math.min(Math.floor((times[e] as number) / hopMs), open);
@@ -305,7 +320,7 @@ export class HoppingHeatmap {
       paneLength[ringIndex] = at + 1;
       if (pane === open) {
         // The slot itself (another cache line) waits for the pane to close.
-        state.countOpen(place, open);
+        state.countOpen(place, openTag);
         onTime++;
         continue;
       }
@@ -362,7 +377,7 @@ export class HoppingHeatmap {
     if (!state) return;
     this.applyLate();
     const { slots, stride } = this;
-    state.forEach(this.closed + 1, (cell, slot, open) => {
+    state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
       const count = (slots[slot * stride + windowIndex] as number) + (withOpen ? open : 0);
       if (count > 0) fn(cell, count);
     });
@@ -378,7 +393,7 @@ export class HoppingHeatmap {
     this.applyLate();
     const { slots, stride } = this;
     const windows = this.spans.length;
-    state.forEach(this.closed + 1, (cell, slot, open) => {
+    state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
       const held = (slots[slot * stride + windows] as number) + open;
       if (held > 0) fn(cell, held);
     });
