@@ -3,20 +3,11 @@
  * connections (`--tagged`: anchors, build label and signals on every batch) with `--cpu-prof`, then the functions that took the most of its
  * CPU time (self time), from the profile it wrote on exit.
  */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { topSelfTime } from "./cpu-profile";
 import { CompanionProcess, saturate } from "./sockets";
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 const dir = mkdtempSync(join(tmpdir(), "heatlens-prof-"));
 const companion = await CompanionProcess.start("bench/companion-process.ts", ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
@@ -30,18 +21,5 @@ const file = readdirSync(dir)
   .filter((f) => f.endsWith(".cpuprofile"))
   .sort()[0];
 if (!file) throw new Error(`no profile written in ${dir}`);
-const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile;
-const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
-const self = new Map<string, number>();
-let total = 0;
-profile.samples.forEach((id, i) => {
-  const frame = (byNode.get(id) as ProfileNode).callFrame;
-  const name = `${frame.functionName || "(anonymous)"} ${frame.url.split("/").pop()}:${frame.lineNumber + 1}`;
-  const dt = profile.timeDeltas[i] ?? 0;
-  self.set(name, (self.get(name) ?? 0) + dt);
-  total += dt;
-});
-for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-  console.log(`${((us / total) * 100).toFixed(1).padStart(5)} %  ${name}`);
-}
+for (const line of topSelfTime(join(dir, file))) console.log(line);
 console.log(`\nprofile: ${join(dir, file)}`);

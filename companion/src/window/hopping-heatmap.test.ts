@@ -106,6 +106,62 @@ describe("HoppingHeatmap", () => {
     );
   });
 
+  it("read only now and then (late events waiting for their slots, keys forgotten and back before changes are taken), equals the naive model and reports every changed window", () => {
+    // Few cells, so that a slot whose late events wait often sees its older events expire meanwhile.
+    const step = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          kind: fc.constant("events" as const),
+          key: fc.constantFrom("a", "b", "c", "d"),
+          dts: fc.array(fc.integer({ min: -7000, max: 500 }), { minLength: 1, maxLength: 4 }),
+          cell: fc.integer({ min: 0, max: 6 }),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant("tick" as const),
+          ms: fc.oneof(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 4000, max: 12_000 })),
+        }),
+      },
+      { weight: 1, arbitrary: fc.constant({ kind: "check" as const }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 300 }), (steps) => {
+        let now = START;
+        const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
+        const naive = new NaiveHeatmap(HOP, WINDOWS, now);
+        const keys = ["a", "b", "c", "d"];
+        // The grids as of the last check: a window that differs now must be among the changes taken.
+        const seen = new Map(keys.flatMap((key) => WINDOWS.map((_, i) => [`${key} ${i}`, "[]"])));
+        for (const s of [...steps, { kind: "check" as const }]) {
+          if (s.kind === "events") {
+            const times = s.dts.map((dt) => now + dt);
+            const cells = s.dts.map((_, j) => s.cell + j);
+            fast.addMany(s.key, times, cells, { open: 0, late: 0, tooOld: 0 });
+            naive.addMany(s.key, times, cells);
+          } else if (s.kind === "tick") {
+            now += s.ms;
+            fast.advance(now);
+            naive.advance(now);
+          } else {
+            const changes = new Set(fast.takeChanges().map(({ key, windowIndex }) => `${key} ${windowIndex}`));
+            for (const key of keys) {
+              WINDOWS.forEach((_, i) => {
+                const grid = JSON.stringify(sorted(naive.grid(key, i)));
+                expect(JSON.stringify(sorted(fast.grid(key, i)))).toBe(grid);
+                if (grid !== seen.get(`${key} ${i}`)) expect(changes).toContain(`${key} ${i}`);
+                seen.set(`${key} ${i}`, grid);
+              });
+            }
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("counts an event in the closed window once its pane closed on the companion clock, and in the live grid at once", () => {
     const heatmap = new HoppingHeatmap({ hopMs: HOP, windowsMs: [1000], now: START });
     expect(heatmap.add("k", START + 10, 7)).toBe("open");
@@ -124,6 +180,16 @@ describe("HoppingHeatmap", () => {
     expect(heatmap.grid("k", 0).get(1)).toBeUndefined();
     expect(heatmap.grid("k", 1).get(1)).toBe(1);
     expect(heatmap.add("k", START - 10_000, 1)).toBe("tooOld");
+  });
+
+  it("keeps a late event's cell while the cell's older events expire before anything is read", () => {
+    const heatmap = new HoppingHeatmap({ hopMs: HOP, windowsMs: [1000, 5000], now: START });
+    heatmap.add("k", START, 1);
+    heatmap.advance(START + 5000);
+    expect(heatmap.add("k", START + 4000, 1)).toBe("late");
+    // The first event leaves the ring here, the late one stays in the 5 s window.
+    heatmap.advance(START + 5250);
+    expect(heatmap.grid("k", 1)).toEqual(new Map([[1, 1]]));
   });
 
   it("decays a quiet key to empty, reports the change, and forgets it", () => {

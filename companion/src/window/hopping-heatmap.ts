@@ -2,28 +2,34 @@
  * Hopping-window heatmaps on a pane ring.
  *
  * Time is cut into panes of `hopMs`. One ring of panes, shared by every key,
- * holds the raw events (key id, slot) of each hop of the longest window; each
- * key keeps one running count per cell and served window. Closing a pane adds its events to every running
- * count and subtracts, from each window, the pane that just left it: counts
- * are invertible, so an event costs O(1) whatever the window/hop ratio, and a
- * hop costs work proportional to the events of the panes entering and leaving.
+ * holds the raw events (slots) of each hop of the longest window; each key
+ * keeps one running count per cell and served window. Closing a pane adds its
+ * events to every running count and subtracts, from each window, the pane
+ * that just left it: counts are invertible, so an event costs O(1) whatever
+ * the window/hop ratio, and a hop costs work proportional to the events of
+ * the panes entering and leaving.
  *
- * A key's cells are interned into slots (cell → slot), so that panes hold
- * small integers and the running counts of all windows sit side by side in
- * one typed array (`counts[slot * windows + w]`): after the one map lookup at
- * arrival, every later step is array arithmetic. A pane is one growing
+ * A key's cells are interned into slots (cell → slot, in the key's
+ * `CellIndex`), and the slots of every key live in one typed array (the
+ * running counts of all windows side by side, `slots[slot * stride + w]`, then
+ * the slot's key and cell): a pane event is one integer, and closing a pane
+ * walks flat arrays without reading any per-key object. A pane is one growing
  * Int32Array for all keys rather than a ring per key: a key costs no ring of
- * (longest window / hop) entries, a hop walks a few flat arrays, and a steady
- * stream allocates nothing.
+ * (longest window / hop) entries, and a steady stream allocates nothing.
+ *
+ * At many keys an event's cost is its cache misses, so an arriving event
+ * touches only its cell's place in its key's index: an event on time is
+ * counted there for the open pane, and a late one is logged and reaches its
+ * slot's counts in one pass before anything reads them (whose misses overlap).
  *
  * Panes close on the clock passed to `advance`, never on event time, so a key
  * that goes quiet decays to empty and is then evicted. Nothing here reads a
  * clock, a socket or a timer.
  *
- * Each slot also counts its events in the open pane, so that a live viewer
- * sees the window as it is now (closed panes in the window + the open pane
- * so far); closing the pane moves those counts into the running ones, so no
- * event is counted twice.
+ * The open-pane counts let a live viewer see the window as it is now (closed
+ * panes in the window + the open pane so far); closing the pane moves its
+ * events into the running counts and starts new open counts, so no event is
+ * counted twice.
  */
 
 export interface HoppingOptions {
@@ -51,15 +57,20 @@ export interface Change {
 }
 
 /**
- * Cell → slot, as an open-addressing hash table in one Int32Array: pairs
- * (cell + 1, slot), 0 for an empty place, linear probing, at most half full.
- * A lookup reads one place of one array, where a table of chunks chased
- * three pointers; memory follows the live cells. Neighbouring cells have
- * neighbouring homes (a cursor's next cell is usually in the cache line its
- * last one brought in), which is why the hash keeps the low bits.
+ * Cell → slot, as an open-addressing hash table in one Int32Array: per place
+ * (cell + 1, slot, pane, count), 0 for an empty place, linear probing, at
+ * most three quarters full. A lookup reads one place of one array, where a
+ * table of chunks chased three pointers; memory follows the live cells.
+ * Neighbouring cells have neighbouring homes (a cursor's next cell is usually
+ * in the cache line its last one brought in), which is why the hash keeps the
+ * low bits.
+ *
+ * (pane, count) is the cell's count in the open pane, valid while `pane` is
+ * the open one (low 32 bits): an event on time touches only its place here,
+ * and closing a pane resets every cell's open count by changing the open pane.
  */
 export class CellIndex {
-  private table = new Int32Array(2 * 16);
+  private table = new Int32Array(PLACE * 16);
   /** log2 of the number of places. */
   private bits = 4;
   private size = 0;
@@ -69,83 +80,119 @@ export class CellIndex {
     return ((cell >>> 1) ^ (cell >>> (this.bits + 1))) & ((1 << this.bits) - 1);
   }
 
-  /** The slot of `cell`, or -1. */
-  get(cell: number): number {
+  /** The place of `cell`, or -1. */
+  find(cell: number): number {
     const table = this.table;
     const mask = (1 << this.bits) - 1;
     for (let i = this.home(cell); ; i = (i + 1) & mask) {
-      const held = table[2 * i] as number;
-      if (held === cell + 1) return table[2 * i + 1] as number;
+      const held = table[PLACE * i] as number;
+      if (held === cell + 1) return i;
       if (held === 0) return -1;
     }
   }
 
-  /** Maps a cell not in the table to `slot`. */
-  set(cell: number, slot: number): void {
-    if (2 * (this.size + 1) > 1 << this.bits) this.grow();
-    this.place(cell, slot);
+  /** What the home of `cell` holds: read ahead of `find`, it brings the place into the cache. */
+  peek(cell: number): number {
+    return this.table[PLACE * this.home(cell)] as number;
+  }
+
+  /** The slot of `cell`, or -1. */
+  get(cell: number): number {
+    const i = this.find(cell);
+    return i === -1 ? -1 : (this.table[PLACE * i + 1] as number);
+  }
+
+  /** The slot at place `i`. */
+  slotAt(i: number): number {
+    return this.table[PLACE * i + 1] as number;
+  }
+
+  /** Counts an event at place `i` in the open pane, whose number's low 32 bits are `tag` (`pane | 0`). */
+  countOpen(i: number, tag: number): void {
+    const table = this.table;
+    if (table[PLACE * i + 2] === tag) (table[PLACE * i + 3] as number)++;
+    else {
+      table[PLACE * i + 2] = tag;
+      table[PLACE * i + 3] = 1;
+    }
+  }
+
+  /** Maps a cell not in the table to `slot`; its place. */
+  set(cell: number, slot: number): number {
+    if (4 * (this.size + 1) > 3 << this.bits) this.grow();
     this.size++;
+    return this.place(cell, slot, 0, 0);
   }
 
   delete(cell: number): void {
     const table = this.table;
     const mask = (1 << this.bits) - 1;
     let i = this.home(cell);
-    while ((table[2 * i] as number) !== cell + 1) {
-      if (table[2 * i] === 0) return;
+    while ((table[PLACE * i] as number) !== cell + 1) {
+      if (table[PLACE * i] === 0) return;
       i = (i + 1) & mask;
     }
     // Backward shift: later entries of the run move into the hole when their home allows it.
-    for (let j = (i + 1) & mask; table[2 * j] !== 0; j = (j + 1) & mask) {
-      const home = this.home((table[2 * j] as number) - 1);
+    for (let j = (i + 1) & mask; table[PLACE * j] !== 0; j = (j + 1) & mask) {
+      const home = this.home((table[PLACE * j] as number) - 1);
       // Entry j may move to i unless its home lies cyclically in (i, j].
       const stays = i <= j ? home > i && home <= j : home > i || home <= j;
       if (stays) continue;
-      table[2 * i] = table[2 * j] as number;
-      table[2 * i + 1] = table[2 * j + 1] as number;
+      table.copyWithin(PLACE * i, PLACE * j, PLACE * j + PLACE);
       i = j;
     }
-    table[2 * i] = 0;
+    table[PLACE * i] = 0;
     this.size--;
   }
 
-  private place(cell: number, slot: number): void {
+  /** Calls `fn` for each cell in the table with its slot and its count in the open pane tagged `tag`, in table order. */
+  forEach(tag: number, fn: (cell: number, slot: number, open: number) => void): void {
+    const table = this.table;
+    for (let i = 0; i < table.length; i += PLACE) {
+      if (table[i] === 0) continue;
+      fn((table[i] as number) - 1, table[i + 1] as number, table[i + 2] === tag ? (table[i + 3] as number) : 0);
+    }
+  }
+
+  private place(cell: number, slot: number, pane: number, count: number): number {
     const table = this.table;
     const mask = (1 << this.bits) - 1;
     let i = this.home(cell);
-    while (table[2 * i] !== 0) i = (i + 1) & mask;
-    table[2 * i] = cell + 1;
-    table[2 * i + 1] = slot;
+    while (table[PLACE * i] !== 0) i = (i + 1) & mask;
+    table[PLACE * i] = cell + 1;
+    table[PLACE * i + 1] = slot;
+    table[PLACE * i + 2] = pane;
+    table[PLACE * i + 3] = count;
+    return i;
   }
 
   private grow(): void {
     const old = this.table;
     this.bits++;
-    this.table = new Int32Array(2 << this.bits);
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i] !== 0) this.place((old[i] as number) - 1, old[i + 1] as number);
+    this.table = new Int32Array(PLACE << this.bits);
+    for (let i = 0; i < old.length; i += PLACE) {
+      if (old[i] !== 0) {
+        this.place((old[i] as number) - 1, old[i + 1] as number, old[i + 2] as number, old[i + 3] as number);
+      }
     }
   }
 }
 
-interface KeyState {
-  key: string;
-  /** Index in `byId`, written in the panes; reused only once no pane holds it. */
-  id: number;
-  slotOf: CellIndex;
-  /** Cell of each slot; -1 for a free slot. */
-  cellOf: number[];
-  /**
-   * Per slot, `stride` numbers side by side: the running count of each window
-   * (`s * stride + w`), then how many raw events in the ring use the slot
-   * (`s * stride + windows`): the slot is freed when that reaches zero; then
-   * its events in the open pane (`s * stride + windows + 1`).
-   */
-  counts: Int32Array;
-  free: number[];
-  totals: number[];
-  /** Bit w set: window w changed since the last `takeChanges`. */
-  dirty: number;
+/** Numbers per place of a `CellIndex`. */
+const PLACE = 4;
+
+/** A live key: its cells' slots (the index it extends), and where its totals and dirty bits are. */
+class KeyState extends CellIndex {
+  /** Dirty bits left when the key was forgotten with changes not yet taken; `id` is then -1. */
+  dirtyLeft = 0;
+
+  constructor(
+    readonly key: string,
+    /** Index in `byId`, `totals` and `dirty`, written in the slots; reused once the key is forgotten. */
+    public id: number,
+  ) {
+    super();
+  }
 }
 
 export class HoppingHeatmap {
@@ -153,7 +200,12 @@ export class HoppingHeatmap {
   readonly windowsMs: readonly number[];
   /** Panes per served window. */
   private readonly spans: number[];
-  /** Numbers per slot in `counts`: one per window, then the slot's reference count and its open-pane count. */
+  /**
+   * Numbers per slot in `slots`: the running count of each window, then the
+   * slot's reference count (raw events in the closed panes of the ring using
+   * it: the slot is freed when that reaches zero), its key's id and its cell.
+   * Its open-pane count is in its key's `CellIndex`.
+   */
   private readonly stride: number;
   /** Panes in the longest window, and that window's index. */
   private readonly longest: number;
@@ -162,12 +214,34 @@ export class HoppingHeatmap {
   private readonly byId: (KeyState | undefined)[] = [];
   private readonly freeIds: number[] = [];
   /**
+   * Every key's slots in one array, `stride` numbers each: a slot's numbers
+   * share a cache line wherever its key's other slots are, and a pane event
+   * is one slot number, so closing a pane reads no per-key object.
+   */
+  private slots = new Int32Array(0);
+  /** Slots ever used; freed ones wait in `freeSlots`. */
+  private slotCount = 0;
+  private readonly freeSlots: number[] = [];
+  /** Per key id, each window's events (`id * windows + w`). */
+  private totals = new Int32Array(0);
+  /** Per key id, bit w set: window w changed since the last `takeChanges`. */
+  private dirty = new Int32Array(0);
+  /**
    * Raw events of each pane of the longest window and the open one, at
-   * `pane % panes.length`: pairs (key id, slot), `paneLength[i]` numbers used.
+   * `pane % panes.length`: slots, `paneLength[i]` of them used.
    */
   private readonly panes: Int32Array[];
   private readonly paneLength: Int32Array;
   private readonly dirtyStates: KeyState[] = [];
+  /**
+   * Late events not yet in their slots' counts: pairs (slot, windows as bits).
+   * Applied before anything reads the slots, in one pass whose cache misses
+   * overlap, where the event itself only touches its cell's place.
+   */
+  private lateLog = new Int32Array(256);
+  private lateLength = 0;
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written, never read, so that the reads ahead in `addMany` are not optimised away.
+  private peeked = 0;
   /** Index of the newest closed pane. */
   private closed: number;
 
@@ -183,7 +257,7 @@ export class HoppingHeatmap {
     this.hopMs = hopMs;
     this.windowsMs = [...windowsMs];
     this.spans = windowsMs.map((w) => w / hopMs);
-    this.stride = windowsMs.length + 2;
+    this.stride = windowsMs.length + 3;
     this.longest = Math.max(...this.spans);
     this.longestIndex = this.spans.indexOf(this.longest);
     this.closed = Math.floor(options.now / hopMs) - 1;
@@ -207,54 +281,70 @@ export class HoppingHeatmap {
     const closed = this.closed;
     const open = closed + 1;
     const oldest = closed - this.longest;
-    const { hopMs, spans, stride, panes, paneLength } = this;
+    const { hopMs, spans, panes, paneLength } = this;
     const windows = spans.length;
     // Ring index of the open pane; an event d panes older is d places before it (integers, no modulo per event).
     const ringLength = panes.length;
     const openIndex = open % ringLength;
+    // Pane numbers exceed 32 bits: truncated once here, not per event.
+    const openTag = open | 0;
     let state = this.states.get(key);
+    let totals = this.totals;
     let onTime = 0;
     let late = 0;
     let changed = 0;
+    if (state) {
+      // The batch's places are read first, so that their cache misses overlap rather than follow one another.
+      let peeked = 0;
+      for (let e = 0; e < cells.length; e++) peeked |= state.peek(cellBase + (cells[e] as number));
+      this.peeked = peeked;
+    }
     for (let e = 0; e < times.length; e++) {
       // A clock still ahead after correction cannot place an event in the future.
       const pane = Math.min(Math.floor((times[e] as number) / hopMs), open);
       if (pane <= oldest) continue;
-      if (!state) state = this.createState(key);
+      if (!state) {
+        state = this.createState(key);
+        totals = this.totals;
+      }
       const cell = cellBase + (cells[e] as number);
-      let slot = state.slotOf.get(cell);
-      if (slot === -1) slot = this.allocate(state, cell);
-      const base = slot * stride;
-      const counts = state.counts;
-      (counts[base + windows] as number)++;
+      let place = state.find(cell);
+      if (place === -1) place = this.allocate(state, cell);
+      const slot = state.slotAt(place);
       const back = open - pane;
       const ringIndex = back <= openIndex ? openIndex - back : openIndex - back + ringLength;
       const at = paneLength[ringIndex] as number;
       let raw = panes[ringIndex] as Int32Array;
       if (at === raw.length) raw = this.growPane(ringIndex);
-      raw[at] = state.id;
-      raw[at + 1] = slot;
-      paneLength[ringIndex] = at + 2;
+      raw[at] = slot;
+      paneLength[ringIndex] = at + 1;
       if (pane === open) {
-        (counts[base + windows + 1] as number)++;
+        // The slot itself (another cache line) waits for the pane to close.
+        state.countOpen(place, openTag);
         onTime++;
         continue;
       }
-      // Late but inside some windows: their running counts take it now.
+      // Late but inside some windows: their totals take it now, their slot's counts when the log is applied.
       late++;
       const age = closed - pane;
+      let inWindows = 0;
       for (let w = 0; w < windows; w++) {
         if (age < (spans[w] as number)) {
-          (counts[base + w] as number)++;
-          state.totals[w] = (state.totals[w] as number) + 1;
-          changed |= 1 << w;
+          (totals[state.id * windows + w] as number)++;
+          inWindows |= 1 << w;
         }
       }
+      changed |= inWindows;
+      let lateLength = this.lateLength;
+      if (lateLength === this.lateLog.length) this.growLateLog();
+      this.lateLog[lateLength++] = slot;
+      this.lateLog[lateLength++] = inWindows;
+      this.lateLength = lateLength;
     }
     into.open += onTime;
     into.late += late;
     into.tooOld += times.length - onTime - late;
-    if (state && changed) this.markDirty(state, changed);
+    if (state && changed) this.markDirty(state.id, changed);
   }
 
   /** Closes every pane that ended at or before `now`. */
@@ -267,10 +357,12 @@ export class HoppingHeatmap {
   takeChanges(): Change[] {
     const changes: Change[] = [];
     for (const state of this.dirtyStates) {
+      const bits = state.id === -1 ? state.dirtyLeft : (this.dirty[state.id] as number);
       for (let w = 0; w < this.spans.length; w++) {
-        if (state.dirty & (1 << w)) changes.push({ key: state.key, windowIndex: w });
+        if (bits & (1 << w)) changes.push({ key: state.key, windowIndex: w });
       }
-      state.dirty = 0;
+      if (state.id === -1) state.dirtyLeft = 0;
+      else this.dirty[state.id] = 0;
     }
     this.dirtyStates.length = 0;
     return changes;
@@ -283,13 +375,12 @@ export class HoppingHeatmap {
   forEachCell(key: string, windowIndex: number, fn: (cell: number, count: number) => void, withOpen = false): void {
     const state = this.states.get(key);
     if (!state) return;
-    const open = withOpen ? this.spans.length + 1 : -1;
-    for (let slot = 0; slot < state.cellOf.length; slot++) {
-      const base = slot * this.stride;
-      const count =
-        (state.counts[base + windowIndex] as number) + (open === -1 ? 0 : (state.counts[base + open] as number));
-      if (count > 0) fn(state.cellOf[slot] as number, count);
-    }
+    this.applyLate();
+    const { slots, stride } = this;
+    state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
+      const count = (slots[slot * stride + windowIndex] as number) + (withOpen ? open : 0);
+      if (count > 0) fn(cell, count);
+    });
   }
 
   /**
@@ -299,11 +390,13 @@ export class HoppingHeatmap {
   forEachHeld(key: string, fn: (cell: number, held: number) => void): void {
     const state = this.states.get(key);
     if (!state) return;
+    this.applyLate();
+    const { slots, stride } = this;
     const windows = this.spans.length;
-    for (let slot = 0; slot < state.cellOf.length; slot++) {
-      const held = state.counts[slot * this.stride + windows] as number;
-      if (held > 0) fn(state.cellOf[slot] as number, held);
-    }
+    state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
+      const held = (slots[slot * stride + windows] as number) + open;
+      if (held > 0) fn(cell, held);
+    });
   }
 
   /** Whether an event at `t` would be counted now (is not older than the longest window). */
@@ -329,7 +422,8 @@ export class HoppingHeatmap {
   }
 
   total(key: string, windowIndex: number): number {
-    return this.states.get(key)?.totals[windowIndex] ?? 0;
+    const state = this.states.get(key);
+    return state ? (this.totals[state.id * this.spans.length + windowIndex] as number) : 0;
   }
 
   /** Bounds [start, end) of the newest closed window of index `windowIndex`. */
@@ -356,16 +450,17 @@ export class HoppingHeatmap {
   }
 
   private createState(key: string): KeyState {
-    const state: KeyState = {
-      key,
-      id: this.freeIds.pop() ?? this.byId.length,
-      slotOf: new CellIndex(),
-      cellOf: [],
-      counts: new Int32Array(16 * this.stride),
-      free: [],
-      totals: this.spans.map(() => 0),
-      dirty: 0,
-    };
+    const state = new KeyState(key, this.freeIds.pop() ?? this.byId.length);
+    const windows = this.spans.length;
+    if (state.id >= this.dirty.length) {
+      const capacity = Math.max(16, 2 * this.dirty.length);
+      const totals = new Int32Array(capacity * windows);
+      totals.set(this.totals);
+      this.totals = totals;
+      const dirty = new Int32Array(capacity);
+      dirty.set(this.dirty);
+      this.dirty = dirty;
+    }
     this.states.set(key, state);
     this.byId[state.id] = state;
     return state;
@@ -384,44 +479,44 @@ export class HoppingHeatmap {
     return grown;
   }
 
+  /** A slot for `cell` of `state`; its place in the key's index. */
   private allocate(state: KeyState, cell: number): number {
-    let slot = state.free.pop();
+    let slot = this.freeSlots.pop();
     if (slot === undefined) {
-      slot = state.cellOf.length;
-      state.cellOf.push(cell);
-      const needed = (slot + 1) * this.stride;
-      if (needed > state.counts.length) {
-        const grown = new Int32Array(state.counts.length * 2);
-        grown.set(state.counts);
-        state.counts = grown;
+      slot = this.slotCount++;
+      if (this.slotCount * this.stride > this.slots.length) {
+        const grown = new Int32Array(Math.max(64, 2 * this.slotCount) * this.stride);
+        grown.set(this.slots);
+        this.slots = grown;
       }
-    } else {
-      state.cellOf[slot] = cell;
     }
-    state.slotOf.set(cell, slot);
-    return slot;
+    const at = slot * this.stride + this.spans.length;
+    this.slots[at] = 0;
+    this.slots[at + 1] = state.id;
+    this.slots[at + 2] = cell;
+    return state.set(cell, slot);
   }
 
   private closeNext(): void {
+    this.applyLate();
     const pane = ++this.closed;
-    const { stride, byId, panes, paneLength, spans } = this;
+    const { stride, slots, totals, dirty, panes, paneLength, spans } = this;
     const ringLength = panes.length;
     const windows = spans.length;
     const all = (1 << windows) - 1;
     let raw = panes[pane % ringLength] as Int32Array;
     let length = paneLength[pane % ringLength] as number;
-    for (let e = 0; e < length; e += 2) {
-      const state = byId[raw[e] as number] as KeyState;
-      const { counts, totals } = state;
-      const base = (raw[e + 1] as number) * stride;
-      // Every event of the closing pane came while it was open: it moves from the open count into the windows.
-      (counts[base + windows + 1] as number)--;
+    for (let e = 0; e < length; e++) {
+      const base = (raw[e] as number) * stride;
+      // Every event of the closing pane came while it was open: it joins the ring's closed events and the windows.
+      (slots[base + windows] as number)++;
+      const id = slots[base + windows + 1] as number;
       for (let w = 0; w < windows; w++) {
-        (counts[base + w] as number)++;
-        totals[w] = (totals[w] as number) + 1;
+        (slots[base + w] as number)++;
+        (totals[id * windows + w] as number)++;
       }
-      if (state.dirty === 0) this.dirtyStates.push(state);
-      state.dirty = all;
+      if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
+      dirty[id] = all;
     }
     const longestIndex = this.longestIndex;
     for (let w = 0; w < windows; w++) {
@@ -431,12 +526,13 @@ export class HoppingHeatmap {
       raw = panes[leaving] as Int32Array;
       length = paneLength[leaving] as number;
       const bit = 1 << w;
-      for (let e = 0; e < length; e += 2) {
-        const state = byId[raw[e] as number] as KeyState;
-        (state.counts[(raw[e + 1] as number) * stride + w] as number)--;
-        state.totals[w] = (state.totals[w] as number) - 1;
-        if (state.dirty === 0) this.dirtyStates.push(state);
-        state.dirty |= bit;
+      for (let e = 0; e < length; e++) {
+        const base = (raw[e] as number) * stride;
+        (slots[base + w] as number)--;
+        const id = slots[base + windows + 1] as number;
+        (totals[id * windows + w] as number)--;
+        if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
+        dirty[id] = (dirty[id] as number) | bit;
       }
     }
     // The pane that left the longest window leaves the ring; its place is the next open pane's.
@@ -444,38 +540,63 @@ export class HoppingHeatmap {
     raw = panes[expired] as Int32Array;
     length = paneLength[expired] as number;
     const bit = 1 << longestIndex;
-    for (let e = 0; e < length; e += 2) {
-      const state = byId[raw[e] as number] as KeyState;
-      const { counts, totals } = state;
-      const slot = raw[e + 1] as number;
+    for (let e = 0; e < length; e++) {
+      const slot = raw[e] as number;
       const base = slot * stride;
-      (counts[base + longestIndex] as number)--;
-      const at = base + windows;
-      const refs = (counts[at] as number) - 1;
-      counts[at] = refs;
+      (slots[base + longestIndex] as number)--;
+      const id = slots[base + windows + 1] as number;
+      const refs = (slots[base + windows] as number) - 1;
+      slots[base + windows] = refs;
+      if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
+      dirty[id] = (dirty[id] as number) | bit;
       if (refs === 0) {
-        state.slotOf.delete(state.cellOf[slot] as number);
-        state.cellOf[slot] = -1;
-        state.free.push(slot);
+        (this.byId[id] as KeyState).delete(slots[base + windows + 2] as number);
+        this.freeSlots.push(slot);
       }
-      const left = (totals[longestIndex] as number) - 1;
-      totals[longestIndex] = left;
-      if (state.dirty === 0) this.dirtyStates.push(state);
-      state.dirty |= bit;
+      const left = (totals[id * windows + longestIndex] as number) - 1;
+      totals[id * windows + longestIndex] = left;
       // Every event of a key sits in a closed pane of the longest window: none left means none in any pane.
-      if (left === 0) {
-        this.states.delete(state.key);
-        byId[state.id] = undefined;
-        this.freeIds.push(state.id);
-      }
+      if (left === 0) this.forget(id);
     }
     paneLength[expired] = 0;
   }
 
-  /** Marks the windows in bit mask `windows` of `state` as changed. */
-  private markDirty(state: KeyState, windows: number): void {
-    if (state.dirty === 0) this.dirtyStates.push(state);
-    state.dirty |= windows;
+  /** Adds the late events of the log to their slots' counts. */
+  private applyLate(): void {
+    const { lateLog, lateLength, slots, stride } = this;
+    const windows = this.spans.length;
+    for (let i = 0; i < lateLength; i += 2) {
+      const base = (lateLog[i] as number) * stride;
+      const inWindows = lateLog[i + 1] as number;
+      (slots[base + windows] as number)++;
+      for (let w = 0; w < windows; w++) {
+        if (inWindows & (1 << w)) (slots[base + w] as number)++;
+      }
+    }
+    this.lateLength = 0;
+  }
+
+  private growLateLog(): void {
+    const grown = new Int32Array(2 * this.lateLog.length);
+    grown.set(this.lateLog);
+    this.lateLog = grown;
+  }
+
+  /** Drops key `id` (no event left), keeping its changes not yet taken on its state. */
+  private forget(id: number): void {
+    const state = this.byId[id] as KeyState;
+    this.states.delete(state.key);
+    this.byId[id] = undefined;
+    this.freeIds.push(id);
+    state.dirtyLeft = this.dirty[id] as number;
+    state.id = -1;
+    this.dirty[id] = 0;
+  }
+
+  /** Marks the windows in bit mask `windows` of key `id` as changed. */
+  private markDirty(id: number, windows: number): void {
+    if (this.dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
+    this.dirty[id] = (this.dirty[id] as number) | windows;
   }
 }
 
