@@ -16,6 +16,7 @@ import { WindowStage } from "../companion/src/window/window-stage";
 import { ANCHOR_UNITS, anchorKey, anchorTile, sideCell } from "../protocol/anchor";
 import { bandsFromBreakpoints, DEFAULT_BAND_BREAKPOINTS, unpackCell } from "../protocol/grid";
 import { makeKey } from "../protocol/page-key";
+import { heldBytes } from "./stats";
 
 export const HOP = 250;
 export const WINDOWS = [10_000, 60_000, 300_000];
@@ -179,13 +180,13 @@ export function benchKeys(keys: number, events = 4_000_000): KeysResult {
   const pane = () => new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start });
   run(stream, stream.arrivals.length / 10, pane());
   gc();
-  const before = process.memoryUsage();
+  const before = heldBytes();
   const heatmap = pane();
   const eventsPerSec = run(stream, stream.arrivals.length, heatmap);
   gc();
-  const after = process.memoryUsage();
+  const after = heldBytes();
   if (heatmap.size !== keys) throw new Error(`expected ${keys} live keys, found ${heatmap.size}`);
-  const held = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+  const held = after - before;
   return { keys, eventsPerSec, bytesPerKey: held / keys };
 }
 

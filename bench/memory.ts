@@ -1,11 +1,13 @@
 /**
  * Memory per active key: pages each with 10 tabs moving their cursors at
- * 4 Hz for 5 minutes, held in the pane ring; measured as the heap growth
- * after a full collection (node --expose-gc), divided by the pages.
+ * 4 Hz for 5 minutes, held in the pane ring; measured as the growth of the
+ * heap and typed-array buffers after a full collection (node --expose-gc),
+ * divided by the pages.
  */
 import { type AddCounts, HoppingHeatmap } from "../companion/src/window/hopping-heatmap";
 import { makeKey } from "../protocol/page-key";
 import { anchoredStage, HOP, keyedGroups, seeded, WINDOWS } from "./aggregator";
+import { heldBytes } from "./stats";
 
 export function benchMemory(pages = 200): { bytesPerKey: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -18,7 +20,7 @@ export function benchMemory(pages = 200): { bytesPerKey: number } {
     row: Math.floor(random() * 120),
   }));
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = heldBytes();
   const heatmap = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start });
   const counts: AddCounts = { open: 0, late: 0, tooOld: 0 };
   const clamp = (v: number, max: number) => Math.max(0, Math.min(max - 1, v));
@@ -40,7 +42,7 @@ export function benchMemory(pages = 200): { bytesPerKey: number } {
   }
   heatmap.advance(start + 301_000);
   gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = heldBytes();
   if (heatmap.size !== pages) throw new Error(`expected ${pages} live keys, found ${heatmap.size}`);
   return { bytesPerKey: (after - before) / pages };
 }
@@ -69,7 +71,7 @@ export function benchAnchorMemory(pages = 50): AnchorMemoryResult {
     const tabs = Array.from({ length: pages * 10 }, (_, i) => ({ key: keys[i % pages] as string, col: 0, row: 0 }));
     const clamp = (v: number, max: number) => Math.max(0, Math.min(max - 1, v));
     gc();
-    const before = process.memoryUsage().heapUsed;
+    const before = heldBytes();
     const { stage, bus } = anchoredStage(start);
     for (let second = 1; second <= 300; second++) {
       const now = start + second * 1000;
@@ -92,7 +94,7 @@ export function benchAnchorMemory(pages = 50): AnchorMemoryResult {
     }
     stage.tick(start + 301_000);
     gc();
-    const after = process.memoryUsage().heapUsed;
+    const after = heldBytes();
     if (stage.liveKeys !== pages) throw new Error(`expected ${pages} live keys, found ${stage.liveKeys}`);
     const longest = WINDOWS.length - 1;
     const anchors = keys.reduce((n, key) => n + stage.snapshot(key, longest).anchors.length, 0);

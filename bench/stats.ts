@@ -1,4 +1,4 @@
-/** Percentiles of the browser benchmarks' trials. */
+/** Percentiles of the browser benchmarks' trials, and the bytes a process holds. */
 
 /** The `p`th percentile (nearest rank) of `values`; NaN when there are none. */
 export function percentile(values: number[], p: number): number {
@@ -8,3 +8,9 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const median = (values: number[]) => percentile(values, 50);
+
+/** Bytes the process holds for JS data: the heap and the typed arrays' buffers outside it. */
+export function heldBytes(): number {
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+}
