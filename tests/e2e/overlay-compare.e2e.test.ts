@@ -9,7 +9,9 @@
  * legend names both sets and the test's counts as /api/compare gives them.
  * With Compare off and Tester "ana", only ana's heat is painted: on "Help"
  * and "Buy", none on the name field that only bo touched, until ana's new
- * points there come (the tester's last window follows the live heat).
+ * points there come (the tester's last window follows the live heat). The
+ * comparison follows the live heat too: a third tester's points on "Help",
+ * sent while it is painted, turn Help orange.
  */
 
 import type { PNG } from "pngjs";
@@ -187,7 +189,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("Compare and Tester in the o
 
     const legend = await overlayLegend(launched, viewerUrl, (t) => t.includes("changed beyond chance"));
     expect(legend).toContain(
-      `A: tester:ana (blue) · B: rest:ana (orange) · ${api.test.tested} elements tested · ${api.test.flagged} changed beyond chance (α 0.05)`,
+      `A: tester:ana (blue) · B: rest:ana (orange) · all history kept · ${api.test.tested} elements tested · ${api.test.flagged} changed beyond chance (α 0.05)`,
     );
     const centre = (box: Box): [number, number] => [(box.left + box.right) / 2, box.bottom - 6];
     // The badge: inside Buy's top right corner, opaque orange; its tint and Help's, blue, below any text.
@@ -201,6 +203,17 @@ describe.each<BrowserName>(["chromium", "firefox"])("Compare and Tester in the o
     expect(isOrange(buyTint as Rgb), `Buy, more in B: ${buyTint}`).toBe(true);
     expect(distance(badge as Rgb, [247, 103, 7]), `Buy's badge: ${badge}`).toBeLessThanOrEqual(40);
     if (name === "chromium") await viewer.screenshot({ path: "docs/compare-overlay.png" });
+
+    // The comparison follows new points without a touch of the panel: a third tester, cy, one of "the rest",
+    // hovers Help a lot, so Help's share in B passes A's and it turns from blue to orange.
+    const cy = await connect(companion.url, { name: "cy" });
+    const cyBatch = { type: "batch", seq: 0, sentAt: Date.now(), pages: [page({ "#help": 400 }, 0)] };
+    expect(await reply(cy, cyBatch)).toMatchObject({ type: "ack" });
+    cy.ws.close();
+    const [helpNow] = await waitForPixels(viewer, [centre(boxes["#help"])], ([c]) => isOrange(c as Rgb), 20_000);
+    expect(isOrange(helpNow as Rgb), `Help, now more in B: ${helpNow}`).toBe(true);
+    const followed = await overlayLegend(launched, viewerUrl, (t) => t.includes("changed beyond chance"));
+    expect(followed).toContain("A: tester:ana (blue) · B: rest:ana (orange) · all history kept");
 
     // Compare off, Tester ana: ana's heat alone, on Help and Buy, none on the name field only bo touched.
     await choose(viewer, compareAt, "Off");
