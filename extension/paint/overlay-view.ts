@@ -62,7 +62,16 @@ import {
   pageTotals,
 } from "./anchored";
 import { type Band, type BandOffer, bandOffer, offerLine, shownLine } from "./band-choice";
-import { type CompareChoice, compareChoices, comparisonOf, type KnownTags, testerChoices } from "./compare-choice";
+import {
+  type CompareChoice,
+  compareChoices,
+  comparisonOf,
+  type KnownTags,
+  type LinkedCompare,
+  linkedChoice,
+  shareCompareOf,
+  testerChoices,
+} from "./compare-choice";
 import { CompareLayer, changeTooltip, type PaintedChange } from "./compare-layer";
 import { CoverageLayer, coverageParts } from "./coverage-layer";
 import { ElementHeat, elementAt, type PaintedElement } from "./element-heat";
@@ -193,6 +202,8 @@ export class OverlayView {
   /** The page's builds and testers, and this browser's tester, once asked for. */
   private known: KnownTags | null = null;
   private compareChoice: CompareChoice = "off";
+  /** The comparison of the share link this tab was opened from, offered in the Compare row while on its page. */
+  private linkedCompare: LinkedCompare | null = null;
   /** The difference map painted instead of the heat, once it came; kept on screen while it is asked again. */
   private comparison: Comparison | null = null;
   /** A comparison follows the live heat; only its newest ask's answer is painted. */
@@ -312,8 +323,17 @@ export class OverlayView {
     await facts;
     const band = this.bands.find((b) => b.id === view.band);
     if (band && !bandHolds(band, this.viewerWidth())) this.chooseBand(band);
-    if (view.time.kind !== "range") return;
-    void this.showHistory({ from: view.time.from, to: view.time.to });
+    if (view.tester !== undefined) this.tester = view.tester;
+    if (view.time.kind === "range") void this.showHistory({ from: view.time.from, to: view.time.to });
+    else if (view.tester !== undefined) void this.showHistory(null);
+    if (!view.compare) return;
+    const windowMs = view.time.kind === "window" ? view.time.ms : this.defaultWindowMs;
+    this.linkedCompare = { compare: view.compare, windowMs };
+    // "Me vs the rest" is only known as such once this browser's tester is.
+    await this.loadTags();
+    if (this.controller.signal.aborted) return;
+    void this.setCompare(linkedChoice(view.compare, this.known, view.time.kind === "range"));
+    this.showChoices();
   }
 
   /** Shows another band's heat at the viewer's width, or the viewer's own (null); a past range on screen is asked again for it. */
@@ -353,6 +373,8 @@ export class OverlayView {
       prefs: this.prefs,
       range: this.history ? this.historyRange : null,
       windowMs: this.heat.own?.windowMs ?? watched.windowMs ?? this.defaultWindowMs,
+      tester: this.tester,
+      compare: shareCompareOf(this.compareChoice, this.known, Date.now(), this.historyRange, this.linkedCompare),
     });
     return { link: shareUrl(companionUrl, view) };
   }
@@ -536,7 +558,7 @@ export class OverlayView {
   }
 
   private showChoices(): void {
-    this.panel.setCompareChoices(compareChoices(this.known), this.compareChoice);
+    this.panel.setCompareChoices(compareChoices(this.known, this.linkedCompare?.compare), this.compareChoice);
     this.panel.setTesterChoices(testerChoices(this.known, this.tester), this.tester ?? "");
   }
 
@@ -549,7 +571,7 @@ export class OverlayView {
     this.compareChoice = choice;
     if (!again) this.comparison = null;
     const [watched] = this.watches;
-    const sets = comparisonOf(choice, this.known, Date.now(), this.historyRange);
+    const sets = comparisonOf(choice, this.known, Date.now(), this.historyRange, this.linkedCompare);
     this.comparedRange = sets && comparedRange(choice, sets);
     this.render();
     if (!watched || !sets) return;
@@ -599,6 +621,7 @@ export class OverlayView {
       // Another page has its own builds, testers and comparisons.
       if (otherPage) {
         this.known = null;
+        this.linkedCompare = null;
         this.compareChoice = "off";
         this.comparison = null;
       }
