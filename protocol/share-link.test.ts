@@ -1,6 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { companionHttpBase, parseShareUrl, SHARE_MODES, SHARE_POINTS, type ShareView, shareUrl } from "./share-link";
+import type { CompareSet } from "./compare";
+import {
+  companionHttpBase,
+  parseShareUrl,
+  SHARE_MODES,
+  SHARE_POINTS,
+  type ShareSpan,
+  type ShareView,
+  shareUrl,
+} from "./share-link";
 
 const view: ShareView = {
   origin: "https://shop.example",
@@ -22,26 +31,70 @@ describe("share links", () => {
     expect(companionHttpBase("wss://heat.team.example")).toBe("https://heat.team.example");
   });
 
-  it("round-trip any view: window or range, layer, points and mode", () => {
-    const arbitraryView = fc.record<ShareView>({
-      origin: fc.constantFrom("https://shop.example", "http://127.0.0.1:8080", "http://[::1]:3000"),
-      path: fc.string({ maxLength: 40 }).map((rest) => `/${rest}`),
-      band: fc.option(fc.constantFrom("phone", "tablet", "desktop", "wide")),
-      time: fc.oneof(
-        fc.integer({ min: 1, max: 86_400_000 }).map((ms) => ({ kind: "window" as const, ms })),
+  it("round-trip any view: window or range, layer, points and mode, a tester, a comparison with or without each side's span", () => {
+    const label = fc.constantFrom("ana", "bo b", "1.2.3", "Ωmega", "x".repeat(64));
+    const set = fc.oneof(
+      fc.constant<CompareSet>({ kind: "all" }),
+      fc.record({ kind: fc.constantFrom("build" as const, "tester" as const, "rest" as const), label }),
+    );
+    const span = fc.option(
+      fc.oneof(
+        fc.constant<ShareSpan>({ kind: "all" }),
         fc
           .tuple(fc.integer({ min: 0, max: 4e12 }), fc.integer({ min: 1, max: 1e10 }))
-          .map(([from, span]) => ({ kind: "range" as const, from, to: from + span })),
+          .map(([from, span]): ShareSpan => ({ kind: "range", from, to: from + span })),
       ),
-      layer: fc.constantFrom("document" as const, "fixed" as const),
-      points: fc.option(fc.constantFrom(...SHARE_POINTS)),
-      mode: fc.option(fc.constantFrom(...SHARE_MODES)),
-    });
+    );
+    const arbitraryView = fc.record<ShareView>(
+      {
+        origin: fc.constantFrom("https://shop.example", "http://127.0.0.1:8080", "http://[::1]:3000"),
+        path: fc.string({ maxLength: 40 }).map((rest) => `/${rest}`),
+        band: fc.option(fc.constantFrom("phone", "tablet", "desktop", "wide")),
+        time: fc.oneof(
+          fc.integer({ min: 1, max: 86_400_000 }).map((ms) => ({ kind: "window" as const, ms })),
+          fc
+            .tuple(fc.integer({ min: 0, max: 4e12 }), fc.integer({ min: 1, max: 1e10 }))
+            .map(([from, span]) => ({ kind: "range" as const, from, to: from + span })),
+        ),
+        layer: fc.constantFrom("document" as const, "fixed" as const),
+        points: fc.option(fc.constantFrom(...SHARE_POINTS)),
+        mode: fc.option(fc.constantFrom(...SHARE_MODES)),
+        tester: label,
+        compare: fc.record({ a: set, b: set, aSpan: span, bSpan: span }),
+      },
+      { requiredKeys: ["origin", "path", "band", "time", "layer", "points", "mode"] },
+    );
     fc.assert(
       fc.property(arbitraryView, (v) => {
         expect(parseShareUrl(shareUrl("http://localhost:8787", v))).toEqual({ ok: true, view: v });
       }),
     );
+  });
+
+  it("carry a tester and a comparison under the dashboard's own names", () => {
+    const withCompare: ShareView = {
+      ...view,
+      tester: "ana",
+      compare: {
+        a: { kind: "tester", label: "ana" },
+        b: { kind: "rest", label: "ana" },
+        aSpan: { kind: "all" },
+        bSpan: { kind: "range", from: Date.UTC(2026, 10, 30, 9), to: Date.UTC(2026, 10, 30, 10) },
+      },
+    };
+    const url = shareUrl("http://127.0.0.1:8787", withCompare);
+    const query = new URL(url).searchParams;
+    expect([...query.entries()].slice(4)).toEqual([
+      ["tester", "ana"],
+      ["a", "tester:ana"],
+      ["b", "rest:ana"],
+      ["aTime", "all"],
+      ["bTime", "2026-11-30T09:00:00.000Z/2026-11-30T10:00:00.000Z"],
+    ]);
+    expect(parseShareUrl(url)).toEqual({ ok: true, view: withCompare });
+    // A link without them names neither.
+    const plain = parseShareUrl(shareUrl("http://127.0.0.1:8787", view));
+    expect(plain.ok && ["tester", "compare"].filter((key) => key in plain.view)).toEqual([]);
   });
 
   it("never carry a token, and a link with one is refused", () => {
@@ -70,6 +123,17 @@ describe("share links", () => {
       [`${base}&window=1000&layer=top`, /layer must be document or fixed/],
       [`${base}&window=1000&points=scrolls`, /points must be one of moves, clicks, both/],
       [`${base}&window=1000&mode=blur`, /mode must be one of elements, tiles, smooth/],
+      [`${base}&window=1000&tester=%20ana`, /tester must be a tester's name/],
+      [`${base}&window=1000&tester=`, /tester must be a tester's name/],
+      [`${base}&window=1000&a=tester:ana`, /a comparison needs both a and b/],
+      [`${base}&window=1000&aTime=all`, /a comparison needs both a and b/],
+      [`${base}&window=1000&a=tester:ana&b=everyone`, /b: a set is all, build:<label>, tester:<name> or rest:<name>/],
+      [`${base}&window=1000&a=tester:&b=all`, /a: tester: /],
+      [`${base}&window=1000&a=all&b=all&bTime=yesterday`, /bTime must be all or <from>\/<to>/],
+      [
+        `${base}&window=1000&a=all&b=all&aTime=2026-01-02T00:00:00Z/2026-01-01T00:00:00Z`,
+        /aTime must be all or <from>\/<to> \(ISO 8601, from before to\)/,
+      ],
     ];
     for (const [url, reason] of cases) {
       const parsed = parseShareUrl(url);

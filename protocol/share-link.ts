@@ -2,12 +2,17 @@
  * A share link: one heatmap view as a URL on the companion,
  * `<companion>/share?origin=…&path=…&band=…&window=…` (or `from` and `to`,
  * ISO 8601, for a history range), with `layer=fixed`, `points` and `mode`
- * when the view has them. The query's names are the dashboard's own, so the
+ * when the view has them, `tester` for one tester's heat alone, and `a`, `b`
+ * (sets as protocol/compare.ts writes them) with `aTime`, `bTime` (`all`, or
+ * `<from>/<to>` in ISO 8601; absent, the side spans the link's own time) for
+ * a comparison. The query's names are the dashboard's own, so the
  * companion shows the same view by handing the query to the dashboard, and
  * the extension opens the page itself with its overlay at that view. Never a
  * token: the viewer's own applies wherever the link is opened.
  */
+import { type CompareSet, formatCompareSet, parseCompareSet } from "./compare";
 import { isCanonicalOrigin, MAX_PATH_LENGTH } from "./page-key";
+import { tagLabel } from "./tags";
 import { ErrorCode } from "./wire";
 
 export const SHARE_PATH = "/share";
@@ -30,6 +35,35 @@ export interface ShareView {
   points: (typeof SHARE_POINTS)[number] | null;
   /** The overlay's mode; null keeps the viewer's choice. */
   mode: (typeof SHARE_MODES)[number] | null;
+  /** One tester's heat alone. */
+  tester?: string;
+  /** A comparison painted instead of the heat. */
+  compare?: ShareCompare;
+}
+
+/** What one side of a linked comparison spans: everything kept, or a fixed range (ms since the epoch). */
+export type ShareSpan = { kind: "all" } | { kind: "range"; from: number; to: number };
+
+/** A linked comparison: B against A, each side over its own span, or (null) the link's time. */
+export interface ShareCompare {
+  a: CompareSet;
+  b: CompareSet;
+  aSpan: ShareSpan | null;
+  bSpan: ShareSpan | null;
+}
+
+/** `all` or `<from>/<to>` (ISO 8601): a side's span as `aTime`/`bTime` write it. */
+export function writeSpan(span: ShareSpan): string {
+  return span.kind === "all" ? "all" : `${new Date(span.from).toISOString()}/${new Date(span.to).toISOString()}`;
+}
+
+/** The span `writeSpan` wrote, or null for text that names none. */
+export function readSpan(text: string): ShareSpan | null {
+  if (text === "all") return { kind: "all" };
+  const [from, to, extra] = text.split("/").map((part) => Date.parse(part));
+  if (extra !== undefined || !Number.isFinite(from) || !Number.isFinite(to) || (to as number) <= (from as number))
+    return null;
+  return { kind: "range", from: from as number, to: to as number };
 }
 
 export type ShareParse =
@@ -53,6 +87,14 @@ export function shareQuery(view: ShareView): string {
   if (view.layer === "fixed") params.set("layer", "fixed");
   if (view.points) params.set("points", view.points);
   if (view.mode) params.set("mode", view.mode);
+  if (view.tester !== undefined) params.set("tester", view.tester);
+  if (view.compare) {
+    const { a, b, aSpan, bSpan } = view.compare;
+    params.set("a", formatCompareSet(a));
+    params.set("b", formatCompareSet(b));
+    if (aSpan) params.set("aTime", writeSpan(aSpan));
+    if (bSpan) params.set("bTime", writeSpan(bSpan));
+  }
   return params.toString();
 }
 
@@ -90,6 +132,11 @@ export function parseShareUrl(url: string): ShareParse {
   const mode = params.get("mode");
   if (mode !== null && !(SHARE_MODES as readonly string[]).includes(mode))
     return refuse(`mode must be one of ${SHARE_MODES.join(", ")}`);
+  const tester = params.get("tester");
+  if (tester !== null && !tagLabel.safeParse(tester).success)
+    return refuse("tester must be a tester's name: 1–64 characters, no control characters, no spaces at either end");
+  const compare = readCompare(params);
+  if (typeof compare === "string") return refuse(compare);
   return {
     ok: true,
     view: {
@@ -100,8 +147,27 @@ export function parseShareUrl(url: string): ShareParse {
       layer,
       points: points as ShareView["points"],
       mode: mode as ShareView["mode"],
+      ...(tester === null ? {} : { tester }),
+      ...(compare === null ? {} : { compare }),
     },
   };
+}
+
+/** The comparison (`a`, `b`, `aTime`, `bTime`), none, or why it is unusable. */
+function readCompare(params: URLSearchParams): ShareCompare | null | string {
+  const sides = (["a", "b"] as const).map((side) => {
+    const set = params.get(side);
+    const time = params.get(`${side}Time`);
+    return { side, set: set === null ? null : parseCompareSet(set), time, span: time === null ? null : readSpan(time) };
+  });
+  if (sides.every(({ set, time }) => set === null && time === null)) return null;
+  for (const { side, set, time, span } of sides) {
+    if (set === null) return "a comparison needs both a and b";
+    if (typeof set === "string") return `${side}: ${set}`;
+    if (time !== null && span === null) return `${side}Time must be all or <from>/<to> (ISO 8601, from before to)`;
+  }
+  const [a, b] = sides as [(typeof sides)[number], (typeof sides)[number]];
+  return { a: a.set as CompareSet, b: b.set as CompareSet, aSpan: a.span, bSpan: b.span };
 }
 
 /** The window or range, or why neither is usable. */

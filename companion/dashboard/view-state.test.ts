@@ -138,6 +138,46 @@ describe("dashboard view state", () => {
     expect(shareViewOf({ ...live, page: { origin: "", path: "/old" } }, "phone", now)).toBeNull();
   });
 
+  it("links a tester and a comparison, relative sides fixed at the copy, and reads the link back as the same view", () => {
+    const now = Date.parse("2026-11-29T22:10:00Z");
+    const state: ViewState = {
+      page,
+      band: "desktop",
+      layer: "document",
+      time: { kind: "window", ms: 60_000 },
+      tester: "ana",
+      compare: {
+        a: { kind: "tester", label: "ana" },
+        b: { kind: "rest", label: "ana" },
+        aTime: { kind: "before", ms: 3_600_000 },
+        bTime: { kind: "view" },
+      },
+    };
+    const view = shareViewOf(state, "desktop", now) as NonNullable<ReturnType<typeof shareViewOf>>;
+    expect(view.tester).toBe("ana");
+    expect(view.compare).toEqual({
+      a: state.compare?.a,
+      b: state.compare?.b,
+      aSpan: { kind: "range", from: now - 7_200_000, to: now - 3_600_000 },
+      bSpan: null,
+    });
+    const link = shareUrl("http://127.0.0.1:8787", view);
+    expect(parseShareUrl(link)).toEqual({ ok: true, view });
+    const read = readState(new URL(link).search, facts);
+    expect(read).toEqual({
+      state: {
+        ...state,
+        compare: { ...state.compare, aTime: { kind: "range", from: now - 7_200_000, to: now - 3_600_000 } },
+      },
+      problems: [],
+    });
+    // Everything kept (the overlay's comparison without a range) reads as such, from 0 until now.
+    const all = readState("?a=tester:ana&b=rest:ana&aTime=all&bTime=all", facts).state.compare;
+    expect(all?.aTime).toEqual({ kind: "all" });
+    expect(sideSpan({ kind: "all" }, state.time, now)).toEqual({ from: 0, to: now });
+    expect(sideTimeLabel({ kind: "all" }, state.time)).toBe("all history kept");
+  });
+
   it("drops a tester or a comparison it cannot use, and says why", () => {
     const read = (search: string) => readState(search, facts);
     expect(read("?tester=%20Ada").problems).toEqual([
@@ -158,8 +198,8 @@ describe("dashboard view state", () => {
       bTime: { kind: "view" },
     });
     expect(problems).toEqual([
-      "aTime must be last:<ms>, before:<ms> or <from>/<to> (ISO 8601, from before to)",
-      "bTime must be last:<ms>, before:<ms> or <from>/<to> (ISO 8601, from before to)",
+      "aTime must be last:<ms>, before:<ms>, all or <from>/<to> (ISO 8601, from before to)",
+      "bTime must be last:<ms>, before:<ms>, all or <from>/<to> (ISO 8601, from before to)",
     ]);
   });
 

@@ -7,12 +7,13 @@
  * `from` and `to`, ISO 8601), one tester's heat alone (`tester`), and a
  * comparison of two sets of the page's points (`a` and `b`, as
  * protocol/compare.ts writes a set, each over the view's time or its own:
- * `aTime`/`bTime` = `last:<ms>`, `before:<ms>` or `<from>/<to>` in ISO 8601).
+ * `aTime`/`bTime` = `last:<ms>`, `before:<ms>`, `all` (everything kept) or
+ * `<from>/<to>` in ISO 8601, the last two as share links write them).
  * Also the labels and file names that name a view. Pure: the companion's
  * facts and the clock are passed in.
  */
 import { type CompareSet, formatCompareSet, parseCompareSet } from "../../protocol/compare";
-import type { ShareView } from "../../protocol/share-link";
+import { readSpan, type ShareSpan, type ShareView, writeSpan } from "../../protocol/share-link";
 import { tagLabel } from "../../protocol/tags";
 
 export type Time =
@@ -26,13 +27,9 @@ export type Layer = "document" | "fixed";
 /**
  * The span one side of a comparison reads: the view's time, the last `ms`
  * before now, the `ms` before those (`before`: "the hour before" the last
- * hour), or a fixed range.
+ * hour), everything kept or a fixed range (a share link's spans, protocol/share-link.ts).
  */
-export type SideTime =
-  | { kind: "view" }
-  | { kind: "last"; ms: number }
-  | { kind: "before"; ms: number }
-  | { kind: "range"; from: number; to: number };
+export type SideTime = { kind: "view" } | { kind: "last"; ms: number } | { kind: "before"; ms: number } | ShareSpan;
 
 /** Two sets of the page's points to compare, B against A, each over its own span. */
 export interface Compare {
@@ -111,7 +108,7 @@ function readCompare(params: URLSearchParams, problems: string[]): Compare | nul
   };
 }
 
-/** A side's span as `aTime`/`bTime` write it (`last:<ms>`, `before:<ms>`, `<from>/<to>`); unusable text is said in `problems`. */
+/** A side's span as `aTime`/`bTime` write it (`last:<ms>`, `before:<ms>`, `all`, `<from>/<to>`); unusable text is said in `problems`. */
 export function readSideTime(text: string | null, name: string, problems: string[]): SideTime {
   if (text === null) return { kind: "view" };
   const relative = /^(last|before):(\d+)$/.exec(text);
@@ -119,10 +116,9 @@ export function readSideTime(text: string | null, name: string, problems: string
     const ms = Number(relative[2]);
     if (ms > 0 && Number.isSafeInteger(ms)) return { kind: relative[1] as "last" | "before", ms };
   }
-  const [from, to, extra] = text.split("/").map((part) => Date.parse(part));
-  if (extra === undefined && Number.isFinite(from) && Number.isFinite(to) && (to as number) > (from as number))
-    return { kind: "range", from: from as number, to: to as number };
-  problems.push(`${name} must be last:<ms>, before:<ms> or <from>/<to> (ISO 8601, from before to)`);
+  const span = readSpan(text);
+  if (span) return span;
+  problems.push(`${name} must be last:<ms>, before:<ms>, all or <from>/<to> (ISO 8601, from before to)`);
   return { kind: "view" };
 }
 
@@ -134,8 +130,8 @@ export function writeSideTime(time: SideTime): string | null {
     case "last":
     case "before":
       return `${time.kind}:${time.ms}`;
-    case "range":
-      return `${new Date(time.from).toISOString()}/${new Date(time.to).toISOString()}`;
+    default:
+      return writeSpan(time);
   }
 }
 
@@ -214,6 +210,8 @@ export function sideSpan(side: SideTime, time: Time, now: number): { from: numbe
       return { from: now - side.ms, to: now };
     case "before":
       return { from: now - 2 * side.ms, to: now - side.ms };
+    case "all":
+      return { from: 0, to: now };
     case "range":
       return { from: side.from, to: side.to };
   }
@@ -259,6 +257,8 @@ export function sideTimeLabel(side: SideTime, time: Time): string {
       return `last ${spanLength(side.ms)}`;
     case "before":
       return `the ${spanLength(side.ms)} before`;
+    case "all":
+      return "all history kept";
     case "range":
       return timeLabel(side);
   }
@@ -318,8 +318,8 @@ export function exportName(
 /**
  * The share link's view of the page shown in `band`: a relative history
  * range (last hour, today) is fixed at `now`, so that whoever opens the link
- * sees the same span; null for a page stored before pages were keyed by site
- * (no site to open).
+ * sees the same span, and so is a comparison's side over a relative span;
+ * null for a page stored before pages were keyed by site (no site to open).
  */
 export function shareViewOf(state: ViewState, band: string, now: number): ShareView | null {
   if (!state.page?.origin) return null;
@@ -332,5 +332,14 @@ export function shareViewOf(state: ViewState, band: string, now: number): ShareV
     layer: state.layer,
     points: null,
     mode: null,
+    ...(state.tester === null ? {} : { tester: state.tester }),
+    ...(state.compare ? { compare: shareCompareOf(state.compare, state.time, now) } : {}),
   };
+}
+
+/** The link's comparison: a side over the view's time follows the link's, a relative one is fixed at `now`. */
+function shareCompareOf(compare: Compare, time: Time, now: number): NonNullable<ShareView["compare"]> {
+  const span = (side: SideTime): ShareSpan | null =>
+    side.kind === "view" ? null : side.kind === "all" ? side : { kind: "range", ...sideSpan(side, time, now) };
+  return { a: compare.a, b: compare.b, aSpan: span(compare.aTime), bSpan: span(compare.bTime) };
 }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { PageTags } from "../../protocol/compare";
-import { compareChoices, comparisonOf, type KnownTags, testerChoices } from "./compare-choice";
+import { parseShareUrl, type ShareView, shareUrl } from "../../protocol/share-link";
+import {
+  compareChoices,
+  comparisonOf,
+  type KnownTags,
+  linkedChoice,
+  shareCompareOf,
+  testerChoices,
+} from "./compare-choice";
 
 const tag = (label: string, last: number) => ({ label, points: 10, first: 0, last });
 const tags = (builds: string[], testers: string[]): PageTags => ({
@@ -54,5 +62,80 @@ describe("the compare choices", () => {
     expect(comparisonOf("off", null, NOW, null)).toBeNull();
     expect(comparisonOf("me", null, NOW, null)).toBeNull();
     expect(comparisonOf("builds", { tags: tags(["1.4"], []), me: "ana" }, NOW, null)).toBeNull();
+  });
+
+  it("link what is compared: me or builds over everything kept (all) or the link's range, the hours fixed at the copy", () => {
+    const known: KnownTags = { tags: tags(["1.4", "1.3"], ["ana"]), me: "ana" };
+    const me = { a: { kind: "tester", label: "ana" }, b: { kind: "rest", label: "ana" } } as const;
+    expect(shareCompareOf("me", known, NOW, null, null)).toEqual({
+      ...me,
+      aSpan: { kind: "all" },
+      bSpan: { kind: "all" },
+    });
+    expect(shareCompareOf("me", known, NOW, { from: 1, to: 2 }, null)).toEqual({ ...me, aSpan: null, bSpan: null });
+    expect(shareCompareOf("hours", known, NOW, null, null)).toEqual({
+      a: { kind: "all" },
+      b: { kind: "all" },
+      aSpan: { kind: "range", from: NOW - 7_200_000, to: NOW - 3_600_000 },
+      bSpan: { kind: "range", from: NOW - 3_600_000, to: NOW },
+    });
+    expect(shareCompareOf("off", known, NOW, null, null)).toBeNull();
+  });
+
+  it("open a linked comparison as Me vs the rest or the builds when it is just that, else as its own choice", () => {
+    const known: KnownTags = { tags: tags(["1.4", "1.3"], ["ana", "bo"]), me: "ana" };
+    const view: ShareView = {
+      origin: "https://shop.example",
+      path: "/",
+      band: null,
+      time: { kind: "window", ms: 300_000 },
+      layer: "document",
+      points: null,
+      mode: null,
+    };
+    // Through a link and back, as a tab opened from it gets the comparison.
+    const through = (choice: "me" | "builds" | "hours", range: { from: number; to: number } | null) => {
+      const compare = shareCompareOf(choice, known, NOW, range, null) ?? undefined;
+      const time = range ? { kind: "range" as const, ...range } : view.time;
+      const parsed = parseShareUrl(shareUrl("http://c", { ...view, time, compare }));
+      return parsed.ok && parsed.view.compare ? linkedChoice(parsed.view.compare, known, range !== null) : null;
+    };
+    expect(through("me", null)).toBe("me");
+    expect(through("me", { from: NOW - 1000, to: NOW })).toBe("me");
+    expect(through("builds", null)).toBe("builds");
+    expect(through("hours", null)).toBe("link");
+    // Bo's "me" is not this browser's: shown as the link's own comparison, and offered by its sets.
+    const bo = { a: { kind: "tester", label: "bo" }, b: { kind: "rest", label: "bo" } } as const;
+    const linked = { ...bo, aSpan: { kind: "all" }, bSpan: { kind: "all" } } as const;
+    expect(linkedChoice(linked, known, false)).toBe("link");
+    expect(compareChoices(known, linked).at(-1)).toEqual({ value: "link", label: "tester:bo vs rest:bo" });
+  });
+
+  it("ask for a linked comparison: each side's span, everything kept for all, else the history row's range or the last window", () => {
+    const compare = {
+      a: { kind: "build", label: "1.3" },
+      b: { kind: "build", label: "1.4" },
+      aSpan: { kind: "all" },
+      bSpan: null,
+    } as const;
+    const linked = { compare, windowMs: 300_000 };
+    expect(comparisonOf("link", null, NOW, null, linked)).toEqual({
+      a: "build:1.3",
+      b: "build:1.4",
+      bFrom: NOW - 300_000,
+      bTo: NOW,
+    });
+    expect(comparisonOf("link", null, NOW, { from: 5, to: 9 }, linked)).toEqual({
+      a: "build:1.3",
+      b: "build:1.4",
+      bFrom: 5,
+      bTo: 9,
+    });
+    const ranged = { ...compare, aSpan: { kind: "range", from: 1, to: 2 } } as const;
+    expect(comparisonOf("link", null, NOW, null, { compare: ranged, windowMs: 1000 })).toMatchObject({
+      aFrom: 1,
+      aTo: 2,
+    });
+    expect(comparisonOf("link", null, NOW, null, null)).toBeNull();
   });
 });

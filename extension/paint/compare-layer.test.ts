@@ -102,10 +102,10 @@ describe("the compare layer's colours and badges", () => {
     expect(changeTooltip(change("#buy", 1, 2, { tested: false }))).toBe("A 1% · B 2% · too few points to test");
   });
 
-  it("names each side's set and colour, the elements tested and those changed beyond chance, in the legend", () => {
+  it("names each side's set and colour, the range compared, the elements tested and those changed beyond chance, in the legend", () => {
     const c = comparison([change("#a", 1, 1), change("#b", 1, 30, { flagged: true })]);
-    expect(compareParts(c).join(" · ")).toBe(
-      "A: tester:ana (blue) · B: rest:ana (orange) · 2 elements tested · 1 changed beyond chance (α 0.05)",
+    expect(compareParts(c, "all history kept").join(" · ")).toBe(
+      "A: tester:ana (blue) · B: rest:ana (orange) · all history kept · 2 elements tested · 1 changed beyond chance (α 0.05)",
     );
   });
 });

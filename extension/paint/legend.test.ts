@@ -4,6 +4,7 @@ import type { Grid } from "../../protocol/wire";
 import {
   barMiddle,
   barTop,
+  comparedRange,
   elementsLegendParts,
   elementTooltip,
   freshness,
@@ -82,6 +83,19 @@ describe("legend", () => {
     const day = new Date(2026, 10, 27, 9, 0).getTime();
     expect(rangeLabel(day, day + 3_600_000, day + 7_200_000)).toBe("history 09:00–10:00");
     expect(rangeLabel(day, day + 3_600_000, day + 86_400_000)).toBe("history 2026-11-27 09:00–10:00");
+  });
+
+  it("says what a comparison covers: everything kept, the hours, the history row's range or each side's", () => {
+    const day = new Date(2026, 10, 27, 9, 0).getTime();
+    const now = day + 7_200_000;
+    expect(comparedRange("me", {}, now)).toBe("all history kept");
+    expect(comparedRange("hours", { aFrom: day, aTo: day + 3_600_000, bFrom: day + 3_600_000, bTo: now }, now)).toBe(
+      "hour before vs last hour",
+    );
+    expect(comparedRange("builds", { from: day, to: day + 3_600_000 }, now)).toBe("history 09:00–10:00");
+    expect(comparedRange("me", { aFrom: day, aTo: day + 3_600_000 }, now)).toBe(
+      "A history 09:00–10:00 vs B all history kept",
+    );
   });
 
   it("names heat on elements as all widths, its layer, and the points on elements this page lacks", () => {

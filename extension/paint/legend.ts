@@ -6,6 +6,7 @@
 import type { Comparison } from "../../protocol/compare";
 import type { Grid } from "../../protocol/wire";
 import type { HeatLayer } from "../state/overlay-prefs";
+import type { CompareChoice } from "./compare-choice";
 import { COMPARE_COLOURS, type HeatScale, type LayerScale } from "./renderer";
 
 type Band = Grid["band"];
@@ -41,13 +42,39 @@ export function legendText(grid: Grid, frozen: boolean, range?: string): string 
  * The legend's parts for a difference map: `A: tester:ana (blue)`,
  * `B: rest:ana (orange)`, `14 elements tested`, `2 changed beyond chance (α 0.05)`.
  */
-export function compareParts({ a, b, test }: Pick<Comparison, "a" | "b" | "test">): string[] {
+export function compareParts({ a, b, test }: Pick<Comparison, "a" | "b" | "test">, range: string): string[] {
   return [
     `A: ${a.set} (${COMPARE_COLOURS.a.name})`,
     `B: ${b.set} (${COMPARE_COLOURS.b.name})`,
+    range,
     `${test.tested} ${test.tested === 1 ? "element" : "elements"} tested`,
     `${test.flagged} changed beyond chance (α ${test.alpha})`,
   ];
+}
+
+/** The ranges a comparison asks for, as its request names them (protocol/messages.ts ComparisonRequest). */
+export interface ComparedRanges {
+  from?: number;
+  to?: number;
+  aFrom?: number;
+  aTo?: number;
+  bFrom?: number;
+  bTo?: number;
+}
+
+/**
+ * What the comparison covers: `hour before vs last hour`, the history row's
+ * range, each side's own range, or `all history kept` when none bounds it.
+ */
+export function comparedRange(choice: CompareChoice, ranges: ComparedRanges, now = Date.now()): string {
+  if (choice === "hours") return "hour before vs last hour";
+  const { from, to, aFrom, aTo, bFrom, bTo } = ranges;
+  if (aFrom !== undefined || bFrom !== undefined) {
+    const side = (start = from, end = to) =>
+      start === undefined ? "all history kept" : rangeLabel(start, end ?? now, now);
+    return `A ${side(aFrom, aTo)} vs B ${side(bFrom, bTo)}`;
+  }
+  return from === undefined ? "all history kept" : rangeLabel(from, to ?? now, now);
 }
 
 /** `1 click`, `12 moves`, `3 points` (both layers). */

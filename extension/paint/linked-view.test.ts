@@ -33,4 +33,20 @@ describe("the overlay's share links", () => {
     const view = { ...shownShareView({ ...shown, range: { from: 10, to: 20 } }), mode: null, points: null };
     expect(linkedPrefs(view)).toEqual({});
   });
+
+  it("link the tester and the comparison on screen, and only when on", () => {
+    const compare = {
+      a: { kind: "tester", label: "ana" },
+      b: { kind: "rest", label: "ana" },
+      aSpan: { kind: "all" },
+      bSpan: { kind: "all" },
+    } as const;
+    const on = shownShareView({ ...shown, tester: "ana", compare });
+    expect(parseShareUrl(shareUrl("ws://127.0.0.1:8787", on))).toEqual({
+      ok: true,
+      view: { ...shownShareView(shown), tester: "ana", compare },
+    });
+    const off = shownShareView({ ...shown, tester: null, compare: null });
+    expect("tester" in off || "compare" in off).toBe(false);
+  });
 });

@@ -4,9 +4,9 @@
  * over the viewer's own until the viewer chooses otherwise; never stored, so
  * other tabs keep theirs; a band other than the viewer's is shown as a band
  * chosen in the legend is, see band-choice.ts), and the link of the view an
- * overlay shows.
+ * overlay shows, with its tester and comparison when on.
  */
-import type { ShareView } from "../../protocol/share-link";
+import type { ShareCompare, ShareView } from "../../protocol/share-link";
 import type { OverlayPrefs } from "../state/overlay-prefs";
 
 export function linkedPrefs(view: ShareView): Partial<OverlayPrefs> {
@@ -27,9 +27,13 @@ export interface ShownView {
   /** The past range on screen, else the live window. */
   range: { from: number; to: number } | null;
   windowMs: number;
+  /** One tester's heat alone, and the comparison painted, when on. */
+  tester?: string | null;
+  compare?: ShareCompare | null;
 }
 
-export function shownShareView({ origin, path, band, prefs, range, windowMs }: ShownView): ShareView {
+export function shownShareView(shown: ShownView): ShareView {
+  const { origin, path, band, prefs, range, windowMs, tester, compare } = shown;
   return {
     origin,
     path,
@@ -38,5 +42,7 @@ export function shownShareView({ origin, path, band, prefs, range, windowMs }: S
     layer: "document",
     points: prefs.layer,
     mode: prefs.mode,
+    ...(tester == null ? {} : { tester }),
+    ...(compare ? { compare } : {}),
   };
 }

@@ -20,6 +20,8 @@ let watches: Watch[][] = [];
 /** What `overlay.linked` answers (the share link's view), and the history asked for. */
 let linked: ShareView | null = null;
 let histories: unknown[] = [];
+/** The comparisons asked for, and the time of each ask. */
+let compares: { request: Record<string, unknown>; at: number }[] = [];
 let fills: [number, number, number, number][] = [];
 
 function until<T>(read: () => T | undefined, what: string): Promise<T> {
@@ -44,13 +46,34 @@ describe("overlay view", () => {
     fills = [];
     linked = null;
     histories = [];
+    compares = [];
     Object.assign(fakeBrowser.runtime, {
       sendMessage: (message: { type: string; data: unknown }, respond: (r: unknown) => void) => {
         if (message.type === "overlay.watch") watches.push(message.data as Watch[]);
         if (message.type === "overlay.history") histories.push(message.data);
+        if (message.type === "overlay.compare")
+          compares.push({ request: message.data as Record<string, unknown>, at: Date.now() });
+        const side = (set: string) => ({ set, from: 0, to: 1, grid: grid(BANDS[1] as Grid["band"], {}) });
+        const test = { name: "z", alpha: 0.05, minCount: 10, dispersion: 1, tested: compares.length, flagged: 0 };
         const answers: Record<string, unknown> = {
           "overlay.linked": linked,
           "overlay.history": { ok: false, code: "E_STORAGE", reason: "no history in this test" },
+          "overlay.tags": {
+            ok: true,
+            tags: { builds: [], testers: [{ label: "ana", points: 5, first: 0, last: 1 }] },
+            me: "ana",
+          },
+          "overlay.compare": {
+            ok: true,
+            comparison: {
+              type: "comparison",
+              layer: "points",
+              a: side("tester:ana"),
+              b: side("rest:ana"),
+              test,
+              elements: [],
+            },
+          },
         };
         respond({ res: answers[message.type] ?? null });
       },
@@ -154,6 +177,60 @@ describe("overlay view", () => {
     view = new OverlayView();
     const asked = await until(() => histories[0], "the linked range from history");
     expect(asked).toMatchObject({ origin: location.origin, path: "/", width: 1280, from: 1_000_000, to: 4_600_000 });
+  });
+
+  it("opens its tab's linked comparison as Me vs the rest, asked again with the live heat at most once a refresh, until closed", async () => {
+    const stored = await fakeBrowser.storage.local.get("companionGrid");
+    // A refresh shorter than the least wait: asked again at most once a second.
+    await fakeBrowser.storage.local.set({ companionGrid: { ...(stored.companionGrid as object), refreshMs: 100 } });
+    linked = {
+      origin: location.origin,
+      path: "/",
+      band: null,
+      time: { kind: "window", ms: 300_000 },
+      layer: "document",
+      points: null,
+      mode: null,
+      compare: {
+        a: { kind: "tester", label: "ana" },
+        b: { kind: "rest", label: "ana" },
+        aSpan: { kind: "all" },
+        bSpan: { kind: "all" },
+      },
+    };
+    view = new OverlayView();
+    const first = await until(() => compares[0], "the linked comparison");
+    // Everything kept: no range on either side.
+    expect(first.request).toMatchObject({ a: "tester:ana", b: "rest:ana" });
+    expect(Object.keys(first.request).filter((key) => /from|to/i.test(key))).toEqual([]);
+    const shown = view;
+    const legend = await until(() => {
+      const text = shown.summary()?.legend;
+      return text?.includes("Compare: Me vs the rest") ? text : undefined;
+    }, "the Compare row");
+    expect(legend).toContain("A: tester:ana (blue) · B: rest:ana (orange) · all history kept · 1 element tested");
+
+    // Live grids every 50 ms for 1.5 s: asked again (once, unless the machine is slow), at least a second apart,
+    // and the newest answer painted.
+    const live = () => shown.show(grid(BANDS[1] as Grid["band"], { total: 1 }));
+    const feed = setInterval(live, 50);
+    try {
+      await until(() => (Date.now() - first.at >= 1500 ? true : undefined), "1.5 s of live grids");
+      const elapsed = Date.now() - first.at;
+      expect(compares.length).toBeGreaterThanOrEqual(2);
+      expect(compares.length).toBeLessThanOrEqual(1 + Math.floor(elapsed / 1000));
+      for (let i = 1; i < compares.length; i++)
+        expect((compares[i]?.at ?? 0) - (compares[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+      expect(shown.summary()?.legend).toContain(`${compares.length} elements tested`);
+      // Closed: no more asks, whatever grids come.
+      shown.dispose();
+      const asked = compares.length;
+      const closedAt = Date.now();
+      await until(() => (Date.now() - closedAt >= 1100 ? true : undefined), "1.1 s more of live grids");
+      expect(compares.length).toBe(asked);
+    } finally {
+      clearInterval(feed);
+    }
   });
 
   it("offers another band when its own has no points, and paints a linked band at the viewer's width with a warning", async () => {

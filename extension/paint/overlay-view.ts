@@ -24,7 +24,8 @@
  * "Snapshot" a picture of it (snapshot.ts). Compare paints a difference map
  * of two sets of the page's points instead of the heat (compare-layer.ts),
  * and Tester shows one tester's heat alone, fetched and painted as a past
- * range is (over the history row's range, or the last window).
+ * range is (over the history row's range, or the last window); both follow
+ * the live heat, asked again at most once per companion refresh (follow-live.ts).
  * Everything it adds is removed by `dispose()`.
  */
 import type { AnchorHeat } from "../../protocol/anchor";
@@ -61,13 +62,24 @@ import {
   pageTotals,
 } from "./anchored";
 import { type Band, type BandOffer, bandOffer, offerLine, shownLine } from "./band-choice";
-import { type CompareChoice, compareChoices, comparisonOf, type KnownTags, testerChoices } from "./compare-choice";
+import {
+  type CompareChoice,
+  compareChoices,
+  comparisonOf,
+  type KnownTags,
+  type LinkedCompare,
+  linkedChoice,
+  shareCompareOf,
+  testerChoices,
+} from "./compare-choice";
 import { CompareLayer, changeTooltip, type PaintedChange } from "./compare-layer";
 import { CoverageLayer, coverageParts } from "./coverage-layer";
 import { ElementHeat, elementAt, type PaintedElement } from "./element-heat";
+import { LiveFollow } from "./follow-live";
 import { createHost } from "./host";
 import {
   bandRange,
+  comparedRange,
   compareParts,
   elementsLegendParts,
   elementTooltip,
@@ -185,13 +197,20 @@ export class OverlayView {
   private historyGrid: Grid | null = null;
   /** One tester's heat alone, shown as a past range is; null for everyone's. */
   private tester: string | null = null;
-  /** When one tester's last window was last asked for. */
-  private testerAskedAt = 0;
+  /** One tester's last window follows the live heat. */
+  private readonly testerFollow = new LiveFollow(this.controller.signal);
   /** The page's builds and testers, and this browser's tester, once asked for. */
   private known: KnownTags | null = null;
   private compareChoice: CompareChoice = "off";
-  /** The difference map painted instead of the heat, once it came. */
+  /** The comparison of the share link this tab was opened from, offered in the Compare row while on its page. */
+  private linkedCompare: LinkedCompare | null = null;
+  /** The difference map painted instead of the heat, once it came; kept on screen while it is asked again. */
   private comparison: Comparison | null = null;
+  /** A comparison follows the live heat; only its newest ask's answer is painted. */
+  private readonly compareFollow = new LiveFollow(this.controller.signal);
+  private compareAsk = 0;
+  /** What the legend says the comparison covers. */
+  private comparedRange: string | null = null;
   private heat: Heat = NO_HEAT;
   /** Page tiles as painted: fixed-layer heat only where this page has a fixed element now. */
   private shownTiles: Grid | null = null;
@@ -304,8 +323,17 @@ export class OverlayView {
     await facts;
     const band = this.bands.find((b) => b.id === view.band);
     if (band && !bandHolds(band, this.viewerWidth())) this.chooseBand(band);
-    if (view.time.kind !== "range") return;
-    void this.showHistory({ from: view.time.from, to: view.time.to });
+    if (view.tester !== undefined) this.tester = view.tester;
+    if (view.time.kind === "range") void this.showHistory({ from: view.time.from, to: view.time.to });
+    else if (view.tester !== undefined) void this.showHistory(null);
+    if (!view.compare) return;
+    const windowMs = view.time.kind === "window" ? view.time.ms : this.defaultWindowMs;
+    this.linkedCompare = { compare: view.compare, windowMs };
+    // "Me vs the rest" is only known as such once this browser's tester is.
+    await this.loadTags();
+    if (this.controller.signal.aborted) return;
+    void this.setCompare(linkedChoice(view.compare, this.known, view.time.kind === "range"));
+    this.showChoices();
   }
 
   /** Shows another band's heat at the viewer's width, or the viewer's own (null); a past range on screen is asked again for it. */
@@ -345,6 +373,8 @@ export class OverlayView {
       prefs: this.prefs,
       range: this.history ? this.historyRange : null,
       windowMs: this.heat.own?.windowMs ?? watched.windowMs ?? this.defaultWindowMs,
+      tester: this.tester,
+      compare: shareCompareOf(this.compareChoice, this.known, Date.now(), this.historyRange, this.linkedCompare),
     });
     return { link: shareUrl(companionUrl, view) };
   }
@@ -409,10 +439,12 @@ export class OverlayView {
     this.lastGridAt = this.lastHeard;
     this.live.set(grid.band.id, grid);
     if (!this.frozen) this.render();
-    // One tester's last window moves on with the live heat: asked again at most once per companion refresh.
-    const every = Math.max(1000, this.pace.refreshMs);
-    if (this.tester !== null && !this.historyRange && this.history && this.lastHeard - this.testerAskedAt >= every)
+    // One tester's last window, and a comparison, move on with the live heat (follow-live.ts).
+    const { refreshMs } = this.pace;
+    if (this.tester !== null && !this.historyRange && this.history && this.testerFollow.due(refreshMs))
       void this.showHistory(null);
+    if (this.compareChoice !== "off" && this.comparison && this.compareFollow.due(refreshMs))
+      void this.setCompare(this.compareChoice, true);
   }
 
   summary(): OverlaySummary | null {
@@ -486,9 +518,8 @@ export class OverlayView {
     if (this.history !== label) this.historyGrid = null;
     this.history = label;
     this.historyRange = range;
-    if (!range) this.testerAskedAt = now;
     this.render();
-    const result = await sendMessage("overlay.history", {
+    const asked = sendMessage("overlay.history", {
       origin: watched.origin,
       path: watched.path,
       width: this.shownWidth(),
@@ -497,6 +528,7 @@ export class OverlayView {
       ...(watched.cols === undefined ? {} : { cols: watched.cols }),
       ...(this.tester === null ? {} : { tester: this.tester }),
     }).catch((error: Error) => ({ ok: false as const, code: "E_EXTENSION", reason: error.message }));
+    const result = await (range ? asked : this.testerFollow.track(asked));
     if (this.history !== label) return;
     if (result.ok) {
       this.historyGrid = result.grid;
@@ -526,19 +558,25 @@ export class OverlayView {
   }
 
   private showChoices(): void {
-    this.panel.setCompareChoices(compareChoices(this.known), this.compareChoice);
+    this.panel.setCompareChoices(compareChoices(this.known, this.linkedCompare?.compare), this.compareChoice);
     this.panel.setTesterChoices(testerChoices(this.known, this.tester), this.tester ?? "");
   }
 
-  /** Paints the chosen comparison instead of the heat once the companion gives it, or the heat again (`off`). */
-  private async setCompare(choice: CompareChoice): Promise<void> {
+  /**
+   * Paints the chosen comparison instead of the heat once the companion gives
+   * it, or the heat again (`off`). `again`: the same comparison asked anew for
+   * its new points, the one on screen kept until the answer comes.
+   */
+  private async setCompare(choice: CompareChoice, again = false): Promise<void> {
     this.compareChoice = choice;
-    this.comparison = null;
-    this.render();
+    if (!again) this.comparison = null;
     const [watched] = this.watches;
-    const sets = comparisonOf(choice, this.known, Date.now(), this.historyRange);
+    const sets = comparisonOf(choice, this.known, Date.now(), this.historyRange, this.linkedCompare);
+    this.comparedRange = sets && comparedRange(choice, sets);
+    this.render();
     if (!watched || !sets) return;
-    const result = await sendMessage("overlay.compare", {
+    const ask = ++this.compareAsk;
+    const asked = sendMessage("overlay.compare", {
       origin: watched.origin,
       path: watched.path,
       width: this.shownWidth(),
@@ -546,7 +584,8 @@ export class OverlayView {
       layer: this.prefs.layer === "clicks" ? "clicks" : "points",
       ...(watched.cols === undefined ? {} : { cols: watched.cols }),
     }).catch((error: Error) => ({ ok: false as const, code: "E_EXTENSION", reason: error.message }));
-    if (this.compareChoice !== choice) return;
+    const result = await this.compareFollow.track(asked);
+    if (this.compareChoice !== choice || ask !== this.compareAsk) return;
     if (result.ok) {
       this.comparison = result.comparison;
       this.render();
@@ -582,6 +621,7 @@ export class OverlayView {
       // Another page has its own builds, testers and comparisons.
       if (otherPage) {
         this.known = null;
+        this.linkedCompare = null;
         this.compareChoice = "off";
         this.comparison = null;
       }
@@ -610,7 +650,9 @@ export class OverlayView {
     const frozen = this.frozen && !this.history;
     const range = this.history ?? undefined;
     if (this.compareChoice !== "off") {
-      const parts = this.comparison ? compareParts(this.comparison) : ["Loading the comparison…"];
+      const parts = this.comparison
+        ? compareParts(this.comparison, this.comparedRange ?? "")
+        : ["Loading the comparison…"];
       return { ...NO_HEAT, own, parts, offer, totals: pageTotals(own ? [own] : []) };
     }
     if (mode !== "elements") {

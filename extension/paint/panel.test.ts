@@ -306,7 +306,7 @@ describe("the Compare and Tester rows", () => {
     expect(tester?.parentElement?.textContent).toContain("Tester");
   });
 
-  it("offer the choices given, keep the one chosen, and tell what the viewer chose; asking for the page's tags when one opens", () => {
+  it("offer the choices given, keep the one chosen, and tell what the viewer chose (also in the legend's text); asking for the page's tags when one opens", () => {
     const { panel, root, calls } = setUp();
     const [tester, compare] = [...root.querySelectorAll("select")] as HTMLSelectElement[];
     if (!tester || !compare) throw new Error("no selects");
@@ -333,9 +333,12 @@ describe("the Compare and Tester rows", () => {
     compare.dispatchEvent(new Event("change"));
     tester.value = "ana";
     tester.dispatchEvent(new Event("change"));
+    // The popup and a snapshot name the rows chosen.
+    expect(panel.legendText).toContain("Compare: Me vs the rest · Tester: ana");
     tester.value = "";
     tester.dispatchEvent(new Event("change"));
     expect(calls).toEqual(["refreshTags", 'setCompare "me"', 'setTester "ana"', "setTester null"]);
+    expect(panel.legendText).not.toContain("Tester");
 
     // The same choices again keep the options (an open list stays open); a choice no longer offered falls back to the first.
     const first = compare.options[0];

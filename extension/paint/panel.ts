@@ -454,8 +454,13 @@ export class Panel {
     );
   }
 
-  /** The legend's text as shown, with the status line, the band's and coverage's lines and the pause line, for the popup. */
+  /**
+   * The legend's text as shown, with the status line, the band's and
+   * coverage's lines, the pause line, and the Compare and Tester rows when
+   * not at Off and Everyone, for the popup and a snapshot's metadata.
+   */
   get legendText(): string {
+    const chosen = (select: HTMLSelectElement) => select.options[select.selectedIndex]?.textContent ?? "";
     const lines = [
       this.legend,
       this.statusText,
@@ -463,6 +468,8 @@ export class Panel {
       this.coverage.hidden ? "" : this.coverageLine.textContent,
       this.signals.hidden ? "" : this.signals.textContent,
       this.paused.hidden ? "" : PAUSED_LINE,
+      this.compare.value === "off" ? "" : `Compare: ${chosen(this.compare)}`,
+      this.tester.value === "" ? "" : `Tester: ${chosen(this.tester)}`,
     ];
     return lines.filter(Boolean).join(" · ");
   }

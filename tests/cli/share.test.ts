@@ -21,9 +21,16 @@ const view = {
 };
 
 describe("GET /share", () => {
-  it("answers 200 with the dashboard, the note and the linked page", async () => {
+  it("answers 200 with the dashboard, the note and the linked page, with or without a tester and a comparison", async () => {
     const companion = await startHeatlens([]);
     try {
+      const compare = { a: { kind: "tester", label: "ana" }, b: { kind: "rest", label: "ana" } } as const;
+      const full = shareUrl(companion.url, {
+        ...view,
+        tester: "ana",
+        compare: { ...compare, aSpan: null, bSpan: null },
+      });
+      expect((await fetch(full)).status).toBe(200);
       const link = shareUrl(companion.url, view);
       const res = await fetch(link);
       expect(res.status).toBe(200);
@@ -45,6 +52,18 @@ describe("GET /share", () => {
       );
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ code: "E_SHARE_LINK", reason: "mode must be one of elements, tiles, smooth" });
+      // A tester or a comparison it cannot use, the same way.
+      const base = `${companion.url}/share?origin=https%3A%2F%2Fshop.example&path=%2Fa&window=1000`;
+      const refused = async (query: string) => (await fetch(`${base}&${query}`)).json();
+      expect(await refused("a=tester:ana&b=rest:ana&aTime=yesterday")).toEqual({
+        code: "E_SHARE_LINK",
+        reason: "aTime must be all or <from>/<to> (ISO 8601, from before to)",
+      });
+      expect(await refused("a=tester:ana")).toEqual({
+        code: "E_SHARE_LINK",
+        reason: "a comparison needs both a and b",
+      });
+      expect(await refused("tester=%20ana")).toMatchObject({ code: "E_SHARE_LINK", reason: /^tester must be/ });
     } finally {
       await companion.stop();
     }

@@ -9,7 +9,11 @@
  * legend names both sets and the test's counts as /api/compare gives them.
  * With Compare off and Tester "ana", only ana's heat is painted: on "Help"
  * and "Buy", none on the name field that only bo touched, until ana's new
- * points there come (the tester's last window follows the live heat).
+ * points there come (the tester's last window follows the live heat). The
+ * comparison follows the live heat too: a third tester's points on "Help",
+ * sent while it is painted, turn Help orange; and a share link copied then
+ * opens, in a fresh tab, with the same comparison painted and named in the
+ * Compare row.
  */
 
 import type { PNG } from "pngjs";
@@ -17,8 +21,9 @@ import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { Comparison } from "../../protocol/compare";
+import { parseShareUrl, shareUrl } from "../../protocol/share-link";
 import type { Batch } from "../../protocol/wire";
-import { connect, eventually, reply } from "../support/heatlens";
+import { connect, eventually, reply, until } from "../support/heatlens";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
@@ -30,6 +35,7 @@ import {
   screenshotPixels,
   setOverlay,
   sleep,
+  VIEWPORT,
 } from "./harness";
 import { browserSession } from "./session";
 
@@ -124,7 +130,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("Compare and Tester in the o
     launched = l;
   });
 
-  it("paints me (ana) against the rest in two colours, badges the button that changed beyond chance, and shows one tester's heat alone", async () => {
+  it("paints me (ana) against the rest in two colours, badges the button that changed beyond chance, follows new points, shows one tester's heat alone, and links both to a fresh tab", async () => {
     // The browser's own points are ana's: "Me vs the rest" is ana against bo.
     await inExtensionPage(
       launched,
@@ -187,7 +193,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("Compare and Tester in the o
 
     const legend = await overlayLegend(launched, viewerUrl, (t) => t.includes("changed beyond chance"));
     expect(legend).toContain(
-      `A: tester:ana (blue) · B: rest:ana (orange) · ${api.test.tested} elements tested · ${api.test.flagged} changed beyond chance (α 0.05)`,
+      `A: tester:ana (blue) · B: rest:ana (orange) · all history kept · ${api.test.tested} elements tested · ${api.test.flagged} changed beyond chance (α 0.05)`,
     );
     const centre = (box: Box): [number, number] => [(box.left + box.right) / 2, box.bottom - 6];
     // The badge: inside Buy's top right corner, opaque orange; its tint and Help's, blue, below any text.
@@ -201,6 +207,17 @@ describe.each<BrowserName>(["chromium", "firefox"])("Compare and Tester in the o
     expect(isOrange(buyTint as Rgb), `Buy, more in B: ${buyTint}`).toBe(true);
     expect(distance(badge as Rgb, [247, 103, 7]), `Buy's badge: ${badge}`).toBeLessThanOrEqual(40);
     if (name === "chromium") await viewer.screenshot({ path: "docs/compare-overlay.png" });
+
+    // The comparison follows new points without a touch of the panel: a third tester, cy, one of "the rest",
+    // hovers Help a lot, so Help's share in B passes A's and it turns from blue to orange.
+    const cy = await connect(companion.url, { name: "cy" });
+    const cyBatch = { type: "batch", seq: 0, sentAt: Date.now(), pages: [page({ "#help": 400 }, 0)] };
+    expect(await reply(cy, cyBatch)).toMatchObject({ type: "ack" });
+    cy.ws.close();
+    const [helpNow] = await waitForPixels(viewer, [centre(boxes["#help"])], ([c]) => isOrange(c as Rgb), 20_000);
+    expect(isOrange(helpNow as Rgb), `Help, now more in B: ${helpNow}`).toBe(true);
+    const followed = await overlayLegend(launched, viewerUrl, (t) => t.includes("changed beyond chance"));
+    expect(followed).toContain("A: tester:ana (blue) · B: rest:ana (orange) · all history kept");
 
     // Compare off, Tester ana: ana's heat alone, on Help and Buy, none on the name field only bo touched.
     await choose(viewer, compareAt, "Off");
@@ -228,6 +245,58 @@ describe.each<BrowserName>(["chromium", "firefox"])("Compare and Tester in the o
       named = changedPixels(await screenshotPixels(viewer), clean, boxes["#name"]);
     }
     expect(named, "ana's new heat on the name field").toBeGreaterThan(50);
+
+    // "Copy link" with Tester ana and Me vs the rest on: the link names both (read back from the clipboard in
+    // Chromium, whose page can read it; in Firefox the same link, written as the overlay writes it) and opens, in
+    // a fresh tab, the page with the comparison painted and the Compare and Tester rows at the same choices.
+    await choose(viewer, compareAt, "Me");
+    await overlayLegend(launched, viewerUrl, (t) => t.includes("changed beyond chance"));
+    const origin = new URL(companion.url).origin;
+    const me = { a: { kind: "tester", label: "ana" }, b: { kind: "rest", label: "ana" } } as const;
+    const compare = { ...me, aSpan: { kind: "all" }, bSpan: { kind: "all" } } as const;
+    let link = shareUrl(companion.url, {
+      origin,
+      path: PATH,
+      band: null,
+      time: { kind: "window", ms: 300_000 },
+      layer: "document",
+      points: null,
+      mode: null,
+      tester: "ana",
+      compare,
+    });
+    if (name === "chromium") {
+      await launched.browser.defaultBrowserContext().overridePermissions(origin, ["clipboard-read", "clipboard-write"]);
+      await viewer.bringToFront();
+      await viewer.mouse.click(w - 122, h - 239);
+      link = await eventually(
+        async () => {
+          const text = await viewer.evaluate(() => navigator.clipboard.readText()).catch(() => "");
+          return text.includes("/share?") ? text : undefined;
+        },
+        15_000,
+        "the overlay's link in the clipboard",
+      );
+    }
+    const linked = parseShareUrl(link);
+    expect(linked.ok && [linked.view.tester, linked.view.compare]).toEqual(["ana", compare]);
+    const fresh = await launched.browser.newPage();
+    await fresh.setViewport(VIEWPORT);
+    void fresh.goto(link).catch(() => undefined);
+    const freshUrl = `${companion.url}${PATH}`;
+    await until(() => fresh.url() === freshUrl, 15_000, `the tab to reach ${freshUrl} (at ${fresh.url()})`);
+    await fresh.bringToFront();
+    const opened = await overlayLegend(launched, freshUrl, (t) => t.includes("changed beyond chance"));
+    expect(opened).toContain("A: tester:ana (blue) · B: rest:ana (orange) · all history kept");
+    expect(opened).toContain("Compare: Me vs the rest · Tester: ana");
+    const [helpThere, buyThere] = await waitForPixels(
+      fresh,
+      [centre(boxes["#help"]), centre(boxes["#buy"])],
+      (colours) => colours.every((c) => isOrange(c)),
+    );
+    expect(isOrange(helpThere as Rgb), `Help in the linked tab: ${helpThere}`).toBe(true);
+    expect(isOrange(buyThere as Rgb), `Buy in the linked tab: ${buyThere}`).toBe(true);
+    await fresh.close();
 
     await setOverlay(launched, viewerUrl, false);
     await viewer.close();

@@ -131,7 +131,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browse
     await page.close();
   });
 
-  it("shows the dashboard at the linked view, with the note, in a browser without the extension", async () => {
+  it("shows the dashboard at the linked view, with the note, and a linked tester and comparison, in a browser without the extension", async () => {
     const plain = await puppeteer.launch(
       browserName === "chromium"
         ? {
@@ -172,6 +172,40 @@ describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browse
         title: `/demo/ · ${view.origin}`,
         band: "desktop",
         window: "10 min",
+      });
+
+      // A link with a tester and a comparison (the overlay's "Me vs the rest" over everything kept, or any two
+      // sets) opens the same tester and comparison in the dashboard's own view.
+      const compared: ShareView = {
+        ...view,
+        tester: "ana",
+        compare: {
+          a: { kind: "tester", label: "ana" },
+          b: { kind: "rest", label: "ana" },
+          aSpan: { kind: "all" },
+          bSpan: { kind: "all" },
+        },
+      };
+      await page.goto(shareUrl(companion.url, compared));
+      await page.waitForFunction(
+        () =>
+          document.body.dataset.shown === location.search &&
+          (document.getElementById("tester") as HTMLSelectElement | null)?.value === "ana" &&
+          document.getElementById("compare-stop")?.hidden === false,
+        { timeout: 15_000 },
+      );
+      const state = await page.evaluate(() => {
+        const form = document.getElementById("compare-form") as HTMLFormElement;
+        const value = (name: string) => (form.elements.namedItem(name) as HTMLSelectElement).value;
+        const query = new URLSearchParams(location.search);
+        return {
+          query: ["tester", "a", "b", "aTime", "bTime"].map((name) => query.get(name)),
+          form: ["a", "b", "aTime", "bTime"].map(value),
+        };
+      });
+      expect(state).toEqual({
+        query: ["ana", "tester:ana", "rest:ana", "all", "all"],
+        form: ["tester:ana", "rest:ana", "all", "all"],
       });
     } finally {
       await plain.close();
