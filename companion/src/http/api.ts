@@ -127,22 +127,32 @@ export function colsOf(params: URLSearchParams, deps: ApiDeps): number | null {
   return Number.isInteger(cols) && cols >= 1 && deps.windows.cols % cols === 0 ? cols : null;
 }
 
-/** The window asked for (`window`, ms, one of the companion's), else its default; a string says why it is refused. */
-function windowOf(params: URLSearchParams, deps: ApiDeps): { windowMs: number; windowIndex: number } | string {
+interface RequestTime {
+  /** `from` and `to`, when given. */
+  range: { from: number; to: number } | null;
+  /** `window` (ms, one of the companion's), else its default; with a range, the default when `window` is bad. */
+  windowMs: number;
+  windowIndex: number;
+}
+
+/** The time a request asks for: a range, or a window (the default window when absent); a string says why it is refused. */
+function timeOf(params: URLSearchParams, deps: ApiDeps): RequestTime | string {
+  const range = rangeOf(params);
+  if (typeof range === "string") return range;
   const windowParam = params.get("window");
   const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
   const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
-  if (windowIndex === -1) return `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`;
-  return { windowMs, windowIndex };
+  if (windowIndex !== -1) return { range, windowMs, windowIndex };
+  if (range) return { range, windowMs: deps.config.defaultWindowMs, windowIndex: 0 };
+  return `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`;
 }
 
 function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const params = url.searchParams;
-  let range = rangeOf(params);
-  if (typeof range === "string") return badRequest(res, range);
-  const window = windowOf(params, deps);
-  if (typeof window === "string" && !range) return badRequest(res, window);
-  const windowIndex = typeof window === "string" ? 0 : window.windowIndex;
+  const time = timeOf(params, deps);
+  if (typeof time === "string") return badRequest(res, time);
+  const { windowMs, windowIndex } = time;
+  let { range } = time;
   const key = pageKeyOf(params, deps, windowIndex);
   if (typeof key !== "string") return badRequest(res, key.refused);
   const cols = colsOf(params, deps);
@@ -152,7 +162,7 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
   if (tag) {
     // One tester's or build's heat is read from the history: the last window of it unless a range is given.
     const now = Date.now();
-    range ??= { from: now - (window as { windowMs: number }).windowMs, to: now + 1 };
+    range ??= { from: now - windowMs, to: now + 1 };
     return sendGrid(res, url, regrid(setGrid(deps, key, tag, range), cols));
   }
   const full = range
@@ -200,13 +210,9 @@ function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const params = url.searchParams;
   const only = onlyPage(params, deps);
   if (typeof only === "string") return badRequest(res, only);
-  const range = rangeOf(url.searchParams);
-  if (typeof range === "string") return badRequest(res, range);
-  const windowParam = params.get("window");
-  const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
-  const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
-  if (windowIndex === -1 && !range)
-    return badRequest(res, `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`);
+  const time = timeOf(params, deps);
+  if (typeof time === "string") return badRequest(res, time);
+  const { range, windowMs, windowIndex } = time;
 
   const anchorsOf = new Map<string, AnchorHeat[]>();
   /** A page's anchors summed over every band, as the overlay sums them. */
@@ -261,12 +267,9 @@ function signals(res: ServerResponse, url: URL, deps: ApiDeps): void {
   const params = url.searchParams;
   const only = onlyPage(params, deps);
   if (typeof only === "string") return badRequest(res, only);
-  const range = rangeOf(params);
-  if (typeof range === "string") return badRequest(res, range);
-  const windowParam = params.get("window");
-  const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
-  if (!range && !deps.windows.windowsMs.includes(windowMs))
-    return badRequest(res, `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`);
+  const time = timeOf(params, deps);
+  if (typeof time === "string") return badRequest(res, time);
+  const { range, windowMs } = time;
   const now = Date.now();
   const { from, to } = range ?? { from: now - windowMs, to: now + 1 };
   const list = deps.store
