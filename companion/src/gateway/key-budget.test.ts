@@ -88,6 +88,23 @@ describe("KeyBudget", () => {
           }
         },
       ),
+      {
+        numRuns: 2000,
+        // A key live when its batch arrived, expiring before the batch is committed (seen in CI).
+        examples: [
+          [
+            3,
+            3,
+            [
+              { op: "batch", client: "a", keys: [0] },
+              { op: "commit" },
+              { op: "batch", client: "a", keys: [0, 1, 2] },
+              { op: "expire" },
+              { op: "batch", client: "a", keys: [3] },
+            ],
+          ],
+        ],
+      },
     );
   });
 });

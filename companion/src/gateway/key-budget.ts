@@ -20,7 +20,11 @@ export interface KeyLimits {
 export type Reservation = { ok: true; release(): void } | { ok: false; reason: string };
 
 export class KeyBudget {
-  /** Keys not live when reserved, with the number of batches in flight that hold them. */
+  /**
+   * Keys of batches in flight, with the number of batches that hold them. A
+   * key live when its batch arrived is held too: it can expire before the
+   * batch is committed, and then it is pending like any new one.
+   */
   private readonly reserved = new Map<string, number>();
   /** Keys each client created, live or reserved. */
   private readonly byClient = new Map<string, Set<string>>();
@@ -32,8 +36,8 @@ export class KeyBudget {
 
   /** Reserves the keys of one batch until `release()` (called once it is published or refused). */
   reserve(client: string, keys: Iterable<string>): Reservation {
-    const fresh: string[] = [];
-    for (const key of keys) if (!this.live.isLive(key)) fresh.push(key);
+    const held = [...keys];
+    const fresh = held.filter((key) => !this.live.isLive(key));
     const created = this.createdBy(client);
     const newOverall = fresh.filter((key) => !this.reserved.has(key));
     if (newOverall.length > 0 && this.total() + newOverall.length > this.limits.maxKeys) {
@@ -46,17 +50,15 @@ export class KeyBudget {
     if (newForClient.length > 0 && over()) {
       return { ok: false, reason: `this client already feeds ${this.limits.maxKeysPerClient} live pages` };
     }
-    for (const key of fresh) {
-      this.reserved.set(key, (this.reserved.get(key) ?? 0) + 1);
-      created.add(key);
-    }
+    for (const key of held) this.reserved.set(key, (this.reserved.get(key) ?? 0) + 1);
+    for (const key of fresh) created.add(key);
     let released = false;
     return {
       ok: true,
       release: () => {
         if (released) return;
         released = true;
-        for (const key of fresh) {
+        for (const key of held) {
           const n = (this.reserved.get(key) ?? 1) - 1;
           if (n > 0) this.reserved.set(key, n);
           else this.reserved.delete(key);
