@@ -109,13 +109,15 @@ describe.each<BrowserName>(["chromium", "firefox"])("spine in %s", (browserName)
     const top = await painted(hotCta, 0, topBase);
     await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-overlay-top.png` });
     expect(distance(top.got, top.want), `heat over #hero-cta: ${top.got} vs ${top.want}`).toBeLessThanOrEqual(24);
-    expect(distance(top.got, topBase)).toBeGreaterThan(40);
+    // Painted, not the page showing through: a tile hovered less than the hottest gets a fainter level,
+    // so the margin is half the way from the page's colour to the expected heat (40 at most).
+    expect(distance(top.got, topBase)).toBeGreaterThan(Math.min(40, distance(top.want, topBase) / 2));
 
     await tabB.evaluate((y) => scrollTo(0, y), newsScroll);
     const bottom = await painted(hotNews, newsScroll, newsBase);
     await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-overlay-scrolled.png` });
     expect(distance(bottom.got, bottom.want), `heat over #newsletter: ${bottom.got}`).toBeLessThanOrEqual(24);
-    expect(distance(bottom.got, newsBase)).toBeGreaterThan(40);
+    expect(distance(bottom.got, newsBase)).toBeGreaterThan(Math.min(40, distance(bottom.want, newsBase) / 2));
 
     // Tab C shows the same page without the overlay.
     const tabC = await openPage(launched, `${companion.url}/demo/?tab=C`);
