@@ -26,13 +26,13 @@ async function start(dataDir = tempDataDir("compare")): Promise<Running> {
 
 const ELEMENTS = ["#buy", "#a", "#b", "#c", "#d", "#e", "#f", "#g", "#h", "#i"];
 
-/** A page group with `counts[i]` points on ELEMENTS[i], each element at its own spot of the page. */
-function group(path: string, counts: number[], build?: string): object {
+/** A page group with `counts[i]` points on ELEMENTS[i], each element at its own spot of the page (clicks when `flags` is 1). */
+function group(path: string, counts: number[], build?: string, flags = 0): object {
   const pts: number[] = [];
   const at: number[] = [];
   counts.forEach((n, i) => {
     for (let k = 0; k < n; k++) {
-      pts.push(k * 10, 100 + i * 80, 200, 0);
+      pts.push(k * 10, 100 + i * 80, 200, flags);
       at.push(i + 1, 512, 512);
     }
   });
@@ -136,6 +136,46 @@ describe("tags and compare through the heatlens binary", () => {
     const result = await json<Comparison>(`${page.replace("%s", "compare")}&a=build:1.0&b=build:1.1`);
     expect(result.elements.filter((e) => e.flagged).map((e) => e.s)).toEqual(["#buy"]);
     expect(result.elements[0]).toMatchObject({ s: "#buy", a: 20, b: 60 });
+  });
+
+  it("shows one build alone over a range or the last window, lists tags in a range, and takes layer, alpha and min", async () => {
+    const c = await start();
+    const ana = await connect(c.url, { name: "ana" });
+    const ben = await connect(c.url, { name: "ben" });
+    const now = Date.now();
+    await send(ana, [group("/opts", even, "b1"), { ...group("/opts", even, "old"), t0: now - 2 * 3_600_000 }]);
+    await send(ben, [group("/opts", hotBuy)]);
+    // Clicks: ana's on #buy, ben's on #a.
+    await send(ana, [group("/opts", [15], undefined, 1)]);
+    await send(ben, [group("/opts", [0, 15], undefined, 1)]);
+    const page = `${c.url}/api/%s?origin=${encodeURIComponent(SITE)}&path=/opts&width=1000`;
+    await eventually(
+      async () => ((await json<PageTags>(page.replace("%s", "tags"))).testers.length === 2 ? true : undefined),
+      10_000,
+      "the history written",
+    );
+
+    expect((await json<Grid>(`${page.replace("%s", "heatmap")}&build=b1&from=${now - 3_600_000}`)).total).toBe(200);
+    // Without a range, a tag's heat is the last window's (5 min by default): the old build's points are older.
+    expect((await json<Grid>(`${page.replace("%s", "heatmap")}&build=b1`)).total).toBe(200);
+    expect((await json<Grid>(`${page.replace("%s", "heatmap")}&build=old`)).total).toBe(0);
+    expect((await json<Grid>(`${page.replace("%s", "heatmap")}&build=old&from=${now - 3 * 3_600_000}`)).total).toBe(
+      200,
+    );
+    const recent = await json<PageTags>(`${page.replace("%s", "tags")}&from=${now - 30 * 60_000}`);
+    expect(recent.builds.map((b) => b.label)).toEqual(["b1"]);
+
+    const compare = `${page.replace("%s", "compare")}&a=tester:ana&b=rest:ana`;
+    const clicks = await json<Comparison>(`${compare}&layer=clicks`);
+    expect(clicks.layer).toBe("clicks");
+    expect(clicks.elements.find((e) => e.s === "#buy")).toMatchObject({ a: 15, b: 0 });
+    expect(clicks.elements.find((e) => e.s === "#a")).toMatchObject({ a: 0, b: 15 });
+    const points = await json<Comparison>(compare);
+    expect(points.elements.find((e) => e.s === "#buy")).toMatchObject({ a: 20 + 20 + 15, b: 120 });
+    expect(points.test.flagged).toBeGreaterThan(0);
+    // A stricter alpha flags nothing here; a minimum above every element's count tests nothing.
+    expect((await json<Comparison>(`${compare}&alpha=0.000001`)).test).toMatchObject({ alpha: 0.000001, flagged: 0 });
+    expect((await json<Comparison>(`${compare}&min=100000`)).test).toMatchObject({ tested: 0, flagged: 0 });
   });
 
   it("compares two ranges of everyone's points", async () => {
