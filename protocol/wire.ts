@@ -83,6 +83,7 @@ export const ErrorCode = {
   method: "E_METHOD",
   shareLink: "E_SHARE_LINK",
   notPng: "E_NOT_PNG",
+  cluster: "E_CLUSTER",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -118,6 +119,7 @@ export const REFUSAL: Record<ErrorCode, { status: number; close: number }> = {
   E_METHOD: { status: 405, close: Close.policy },
   E_SHARE_LINK: { status: 400, close: Close.policy },
   E_NOT_PNG: { status: 415, close: Close.policy },
+  E_CLUSTER: { status: 503, close: Close.tryAgainLater },
 };
 
 /** Close reasons are limited to 123 bytes by the websocket protocol. */

@@ -368,6 +368,44 @@ export const OPTIONS = {
     description: "do not serve the demo shop at /demo/",
     local: true,
   }),
+  nats: spec("list", {
+    flag: "--nats <urls...>",
+    default: [],
+    description:
+      "run as one node of a cluster: the NATS servers (with JetStream) that carry pane deltas between the nodes; none: a lone companion",
+    local: true,
+  }),
+  natsNode: spec("string", {
+    flag: "--nats-node <name>",
+    default: "",
+    description: "this node's name in its cluster, unique there (none: the host name and the port)",
+    local: true,
+  }),
+  natsPartitions: spec("int", {
+    flag: "--nats-partitions <n>",
+    default: 16,
+    min: 1,
+    max: 1024,
+    description: "partitions a cluster cuts page keys into, each owned by one node at a time (the same on every node)",
+    local: true,
+  }),
+  natsLeaseMs: spec("duration", {
+    flag: "--nats-lease <duration>",
+    default: 3000,
+    min: 300,
+    max: 60_000,
+    description: "a partition whose owner has not renewed it for this long goes to another node",
+    local: true,
+  }),
+  natsAckWaitMs: spec("duration", {
+    flag: "--nats-ack-wait <duration>",
+    default: 2000,
+    min: 50,
+    max: 60_000,
+    description:
+      "longest an ack waits for JetStream to take the batch's pane delta; past it the batch is acked on the local store and republished later",
+    local: true,
+  }),
   logLevel: spec("choice", {
     flag: "--log-level <level>",
     default: "info",

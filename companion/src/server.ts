@@ -6,12 +6,14 @@
  * starts; `close()` releases them all.
  */
 
+import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { pino } from "pino";
 import { bandsFromBreakpoints } from "../../protocol/grid";
 import { Close } from "../../protocol/wire";
 import { TokenStore } from "./auth/tokens";
 import { type Bus, InProcessBus } from "./bus/bus";
+import { ClusterError, ClusterNode } from "./cluster/node";
 import { Fanout } from "./fanout/fanout";
 import { Gateway, type GatewayDeps } from "./gateway/gateway";
 import { bindEndpoint } from "./http/endpoint";
@@ -41,6 +43,8 @@ export interface Companion {
   gateway: Gateway;
   windows: WindowStage;
   fanout: Fanout;
+  /** This companion as a node of a cluster (`--nats`), or null. */
+  cluster: ClusterNode | null;
   close(): Promise<void>;
 }
 
@@ -80,14 +84,27 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     await endpoint.close();
     throw error;
   }
-  const { store, snapshots, tokens, windows, fanout, gateway } = stages;
-  endpoint.serve(createRouter({ ...stages, options, secure: endpoint.secure, serverName: SERVER_NAME }));
+  const { store, windows, fanout, gateway } = stages;
+  let cluster: ClusterNode | null = null;
+  if (options.nats.length > 0) {
+    try {
+      cluster = await joinCluster(options, stages, clock, endpoint.port);
+    } catch (error) {
+      await endpoint.close();
+      closeStages(stages);
+      if (error instanceof ClusterError) throw new StartError(error.code, error.message);
+      throw error;
+    }
+    gateway.ingest.relay = cluster.publisher;
+  }
+  endpoint.serve(createRouter({ ...stages, cluster, options, secure: endpoint.secure, serverName: SERVER_NAME }));
 
   // Close each pane right after its end on the companion's clock; unchanged views are sent again; a revoked token's idle connections go with it.
   let ticker: NodeJS.Timeout;
   const tick = () => {
     const now = clock();
     windows.tick(now);
+    cluster?.tick(now);
     fanout.flushStale();
     fanout.refreshIdle(now, options.viewRefreshMs);
     gateway.checkRevocations();
@@ -115,6 +132,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
 
   return {
     ...stages,
+    cluster,
     url: endpoint.url,
     port: endpoint.port,
     async close() {
@@ -127,14 +145,41 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
       clearInterval(maintenance);
       gateway.closeAll(Close.goingAway, "companion shutting down");
       await endpoint.close();
-      windows.close();
-      fanout.close();
-      store.maintain(true);
-      store.close();
-      snapshots.close();
-      tokens.close();
+      await cluster?.close();
+      closeStages(stages);
     },
   };
+}
+
+function closeStages({ windows, fanout, store, snapshots, tokens }: Stages): void {
+  windows.close();
+  fanout.close();
+  store.maintain(true);
+  store.close();
+  snapshots.close();
+  tokens.close();
+}
+
+/** Joins the cluster the `--nats` servers carry; the node republishes what its store holds of the last window. */
+function joinCluster(options: CompanionOptions, stages: Stages, clock: () => number, port: number) {
+  const longestWindow = Math.max(...options.windowsMs);
+  return ClusterNode.start(
+    {
+      ...options,
+      bands: stages.bands,
+      servers: options.nats.flatMap((urls) => urls.split(",")).filter(Boolean),
+      node: options.natsNode || `${hostname()}-${port}`,
+      partitions: options.natsPartitions,
+      leaseMs: options.natsLeaseMs,
+      ackWaitMs: options.natsAckWaitMs,
+    },
+    stages.bus,
+    {
+      batches: () => stages.store.recentBatches(clock() - longestWindow),
+      signals: () => stages.store.signalsSince(clock() - longestWindow),
+    },
+    clock,
+  );
 }
 
 type Stages = ReturnType<typeof openStages>;
@@ -172,7 +217,14 @@ function openStages(
   const bands = bandsFromBreakpoints(options.bandBreakpoints);
   const normalise = createPathNormaliser({ templates: options.templates, keepQuery: options.keepQuery });
   const bus = new InProcessBus<Topics>();
-  const windows = new WindowStage(bus, { ...options, bands, now: clock() });
+  // In a cluster the grids viewers see come from each key's owner: this node's own windows (its live keys, for
+  // the key budget and its pages) take its points but publish no grid.
+  const windowBus = options.nats.length > 0 ? new InProcessBus<Topics>() : bus;
+  if (windowBus !== bus) {
+    bus.subscribe("points", (message) => windowBus.publish("points", message));
+    bus.subscribe("signals", (message) => windowBus.publish("signals", message));
+  }
+  const windows = new WindowStage(windowBus, { ...options, bands, now: clock() });
   const fanout = new Fanout(bus, options, clock);
 
   // So that a restart looks like nothing happened.

@@ -11,8 +11,12 @@ import { statSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { connect as natsConnect } from "@nats-io/transport-node";
 import { generate } from "selfsigned";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUCKET, STREAM } from "../../companion/src/cluster/wire";
 import type { OptionName } from "../../companion/src/options";
 import { type Grid, PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
 import { freePort } from "../support/free-port";
@@ -30,6 +34,7 @@ import {
   reply,
   startHeatlens,
 } from "../support/heatlens";
+import { type Nats, startNats } from "../support/nats";
 import { rawWebSocket } from "../support/raw-websocket";
 import { SITE } from "../support/site";
 import { noisyPng, plainPng, snapshotMeta, upload } from "../support/snapshot";
@@ -706,6 +711,68 @@ const ROWS = {
       ]);
     },
   },
+  nats: {
+    args: async () => ["--nats", (await freshNats()).url],
+    async check(c) {
+      expect(await clusterOf(c)).toMatchObject({ connected: true, partitions: 16 });
+      const feeder = await connect(c.url);
+      expect(await reply(feeder, batch(1, [{ path: "/clustered", points: points(2) }]))).toMatchObject({ type: "ack" });
+      // Acked once its pane delta is in JetStream.
+      expect((await clusterOf(c)).published.messages).toBeGreaterThan(0);
+    },
+  },
+  natsNode: {
+    args: async () => ["--nats", (await freshNats()).url, "--nats-node", "alpha"],
+    async check(c) {
+      expect((await clusterOf(c)).node).toBe("alpha");
+    },
+  },
+  natsPartitions: {
+    args: async () => ["--nats", (await freshNats()).url, "--nats-partitions", "3"],
+    async check(c) {
+      await eventually(
+        async () => ((await clusterOf(c)).owned.length === 3 ? true : undefined),
+        10_000,
+        "3 partitions",
+      );
+      expect(await clusterOf(c)).toMatchObject({ partitions: 3, owned: [0, 1, 2] });
+    },
+  },
+  natsLeaseMs: {
+    async args() {
+      natsUrls.lease = (await freshNats()).url;
+      return ["--nats", natsUrls.lease, "--nats-lease", "1s"];
+    },
+    async check() {
+      // The leases' bucket forgets an owner that has not renewed for this long.
+      const nc = await natsConnect({ servers: natsUrls.lease });
+      try {
+        expect((await (await new Kvm(nc).open(BUCKET)).status()).ttl).toBe(1000);
+      } finally {
+        await nc.close();
+      }
+    },
+  },
+  natsAckWaitMs: {
+    async args() {
+      natsUrls.ackWait = (await freshNats()).url;
+      return ["--nats", natsUrls.ackWait, "--nats-ack-wait", "100ms"];
+    },
+    async check(c) {
+      // Without its stream JetStream takes no pane delta: the batch is acked on the store alone once the wait is over.
+      const nc = await natsConnect({ servers: natsUrls.ackWait });
+      try {
+        await (await jetstreamManager(nc)).streams.delete(STREAM);
+      } finally {
+        await nc.close();
+      }
+      const feeder = await connect(c.url);
+      const sent = Date.now();
+      expect(await reply(feeder, batch(1, [{ path: "/waited", points: points(2) }]))).toMatchObject({ type: "ack" });
+      expect(Date.now() - sent).toBeLessThan(1500);
+      expect((await clusterOf(c)).published.ackedOnStoreAlone).toBe(1);
+    },
+  },
   logLevel: {
     args: ["--log-level", "silent"],
     async check(c) {
@@ -716,6 +783,35 @@ const ROWS = {
     },
   },
 } satisfies Record<OptionName, Row>;
+
+const natsServers: Nats[] = [];
+/** URLs of the NATS servers of rows whose check talks to theirs. */
+const natsUrls = { lease: "", ackWait: "" };
+
+/** A NATS server of a row's own: nodes on one server form one cluster. */
+async function freshNats(): Promise<Nats> {
+  const server = await startNats();
+  natsServers.push(server);
+  return server;
+}
+
+interface ClusterStats {
+  node: string;
+  partitions: number;
+  owned: number[];
+  connected: boolean;
+  published: { messages: number; ackedOnStoreAlone: number };
+}
+
+async function clusterOf(c: Running): Promise<ClusterStats> {
+  const stats = JSON.parse((await get(`${c.url}/api/stats`)).body) as { cluster?: ClusterStats };
+  if (!stats.cluster) throw new Error("no cluster in /api/stats");
+  return stats.cluster;
+}
+
+afterAll(async () => {
+  for (const server of natsServers) await server.stop();
+});
 
 beforeAll(async () => {
   const dir = tempDataDir("cli-tls");

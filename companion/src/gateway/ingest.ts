@@ -62,7 +62,14 @@ export interface Feeder {
   accepted(points: number, keys: Iterable<string>): void;
 }
 
+/** Where a stored batch goes before its ack, in a cluster: resolves once its pane delta is published (cluster/publisher.ts). */
+export interface Relay {
+  carry(client: string, seq: number, groups: readonly KeyedPoints[], signals: readonly StoredSignal[]): Promise<void>;
+}
+
 export class Ingest {
+  /** Set on a node of a cluster: a batch is acked once the relay has it. */
+  relay: Relay | null = null;
   readonly counters: GatewayCounters = {
     batches: 0,
     points: 0,
@@ -288,7 +295,9 @@ export class Ingest {
         connection.accepted(points, pageKeys);
         this.rate.add(points);
         this.counters.clicks += clicks;
-        connection.reply({ type: "ack", seq, points, duplicate: false });
+        const ack = () => connection.reply({ type: "ack", seq, points, duplicate: false });
+        if (this.relay) this.relay.carry(clientId, seq, stored.groups, signals).then(ack);
+        else ack();
       },
       (error: Error & { code?: string }) => {
         keys.release();

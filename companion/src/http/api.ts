@@ -23,6 +23,8 @@ export interface ApiDeps {
   /** What the team dashboard shows besides the pages: who is connected and the intake. */
   team: () => { clients: object[]; pointsPerSecond: number };
   windows: WindowStage;
+  /** A key's grid in a served window now: this companion's, or in a cluster its owner's. */
+  liveGrid(key: string, windowIndex: number): Promise<Grid>;
   store: EventStore;
   normalise: PathNormaliser;
   bands: readonly WidthBand[];
@@ -88,7 +90,9 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
       compare(res, url, deps);
       return true;
     case "/api/heatmap":
-      heatmap(res, url, deps);
+      heatmap(res, url, deps).catch((error: Error) =>
+        refuse(res, ErrorCode.cluster, `this page's windows are not reachable now: ${error.message}`),
+      );
       return true;
     default:
       refuse(res, ErrorCode.notFound, `no API at ${url.pathname}`);
@@ -147,7 +151,7 @@ function timeOf(params: URLSearchParams, deps: ApiDeps): RequestTime | string {
   return `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`;
 }
 
-function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
+async function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): Promise<void> {
   const params = url.searchParams;
   const time = timeOf(params, deps);
   if (typeof time === "string") return badRequest(res, time);
@@ -186,7 +190,7 @@ function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): void {
             last,
           })),
       }
-    : deps.windows.snapshot(key, windowIndex);
+    : await deps.liveGrid(key, windowIndex);
   sendGrid(res, url, regrid(full, cols));
 }
 

@@ -13,6 +13,7 @@ import type { WidthBand } from "../../../protocol/grid";
 import { ErrorCode } from "../../../protocol/wire";
 import { authenticate } from "../auth/authenticate";
 import type { TokenStore } from "../auth/tokens";
+import type { ClusterNode } from "../cluster/node";
 import type { Fanout } from "../fanout/fanout";
 import type { Gateway } from "../gateway/gateway";
 import { refuse } from "../gateway/refuse";
@@ -33,6 +34,8 @@ const DEMO_DIR = fileURLToPath(new URL("../../demo", import.meta.url));
 
 export interface RouterDeps {
   options: CompanionOptions;
+  /** This companion's cluster, when it is a node of one: live grids come from their keys' owners. */
+  cluster: ClusterNode | null;
   secure: boolean;
   gateway: Gateway;
   tokens: TokenStore;
@@ -59,10 +62,14 @@ export function createRouter(deps: RouterDeps): Routes {
     windows: { onTime: windows.arrivals.open, late: windows.arrivals.late, tooOld: windows.arrivals.tooOld },
     evictedAnchors: windows.evictedAnchors,
     skippedViewerUpdates: fanout.skipped,
+    ...(deps.cluster && { cluster: deps.cluster.stats() }),
   });
   const team = () => ({ clients: gateway.connectedClients(), pointsPerSecond: gateway.rate.perSecond });
   const api: ApiDeps = {
     windows,
+    liveGrid: deps.cluster
+      ? (key, windowIndex) => (deps.cluster as ClusterNode).snapshot(key, windowIndex)
+      : (key, windowIndex) => Promise.resolve(windows.snapshot(key, windowIndex)),
     store,
     normalise: deps.normalise,
     bands: deps.bands,

@@ -162,11 +162,15 @@ export class EventStore {
     // Stores made before signals had steps: their signals' steps are unknown (null).
     const signalColumns = this.db.prepare("PRAGMA table_info(signals)").all() as { name: string }[];
     if (!signalColumns.some((c) => c.name === "steps")) this.db.exec("ALTER TABLE signals ADD COLUMN steps TEXT");
+    // Stores made before batches named their client and seq: a cluster node does not republish those rows.
+    if (!columns.some((c) => c.name === "client")) {
+      this.db.exec("ALTER TABLE batches ADD COLUMN client TEXT; ALTER TABLE batches ADD COLUMN seq INTEGER");
+    }
     // After the schema, so that a small limit refuses data, never the tables a start needs.
     this.setMaxBytes(options.maxStoreBytes);
     this.statements = {
       deliver: this.db.prepare("INSERT OR IGNORE INTO delivered (client, seq, at) VALUES (?, ?, ?)"),
-      insertBatch: this.db.prepare("INSERT INTO batches (max_t, groups, body) VALUES (?, ?, ?)"),
+      insertBatch: this.db.prepare("INSERT INTO batches (max_t, groups, body, client, seq) VALUES (?, ?, ?, ?, ?)"),
       unfolded: this.db.prepare("SELECT id, groups, body FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
       lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM batches"),
       folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
@@ -177,7 +181,7 @@ export class EventStore {
       addHour: this.db.prepare(
         "INSERT INTO hours VALUES (?, ?, ?, ?) ON CONFLICT (key, hour, cell) DO UPDATE SET n = n + excluded.n",
       ),
-      recent: this.db.prepare("SELECT groups, body FROM batches WHERE max_t >= ? ORDER BY id"),
+      recent: this.db.prepare("SELECT groups, body, client, seq FROM batches WHERE max_t >= ? ORDER BY id"),
       pruneBatches: this.db.prepare("DELETE FROM batches WHERE max_t < ? AND id <= ?"),
       pruneDelivered: this.db.prepare("DELETE FROM delivered WHERE at < ?"),
       pruneMinutes: this.db.prepare("DELETE FROM minutes WHERE minute < ?"),
@@ -279,7 +283,14 @@ export class EventStore {
 
   /** Every point of batches whose newest point is at or after `since`, oldest batch first. */
   recent(since: number): KeyedPoints[][] {
-    return (this.statements.recent.all(since) as Row[]).map((row) => decodeGroups(row.groups, row.body));
+    return this.recentBatches(since).map((batch) => batch.groups);
+  }
+
+  /** The batches whose newest point is at or after `since`, oldest first; `client` is null in rows stored before it was kept. */
+  recentBatches(since: number): { client: string | null; seq: number | null; groups: KeyedPoints[] }[] {
+    return (this.statements.recent.all(since) as (Row & { client: string | null; seq: number | null })[]).map(
+      (row) => ({ client: row.client, seq: row.seq, groups: decodeGroups(row.groups, row.body) }),
+    );
   }
 
   /** Cell counts of `key` for capture times in [from, to), from whole minutes and hours. */
@@ -494,7 +505,9 @@ export class EventStore {
             let maxT = 0;
             for (const group of batch.groups) for (const t of group.times) if (t > maxT) maxT = t;
             const { head, body } = encodeGroups(batch.groups);
-            lastId = Number(this.statements.insertBatch.run(Math.round(maxT), head, body).lastInsertRowid);
+            lastId = Number(
+              this.statements.insertBatch.run(Math.round(maxT), head, body, batch.client, batch.seq).lastInsertRowid,
+            );
           }
           return !fresh;
         }),

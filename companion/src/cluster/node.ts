@@ -1,0 +1,361 @@
+/**
+ * A companion as one node of a cluster on NATS JetStream (`--nats`).
+ *
+ * Each node takes websockets, dedups and stores batches as a lone companion
+ * does, and publishes their pane deltas (publisher.ts). The partitions of the
+ * key space are owned one node each, by leases in a JetStream key-value
+ * bucket: a node renews its own, and takes free ones up to its fair share of
+ * the live nodes; a lease not renewed expires, and another node takes the
+ * partition and rebuilds its windows from the stream (partition.ts). A node
+ * announces the views its viewers watch to each partition's owner, and hears
+ * their grids on one subject per key, which it hands to its fan-out.
+ */
+import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { ErrorCode, type Grid } from "../../../protocol/wire";
+import type { Bus } from "../bus/bus";
+import type { Topics } from "../pipeline";
+import type { WindowStageOptions } from "../window/window-stage";
+import { Partition } from "./partition";
+import { type Backlog, PanePublisher } from "./publisher";
+import {
+  BUCKET,
+  gridSubject,
+  type InterestMessage,
+  interestSubject,
+  ownerSubject,
+  paneSubject,
+  partitionOf,
+  querySubject,
+  STREAM,
+} from "./wire";
+
+export interface ClusterOptions extends Omit<WindowStageOptions, "now"> {
+  /** NATS server URLs. */
+  servers: string[];
+  node: string;
+  partitions: number;
+  leaseMs: number;
+  ackWaitMs: number;
+}
+
+/** Why a node could not join its cluster, with a stable code. */
+export class ClusterError extends Error {
+  readonly code = ErrorCode.cluster;
+}
+
+export class ClusterNode {
+  readonly publisher: PanePublisher;
+  private readonly owned = new Map<number, Partition>();
+  /** Local watchers per view (`windowMs key`). */
+  private readonly views = new Map<string, number>();
+  /** Grid subscriptions by key, for the keys this node's viewers watch. */
+  private readonly grids = new Map<string, Subscription>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly closers: (() => void)[] = [];
+  private readonly partitionSubscriptions = new Map<number, Subscription>();
+  /** The last grid heard per locally watched view, for a viewer that joins it. */
+  private readonly latest = new Map<string, Grid>();
+  /** Partitions told of views watched here. */
+  private readonly announced = new Set<number>();
+  private connected = true;
+  private leasing = false;
+  private closed = false;
+  private liveNodes = 1;
+  readonly counters = { gridsReceived: 0, partitionsTaken: 0, partitionsLost: 0 };
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly kv: KV,
+    private readonly bus: Bus<Topics>,
+    private readonly options: ClusterOptions,
+    backlog: Backlog,
+    private readonly clock: () => number,
+  ) {
+    const js = jetstream(nc);
+    this.publisher = new PanePublisher(js, backlog, {
+      node: options.node,
+      hopMs: options.hopMs,
+      partitions: options.partitions,
+      ackWaitMs: options.ackWaitMs,
+      maxPayload: nc.info?.max_payload ?? 1024 * 1024,
+    });
+    this.subscriptions.push(
+      // A partition's new owner asks for the views watched in it.
+      nc.subscribe("heatlens.owner.*", {
+        callback: (_error, message) => {
+          const p = Number(message.subject.slice(message.subject.lastIndexOf(".") + 1));
+          if (this.announced.has(p)) this.announce(p);
+        },
+      }),
+    );
+    this.followStatus().catch(() => undefined);
+    const unsubscribe = bus.subscribe("interest", ({ key, windowMs, watching }) => this.watch(key, windowMs, watching));
+    this.closers.push(unsubscribe);
+    const round = Math.max(100, Math.floor(options.leaseMs / 3));
+    this.timers.push(
+      setInterval(() => void this.lease(), round),
+      setInterval(() => {
+        for (let p = 0; p < options.partitions; p++) this.announce(p);
+      }, round),
+    );
+  }
+
+  /** Connects, makes sure the stream and the bucket exist, and takes a first share of the partitions. */
+  static async start(
+    options: ClusterOptions,
+    bus: Bus<Topics>,
+    backlog: Backlog,
+    clock: () => number,
+  ): Promise<ClusterNode> {
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: options.servers,
+        name: `heatlens ${options.node}`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+      });
+    } catch (error) {
+      throw new ClusterError(`cannot reach NATS at ${options.servers.join(", ")}: ${(error as Error).message}`);
+    }
+    try {
+      const jsm = await jetstreamManager(nc);
+      await ensureStream(jsm, Math.max(...options.windowsMs));
+      const kv = await new Kvm(nc).create(BUCKET, { ttl: options.leaseMs, history: 1 });
+      await agreeOnPartitions(kv, options.partitions);
+      const node = new ClusterNode(nc, kv, bus, options, backlog, clock);
+      await node.lease();
+      return node;
+    } catch (error) {
+      await nc.close().catch(() => undefined);
+      if (error instanceof ClusterError) throw error;
+      throw new ClusterError(`cannot set up JetStream on ${options.servers.join(", ")}: ${(error as Error).message}`);
+    }
+  }
+
+  /** While NATS is away, batches are acked on the store alone. */
+  private async followStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === "disconnect") this.connected = false;
+      else if (status.type === "reconnect") this.connected = true;
+      else continue;
+      this.publisher.offline(!this.connected);
+    }
+  }
+
+  /** Closes panes of the owned partitions. */
+  tick(now: number): void {
+    for (const partition of this.owned.values()) partition.tick(now);
+  }
+
+  /**
+   * The grid of `key` in window `windowIndex`, from its partition's owner. A
+   * partition between two owners (one gave it up, the next has not taken it)
+   * has none for up to a lease round: asked again until one answers.
+   */
+  async snapshot(key: string, windowIndex: number): Promise<Grid> {
+    const p = partitionOf(key, this.options.partitions);
+    const deadline = Date.now() + 2 * this.options.leaseMs;
+    for (;;) {
+      const local = this.owned.get(p);
+      if (local) return local.stage.snapshot(key, windowIndex);
+      try {
+        const reply = await this.nc.request(querySubject(p), JSON.stringify({ key, windowIndex }), {
+          timeout: this.options.leaseMs,
+        });
+        const grid = reply.json<Grid | { error: string }>();
+        if ("error" in grid) throw new ClusterError(grid.error);
+        return grid;
+      } catch (error) {
+        if (error instanceof ClusterError || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
+  /** What `/api/stats` shows of the cluster. */
+  stats(): object {
+    return {
+      node: this.options.node,
+      nodes: this.liveNodes,
+      partitions: this.options.partitions,
+      owned: [...this.owned.keys()].sort((a, b) => a - b),
+      connected: this.connected,
+      published: this.publisher.counters,
+      ...this.counters,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const close of this.closers) close();
+    this.publisher.close();
+    await this.publisher.flush().catch(() => undefined);
+    for (const [p, partition] of this.owned) {
+      partition.close();
+      // Handed over at once rather than when the lease runs out.
+      await this.kv.delete(partKey(p)).catch(() => undefined);
+    }
+    this.owned.clear();
+    for (const subscription of [...this.subscriptions, ...this.grids.values()]) subscription.unsubscribe();
+    await this.kv.delete(nodeKey(this.options.node)).catch(() => undefined);
+    await this.nc.drain().catch(() => undefined);
+  }
+
+  /** One round of leases: stay known, keep what is held, take or give partitions toward a fair share. */
+  private async lease(): Promise<void> {
+    if (this.leasing || this.closed) return;
+    this.leasing = true;
+    try {
+      const { node, partitions } = this.options;
+      await this.kv.put(nodeKey(node), String(this.clock()));
+      await this.kv.put(CONFIG_KEY, String(partitions));
+      const nodes = new Set<string>();
+      for await (const key of await this.kv.keys("node.*")) nodes.add(key);
+      this.liveNodes = Math.max(1, nodes.size);
+      const share = Math.ceil(partitions / this.liveNodes);
+      const free: number[] = [];
+      for (let p = 0; p < partitions; p++) {
+        const entry = await this.kv.get(partKey(p));
+        const holder = entry && entry.operation === "PUT" ? entry.string() : null;
+        const mine = this.owned.get(p);
+        if (mine && holder === node && entry) {
+          try {
+            await this.kv.update(partKey(p), node, entry.revision);
+          } catch {
+            this.lose(p);
+          }
+        } else if (mine) this.lose(p);
+        else if (holder === null) free.push(p);
+      }
+      // Over the share (a node joined): one partition goes back per round, so ownership moves gradually.
+      if (this.owned.size > share) {
+        const [p] = [...this.owned.keys()].slice(-1);
+        if (p !== undefined) {
+          this.lose(p);
+          await this.kv.delete(partKey(p)).catch(() => undefined);
+        }
+      }
+      for (const p of free) {
+        if (this.owned.size >= share || this.closed) break;
+        try {
+          await this.kv.create(partKey(p), node);
+        } catch {
+          continue;
+        }
+        await this.take(p);
+      }
+    } catch {
+      // NATS unreachable: leases run out and are retaken when it answers.
+    } finally {
+      this.leasing = false;
+    }
+  }
+
+  private async take(p: number): Promise<void> {
+    const js = jetstream(this.nc);
+    const partition = new Partition(p, this.nc, js, this.options, this.clock);
+    this.owned.set(p, partition);
+    this.counters.partitionsTaken++;
+    const interest = this.nc.subscribe(interestSubject(p), {
+      callback: (_error, message) => partition.interestOf(message.json<InterestMessage>()),
+    });
+    this.partitionSubscriptions.set(p, interest);
+    await partition.start();
+    this.nc.publish(ownerSubject(p), this.options.node);
+  }
+
+  private lose(p: number): void {
+    this.owned.get(p)?.close();
+    this.owned.delete(p);
+    this.partitionSubscriptions.get(p)?.unsubscribe();
+    this.partitionSubscriptions.delete(p);
+    this.counters.partitionsLost++;
+  }
+
+  /** A local viewer starts or stops watching a view; a second one gets the view's last grid at once. */
+  private watch(key: string, windowMs: number, watching: boolean): void {
+    const view = `${windowMs} ${key}`;
+    const n = (this.views.get(view) ?? 0) + (watching ? 1 : -1);
+    if (n > 0) this.views.set(view, n);
+    else {
+      this.views.delete(view);
+      this.latest.delete(view);
+    }
+    const keyWatched = [...this.views.keys()].some((v) => v.slice(v.indexOf(" ") + 1) === key);
+    if (keyWatched && !this.grids.has(key)) {
+      this.grids.set(
+        key,
+        this.nc.subscribe(gridSubject(key), {
+          callback: (_error, message) => {
+            const grid = message.json<Grid>();
+            this.counters.gridsReceived++;
+            const heard = `${grid.windowMs} ${key}`;
+            if (this.views.has(heard)) this.latest.set(heard, grid);
+            this.bus.publish("grid", grid);
+          },
+        }),
+      );
+    } else if (!keyWatched) {
+      this.grids.get(key)?.unsubscribe();
+      this.grids.delete(key);
+    }
+    const last = this.latest.get(view);
+    if (watching && last) this.bus.publish("grid", last);
+    this.announce(partitionOf(key, this.options.partitions));
+  }
+
+  /** Tells partition `p`'s owner every view watched here, and once that none is when the last goes. */
+  private announce(p: number): void {
+    if (this.closed || this.nc.isClosed()) return;
+    const views: [string, number][] = [];
+    for (const view of this.views.keys()) {
+      const space = view.indexOf(" ");
+      const key = view.slice(space + 1);
+      if (partitionOf(key, this.options.partitions) === p) views.push([key, Number(view.slice(0, space))]);
+    }
+    if (views.length === 0) {
+      if (!this.announced.delete(p)) return;
+    } else this.announced.add(p);
+    const message: InterestMessage = { node: this.options.node, views };
+    this.nc.publish(interestSubject(p), JSON.stringify(message));
+  }
+}
+
+const CONFIG_KEY = "config.partitions";
+const partKey = (p: number): string => `part.${p}`;
+const nodeKey = (node: string): string => `node.${node.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+
+/** The pane stream keeps the longest window and a minute more: what a new owner reads to rebuild. */
+async function ensureStream(jsm: JetStreamManager, longestWindowMs: number): Promise<void> {
+  const maxAge = (longestWindowMs + 60_000) * 1_000_000;
+  const config = {
+    name: STREAM,
+    subjects: [paneSubject(0).replace(/\d+$/, "*")],
+    max_age: maxAge,
+    duplicate_window: Math.min(maxAge, 120_000 * 1_000_000),
+  };
+  try {
+    const info = await jsm.streams.info(STREAM);
+    if (info.config.max_age < maxAge) await jsm.streams.update(STREAM, { ...info.config, max_age: maxAge });
+  } catch {
+    await jsm.streams.add(config);
+  }
+}
+
+/** Every node of a cluster cuts keys into the same partitions. */
+async function agreeOnPartitions(kv: KV, partitions: number): Promise<void> {
+  // The bucket's entries expire: every node puts it again in each lease round, so it lasts while a node lives.
+  const entry = await kv.get(CONFIG_KEY);
+  const agreed = entry?.operation === "PUT" ? Number(entry.string()) : null;
+  if (agreed !== null && agreed !== partitions) {
+    throw new ClusterError(
+      `this cluster cuts keys into ${agreed} partitions, not ${partitions}: start every node with --nats-partitions ${agreed}`,
+    );
+  }
+  await kv.put(CONFIG_KEY, String(partitions));
+}

@@ -1,0 +1,68 @@
+/**
+ * A real `nats-server` with JetStream, on a free port, with its own store
+ * directory, for cluster tests. Its absence fails the test (scripts/browsers.js
+ * installs it as root on Debian, or names the command).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import { freePort } from "./free-port";
+import { tempDataDir } from "./temp-dir";
+
+export const NATS_SERVER = process.env.HEATLENS_NATS_SERVER ?? "/usr/sbin/nats-server";
+
+export interface Nats {
+  url: string;
+  port: number;
+  /** Stops the server (SIGTERM) and waits for its exit. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and store: what JetStream held is there again. */
+  restart(): Promise<void>;
+}
+
+export async function startNats(): Promise<Nats> {
+  if (!existsSync(NATS_SERVER)) {
+    throw new Error(`${NATS_SERVER} is missing: apt-get install -y nats-server (or set HEATLENS_NATS_SERVER)`);
+  }
+  const port = await freePort();
+  const store = tempDataDir("nats");
+  let child: ChildProcess | null = null;
+  const launch = async () => {
+    const started = spawn(NATS_SERVER, ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store], {
+      stdio: "ignore",
+    });
+    child = started;
+    await listening(port, started);
+  };
+  await launch();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      const running = child;
+      if (!running || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once("exit", resolve));
+      running.kill("SIGTERM");
+      await exited;
+    },
+    restart: launch,
+  };
+}
+
+/** Waits until the port takes connections, or fails if the server exits first. */
+async function listening(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = tcpConnect(port, "127.0.0.1", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port} within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
