@@ -5,6 +5,7 @@
 
 import { freePort } from "../tests/support/free-port";
 import { ANCHORS_PER_PAGE, benchAggregator, benchAnchored, benchKeys, HOP, WINDOWS } from "./aggregator";
+import { benchCluster } from "./cluster";
 import { benchFanout } from "./fanout";
 import { benchHistory } from "./history";
 import { benchHoverToPaint, buildForBrowserBenches, type HoverToPaint } from "./hover-to-paint";
@@ -94,6 +95,12 @@ const latency = await benchLatency();
 row(
   `arrival → viewer, at ${fmt(latency.offeredEventsPerSec)} events/s: p50, p99 (${latency.probes} probes)`,
   `${fmt(latency.e2eP50Ms, 1)} ms  ${fmt(latency.e2eP99Ms, 1)} ms`,
+);
+
+const cluster = await benchCluster();
+row(
+  `cluster, ${cluster.nodes} nodes on NATS JetStream, ${cluster.activeKeys} active keys: points/s, broker messages/s (bound ${fmt(cluster.messageBoundPerSec)}), points per message`,
+  `${fmt(cluster.pointsPerSec)}  ${fmt(cluster.brokerMessagesPerSec)}  ${fmt(cluster.pointsPerMessage)}`,
 );
 
 const fanout = await benchFanout();
@@ -198,6 +205,10 @@ const result = {
   taggedEventsPerSec: round(tagged.taggedEventsPerSec),
   taggedVsPlain: round(tagged.taggedEventsPerSec / tagged.plainEventsPerSec, 2),
   taggedRssMiB: round(tagged.taggedRssBytes / 2 ** 20),
+  clusterPointsPerSec: round(cluster.pointsPerSec),
+  clusterBrokerMessagesPerSec: round(cluster.brokerMessagesPerSec),
+  clusterMessageBoundPerSec: cluster.messageBoundPerSec,
+  clusterPointsPerMessage: round(cluster.pointsPerMessage),
   e2eP50Ms: round(latency.e2eP50Ms, 1),
   e2eP99Ms: round(latency.e2eP99Ms, 1),
   bytesPerKey: round(memory.bytesPerKey),
