@@ -203,10 +203,9 @@ function totals(views: Record<string, unknown>): Record<string, number> {
   return sortKeys(counts);
 }
 
-describe("a cluster of companions on NATS JetStream", () => {
-  it("merges windows across three nodes into what a lone companion computes from the same batches, round after round", {
-    timeout: 60_000,
-  }, async () => {
+// Several companions and a NATS server per test, on a machine that runs other test files at once.
+describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () => {
+  it("merges windows across three nodes into what a lone companion computes from the same batches, round after round", async () => {
     const server = await nats();
     const [nodes, lone] = await Promise.all([cluster(server, 3), start([])]);
     const random = generator(13);

@@ -122,9 +122,7 @@ export class ClusterNode {
       throw new ClusterError(`cannot reach NATS at ${options.servers.join(", ")}: ${(error as Error).message}`);
     }
     try {
-      const jsm = await jetstreamManager(nc);
-      await ensureStream(jsm, Math.max(...options.windowsMs));
-      const kv = await new Kvm(nc).create(BUCKET, { ttl: options.leaseMs, history: 1 });
+      const kv = await prepare(nc, options);
       await agreeOnPartitions(kv, options.partitions);
       const node = new ClusterNode(nc, kv, bus, options, backlog, clock);
       await node.lease();
@@ -136,12 +134,18 @@ export class ClusterNode {
     }
   }
 
-  /** While NATS is away, batches are acked on the store alone. */
+  /**
+   * While NATS is away, batches are acked on the store alone. Back, it may be
+   * a server that kept nothing (no file store): the stream and the bucket are
+   * made again if missing.
+   */
   private async followStatus(): Promise<void> {
     for await (const status of this.nc.status()) {
       if (status.type === "disconnect") this.connected = false;
-      else if (status.type === "reconnect") this.connected = true;
-      else continue;
+      else if (status.type === "reconnect") {
+        await prepare(this.nc, this.options).catch(() => undefined);
+        this.connected = true;
+      } else continue;
       this.publisher.offline(!this.connected);
     }
   }
@@ -193,8 +197,9 @@ export class ClusterNode {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     for (const close of this.closers) close();
-    this.publisher.close();
+    // The last round goes out; were it lost, its batches are in the store for the next start.
     await this.publisher.flush().catch(() => undefined);
+    this.publisher.close();
     for (const [p, partition] of this.owned) {
       partition.close();
       // Handed over at once rather than when the lease runs out.
@@ -329,6 +334,12 @@ export class ClusterNode {
 const CONFIG_KEY = "config.partitions";
 const partKey = (p: number): string => `part.${p}`;
 const nodeKey = (node: string): string => `node.${node.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+
+/** The pane stream and the leases' bucket, made if missing. */
+async function prepare(nc: NatsConnection, options: ClusterOptions): Promise<KV> {
+  await ensureStream(await jetstreamManager(nc), Math.max(...options.windowsMs));
+  return new Kvm(nc).create(BUCKET, { ttl: options.leaseMs, history: 1 });
+}
 
 /** The pane stream keeps the longest window and a minute more: what a new owner reads to rebuild. */
 async function ensureStream(jsm: JetStreamManager, longestWindowMs: number): Promise<void> {
