@@ -128,6 +128,13 @@ async function heat(node: Running): Promise<Record<string, unknown>> {
   return views;
 }
 
+async function pagesOf(node: Running): Promise<unknown[]> {
+  const answer = await get(`${node.url}/api/pages`);
+  expect(answer.status, answer.body).toBe(200);
+  const { pages } = JSON.parse(answer.body) as { pages: { band: string; path: string }[] };
+  return pages.sort((a, b) => `${a.band} ${a.path}`.localeCompare(`${b.band} ${b.path}`));
+}
+
 function total(views: Record<string, unknown>): number {
   return Object.values(views).reduce((sum: number, grid) => sum + (grid as Grid).total, 0);
 }
@@ -241,6 +248,16 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
       }
       const expected = await heat(lone);
       expect(total(expected)).toBeGreaterThan(0);
+      // The page list gathers every owner's pages, with their points per window.
+      const expectedPages = await pagesOf(lone);
+      await eventually(
+        async () =>
+          JSON.stringify(await pagesOf(nodes[round % 3] as Running)) === JSON.stringify(expectedPages)
+            ? true
+            : undefined,
+        5000,
+        `round ${round}: the cluster's page list to equal the lone companion's`,
+      );
       // Asked of every node: each answers from the key's owner.
       for (const node of nodes as Running[]) {
         await eventually(

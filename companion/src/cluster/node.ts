@@ -16,7 +16,7 @@ import { connect, type NatsConnection, type Subscription } from "@nats-io/transp
 import { ErrorCode, type Grid } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
 import type { Topics } from "../pipeline";
-import type { WindowStageOptions } from "../window/window-stage";
+import type { LivePage, WindowStageOptions } from "../window/window-stage";
 import { Partition } from "./partition";
 import { type Backlog, PanePublisher } from "./publisher";
 import {
@@ -25,6 +25,7 @@ import {
   type InterestMessage,
   interestSubject,
   ownerSubject,
+  PAGES_SUBJECT,
   paneSubject,
   partitionOf,
   querySubject,
@@ -92,6 +93,15 @@ export class ClusterNode {
       }),
     );
     this.followStatus().catch(() => undefined);
+    // Every node answers for the partitions it owns: a page list gathers them all.
+    this.subscriptions.push(
+      nc.subscribe(PAGES_SUBJECT, {
+        callback: (_error, message) => {
+          const pages = [...this.owned.values()].flatMap((partition) => partition.stage.pages());
+          message.respond(JSON.stringify({ node: options.node, pages }));
+        },
+      }),
+    );
     const unsubscribe = bus.subscribe("interest", ({ key, windowMs, watching }) => this.watch(key, windowMs, watching));
     this.closers.push(unsubscribe);
     const round = Math.max(100, Math.floor(options.leaseMs / 3));
@@ -178,6 +188,18 @@ export class ClusterNode {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
+  }
+
+  /** Every owner's live pages: one answer per live node, or what came within a lease. */
+  async pages(): Promise<LivePage[]> {
+    const replies = await this.nc.requestMany(PAGES_SUBJECT, "", {
+      strategy: "count",
+      maxMessages: this.liveNodes,
+      maxWait: this.options.leaseMs,
+    });
+    const pages: LivePage[] = [];
+    for await (const reply of replies) pages.push(...reply.json<{ pages: LivePage[] }>().pages);
+    return pages;
   }
 
   /** What `/api/stats` shows of the cluster. */

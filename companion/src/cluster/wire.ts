@@ -22,6 +22,8 @@ export const paneSubject = (partition: number): string => `heatlens.panes.${part
 export const interestSubject = (partition: number): string => `heatlens.interest.${partition}`;
 export const querySubject = (partition: number): string => `heatlens.query.${partition}`;
 export const ownerSubject = (partition: number): string => `heatlens.owner.${partition}`;
+/** Asked of every node: the live pages of the partitions it owns. */
+export const PAGES_SUBJECT = "heatlens.pages";
 /** A subject token holds no `.`, `*`, `>` or space, and page keys hold all of them: a key is named by its hash. */
 export const gridSubject = (key: string): string =>
   `heatlens.grid.${createHash("sha256").update(key).digest("base64url").slice(0, 32)}`;

@@ -16,7 +16,7 @@ import type { PathNormaliser } from "../key/normalise-path";
 import type { EventStore } from "../store/event-store";
 import { regrid } from "../window/regrid";
 import { sideCountsByKey } from "../window/side-heat";
-import type { WindowStage } from "../window/window-stage";
+import type { LivePage, WindowStage } from "../window/window-stage";
 import { compare, setGrid, tagSetOf, tags } from "./compare";
 
 export interface ApiDeps {
@@ -25,6 +25,8 @@ export interface ApiDeps {
   windows: WindowStage;
   /** A key's grid in a served window now: this companion's, or in a cluster its owner's. */
   liveGrid(key: string, windowIndex: number): Promise<Grid>;
+  /** The live pages: this companion's, or in a cluster every owner's. */
+  livePages(): Promise<LivePage[]>;
   store: EventStore;
   normalise: PathNormaliser;
   bands: readonly WidthBand[];
@@ -63,10 +65,16 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, d
   }
   switch (url.pathname) {
     case "/api/pages":
-      sendJson(res, 200, { pages: deps.windows.pages() });
+      deps.livePages().then(
+        (pages) => sendJson(res, 200, { pages }),
+        (error: Error) => refuse(res, ErrorCode.cluster, error.message),
+      );
       return true;
     case "/api/team":
-      sendJson(res, 200, { ...deps.team(), pages: deps.windows.pages() });
+      deps.livePages().then(
+        (pages) => sendJson(res, 200, { ...deps.team(), pages }),
+        (error: Error) => refuse(res, ErrorCode.cluster, error.message),
+      );
       return true;
     case "/api/testers":
       sendJson(res, 200, { testers: deps.team().clients });

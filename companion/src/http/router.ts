@@ -70,6 +70,7 @@ export function createRouter(deps: RouterDeps): Routes {
     liveGrid: deps.cluster
       ? (key, windowIndex) => (deps.cluster as ClusterNode).snapshot(key, windowIndex)
       : (key, windowIndex) => Promise.resolve(windows.snapshot(key, windowIndex)),
+    livePages: deps.cluster ? () => (deps.cluster as ClusterNode).pages() : () => Promise.resolve(windows.pages()),
     store,
     normalise: deps.normalise,
     bands: deps.bands,

@@ -43,6 +43,14 @@ export interface WindowStageOptions {
   now: number;
 }
 
+/** A live page key with its points per served window (ms → points). */
+export interface LivePage {
+  origin: string;
+  path: string;
+  band: string;
+  events: Record<string, number>;
+}
+
 /** The side ring key holding all anchors of `pageKey`: a selector is never empty, so no anchor's key is this. */
 function anchorsRingKey(pageKey: string): string {
   return anchorKey(pageKey, "");
@@ -351,7 +359,7 @@ export class WindowStage {
   }
 
   /** Live page keys with their points per served window. */
-  pages(): { origin: string; path: string; band: string; events: Record<string, number> }[] {
+  pages(): LivePage[] {
     // Pages with scroll marks alone are live too, with no points.
     return [...this.heatmap.keys(), ...this.scrollOnly].map((key) => ({
       ...splitKey(key),
