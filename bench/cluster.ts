@@ -20,11 +20,13 @@ export interface ClusterResult {
   /** nodes × active keys × hops per second. */
   messageBoundPerSec: number;
   pointsPerMessage: number;
+  /** Bytes the nodes published to JetStream per point taken. */
+  brokerBytesPerPoint: number;
 }
 
 interface NodeStats {
   gateway: { points: number };
-  cluster: { published: { messages: number } };
+  cluster: { published: { messages: number; bytes: number } };
 }
 
 async function statsOf(node: Running): Promise<NodeStats> {
@@ -94,6 +96,9 @@ export async function benchCluster(
       brokerMessagesPerSec: messages / elapsed,
       messageBoundPerSec: nodes.length * keys.size * (1000 / hopMs),
       pointsPerMessage: points / Math.max(1, messages),
+      brokerBytesPerPoint:
+        (sum(after, (s) => s.cluster.published.bytes) - sum(before, (s) => s.cluster.published.bytes)) /
+        Math.max(1, points),
     };
   } finally {
     for (const timer of timers) clearInterval(timer);

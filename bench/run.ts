@@ -99,8 +99,8 @@ row(
 
 const cluster = await benchCluster();
 row(
-  `cluster, ${cluster.nodes} nodes on NATS JetStream, ${cluster.activeKeys} active keys: points/s, broker messages/s (bound ${fmt(cluster.messageBoundPerSec)}), points per message`,
-  `${fmt(cluster.pointsPerSec)}  ${fmt(cluster.brokerMessagesPerSec)}  ${fmt(cluster.pointsPerMessage)}`,
+  `cluster, ${cluster.nodes} nodes on NATS JetStream, ${cluster.activeKeys} active keys: points/s, broker messages/s (bound ${fmt(cluster.messageBoundPerSec)}), points per message, bytes per point`,
+  `${fmt(cluster.pointsPerSec)}  ${fmt(cluster.brokerMessagesPerSec)}  ${fmt(cluster.pointsPerMessage)}  ${fmt(cluster.brokerBytesPerPoint, 1)}`,
 );
 
 const fanout = await benchFanout();
@@ -209,6 +209,7 @@ const result = {
   clusterBrokerMessagesPerSec: round(cluster.brokerMessagesPerSec),
   clusterMessageBoundPerSec: cluster.messageBoundPerSec,
   clusterPointsPerMessage: round(cluster.pointsPerMessage),
+  clusterBrokerBytesPerPoint: round(cluster.brokerBytesPerPoint, 1),
   e2eP50Ms: round(latency.e2eP50Ms, 1),
   e2eP99Ms: round(latency.e2eP99Ms, 1),
   bytesPerKey: round(memory.bytesPerKey),

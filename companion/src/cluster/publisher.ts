@@ -52,7 +52,14 @@ export class PanePublisher {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private isOffline = false;
-  readonly counters = { messages: 0, blocks: 0, failedFlushes: 0, republishedBatches: 0, ackedOnStoreAlone: 0 };
+  readonly counters = {
+    messages: 0,
+    bytes: 0,
+    blocks: 0,
+    failedFlushes: 0,
+    republishedBatches: 0,
+    ackedOnStoreAlone: 0,
+  };
 
   constructor(
     private readonly js: JetStreamClient,
@@ -170,6 +177,7 @@ export class PanePublisher {
         const msgID = `${this.options.node}:${this.epoch}:${flush}:${partition}:${piece++}`;
         sends.push(this.js.publish(paneSubject(partition), data, { msgID, timeout: this.options.ackWaitMs }));
         this.counters.messages++;
+        this.counters.bytes += data.length;
         this.counters.blocks += end - start;
         start = end;
       }
