@@ -8,7 +8,10 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { partitionOf } from "../../companion/src/cluster/wire";
 import { ScrollMark } from "../../protocol/anchor";
+import { bandFor, bandsFromBreakpoints, DEFAULT_BAND_BREAKPOINTS } from "../../protocol/grid";
+import { makeKey } from "../../protocol/page-key";
 import { type Batch, type Grid, PROTOCOL_VERSION, type ServerMessage } from "../../protocol/wire";
 import { connect, eventually, get, heatlens, type Running, reply, startHeatlens } from "../support/heatlens";
 import { type Nats, startNats } from "../support/nats";
@@ -290,6 +293,48 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
     let grid = (await viewer.next("grid")) as Grid;
     while (grid.total < 2) grid = (await viewer.next("grid", 3000)) as Grid;
     expect(grid).toMatchObject({ total: 2, clicks: 1, path: "/live" });
+  });
+
+  it("keeps a viewer's grid live when the node that owned its page dies", async () => {
+    const server = await nats();
+    const nodes = await cluster(server, 3);
+    const [viewerNode, feederNode] = [nodes[2] as Running, nodes[1] as Running];
+    // A page owned by the node that will die, neither the viewer's nor the feeder's.
+    const victim = nodes[0] as Running;
+    const owned = new Set((await stats(victim)).cluster.owned);
+    const band = bandFor(1000, bandsFromBreakpoints(DEFAULT_BAND_BREAKPOINTS)).id;
+    const path = Array.from({ length: 200 }, (_, i) => `/owned-${i}`).find((p) =>
+      owned.has(partitionOf(makeKey(band, SITE, p), 16)),
+    );
+    expect(path).toBeDefined();
+    const viewer = await connect(viewerNode.url);
+    viewer.send({ type: "subscribe", origin: SITE, path, width: 1000, windowMs: 300_000 });
+    expect(((await viewer.next("grid")) as Grid).total).toBe(0);
+    const feeder = await connect(feederNode.url);
+    const send = async (seq: number) => {
+      const now = Date.now();
+      const b = {
+        type: "batch",
+        seq,
+        sentAt: now,
+        pages: [{ origin: SITE, path, w: 1000, t0: now, pts: [0, 10, 10, 0] }],
+      };
+      expect(await reply(feeder, b)).toMatchObject({ type: "ack" });
+    };
+    const seen = async (total: number, ms: number) => {
+      for (const end = Date.now() + ms; ; ) {
+        const grid = (await viewer.next("grid", Math.max(1, end - Date.now()))) as Grid;
+        if (grid.total === total) return;
+      }
+    };
+    await send(1);
+    await seen(1, 5000);
+    const killedAt = Date.now();
+    await victim.kill();
+    await send(2);
+    // A new owner rebuilds the page from the stream and sends the viewer's node its grid, both points in it.
+    await seen(2, 8000);
+    console.log(`owner killed → the viewer's grid live again: ${Date.now() - killedAt} ms`);
   });
 
   it("loses no acked point and counts none twice when a node is killed while clients stream", async () => {
