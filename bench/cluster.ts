@@ -74,7 +74,8 @@ export async function benchCluster(
           keys.add(`${width} ${path}`);
           return `{"origin":"${SITE}","path":"${path}","w":${width},"t0":${now - 250},"pts":${ptsJson}}`;
         });
-        ws.send(`{"type":"batch","seq":${++seq},"sentAt":${now},"pages":[${pages.join(",")}]}`);
+        // Each batch sent once, as the extension's first transmission says.
+        ws.send(`{"type":"batch","seq":${++seq},"sentAt":${now},"first":true,"pages":[${pages.join(",")}]}`);
       };
       timers.push(
         setTimeout(() => timers.push(setInterval(send, 1000 / sendsPerSecond)), (c * 1000) / sendsPerSecond / clients),

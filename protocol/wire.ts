@@ -328,6 +328,13 @@ export const Batch = z.object({
   /** When the batch was sent, on the client's clock: used to correct clock offset. */
   sentAt: epochMs,
   pages: z.array(PagePoints).min(1),
+  /**
+   * True on a batch's first transmission ever (never on a resend, nor on one
+   * read back from storage that may have been sent before): in a cluster its
+   * points may then be summed with other batches' before its node publishes
+   * them (PROTOCOL.md, "Windows in a cluster").
+   */
+  first: z.literal(true).optional(),
 });
 
 /** Every subscribe is answered: `subscribed` then the view's current grid, or an `error`. */

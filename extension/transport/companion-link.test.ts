@@ -71,6 +71,46 @@ describe("CompanionLink", () => {
     expect(companion.gateway.counters.points).toBe(2);
   });
 
+  it("marks a fresh batch's first transmission only: not its resend, nor a batch read back from storage", async () => {
+    companion = await start();
+    const sent: { seq: number; first: boolean }[] = [];
+    let dropped = false;
+    // Records each batch frame; the first one of seq 5 is lost on the way, as a frame is when a connection dies.
+    class Recording extends WebSocket {
+      override send(data: string): void {
+        const message = JSON.parse(data);
+        if (message.type === "batch") {
+          sent.push({ seq: message.seq, first: message.first === true });
+          if (message.seq === 5 && !dropped) {
+            dropped = true;
+            return;
+          }
+        }
+        super.send(data);
+      }
+    }
+    link = new CompanionLink({
+      url: `ws://127.0.0.1:${PORT}`,
+      clientId: "link-first",
+      minBackoffMs: 50,
+      maxBackoffMs: 200,
+      WebSocket: Recording as unknown as typeof globalThis.WebSocket,
+    });
+    await until(() => link?.getStatus().state === "open");
+    link.send(4, page(Date.now()));
+    link.send(5, page(Date.now()), true);
+    link.send(6, page(Date.now()), true);
+    await until(() => link?.getStatus().acked === 2);
+    companion.gateway.closeAll(1001, "restart");
+    await until(() => link?.getStatus().acked === 3);
+    expect(sent).toEqual([
+      { seq: 4, first: false },
+      { seq: 5, first: true },
+      { seq: 6, first: true },
+      { seq: 5, first: false },
+    ]);
+  });
+
   it("keeps a batch refused for the token's role, and says the token is refused", async () => {
     companion = await start();
     const { token } = companion.tokens.create("watcher", ["view"]);

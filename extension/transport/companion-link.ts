@@ -56,6 +56,8 @@ interface Pending {
   pages: PagePoints[];
   /** Sent on the current connection and not yet answered. */
   inFlight: boolean;
+  /** Made in this link's life and never transmitted: its first transmission says so. */
+  unsent: boolean;
 }
 
 type Watch = SubscriptionRequest;
@@ -97,10 +99,14 @@ export class CompanionLink {
     this.connect();
   }
 
-  /** Queues a batch; it is sent now if connected, else after the next hello. */
-  send(seq: number, pages: PagePoints[]): void {
+  /**
+   * Queues a batch; it is sent now if connected, else after the next hello.
+   * `fresh`: the batch was just made, so no companion can have it yet (one
+   * read back from storage may have been sent before this link's life).
+   */
+  send(seq: number, pages: PagePoints[], fresh = false): void {
     if (this.outbox.some((p) => p.seq === seq)) return;
-    const pending: Pending = { seq, pages, inFlight: false };
+    const pending: Pending = { seq, pages, inFlight: false, unsent: fresh };
     this.outbox.push(pending);
     this.updateStatus({ queued: this.outbox.length });
     if (this.ready) this.transmit(pending);
@@ -283,6 +289,8 @@ export class CompanionLink {
     if (pending.inFlight) return;
     pending.inFlight = true;
     const batch: Batch = { type: "batch", seq: pending.seq, sentAt: Date.now(), pages: pending.pages };
+    if (pending.unsent) batch.first = true;
+    pending.unsent = false;
     this.write(batch);
   }
 

@@ -79,7 +79,7 @@ export class Delivery {
       .then(async () => {
         const { batches, evicted } = await this.outbox.flush();
         for (const seq of evicted) this.link.drop(seq);
-        for (const batch of batches) this.link.send(batch.seq, batch.pages);
+        for (const batch of batches) this.link.send(batch.seq, batch.pages, true);
       })
       .finally(() => {
         this.flushes--;

@@ -145,7 +145,7 @@ function total(views: Record<string, unknown>): number {
 /**
  * A client as the extension's link is: batches stay in its outbox until
  * acked, and are all sent again on a new connection (to `next()` when the
- * node it was on goes away).
+ * node it was on goes away); a batch's first transmission says so.
  */
 class Streamer {
   private ws: WebSocket | null = null;
@@ -167,7 +167,9 @@ class Streamer {
     this.ws = ws;
     ws.on("message", (data) => {
       const message = JSON.parse(String(data)) as ServerMessage;
-      if (message.type === "welcome") for (const batch of this.outbox.values()) ws.send(JSON.stringify(batch));
+      // Sent again: no longer a first transmission.
+      if (message.type === "welcome")
+        for (const batch of this.outbox.values()) ws.send(JSON.stringify({ ...batch, first: undefined }));
       if (message.type === "ack") {
         const batch = this.outbox.get(message.seq);
         if (batch) this.acked.set(message.seq, batch);
@@ -185,7 +187,7 @@ class Streamer {
   send(): void {
     const batch = randomBatch(this.random, ++this.seq);
     this.outbox.set(batch.seq, batch);
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(batch));
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ ...batch, first: true }));
   }
 
   close(): void {
@@ -240,6 +242,8 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
       for (let i = 0; i < 40; i++) {
         const client = clients[Math.floor(random() * clients.length)] as (typeof clients)[number];
         const batch = randomBatch(random, ++seq);
+        // Half say they are on their first transmission (as they are): their node sums them with others.
+        if (random() < 0.5) batch.first = true;
         const node = client.nodes[Math.floor(random() * client.nodes.length)] as (typeof client.nodes)[number];
         for (const ws of [client.lone, node]) {
           ws.send(batch);

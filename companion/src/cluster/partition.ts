@@ -122,15 +122,18 @@ export class Partition {
       this.counters.blocks++;
       let newest = 0;
       for (const group of block.g) if (group.p > newest) newest = group.p;
-      if (block.s !== null) {
+      let counts = true;
+      if (block.b) {
+        // First transmissions: none can have been counted before; each is remembered against a resend.
+        for (const [client, seqs] of block.b) for (const seq of seqs) this.remember(batchId(client, seq), newest);
+      } else if (block.c !== undefined && block.s !== undefined) {
         const id = batchId(block.c, block.s);
-        if (this.counted.has(id)) {
-          this.counters.duplicateBlocks++;
-          continue;
-        }
-        this.counted.set(id, newest);
-        for (const group of block.g) groups.push(pointsOf(group));
+        counts = !this.counted.has(id);
+        if (counts) this.remember(id, newest);
+        else this.counters.duplicateBlocks++;
       }
+      if (!counts) continue;
+      for (const group of block.g) groups.push(pointsOf(group));
       for (const signal of block.sig ?? []) {
         const id = signalId(signal);
         if (this.counted.has(id)) continue;
@@ -141,6 +144,11 @@ export class Partition {
     if (groups.length > 0) this.bus.publish("points", { client: "", groups });
     if (signals.length > 0) this.bus.publish("signals", { signals });
     if (this.livePush === null && this.stage.hasFresh) this.livePush = setImmediate(() => this.pushLive());
+  }
+
+  /** Keeps an id while its newest pane is in the window; a batch cut in pieces is kept as long as its newest piece. */
+  private remember(id: string, newest: number): void {
+    this.counted.set(id, Math.max(this.counted.get(id) ?? 0, newest));
   }
 
   private pushLive(): void {

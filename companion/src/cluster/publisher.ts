@@ -1,8 +1,11 @@
 /**
- * A node's side of the pane stream: the blocks of the batches it stored,
- * gathered per partition and published to JetStream once per hop, one message
- * per partition (cut in pieces past `maxPayload`), each with a message id that
- * makes a repeated publish a no-op.
+ * A node's side of the pane stream: the batches it stored, gathered per
+ * partition and published to JetStream once per hop, one message per
+ * partition (cut in pieces past `maxPayload`), each with a message id that
+ * makes a repeated publish a no-op. Batches on their first transmission are
+ * summed together per key, pane and cell into one block; any other batch
+ * (a resend, which another node may have published) keeps a block of its own,
+ * which the owner counts once by its id.
  *
  * A batch is acknowledged to its client once the message holding it is in
  * JetStream, so that a node that dies and stays down has lost no acked point.
@@ -15,7 +18,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KeyedPoints } from "../pipeline";
 import type { StoredSignal } from "../store/event-store";
-import { type Block, blocksOf, type PaneMessage, paneSubject } from "./wire";
+import { type Block, blocksOf, type PaneMessage, PaneSums, paneSubject, partitionOf } from "./wire";
 
 export interface PublisherOptions {
   node: string;
@@ -37,13 +40,23 @@ interface Waiter {
   done: boolean;
 }
 
+/** First transmissions of one partition in a round: their points summed, their ids, their signals. */
+interface Firsts {
+  sums: PaneSums;
+  seqs: Map<string, number[]>;
+  signals: StoredSignal[];
+}
+
 interface Round {
   blocks: Map<number, Block[]>;
+  firsts: Map<number, Firsts>;
   waiters: Waiter[];
 }
 
+const newRound = (): Round => ({ blocks: new Map(), firsts: new Map(), waiters: [] });
+
 export class PanePublisher {
-  private round: Round = { blocks: new Map(), waiters: [] };
+  private round: Round = newRound();
   private flushing = false;
   /** Set when blocks were dropped unpublished: the backlog is republished before anything else. */
   private behind = true;
@@ -69,18 +82,30 @@ export class PanePublisher {
     this.timer = setInterval(() => void this.flush(), options.hopMs);
   }
 
-  /** Takes a stored batch; resolves once it is in JetStream, or after `ackWaitMs` if JetStream does not answer. */
-  carry(client: string, seq: number, groups: readonly KeyedPoints[], signals: readonly StoredSignal[]): Promise<void> {
+  /**
+   * Takes a stored batch (`first`: on its first transmission ever); resolves
+   * once it is in JetStream, or after `ackWaitMs` if JetStream does not answer.
+   */
+  carry(
+    client: string,
+    seq: number,
+    groups: readonly KeyedPoints[],
+    signals: readonly StoredSignal[],
+    first: boolean,
+  ): Promise<void> {
     if (this.isOffline) {
       // NATS is away: acked on the store; the backlog carries it once NATS is back.
       this.counters.ackedOnStoreAlone++;
       return Promise.resolve();
     }
     const { hopMs, partitions, ackWaitMs } = this.options;
-    for (const [partition, block] of blocksOf(client, seq, groups, signals, hopMs, partitions)) {
-      const list = this.round.blocks.get(partition);
-      if (list) list.push(block);
-      else this.round.blocks.set(partition, [block]);
+    if (first) this.sumFirst(client, seq, groups, signals);
+    else {
+      for (const [partition, block] of blocksOf(client, seq, groups, signals, hopMs, partitions)) {
+        const list = this.round.blocks.get(partition);
+        if (list) list.push(block);
+        else this.round.blocks.set(partition, [block]);
+      }
     }
     return new Promise((resolve) => {
       const waiter: Waiter = { resolve, done: false };
@@ -94,6 +119,30 @@ export class PanePublisher {
     });
   }
 
+  /** Adds a first transmission to its partitions' sums. */
+  private sumFirst(
+    client: string,
+    seq: number,
+    groups: readonly KeyedPoints[],
+    signals: readonly StoredSignal[],
+  ): void {
+    const { hopMs, partitions } = this.options;
+    const firstsOf = (key: string): Firsts => {
+      const partition = partitionOf(key, partitions);
+      let firsts = this.round.firsts.get(partition);
+      if (!firsts) {
+        firsts = { sums: new PaneSums(hopMs), seqs: new Map(), signals: [] };
+        this.round.firsts.set(partition, firsts);
+      }
+      const seqs = firsts.seqs.get(client);
+      if (!seqs) firsts.seqs.set(client, [seq]);
+      else if (seqs.at(-1) !== seq) seqs.push(seq);
+      return firsts;
+    };
+    for (const group of groups) firstsOf(group.key).sums.add(group);
+    for (const signal of signals) firstsOf(signal.key).signals.push(signal);
+  }
+
   /** Publishes what came since the last round; one round at a time. */
   async flush(): Promise<void> {
     if (this.flushing || this.closed) return;
@@ -102,19 +151,23 @@ export class PanePublisher {
       if (this.behind) {
         // What this round holds is in the store too: the backlog carries it.
         const round = this.round;
-        this.round = { blocks: new Map(), waiters: [] };
+        this.round = newRound();
         await this.republish();
         this.behind = false;
         settle(round.waiters);
         return;
       }
       const round = this.round;
+      this.round = newRound();
+      for (const [partition, { sums, seqs, signals }] of round.firsts) {
+        const block: Block = { b: [...seqs], g: sums.groups(), ...(signals.length > 0 && { sig: signals }) };
+        // First in its message: a resend of one of these batches, later, finds it counted.
+        round.blocks.set(partition, [block, ...(round.blocks.get(partition) ?? [])]);
+      }
       if (round.blocks.size === 0) {
         settle(round.waiters);
-        this.round.waiters = [];
         return;
       }
-      this.round = { blocks: new Map(), waiters: [] };
       try {
         await this.publish(round.blocks);
         settle(round.waiters);
@@ -151,7 +204,11 @@ export class PanePublisher {
     const signals = this.backlog.signals();
     if (signals.length > 0) {
       const blocks = blocksOf("", 0, [], signals, hopMs, partitions);
-      for (const block of blocks.values()) block.s = null;
+      // Signals alone: each is counted once by what it is.
+      for (const block of blocks.values()) {
+        delete block.c;
+        delete block.s;
+      }
       add(blocks);
     }
     if (byPartition.size > 0) await this.publish(byPartition);
@@ -166,13 +223,13 @@ export class PanePublisher {
     for (const [partition, list] of blocks) {
       let piece = 0;
       let start = 0;
-      while (start < list.length) {
-        // A block is never split: the owner counts a batch's share whole.
-        let end = list.length;
-        let data = encode(this.options.node, list.slice(start, end));
+      const pieces = list.flatMap((block) => cut(block, limit));
+      while (start < pieces.length) {
+        let end = pieces.length;
+        let data = encode(this.options.node, pieces.slice(start, end));
         while (data.length > limit && end - start > 1) {
           end = start + Math.max(1, Math.floor((end - start) / 2));
-          data = encode(this.options.node, list.slice(start, end));
+          data = encode(this.options.node, pieces.slice(start, end));
         }
         const msgID = `${this.options.node}:${this.epoch}:${flush}:${partition}:${piece++}`;
         sends.push(this.js.publish(paneSubject(partition), data, { msgID, timeout: this.options.ackWaitMs }));
@@ -195,6 +252,21 @@ export class PanePublisher {
     this.closed = true;
     clearInterval(this.timer);
   }
+}
+
+/**
+ * A block of summed first transmissions past `limit` bytes, cut by its pane
+ * groups, each piece naming all its batches (none of them is checked against
+ * what was counted). One batch's block is never cut: its owner counts it whole.
+ */
+function cut(block: Block, limit: number): Block[] {
+  if (!block.b || block.g.length < 2 || JSON.stringify(block).length <= limit) return [block];
+  const half = Math.floor(block.g.length / 2);
+  const { sig, ...rest } = block;
+  return [
+    ...cut({ ...rest, g: block.g.slice(0, half), ...(sig && { sig }) }, limit),
+    ...cut({ ...rest, g: block.g.slice(half) }, limit),
+  ];
 }
 
 function encode(node: string, blocks: Block[]): Uint8Array {

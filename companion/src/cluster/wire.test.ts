@@ -7,7 +7,7 @@ import type { Grid } from "../../../protocol/wire";
 import { InProcessBus } from "../bus/bus";
 import type { KeyedPoints, Topics } from "../pipeline";
 import { WindowStage } from "../window/window-stage";
-import { blocksOf, gridSubject, partitionOf, pointsOf } from "./wire";
+import { blocksOf, gridSubject, PaneSums, partitionOf, pointsOf } from "./wire";
 
 const HOP = 250;
 const WINDOWS = [1000, 2500];
@@ -93,25 +93,38 @@ const batchArbitrary = fc
   });
 
 describe("pane deltas", () => {
-  it("give a window stage the same grid as the points they sum, at every hop, whatever the partitions", () => {
+  it("give a window stage the same grid as the points they sum, one batch or many at once, at every hop, whatever the partitions", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ hops: fc.integer({ min: 0, max: 3 }), batch: batchArbitrary }), {
-          minLength: 4,
-          maxLength: 14,
-        }),
+        fc.array(
+          fc.record({
+            hops: fc.integer({ min: 0, max: 3 }),
+            batches: fc.array(batchArbitrary, { minLength: 1, maxLength: 4 }),
+            summed: fc.boolean(),
+          }),
+          { minLength: 4, maxLength: 14 },
+        ),
         fc.integer({ min: 1, max: 7 }),
         (steps, partitions) => {
           const direct = stage();
           const merged = stage();
           let now = START;
           let seq = 0;
-          for (const { hops, batch } of steps) {
+          for (const { hops, batches, summed } of steps) {
             now += hops * HOP;
-            const groups = batch(now);
-            direct.feed(groups);
-            for (const block of blocksOf("client", ++seq, groups, [], HOP, partitions).values()) {
-              merged.feed(block.g.map(pointsOf));
+            const made = batches.map((batch) => batch(now));
+            for (const groups of made) direct.feed(groups);
+            if (summed) {
+              // First transmissions: every batch of the round summed per key, pane and cell.
+              const sums = new PaneSums(HOP);
+              for (const groups of made) for (const group of groups) sums.add(group);
+              merged.feed(sums.groups().map(pointsOf));
+            } else {
+              for (const groups of made) {
+                for (const block of blocksOf("client", ++seq, groups, [], HOP, partitions).values()) {
+                  merged.feed(block.g.map(pointsOf));
+                }
+              }
             }
             direct.windows.tick(now);
             merged.windows.tick(now);

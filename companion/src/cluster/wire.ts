@@ -40,7 +40,7 @@ export function partitionOf(key: string, partitions: number): number {
   return (hash >>> 0) % partitions;
 }
 
-/** One key's points of one batch in one pane: `n` holds (cell, count) pairs. */
+/** One key's points in one pane: `n` holds (cell, count) pairs. */
 export interface PaneGroup {
   k: string;
   /** The pane's start, ms since the epoch. */
@@ -50,10 +50,17 @@ export interface PaneGroup {
   a?: string[];
 }
 
-/** A batch's share of one partition, or (with `s` null) signals republished from the store alone. */
+/**
+ * Points of one partition, summed per key, pane and cell, with the batches
+ * they came from: one batch (`c`, `s`), which its owner counts once whoever
+ * sends it again; or first transmissions (`b`: per client, the seqs), which no
+ * node can have published before, summed together. A block of neither holds
+ * signals alone, read back from a node's store.
+ */
 export interface Block {
-  c: string;
-  s: number | null;
+  c?: string;
+  s?: number;
+  b?: [string, number[]][];
   g: PaneGroup[];
   sig?: StoredSignal[];
 }
@@ -78,10 +85,65 @@ export function signalId(signal: StoredSignal): string {
   return `s ${signal.t} ${signal.kind} ${signal.client} ${signal.key} ${signal.selector}`;
 }
 
-/**
- * Splits a batch's groups and signals by partition, each group's points
- * summed per pane and cell. Returns a block per partition it touches.
- */
+interface PaneCounts {
+  counts: Map<number, number>;
+  /** An anchored key's selectors in this pane, and where each is among them. */
+  anchors?: string[];
+  index?: Map<string, number>;
+}
+
+/** Points summed per key, pane and cell; an anchored key's selectors named once per pane, whatever batch named them. */
+export class PaneSums {
+  private readonly byKey = new Map<string, Map<number, PaneCounts>>();
+
+  constructor(private readonly hopMs: number) {}
+
+  add(group: KeyedPoints): void {
+    let panes = this.byKey.get(group.key);
+    if (!panes) {
+      panes = new Map();
+      this.byKey.set(group.key, panes);
+    }
+    const { anchors, anchorOf } = group;
+    for (let i = 0; i < group.times.length; i++) {
+      const pane = Math.floor((group.times[i] as number) / this.hopMs) * this.hopMs;
+      let entry = panes.get(pane);
+      if (!entry) {
+        entry = anchors ? { counts: new Map(), anchors: [], index: new Map() } : { counts: new Map() };
+        panes.set(pane, entry);
+      }
+      let cell = group.cells[i] as number;
+      if (anchors && entry.index && entry.anchors) {
+        const selector = anchors[anchorOf?.[i] as number] as string;
+        let at = entry.index.get(selector);
+        if (at === undefined) {
+          at = entry.anchors.push(selector) - 1;
+          entry.index.set(selector, at);
+        }
+        cell += at * ANCHOR_CELLS;
+      }
+      entry.counts.set(cell, (entry.counts.get(cell) ?? 0) + 1);
+    }
+  }
+
+  get empty(): boolean {
+    return this.byKey.size === 0;
+  }
+
+  groups(): PaneGroup[] {
+    const out: PaneGroup[] = [];
+    for (const [k, panes] of this.byKey) {
+      for (const [p, { counts, anchors }] of panes) {
+        const n: number[] = [];
+        for (const [cell, count] of counts) n.push(cell, count);
+        out.push(anchors ? { k, p, n, a: anchors } : { k, p, n });
+      }
+    }
+    return out;
+  }
+}
+
+/** Splits a batch's groups and signals by partition, summed per pane and cell: a block per partition it touches. */
 export function blocksOf(
   client: string,
   seq: number,
@@ -90,39 +152,25 @@ export function blocksOf(
   hopMs: number,
   partitions: number,
 ): Map<number, Block> {
+  const sums = new Map<number, PaneSums>();
+  for (const group of groups) {
+    const partition = partitionOf(group.key, partitions);
+    let sum = sums.get(partition);
+    if (!sum) {
+      sum = new PaneSums(hopMs);
+      sums.set(partition, sum);
+    }
+    sum.add(group);
+  }
   const blocks = new Map<number, Block>();
-  const blockOf = (key: string): Block => {
-    const partition = partitionOf(key, partitions);
+  for (const [partition, sum] of sums) blocks.set(partition, { c: client, s: seq, g: sum.groups() });
+  for (const signal of signals) {
+    const partition = partitionOf(signal.key, partitions);
     let block = blocks.get(partition);
     if (!block) {
       block = { c: client, s: seq, g: [] };
       blocks.set(partition, block);
     }
-    return block;
-  };
-  for (const group of groups) {
-    const block = blockOf(group.key);
-    const byPane = new Map<number, Map<number, number>>();
-    for (let i = 0; i < group.times.length; i++) {
-      const pane = Math.floor((group.times[i] as number) / hopMs) * hopMs;
-      let counts = byPane.get(pane);
-      if (!counts) {
-        counts = new Map();
-        byPane.set(pane, counts);
-      }
-      const cell = group.anchors
-        ? (group.anchorOf?.[i] as number) * ANCHOR_CELLS + (group.cells[i] as number)
-        : (group.cells[i] as number);
-      counts.set(cell, (counts.get(cell) ?? 0) + 1);
-    }
-    for (const [pane, counts] of byPane) {
-      const n: number[] = [];
-      for (const [cell, count] of counts) n.push(cell, count);
-      block.g.push(group.anchors ? { k: group.key, p: pane, n, a: group.anchors } : { k: group.key, p: pane, n });
-    }
-  }
-  for (const signal of signals) {
-    const block = blockOf(signal.key);
     block.sig ??= [];
     block.sig.push(signal);
   }

@@ -64,7 +64,13 @@ export interface Feeder {
 
 /** Where a stored batch goes before its ack, in a cluster: resolves once its pane delta is published (cluster/publisher.ts). */
 export interface Relay {
-  carry(client: string, seq: number, groups: readonly KeyedPoints[], signals: readonly StoredSignal[]): Promise<void>;
+  carry(
+    client: string,
+    seq: number,
+    groups: readonly KeyedPoints[],
+    signals: readonly StoredSignal[],
+    first: boolean,
+  ): Promise<void>;
 }
 
 export class Ingest {
@@ -296,7 +302,7 @@ export class Ingest {
         this.rate.add(points);
         this.counters.clicks += clicks;
         const ack = () => connection.reply({ type: "ack", seq, points, duplicate: false });
-        if (this.relay) this.relay.carry(clientId, seq, stored.groups, signals).then(ack);
+        if (this.relay) this.relay.carry(clientId, seq, stored.groups, signals, batch.first === true).then(ack);
         else ack();
       },
       (error: Error & { code?: string }) => {
