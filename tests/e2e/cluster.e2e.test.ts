@@ -30,7 +30,7 @@ import {
 
 interface ClusterStats {
   gateway: { points: number };
-  cluster: { owned: number[]; gridsReceived: number };
+  cluster: { owned: number[]; gridsReceived: number; published: { summedBatches: number } };
 }
 
 async function statsOf(url: string): Promise<ClusterStats> {
@@ -76,6 +76,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("a cluster node in %s", (bro
     expect(b.cluster.owned).toEqual([0]);
     expect(a.gateway.points).toBeGreaterThan(0);
     expect(b.gateway.points).toBe(0);
+    // The extension says which batches are on their first transmission: A summed them.
+    expect(a.cluster.published.summedBatches).toBeGreaterThan(0);
 
     const hot = tiles(grid)[0] as Tile;
     const size = width / grid.cols;

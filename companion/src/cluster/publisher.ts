@@ -69,6 +69,8 @@ export class PanePublisher {
     messages: 0,
     bytes: 0,
     blocks: 0,
+    /** Batches on their first transmission, summed with others; the rest had blocks of their own. */
+    summedBatches: 0,
     failedFlushes: 0,
     republishedBatches: 0,
     ackedOnStoreAlone: 0,
@@ -99,8 +101,10 @@ export class PanePublisher {
       return Promise.resolve();
     }
     const { hopMs, partitions, ackWaitMs } = this.options;
-    if (first) this.sumFirst(client, seq, groups, signals);
-    else {
+    if (first) {
+      this.sumFirst(client, seq, groups, signals);
+      this.counters.summedBatches++;
+    } else {
       for (const [partition, block] of blocksOf(client, seq, groups, signals, hopMs, partitions)) {
         const list = this.round.blocks.get(partition);
         if (list) list.push(block);
