@@ -201,10 +201,11 @@ export class HoppingHeatmap {
   /** Panes per served window. */
   private readonly spans: number[];
   /**
-   * Numbers per slot in `slots`: the running count of each window, then the
-   * slot's reference count (raw events in the closed panes of the ring using
-   * it: the slot is freed when that reaches zero), its key's id and its cell.
-   * Its open-pane count is in its key's `CellIndex`.
+   * Numbers per slot in `slotChunks`: the running count of each window, then
+   * its key's id and its cell. Its open-pane count is in its key's
+   * `CellIndex`. The longest window's count is the slot's reference count:
+   * every event in a closed pane of the ring is in that window (an older one
+   * is refused), so the slot is freed when it reaches zero.
    */
   private readonly stride: number;
   /** Panes in the longest window, and that window's index. */
@@ -260,7 +261,7 @@ export class HoppingHeatmap {
     this.hopMs = hopMs;
     this.windowsMs = [...windowsMs];
     this.spans = windowsMs.map((w) => w / hopMs);
-    this.stride = windowsMs.length + 3;
+    this.stride = windowsMs.length + 2;
     this.longest = Math.max(...this.spans);
     this.longestIndex = this.spans.indexOf(this.longest);
     this.closed = Math.floor(options.now / hopMs) - 1;
@@ -395,11 +396,10 @@ export class HoppingHeatmap {
     const state = this.states.get(key);
     if (!state) return;
     this.applyLate();
-    const { slotChunks, stride } = this;
-    const windows = this.spans.length;
+    const { slotChunks, stride, longestIndex } = this;
     state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
       const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
-      const held = (chunk[(slot & SLOT_CHUNK_MASK) * stride + windows] as number) + open;
+      const held = (chunk[(slot & SLOT_CHUNK_MASK) * stride + longestIndex] as number) + open;
       if (held > 0) fn(cell, held);
     });
   }
@@ -502,9 +502,9 @@ export class HoppingHeatmap {
     }
     const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
     const at = (slot & SLOT_CHUNK_MASK) * stride + this.spans.length;
-    chunk[at] = 0;
-    chunk[at + 1] = state.id;
-    chunk[at + 2] = cell;
+    // A freed slot's counts are zero already: its longest window's is, and the others count fewer panes.
+    chunk[at] = state.id;
+    chunk[at + 1] = cell;
     return state.set(cell, slot);
   }
 
@@ -522,8 +522,7 @@ export class HoppingHeatmap {
       const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
       const base = (slot & SLOT_CHUNK_MASK) * stride;
       // Every event of the closing pane came while it was open: it joins the ring's closed events and the windows.
-      (slots[base + windows] as number)++;
-      const id = slots[base + windows + 1] as number;
+      const id = slots[base + windows] as number;
       for (let w = 0; w < windows; w++) {
         (slots[base + w] as number)++;
         (totals[id * windows + w] as number)++;
@@ -544,7 +543,7 @@ export class HoppingHeatmap {
         const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
         const base = (slot & SLOT_CHUNK_MASK) * stride;
         (slots[base + w] as number)--;
-        const id = slots[base + windows + 1] as number;
+        const id = slots[base + windows] as number;
         (totals[id * windows + w] as number)--;
         if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
         dirty[id] = (dirty[id] as number) | bit;
@@ -559,14 +558,13 @@ export class HoppingHeatmap {
       const slot = raw[e] as number;
       const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
       const base = (slot & SLOT_CHUNK_MASK) * stride;
-      (slots[base + longestIndex] as number)--;
-      const id = slots[base + windows + 1] as number;
-      const refs = (slots[base + windows] as number) - 1;
-      slots[base + windows] = refs;
+      const refs = (slots[base + longestIndex] as number) - 1;
+      slots[base + longestIndex] = refs;
+      const id = slots[base + windows] as number;
       if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
       dirty[id] = (dirty[id] as number) | bit;
       if (refs === 0) {
-        (this.byId[id] as KeyState).delete(slots[base + windows + 2] as number);
+        (this.byId[id] as KeyState).delete(slots[base + windows + 1] as number);
         this.freeSlots.push(slot);
       }
       const left = (totals[id * windows + longestIndex] as number) - 1;
@@ -586,7 +584,6 @@ export class HoppingHeatmap {
       const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
       const base = (slot & SLOT_CHUNK_MASK) * stride;
       const inWindows = lateLog[i + 1] as number;
-      (slots[base + windows] as number)++;
       for (let w = 0; w < windows; w++) {
         if (inWindows & (1 << w)) (slots[base + w] as number)++;
       }
