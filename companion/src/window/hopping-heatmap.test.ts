@@ -205,6 +205,34 @@ describe("HoppingHeatmap", () => {
     expect(heatmap.size).toBe(0);
   });
 
+  it("equals the naive model with tens of thousands of live cells, their slots freed and reused (several slot chunks)", () => {
+    let now = START;
+    const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
+    const naive = new NaiveHeatmap(HOP, WINDOWS, now);
+    const random = fc.sample(fc.integer({ min: 0, max: 1 << 20 }), { numRuns: 4 * 2 * 12_000, seed: 13 });
+    const check = () => {
+      for (const key of ["a", "b"]) {
+        WINDOWS.forEach((_, i) => {
+          expect(sorted(fast.grid(key, i))).toEqual(sorted(naive.grid(key, i)));
+          expect(fast.total(key, i)).toBe([...naive.grid(key, i).values()].reduce((a, b) => a + b, 0));
+        });
+      }
+    };
+    // Rounds of 12,000 cells a key (some late), one a pane apart and one after the first expired, so freed slots are taken again.
+    for (const [round, gapMs] of [500, 3000, 6000, 500].entries()) {
+      for (const [k, key] of ["a", "b"].entries()) {
+        const cells = random.slice((2 * round + k) * 12_000, (2 * round + k + 1) * 12_000);
+        const times = cells.map((cell) => now - (cell % 3) * 900);
+        fast.addMany(key, times, cells, { open: 0, late: 0, tooOld: 0 });
+        naive.addMany(key, times, cells);
+      }
+      now += gapMs;
+      fast.advance(now);
+      naive.advance(now);
+      check();
+    }
+  });
+
   it("rejects windows that are not multiples of the hop", () => {
     expect(() => new HoppingHeatmap({ hopMs: 250, windowsMs: [1100], now: 0 })).toThrow(/multiple/);
   });

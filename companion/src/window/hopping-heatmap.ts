@@ -10,10 +10,10 @@
  * the panes entering and leaving.
  *
  * A key's cells are interned into slots (cell → slot, in the key's
- * `CellIndex`), and the slots of every key live in one typed array (the
- * running counts of all windows side by side, `slots[slot * stride + w]`, then
- * the slot's key and cell): a pane event is one integer, and closing a pane
- * walks flat arrays without reading any per-key object. A pane is one growing
+ * `CellIndex`), and the slots of every key live in a few large typed arrays
+ * (the running counts of all windows side by side, then the slot's key and
+ * cell): a pane event is one integer, and closing a pane walks flat arrays
+ * without reading any per-key object. A pane is one growing
  * Int32Array for all keys rather than a ring per key: a key costs no ring of
  * (longest window / hop) entries, and a steady stream allocates nothing.
  *
@@ -201,10 +201,11 @@ export class HoppingHeatmap {
   /** Panes per served window. */
   private readonly spans: number[];
   /**
-   * Numbers per slot in `slots`: the running count of each window, then the
-   * slot's reference count (raw events in the closed panes of the ring using
-   * it: the slot is freed when that reaches zero), its key's id and its cell.
-   * Its open-pane count is in its key's `CellIndex`.
+   * Numbers per slot in `slotChunks`: the running count of each window, then
+   * its key's id and its cell. Its open-pane count is in its key's
+   * `CellIndex`. The longest window's count is the slot's reference count:
+   * every event in a closed pane of the ring is in that window (an older one
+   * is refused), so the slot is freed when it reaches zero.
    */
   private readonly stride: number;
   /** Panes in the longest window, and that window's index. */
@@ -214,11 +215,14 @@ export class HoppingHeatmap {
   private readonly byId: (KeyState | undefined)[] = [];
   private readonly freeIds: number[] = [];
   /**
-   * Every key's slots in one array, `stride` numbers each: a slot's numbers
-   * share a cache line wherever its key's other slots are, and a pane event
-   * is one slot number, so closing a pane reads no per-key object.
+   * Every key's slots, `stride` numbers each, slot s in chunk
+   * `s >>> SLOT_CHUNK_BITS` from `(s & SLOT_CHUNK_MASK) * stride`: a slot's
+   * numbers share a cache line wherever its key's other slots are, and a pane
+   * event is one slot number, so closing a pane reads no per-key object.
+   * Chunks rather than one array that doubles: a new slot never copies the
+   * others, and at most one chunk is held unused.
    */
-  private slots = new Int32Array(0);
+  private readonly slotChunks: Int32Array[] = [new Int32Array(0)];
   /** Slots ever used; freed ones wait in `freeSlots`. */
   private slotCount = 0;
   private readonly freeSlots: number[] = [];
@@ -257,7 +261,7 @@ export class HoppingHeatmap {
     this.hopMs = hopMs;
     this.windowsMs = [...windowsMs];
     this.spans = windowsMs.map((w) => w / hopMs);
-    this.stride = windowsMs.length + 3;
+    this.stride = windowsMs.length + 2;
     this.longest = Math.max(...this.spans);
     this.longestIndex = this.spans.indexOf(this.longest);
     this.closed = Math.floor(options.now / hopMs) - 1;
@@ -376,9 +380,10 @@ export class HoppingHeatmap {
     const state = this.states.get(key);
     if (!state) return;
     this.applyLate();
-    const { slots, stride } = this;
+    const { slotChunks, stride } = this;
     state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
-      const count = (slots[slot * stride + windowIndex] as number) + (withOpen ? open : 0);
+      const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
+      const count = (chunk[(slot & SLOT_CHUNK_MASK) * stride + windowIndex] as number) + (withOpen ? open : 0);
       if (count > 0) fn(cell, count);
     });
   }
@@ -391,10 +396,10 @@ export class HoppingHeatmap {
     const state = this.states.get(key);
     if (!state) return;
     this.applyLate();
-    const { slots, stride } = this;
-    const windows = this.spans.length;
+    const { slotChunks, stride, longestIndex } = this;
     state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
-      const held = (slots[slot * stride + windows] as number) + open;
+      const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
+      const held = (chunk[(slot & SLOT_CHUNK_MASK) * stride + longestIndex] as number) + open;
       if (held > 0) fn(cell, held);
     });
   }
@@ -481,36 +486,43 @@ export class HoppingHeatmap {
 
   /** A slot for `cell` of `state`; its place in the key's index. */
   private allocate(state: KeyState, cell: number): number {
+    const { slotChunks, stride } = this;
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       slot = this.slotCount++;
-      if (this.slotCount * this.stride > this.slots.length) {
-        const grown = new Int32Array(Math.max(64, 2 * this.slotCount) * this.stride);
-        grown.set(this.slots);
-        this.slots = grown;
+      const last = slotChunks.length - 1;
+      const room = (slotChunks[last] as Int32Array).length / stride;
+      if ((slot & SLOT_CHUNK_MASK) === 0 && slot > 0) slotChunks.push(new Int32Array(SLOT_CHUNK * stride));
+      else if ((slot & SLOT_CHUNK_MASK) === room) {
+        // The first chunk doubles up to a whole chunk, so that a small ring holds little.
+        const grown = new Int32Array(Math.max(64, 2 * room) * stride);
+        grown.set(slotChunks[last] as Int32Array);
+        slotChunks[last] = grown;
       }
     }
-    const at = slot * this.stride + this.spans.length;
-    this.slots[at] = 0;
-    this.slots[at + 1] = state.id;
-    this.slots[at + 2] = cell;
+    const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
+    const at = (slot & SLOT_CHUNK_MASK) * stride + this.spans.length;
+    // A freed slot's counts are zero already: its longest window's is, and the others count fewer panes.
+    chunk[at] = state.id;
+    chunk[at + 1] = cell;
     return state.set(cell, slot);
   }
 
   private closeNext(): void {
     this.applyLate();
     const pane = ++this.closed;
-    const { stride, slots, totals, dirty, panes, paneLength, spans } = this;
+    const { stride, slotChunks, totals, dirty, panes, paneLength, spans } = this;
     const ringLength = panes.length;
     const windows = spans.length;
     const all = (1 << windows) - 1;
     let raw = panes[pane % ringLength] as Int32Array;
     let length = paneLength[pane % ringLength] as number;
     for (let e = 0; e < length; e++) {
-      const base = (raw[e] as number) * stride;
+      const slot = raw[e] as number;
+      const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
+      const base = (slot & SLOT_CHUNK_MASK) * stride;
       // Every event of the closing pane came while it was open: it joins the ring's closed events and the windows.
-      (slots[base + windows] as number)++;
-      const id = slots[base + windows + 1] as number;
+      const id = slots[base + windows] as number;
       for (let w = 0; w < windows; w++) {
         (slots[base + w] as number)++;
         (totals[id * windows + w] as number)++;
@@ -527,9 +539,11 @@ export class HoppingHeatmap {
       length = paneLength[leaving] as number;
       const bit = 1 << w;
       for (let e = 0; e < length; e++) {
-        const base = (raw[e] as number) * stride;
+        const slot = raw[e] as number;
+        const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
+        const base = (slot & SLOT_CHUNK_MASK) * stride;
         (slots[base + w] as number)--;
-        const id = slots[base + windows + 1] as number;
+        const id = slots[base + windows] as number;
         (totals[id * windows + w] as number)--;
         if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
         dirty[id] = (dirty[id] as number) | bit;
@@ -542,15 +556,15 @@ export class HoppingHeatmap {
     const bit = 1 << longestIndex;
     for (let e = 0; e < length; e++) {
       const slot = raw[e] as number;
-      const base = slot * stride;
-      (slots[base + longestIndex] as number)--;
-      const id = slots[base + windows + 1] as number;
-      const refs = (slots[base + windows] as number) - 1;
-      slots[base + windows] = refs;
+      const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
+      const base = (slot & SLOT_CHUNK_MASK) * stride;
+      const refs = (slots[base + longestIndex] as number) - 1;
+      slots[base + longestIndex] = refs;
+      const id = slots[base + windows] as number;
       if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
       dirty[id] = (dirty[id] as number) | bit;
       if (refs === 0) {
-        (this.byId[id] as KeyState).delete(slots[base + windows + 2] as number);
+        (this.byId[id] as KeyState).delete(slots[base + windows + 1] as number);
         this.freeSlots.push(slot);
       }
       const left = (totals[id * windows + longestIndex] as number) - 1;
@@ -563,12 +577,13 @@ export class HoppingHeatmap {
 
   /** Adds the late events of the log to their slots' counts. */
   private applyLate(): void {
-    const { lateLog, lateLength, slots, stride } = this;
+    const { lateLog, lateLength, slotChunks, stride } = this;
     const windows = this.spans.length;
     for (let i = 0; i < lateLength; i += 2) {
-      const base = (lateLog[i] as number) * stride;
+      const slot = lateLog[i] as number;
+      const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
+      const base = (slot & SLOT_CHUNK_MASK) * stride;
       const inWindows = lateLog[i + 1] as number;
-      (slots[base + windows] as number)++;
       for (let w = 0; w < windows; w++) {
         if (inWindows & (1 << w)) (slots[base + w] as number)++;
       }
@@ -601,3 +616,8 @@ export class HoppingHeatmap {
 }
 
 const EMPTY = new Int32Array(0);
+
+/** Slots per chunk of `slotChunks`, as a power of two. */
+const SLOT_CHUNK_BITS = 14;
+const SLOT_CHUNK = 1 << SLOT_CHUNK_BITS;
+const SLOT_CHUNK_MASK = SLOT_CHUNK - 1;
