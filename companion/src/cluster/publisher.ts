@@ -16,6 +16,7 @@
  * batch once, so republishing more than was missed is harmless.
  */
 import type { JetStreamClient } from "@nats-io/jetstream";
+import type { Relay } from "../gateway/ingest";
 import type { KeyedPoints } from "../pipeline";
 import type { StoredSignal } from "../store/event-store";
 import { type Block, blocksOf, type PaneMessage, PaneSums, paneSubject, partitionOf } from "./wire";
@@ -55,7 +56,7 @@ interface Round {
 
 const newRound = (): Round => ({ blocks: new Map(), firsts: new Map(), waiters: [] });
 
-export class PanePublisher {
+export class PanePublisher implements Relay {
   private round: Round = newRound();
   private flushing = false;
   /** Set when blocks were dropped unpublished: the backlog is republished before anything else. */
