@@ -64,11 +64,6 @@ const PRUNE_EVERY_MS = 10_000;
 const FOLD_EVERY_MS = 2_000;
 /** Most batches in one commit (a group commit of a burst takes a few milliseconds). */
 const BATCHES_PER_COMMIT = 64;
-/**
- * Cells are below 2^24 (page cells below 2^23, see --max-rows × --cols; a loose
- * side cell doubles one): room to pack a time bucket above (up to 2^29 minutes).
- */
-const CELL_SPACE = 2 ** 24;
 
 /** A rage, dead or error click (protocol/signals.ts) as stored: its page key, element, tester and time. */
 export interface StoredSignal {
@@ -392,22 +387,22 @@ export class EventStore {
     if (pending.points === 0 && pending.through === 0) return true;
     try {
       this.db.transaction(() => {
-        const write = (key: string, byId: Map<number, number>) => {
+        const write = (key: string, byMinute: ByMinute) => {
           // Each minute's counts also go to its hour: summed here, once per (minute, cell), not per point.
-          const hours = new Map<number, number>();
-          for (const [id, n] of byId) {
-            const minute = Math.floor(id / CELL_SPACE);
-            const cell = id % CELL_SPACE;
-            this.statements.addMinute.run(key, minute, cell, n);
-            const h = Math.floor(minute / 60) * CELL_SPACE + cell;
-            hours.set(h, (hours.get(h) ?? 0) + n);
+          const hours: ByMinute = new Map();
+          for (const [minute, cells] of byMinute) {
+            const hourCells = bucket(hours, Math.floor(minute / 60));
+            for (const [cell, n] of cells) {
+              this.statements.addMinute.run(key, minute, cell, n);
+              hourCells.set(cell, (hourCells.get(cell) ?? 0) + n);
+            }
           }
-          for (const [id, n] of hours)
-            this.statements.addHour.run(key, Math.floor(id / CELL_SPACE), id % CELL_SPACE, n);
+          for (const [hour, cells] of hours)
+            for (const [cell, n] of cells) this.statements.addHour.run(key, hour, cell, n);
         };
-        for (const [key, byId] of pending.minutes) write(key, byId);
+        for (const [key, byMinute] of pending.minutes) write(key, byMinute);
         for (const [page, bySelector] of pending.anchored) {
-          for (const [selector, byId] of bySelector) write(anchorKey(page, selector), byId);
+          for (const [selector, byMinute] of bySelector) write(anchorKey(page, selector), byMinute);
         }
         if (pending.through) this.statements.setFolded.run(pending.through);
       })();
@@ -526,15 +521,18 @@ export class EventStore {
   }
 }
 
-/** Counts by key and minute × 2^23 + cell, gathered between writes to the history tables. */
+/** Counts by minute, then cell: cells stay small integers, cheap map keys, and a group's points mostly share one minute. */
+type ByMinute = Map<number, Map<number, number>>;
+
+/** Counts by key, minute and cell, gathered between writes to the history tables. */
 class PendingHistory {
-  readonly minutes = new Map<string, Map<number, number>>();
+  readonly minutes = new Map<string, ByMinute>();
   /**
    * Anchored counts by page key (or tagged page key), then selector: a
    * group's selectors are looked up as they came, for the page and each of
    * its tags, rather than as a new anchor key string each time.
    */
-  readonly anchored = new Map<string, Map<string, Map<number, number>>>();
+  readonly anchored = new Map<string, Map<string, ByMinute>>();
   points = 0;
   /** The newest batch id whose points are gathered here. */
   through = 0;
@@ -561,13 +559,13 @@ class PendingHistory {
         bySelector = new Map();
         this.anchored.set(asPage, bySelector);
       }
-      const byAnchor = anchors.map((s) => bucket(bySelector, s));
+      const byAnchor = anchors.map((s) => new MinuteCounter(bucket(bySelector, s)));
       for (let i = 0; i < times.length; i++) {
-        count(byAnchor[anchorOf[i] as number] as Map<number, number>, times[i] as number, cells[i] as number);
+        (byAnchor[anchorOf[i] as number] as MinuteCounter).count(times[i] as number, cells[i] as number);
       }
     } else {
-      const minutes = bucket(this.minutes, asPage + key.slice(pageKey.length));
-      for (let i = 0; i < times.length; i++) count(minutes, times[i] as number, cells[i] as number);
+      const counter = new MinuteCounter(bucket(this.minutes, asPage + key.slice(pageKey.length)));
+      for (let i = 0; i < times.length; i++) counter.count(times[i] as number, cells[i] as number);
     }
   }
 
@@ -579,24 +577,35 @@ class PendingHistory {
   }
 }
 
+/** Counts points into one key's minutes, keeping the last minute's cells at hand. */
+class MinuteCounter {
+  private minute = Number.NaN;
+  private cells: Map<number, number> | undefined;
+
+  constructor(private readonly byMinute: ByMinute) {}
+
+  count(t: number, cell: number): void {
+    const minute = Math.floor(t / MINUTE);
+    if (minute !== this.minute || !this.cells) {
+      this.minute = minute;
+      this.cells = bucket(this.byMinute, minute);
+    }
+    this.cells.set(cell, (this.cells.get(cell) ?? 0) + 1);
+  }
+}
+
 /** Cursor points: a page key's own group holds each once; side keys repeat them or hold scroll marks. */
 function pointsOf(group: KeyedPoints): number {
   return splitSideKey(group.key) ? 0 : group.times.length;
 }
 
-/** One point at `t` in `cell` into its minute's counts. */
-function count(minutes: Map<number, number>, t: number, cell: number): void {
-  const m = Math.floor(t / MINUTE) * CELL_SPACE + cell;
-  minutes.set(m, (minutes.get(m) ?? 0) + 1);
-}
-
-function bucket(into: Map<string, Map<number, number>>, key: string): Map<number, number> {
-  let byId = into.get(key);
-  if (!byId) {
-    byId = new Map();
-    into.set(key, byId);
+function bucket<K, V>(into: Map<K, Map<number, V>>, key: K): Map<number, V> {
+  let found = into.get(key);
+  if (!found) {
+    found = new Map();
+    into.set(key, found);
   }
-  return byId;
+  return found;
 }
 
 /** The first string after every string that starts with `prefix`: keys in [prefix, raised(prefix)) start with it. */
