@@ -12,12 +12,15 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import type Database from "better-sqlite3";
 import { anchorKey, sidePrefix, splitSideKey } from "../../../protocol/anchor";
 import type { SignalKind } from "../../../protocol/signals";
 import { splitTaggedKey, type TagKind, taggedKey, tagPrefix } from "../../../protocol/tags";
 import type { KeyedPoints } from "../pipeline";
 import { decodeGroups, encodeGroups } from "./batch-codec";
+import type { CommitThreadData, CommitThreadMessage } from "./commit-thread";
+import { type CommitResult, committer, type EncodedBatch, openDatabase, setMaxBytes } from "./commits";
 
 export interface StoredBatch {
   client: string;
@@ -62,8 +65,15 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const PRUNE_EVERY_MS = 10_000;
 const FOLD_EVERY_MS = 2_000;
-/** Most batches in one commit (a group commit of a burst takes a few milliseconds). */
+/** Most batches in one commit (a group commit of a burst takes a few milliseconds, encoding them less). */
 const BATCHES_PER_COMMIT = 64;
+/**
+ * Groups sent to the commit thread before its first answer: the next group is
+ * encoded and queued there while one commits, so that neither thread waits.
+ */
+const GROUPS_IN_FLIGHT = 2;
+/** How long a closing store waits for the commit thread's last answer. */
+const CLOSE_WAIT_MS = 5_000;
 
 /** A rage, dead or error click (protocol/signals.ts) as stored: its page key, element, tester and time. */
 export interface StoredSignal {
@@ -101,6 +111,17 @@ export class EventStore {
   private readonly db: Database.Database;
   private readonly queue: Waiting[] = [];
   private flushScheduled = false;
+  /** Appends are committed by the commit thread (commit-thread.ts), one group at a time; its results come on `results`. */
+  private readonly commitThread: Worker;
+  private readonly results: MessagePort;
+  /** How many results the commit thread has posted, and how many were received (see close()). */
+  private readonly posted: Int32Array;
+  private received = 0;
+  /** Set until the commit thread is ready, and when it died: appends are then committed on this thread. */
+  private commitHere: ReturnType<typeof committer> | null;
+  /** The groups sent to the commit thread and not yet answered, oldest first. */
+  private readonly inFlight: Waiting[][] = [];
+  private closing = false;
   private readonly statements;
   private lastPrune = 0;
   private lastFold = 0;
@@ -120,10 +141,8 @@ export class EventStore {
 
   constructor(private readonly options: StoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
-    this.db = new Database(join(options.dataDir, "heatlens.db"));
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 2000");
+    const file = join(options.dataDir, "heatlens.db");
+    this.db = openDatabase(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS delivered (
         client TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
@@ -158,10 +177,8 @@ export class EventStore {
     const signalColumns = this.db.prepare("PRAGMA table_info(signals)").all() as { name: string }[];
     if (!signalColumns.some((c) => c.name === "steps")) this.db.exec("ALTER TABLE signals ADD COLUMN steps TEXT");
     // After the schema, so that a small limit refuses data, never the tables a start needs.
-    this.setMaxBytes(options.maxStoreBytes);
+    setMaxBytes(this.db, options.maxStoreBytes);
     this.statements = {
-      deliver: this.db.prepare("INSERT OR IGNORE INTO delivered (client, seq, at) VALUES (?, ?, ?)"),
-      insertBatch: this.db.prepare("INSERT INTO batches (max_t, groups, body) VALUES (?, ?, ?)"),
       unfolded: this.db.prepare("SELECT id, groups, body FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
       lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM batches"),
       folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
@@ -215,6 +232,31 @@ export class EventStore {
     };
     this.recoverThrough = (this.statements.lastId.get() as { id: number }).id;
     this.recover();
+
+    // Started once the schema exists, so that its connection finds the tables; it takes a moment to start.
+    this.commitHere = committer(this.db);
+    const { port1, port2 } = new MessageChannel();
+    const done = new SharedArrayBuffer(4);
+    this.posted = new Int32Array(done);
+    this.results = port1;
+    const data: CommitThreadData = { file, maxBytes: options.maxStoreBytes, port: port2, done };
+    this.commitThread = new Worker(new URL("./commit-thread-boot.js", import.meta.url), {
+      workerData: data,
+      transferList: [port2],
+    });
+    // Neither keeps the process alive: a store that is never closed does not hold its exit.
+    this.commitThread.unref();
+    port1.on("message", (result: CommitResult) => this.receive(result));
+    this.commitThread.once("message", () => {
+      this.commitHere = null;
+    });
+    port1.unref();
+    this.commitThread.on("error", (error) => {
+      // The groups in flight are refused (their clients resend them); the next ones are committed here.
+      this.commitHere = committer(this.db);
+      const failed: CommitResult = { ok: false, code: "E_STORAGE", message: `commit thread: ${error.message}` };
+      while (this.inFlight.length > 0) this.settle(failed);
+    });
   }
 
   /**
@@ -238,19 +280,19 @@ export class EventStore {
    * inventory is sent once per page view, not per point.
    */
   setControls(key: string, selectors: readonly string[], cut: number, at: number): void {
-    this.statements.setControls.run(key, JSON.stringify(selectors), cut, at);
+    this.write(() => this.statements.setControls.run(key, JSON.stringify(selectors), cut, at));
   }
 
   /** Keeps signals (all of one batch at once), at most `max` per page key, the newest. */
   addSignals(signals: readonly StoredSignal[], max: number): void {
-    this.db.transaction(() => {
+    this.write(() => {
       const keys = new Set<string>();
       for (const { key, selector, kind, client, t, steps } of signals) {
         this.statements.addSignal.run(key, selector, kind, client, t, steps ? JSON.stringify(steps) : null);
         keys.add(key);
       }
       for (const key of keys) this.statements.capSignals.run(key, key, max);
-    })();
+    });
   }
 
   /** Every signal with a time at or after `since`, in the order stored. */
@@ -386,7 +428,7 @@ export class EventStore {
   private writeHistory(pending: PendingHistory): boolean {
     if (pending.points === 0 && pending.through === 0) return true;
     try {
-      this.db.transaction(() => {
+      this.write(() => {
         const write = (key: string, byMinute: ByMinute) => {
           // Each minute's counts also go to its hour: summed here, once per (minute, cell), not per point.
           const hours: ByMinute = new Map();
@@ -405,7 +447,7 @@ export class EventStore {
           for (const [selector, byMinute] of bySelector) write(anchorKey(page, selector), byMinute);
         }
         if (pending.through) this.statements.setFolded.run(pending.through);
-      })();
+      });
     } catch (error) {
       this.noteFailure(error);
       return false;
@@ -443,7 +485,7 @@ export class EventStore {
    */
   prune(now = this.options.clock()): void {
     try {
-      this.db.transaction(() => {
+      this.write(() => {
         const folded = (this.statements.folded.get() as { value: number }).value;
         this.statements.pruneBatches.run(now - this.options.liveMs - MINUTE, folded);
         const oldest = now - this.options.retentionDays * 24 * HOUR;
@@ -452,73 +494,119 @@ export class EventStore {
         this.statements.pruneHours.run(Math.floor(oldest / HOUR));
         this.statements.pruneControls.run(oldest);
         this.statements.pruneSignals.run(oldest);
-      })();
+      });
     } catch (error) {
       this.noteFailure(error);
     }
   }
 
-  /** Caps the database file's size; appends past it fail with SQLITE_FULL until it is raised. */
-  setMaxBytes(bytes: number): void {
-    const pageSize = this.db.pragma("page_size", { simple: true }) as number;
-    this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(bytes / pageSize))}`);
+  /** Whether appends go to the commit thread: not while it starts, nor after it died. */
+  get committingOnThread(): boolean {
+    return this.commitHere === null;
   }
 
+  /** Caps the database file's size; appends past it fail with SQLITE_FULL until it is raised. */
+  setMaxBytes(bytes: number): void {
+    setMaxBytes(this.db, bytes);
+    this.post({ kind: "maxBytes", bytes });
+  }
+
+  /**
+   * Waits for the commit in flight, commits what is still queued on this
+   * thread, and closes: every append made before resolves or rejects first.
+   */
   close(): void {
-    this.flush();
+    this.closing = true;
+    while (this.inFlight.length > 0 && !this.commitHere) {
+      if (Atomics.wait(this.posted, 0, this.received, CLOSE_WAIT_MS) === "timed-out") break;
+      for (let result = receiveMessageOnPort(this.results); result; result = receiveMessageOnPort(this.results)) {
+        this.receive(result.message as CommitResult);
+      }
+    }
+    // Committed again here if the thread did not answer: a batch it did store comes back as a duplicate.
+    const rest = [...this.inFlight.splice(0).flat(), ...this.queue.splice(0)];
+    this.commitHere ??= committer(this.db);
+    if (rest.length > 0) {
+      this.inFlight.push(rest);
+      this.settle(this.commitHere(rest.map(encodeBatch), this.options.clock()));
+    }
+    void this.commitThread.terminate();
     this.db.close();
   }
 
+  /**
+   * Runs `fn` in a transaction that takes the write lock first: the commit
+   * thread writes too, and a transaction that read before it wrote could
+   * find its snapshot stale and fail rather than wait.
+   */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private post(message: CommitThreadMessage, transfer: ArrayBuffer[] = []): void {
+    this.results.postMessage(message, transfer);
+  }
+
+  /** Sends what is queued to the commit thread, in groups, unless GROUPS_IN_FLIGHT are unanswered. */
   private flush(): void {
     this.flushScheduled = false;
-    // A bounded group per commit, the rest at the next turn: a burst never stalls the event loop for long.
-    const waiting = this.queue.splice(0, BATCHES_PER_COMMIT);
-    if (waiting.length === 0) return;
-    if (this.queue.length > 0) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-    const now = this.options.clock();
-    let outcomes: boolean[];
-    let lastId = 0;
-    try {
-      outcomes = this.db.transaction(() =>
-        waiting.map(({ batch }) => {
-          const fresh = this.statements.deliver.run(batch.client, batch.seq, now).changes === 1;
-          if (fresh) {
-            let maxT = 0;
-            for (const group of batch.groups) for (const t of group.times) if (t > maxT) maxT = t;
-            const { head, body } = encodeGroups(batch.groups);
-            lastId = Number(this.statements.insertBatch.run(Math.round(maxT), head, body).lastInsertRowid);
-          }
-          return !fresh;
-        }),
-      )();
-    } catch (error) {
-      const failure = this.noteFailure(error);
-      for (const w of waiting) w.reject(failure);
-      return;
-    }
-    if (!this.recovering) this.failure = null;
-    if (lastId) this.history.through = lastId;
-    waiting.forEach((w, i) => {
-      const duplicate = outcomes[i] as boolean;
-      if (duplicate) this.counters.duplicates++;
-      else {
-        this.counters.committedBatches++;
-        for (const group of w.batch.groups) this.counters.committedPoints += pointsOf(group);
-        this.history.add(w.batch.groups);
+    while (!this.closing && this.queue.length > 0 && this.inFlight.length < GROUPS_IN_FLIGHT) {
+      const waiting = this.queue.splice(0, BATCHES_PER_COMMIT);
+      const batches = waiting.map(encodeBatch);
+      this.inFlight.push(waiting);
+      if (this.commitHere) {
+        this.settle(this.commitHere(batches, this.options.clock()));
+        continue;
       }
-      w.resolve(duplicate);
-    });
+      this.post(
+        { kind: "commit", batches, now: this.options.clock() },
+        batches.map((b) => b.body.buffer as ArrayBuffer),
+      );
+    }
+  }
+
+  private receive(result: CommitResult): void {
+    this.received++;
+    this.settle(result);
+  }
+
+  /** Resolves (or rejects) the oldest group in flight with its commit's result, then sends what waits. */
+  private settle(result: CommitResult): void {
+    const waiting = this.inFlight.shift() ?? [];
+    if (!result.ok) {
+      const failure = this.noteFailure({ code: result.code, message: result.message });
+      for (const w of waiting) w.reject(failure);
+    } else {
+      if (!this.recovering) this.failure = null;
+      if (result.lastId) this.history.through = result.lastId;
+      waiting.forEach((w, i) => {
+        const duplicate = result.duplicates[i] as boolean;
+        if (duplicate) this.counters.duplicates++;
+        else {
+          this.counters.committedBatches++;
+          for (const group of w.batch.groups) this.counters.committedPoints += pointsOf(group);
+          this.history.add(w.batch.groups);
+        }
+        w.resolve(duplicate);
+      });
+    }
+    this.flush();
   }
 
   private noteFailure(error: unknown): StorageError {
     this.counters.failedCommits++;
     const code = (error as { code?: string }).code ?? "E_STORAGE";
-    this.failure = new StorageError(code, (error as Error).message);
+    this.failure = new StorageError(code, (error as { message: string }).message);
     return this.failure;
   }
+}
+
+/** A batch as the `batches` table keeps it. */
+function encodeBatch({ batch }: Waiting): EncodedBatch {
+  let maxT = 0;
+  for (const group of batch.groups) for (const t of group.times) if (t > maxT) maxT = t;
+  const { head, body } = encodeGroups(batch.groups);
+  return { client: batch.client, seq: batch.seq, maxT: Math.round(maxT), head, body };
 }
 
 /** Counts by minute, then cell: cells stay small integers, cheap map keys, and a group's points mostly share one minute. */
