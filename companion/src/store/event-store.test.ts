@@ -151,6 +151,24 @@ describe("EventStore", () => {
     second.close();
   });
 
+  it("holds its history writes while the commit thread has groups in flight, then writes them before sending more", async () => {
+    const now = 1_800_000_000_000;
+    const s = store(() => now);
+    await until(() => s.committingOnThread, 10_000, "the commit thread");
+    const appends = Array.from({ length: 500 }, (_, seq) =>
+      s.append({ client: "c", seq, groups: [{ key: "k", times: [now], cells: [seq * 2] }] }),
+    );
+    // One turn: two groups of 64 are on the thread when the fold is asked for.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.maintain(true)).toBe(0);
+    await Promise.all(appends);
+    // Written once those two groups were answered, and before the next was sent.
+    expect(s.range("k", now - 60_000, now + 60_000).size).toBe(128);
+    expect(s.maintain(true)).toBe(372);
+    expect(s.range("k", now - 60_000, now + 60_000).size).toBe(500);
+    s.close();
+  });
+
   it("reports a duplicate (client, seq) and stores it once", async () => {
     const s = store(Date.now);
     const batch = { client: "c", seq: 5, groups: [{ key: "k", times: [Date.now()], cells: [2] }] };

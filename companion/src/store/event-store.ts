@@ -122,6 +122,8 @@ export class EventStore {
   /** The groups sent to the commit thread and not yet answered, oldest first. */
   private readonly inFlight: Waiting[][] = [];
   private closing = false;
+  /** This thread's writes waiting for the commit thread to finish its groups (whenQuiet). */
+  private readonly quietWrites: (() => void)[] = [];
   private readonly statements;
   private lastPrune = 0;
   private lastFold = 0;
@@ -402,22 +404,38 @@ export class EventStore {
   /**
    * Writes the history gathered in memory since the last call (at most every
    * two seconds), then prunes what retention and the live windows no longer
-   * need (at most every ten seconds). Returns how many points were written.
+   * need (at most every ten seconds). Returns how many points were written:
+   * 0 when the writes wait for the commit thread to finish its groups.
    */
   maintain(force = false): number {
     const now = this.options.clock();
+    const fold = force || now - this.lastFold >= FOLD_EVERY_MS;
+    const prune = force || now - this.lastPrune >= PRUNE_EVERY_MS;
+    if (fold) this.lastFold = now;
+    if (prune) this.lastPrune = now;
     let written = 0;
-    if (force || now - this.lastFold >= FOLD_EVERY_MS) {
-      this.lastFold = now;
-      if (this.recovering) this.recover();
-      const points = this.history.points;
-      if (!this.recovering && this.writeHistory(this.history)) written = points;
-    }
-    if (force || now - this.lastPrune >= PRUNE_EVERY_MS) {
-      this.lastPrune = now;
-      this.prune(now);
+    if (fold || prune) {
+      this.whenQuiet(() => {
+        if (fold) {
+          if (this.recovering) this.recover();
+          const points = this.history.points;
+          if (!this.recovering && this.writeHistory(this.history)) written = points;
+        }
+        if (prune) this.prune(now);
+      });
     }
     return written;
+  }
+
+  /**
+   * Runs `write` once the commit thread has no group in flight (at once if it
+   * has none), holding the next groups back meanwhile: this thread then never
+   * waits for the thread's write lock, which it could hold for a while on a
+   * busy machine.
+   */
+  private whenQuiet(write: () => void): void {
+    if (this.inFlight.length === 0) return write();
+    this.quietWrites.push(write);
   }
 
   /**
@@ -547,10 +565,15 @@ export class EventStore {
     this.results.postMessage(message, transfer);
   }
 
-  /** Sends what is queued to the commit thread, in groups, unless GROUPS_IN_FLIGHT are unanswered. */
+  /** Sends what is queued to the commit thread, in groups, unless GROUPS_IN_FLIGHT are unanswered or writes wait here. */
   private flush(): void {
     this.flushScheduled = false;
-    while (!this.closing && this.queue.length > 0 && this.inFlight.length < GROUPS_IN_FLIGHT) {
+    while (
+      !this.closing &&
+      this.quietWrites.length === 0 &&
+      this.queue.length > 0 &&
+      this.inFlight.length < GROUPS_IN_FLIGHT
+    ) {
       const waiting = this.queue.splice(0, BATCHES_PER_COMMIT);
       const batches = waiting.map(encodeBatch);
       this.inFlight.push(waiting);
@@ -590,6 +613,7 @@ export class EventStore {
         w.resolve(duplicate);
       });
     }
+    if (this.inFlight.length === 0) for (const write of this.quietWrites.splice(0)) write();
     this.flush();
   }
 
