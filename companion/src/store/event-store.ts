@@ -1,7 +1,8 @@
 /**
  * The companion's durable store: SQLite (better-sqlite3) in the data
- * directory. A batch is appended, with its (client, seq), in a group commit;
- * only then is it acknowledged and counted, so an acknowledged batch survives
+ * directory. A batch is appended, with its (client, seq), in a group commit
+ * made by the commit thread (commit-thread.ts) while this thread goes on
+ * parsing; only then is it acknowledged and counted, so an acknowledged batch survives
  * `kill -9` and a resent one is recognised even after a restart. Batches are
  * folded into per-minute and per-hour history for past ranges, and the live
  * windows are rebuilt from the recent ones after a restart.
