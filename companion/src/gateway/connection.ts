@@ -9,12 +9,12 @@ import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 import { type PageKey, splitKey } from "../../../protocol/page-key";
 import {
-  ClientMessage,
   Close,
   describeIssues,
   ErrorCode,
   type Hello,
   PROTOCOL_VERSION,
+  parseClientMessage,
   type ServerMessage,
 } from "../../../protocol/wire";
 import { hasRole, type Role, type TokenInfo } from "../auth/tokens";
@@ -188,7 +188,7 @@ export class Connection {
     } catch {
       return this.fail(ErrorCode.badJson, "frame is not valid JSON");
     }
-    const parsed = ClientMessage.safeParse(json);
+    const parsed = parseClientMessage(json);
     if (!parsed.success) {
       const seq = batchSeq(json);
       // A well-formed batch with bad content is refused alone, so the client can drop it.
