@@ -15,13 +15,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
-import { anchorKey, sidePrefix, splitSideKey } from "../../../protocol/anchor";
+import { sidePrefix } from "../../../protocol/anchor";
 import type { SignalKind } from "../../../protocol/signals";
-import { splitTaggedKey, type TagKind, taggedKey, tagPrefix } from "../../../protocol/tags";
+import { splitTaggedKey, type TagKind, tagPrefix } from "../../../protocol/tags";
 import type { KeyedPoints } from "../pipeline";
 import { decodeGroups, encodeGroups } from "./batch-codec";
-import type { CommitThreadData, CommitThreadMessage } from "./commit-thread";
+import type { CommitThreadAnswer, CommitThreadData, CommitThreadMessage } from "./commit-thread";
 import { type CommitResult, committer, type EncodedBatch, openDatabase, setMaxBytes } from "./commits";
+import { historyWriter, PendingHistory, pointsOf } from "./history";
 
 export interface StoredBatch {
   client: string;
@@ -115,21 +116,28 @@ export class EventStore {
   /** Appends are committed by the commit thread (commit-thread.ts), one group at a time; its results come on `results`. */
   private readonly commitThread: Worker;
   private readonly results: MessagePort;
-  /** How many results the commit thread has posted, and how many were received (see close()). */
+  /** How many answers the commit thread has posted, and how many were received (see close()). */
   private readonly posted: Int32Array;
   private received = 0;
   /** Set until the commit thread is ready, and when it died: appends are then committed on this thread. */
   private commitHere: ReturnType<typeof committer> | null;
   /** The groups sent to the commit thread and not yet answered, oldest first. */
   private readonly inFlight: Waiting[][] = [];
+  /** Folds asked of the commit thread and not yet answered; the points the last one wrote. */
+  private foldsInFlight = 0;
+  private foldedOnThread = 0;
   private closing = false;
-  /** This thread's writes waiting for the commit thread to finish its groups (whenQuiet). */
+  /** This thread's writes waiting for the commit thread to finish its groups and folds (whenQuiet). */
   private readonly quietWrites: (() => void)[] = [];
   private readonly statements;
   private lastPrune = 0;
   private lastFold = 0;
-  /** History of committed batches not yet written to the minute and hour tables. */
+  /**
+   * History of the batches committed on this thread (while the commit thread
+   * starts, after it died) not yet written; the thread keeps that of its own.
+   */
   private readonly history = new PendingHistory();
+  private readonly historyWriter: (pending: PendingHistory) => void;
   /** The last storage error, until a commit succeeds again (and the recovery at start is done). */
   failure: StorageError | null = null;
   /**
@@ -185,13 +193,6 @@ export class EventStore {
       unfolded: this.db.prepare("SELECT id, groups, body FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
       lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM batches"),
       folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
-      setFolded: this.db.prepare("UPDATE meta SET value = ? WHERE name = 'folded'"),
-      addMinute: this.db.prepare(
-        "INSERT INTO minutes VALUES (?, ?, ?, ?) ON CONFLICT (key, minute, cell) DO UPDATE SET n = n + excluded.n",
-      ),
-      addHour: this.db.prepare(
-        "INSERT INTO hours VALUES (?, ?, ?, ?) ON CONFLICT (key, hour, cell) DO UPDATE SET n = n + excluded.n",
-      ),
       recent: this.db.prepare("SELECT groups, body FROM batches WHERE max_t >= ? ORDER BY id"),
       pruneBatches: this.db.prepare("DELETE FROM batches WHERE max_t < ? AND id <= ?"),
       pruneDelivered: this.db.prepare("DELETE FROM delivered WHERE at < ?"),
@@ -233,6 +234,7 @@ export class EventStore {
         "SELECT key, cell, SUM(n) AS n FROM hours WHERE key >= ? AND key < ? AND hour >= ? AND hour < ? GROUP BY key, cell",
       ),
     };
+    this.historyWriter = historyWriter(this.db);
     this.recoverThrough = (this.statements.lastId.get() as { id: number }).id;
     this.recover();
 
@@ -249,7 +251,7 @@ export class EventStore {
     });
     // Neither keeps the process alive: a store that is never closed does not hold its exit.
     this.commitThread.unref();
-    port1.on("message", (result: CommitResult) => this.receive(result));
+    port1.on("message", (answer: CommitThreadAnswer) => this.receive(answer));
     this.commitThread.once("message", () => {
       this.commitHere = null;
     });
@@ -257,8 +259,10 @@ export class EventStore {
     this.commitThread.on("error", (error) => {
       // The groups in flight are refused (their clients resend them); the next ones are committed here.
       this.commitHere = committer(this.db);
+      // Its history not yet written is folded by the next start's recovery (those batches are stored, unfolded).
+      this.foldsInFlight = 0;
       const failed: CommitResult = { ok: false, code: "E_STORAGE", message: `commit thread: ${error.message}` };
-      while (this.inFlight.length > 0) this.settle(failed);
+      while (this.inFlight.length > 0) this.settle(failed, false);
     });
   }
 
@@ -405,8 +409,9 @@ export class EventStore {
   /**
    * Writes the history gathered in memory since the last call (at most every
    * two seconds), then prunes what retention and the live windows no longer
-   * need (at most every ten seconds). Returns how many points were written:
-   * 0 when the writes wait for the commit thread to finish its groups.
+   * need (at most every ten seconds). The commit thread writes the history
+   * of its batches; `force` waits for it. Returns how many points were
+   * written: without `force`, only those written on this thread at once.
    */
   maintain(force = false): number {
     const now = this.options.clock();
@@ -419,10 +424,14 @@ export class EventStore {
       this.whenQuiet(() => {
         if (fold) {
           if (this.recovering) this.recover();
+          // This thread's batches first: they precede the thread's, so the folded mark never passes one unwritten.
           const points = this.history.points;
-          if (!this.recovering && this.writeHistory(this.history)) written = points;
+          if (!this.recovering && this.writeHistory(this.history)) {
+            written = points + (this.commitHere ? 0 : this.foldOnThread(force));
+          }
         }
-        if (prune) this.prune(now);
+        // After the thread's fold, not beside it.
+        if (prune) this.whenQuiet(() => this.prune(now));
       });
     }
     return written;
@@ -435,43 +444,41 @@ export class EventStore {
    * busy machine.
    */
   private whenQuiet(write: () => void): void {
-    if (this.inFlight.length === 0) return write();
+    if (this.quiet) return write();
     this.quietWrites.push(write);
   }
 
-  /**
-   * Adds `pending` to the minute and hour tables and marks its batches folded,
-   * in one transaction, so that each batch is in the history exactly once.
-   * Kept for the next try when the store fails; returns whether it was written.
-   */
+  private get quiet(): boolean {
+    return this.inFlight.length === 0 && this.foldsInFlight === 0;
+  }
+
+  /** Asks the commit thread to write its history; with `wait`, returns the points it wrote once it answered. */
+  private foldOnThread(wait: boolean): number {
+    this.foldsInFlight++;
+    this.post({ kind: "fold" });
+    if (!wait) return 0;
+    this.awaitThread(() => this.foldsInFlight === 0);
+    return this.foldedOnThread;
+  }
+
+  /** Takes the commit thread's answers without returning to the event loop, until `done` (or it stops answering). */
+  private awaitThread(done: () => boolean): void {
+    while (!done() && !this.commitHere) {
+      if (Atomics.wait(this.posted, 0, this.received, CLOSE_WAIT_MS) === "timed-out") return;
+      for (let answer = receiveMessageOnPort(this.results); answer; answer = receiveMessageOnPort(this.results)) {
+        this.receive(answer.message as CommitThreadAnswer);
+      }
+    }
+  }
+
+  /** Writes `pending` (history.ts); on a failure keeps it for the next try. Returns whether it was written. */
   private writeHistory(pending: PendingHistory): boolean {
-    if (pending.points === 0 && pending.through === 0) return true;
     try {
-      this.write(() => {
-        const write = (key: string, byMinute: ByMinute) => {
-          // Each minute's counts also go to its hour: summed here, once per (minute, cell), not per point.
-          const hours: ByMinute = new Map();
-          for (const [minute, cells] of byMinute) {
-            const hourCells = bucket(hours, Math.floor(minute / 60));
-            for (const [cell, n] of cells) {
-              this.statements.addMinute.run(key, minute, cell, n);
-              hourCells.set(cell, (hourCells.get(cell) ?? 0) + n);
-            }
-          }
-          for (const [hour, cells] of hours)
-            for (const [cell, n] of cells) this.statements.addHour.run(key, hour, cell, n);
-        };
-        for (const [key, byMinute] of pending.minutes) write(key, byMinute);
-        for (const [page, bySelector] of pending.anchored) {
-          for (const [selector, byMinute] of bySelector) write(anchorKey(page, selector), byMinute);
-        }
-        if (pending.through) this.statements.setFolded.run(pending.through);
-      });
+      this.historyWriter(pending);
     } catch (error) {
       this.noteFailure(error);
       return false;
     }
-    pending.clear();
     if (!this.recovering) this.failure = null;
     return true;
   }
@@ -536,18 +543,13 @@ export class EventStore {
    */
   close(): void {
     this.closing = true;
-    while (this.inFlight.length > 0 && !this.commitHere) {
-      if (Atomics.wait(this.posted, 0, this.received, CLOSE_WAIT_MS) === "timed-out") break;
-      for (let result = receiveMessageOnPort(this.results); result; result = receiveMessageOnPort(this.results)) {
-        this.receive(result.message as CommitResult);
-      }
-    }
+    this.awaitThread(() => this.quiet);
     // Committed again here if the thread did not answer: a batch it did store comes back as a duplicate.
     const rest = [...this.inFlight.splice(0).flat(), ...this.queue.splice(0)];
     this.commitHere ??= committer(this.db);
     if (rest.length > 0) {
       this.inFlight.push(rest);
-      this.settle(this.commitHere(rest.map(encodeBatch), this.options.clock()));
+      this.settle(this.commitHere(rest.map(encodeBatch), this.options.clock()), true);
     }
     void this.commitThread.terminate();
     this.db.close();
@@ -579,7 +581,7 @@ export class EventStore {
       const batches = waiting.map(encodeBatch);
       this.inFlight.push(waiting);
       if (this.commitHere) {
-        this.settle(this.commitHere(batches, this.options.clock()));
+        this.settle(this.commitHere(batches, this.options.clock()), true);
         continue;
       }
       this.post(
@@ -589,32 +591,47 @@ export class EventStore {
     }
   }
 
-  private receive(result: CommitResult): void {
+  private receive(answer: CommitThreadAnswer): void {
     this.received++;
-    this.settle(result);
+    if (answer.kind === "commit") return this.settle(answer, false);
+    this.foldsInFlight--;
+    if (answer.ok) {
+      this.foldedOnThread = answer.points;
+      if (!this.recovering) this.failure = null;
+    } else this.noteFailure(answer);
+    this.afterAnswer();
   }
 
-  /** Resolves (or rejects) the oldest group in flight with its commit's result, then sends what waits. */
-  private settle(result: CommitResult): void {
+  /**
+   * Resolves (or rejects) the oldest group in flight with its commit's
+   * result (`here`: committed on this thread, whose history it then joins),
+   * then sends what waits.
+   */
+  private settle(result: CommitResult, here: boolean): void {
     const waiting = this.inFlight.shift() ?? [];
     if (!result.ok) {
       const failure = this.noteFailure({ code: result.code, message: result.message });
       for (const w of waiting) w.reject(failure);
     } else {
       if (!this.recovering) this.failure = null;
-      if (result.lastId) this.history.through = result.lastId;
+      if (here && result.lastId) this.history.through = result.lastId;
       waiting.forEach((w, i) => {
         const duplicate = result.duplicates[i] as boolean;
         if (duplicate) this.counters.duplicates++;
         else {
           this.counters.committedBatches++;
           for (const group of w.batch.groups) this.counters.committedPoints += pointsOf(group);
-          this.history.add(w.batch.groups);
+          if (here) this.history.add(w.batch.groups);
         }
         w.resolve(duplicate);
       });
     }
-    if (this.inFlight.length === 0) for (const write of this.quietWrites.splice(0)) write();
+    this.afterAnswer();
+  }
+
+  private afterAnswer(): void {
+    // One at a time: a write may ask the thread to fold, and the next then waits for that.
+    while (this.quiet && this.quietWrites.length > 0) (this.quietWrites.shift() as () => void)();
     this.flush();
   }
 
@@ -632,93 +649,6 @@ function encodeBatch({ batch }: Waiting): EncodedBatch {
   for (const group of batch.groups) for (const t of group.times) if (t > maxT) maxT = t;
   const { head, body } = encodeGroups(batch.groups);
   return { client: batch.client, seq: batch.seq, maxT: Math.round(maxT), head, body };
-}
-
-/** Counts by minute, then cell: cells stay small integers, cheap map keys, and a group's points mostly share one minute. */
-type ByMinute = Map<number, Map<number, number>>;
-
-/** Counts by key, minute and cell, gathered between writes to the history tables. */
-class PendingHistory {
-  readonly minutes = new Map<string, ByMinute>();
-  /**
-   * Anchored counts by page key (or tagged page key), then selector: a
-   * group's selectors are looked up as they came, for the page and each of
-   * its tags, rather than as a new anchor key string each time.
-   */
-  readonly anchored = new Map<string, Map<string, ByMinute>>();
-  points = 0;
-  /** The newest batch id whose points are gathered here. */
-  through = 0;
-
-  add(groups: readonly KeyedPoints[]): void {
-    for (const group of groups) {
-      const pageKey = splitSideKey(group.key)?.pageKey ?? group.key;
-      this.addAs(group, pageKey);
-      // Each tagged set is kept as a page of its own (protocol/tags.ts), side keys and all.
-      if (group.build !== undefined) this.addAs(group, taggedKey(pageKey, "build", group.build));
-      if (group.tester !== undefined) this.addAs(group, taggedKey(pageKey, "tester", group.tester));
-      this.points += pointsOf(group);
-    }
-  }
-
-  /** Counts `group` as if its page key were `asPage`. */
-  private addAs(group: KeyedPoints, asPage: string): void {
-    const { key, times, cells, anchors, anchorOf } = group;
-    const pageKey = splitSideKey(key)?.pageKey ?? key;
-    if (anchors && anchorOf) {
-      // History is kept by anchor key: a page's anchored group is split by its points' anchors.
-      let bySelector = this.anchored.get(asPage);
-      if (!bySelector) {
-        bySelector = new Map();
-        this.anchored.set(asPage, bySelector);
-      }
-      const byAnchor = anchors.map((s) => new MinuteCounter(bucket(bySelector, s)));
-      for (let i = 0; i < times.length; i++) {
-        (byAnchor[anchorOf[i] as number] as MinuteCounter).count(times[i] as number, cells[i] as number);
-      }
-    } else {
-      const counter = new MinuteCounter(bucket(this.minutes, asPage + key.slice(pageKey.length)));
-      for (let i = 0; i < times.length; i++) counter.count(times[i] as number, cells[i] as number);
-    }
-  }
-
-  clear(): void {
-    this.minutes.clear();
-    this.anchored.clear();
-    this.points = 0;
-    this.through = 0;
-  }
-}
-
-/** Counts points into one key's minutes, keeping the last minute's cells at hand. */
-class MinuteCounter {
-  private minute = Number.NaN;
-  private cells: Map<number, number> | undefined;
-
-  constructor(private readonly byMinute: ByMinute) {}
-
-  count(t: number, cell: number): void {
-    const minute = Math.floor(t / MINUTE);
-    if (minute !== this.minute || !this.cells) {
-      this.minute = minute;
-      this.cells = bucket(this.byMinute, minute);
-    }
-    this.cells.set(cell, (this.cells.get(cell) ?? 0) + 1);
-  }
-}
-
-/** Cursor points: a page key's own group holds each once; side keys repeat them or hold scroll marks. */
-function pointsOf(group: KeyedPoints): number {
-  return splitSideKey(group.key) ? 0 : group.times.length;
-}
-
-function bucket<K, V>(into: Map<K, Map<number, V>>, key: K): Map<number, V> {
-  let found = into.get(key);
-  if (!found) {
-    found = new Map();
-    into.set(key, found);
-  }
-  return found;
 }
 
 /** The first string after every string that starts with `prefix`: keys in [prefix, raised(prefix)) start with it. */
