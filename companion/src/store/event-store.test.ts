@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
@@ -167,6 +168,16 @@ describe("EventStore", () => {
     expect(s.maintain(true)).toBe(372);
     expect(s.range("k", now - 60_000, now + 60_000).size).toBe(500);
     s.close();
+  });
+
+  it("keeps its process alive while an answer of the commit thread is awaited, and no longer", () => {
+    const run = spawnSync(process.execPath, ["companion/bin/run-ts.js", "tests/support/append-once.ts"], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim()).toBe("false");
+    expect(run.status).toBe(0);
   });
 
   it("reports a duplicate (client, seq) and stores it once", async () => {

@@ -249,7 +249,7 @@ export class EventStore {
       workerData: data,
       transferList: [port2],
     });
-    // Neither keeps the process alive: a store that is never closed does not hold its exit.
+    // Only an answer awaited keeps the process alive (see post()): an idle store never holds its exit.
     this.commitThread.unref();
     port1.on("message", (answer: CommitThreadAnswer) => this.receive(answer));
     this.commitThread.once("message", () => {
@@ -565,6 +565,7 @@ export class EventStore {
   }
 
   private post(message: CommitThreadMessage, transfer: ArrayBuffer[] = []): void {
+    if (message.kind !== "maxBytes") this.results.ref();
     this.results.postMessage(message, transfer);
   }
 
@@ -630,6 +631,7 @@ export class EventStore {
   }
 
   private afterAnswer(): void {
+    if (this.quiet) this.results.unref();
     // One at a time: a write may ask the thread to fold, and the next then waits for that.
     while (this.quiet && this.quietWrites.length > 0) (this.quietWrites.shift() as () => void)();
     this.flush();
