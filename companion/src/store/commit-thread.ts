@@ -8,7 +8,7 @@
  * loop. It says "ready" to its parent once its connection is open.
  */
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { decodeGroups } from "./batch-codec";
+import { decodeGroupViews } from "./batch-codec";
 import { type CommitResult, committer, type EncodedBatch, openDatabase, setMaxBytes } from "./commits";
 import { historyWriter, PendingHistory } from "./history";
 
@@ -62,7 +62,7 @@ port.on("message", (message: CommitThreadMessage) => {
   if (result.ok) {
     message.batches.forEach(({ head, body }, i) => {
       if (!result.duplicates[i])
-        history.add(decodeGroups(head, Buffer.from(body.buffer, body.byteOffset, body.byteLength)));
+        history.add(decodeGroupViews(head, Buffer.from(body.buffer, body.byteOffset, body.byteLength)));
     });
     if (result.lastId) history.through = result.lastId;
   }

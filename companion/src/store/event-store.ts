@@ -19,7 +19,7 @@ import { sidePrefix } from "../../../protocol/anchor";
 import type { SignalKind } from "../../../protocol/signals";
 import { splitTaggedKey, type TagKind, tagPrefix } from "../../../protocol/tags";
 import type { KeyedPoints } from "../pipeline";
-import { decodeGroups, encodeGroups } from "./batch-codec";
+import { decodeGroups, decodeGroupViews, encodeGroups } from "./batch-codec";
 import type { CommitThreadAnswer, CommitThreadData, CommitThreadMessage } from "./commit-thread";
 import { type CommitResult, committer, type EncodedBatch, openDatabase, setMaxBytes } from "./commits";
 import { historyWriter, PendingHistory, pointsOf } from "./history";
@@ -499,7 +499,7 @@ export class EventStore {
         return;
       }
       const pending = new PendingHistory();
-      for (const row of rows) pending.add(decodeGroups(row.groups, row.body));
+      for (const row of rows) pending.add(decodeGroupViews(row.groups, row.body));
       pending.through = (rows.at(-1) as { id: number }).id;
       if (!this.writeHistory(pending)) return;
     }
