@@ -18,6 +18,21 @@ describe("normaliseOrigin", () => {
     expect(isCanonicalOrigin("HTTP://x")).toBe(false);
     expect(isCanonicalOrigin("http://x")).toBe(true);
   });
+
+  it("tells canonical origins alike whatever was asked before (it remembers the last one found canonical)", () => {
+    for (const [origin, canonical] of [
+      ["", false],
+      ["http://x", true],
+      ["http://x", true],
+      ["http://x/", false],
+      ["", false],
+      ["https://y:8443", true],
+      ["HTTPS://y:8443", false],
+      ["https://y:8443", true],
+    ] as const) {
+      expect(isCanonicalOrigin(origin)).toBe(canonical);
+    }
+  });
 });
 
 describe("page keys", () => {

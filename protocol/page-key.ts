@@ -31,9 +31,15 @@ export function normaliseOrigin(raw: string): string | null {
 export const ORIGIN_RULE =
   "origin must be an http(s) origin such as http://127.0.0.1:8787, as location.origin gives it";
 
+/** The origin last found canonical: a batch's pages, and a browser's batches, mostly share one. */
+let lastCanonical: string | null = null;
+
 /** Whether `origin` is exactly as `normaliseOrigin` writes it: the form the wire carries. */
 export function isCanonicalOrigin(origin: string): boolean {
-  return normaliseOrigin(origin) === origin;
+  if (origin === lastCanonical) return true;
+  if (normaliseOrigin(origin) !== origin) return false;
+  lastCanonical = origin;
+  return true;
 }
 
 export interface PageKey {

@@ -349,6 +349,20 @@ export const Status = z.object({ type: z.literal("status"), paused: z.boolean() 
 
 export const ClientMessage = z.discriminatedUnion("type", [Hello, Batch, Subscribe, Unsubscribe, Ping, Status]);
 
+const CLIENT_MESSAGES = new Map<unknown, z.ZodType<z.infer<typeof ClientMessage>>>(
+  ClientMessage.options.map((schema) => [schema.shape.type.value, schema]),
+);
+
+/**
+ * `ClientMessage.safeParse`, with the same outcome and issues, but a message
+ * of a known type is checked against its own schema at once: the union's
+ * search for it cost more than checking a batch's pages.
+ */
+export function parseClientMessage(json: unknown): z.ZodSafeParseResult<z.infer<typeof ClientMessage>> {
+  const type = typeof json === "object" && json !== null ? (json as { type?: unknown }).type : undefined;
+  return (CLIENT_MESSAGES.get(type) ?? ClientMessage).safeParse(json);
+}
+
 // ---------------------------------------------------------------- companion → client
 
 export const BandInfo = z.object({ id: z.string(), min: z.number(), max: z.number().nullable() });

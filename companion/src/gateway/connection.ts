@@ -5,15 +5,16 @@
  * client's last `status` (capture paused) for the testers list. Its unsent
  * replies are bounded: a client that stops reading is closed, not buffered for.
  */
+import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 import { type PageKey, splitKey } from "../../../protocol/page-key";
 import {
-  ClientMessage,
   Close,
   describeIssues,
   ErrorCode,
   type Hello,
   PROTOCOL_VERSION,
+  parseClientMessage,
   type ServerMessage,
 } from "../../../protocol/wire";
 import { hasRole, type Role, type TokenInfo } from "../auth/tokens";
@@ -53,10 +54,14 @@ export class Connection {
   private readonly browser: string;
   private alive = true;
   private closing = false;
+  /** Whether this turn's replies are held back to leave in one write. */
+  private corked = false;
   private readonly helloTimer: NodeJS.Timeout;
 
   constructor(
     private readonly ws: WebSocket,
+    /** The socket `ws` runs on: corked while a turn's replies are written. */
+    private readonly socket: Duplex,
     private readonly gateway: Gateway,
     private readonly token: TokenInfo | null,
     readonly address: string,
@@ -110,7 +115,23 @@ export class Connection {
     if (this.ws.bufferedAmount + data.length > limit) {
       return this.fail(ErrorCode.backpressure, `more than ${limit} bytes of replies unread`);
     }
+    this.cork();
     this.ws.send(data);
+  }
+
+  /**
+   * Holds the socket's writes until the end of this turn, so that the replies
+   * written in it (the acks of one commit, mostly) leave in one system call
+   * rather than one each.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
   }
 
   reply(message: ServerMessage): void {
@@ -167,7 +188,7 @@ export class Connection {
     } catch {
       return this.fail(ErrorCode.badJson, "frame is not valid JSON");
     }
-    const parsed = ClientMessage.safeParse(json);
+    const parsed = parseClientMessage(json);
     if (!parsed.success) {
       const seq = batchSeq(json);
       // A well-formed batch with bad content is refused alone, so the client can drop it.

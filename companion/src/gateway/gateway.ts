@@ -5,6 +5,7 @@
  * closes those whose token was revoked.
  */
 import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { WidthBand } from "../../../protocol";
 import { ErrorCode } from "../../../protocol/wire";
@@ -77,12 +78,13 @@ export class Gateway {
   }
 
   /**
-   * Serves an upgraded connection, allowed what `token` allows (everything
-   * while tokens are not required); `userAgent` names its browser to the dashboard.
+   * Serves an upgraded connection (`socket`: the one it was upgraded on),
+   * allowed what `token` allows (everything while tokens are not required);
+   * `userAgent` names its browser to the dashboard.
    */
-  attach(ws: WebSocket, token: TokenInfo | null, address: string, userAgent?: string): void {
+  attach(ws: WebSocket, socket: Duplex, token: TokenInfo | null, address: string, userAgent?: string): void {
     const hold = this.admission.helloPending.hold(address);
-    const connection = new Connection(ws, this, token, address, hold, userAgent);
+    const connection = new Connection(ws, socket, this, token, address, hold, userAgent);
     this.connections.add(connection);
     ws.once("close", () => {
       connection.dispose();

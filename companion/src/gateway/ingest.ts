@@ -91,6 +91,8 @@ export class Ingest {
   private readonly keyBudget: KeyBudget;
   /** Build labels and testers whose history is kept apart. */
   readonly tags: TagBudget;
+  /** Normalised paths by the path sent: browsers send the same few in batch after batch. */
+  private readonly paths = new Map<string, string>();
 
   constructor(private readonly deps: IngestDeps) {
     this.rate = new RateMeter(10, deps.clock);
@@ -111,6 +113,17 @@ export class Ingest {
       this.clients.set(id, state);
     }
     return state;
+  }
+
+  /** The page key's path for `raw`, remembered for as many paths as `--max-keys` allows, then afresh. */
+  private normalise(raw: string): string {
+    let path = this.paths.get(raw);
+    if (path === undefined) {
+      if (this.paths.size >= this.deps.options.maxKeys) this.paths.clear();
+      path = this.deps.normalise(raw);
+      this.paths.set(raw, path);
+    }
+    return path;
   }
 
   /** `label` if its points are kept apart (TagBudget), else undefined, counted. */
@@ -186,7 +199,7 @@ export class Ingest {
     const offset = client.clock.offset;
     for (const page of batch.pages) {
       const band = bandFor(page.w, this.deps.bands);
-      const key = makeKey(band.id, page.origin, this.deps.normalise(page.path));
+      const key = makeKey(band.id, page.origin, this.normalise(page.path));
       pageKeys.add(key);
       build = page.build === undefined ? undefined : this.tag("build", key, page.build);
       const { pts, t0, w, at, anchors, scroll, controls } = page;

@@ -140,7 +140,9 @@ export function createRouter(deps: RouterDeps): Routes {
     const verdict = gateway.admit(req);
     if (!verdict.ok) return refuse(socket, verdict.code, verdict.reason);
     const address = req.socket.remoteAddress ?? "";
-    wss.handleUpgrade(req, socket, head, (ws) => gateway.attach(ws, verdict.token, address, req.headers["user-agent"]));
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      gateway.attach(ws, socket, verdict.token, address, req.headers["user-agent"]),
+    );
   };
 
   return { request, upgrade };

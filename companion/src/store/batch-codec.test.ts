@@ -6,7 +6,7 @@ import { anchorKey, looseKey } from "../../../protocol/anchor";
 import { makeKey } from "../../../protocol/page-key";
 import { tempDataDir } from "../../../tests/support/temp-dir";
 import type { KeyedPoints } from "../pipeline";
-import { decodeGroups, encodeGroups } from "./batch-codec";
+import { decodeGroups, decodeGroupViews, encodeGroups } from "./batch-codec";
 import { EventStore } from "./event-store";
 
 const group: fc.Arbitrary<KeyedPoints> = fc
@@ -39,6 +39,14 @@ describe("stored batch groups", () => {
       fc.property(fc.array(group, { maxLength: 6 }), (groups) => {
         const { head, body } = encodeGroups(groups);
         expect(decodeGroups(head, body)).toEqual(groups);
+        // The views (the commit thread counts history from them) hold the same numbers.
+        const views = decodeGroupViews(head, body).map(({ times, cells, anchorOf, ...rest }) => ({
+          ...rest,
+          times: Array.from(times),
+          cells: Array.from(cells),
+          ...(anchorOf && { anchorOf: Array.from(anchorOf) }),
+        }));
+        expect(views).toEqual(groups);
       }),
     );
   });

@@ -53,7 +53,25 @@ export function encodeGroups(groups: readonly KeyedPoints[]): EncodedGroups {
   return { head: JSON.stringify(head), body: Buffer.from(bytes) };
 }
 
+/** A stored group whose numbers are views of the row's bytes rather than arrays: for reading through once. */
+export type GroupView = Omit<KeyedPoints, "times" | "cells" | "anchorOf"> & {
+  times: ArrayLike<number>;
+  cells: ArrayLike<number>;
+  anchorOf?: ArrayLike<number>;
+};
+
 export function decodeGroups(head: string, body: Buffer | null): KeyedPoints[] {
+  if (body === null) return JSON.parse(head) as KeyedPoints[];
+  return decodeGroupViews(head, body).map(({ times, cells, anchorOf, ...group }) => ({
+    ...group,
+    times: Array.from(times),
+    cells: Array.from(cells),
+    ...(anchorOf && { anchorOf: Array.from(anchorOf) }),
+  }));
+}
+
+/** The groups of a row without copying its numbers out (decodeGroups copies them into arrays). */
+export function decodeGroupViews(head: string, body: Buffer | null): GroupView[] {
   if (body === null) return JSON.parse(head) as KeyedPoints[];
   const entries = JSON.parse(head) as Head;
   // A copy at offset 0, so the typed views are aligned whatever SQLite's buffer is.
@@ -62,20 +80,16 @@ export function decodeGroups(head: string, body: Buffer | null): KeyedPoints[] {
   for (const [, n] of entries) points += n;
   const times = new Float64Array(bytes, 0, points);
   const ints = new Uint32Array(bytes, points * 8);
-  const groups: KeyedPoints[] = [];
+  const groups: GroupView[] = [];
   let t = 0;
   let w = 0;
   for (const [key, n, anchors, tags] of entries) {
-    const group: KeyedPoints = {
-      key,
-      times: Array.from(times.subarray(t, t + n)),
-      cells: Array.from(ints.subarray(w, w + n)),
-    };
+    const group: GroupView = { key, times: times.subarray(t, t + n), cells: ints.subarray(w, w + n) };
     t += n;
     w += n;
     if (anchors) {
       group.anchors = anchors;
-      group.anchorOf = Array.from(ints.subarray(w, w + n));
+      group.anchorOf = ints.subarray(w, w + n);
       w += n;
     }
     if (tags?.[0] != null) group.build = tags[0];

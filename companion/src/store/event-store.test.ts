@@ -1,9 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { anchorKey, looseKey, scrollKey } from "../../../protocol/anchor";
 import { makeKey } from "../../../protocol/page-key";
 import { SignalKind } from "../../../protocol/signals";
+import { until } from "../../../tests/support/heatlens";
 import { tempDataDir } from "../../../tests/support/temp-dir";
 import { EventStore } from "./event-store";
 
@@ -124,6 +126,58 @@ describe("EventStore", () => {
     ]);
     second.close();
     first.close();
+  });
+
+  it("commits on its thread once it is up; close settles every append made before it, and a reopened store holds each once", async () => {
+    const now = 1_800_000_000_000;
+    const options = { dataDir: tempDataDir("store"), maxStoreBytes: 1e9, retentionDays: 30, liveMs: 300_000 };
+    const first = new EventStore({ ...options, clock: () => now });
+    const batch = (seq: number) => ({ client: "c", seq, groups: [{ key: "k", times: [now], cells: [seq * 2] }] });
+    // Appended while the commit thread starts: committed on this thread meanwhile.
+    await Promise.all(Array.from({ length: 100 }, (_, seq) => first.append(batch(seq))));
+    await until(() => first.committingOnThread, 10_000, "the commit thread");
+    // On the thread: some answered before close, the rest in flight or queued when it is called.
+    await Promise.all(Array.from({ length: 200 }, (_, i) => first.append(batch(100 + i))));
+    const late = Array.from({ length: 700 }, (_, i) => first.append(batch(300 + i)));
+    // One turn: the first groups go to the thread, so that close finds them in flight and the rest queued.
+    await new Promise((resolve) => setImmediate(resolve));
+    first.close();
+    expect(await Promise.all(late)).toEqual(late.map(() => false));
+    expect(first.counters).toMatchObject({ committedBatches: 1000, duplicates: 0 });
+    const second = new EventStore({ ...options, clock: () => now });
+    expect(await Promise.all(Array.from({ length: 1000 }, (_, seq) => second.append(batch(seq))))).toEqual(
+      Array.from({ length: 1000 }, () => true),
+    );
+    expect(second.range("k", now - 60_000, now + 60_000).size).toBe(1000);
+    second.close();
+  });
+
+  it("holds its history writes while the commit thread has groups in flight, then writes them before sending more", async () => {
+    const now = 1_800_000_000_000;
+    const s = store(() => now);
+    await until(() => s.committingOnThread, 10_000, "the commit thread");
+    const appends = Array.from({ length: 500 }, (_, seq) =>
+      s.append({ client: "c", seq, groups: [{ key: "k", times: [now], cells: [seq * 2] }] }),
+    );
+    // One turn: two groups of 64 are on the thread when the fold is asked for.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.maintain(true)).toBe(0);
+    await Promise.all(appends);
+    // Written once those two groups were answered, and before the next was sent.
+    expect(s.range("k", now - 60_000, now + 60_000).size).toBe(128);
+    expect(s.maintain(true)).toBe(372);
+    expect(s.range("k", now - 60_000, now + 60_000).size).toBe(500);
+    s.close();
+  });
+
+  it("keeps its process alive while an answer of the commit thread is awaited, and no longer", () => {
+    const run = spawnSync(process.execPath, ["companion/bin/run-ts.js", "tests/support/append-once.ts"], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim()).toBe("false");
+    expect(run.status).toBe(0);
   });
 
   it("reports a duplicate (client, seq) and stores it once", async () => {

@@ -1,7 +1,8 @@
 /**
  * The companion's durable store: SQLite (better-sqlite3) in the data
- * directory. A batch is appended, with its (client, seq), in a group commit;
- * only then is it acknowledged and counted, so an acknowledged batch survives
+ * directory. A batch is appended, with its (client, seq), in a group commit
+ * made by the commit thread (commit-thread.ts) while this thread goes on
+ * parsing; only then is it acknowledged and counted, so an acknowledged batch survives
  * `kill -9` and a resent one is recognised even after a restart. Batches are
  * folded into per-minute and per-hour history for past ranges, and the live
  * windows are rebuilt from the recent ones after a restart.
@@ -12,12 +13,16 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
-import { anchorKey, sidePrefix, splitSideKey } from "../../../protocol/anchor";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import type Database from "better-sqlite3";
+import { sidePrefix } from "../../../protocol/anchor";
 import type { SignalKind } from "../../../protocol/signals";
-import { splitTaggedKey, type TagKind, taggedKey, tagPrefix } from "../../../protocol/tags";
+import { splitTaggedKey, type TagKind, tagPrefix } from "../../../protocol/tags";
 import type { KeyedPoints } from "../pipeline";
-import { decodeGroups, encodeGroups } from "./batch-codec";
+import { decodeGroups, decodeGroupViews, encodeGroups } from "./batch-codec";
+import type { CommitThreadAnswer, CommitThreadData, CommitThreadMessage } from "./commit-thread";
+import { type CommitResult, committer, type EncodedBatch, openDatabase, setMaxBytes } from "./commits";
+import { historyWriter, PendingHistory, pointsOf } from "./history";
 
 export interface StoredBatch {
   client: string;
@@ -62,13 +67,15 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const PRUNE_EVERY_MS = 10_000;
 const FOLD_EVERY_MS = 2_000;
-/** Most batches in one commit (a group commit of a burst takes a few milliseconds). */
+/** Most batches in one commit (a group commit of a burst takes a few milliseconds, encoding them less). */
 const BATCHES_PER_COMMIT = 64;
 /**
- * Cells are below 2^24 (page cells below 2^23, see --max-rows × --cols; a loose
- * side cell doubles one): room to pack a time bucket above (up to 2^29 minutes).
+ * Groups sent to the commit thread before its first answer: the next group is
+ * encoded and queued there while one commits, so that neither thread waits.
  */
-const CELL_SPACE = 2 ** 24;
+const GROUPS_IN_FLIGHT = 2;
+/** How long a closing store waits for the commit thread's last answer. */
+const CLOSE_WAIT_MS = 5_000;
 
 /** A rage, dead or error click (protocol/signals.ts) as stored: its page key, element, tester and time. */
 export interface StoredSignal {
@@ -106,11 +113,31 @@ export class EventStore {
   private readonly db: Database.Database;
   private readonly queue: Waiting[] = [];
   private flushScheduled = false;
+  /** Appends are committed by the commit thread (commit-thread.ts), one group at a time; its results come on `results`. */
+  private readonly commitThread: Worker;
+  private readonly results: MessagePort;
+  /** How many answers the commit thread has posted, and how many were received (see close()). */
+  private readonly posted: Int32Array;
+  private received = 0;
+  /** Set until the commit thread is ready, and when it died: appends are then committed on this thread. */
+  private commitHere: ReturnType<typeof committer> | null;
+  /** The groups sent to the commit thread and not yet answered, oldest first. */
+  private readonly inFlight: Waiting[][] = [];
+  /** Folds asked of the commit thread and not yet answered; the points the last one wrote. */
+  private foldsInFlight = 0;
+  private foldedOnThread = 0;
+  private closing = false;
+  /** This thread's writes waiting for the commit thread to finish its groups and folds (whenQuiet). */
+  private readonly quietWrites: (() => void)[] = [];
   private readonly statements;
   private lastPrune = 0;
   private lastFold = 0;
-  /** History of committed batches not yet written to the minute and hour tables. */
+  /**
+   * History of the batches committed on this thread (while the commit thread
+   * starts, after it died) not yet written; the thread keeps that of its own.
+   */
   private readonly history = new PendingHistory();
+  private readonly historyWriter: (pending: PendingHistory) => void;
   /** The last storage error, until a commit succeeds again (and the recovery at start is done). */
   failure: StorageError | null = null;
   /**
@@ -125,10 +152,8 @@ export class EventStore {
 
   constructor(private readonly options: StoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
-    this.db = new Database(join(options.dataDir, "heatlens.db"));
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 2000");
+    const file = join(options.dataDir, "heatlens.db");
+    this.db = openDatabase(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS delivered (
         client TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
@@ -167,20 +192,11 @@ export class EventStore {
       this.db.exec("ALTER TABLE batches ADD COLUMN client TEXT; ALTER TABLE batches ADD COLUMN seq INTEGER");
     }
     // After the schema, so that a small limit refuses data, never the tables a start needs.
-    this.setMaxBytes(options.maxStoreBytes);
+    setMaxBytes(this.db, options.maxStoreBytes);
     this.statements = {
-      deliver: this.db.prepare("INSERT OR IGNORE INTO delivered (client, seq, at) VALUES (?, ?, ?)"),
-      insertBatch: this.db.prepare("INSERT INTO batches (max_t, groups, body, client, seq) VALUES (?, ?, ?, ?, ?)"),
       unfolded: this.db.prepare("SELECT id, groups, body FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
       lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM batches"),
       folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
-      setFolded: this.db.prepare("UPDATE meta SET value = ? WHERE name = 'folded'"),
-      addMinute: this.db.prepare(
-        "INSERT INTO minutes VALUES (?, ?, ?, ?) ON CONFLICT (key, minute, cell) DO UPDATE SET n = n + excluded.n",
-      ),
-      addHour: this.db.prepare(
-        "INSERT INTO hours VALUES (?, ?, ?, ?) ON CONFLICT (key, hour, cell) DO UPDATE SET n = n + excluded.n",
-      ),
       recent: this.db.prepare("SELECT groups, body, client, seq FROM batches WHERE max_t >= ? ORDER BY id"),
       pruneBatches: this.db.prepare("DELETE FROM batches WHERE max_t < ? AND id <= ?"),
       pruneDelivered: this.db.prepare("DELETE FROM delivered WHERE at < ?"),
@@ -222,8 +238,36 @@ export class EventStore {
         "SELECT key, cell, SUM(n) AS n FROM hours WHERE key >= ? AND key < ? AND hour >= ? AND hour < ? GROUP BY key, cell",
       ),
     };
+    this.historyWriter = historyWriter(this.db);
     this.recoverThrough = (this.statements.lastId.get() as { id: number }).id;
     this.recover();
+
+    // Started once the schema exists, so that its connection finds the tables; it takes a moment to start.
+    this.commitHere = committer(this.db);
+    const { port1, port2 } = new MessageChannel();
+    const done = new SharedArrayBuffer(4);
+    this.posted = new Int32Array(done);
+    this.results = port1;
+    const data: CommitThreadData = { file, maxBytes: options.maxStoreBytes, port: port2, done };
+    this.commitThread = new Worker(new URL("./commit-thread-boot.js", import.meta.url), {
+      workerData: data,
+      transferList: [port2],
+    });
+    // Only an answer awaited keeps the process alive (see post()): an idle store never holds its exit.
+    this.commitThread.unref();
+    port1.on("message", (answer: CommitThreadAnswer) => this.receive(answer));
+    this.commitThread.once("message", () => {
+      this.commitHere = null;
+    });
+    port1.unref();
+    this.commitThread.on("error", (error) => {
+      // The groups in flight are refused (their clients resend them); the next ones are committed here.
+      this.commitHere = committer(this.db);
+      // Its history not yet written is folded by the next start's recovery (those batches are stored, unfolded).
+      this.foldsInFlight = 0;
+      const failed: CommitResult = { ok: false, code: "E_STORAGE", message: `commit thread: ${error.message}` };
+      while (this.inFlight.length > 0) this.settle(failed, false);
+    });
   }
 
   /**
@@ -247,19 +291,19 @@ export class EventStore {
    * inventory is sent once per page view, not per point.
    */
   setControls(key: string, selectors: readonly string[], cut: number, at: number): void {
-    this.statements.setControls.run(key, JSON.stringify(selectors), cut, at);
+    this.write(() => this.statements.setControls.run(key, JSON.stringify(selectors), cut, at));
   }
 
   /** Keeps signals (all of one batch at once), at most `max` per page key, the newest. */
   addSignals(signals: readonly StoredSignal[], max: number): void {
-    this.db.transaction(() => {
+    this.write(() => {
       const keys = new Set<string>();
       for (const { key, selector, kind, client, t, steps } of signals) {
         this.statements.addSignal.run(key, selector, kind, client, t, steps ? JSON.stringify(steps) : null);
         keys.add(key);
       }
       for (const key of keys) this.statements.capSignals.run(key, key, max);
-    })();
+    });
   }
 
   /** Every signal with a time at or after `since`, in the order stored. */
@@ -376,57 +420,76 @@ export class EventStore {
   /**
    * Writes the history gathered in memory since the last call (at most every
    * two seconds), then prunes what retention and the live windows no longer
-   * need (at most every ten seconds). Returns how many points were written.
+   * need (at most every ten seconds). The commit thread writes the history
+   * of its batches; `force` waits for it. Returns how many points were
+   * written: without `force`, only those written on this thread at once.
    */
   maintain(force = false): number {
     const now = this.options.clock();
+    const fold = force || now - this.lastFold >= FOLD_EVERY_MS;
+    const prune = force || now - this.lastPrune >= PRUNE_EVERY_MS;
+    if (fold) this.lastFold = now;
+    if (prune) this.lastPrune = now;
     let written = 0;
-    if (force || now - this.lastFold >= FOLD_EVERY_MS) {
-      this.lastFold = now;
-      if (this.recovering) this.recover();
-      const points = this.history.points;
-      if (!this.recovering && this.writeHistory(this.history)) written = points;
-    }
-    if (force || now - this.lastPrune >= PRUNE_EVERY_MS) {
-      this.lastPrune = now;
-      this.prune(now);
+    if (fold || prune) {
+      this.whenQuiet(() => {
+        if (fold) {
+          if (this.recovering) this.recover();
+          // This thread's batches first: they precede the thread's, so the folded mark never passes one unwritten.
+          const points = this.history.points;
+          if (!this.recovering && this.writeHistory(this.history)) {
+            written = points + (this.commitHere ? 0 : this.foldOnThread(force));
+          }
+        }
+        // After the thread's fold, not beside it.
+        if (prune) this.whenQuiet(() => this.prune(now));
+      });
     }
     return written;
   }
 
   /**
-   * Adds `pending` to the minute and hour tables and marks its batches folded,
-   * in one transaction, so that each batch is in the history exactly once.
-   * Kept for the next try when the store fails; returns whether it was written.
+   * Runs `write` once the commit thread has no group in flight (at once if it
+   * has none), holding the next groups back meanwhile: this thread then never
+   * waits for the thread's write lock, which it could hold for a while on a
+   * busy machine.
    */
+  private whenQuiet(write: () => void): void {
+    if (this.quiet) return write();
+    this.quietWrites.push(write);
+  }
+
+  private get quiet(): boolean {
+    return this.inFlight.length === 0 && this.foldsInFlight === 0;
+  }
+
+  /** Asks the commit thread to write its history; with `wait`, returns the points it wrote once it answered. */
+  private foldOnThread(wait: boolean): number {
+    this.foldsInFlight++;
+    this.post({ kind: "fold" });
+    if (!wait) return 0;
+    this.awaitThread(() => this.foldsInFlight === 0);
+    return this.foldedOnThread;
+  }
+
+  /** Takes the commit thread's answers without returning to the event loop, until `done` (or it stops answering). */
+  private awaitThread(done: () => boolean): void {
+    while (!done() && !this.commitHere) {
+      if (Atomics.wait(this.posted, 0, this.received, CLOSE_WAIT_MS) === "timed-out") return;
+      for (let answer = receiveMessageOnPort(this.results); answer; answer = receiveMessageOnPort(this.results)) {
+        this.receive(answer.message as CommitThreadAnswer);
+      }
+    }
+  }
+
+  /** Writes `pending` (history.ts); on a failure keeps it for the next try. Returns whether it was written. */
   private writeHistory(pending: PendingHistory): boolean {
-    if (pending.points === 0 && pending.through === 0) return true;
     try {
-      this.db.transaction(() => {
-        const write = (key: string, byId: Map<number, number>) => {
-          // Each minute's counts also go to its hour: summed here, once per (minute, cell), not per point.
-          const hours = new Map<number, number>();
-          for (const [id, n] of byId) {
-            const minute = Math.floor(id / CELL_SPACE);
-            const cell = id % CELL_SPACE;
-            this.statements.addMinute.run(key, minute, cell, n);
-            const h = Math.floor(minute / 60) * CELL_SPACE + cell;
-            hours.set(h, (hours.get(h) ?? 0) + n);
-          }
-          for (const [id, n] of hours)
-            this.statements.addHour.run(key, Math.floor(id / CELL_SPACE), id % CELL_SPACE, n);
-        };
-        for (const [key, byId] of pending.minutes) write(key, byId);
-        for (const [page, bySelector] of pending.anchored) {
-          for (const [selector, byId] of bySelector) write(anchorKey(page, selector), byId);
-        }
-        if (pending.through) this.statements.setFolded.run(pending.through);
-      })();
+      this.historyWriter(pending);
     } catch (error) {
       this.noteFailure(error);
       return false;
     }
-    pending.clear();
     if (!this.recovering) this.failure = null;
     return true;
   }
@@ -447,7 +510,7 @@ export class EventStore {
         return;
       }
       const pending = new PendingHistory();
-      for (const row of rows) pending.add(decodeGroups(row.groups, row.body));
+      for (const row of rows) pending.add(decodeGroupViews(row.groups, row.body));
       pending.through = (rows.at(-1) as { id: number }).id;
       if (!this.writeHistory(pending)) return;
     }
@@ -459,7 +522,7 @@ export class EventStore {
    */
   prune(now = this.options.clock()): void {
     try {
-      this.db.transaction(() => {
+      this.write(() => {
         const folded = (this.statements.folded.get() as { value: number }).value;
         this.statements.pruneBatches.run(now - this.options.liveMs - MINUTE, folded);
         const oldest = now - this.options.retentionDays * 24 * HOUR;
@@ -468,148 +531,137 @@ export class EventStore {
         this.statements.pruneHours.run(Math.floor(oldest / HOUR));
         this.statements.pruneControls.run(oldest);
         this.statements.pruneSignals.run(oldest);
-      })();
+      });
     } catch (error) {
       this.noteFailure(error);
     }
   }
 
-  /** Caps the database file's size; appends past it fail with SQLITE_FULL until it is raised. */
-  setMaxBytes(bytes: number): void {
-    const pageSize = this.db.pragma("page_size", { simple: true }) as number;
-    this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(bytes / pageSize))}`);
+  /** Whether appends go to the commit thread: not while it starts, nor after it died. */
+  get committingOnThread(): boolean {
+    return this.commitHere === null;
   }
 
+  /** Caps the database file's size; appends past it fail with SQLITE_FULL until it is raised. */
+  setMaxBytes(bytes: number): void {
+    setMaxBytes(this.db, bytes);
+    this.post({ kind: "maxBytes", bytes });
+  }
+
+  /**
+   * Waits for the commit in flight, commits what is still queued on this
+   * thread, and closes: every append made before resolves or rejects first.
+   */
   close(): void {
-    this.flush();
+    this.closing = true;
+    this.awaitThread(() => this.quiet);
+    // Committed again here if the thread did not answer: a batch it did store comes back as a duplicate.
+    const rest = [...this.inFlight.splice(0).flat(), ...this.queue.splice(0)];
+    this.commitHere ??= committer(this.db);
+    if (rest.length > 0) {
+      this.inFlight.push(rest);
+      this.settle(this.commitHere(rest.map(encodeBatch), this.options.clock()), true);
+    }
+    void this.commitThread.terminate();
     this.db.close();
   }
 
+  /**
+   * Runs `fn` in a transaction that takes the write lock first: the commit
+   * thread writes too, and a transaction that read before it wrote could
+   * find its snapshot stale and fail rather than wait.
+   */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private post(message: CommitThreadMessage, transfer: ArrayBuffer[] = []): void {
+    if (message.kind !== "maxBytes") this.results.ref();
+    this.results.postMessage(message, transfer);
+  }
+
+  /** Sends what is queued to the commit thread, in groups, unless GROUPS_IN_FLIGHT are unanswered or writes wait here. */
   private flush(): void {
     this.flushScheduled = false;
-    // A bounded group per commit, the rest at the next turn: a burst never stalls the event loop for long.
-    const waiting = this.queue.splice(0, BATCHES_PER_COMMIT);
-    if (waiting.length === 0) return;
-    if (this.queue.length > 0) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-    const now = this.options.clock();
-    let outcomes: boolean[];
-    let lastId = 0;
-    try {
-      outcomes = this.db.transaction(() =>
-        waiting.map(({ batch }) => {
-          const fresh = this.statements.deliver.run(batch.client, batch.seq, now).changes === 1;
-          if (fresh) {
-            let maxT = 0;
-            for (const group of batch.groups) for (const t of group.times) if (t > maxT) maxT = t;
-            const { head, body } = encodeGroups(batch.groups);
-            lastId = Number(
-              this.statements.insertBatch.run(Math.round(maxT), head, body, batch.client, batch.seq).lastInsertRowid,
-            );
-          }
-          return !fresh;
-        }),
-      )();
-    } catch (error) {
-      const failure = this.noteFailure(error);
-      for (const w of waiting) w.reject(failure);
-      return;
-    }
-    if (!this.recovering) this.failure = null;
-    if (lastId) this.history.through = lastId;
-    waiting.forEach((w, i) => {
-      const duplicate = outcomes[i] as boolean;
-      if (duplicate) this.counters.duplicates++;
-      else {
-        this.counters.committedBatches++;
-        for (const group of w.batch.groups) this.counters.committedPoints += pointsOf(group);
-        this.history.add(w.batch.groups);
+    while (
+      !this.closing &&
+      this.quietWrites.length === 0 &&
+      this.queue.length > 0 &&
+      this.inFlight.length < GROUPS_IN_FLIGHT
+    ) {
+      const waiting = this.queue.splice(0, BATCHES_PER_COMMIT);
+      const batches = waiting.map(encodeBatch);
+      this.inFlight.push(waiting);
+      if (this.commitHere) {
+        this.settle(this.commitHere(batches, this.options.clock()), true);
+        continue;
       }
-      w.resolve(duplicate);
-    });
+      this.post(
+        { kind: "commit", batches, now: this.options.clock() },
+        batches.map((b) => b.body.buffer as ArrayBuffer),
+      );
+    }
+  }
+
+  private receive(answer: CommitThreadAnswer): void {
+    this.received++;
+    if (answer.kind === "commit") return this.settle(answer, false);
+    this.foldsInFlight--;
+    if (answer.ok) {
+      this.foldedOnThread = answer.points;
+      if (!this.recovering) this.failure = null;
+    } else this.noteFailure(answer);
+    this.afterAnswer();
+  }
+
+  /**
+   * Resolves (or rejects) the oldest group in flight with its commit's
+   * result (`here`: committed on this thread, whose history it then joins),
+   * then sends what waits.
+   */
+  private settle(result: CommitResult, here: boolean): void {
+    const waiting = this.inFlight.shift() ?? [];
+    if (!result.ok) {
+      const failure = this.noteFailure({ code: result.code, message: result.message });
+      for (const w of waiting) w.reject(failure);
+    } else {
+      if (!this.recovering) this.failure = null;
+      if (here && result.lastId) this.history.through = result.lastId;
+      waiting.forEach((w, i) => {
+        const duplicate = result.duplicates[i] as boolean;
+        if (duplicate) this.counters.duplicates++;
+        else {
+          this.counters.committedBatches++;
+          for (const group of w.batch.groups) this.counters.committedPoints += pointsOf(group);
+          if (here) this.history.add(w.batch.groups);
+        }
+        w.resolve(duplicate);
+      });
+    }
+    this.afterAnswer();
+  }
+
+  private afterAnswer(): void {
+    if (this.quiet) this.results.unref();
+    // One at a time: a write may ask the thread to fold, and the next then waits for that.
+    while (this.quiet && this.quietWrites.length > 0) (this.quietWrites.shift() as () => void)();
+    this.flush();
   }
 
   private noteFailure(error: unknown): StorageError {
     this.counters.failedCommits++;
     const code = (error as { code?: string }).code ?? "E_STORAGE";
-    this.failure = new StorageError(code, (error as Error).message);
+    this.failure = new StorageError(code, (error as { message: string }).message);
     return this.failure;
   }
 }
 
-/** Counts by key and minute × 2^23 + cell, gathered between writes to the history tables. */
-class PendingHistory {
-  readonly minutes = new Map<string, Map<number, number>>();
-  /**
-   * Anchored counts by page key (or tagged page key), then selector: a
-   * group's selectors are looked up as they came, for the page and each of
-   * its tags, rather than as a new anchor key string each time.
-   */
-  readonly anchored = new Map<string, Map<string, Map<number, number>>>();
-  points = 0;
-  /** The newest batch id whose points are gathered here. */
-  through = 0;
-
-  add(groups: readonly KeyedPoints[]): void {
-    for (const group of groups) {
-      const pageKey = splitSideKey(group.key)?.pageKey ?? group.key;
-      this.addAs(group, pageKey);
-      // Each tagged set is kept as a page of its own (protocol/tags.ts), side keys and all.
-      if (group.build !== undefined) this.addAs(group, taggedKey(pageKey, "build", group.build));
-      if (group.tester !== undefined) this.addAs(group, taggedKey(pageKey, "tester", group.tester));
-      this.points += pointsOf(group);
-    }
-  }
-
-  /** Counts `group` as if its page key were `asPage`. */
-  private addAs(group: KeyedPoints, asPage: string): void {
-    const { key, times, cells, anchors, anchorOf } = group;
-    const pageKey = splitSideKey(key)?.pageKey ?? key;
-    if (anchors && anchorOf) {
-      // History is kept by anchor key: a page's anchored group is split by its points' anchors.
-      let bySelector = this.anchored.get(asPage);
-      if (!bySelector) {
-        bySelector = new Map();
-        this.anchored.set(asPage, bySelector);
-      }
-      const byAnchor = anchors.map((s) => bucket(bySelector, s));
-      for (let i = 0; i < times.length; i++) {
-        count(byAnchor[anchorOf[i] as number] as Map<number, number>, times[i] as number, cells[i] as number);
-      }
-    } else {
-      const minutes = bucket(this.minutes, asPage + key.slice(pageKey.length));
-      for (let i = 0; i < times.length; i++) count(minutes, times[i] as number, cells[i] as number);
-    }
-  }
-
-  clear(): void {
-    this.minutes.clear();
-    this.anchored.clear();
-    this.points = 0;
-    this.through = 0;
-  }
-}
-
-/** Cursor points: a page key's own group holds each once; side keys repeat them or hold scroll marks. */
-function pointsOf(group: KeyedPoints): number {
-  return splitSideKey(group.key) ? 0 : group.times.length;
-}
-
-/** One point at `t` in `cell` into its minute's counts. */
-function count(minutes: Map<number, number>, t: number, cell: number): void {
-  const m = Math.floor(t / MINUTE) * CELL_SPACE + cell;
-  minutes.set(m, (minutes.get(m) ?? 0) + 1);
-}
-
-function bucket(into: Map<string, Map<number, number>>, key: string): Map<number, number> {
-  let byId = into.get(key);
-  if (!byId) {
-    byId = new Map();
-    into.set(key, byId);
-  }
-  return byId;
+/** A batch as the `batches` table keeps it. */
+function encodeBatch({ batch }: Waiting): EncodedBatch {
+  let maxT = 0;
+  for (const group of batch.groups) for (const t of group.times) if (t > maxT) maxT = t;
+  const { head, body } = encodeGroups(batch.groups);
+  return { client: batch.client, seq: batch.seq, maxT: Math.round(maxT), head, body };
 }
 
 /** The first string after every string that starts with `prefix`: keys in [prefix, raised(prefix)) start with it. */

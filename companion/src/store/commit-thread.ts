@@ -1,0 +1,70 @@
+/**
+ * The commit thread: commits the groups of batches the store sends it
+ * (commits.ts) on its own connection to the store's file, so that SQLite's
+ * work overlaps the main thread's parsing, and gathers and writes the history
+ * of the batches it committed (history.ts) when the store asks it to fold.
+ * Each answer is posted on the port it was given, then `done` is raised, so
+ * that a closing store can wait for them without returning to the event
+ * loop. It says "ready" to its parent once its connection is open.
+ */
+import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { decodeGroupViews } from "./batch-codec";
+import { type CommitResult, committer, type EncodedBatch, openDatabase, setMaxBytes } from "./commits";
+import { historyWriter, PendingHistory } from "./history";
+
+export interface CommitThreadData {
+  file: string;
+  maxBytes: number;
+  port: MessagePort;
+  /** One Int32: the number of answers posted so far. */
+  done: SharedArrayBuffer;
+}
+
+export type CommitThreadMessage =
+  | { kind: "commit"; batches: EncodedBatch[]; now: number }
+  /** Write the history gathered so far: the store's own batches before these are written. */
+  | { kind: "fold" }
+  | { kind: "maxBytes"; bytes: number };
+
+export type CommitThreadAnswer =
+  | ({ kind: "commit" } & CommitResult)
+  | { kind: "fold"; ok: true; points: number }
+  | { kind: "fold"; ok: false; code: string; message: string };
+
+const { file, maxBytes, port, done } = workerData as CommitThreadData;
+const db = openDatabase(file);
+setMaxBytes(db, maxBytes);
+const commit = committer(db);
+const writeHistory = historyWriter(db);
+const history = new PendingHistory();
+const posted = new Int32Array(done);
+parentPort?.postMessage("ready");
+
+function answer(message: CommitThreadAnswer): void {
+  port.postMessage(message);
+  Atomics.add(posted, 0, 1);
+  Atomics.notify(posted, 0);
+}
+
+port.on("message", (message: CommitThreadMessage) => {
+  if (message.kind === "maxBytes") return setMaxBytes(db, message.bytes);
+  if (message.kind === "fold") {
+    const points = history.points;
+    try {
+      writeHistory(history);
+      return answer({ kind: "fold", ok: true, points });
+    } catch (error) {
+      const { code, message: reason } = error as { code?: string; message: string };
+      return answer({ kind: "fold", ok: false, code: code ?? "E_STORAGE", message: reason });
+    }
+  }
+  const result = commit(message.batches, message.now);
+  if (result.ok) {
+    message.batches.forEach(({ head, body }, i) => {
+      if (!result.duplicates[i])
+        history.add(decodeGroupViews(head, Buffer.from(body.buffer, body.byteOffset, body.byteLength)));
+    });
+    if (result.lastId) history.through = result.lastId;
+  }
+  answer({ kind: "commit", ...result });
+});
