@@ -85,7 +85,7 @@ export class ClusterNode {
     });
     this.subscriptions.push(
       // A partition's new owner asks for the views watched in it.
-      nc.subscribe("heatlens.owner.*", {
+      nc.subscribe(ownerSubject("*"), {
         callback: (_error, message) => {
           const p = Number(message.subject.slice(message.subject.lastIndexOf(".") + 1));
           if (this.announced.has(p)) this.announce(p);
@@ -368,7 +368,7 @@ async function ensureStream(jsm: JetStreamManager, longestWindowMs: number): Pro
   const maxAge = (longestWindowMs + 60_000) * 1_000_000;
   const config = {
     name: STREAM,
-    subjects: [paneSubject(0).replace(/\d+$/, "*")],
+    subjects: [paneSubject("*")],
     max_age: maxAge,
     duplicate_window: Math.min(maxAge, 120_000 * 1_000_000),
   };

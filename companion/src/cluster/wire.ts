@@ -18,10 +18,11 @@ import { ANCHOR_CELLS } from "../window/side-heat";
 /** Names of one cluster's stream, bucket and subjects. */
 export const STREAM = "HEATLENS_PANES";
 export const BUCKET = "heatlens-cluster";
-export const paneSubject = (partition: number): string => `heatlens.panes.${partition}`;
+/** A partition's subjects; `*` names them all. */
+export const paneSubject = (partition: number | "*"): string => `heatlens.panes.${partition}`;
 export const interestSubject = (partition: number): string => `heatlens.interest.${partition}`;
 export const querySubject = (partition: number): string => `heatlens.query.${partition}`;
-export const ownerSubject = (partition: number): string => `heatlens.owner.${partition}`;
+export const ownerSubject = (partition: number | "*"): string => `heatlens.owner.${partition}`;
 /** Asked of every node: the live pages of the partitions it owns. */
 export const PAGES_SUBJECT = "heatlens.pages";
 /** A subject token holds no `.`, `*`, `>` or space, and page keys hold all of them: a key is named by its hash. */
