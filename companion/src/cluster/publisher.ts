@@ -48,13 +48,22 @@ interface Firsts {
   signals: StoredSignal[];
 }
 
+/** A stored batch on its first transmission, summed at the round's flush if its ack can still reach its client. */
+interface FirstBatch {
+  client: string;
+  seq: number;
+  groups: readonly KeyedPoints[];
+  signals: readonly StoredSignal[];
+  open: () => boolean;
+}
+
 interface Round {
   blocks: Map<number, Block[]>;
-  firsts: Map<number, Firsts>;
+  firsts: FirstBatch[];
   waiters: Waiter[];
 }
 
-const newRound = (): Round => ({ blocks: new Map(), firsts: new Map(), waiters: [] });
+const newRound = (): Round => ({ blocks: new Map(), firsts: [], waiters: [] });
 
 export class PanePublisher implements Relay {
   private round: Round = newRound();
@@ -86,32 +95,25 @@ export class PanePublisher implements Relay {
   }
 
   /**
-   * Takes a stored batch (`first`: on its first transmission ever); resolves
-   * once it is in JetStream, or after `ackWaitMs` if JetStream does not answer.
+   * Takes a stored batch (`first`: on its first transmission ever, while its
+   * connection is open); resolves once it is in JetStream, or after
+   * `ackWaitMs` if JetStream does not answer.
    */
   carry(
     client: string,
     seq: number,
     groups: readonly KeyedPoints[],
     signals: readonly StoredSignal[],
-    first: boolean,
+    first: (() => boolean) | null,
   ): Promise<void> {
     if (this.isOffline) {
       // NATS is away: acked on the store; the backlog carries it once NATS is back.
       this.counters.ackedOnStoreAlone++;
       return Promise.resolve();
     }
-    const { hopMs, partitions, ackWaitMs } = this.options;
-    if (first) {
-      this.sumFirst(client, seq, groups, signals);
-      this.counters.summedBatches++;
-    } else {
-      for (const [partition, block] of blocksOf(client, seq, groups, signals, hopMs, partitions)) {
-        const list = this.round.blocks.get(partition);
-        if (list) list.push(block);
-        else this.round.blocks.set(partition, [block]);
-      }
-    }
+    const { ackWaitMs } = this.options;
+    if (first) this.round.firsts.push({ client, seq, groups, signals, open: first });
+    else this.alone(this.round, client, seq, groups, signals);
     return new Promise((resolve) => {
       const waiter: Waiter = { resolve, done: false };
       this.round.waiters.push(waiter);
@@ -124,28 +126,57 @@ export class PanePublisher implements Relay {
     });
   }
 
-  /** Adds a first transmission to its partitions' sums. */
-  private sumFirst(
+  /** A batch in blocks of its own, one per partition, which the owner counts once by its id. */
+  private alone(
+    round: Round,
     client: string,
     seq: number,
     groups: readonly KeyedPoints[],
     signals: readonly StoredSignal[],
   ): void {
     const { hopMs, partitions } = this.options;
-    const firstsOf = (key: string): Firsts => {
-      const partition = partitionOf(key, partitions);
-      let firsts = this.round.firsts.get(partition);
-      if (!firsts) {
-        firsts = { sums: new PaneSums(hopMs), seqs: new Map(), signals: [] };
-        this.round.firsts.set(partition, firsts);
+    for (const [partition, block] of blocksOf(client, seq, groups, signals, hopMs, partitions)) {
+      const list = round.blocks.get(partition);
+      if (list) list.push(block);
+      else round.blocks.set(partition, [block]);
+    }
+  }
+
+  /**
+   * The round's first transmissions summed, a block per partition, first in
+   * its message so that a later resend of one of them finds it counted. A
+   * batch whose connection closed since is not summed: its browser sends it
+   * again, perhaps to another node, whose block of it could reach the owner
+   * before this one.
+   */
+  private sumFirsts(round: Round): void {
+    const { hopMs, partitions } = this.options;
+    const firsts = new Map<number, Firsts>();
+    for (const { client, seq, groups, signals, open } of round.firsts) {
+      if (!open()) {
+        this.alone(round, client, seq, groups, signals);
+        continue;
       }
-      const seqs = firsts.seqs.get(client);
-      if (!seqs) firsts.seqs.set(client, [seq]);
-      else if (seqs.at(-1) !== seq) seqs.push(seq);
-      return firsts;
-    };
-    for (const group of groups) firstsOf(group.key).sums.add(group);
-    for (const signal of signals) firstsOf(signal.key).signals.push(signal);
+      this.counters.summedBatches++;
+      const firstsOf = (key: string): Firsts => {
+        const partition = partitionOf(key, partitions);
+        let found = firsts.get(partition);
+        if (!found) {
+          found = { sums: new PaneSums(hopMs), seqs: new Map(), signals: [] };
+          firsts.set(partition, found);
+        }
+        const seqs = found.seqs.get(client);
+        if (!seqs) found.seqs.set(client, [seq]);
+        else if (seqs.at(-1) !== seq) seqs.push(seq);
+        return found;
+      };
+      for (const group of groups) firstsOf(group.key).sums.add(group);
+      for (const signal of signals) firstsOf(signal.key).signals.push(signal);
+    }
+    for (const [partition, { sums, seqs, signals }] of firsts) {
+      const block: Block = { b: [...seqs], g: sums.groups(), ...(signals.length > 0 && { sig: signals }) };
+      round.blocks.set(partition, [block, ...(round.blocks.get(partition) ?? [])]);
+    }
   }
 
   /** Publishes what came since the last round; one round at a time. */
@@ -164,11 +195,7 @@ export class PanePublisher implements Relay {
       }
       const round = this.round;
       this.round = newRound();
-      for (const [partition, { sums, seqs, signals }] of round.firsts) {
-        const block: Block = { b: [...seqs], g: sums.groups(), ...(signals.length > 0 && { sig: signals }) };
-        // First in its message: a resend of one of these batches, later, finds it counted.
-        round.blocks.set(partition, [block, ...(round.blocks.get(partition) ?? [])]);
-      }
+      this.sumFirsts(round);
       if (round.blocks.size === 0) {
         settle(round.waiters);
         return;

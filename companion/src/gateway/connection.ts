@@ -108,6 +108,10 @@ export class Connection {
     };
   }
 
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN && !this.closing;
+  }
+
   /** Sends unless the client has left more than `--max-reply-buffer-bytes` unread: then it is closed. */
   send(data: string): void {
     if (this.ws.readyState !== WebSocket.OPEN || this.closing) return;

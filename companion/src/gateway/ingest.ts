@@ -57,6 +57,8 @@ export interface Feeder {
   readonly hello: Hello | null;
   readonly client: ClientState | null;
   allowed(role: "capture"): boolean;
+  /** Whether a reply can still reach the client. */
+  readonly open: boolean;
   reply(message: ServerMessage): void;
   /** Counts accepted points, and the keys they went to, for the dashboard. */
   accepted(points: number, keys: Iterable<string>): void;
@@ -64,12 +66,16 @@ export interface Feeder {
 
 /** Where a stored batch goes before its ack, in a cluster: resolves once its pane delta is published (cluster/publisher.ts). */
 export interface Relay {
+  /**
+   * `first`: for a batch on its first transmission, whether its ack can still
+   * reach its client (its connection is open); null for any other batch.
+   */
   carry(
     client: string,
     seq: number,
     groups: readonly KeyedPoints[],
     signals: readonly StoredSignal[],
-    first: boolean,
+    first: (() => boolean) | null,
   ): Promise<void>;
 }
 
@@ -315,7 +321,8 @@ export class Ingest {
         this.rate.add(points);
         this.counters.clicks += clicks;
         const ack = () => connection.reply({ type: "ack", seq, points, duplicate: false });
-        if (this.relay) this.relay.carry(clientId, seq, stored.groups, signals, batch.first === true).then(ack);
+        const first = batch.first === true ? () => connection.open : null;
+        if (this.relay) this.relay.carry(clientId, seq, stored.groups, signals, first).then(ack);
         else ack();
       },
       (error: Error & { code?: string }) => {
