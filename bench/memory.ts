@@ -7,7 +7,7 @@
 import { type AddCounts, HoppingHeatmap } from "../companion/src/window/hopping-heatmap";
 import { makeKey } from "../protocol/page-key";
 import { anchoredStage, HOP, keyedGroups, seeded, WINDOWS } from "./aggregator";
-import { heldBytes } from "./stats";
+import { collectedHeldBytes } from "./stats";
 
 export function benchMemory(pages = 200): { bytesPerKey: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -19,8 +19,7 @@ export function benchMemory(pages = 200): { bytesPerKey: number } {
     col: Math.floor(random() * 50),
     row: Math.floor(random() * 120),
   }));
-  gc();
-  const before = heldBytes();
+  const before = collectedHeldBytes(gc);
   const heatmap = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start });
   const counts: AddCounts = { open: 0, late: 0, tooOld: 0 };
   const clamp = (v: number, max: number) => Math.max(0, Math.min(max - 1, v));
@@ -41,8 +40,7 @@ export function benchMemory(pages = 200): { bytesPerKey: number } {
     }
   }
   heatmap.advance(start + 301_000);
-  gc();
-  const after = heldBytes();
+  const after = collectedHeldBytes(gc);
   if (heatmap.size !== pages) throw new Error(`expected ${pages} live keys, found ${heatmap.size}`);
   return { bytesPerKey: (after - before) / pages };
 }
@@ -70,8 +68,7 @@ export function benchAnchorMemory(pages = 50): AnchorMemoryResult {
     const random = seeded(7);
     const tabs = Array.from({ length: pages * 10 }, (_, i) => ({ key: keys[i % pages] as string, col: 0, row: 0 }));
     const clamp = (v: number, max: number) => Math.max(0, Math.min(max - 1, v));
-    gc();
-    const before = heldBytes();
+    const before = collectedHeldBytes(gc);
     const { stage, bus } = anchoredStage(start);
     for (let second = 1; second <= 300; second++) {
       const now = start + second * 1000;
@@ -93,8 +90,7 @@ export function benchAnchorMemory(pages = 50): AnchorMemoryResult {
       }
     }
     stage.tick(start + 301_000);
-    gc();
-    const after = heldBytes();
+    const after = collectedHeldBytes(gc);
     if (stage.liveKeys !== pages) throw new Error(`expected ${pages} live keys, found ${stage.liveKeys}`);
     const longest = WINDOWS.length - 1;
     const anchors = keys.reduce((n, key) => n + stage.snapshot(key, longest).anchors.length, 0);

@@ -14,3 +14,21 @@ export function heldBytes(): number {
   const { heapUsed, arrayBuffers } = process.memoryUsage();
   return heapUsed + arrayBuffers;
 }
+
+/**
+ * `heldBytes()` after full collections, repeated until it stops falling: the
+ * buffers of typed arrays that died are released by a sweep that can finish
+ * after the collection that found them, so one collection may still count a
+ * previous benchmark's rings (and a later reading then comes out smaller).
+ */
+export function collectedHeldBytes(gc: () => void): number {
+  gc();
+  let held = heldBytes();
+  for (let i = 0; i < 10; i++) {
+    gc();
+    const next = heldBytes();
+    if (next >= held * 0.99) return Math.min(held, next);
+    held = next;
+  }
+  return held;
+}
