@@ -232,7 +232,13 @@ export function keyedGroups(
 ): KeyedPoints[] {
   const page: KeyedPoints = { key, times: Array.from(times), cells: Array.from(cells) };
   if (!anchored) return [page];
-  const group: KeyedPoints = { key: anchorKey(key, ""), times: [], cells: [], anchors: [], anchorOf: [] };
+  const group = {
+    key: anchorKey(key, ""),
+    times: [] as number[],
+    cells: [] as number[],
+    anchors: [] as string[],
+    anchorOf: [] as number[],
+  };
   const local = new Map<number, number>();
   for (let i = 0; i < times.length; i++) {
     const { col, row } = unpackCell(cells[i] as number, COLS);
@@ -241,14 +247,14 @@ export function keyedGroups(
     if (index === undefined) {
       // A flat string never hashed, as a selector is when a frame is parsed (a template literal would be a rope).
       const selector = `[data-testid=block-${anchor}] `.slice(0, -1);
-      index = (group.anchors as string[]).push(selector) - 1;
+      index = group.anchors.push(selector) - 1;
       local.set(anchor, index);
     }
     const u = Math.floor((((col % BLOCK_COLS) + random()) / BLOCK_COLS) * ANCHOR_UNITS);
     const v = Math.floor((((row % BLOCK_ROWS) + random()) / BLOCK_ROWS) * ANCHOR_UNITS);
     group.times.push(times[i] as number);
     group.cells.push(sideCell(anchorTile(u, v), false));
-    (group.anchorOf as number[]).push(index);
+    group.anchorOf.push(index);
   }
   // As ingest does: its groups are found by key in a map, so the window stage gets their keys hashed already.
   const groups = new Map([

@@ -7,9 +7,9 @@ export interface KeyedPoints {
   /** The page key (protocol/page-key.ts). */
   key: string;
   /** Capture times, companion clock, ms since the epoch. */
-  times: number[];
+  times: ArrayLike<number>;
   /** Packed cells (see protocol/grid.ts), one per time. */
-  cells: number[];
+  cells: ArrayLike<number>;
   /**
    * Set on a page's anchored points, all in one group keyed
    * `anchorKey(pageKey, "")`: the selectors they are on, and for each point
@@ -18,7 +18,7 @@ export interface KeyedPoints {
    * (`anchorKey(pageKey, selector)`, batches stored before) holds no such fields.
    */
   anchors?: string[];
-  anchorOf?: number[];
+  anchorOf?: ArrayLike<number>;
   /**
    * Tags of the group's points (protocol/tags.ts): its build label, if the
    * page group had one, and its tester. Only the history reads them: it keeps

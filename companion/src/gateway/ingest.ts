@@ -79,6 +79,71 @@ export interface Relay {
   ): Promise<void>;
 }
 
+/** A page group of a batch being binned (Ingest.onBatch): its group, how many points it takes, how many it holds. */
+interface Bin {
+  group: KeyedPoints;
+  size: number;
+  filled: number;
+  times: Float64Array;
+  cells: Uint32Array;
+  /** Set on a page's anchored group: per point, the index of its selector in the group's anchors. */
+  anchorOf: Uint32Array | null;
+}
+
+/** One page of a batch and the groups its points and marks go to. */
+interface PagePlan {
+  page: Batch["pages"][number];
+  /** Its `t0` on the companion's clock. */
+  start: number;
+  points: Bin | null;
+  loose: Bin | null;
+  anchored: Bin | null;
+  marks: Bin | null;
+}
+
+const NO_TIMES = new Float64Array(0);
+const NO_INTS = new Uint32Array(0);
+
+/**
+ * Gives each bin its place in one buffer laid out as the store keeps a batch
+ * (batch-codec.ts): every group's times, then every group's cells (and
+ * anchor indices). Typed arrays rather than growing arrays: a batch's points
+ * wait for their commit outside the collected heap, and the store copies
+ * them in one go.
+ */
+function allot(bins: Iterable<Bin>): void {
+  const all = [...bins];
+  let points = 0;
+  let ints = 0;
+  for (const bin of all) {
+    points += bin.size;
+    ints += bin.group.anchors ? 2 * bin.size : bin.size;
+  }
+  const buffer = new ArrayBuffer(points * 8 + ints * 4);
+  let times = 0;
+  let at = points * 8;
+  for (const bin of all) {
+    bin.times = new Float64Array(buffer, times, bin.size);
+    times += bin.size * 8;
+    bin.cells = new Uint32Array(buffer, at, bin.size);
+    at += bin.size * 4;
+    if (bin.group.anchors) {
+      bin.anchorOf = new Uint32Array(buffer, at, bin.size);
+      at += bin.size * 4;
+      bin.group.anchorOf = bin.anchorOf;
+    }
+    bin.group.times = bin.times;
+    bin.group.cells = bin.cells;
+  }
+}
+
+/** Adds one point (or mark) to `bin`; an anchored point's selector index is written by its caller. */
+function put(bin: Bin, t: number, cell: number): void {
+  bin.times[bin.filled] = t;
+  bin.cells[bin.filled] = cell;
+  bin.filled++;
+}
+
 export class Ingest {
   /** Set on a node of a cluster: a batch is acked once the relay has it. */
   relay: Relay | null = null;
@@ -180,19 +245,22 @@ export class Ingest {
     }
 
     // Bin every point before publishing any, so a refused batch leaves nothing behind.
-    const groups = new Map<string, KeyedPoints>();
+    const bins = new Map<string, Bin>();
     const tester = this.tag("tester", "", testerOf(connection.hello as Hello));
     // Groups of one key under two build labels stay apart, so that each keeps its label.
     let build: string | undefined;
-    const group = (key: string): KeyedPoints => {
+    const bin = (key: string, size: number, anchored = false): Bin => {
       const id = build === undefined ? key : `${key}\u0002${build}`;
-      let found = groups.get(id);
+      let found = bins.get(id);
       if (!found) {
-        found = { key, times: [], cells: [] };
-        if (build !== undefined) found.build = build;
-        if (tester !== undefined) found.tester = tester;
-        groups.set(id, found);
+        const group: KeyedPoints = { key, times: NO_TIMES, cells: NO_INTS };
+        if (anchored) group.anchors = [];
+        if (build !== undefined) group.build = build;
+        if (tester !== undefined) group.tester = tester;
+        found = { group, size: 0, filled: 0, times: NO_TIMES, cells: NO_INTS, anchorOf: null };
+        bins.set(id, found);
       }
+      found.size += size;
       return found;
     };
     const pageKeys = new Set<string>();
@@ -203,12 +271,14 @@ export class Ingest {
     let clicks = 0;
     client.clock.observe(batch.sentAt, now);
     const offset = client.clock.offset;
+    // First each page's groups and how many points each takes, then the points, into one buffer for the batch.
+    const plans: PagePlan[] = [];
     for (const page of batch.pages) {
       const band = bandFor(page.w, this.deps.bands);
       const key = makeKey(band.id, page.origin, this.normalise(page.path));
       pageKeys.add(key);
       build = page.build === undefined ? undefined : this.tag("build", key, page.build);
-      const { pts, t0, w, at, anchors, scroll, controls } = page;
+      const { pts, t0, at, anchors, scroll, controls } = page;
       for (let i = 0; i < (page.signals?.length ?? 0); i += 3) {
         const [dt, kind, a] = (page.signals as number[]).slice(i, i + 3) as [number, SignalKind, number];
         const steps = page.steps?.[i / 3];
@@ -228,13 +298,29 @@ export class Ingest {
           cut: Math.max(0, kept.length - options.maxControls),
         });
       }
-      const start = t0 + offset;
-      if (pts.length > 0) {
-        const pageGroup = group(key);
-        // The page's anchored points go in one group; `local[a]`: where anchor a is in its selectors, once used.
-        let anchored: KeyedPoints | undefined;
+      const plan: PagePlan = { page, start: t0 + offset, points: null, loose: null, anchored: null, marks: null };
+      const n = pts.length / 4;
+      if (n > 0) {
+        plan.points = bin(key, n);
+        // Loose (no anchor) and anchored points each go to a group of their own, made in the order they first occur.
+        let anchoredPoints = 0;
+        if (at) for (let p = 0; p < at.length; p += 3) if (at[p] !== 0) anchoredPoints++;
+        const loosePoints = n - anchoredPoints;
+        const looseFirst = !at || at[0] === 0;
+        if (looseFirst && loosePoints > 0) plan.loose = bin(looseKey(key), loosePoints);
+        if (anchoredPoints > 0) plan.anchored = bin(anchorKey(key, ""), anchoredPoints, true);
+        if (!looseFirst && loosePoints > 0) plan.loose = bin(looseKey(key), loosePoints);
+      }
+      if (scroll?.length) plan.marks = bin(scrollKey(key), scroll.length / 3);
+      plans.push(plan);
+    }
+    allot(bins.values());
+
+    for (const { page, start, points: pageBin, loose, anchored, marks } of plans) {
+      const { pts, w, at, anchors, scroll } = page;
+      if (pageBin) {
+        // `local[a]`: where the page's anchor a is in the anchored group's selectors, once used.
         const local: number[] = [];
-        let loose: KeyedPoints | undefined;
         for (let i = 0, p = 0; i < pts.length; i += 4, p += 3) {
           const flags = pts[i + 3] as number;
           const col = colOf(pts[i + 1] as number, w, options.cols);
@@ -245,38 +331,32 @@ export class Ingest {
           const t = start + (pts[i] as number);
           const cell = packCell(col, row, flags & FLAG_FIXED ? "fixed" : "doc", options.cols);
           const click = (flags & FLAG_CLICK) !== 0;
-          pageGroup.times.push(t);
-          pageGroup.cells.push(cell);
+          put(pageBin, t, cell);
           if (click) clicks++;
           const a = at ? (at[p] as number) : 0;
           if (a === 0) {
-            loose ??= group(looseKey(key));
-            loose.times.push(t);
-            loose.cells.push(sideCell(cell, click));
-          } else {
-            if (!anchored) {
-              anchored = group(anchorKey(key, ""));
-              anchored.anchors ??= [];
-              anchored.anchorOf ??= [];
-            }
-            const selectors = anchored.anchors as string[];
-            let index = local[a];
-            if (index === undefined) {
-              // A page listed twice in a batch may name an anchor twice: the window stage gives both one id.
-              index = selectors.push((anchors as string[])[a - 1] as string) - 1;
-              local[a] = index;
-            }
-            anchored.times.push(t);
-            anchored.cells.push(sideCell(anchorTile(at?.[p + 1] as number, at?.[p + 2] as number), click));
-            (anchored.anchorOf as number[]).push(index);
+            put(loose as Bin, t, sideCell(cell, click));
+            continue;
           }
+          const into = anchored as Bin;
+          const selectors = into.group.anchors as string[];
+          let index = local[a];
+          if (index === undefined) {
+            // A page listed twice in a batch may name an anchor twice: the window stage gives both one id.
+            index = selectors.push((anchors as string[])[a - 1] as string) - 1;
+            local[a] = index;
+          }
+          (into.anchorOf as Uint32Array)[into.filled] = index;
+          put(into, t, sideCell(anchorTile(at?.[p + 1] as number, at?.[p + 2] as number), click));
         }
       }
-      if (scroll?.length) {
-        const marks = group(scrollKey(key));
+      if (marks && scroll) {
         for (let i = 0; i < scroll.length; i += 3) {
-          marks.times.push(start + (scroll[i] as number));
-          marks.cells.push(scrollCell(scroll[i + 1] as ScrollMarkKind, scroll[i + 2] as number));
+          put(
+            marks,
+            start + (scroll[i] as number),
+            scrollCell(scroll[i + 1] as ScrollMarkKind, scroll[i + 2] as number),
+          );
         }
       }
     }
@@ -289,7 +369,9 @@ export class Ingest {
       return nack(ErrorCode.rate, `more than ${options.maxEventsPerSecond} points per second`, true);
     }
 
-    const stored = { client: clientId, seq, groups: [...groups.values()] };
+    const stored = { client: clientId, seq, groups: [...bins.values()].map((b) => b.group) };
+    // Only this of the parsed batch is needed once it is stored: the batch itself is let go meanwhile.
+    const firstSent = batch.first === true;
     // Acknowledged and counted only once durable; a batch stored before (resent after a lost ack) counts once.
     this.deps.store.append(stored).then(
       (duplicate) => {
@@ -321,7 +403,7 @@ export class Ingest {
         this.rate.add(points);
         this.counters.clicks += clicks;
         const ack = () => connection.reply({ type: "ack", seq, points, duplicate: false });
-        const first = batch.first === true ? () => connection.open : null;
+        const first = firstSent ? () => connection.open : null;
         if (this.relay) this.relay.carry(clientId, seq, stored.groups, signals, first).then(ack);
         else ack();
       },

@@ -42,23 +42,22 @@ export function encodeGroups(groups: readonly KeyedPoints[]): EncodedGroups {
     times.set(group.times, t);
     t += group.times.length;
     for (const list of group.anchors && group.anchorOf ? [group.cells, group.anchorOf] : [group.cells]) {
-      for (const value of list) {
-        if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
-          throw new Error(`group ${group.key}: ${value} is not a cell or anchor index`);
+      // Ingest's groups are uint32 already (gateway/ingest.ts): copied in one go.
+      if (list instanceof Uint32Array) ints.set(list, w);
+      else {
+        for (let i = 0; i < list.length; i++) {
+          const value = list[i] as number;
+          if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
+            throw new Error(`group ${group.key}: ${value} is not a cell or anchor index`);
+          }
+          ints[w + i] = value;
         }
-        ints[w++] = value;
       }
+      w += list.length;
     }
   }
   return { head: JSON.stringify(head), body: Buffer.from(bytes) };
 }
-
-/** A stored group whose numbers are views of the row's bytes rather than arrays: for reading through once. */
-export type GroupView = Omit<KeyedPoints, "times" | "cells" | "anchorOf"> & {
-  times: ArrayLike<number>;
-  cells: ArrayLike<number>;
-  anchorOf?: ArrayLike<number>;
-};
 
 export function decodeGroups(head: string, body: Buffer | null): KeyedPoints[] {
   if (body === null) return JSON.parse(head) as KeyedPoints[];
@@ -71,7 +70,7 @@ export function decodeGroups(head: string, body: Buffer | null): KeyedPoints[] {
 }
 
 /** The groups of a row without copying its numbers out (decodeGroups copies them into arrays). */
-export function decodeGroupViews(head: string, body: Buffer | null): GroupView[] {
+export function decodeGroupViews(head: string, body: Buffer | null): KeyedPoints[] {
   if (body === null) return JSON.parse(head) as KeyedPoints[];
   const entries = JSON.parse(head) as Head;
   // A copy at offset 0, so the typed views are aligned whatever SQLite's buffer is.
@@ -80,11 +79,11 @@ export function decodeGroupViews(head: string, body: Buffer | null): GroupView[]
   for (const [, n] of entries) points += n;
   const times = new Float64Array(bytes, 0, points);
   const ints = new Uint32Array(bytes, points * 8);
-  const groups: GroupView[] = [];
+  const groups: KeyedPoints[] = [];
   let t = 0;
   let w = 0;
   for (const [key, n, anchors, tags] of entries) {
-    const group: GroupView = { key, times: times.subarray(t, t + n), cells: ints.subarray(w, w + n) };
+    const group: KeyedPoints = { key, times: times.subarray(t, t + n), cells: ints.subarray(w, w + n) };
     t += n;
     w += n;
     if (anchors) {

@@ -659,7 +659,8 @@ export class EventStore {
 /** A batch as the `batches` table keeps it. */
 function encodeBatch({ batch }: Waiting): EncodedBatch {
   let maxT = 0;
-  for (const group of batch.groups) for (const t of group.times) if (t > maxT) maxT = t;
+  for (const { times } of batch.groups)
+    for (let i = 0; i < times.length; i++) maxT = Math.max(maxT, times[i] as number);
   const { head, body } = encodeGroups(batch.groups);
   return { client: batch.client, seq: batch.seq, maxT: Math.round(maxT), head, body };
 }

@@ -9,7 +9,7 @@
 import type Database from "better-sqlite3";
 import { anchorKey, splitSideKey } from "../../../protocol/anchor";
 import { taggedKey } from "../../../protocol/tags";
-import type { GroupView } from "./batch-codec";
+import type { KeyedPoints } from "../pipeline";
 
 const MINUTE = 60_000;
 
@@ -29,7 +29,7 @@ export class PendingHistory {
   /** The newest batch id whose points are gathered here. */
   through = 0;
 
-  add(groups: readonly GroupView[]): void {
+  add(groups: readonly KeyedPoints[]): void {
     for (const group of groups) {
       const pageKey = splitSideKey(group.key)?.pageKey ?? group.key;
       this.addAs(group, pageKey);
@@ -41,7 +41,7 @@ export class PendingHistory {
   }
 
   /** Counts `group` as if its page key were `asPage`. */
-  private addAs(group: GroupView, asPage: string): void {
+  private addAs(group: KeyedPoints, asPage: string): void {
     const { key, times, cells, anchors, anchorOf } = group;
     const pageKey = splitSideKey(key)?.pageKey ?? key;
     if (anchors && anchorOf) {
@@ -87,7 +87,7 @@ class MinuteCounter {
 }
 
 /** Cursor points: a page key's own group holds each once; side keys repeat them or hold scroll marks. */
-export function pointsOf(group: GroupView): number {
+export function pointsOf(group: KeyedPoints): number {
   return splitSideKey(group.key) ? 0 : group.times.length;
 }
 

@@ -249,9 +249,9 @@ export class WindowStage {
   private addAnchored(
     ringKey: string,
     selectors: readonly string[],
-    anchorOf: readonly number[],
-    times: readonly number[],
-    cells: readonly number[],
+    anchorOf: ArrayLike<number>,
+    times: ArrayLike<number>,
+    cells: ArrayLike<number>,
   ): void {
     const table = this.anchorTables.get(ringKey);
     const ids = this.idsOf;
@@ -281,9 +281,9 @@ export class WindowStage {
     ringKey: string,
     ids: readonly number[],
     only: number,
-    anchorOf: readonly number[],
-    times: readonly number[],
-    cells: readonly number[],
+    anchorOf: ArrayLike<number>,
+    times: ArrayLike<number>,
+    cells: ArrayLike<number>,
   ): void {
     const sideTimes = this.sideTimes;
     const sideCells = this.sideCells;
@@ -312,8 +312,8 @@ export class WindowStage {
     table: AnchorTable,
     selector: string,
     j: number,
-    anchorOf: readonly number[],
-    times: readonly number[],
+    anchorOf: ArrayLike<number>,
+    times: ArrayLike<number>,
   ): number {
     let counts = false;
     for (let i = 0; i < times.length && !counts; i++) {
