@@ -9,34 +9,35 @@ function reader(name: string, log: string[]): Reader {
   };
 }
 
+/** A budget of 10 ms on a clock the test sets, two readers, and the log of what happened. */
+function setup() {
+  const clock = { now: 0 };
+  const log: string[] = [];
+  const budget = new TurnBudget(10, () => clock.now);
+  return { clock, log, budget, a: reader("a", log), b: reader("b", log) };
+}
+
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("TurnBudget", () => {
   it("handles frames at once while the turn is within its budget", () => {
-    let now = 0;
-    const budget = new TurnBudget(10, () => now);
-    const log: string[] = [];
-    const a = reader("a", log);
+    const { clock, log, budget, a } = setup();
     budget.submit(a, () => log.push("a1"));
-    now = 9;
+    clock.now = 9;
     budget.submit(a, () => log.push("a2"));
     expect(log).toEqual(["a1", "a2"]);
     expect(budget.deferred).toBe(0);
   });
 
   it("past the budget, holds frames for later turns in their order, pausing their readers until theirs are handled", async () => {
-    let now = 0;
-    const budget = new TurnBudget(10, () => now);
-    const log: string[] = [];
-    const a = reader("a", log);
-    const b = reader("b", log);
+    const { clock, log, budget, a, b } = setup();
     budget.submit(a, () => log.push("a1"));
-    now = 10;
+    clock.now = 10;
     budget.submit(a, () => log.push("a2"));
     budget.submit(b, () => {
       log.push("b1");
       // Each handled frame spends the drain's budget: the next waits for another turn.
-      now += 10;
+      clock.now += 10;
     });
     budget.submit(a, () => log.push("a3"));
     expect(log).toEqual(["a1", "a paused", "b paused"]);
@@ -50,16 +51,12 @@ describe("TurnBudget", () => {
   });
 
   it("keeps a reader's order in a new turn: its later frames wait behind those it has waiting", async () => {
-    let now = 0;
-    const budget = new TurnBudget(10, () => now);
-    const log: string[] = [];
-    const a = reader("a", log);
-    const b = reader("b", log);
+    const { clock, log, budget, a, b } = setup();
     budget.submit(a, () => log.push("a1"));
-    now = 20;
+    clock.now = 20;
     budget.submit(a, () => {
       log.push("a2");
-      now += 20;
+      clock.now += 20;
     });
     budget.submit(a, () => log.push("a3"));
     await nextTurn();
