@@ -16,8 +16,12 @@ export interface Nats {
   port: number;
   /** Stops the server (SIGTERM) and waits for its exit. */
   stop(): Promise<void>;
-  /** Starts it again on the same port and store: what JetStream held is there again. */
-  restart(): Promise<void>;
+  /**
+   * Starts it again on the same port and store: what JetStream held is there
+   * again. With `emptyStore`, on a new, empty store, as a server that kept
+   * nothing (no `-sd`, a wiped disk) comes back.
+   */
+  restart(options?: { emptyStore?: boolean }): Promise<void>;
 }
 
 export async function startNats(): Promise<Nats> {
@@ -25,7 +29,7 @@ export async function startNats(): Promise<Nats> {
     throw new Error(`${NATS_SERVER} is missing: apt-get install -y nats-server (or set HEATLENS_NATS_SERVER)`);
   }
   const port = await freePort();
-  const store = tempDataDir("nats");
+  let store = tempDataDir("nats");
   let child: ChildProcess | null = null;
   const launch = async () => {
     const started = spawn(NATS_SERVER, ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store], {
@@ -45,7 +49,10 @@ export async function startNats(): Promise<Nats> {
       running.kill("SIGTERM");
       await exited;
     },
-    restart: launch,
+    async restart({ emptyStore = false } = {}) {
+      if (emptyStore) store = tempDataDir("nats");
+      await launch();
+    },
   };
 }
 
