@@ -184,7 +184,15 @@ export class ClusterNode {
         if ("error" in grid) throw new ClusterError(grid.error);
         return grid;
       } catch (error) {
-        if (error instanceof ClusterError || Date.now() > deadline) throw error;
+        if (error instanceof ClusterError) throw error;
+        if (Date.now() > deadline) {
+          // The client's error says only "timeout": say who could not be asked, and why if known.
+          throw new ClusterError(
+            this.connected
+              ? `the owner of partition ${p} did not answer within ${2 * this.options.leaseMs} ms (${(error as Error).message})`
+              : `NATS at ${this.options.servers.join(", ")} is unreachable, so the owner of partition ${p} cannot be asked`,
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
