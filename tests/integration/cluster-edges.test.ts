@@ -53,9 +53,11 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
   it("joins through the NATS server that answers when --nats names several, comma-separated or repeated", async () => {
     const server = await nats();
     const [deadA, deadB, deadC] = [await deadUrl(), await deadUrl(), await deadUrl()];
+    // A short lease: partitions move between the nodes a round at a time, each a third of it.
+    const lease = ["--nats-lease", "1s"];
     const nodes = await Promise.all([
-      start(["--nats", `${deadA},${server.url}`, "--nats-node", "comma"]),
-      start(["--nats", deadB, "--nats", server.url, "--nats-node", "repeated"]),
+      start(["--nats", `${deadA},${server.url}`, "--nats-node", "comma", ...lease]),
+      start(["--nats", deadB, "--nats", server.url, "--nats-node", "repeated", ...lease]),
     ]);
     await sharedOut(nodes);
     const [comma, repeated] = nodes as [Running, Running];
@@ -160,6 +162,33 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     expect(after.connected).toBe(true);
     expect(after.published.republishedBatches).toBeGreaterThan(0);
     expect(after.published.ackedOnStoreAlone).toBe(onStoreAlone);
+    for (const s of streamers) s.close();
+  });
+
+  it("makes the stream and the lease bucket once JetStream answers, when it comes back after the NATS server", async () => {
+    const server = await nats();
+    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
+    const streamers = await streamersOn(nodes, "late", 71);
+    await sendRounds(streamers, 5);
+    await server.stop();
+    await server.restart({ emptyStore: true, jetStreamLater: true });
+    await until(async () => (await server.connections()) === 2, 10_000, "the nodes to reconnect to NATS");
+    // Back, without JetStream: the stores alone take the batches, and the nodes say they are not connected.
+    await sendRounds(streamers, 3);
+    for (const node of nodes) expect((await stats(node)).cluster.connected).toBe(false);
+    server.enableJetStream();
+    const enabledAt = Date.now();
+    await until(
+      async () => (await Promise.all(nodes.map(stats))).every(({ cluster }) => cluster.connected),
+      10_000,
+      "the nodes to use JetStream again",
+    );
+    await sendRounds(streamers, 3);
+    await sharedOut(nodes);
+    for (const node of nodes) {
+      await holds(node, ackedPerView(streamers), 15_000, "the merged windows to hold exactly the acked points");
+    }
+    console.log(`JetStream on → merged windows caught up: ${Date.now() - enabledAt} ms`);
     for (const s of streamers) s.close();
   });
 });
