@@ -84,6 +84,10 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`cannot reach NATS at ${deadA}, ${deadB}, ${deadC}`);
+    // Commas alone name no server: refused rather than left to the NATS client's default one.
+    const none = await heatlens(["--port", "0", "--data-dir", tempDataDir("cluster"), "--nats", ",", "--nats", " "]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("--nats needs at least one server URL");
   });
 
   it("answers /api/heatmap from the page's owner, 503 E_CLUSTER while NATS is away, and loses no acked point", async () => {
