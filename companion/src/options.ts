@@ -559,5 +559,17 @@ export function validateOptions(o: CompanionOptions): string[] {
   for (const template of o.templates) {
     if (!template.startsWith("/")) problems.push(`--template patterns start with /, not ${template}`);
   }
+  // Else the NATS client would try its default server, one not named.
+  if (o.nats.length > 0 && natsServers(o).length === 0) {
+    problems.push("--nats needs at least one server URL, such as nats://127.0.0.1:4222");
+  }
   return problems;
+}
+
+/** The NATS servers `--nats` names, comma-separated or repeated. */
+export function natsServers(o: Pick<CompanionOptions, "nats">): string[] {
+  return o.nats
+    .flatMap((urls) => urls.split(","))
+    .map((url) => url.trim())
+    .filter(Boolean);
 }

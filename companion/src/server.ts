@@ -19,7 +19,7 @@ import { Gateway, type GatewayDeps } from "./gateway/gateway";
 import { bindEndpoint } from "./http/endpoint";
 import { createRouter } from "./http/router";
 import { createPathNormaliser } from "./key/normalise-path";
-import { type CompanionOptions, DEFAULTS, validateOptions } from "./options";
+import { type CompanionOptions, DEFAULTS, natsServers, validateOptions } from "./options";
 import type { Topics } from "./pipeline";
 import { prepareDataDir } from "./store/data-dir";
 import { EventStore } from "./store/event-store";
@@ -167,7 +167,7 @@ function joinCluster(options: CompanionOptions, stages: Stages, clock: () => num
     {
       ...options,
       bands: stages.bands,
-      servers: options.nats.flatMap((urls) => urls.split(",")).filter(Boolean),
+      servers: natsServers(options),
       node: options.natsNode || `${hostname()}-${port}`,
       partitions: options.natsPartitions,
       leaseMs: options.natsLeaseMs,

@@ -4,8 +4,9 @@
  * installs it as root on Debian, or names the command).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
+import { join } from "node:path";
 import { freePort } from "./free-port";
 import { tempDataDir } from "./temp-dir";
 
@@ -16,19 +17,34 @@ export interface Nats {
   port: number;
   /** Stops the server (SIGTERM) and waits for its exit. */
   stop(): Promise<void>;
-  /** Starts it again on the same port and store: what JetStream held is there again. */
-  restart(): Promise<void>;
+  /**
+   * Starts it again on the same port and store: what JetStream held is there
+   * again. With `emptyStore`, on a new, empty store, as a server that kept
+   * nothing (no `-sd`, a wiped disk) comes back. With `jetStreamLater`,
+   * JetStream stays off until `enableJetStream()`, as in a NATS cluster whose
+   * servers take clients before JetStream has a leader again.
+   */
+  restart(options?: { emptyStore?: boolean; jetStreamLater?: boolean }): Promise<void>;
+  /** Turns JetStream on in the running server (a configuration reload), on its store. */
+  enableJetStream(): void;
+  /** Clients connected now, as the server's monitoring port counts them. */
+  connections(): Promise<number>;
 }
 
 export async function startNats(): Promise<Nats> {
   if (!existsSync(NATS_SERVER)) {
     throw new Error(`${NATS_SERVER} is missing: apt-get install -y nats-server (or set HEATLENS_NATS_SERVER)`);
   }
-  const port = await freePort();
-  const store = tempDataDir("nats");
+  const [port, monitor] = [await freePort(), await freePort()];
+  let store = tempDataDir("nats");
+  // JetStream is set in a configuration file, so that a reload can turn it on.
+  const config = join(tempDataDir("nats-config"), "nats.conf");
+  const configure = (jetStream: boolean) =>
+    writeFileSync(config, jetStream ? `jetstream: { store_dir: ${JSON.stringify(store)} }\n` : "");
   let child: ChildProcess | null = null;
-  const launch = async () => {
-    const started = spawn(NATS_SERVER, ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store], {
+  const launch = async (jetStream = true) => {
+    configure(jetStream);
+    const started = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(port), "-m", String(monitor), "-c", config], {
       stdio: "ignore",
     });
     child = started;
@@ -45,7 +61,18 @@ export async function startNats(): Promise<Nats> {
       running.kill("SIGTERM");
       await exited;
     },
-    restart: launch,
+    async restart({ emptyStore = false, jetStreamLater = false } = {}) {
+      if (emptyStore) store = tempDataDir("nats");
+      await launch(!jetStreamLater);
+    },
+    enableJetStream() {
+      configure(true);
+      child?.kill("SIGHUP");
+    },
+    async connections() {
+      const answer = await fetch(`http://127.0.0.1:${monitor}/connz`);
+      return ((await answer.json()) as { num_connections: number }).num_connections;
+    },
   };
 }
 

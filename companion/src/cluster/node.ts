@@ -62,6 +62,8 @@ export class ClusterNode {
   /** Partitions told of views watched here. */
   private readonly announced = new Set<number>();
   private connected = true;
+  /** Counts disconnects and reconnects, so that only the latest reconnect's rejoin goes on. */
+  private rejoins = 0;
   private leasing = false;
   private closed = false;
   private liveNodes = 1;
@@ -144,19 +146,38 @@ export class ClusterNode {
     }
   }
 
-  /**
-   * While NATS is away, batches are acked on the store alone. Back, it may be
-   * a server that kept nothing (no file store): the stream and the bucket are
-   * made again if missing.
-   */
+  /** While NATS is away, batches are acked on the store alone. */
   private async followStatus(): Promise<void> {
     for await (const status of this.nc.status()) {
-      if (status.type === "disconnect") this.connected = false;
-      else if (status.type === "reconnect") {
-        await prepare(this.nc, this.options).catch(() => undefined);
-        this.connected = true;
-      } else continue;
-      this.publisher.offline(!this.connected);
+      if (status.type === "disconnect") {
+        this.rejoins++;
+        this.connected = false;
+        this.publisher.offline(true);
+      } else if (status.type === "reconnect") void this.rejoin();
+    }
+  }
+
+  /**
+   * Back on NATS, which may be a server that kept nothing (no file store) or
+   * whose JetStream answers only later (a NATS cluster electing its leader):
+   * the stream and the bucket are made again if missing, tried each lease
+   * round until JetStream answers, and only then is the node connected again.
+   */
+  private async rejoin(): Promise<void> {
+    const rejoin = ++this.rejoins;
+    const round = Math.max(100, Math.floor(this.options.leaseMs / 3));
+    // A later disconnect or reconnect supersedes this attempt.
+    while (!this.closed && rejoin === this.rejoins) {
+      try {
+        await prepare(this.nc, this.options);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, round));
+        continue;
+      }
+      if (rejoin !== this.rejoins) return;
+      this.connected = true;
+      this.publisher.offline(false);
+      return;
     }
   }
 
@@ -184,7 +205,15 @@ export class ClusterNode {
         if ("error" in grid) throw new ClusterError(grid.error);
         return grid;
       } catch (error) {
-        if (error instanceof ClusterError || Date.now() > deadline) throw error;
+        if (error instanceof ClusterError) throw error;
+        if (Date.now() > deadline) {
+          // The client's error says only "timeout": say who could not be asked, and why if known.
+          throw new ClusterError(
+            this.connected
+              ? `the owner of partition ${p} did not answer within ${2 * this.options.leaseMs} ms (${(error as Error).message})`
+              : `NATS at ${this.options.servers.join(", ")} is unreachable, so the owner of partition ${p} cannot be asked`,
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }

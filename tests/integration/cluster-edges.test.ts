@@ -1,0 +1,206 @@
+/**
+ * Cluster behaviours at the edges, through the real `heatlens` binary and a
+ * real nats-server: `--nats` given several servers (comma-separated or
+ * repeated) joins through the one that answers; `/api/heatmap` answers from
+ * the page's owner, and 503 `E_CLUSTER` while the owner cannot be asked; a
+ * NATS server that comes back with nothing stored, its JetStream at once or
+ * later, gets its stream and bucket made again, and the merged windows catch
+ * up to exactly the acked points.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { Grid } from "../../protocol/wire";
+import {
+  ackedPerView,
+  clusterFixture,
+  generator,
+  holds,
+  MANY_PATHS,
+  pathOwnedBy,
+  Streamer,
+  seenLive,
+  sendRounds,
+  sharedOut,
+  stats,
+} from "../support/cluster";
+import { freePort } from "../support/free-port";
+import { type Answer, connect, get, heatlens, type Running, reply, until } from "../support/heatlens";
+import { SITE } from "../support/site";
+import { tempDataDir } from "../support/temp-dir";
+
+const { nats, start, cluster } = clusterFixture();
+const streaming: Streamer[] = [];
+afterEach(() => {
+  for (const s of streaming.splice(0)) s.close();
+});
+
+/** A NATS URL where nothing listens. */
+async function deadUrl(): Promise<string> {
+  return `nats://127.0.0.1:${await freePort()}`;
+}
+
+function heatmapOf(node: Running, path: string): Promise<Answer> {
+  return get(`${node.url}/api/heatmap?origin=${SITE}&path=${path}&width=1000&window=300000`);
+}
+
+/** Streamers of random batches, half on each of two nodes. */
+async function streamersOn(nodes: Running[], label: string, seed: number): Promise<Streamer[]> {
+  const random = generator(seed);
+  const streamers = Array.from(
+    { length: 4 },
+    (_, i) => new Streamer(`${label}-${i}`, random, () => (nodes[i % 2] as Running).url),
+  );
+  streaming.push(...streamers);
+  await Promise.all(streamers.map((s, i) => s.open((nodes[i % 2] as Running).url)));
+  return streamers;
+}
+
+// Two companions and a NATS server per test, on a machine that runs other test files at once.
+describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
+  it("joins through the NATS server that answers when --nats names several, comma-separated or repeated", async () => {
+    const server = await nats();
+    const [deadA, deadB, deadC] = [await deadUrl(), await deadUrl(), await deadUrl()];
+    // A short lease: partitions move between the nodes a round at a time, each a third of it.
+    const lease = ["--nats-lease", "1s"];
+    const nodes = await Promise.all([
+      start(["--nats", `${deadA},${server.url}`, "--nats-node", "comma", ...lease]),
+      start(["--nats", deadB, "--nats", server.url, "--nats-node", "repeated", ...lease]),
+    ]);
+    await sharedOut(nodes);
+    const [comma, repeated] = nodes as [Running, Running];
+    for (const node of nodes) expect((await stats(node)).cluster).toMatchObject({ nodes: 2, connected: true });
+    // Each publishes to JetStream and hears the other's grids.
+    await seenLive(comma, repeated, "/from-comma");
+    await seenLive(repeated, comma, "/from-repeated");
+    // Every server given, both ways at once, is tried before the node gives up.
+    const refused = await heatlens([
+      "--port",
+      "0",
+      "--data-dir",
+      tempDataDir("cluster"),
+      "--nats",
+      `${deadA},${deadB}`,
+      "--nats",
+      deadC,
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`cannot reach NATS at ${deadA}, ${deadB}, ${deadC}`);
+    // Commas alone name no server: refused rather than left to the NATS client's default one.
+    const none = await heatlens(["--port", "0", "--data-dir", tempDataDir("cluster"), "--nats", ",", "--nats", " "]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("--nats needs at least one server URL");
+  });
+
+  it("answers /api/heatmap from the page's owner, 503 E_CLUSTER while NATS is away, and loses no acked point", async () => {
+    const server = await nats();
+    // A short lease: a query that finds no owner gives up after two.
+    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
+    const [owner, asker] = nodes as [Running, Running];
+    // A page whose windows only its owner holds, fed through both nodes.
+    const path = await pathOwnedBy(owner, MANY_PATHS);
+    const now = Date.now();
+    const page = (pts: number[]) => [{ origin: SITE, path, w: 1000, t0: now, pts }];
+    const feeders = await Promise.all(nodes.map((node) => connect(node.url)));
+    for (const [i, feeder] of feeders.entries()) {
+      const sent = { type: "batch", seq: 1, sentAt: now, pages: page([0, 10 + i, 10, 0, 5, 500, 40 + i, 1]) };
+      expect(await reply(feeder, sent)).toMatchObject({ type: "ack", points: 2 });
+    }
+    const streamers = await streamersOn(nodes, "heatmap", 53);
+    await sendRounds(streamers, 3);
+    // The points both nodes took, merged by the owner, as the other node serves them.
+    const merged = (ms: number, what: string) =>
+      until(
+        async () => {
+          const answer = await heatmapOf(asker, path);
+          if (answer.status !== 200) return false;
+          const grid = JSON.parse(answer.body) as Grid;
+          return grid.total === 4 && grid.clicks === 2;
+        },
+        ms,
+        what,
+      );
+    await merged(5000, "the other node to serve the owner's merged counts");
+    await holds(asker, ackedPerView(streamers), 5000, "the node to answer every view with the cluster's counts");
+
+    await server.stop();
+    const askedAt = Date.now();
+    const away = await heatmapOf(asker, path);
+    const waited = Date.now() - askedAt;
+    expect(away.status, away.body).toBe(503);
+    expect(JSON.parse(away.body)).toMatchObject({
+      code: "E_CLUSTER",
+      reason: expect.stringMatching(
+        /^this page's windows are not reachable now: NATS at nats:\/\/\S+ is unreachable, so the owner of partition \d+ cannot be asked$/,
+      ),
+    });
+    console.log(`NATS away → /api/heatmap answered 503 E_CLUSTER after ${waited} ms (lease 1 s)`);
+    // Acked on the nodes' stores meanwhile.
+    await sendRounds(streamers, 3);
+    await server.restart();
+    await sendRounds(streamers, 2);
+    for (const node of nodes) {
+      await holds(node, ackedPerView(streamers), 15_000, "every acked point in the merged windows after NATS is back");
+    }
+    await merged(5000, "the page's merged counts after NATS is back");
+  });
+
+  it("makes the stream and the lease bucket again when NATS comes back with an empty store, and catches up", async () => {
+    const server = await nats();
+    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
+    const streamers = await streamersOn(nodes, "wiped", 67);
+    await sendRounds(streamers, 5);
+    await holds(nodes[0] as Running, ackedPerView(streamers), 5000, "the merged windows before NATS goes");
+    await server.stop();
+    await until(
+      async () => (await Promise.all(nodes.map(stats))).every(({ cluster }) => !cluster.connected),
+      5000,
+      "the nodes to say NATS is away",
+    );
+    await sendRounds(streamers, 3);
+    const restartedAt = Date.now();
+    await server.restart({ emptyStore: true });
+    await until(
+      async () => (await Promise.all(nodes.map(stats))).every(({ cluster }) => cluster.connected),
+      10_000,
+      "the nodes to reconnect",
+    );
+    // From here acked through JetStream again, not on the stores alone.
+    const onStoreAlone = (await stats(nodes[0] as Running)).cluster.published.ackedOnStoreAlone;
+    await sendRounds(streamers, 5);
+    await sharedOut(nodes);
+    const expected = ackedPerView(streamers);
+    for (const node of nodes) {
+      await holds(node, expected, 15_000, "the merged windows to hold exactly the acked points, from the stores");
+    }
+    console.log(`NATS back with an empty store → merged windows caught up: ${Date.now() - restartedAt} ms`);
+    const after = (await stats(nodes[0] as Running)).cluster;
+    expect(after.connected).toBe(true);
+    expect(after.published.republishedBatches).toBeGreaterThan(0);
+    expect(after.published.ackedOnStoreAlone).toBe(onStoreAlone);
+  });
+
+  it("makes the stream and the lease bucket once JetStream answers, when it comes back after the NATS server", async () => {
+    const server = await nats();
+    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
+    const streamers = await streamersOn(nodes, "late", 71);
+    await sendRounds(streamers, 5);
+    await server.stop();
+    await server.restart({ emptyStore: true, jetStreamLater: true });
+    await until(async () => (await server.connections()) === 2, 10_000, "the nodes to reconnect to NATS");
+    // Back, without JetStream: the stores alone take the batches, and the nodes say they are not connected.
+    await sendRounds(streamers, 3);
+    for (const node of nodes) expect((await stats(node)).cluster.connected).toBe(false);
+    server.enableJetStream();
+    const enabledAt = Date.now();
+    await until(
+      async () => (await Promise.all(nodes.map(stats))).every(({ cluster }) => cluster.connected),
+      10_000,
+      "the nodes to use JetStream again",
+    );
+    await sendRounds(streamers, 3);
+    await sharedOut(nodes);
+    for (const node of nodes) {
+      await holds(node, ackedPerView(streamers), 15_000, "the merged windows to hold exactly the acked points");
+    }
+    console.log(`JetStream on → merged windows caught up: ${Date.now() - enabledAt} ms`);
+  });
+});
