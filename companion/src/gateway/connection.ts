@@ -77,7 +77,7 @@ export class Connection {
       () => this.fail(ErrorCode.helloTimeout, "no hello received in time"),
       options.helloTimeoutMs,
     );
-    ws.on("message", (data, isBinary) => gateway.turns.submit(ws, () => this.onMessage(data as Buffer, isBinary)));
+    ws.on("message", (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on("pong", () => {
       this.alive = true;
     });

@@ -20,14 +20,6 @@ import { Admission, type AdmissionVerdict } from "./admission";
 import { type ConnectedClient, Connection } from "./connection";
 import { type GatewayCounters, Ingest } from "./ingest";
 import { Subscriptions } from "./subscriptions";
-import { TurnBudget } from "./turn-budget";
-
-/**
- * Longest a turn of the event loop handles websocket frames before the rest
- * wait for the next: short against the hop (250 ms) and a heartbeat, long
- * against one frame (tens of microseconds).
- */
-const TURN_BUDGET_MS = 10;
 
 export type { GatewayCounters };
 
@@ -50,8 +42,6 @@ export class Gateway {
   readonly admission: Admission;
   readonly ingest: Ingest;
   readonly subscriptions: Subscriptions;
-  /** Frames handled in one turn of the event loop are bounded: see turn-budget.ts. */
-  readonly turns = new TurnBudget(TURN_BUDGET_MS);
   private readonly connections = new Set<Connection>();
   private tokenRevision: number;
   private revisionReadThisTurn = false;
