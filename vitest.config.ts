@@ -11,6 +11,7 @@ export default defineConfig({
             "tests/integration/**/*.test.ts",
             "tests/cli/**/*.test.ts",
           ],
+          globalSetup: ["tests/support/temp-root.ts"],
           testTimeout: 20_000,
         },
       },
@@ -18,7 +19,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["tests/e2e/**/*.e2e.test.ts"],
-          globalSetup: ["tests/e2e/global-setup.ts"],
+          globalSetup: ["tests/support/temp-root.ts", "tests/e2e/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
