@@ -42,6 +42,15 @@ function heatmapOf(node: Running, path: string): Promise<Answer> {
   return get(`${node.url}/api/heatmap?origin=${SITE}&path=${path}&width=1000&window=300000`);
 }
 
+/** Waits until every node's `/api/stats` says it is `connected` to NATS (or, with false, that it is not). */
+function everyNode(nodes: Running[], connected: boolean, ms: number, what: string): Promise<void> {
+  return until(
+    async () => (await Promise.all(nodes.map(stats))).every(({ cluster }) => cluster.connected === connected),
+    ms,
+    what,
+  );
+}
+
 /** Streamers of random batches, half on each of two nodes. */
 async function streamersOn(nodes: Running[], label: string, seed: number): Promise<Streamer[]> {
   const random = generator(seed);
@@ -150,19 +159,11 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     await sendRounds(streamers, 5);
     await holds(nodes[0] as Running, ackedPerView(streamers), 5000, "the merged windows before NATS goes");
     await server.stop();
-    await until(
-      async () => (await Promise.all(nodes.map(stats))).every(({ cluster }) => !cluster.connected),
-      5000,
-      "the nodes to say NATS is away",
-    );
+    await everyNode(nodes, false, 5000, "the nodes to say NATS is away");
     await sendRounds(streamers, 3);
     const restartedAt = Date.now();
     await server.restart({ emptyStore: true });
-    await until(
-      async () => (await Promise.all(nodes.map(stats))).every(({ cluster }) => cluster.connected),
-      10_000,
-      "the nodes to reconnect",
-    );
+    await everyNode(nodes, true, 10_000, "the nodes to reconnect");
     await sendRounds(streamers, 5);
     await sharedOut(nodes);
     for (const node of nodes) {
@@ -196,15 +197,19 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     await server.restart({ emptyStore: true, jetStreamLater: true });
     await until(async () => (await server.connections()) === 2, 10_000, "the nodes to reconnect to NATS");
     // Back, without JetStream: the stores alone take the batches, and the nodes say they are not connected.
+    const storeAloneBefore = await Promise.all(
+      nodes.map(async (node) => (await stats(node)).cluster.published.ackedOnStoreAlone),
+    );
     await sendRounds(streamers, 3);
-    for (const node of nodes) expect((await stats(node)).cluster.connected).toBe(false);
+    for (const [i, node] of nodes.entries()) {
+      const { cluster } = await stats(node);
+      expect(cluster.connected).toBe(false);
+      // Each node took half the streamers' batches, every one acked on its store alone.
+      expect(cluster.published.ackedOnStoreAlone).toBeGreaterThan(storeAloneBefore[i] as number);
+    }
     server.enableJetStream();
     const enabledAt = Date.now();
-    await until(
-      async () => (await Promise.all(nodes.map(stats))).every(({ cluster }) => cluster.connected),
-      10_000,
-      "the nodes to use JetStream again",
-    );
+    await everyNode(nodes, true, 10_000, "the nodes to use JetStream again");
     await sendRounds(streamers, 3);
     await sharedOut(nodes);
     for (const node of nodes) {
