@@ -13,8 +13,61 @@ import type { KeyedPoints } from "../pipeline";
 
 const MINUTE = 60_000;
 
-/** Counts by minute, then cell: cells stay small integers, cheap map keys, and a group's points mostly share one minute. */
-export type ByMinute = Map<number, Map<number, number>>;
+/**
+ * Counts by cell: an open-addressing table in typed arrays, since a Map's
+ * get and set per point were the larger part of the commit thread's work.
+ */
+export class CellCounts {
+  /** cell + 1 per place (0: empty); float64 holds every uint32 cell exactly. */
+  private keys = new Float64Array(16);
+  private counts = new Uint32Array(16);
+  /** 32 − log2 of the number of places: a place is the top bits of the cell's Fibonacci hash. */
+  private shift = 28;
+  private used = 0;
+
+  add(cell: number, n = 1): void {
+    const key = cell + 1;
+    let keys = this.keys;
+    let mask = keys.length - 1;
+    let i = Math.imul(cell, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const held = keys[i] as number;
+      if (held === key) {
+        (this.counts[i] as number) += n;
+        return;
+      }
+      if (held === 0) break;
+      i = (i + 1) & mask;
+    }
+    if (2 * (this.used + 1) > keys.length) {
+      this.grow();
+      keys = this.keys;
+      mask = keys.length - 1;
+      i = Math.imul(cell, 0x9e3779b1) >>> this.shift;
+      while (keys[i] !== 0) i = (i + 1) & mask;
+    }
+    keys[i] = key;
+    this.counts[i] = n;
+    this.used++;
+  }
+
+  forEach(fn: (cell: number, n: number) => void): void {
+    const { keys, counts } = this;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) fn((keys[i] as number) - 1, counts[i] as number);
+  }
+
+  private grow(): void {
+    const { keys, counts } = this;
+    this.keys = new Float64Array(keys.length * 2);
+    this.counts = new Uint32Array(keys.length * 2);
+    this.shift--;
+    this.used = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.add((keys[i] as number) - 1, counts[i] as number);
+  }
+}
+
+/** Counts by minute, then cell: a group's points mostly share one minute. */
+export type ByMinute = Map<number, CellCounts>;
 
 /** Counts by key, minute and cell, gathered between writes to the history tables. */
 export class PendingHistory {
@@ -32,18 +85,17 @@ export class PendingHistory {
   add(groups: readonly KeyedPoints[]): void {
     for (const group of groups) {
       const pageKey = splitSideKey(group.key)?.pageKey ?? group.key;
-      this.addAs(group, pageKey);
+      this.addAs(group, pageKey, pageKey);
       // Each tagged set is kept as a page of its own (protocol/tags.ts), side keys and all.
-      if (group.build !== undefined) this.addAs(group, taggedKey(pageKey, "build", group.build));
-      if (group.tester !== undefined) this.addAs(group, taggedKey(pageKey, "tester", group.tester));
+      if (group.build !== undefined) this.addAs(group, pageKey, taggedKey(pageKey, "build", group.build));
+      if (group.tester !== undefined) this.addAs(group, pageKey, taggedKey(pageKey, "tester", group.tester));
       this.points += pointsOf(group);
     }
   }
 
-  /** Counts `group` as if its page key were `asPage`. */
-  private addAs(group: KeyedPoints, asPage: string): void {
+  /** Counts `group`, whose page key is `pageKey`, as if its page key were `asPage`. */
+  private addAs(group: KeyedPoints, pageKey: string, asPage: string): void {
     const { key, times, cells, anchors, anchorOf } = group;
-    const pageKey = splitSideKey(key)?.pageKey ?? key;
     if (anchors && anchorOf) {
       // History is kept by anchor key: a page's anchored group is split by its points' anchors.
       let bySelector = this.anchored.get(asPage);
@@ -56,7 +108,9 @@ export class PendingHistory {
         (byAnchor[anchorOf[i] as number] as MinuteCounter).count(times[i] as number, cells[i] as number);
       }
     } else {
-      const counter = new MinuteCounter(bucket(this.minutes, asPage + key.slice(pageKey.length)));
+      const counter = new MinuteCounter(
+        bucket(this.minutes, asPage === pageKey ? key : asPage + key.slice(pageKey.length)),
+      );
       for (let i = 0; i < times.length; i++) counter.count(times[i] as number, cells[i] as number);
     }
   }
@@ -72,7 +126,7 @@ export class PendingHistory {
 /** Counts points into one key's minutes, keeping the last minute's cells at hand. */
 class MinuteCounter {
   private minute = Number.NaN;
-  private cells: Map<number, number> | undefined;
+  private cells: CellCounts | undefined;
 
   constructor(private readonly byMinute: ByMinute) {}
 
@@ -80,9 +134,14 @@ class MinuteCounter {
     const minute = Math.floor(t / MINUTE);
     if (minute !== this.minute || !this.cells) {
       this.minute = minute;
-      this.cells = bucket(this.byMinute, minute);
+      let cells = this.byMinute.get(minute);
+      if (!cells) {
+        cells = new CellCounts();
+        this.byMinute.set(minute, cells);
+      }
+      this.cells = cells;
     }
-    this.cells.set(cell, (this.cells.get(cell) ?? 0) + 1);
+    this.cells.add(cell);
   }
 }
 
@@ -115,15 +174,25 @@ export function historyWriter(db: Database.Database): (pending: PendingHistory) 
   const setFolded = db.prepare("UPDATE meta SET value = ? WHERE name = 'folded'");
   const write = (key: string, byMinute: ByMinute) => {
     // Each minute's counts also go to its hour: summed here, once per (minute, cell), not per point.
-    const hours: ByMinute = new Map();
+    const hours = new Map<number, CellCounts>();
     for (const [minute, cells] of byMinute) {
-      const hourCells = bucket(hours, Math.floor(minute / 60));
-      for (const [cell, n] of cells) {
-        addMinute.run(key, minute, cell, n);
-        hourCells.set(cell, (hourCells.get(cell) ?? 0) + n);
+      const hour = Math.floor(minute / 60);
+      let hourCells = hours.get(hour);
+      if (!hourCells) {
+        hourCells = new CellCounts();
+        hours.set(hour, hourCells);
       }
+      const into = hourCells;
+      cells.forEach((cell, n) => {
+        addMinute.run(key, minute, cell, n);
+        into.add(cell, n);
+      });
     }
-    for (const [hour, cells] of hours) for (const [cell, n] of cells) addHour.run(key, hour, cell, n);
+    for (const [hour, cells] of hours) {
+      cells.forEach((cell, n) => {
+        addHour.run(key, hour, cell, n);
+      });
+    }
   };
   const transaction = db.transaction((pending: PendingHistory) => {
     for (const [key, byMinute] of pending.minutes) write(key, byMinute);
