@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { anchorKey, looseKey, scrollKey } from "../../../protocol/anchor";
 import { makeKey } from "../../../protocol/page-key";
@@ -188,6 +190,79 @@ describe("EventStore", () => {
     expect(await s.append(batch)).toBe(true);
     expect(s.counters).toMatchObject({ committedBatches: 1, duplicates: 2 });
     s.close();
+  });
+
+  it("recognises every (client, seq) delivered before, in any order, across reopening and retention", async () => {
+    let now = 1_800_000_000_000;
+    const dataDir = tempDataDir("store-runs");
+    const options = { dataDir, maxStoreBytes: 1e9, retentionDays: 1, liveMs: 300_000, clock: () => now };
+    const delivery = fc.tuple(fc.constantFrom("a", "b", "c"), fc.oneof(fc.nat(12), fc.nat(200)));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(delivery, { maxLength: 12 }), { maxLength: 8 }), async (rounds) => {
+        rmSync(dataDir, { recursive: true, force: true });
+        const model = new Set<string>();
+        let s = new EventStore(options);
+        for (const [r, round] of rounds.entries()) {
+          // One round's appends share a commit, duplicates within it included.
+          const results = await Promise.all(
+            round.map(([client, seq]) => s.append({ client, seq, groups: [{ key: "k", times: [now], cells: [2] }] })),
+          );
+          const expected = round.map(([client, seq]) => {
+            const seen = model.has(`${client}:${seq}`);
+            model.add(`${client}:${seq}`);
+            return seen;
+          });
+          expect(results).toEqual(expected);
+          if (r % 3 === 2) {
+            s.close();
+            s = new EventStore(options);
+          }
+        }
+        // Past retention every run is forgotten: a number is taken as new again.
+        now += 2 * 24 * 3_600_000;
+        s.prune();
+        if (rounds.flat().length > 0) {
+          const [client, seq] = rounds.flat()[0] as [string, number];
+          expect(await s.append({ client, seq, groups: [{ key: "k", times: [now], cells: [2] }] })).toBe(false);
+        }
+        now -= 2 * 24 * 3_600_000;
+        s.close();
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("opens a store that kept a row per delivered (client, seq), and still recognises each of them", async () => {
+    const now = 1_800_000_000_000;
+    const dataDir = tempDataDir("store-delivered");
+    const old = new Database(join(dataDir, "heatlens.db"));
+    old.exec(`
+      CREATE TABLE delivered (client TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (client, seq)) WITHOUT ROWID;
+      CREATE INDEX delivered_at ON delivered (at);
+    `);
+    const insert = old.prepare("INSERT INTO delivered VALUES (?, ?, ?)");
+    for (const seq of [0, 1, 2, 3, 7, 8, 20]) insert.run("a", seq, now - 1000 + seq);
+    insert.run("b", 5, now);
+    old.close();
+    const s = new EventStore({ dataDir, maxStoreBytes: 1e9, retentionDays: 30, liveMs: 300_000, clock: () => now });
+    const append = (client: string, seq: number) =>
+      s.append({ client, seq, groups: [{ key: "k", times: [now], cells: [2] }] });
+    for (const seq of [0, 1, 2, 3, 7, 8, 20]) expect(await append("a", seq)).toBe(true);
+    expect(await append("b", 5)).toBe(true);
+    for (const seq of [4, 6, 9, 19, 21]) expect(await append("a", seq)).toBe(false);
+    expect(await append("b", 4)).toBe(false);
+    s.close();
+    const tables = new Database(join(dataDir, "heatlens.db"), { readonly: true });
+    expect(tables.prepare("SELECT name FROM sqlite_master WHERE name = 'delivered'").all()).toEqual([]);
+    // 0–4, 6–9 and 19–21 of a, 4–5 of b.
+    expect(tables.prepare("SELECT client, lo, hi FROM delivered_runs ORDER BY client, lo").all()).toEqual([
+      { client: "a", lo: 0, hi: 4 },
+      { client: "a", lo: 6, hi: 9 },
+      { client: "a", lo: 19, hi: 21 },
+      { client: "b", lo: 4, hi: 5 },
+    ]);
+    tables.close();
   });
 
   it("starts on a full store, says so, and folds what a crash left once space returns, each point once", async () => {

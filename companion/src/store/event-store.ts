@@ -155,10 +155,11 @@ export class EventStore {
     const file = join(options.dataDir, "heatlens.db");
     this.db = openDatabase(file);
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS delivered (
-        client TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
-        PRIMARY KEY (client, seq)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS delivered_at ON delivered (at);
+      -- Each client's delivered seqs as runs lo..hi (commits.ts); at: the newest delivery in the run.
+      CREATE TABLE IF NOT EXISTS delivered_runs (
+        client TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (client, lo)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS delivered_runs_at ON delivered_runs (at);
       CREATE TABLE IF NOT EXISTS batches (
         -- AUTOINCREMENT: ids are never reused once pruned, so "folded up to id" stays true.
         id INTEGER PRIMARY KEY AUTOINCREMENT, max_t INTEGER NOT NULL, groups TEXT NOT NULL, body BLOB);
@@ -181,6 +182,18 @@ export class EventStore {
       CREATE INDEX IF NOT EXISTS signals_t ON signals (t);
       INSERT OR IGNORE INTO meta VALUES ('folded', 0);
     `);
+    // Stores made before delivered seqs were kept as runs: each client's consecutive seqs become one run.
+    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'delivered'").get()) {
+      this.db.exec(`
+        BEGIN IMMEDIATE;
+        INSERT OR IGNORE INTO delivered_runs (client, lo, hi, at)
+          SELECT client, MIN(seq), MAX(seq), MAX(at) FROM (
+            SELECT client, seq, at, seq - ROW_NUMBER() OVER (PARTITION BY client ORDER BY seq) AS run FROM delivered)
+          GROUP BY client, run;
+        DROP TABLE delivered;
+        COMMIT;
+      `);
+    }
     // Stores made before batches had a binary body: their rows keep the groups as JSON (batch-codec.ts).
     const columns = this.db.prepare("PRAGMA table_info(batches)").all() as { name: string }[];
     if (!columns.some((c) => c.name === "body")) this.db.exec("ALTER TABLE batches ADD COLUMN body BLOB");
@@ -199,7 +212,7 @@ export class EventStore {
       folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
       recent: this.db.prepare("SELECT groups, body, client, seq FROM batches WHERE max_t >= ? ORDER BY id"),
       pruneBatches: this.db.prepare("DELETE FROM batches WHERE max_t < ? AND id <= ?"),
-      pruneDelivered: this.db.prepare("DELETE FROM delivered WHERE at < ?"),
+      pruneDelivered: this.db.prepare("DELETE FROM delivered_runs WHERE at < ?"),
       pruneMinutes: this.db.prepare("DELETE FROM minutes WHERE minute < ?"),
       pruneHours: this.db.prepare("DELETE FROM hours WHERE hour < ?"),
       rangeMinutes: this.db.prepare(
