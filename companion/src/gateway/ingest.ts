@@ -105,11 +105,10 @@ const NO_TIMES = new Float64Array(0);
 const NO_INTS = new Uint32Array(0);
 
 /**
- * Gives each bin its place in one buffer laid out as the store keeps a batch
- * (batch-codec.ts): every group's times, then every group's cells (and
- * anchor indices). Typed arrays rather than growing arrays: a batch's points
- * wait for their commit outside the collected heap, and the store copies
- * them in one go.
+ * Gives each bin its place in one buffer for the batch: every group's
+ * times, then every group's cells (and anchor indices). Typed arrays rather
+ * than growing arrays: a batch's points wait for their commit outside the
+ * collected heap.
  */
 function allot(bins: Iterable<Bin>): void {
   const all = [...bins];

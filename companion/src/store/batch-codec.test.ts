@@ -14,7 +14,12 @@ const group: fc.Arbitrary<KeyedPoints> = fc
     key: fc.string(),
     points: fc.array(
       fc.record({
-        t: fc.integer({ min: 0, max: 8.64e15 }),
+        // Whole milliseconds near now (the compact layout), any in range, or fractional (the wide one).
+        t: fc.oneof(
+          fc.integer({ min: 1.8e12, max: 1.8e12 + 3_600_000 }),
+          fc.integer({ min: 0, max: 8.64e15 }),
+          fc.double({ min: 1.8e12, max: 1.8e12 + 1000, noNaN: true }),
+        ),
         cell: fc.integer({ min: 0, max: 2 ** 26 }),
         anchor: fc.nat(255),
       }),
@@ -35,9 +40,18 @@ const group: fc.Arbitrary<KeyedPoints> = fc
 
 describe("stored batch groups", () => {
   it("read back exactly as written, anchored or not, tagged or not, times to the millisecond", () => {
+    // A group may repeat the previous one's times, as a page's loose points repeat its points'.
+    const batch = fc.array(fc.tuple(group, fc.boolean()), { maxLength: 6 }).map((pairs) =>
+      pairs.map(([g, repeat], i) => {
+        const previous = pairs[i - 1]?.[0];
+        if (!repeat || !previous || previous.times.length !== g.times.length) return g;
+        return { ...g, times: Array.from(previous.times) };
+      }),
+    );
     fc.assert(
-      fc.property(fc.array(group, { maxLength: 6 }), (groups) => {
-        const { head, body } = encodeGroups(groups);
+      fc.property(batch, (groups) => {
+        const { head, body, maxT } = encodeGroups(groups);
+        expect(maxT).toBe(Math.max(0, ...groups.flatMap((g) => Array.from(g.times))));
         expect(decodeGroups(head, body)).toEqual(groups);
         // The views (the commit thread counts history from them) hold the same numbers.
         const views = decodeGroupViews(head, body).map(({ times, cells, anchorOf, ...rest }) => ({
@@ -49,6 +63,21 @@ describe("stored batch groups", () => {
         expect(views).toEqual(groups);
       }),
     );
+  });
+
+  it("take uint32 numbers alone when the times are whole milliseconds close together, and repeated times once", () => {
+    const times = Array.from({ length: 25 }, (_, i) => 1.8e12 + i * 40);
+    const cells = times.map((_, i) => i * 2);
+    const page = makeKey("desktop", "https://a.test", "/p");
+    const groups: KeyedPoints[] = [
+      { key: page, times, cells },
+      { key: looseKey(page), times: [...times], cells: cells.map((c) => c * 2) },
+    ];
+    // Times once, and two groups' cells: 75 uint32.
+    expect(encodeGroups(groups).body.byteLength).toBe(75 * 4);
+    // A fractional time needs float64 for every time: 50 of them, and 50 cells.
+    const fractional = [{ ...groups[0], times: [...times.slice(1), 1.8e12 + 0.5] } as KeyedPoints];
+    expect(encodeGroups(fractional).body.byteLength).toBe(25 * 8 + 25 * 4);
   });
 
   it("refuses a cell that is no unsigned 32-bit integer rather than storing another number", () => {

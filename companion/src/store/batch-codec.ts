@@ -1,34 +1,107 @@
 /**
  * How a stored batch's groups are written in the `batches` table: a short
- * JSON head (each group's key, point count and anchors) and a binary body
- * (every group's times as float64, then its cells and anchor indices as
- * uint32). Writing numbers as bytes rather than JSON text is what lets a
- * commit keep pace with the intake; rows written before it (body NULL) hold
- * the groups as JSON in the head and are still read.
+ * JSON head (each group's key, point count and anchors) and a binary body.
+ * Writing numbers as bytes rather than JSON text is what lets a commit keep
+ * pace with the intake, and the fewer bytes a batch takes the fewer pages a
+ * commit writes (twice: to the WAL, then to the file at a checkpoint).
+ *
+ * Three layouts are read:
+ * - compact (written whenever every time is a whole millisecond within 2^32
+ *   ms of the batch's earliest): the head is `{"base": earliest, "groups":
+ *   [...]}` and the body is uint32 only, group by group: its times as
+ *   milliseconds after `base` (left out when they equal the previous
+ *   group's, as a page's loose points repeat its points' times), its cells,
+ *   its anchor indices;
+ * - wide (any other times): the head is the groups' array and the body every
+ *   group's times as float64, then its cells and anchor indices as uint32;
+ * - rows written before batches had a body (body NULL) hold the groups as
+ *   JSON in the head.
  */
 import type { KeyedPoints } from "../pipeline";
 
-/** `[key, points, anchors, tags]` per group, in the body's order; tags (build, tester) only when it has any. */
-type Head = [string, number, string[] | null, [string | null, string | null]?][];
+/**
+ * `[key, points, anchors, tags, sameTimes]` per group, in the body's order.
+ * tags (build, tester) only when it has any or a later field follows;
+ * sameTimes (1: its times are the previous group's, not in the body) only in
+ * the compact layout.
+ */
+type Entry = [string, number, string[] | null, ([string | null, string | null] | null)?, 1?];
+
+interface CompactHead {
+  base: number;
+  groups: Entry[];
+}
 
 export interface EncodedGroups {
   head: string;
   body: Buffer;
+  /** The newest point's time, or 0 when there is none. */
+  maxT: number;
 }
 
 const UINT32_MAX = 2 ** 32 - 1;
 
 export function encodeGroups(groups: readonly KeyedPoints[]): EncodedGroups {
-  const head: Head = [];
-  let points = 0;
-  let words = 0;
-  for (const { key, times, cells, anchors, anchorOf, build, tester } of groups) {
+  let minT = Number.POSITIVE_INFINITY;
+  let maxT = 0;
+  let whole = true;
+  for (const { key, times, cells, anchorOf } of groups) {
     if (cells.length !== times.length || (anchorOf && anchorOf.length !== times.length)) {
       throw new Error(`group ${key}: times, cells and anchors differ in length`);
     }
-    const entry: Head[number] = [key, times.length, anchors && anchorOf ? anchors : null];
-    if (build !== undefined || tester !== undefined) entry.push([build ?? null, tester ?? null]);
-    head.push(entry);
+    for (let i = 0; i < times.length; i++) {
+      const t = times[i] as number;
+      if (t < minT) minT = t;
+      if (t > maxT) maxT = t;
+      if (!Number.isInteger(t)) whole = false;
+    }
+  }
+  const compact = whole && (minT === Number.POSITIVE_INFINITY || maxT - minT <= UINT32_MAX);
+  return compact ? encodeCompact(groups, minT === Number.POSITIVE_INFINITY ? 0 : minT, maxT) : encodeWide(groups, maxT);
+}
+
+function entryOf({ key, times, anchors, anchorOf, build, tester }: KeyedPoints, sameTimes: boolean): Entry {
+  const entry: Entry = [key, times.length, anchors && anchorOf ? anchors : null];
+  if (build !== undefined || tester !== undefined || sameTimes) {
+    entry.push(build !== undefined || tester !== undefined ? [build ?? null, tester ?? null] : null);
+  }
+  if (sameTimes) entry.push(1);
+  return entry;
+}
+
+function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length || a.length === 0) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function encodeCompact(groups: readonly KeyedPoints[], base: number, maxT: number): EncodedGroups {
+  const entries: Entry[] = [];
+  let words = 0;
+  groups.forEach((group, g) => {
+    const same = g > 0 && sameNumbers(group.times, (groups[g - 1] as KeyedPoints).times);
+    entries.push(entryOf(group, same));
+    const n = group.times.length;
+    words += (same ? 0 : n) + n + (group.anchors && group.anchorOf ? n : 0);
+  });
+  const ints = new Uint32Array(words);
+  let w = 0;
+  groups.forEach((group, g) => {
+    if ((entries[g] as Entry)[4] !== 1) {
+      for (let i = 0; i < group.times.length; i++) ints[w + i] = (group.times[i] as number) - base;
+      w += group.times.length;
+    }
+    w = putInts(ints, w, group, group.cells);
+    if (group.anchors && group.anchorOf) w = putInts(ints, w, group, group.anchorOf);
+  });
+  const head: CompactHead = { base, groups: entries };
+  return { head: JSON.stringify(head), body: Buffer.from(ints.buffer), maxT };
+}
+
+function encodeWide(groups: readonly KeyedPoints[], maxT: number): EncodedGroups {
+  let points = 0;
+  let words = 0;
+  for (const { times, anchors, anchorOf } of groups) {
     points += times.length;
     words += times.length * (anchors && anchorOf ? 2 : 1);
   }
@@ -41,22 +114,26 @@ export function encodeGroups(groups: readonly KeyedPoints[]): EncodedGroups {
   for (const group of groups) {
     times.set(group.times, t);
     t += group.times.length;
-    for (const list of group.anchors && group.anchorOf ? [group.cells, group.anchorOf] : [group.cells]) {
-      // Ingest's groups are uint32 already (gateway/ingest.ts): copied in one go.
-      if (list instanceof Uint32Array) ints.set(list, w);
-      else {
-        for (let i = 0; i < list.length; i++) {
-          const value = list[i] as number;
-          if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
-            throw new Error(`group ${group.key}: ${value} is not a cell or anchor index`);
-          }
-          ints[w + i] = value;
-        }
+    w = putInts(ints, w, group, group.cells);
+    if (group.anchors && group.anchorOf) w = putInts(ints, w, group, group.anchorOf);
+  }
+  return { head: JSON.stringify(groups.map((g) => entryOf(g, false))), body: Buffer.from(bytes), maxT };
+}
+
+/** Writes `list` (cells or anchor indices) at `w`; the index after it. */
+function putInts(ints: Uint32Array, w: number, group: KeyedPoints, list: ArrayLike<number>): number {
+  // Ingest's groups are uint32 already (gateway/ingest.ts): copied in one go.
+  if (list instanceof Uint32Array) ints.set(list, w);
+  else {
+    for (let i = 0; i < list.length; i++) {
+      const value = list[i] as number;
+      if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
+        throw new Error(`group ${group.key}: ${value} is not a cell or anchor index`);
       }
-      w += list.length;
+      ints[w + i] = value;
     }
   }
-  return { head: JSON.stringify(head), body: Buffer.from(bytes) };
+  return w + list.length;
 }
 
 export function decodeGroups(head: string, body: Buffer | null): KeyedPoints[] {
@@ -69,12 +146,33 @@ export function decodeGroups(head: string, body: Buffer | null): KeyedPoints[] {
   }));
 }
 
-/** The groups of a row without copying its numbers out (decodeGroups copies them into arrays). */
+/** The groups of a row as typed arrays (decodeGroups copies them into plain arrays). */
 export function decodeGroupViews(head: string, body: Buffer | null): KeyedPoints[] {
   if (body === null) return JSON.parse(head) as KeyedPoints[];
-  const entries = JSON.parse(head) as Head;
+  const parsed = JSON.parse(head) as Entry[] | CompactHead;
   // A copy at offset 0, so the typed views are aligned whatever SQLite's buffer is.
   const bytes = new Uint8Array(body).buffer;
+  if (Array.isArray(parsed)) return decodeWide(parsed, bytes);
+  const ints = new Uint32Array(bytes);
+  const groups: KeyedPoints[] = [];
+  let previous: Float64Array = new Float64Array(0);
+  let w = 0;
+  for (const entry of parsed.groups) {
+    const n = entry[1];
+    let times = previous;
+    if (entry[4] !== 1) {
+      times = new Float64Array(n);
+      for (let i = 0; i < n; i++) times[i] = parsed.base + (ints[w + i] as number);
+      w += n;
+    }
+    previous = times;
+    groups.push(groupOf(entry, times, ints.subarray(w, w + n), ints, w + n));
+    w += entry[2] ? 2 * n : n;
+  }
+  return groups;
+}
+
+function decodeWide(entries: Entry[], bytes: ArrayBuffer): KeyedPoints[] {
   let points = 0;
   for (const [, n] of entries) points += n;
   const times = new Float64Array(bytes, 0, points);
@@ -82,18 +180,29 @@ export function decodeGroupViews(head: string, body: Buffer | null): KeyedPoints
   const groups: KeyedPoints[] = [];
   let t = 0;
   let w = 0;
-  for (const [key, n, anchors, tags] of entries) {
-    const group: KeyedPoints = { key, times: times.subarray(t, t + n), cells: ints.subarray(w, w + n) };
+  for (const entry of entries) {
+    const n = entry[1];
+    groups.push(groupOf(entry, times.subarray(t, t + n), ints.subarray(w, w + n), ints, w + n));
     t += n;
-    w += n;
-    if (anchors) {
-      group.anchors = anchors;
-      group.anchorOf = ints.subarray(w, w + n);
-      w += n;
-    }
-    if (tags?.[0] != null) group.build = tags[0];
-    if (tags?.[1] != null) group.tester = tags[1];
-    groups.push(group);
+    w += entry[2] ? 2 * n : n;
   }
   return groups;
+}
+
+/** A group from its entry, times and cells; its anchor indices, if it has anchors, start at `anchorsAt` of `ints`. */
+function groupOf(
+  [key, n, anchors, tags]: Entry,
+  times: Float64Array,
+  cells: Uint32Array,
+  ints: Uint32Array,
+  anchorsAt: number,
+): KeyedPoints {
+  const group: KeyedPoints = { key, times, cells };
+  if (anchors) {
+    group.anchors = anchors;
+    group.anchorOf = ints.subarray(anchorsAt, anchorsAt + n);
+  }
+  if (tags?.[0] != null) group.build = tags[0];
+  if (tags?.[1] != null) group.tester = tags[1];
+  return group;
 }

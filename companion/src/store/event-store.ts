@@ -671,10 +671,7 @@ export class EventStore {
 
 /** A batch as the `batches` table keeps it. */
 function encodeBatch({ batch }: Waiting): EncodedBatch {
-  let maxT = 0;
-  for (const { times } of batch.groups)
-    for (let i = 0; i < times.length; i++) maxT = Math.max(maxT, times[i] as number);
-  const { head, body } = encodeGroups(batch.groups);
+  const { head, body, maxT } = encodeGroups(batch.groups);
   return { client: batch.client, seq: batch.seq, maxT: Math.round(maxT), head, body };
 }
 
