@@ -83,6 +83,11 @@ for (const s of saturation) {
     `ingest at saturation, ${s.connections} connections: companion, bare ws, ratio, companion loop p99`,
     `${fmt(s.companionEventsPerSec)}  ${fmt(s.bareEventsPerSec)}  ${fmt(s.ingestVsBareWs, 2)}  ${fmt(s.companionLoopDelayP99Ms, 1)} ms`,
   );
+  const { companionCpuPerFrameUs: c, bareCpuPerFrameUs: b } = s;
+  row(
+    `  CPU per frame of 100 points, µs: companion main + other threads, bare ws`,
+    `${fmt(c.main)} + ${fmt(c.others)}  ${fmt(b.main + b.others)}`,
+  );
 }
 
 const tagged = await benchTagged(20);
@@ -202,6 +207,14 @@ const result = {
   ingestVsBareWs: round(Math.min(...saturation.map((s) => s.ingestVsBareWs)), 2),
   ingestVsBareWs20: round((saturation[0] as SaturationResult).ingestVsBareWs, 2),
   ingestVsBareWs200: round((saturation[1] as SaturationResult).ingestVsBareWs, 2),
+  companionCpuPerFrameUs200: round(
+    (saturation[1] as SaturationResult).companionCpuPerFrameUs.main +
+      (saturation[1] as SaturationResult).companionCpuPerFrameUs.others,
+  ),
+  bareCpuPerFrameUs200: round(
+    (saturation[1] as SaturationResult).bareCpuPerFrameUs.main +
+      (saturation[1] as SaturationResult).bareCpuPerFrameUs.others,
+  ),
   taggedEventsPerSec: round(tagged.taggedEventsPerSec),
   taggedVsPlain: round(tagged.taggedEventsPerSec / tagged.plainEventsPerSec, 2),
   taggedRssMiB: round(tagged.taggedRssBytes / 2 ** 20),

@@ -4,6 +4,7 @@
  * point's arrival to a viewer holding a grid that contains it.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import type { Grid } from "../protocol/wire";
@@ -32,6 +33,32 @@ export class CompanionProcess {
 
   reset(): void {
     this.child.send("reset");
+  }
+
+  /**
+   * CPU time used so far, in microseconds, by the process's main thread and
+   * by its other threads together (commit thread, GC helpers, libuv), from
+   * /proc: unlike points per second it barely moves when other processes
+   * share the cores.
+   */
+  cpu(): { main: number; others: number } {
+    const pid = this.child.pid as number;
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      } catch {
+        continue; // a thread that ended meanwhile
+      }
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // utime and stime, in clock ticks of 10 ms.
+      const us = (Number(fields[11]) + Number(fields[12])) * 10_000;
+      if (Number(tid) === pid) main += us;
+      else others += us;
+    }
+    return { main, others };
   }
 
   report(): Promise<Report> {
@@ -223,10 +250,18 @@ export async function benchLatency(rate = 50_000, seconds = 8): Promise<LatencyR
   };
 }
 
+/** CPU per acked frame of 100 points, µs: the server's main thread, its other threads. */
+export interface FrameCpu {
+  main: number;
+  others: number;
+}
+
 export interface SaturationResult {
   connections: number;
   companionEventsPerSec: number;
   bareEventsPerSec: number;
+  companionCpuPerFrameUs: FrameCpu;
+  bareCpuPerFrameUs: FrameCpu;
   /** The companion's acked points per second over the bare server's, same clients, same run. */
   ingestVsBareWs: number;
   companionLoopDelayP99Ms: number;
@@ -243,7 +278,7 @@ export async function saturate(
   seconds: number,
   inFlight = 4,
   tagged = false,
-): Promise<{ eventsPerSec: number; loopDelayP99Ms: number; rssBytes: number }> {
+): Promise<{ eventsPerSec: number; loopDelayP99Ms: number; rssBytes: number; cpuPerFrameUs: FrameCpu }> {
   const sockets = await Promise.all(Array.from({ length: connections }, (_, i) => open(server.port, `sat-${i}`)));
   const pages = 4;
   const perPage = 25;
@@ -264,12 +299,19 @@ export async function saturate(
   server.reset();
   const from = acked;
   const began = performance.now();
+  const cpuFrom = server.cpu();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const cpuTo = server.cpu();
+  const frames = (acked - from) / (pages * perPage);
   const eventsPerSec = (acked - from) / ((performance.now() - began) / 1000);
+  const cpuPerFrameUs = {
+    main: (cpuTo.main - cpuFrom.main) / frames,
+    others: (cpuTo.others - cpuFrom.others) / frames,
+  };
   const report = await server.report();
   running = false;
   for (const ws of sockets) ws.terminate();
-  return { eventsPerSec, loopDelayP99Ms: report.loopDelayP99Ms, rssBytes: report.rssBytes };
+  return { eventsPerSec, loopDelayP99Ms: report.loopDelayP99Ms, rssBytes: report.rssBytes, cpuPerFrameUs };
 }
 
 /**
@@ -290,6 +332,8 @@ export async function benchIngestVsBare(connections: number, seconds = 5): Promi
     companionEventsPerSec: companionRun.eventsPerSec,
     bareEventsPerSec: bareRun.eventsPerSec,
     ingestVsBareWs: companionRun.eventsPerSec / bareRun.eventsPerSec,
+    companionCpuPerFrameUs: companionRun.cpuPerFrameUs,
+    bareCpuPerFrameUs: bareRun.cpuPerFrameUs,
     companionLoopDelayP99Ms: companionRun.loopDelayP99Ms,
   };
 }
