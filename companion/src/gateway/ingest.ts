@@ -369,6 +369,8 @@ export class Ingest {
     }
 
     const stored = { client: clientId, seq, groups: [...bins.values()].map((b) => b.group) };
+    // The closures below share this call's context with `bin`'s: emptied, the bins are not held until the commit.
+    bins.clear();
     // Only this of the parsed batch is needed once it is stored: the batch itself is let go meanwhile.
     const firstSent = batch.first === true;
     // Acknowledged and counted only once durable; a batch stored before (resent after a lost ack) counts once.
