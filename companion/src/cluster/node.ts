@@ -61,7 +61,8 @@ export class ClusterNode {
   private readonly latest = new Map<string, Grid>();
   /** Partitions told of views watched here. */
   private readonly announced = new Set<number>();
-  private connected = true;
+  /** Why the node is not connected to its cluster now (NATS gone, or back without JetStream); null while it is. */
+  private detached: string | null = null;
   /** Counts disconnects and reconnects, so that only the latest reconnect's rejoin goes on. */
   private rejoins = 0;
   private leasing = false;
@@ -151,7 +152,7 @@ export class ClusterNode {
     for await (const status of this.nc.status()) {
       if (status.type === "disconnect") {
         this.rejoins++;
-        this.connected = false;
+        this.detached = `NATS at ${this.options.servers.join(", ")} is unreachable`;
         this.publisher.offline(true);
       } else if (status.type === "reconnect") void this.rejoin();
     }
@@ -171,11 +172,13 @@ export class ClusterNode {
       try {
         await prepare(this.nc, this.options);
       } catch {
+        if (rejoin !== this.rejoins) return;
+        this.detached = `NATS at ${this.options.servers.join(", ")} is back but its JetStream does not answer`;
         await new Promise((resolve) => setTimeout(resolve, round));
         continue;
       }
       if (rejoin !== this.rejoins) return;
-      this.connected = true;
+      this.detached = null;
       this.publisher.offline(false);
       return;
     }
@@ -187,6 +190,16 @@ export class ClusterNode {
   }
 
   /**
+   * Why this node cannot answer for the cluster now, or null when it can.
+   * Away from NATS (or JetStream), its own windows miss what the other nodes
+   * took meanwhile and the other owners cannot be asked: nothing it holds is
+   * the cluster's. The one decision behind every cluster-wide answer.
+   */
+  private get away(): string | null {
+    return this.detached;
+  }
+
+  /**
    * The grid of `key` in window `windowIndex`, from its partition's owner. A
    * partition between two owners (one gave it up, the next has not taken it)
    * has none for up to a lease round: asked again until one answers.
@@ -195,7 +208,15 @@ export class ClusterNode {
     const p = partitionOf(key, this.options.partitions);
     const deadline = Date.now() + 2 * this.options.leaseMs;
     for (;;) {
+      const away = this.away;
       const local = this.owned.get(p);
+      if (away !== null) {
+        throw new ClusterError(
+          local
+            ? `${away}, so this node's windows of partition ${p} miss what the other nodes took meanwhile`
+            : `${away}, so the owner of partition ${p} cannot be asked`,
+        );
+      }
       if (local) return local.stage.snapshot(key, windowIndex);
       try {
         const reply = await this.nc.request(querySubject(p), JSON.stringify({ key, windowIndex }), {
@@ -206,12 +227,10 @@ export class ClusterNode {
         return grid;
       } catch (error) {
         if (error instanceof ClusterError) throw error;
-        if (Date.now() > deadline) {
-          // The client's error says only "timeout": say who could not be asked, and why if known.
+        // The client's error says only "timeout": say who could not be asked (an away node says why, above).
+        if (Date.now() > deadline && this.away === null) {
           throw new ClusterError(
-            this.connected
-              ? `the owner of partition ${p} did not answer within ${2 * this.options.leaseMs} ms (${(error as Error).message})`
-              : `NATS at ${this.options.servers.join(", ")} is unreachable, so the owner of partition ${p} cannot be asked`,
+            `the owner of partition ${p} did not answer within ${2 * this.options.leaseMs} ms (${(error as Error).message})`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -221,6 +240,8 @@ export class ClusterNode {
 
   /** Every owner's live pages: one answer per live node, or what came within a lease. */
   async pages(): Promise<LivePage[]> {
+    const gathered = `so the live pages of the other nodes' partitions cannot be gathered`;
+    if (this.away !== null) throw new ClusterError(`${this.away}, ${gathered}`);
     const replies = await this.nc.requestMany(PAGES_SUBJECT, "", {
       strategy: "count",
       maxMessages: this.liveNodes,
@@ -228,6 +249,8 @@ export class ClusterNode {
     });
     const pages: LivePage[] = [];
     for await (const reply of replies) pages.push(...reply.json<{ pages: LivePage[] }>().pages);
+    // Gone away while asking: what came is not the cluster's whole list.
+    if (this.away !== null) throw new ClusterError(`${this.away}, ${gathered}`);
     return pages;
   }
 
@@ -238,7 +261,7 @@ export class ClusterNode {
       nodes: this.liveNodes,
       partitions: this.options.partitions,
       owned: [...this.owned.keys()].sort((a, b) => a - b),
-      connected: this.connected,
+      connected: this.detached === null,
       published: this.publisher.counters,
       ...this.counters,
     };
