@@ -219,6 +219,46 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     console.log(`NATS back → pages and merged windows answered again: ${Date.now() - backAt} ms`);
   });
 
+  it("answers /api/heatmap 503 E_CLUSTER after two leases when the page's owner is stopped, or from its new owner, and again once it resumes", async () => {
+    const server = await nats();
+    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
+    const [owner, asker] = nodes as [Running, Running];
+    const path = await pathOwnedBy(owner, MANY_PATHS);
+    await feed(asker, path);
+    await until(() => answers(asker, path, 2), 5000, "the asker to answer the owner's merged window");
+    // Stopped, the owner keeps its connection and its subscriptions (NATS hands it the query; no answer comes) and
+    // its lease until the bucket lets it expire, one to two leases on: then the asker takes the partition over.
+    process.kill(owner.pid, "SIGSTOP");
+    try {
+      const askedAt = Date.now();
+      const stopped = await heatmapOf(asker, path);
+      const waited = Date.now() - askedAt;
+      console.log(`owner stopped → /api/heatmap answered ${stopped.status} after ${waited} ms (lease 1 s)`);
+      if (stopped.status === 503) {
+        // Refused after the two leases it says, not later.
+        expect(JSON.parse(stopped.body)).toEqual({
+          code: "E_CLUSTER",
+          reason: expect.stringMatching(
+            /^this page's windows are not reachable now: the owner of partition \d+ did not answer within 2000 ms \(timeout\)$/,
+          ),
+        });
+        expect(waited).toBeGreaterThanOrEqual(2000);
+      } else {
+        // Taken over within the two leases: the new owner answers with every point, rebuilt from the stream.
+        expect(stopped.status, stopped.body).toBe(200);
+        expect(JSON.parse(stopped.body)).toMatchObject({ total: 2, clicks: 1, path });
+      }
+      expect(waited).toBeLessThan(2000 + 500);
+      // Either way, the partition's lease runs out while the owner is stopped, and the asker answers for it.
+      await until(() => answers(asker, path, 2), 5000, "the asker to answer from the partition it took over");
+    } finally {
+      process.kill(owner.pid, "SIGCONT");
+    }
+    // Resumed, the owner finds its leases gone, gives its partitions up, and takes its share again.
+    await sharedOut(nodes);
+    for (const node of nodes) await until(() => answers(node, path, 2), 5000, "both nodes to answer the page again");
+  });
+
   it("makes the stream and the lease bucket again when NATS comes back with an empty store, and catches up", async () => {
     const server = await nats();
     const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);

@@ -219,8 +219,9 @@ export class ClusterNode {
       }
       if (local) return local.stage.snapshot(key, windowIndex);
       try {
+        // No ask outlasts the deadline, so that the refusal's "within" is what was waited.
         const reply = await this.nc.request(querySubject(p), JSON.stringify({ key, windowIndex }), {
-          timeout: this.options.leaseMs,
+          timeout: Math.max(1, Math.min(this.options.leaseMs, deadline - Date.now())),
         });
         const grid = reply.json<Grid | { error: string }>();
         if ("error" in grid) throw new ClusterError(grid.error);
@@ -228,7 +229,7 @@ export class ClusterNode {
       } catch (error) {
         if (error instanceof ClusterError) throw error;
         // The client's error says only "timeout": say who could not be asked (an away node says why, above).
-        if (Date.now() > deadline && this.away === null) {
+        if (Date.now() >= deadline && this.away === null) {
           throw new ClusterError(
             `the owner of partition ${p} did not answer within ${2 * this.options.leaseMs} ms (${(error as Error).message})`,
           );
