@@ -219,7 +219,7 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     console.log(`NATS back → pages and merged windows answered again: ${Date.now() - backAt} ms`);
   });
 
-  it("answers /api/heatmap 503 E_CLUSTER after two leases when the page's owner is stopped, or from its new owner, and again once it resumes", async () => {
+  it("answers /api/heatmap 503 E_CLUSTER after two leases when the page's owner is stopped, or from its new owner, /api/pages 503 while the stopped node counts, and both again once it resumes", async () => {
     const server = await nats();
     const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
     const [owner, asker] = nodes as [Running, Running];
@@ -231,8 +231,17 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     process.kill(owner.pid, "SIGSTOP");
     try {
       const askedAt = Date.now();
-      const stopped = await heatmapOf(asker, path);
-      const waited = Date.now() - askedAt;
+      const [stopped, pages] = await Promise.all([
+        heatmapOf(asker, path).then((answer) => ({ ...answer, waited: Date.now() - askedAt })),
+        get(`${asker.url}/api/pages`),
+      ]);
+      const { waited } = stopped;
+      // Asked while the stopped owner's lease still counts it among the live nodes: its pages would be missing.
+      expect(pages.status, pages.body).toBe(503);
+      expect(JSON.parse(pages.body)).toEqual({
+        code: "E_CLUSTER",
+        reason: "1 of 2 nodes did not answer within 1000 ms, so the live pages of their partitions are missing",
+      });
       console.log(`owner stopped → /api/heatmap answered ${stopped.status} after ${waited} ms (lease 1 s)`);
       if (stopped.status === 503) {
         // Refused after the two leases it says, not later.
@@ -251,6 +260,7 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
       expect(waited).toBeLessThan(2000 + 500);
       // Either way, the partition's lease runs out while the owner is stopped, and the asker answers for it.
       await until(() => answers(asker, path, 2), 5000, "the asker to answer from the partition it took over");
+      await until(() => lists(asker, path), 5000, "the asker to list the page, the stopped node's lease gone");
     } finally {
       process.kill(owner.pid, "SIGCONT");
     }

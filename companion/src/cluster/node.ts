@@ -239,19 +239,30 @@ export class ClusterNode {
     }
   }
 
-  /** Every owner's live pages: one answer per live node, or what came within a lease. */
+  /** Every owner's live pages: one answer per live node within a lease, else refused, naming how many did not answer. */
   async pages(): Promise<LivePage[]> {
     const gathered = `so the live pages of the other nodes' partitions cannot be gathered`;
     if (this.away !== null) throw new ClusterError(`${this.away}, ${gathered}`);
+    const expected = this.liveNodes;
     const replies = await this.nc.requestMany(PAGES_SUBJECT, "", {
       strategy: "count",
-      maxMessages: this.liveNodes,
+      maxMessages: expected,
       maxWait: this.options.leaseMs,
     });
     const pages: LivePage[] = [];
-    for await (const reply of replies) pages.push(...reply.json<{ pages: LivePage[] }>().pages);
+    let answered = 0;
+    for await (const reply of replies) {
+      answered++;
+      pages.push(...reply.json<{ pages: LivePage[] }>().pages);
+    }
     // Gone away while asking: what came is not the cluster's whole list.
     if (this.away !== null) throw new ClusterError(`${this.away}, ${gathered}`);
+    // A node that holds its leases but does not answer (stopped, overloaded) would leave its partitions' pages out.
+    if (answered < expected) {
+      throw new ClusterError(
+        `${expected - answered} of ${expected} nodes did not answer within ${this.options.leaseMs} ms, so the live pages of their partitions are missing`,
+      );
+    }
     return pages;
   }
 
