@@ -137,6 +137,7 @@ export class ClusterNode {
     try {
       const kv = await prepare(nc, options);
       await agreeOnPartitions(kv, options.partitions);
+      await agreeOnLease(kv, options.leaseMs);
       const node = new ClusterNode(nc, kv, bus, options, backlog, clock);
       await node.lease();
       return node;
@@ -455,4 +456,16 @@ async function agreeOnPartitions(kv: KV, partitions: number): Promise<void> {
     );
   }
   await kv.put(CONFIG_KEY, String(partitions));
+}
+
+/** Every node of a cluster renews leases that last as long as the bucket keeps them (its TTL, set by the node that made it). */
+async function agreeOnLease(kv: KV, leaseMs: number): Promise<void> {
+  // A node renewing less often than the bucket forgets would lose its partitions between renewals; one renewing
+  // more often would wait longer than the others to be taken over.
+  const { ttl } = await kv.status();
+  if (ttl !== leaseMs) {
+    throw new ClusterError(
+      `this cluster's leases last ${ttl} ms, not ${leaseMs}: start every node with --nats-lease ${ttl}ms`,
+    );
+  }
 }
