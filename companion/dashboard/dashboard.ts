@@ -141,11 +141,15 @@ async function storageProblem(): Promise<string> {
   return res.ok ? "" : refusalOf("/healthz", res.status, await res.json().catch(() => null)).message;
 }
 
-/** The header's line when the team cannot be shown: a refusal says what it is, anything else that the companion is out of reach. */
+/**
+ * The header's line when the team cannot be shown: a refusal says what it is,
+ * anything else that the companion is out of reach; what the page still
+ * shows is dimmed, as it is no longer live.
+ */
 function showProblem(error: Error): void {
   const refused = error instanceof Refused;
   $("rate").textContent = refused ? error.message : `Cannot reach the companion: ${error.message}`;
-  $("rate").dataset.problem = refused ? (error.code ?? "refused") : "unreachable";
+  document.body.dataset.problem = refused ? (error.code ?? "refused") : "unreachable";
 }
 const getJson = <T>(url: string) => get(url).then((res) => res.json() as Promise<T>);
 
@@ -867,7 +871,7 @@ async function refresh(): Promise<void> {
     const [team, storage] = await Promise.all([getJson<Team>("/api/team"), storageProblem()]);
     $("rate").textContent =
       `${number.format(Math.round(team.pointsPerSecond))} points/s · ${team.clients.length} connected · ${team.pages.length} live pages`;
-    delete $("rate").dataset.problem;
+    delete document.body.dataset.problem;
     $("health").textContent = storage;
     $("health").hidden = storage === "";
     renderTesters(team.clients);
