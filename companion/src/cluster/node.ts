@@ -460,8 +460,8 @@ async function agreeOnPartitions(kv: KV, partitions: number): Promise<void> {
 
 /** Every node of a cluster renews leases that last as long as the bucket keeps them (its TTL, set by the node that made it). */
 async function agreeOnLease(kv: KV, leaseMs: number): Promise<void> {
-  // A node renewing less often than the bucket forgets would lose its partitions between renewals; one renewing
-  // more often would wait longer than the others to be taken over.
+  // A node with a longer lease renews less often than the bucket forgets, and loses its partitions between renewals;
+  // one with a shorter lease gives up on an owner (after two of its leases) before the bucket frees its partitions.
   const { ttl } = await kv.status();
   if (ttl !== leaseMs) {
     throw new ClusterError(
