@@ -61,7 +61,7 @@ export class ClusterNode {
   private readonly latest = new Map<string, Grid>();
   /** Partitions told of views watched here. */
   private readonly announced = new Set<number>();
-  /** Why the node is not connected to its cluster now (NATS gone, or back without JetStream); null while it is. */
+  /** Why the node is not connected to its cluster now (NATS gone, or its JetStream); null while it is. */
   private detached: string | null = null;
   /** Counts disconnects and reconnects, so that only the latest reconnect's rejoin goes on. */
   private rejoins = 0;
@@ -160,10 +160,12 @@ export class ClusterNode {
   }
 
   /**
-   * Back on NATS, which may be a server that kept nothing (no file store) or
-   * whose JetStream answers only later (a NATS cluster electing its leader):
-   * the stream and the bucket are made again if missing, tried each lease
-   * round until JetStream answers, and only then is the node connected again.
+   * Back on NATS, or on its JetStream after a lease round failed while
+   * connected: the server may have kept nothing (no file store, JetStream
+   * turned off and on) or its JetStream may answer only later (a NATS cluster
+   * electing its leader). The stream and the bucket are made again if
+   * missing, tried each lease round until JetStream answers, and only then is
+   * the node connected again and its store's backlog published.
    */
   private async rejoin(): Promise<void> {
     const rejoin = ++this.rejoins;
@@ -174,7 +176,7 @@ export class ClusterNode {
         await prepare(this.nc, this.options);
       } catch {
         if (rejoin !== this.rejoins) return;
-        this.detached = `NATS at ${this.options.servers.join(", ")} is back but its JetStream does not answer`;
+        this.detached = jetStreamAway(this.options);
         await new Promise((resolve) => setTimeout(resolve, round));
         continue;
       }
@@ -192,9 +194,11 @@ export class ClusterNode {
 
   /**
    * Why this node cannot answer for the cluster now, or null when it can.
-   * Away from NATS (or JetStream), its own windows miss what the other nodes
-   * took meanwhile and the other owners cannot be asked: nothing it holds is
-   * the cluster's. The one decision behind every cluster-wide answer.
+   * Away from NATS, or from its JetStream (a server that dropped it, a NATS
+   * cluster without a JetStream leader, while the connection stays up), its
+   * own windows miss what the other nodes took meanwhile, and its leases and
+   * the others' cannot be kept or moved: nothing it holds is the cluster's.
+   * The one decision behind every cluster-wide answer.
    */
   private get away(): string | null {
     return this.detached;
@@ -342,7 +346,14 @@ export class ClusterNode {
         await this.take(p);
       }
     } catch {
-      // NATS unreachable: leases run out and are retaken when it answers.
+      // NATS or its JetStream unreachable: leases run out and are retaken when it answers. Still connected, JetStream
+      // went away alone (turned off, a NATS cluster without its leader) and may come back without the stream and the
+      // bucket: the node rejoins as after a reconnect.
+      if (this.detached === null && !this.closed) {
+        this.detached = jetStreamAway(this.options);
+        this.publisher.offline(true);
+        void this.rejoin();
+      }
     } finally {
       this.leasing = false;
     }
@@ -419,6 +430,8 @@ export class ClusterNode {
 }
 
 const CONFIG_KEY = "config.partitions";
+const jetStreamAway = (options: ClusterOptions): string =>
+  `NATS at ${options.servers.join(", ")} answers but its JetStream does not`;
 const partKey = (p: number): string => `part.${p}`;
 const nodeKey = (node: string): string => `node.${node.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 
