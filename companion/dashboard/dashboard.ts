@@ -20,7 +20,10 @@
  * copies the open view's share link (protocol/share-link.ts); opened from
  * one (`/share?…`), the dashboard shows its view and goes on at `/`.
  * Refreshed every second from the companion's HTTP API (same origin,
- * cookie-signed).
+ * cookie-signed). A refused answer shows as what it is (refusal.ts: the
+ * cluster, a starting companion, a token refused, which sends to the sign-in
+ * page saying why), not as an unreachable companion, until an answer comes;
+ * a failing store (`/healthz`) shows above the page.
  */
 import { interpolateTurbo } from "d3-scale-chromatic";
 import {
@@ -45,6 +48,7 @@ import {
   sideTimeChoices,
   testStatement,
 } from "./compare-view";
+import { Refused, refusalOf } from "./refusal";
 import {
   type Compare,
   compareParams,
@@ -125,9 +129,27 @@ function heatmapUrl(page: PageRef, band: string | null, time: Time, extra: Recor
 
 async function get(url: string): Promise<Response> {
   const res = await fetch(url, { credentials: "same-origin" });
+  // Signed out (a token revoked meanwhile): the sign-in page says why.
   if (res.status === 401 || res.status === 403) location.href = "/";
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
+  if (!res.ok) throw refusalOf(new URL(url, location.href).pathname, res.status, await res.json().catch(() => null));
   return res;
+}
+
+/** Why the companion cannot store points now, as `/healthz` says it; "" while it can. */
+async function storageProblem(): Promise<string> {
+  const res = await fetch("/healthz", { credentials: "same-origin" });
+  return res.ok ? "" : refusalOf("/healthz", res.status, await res.json().catch(() => null)).message;
+}
+
+/**
+ * The header's line when the team cannot be shown: a refusal says what it is,
+ * anything else that the companion is out of reach; what the page still
+ * shows is dimmed, as it is no longer live.
+ */
+function showProblem(error: Error): void {
+  const refused = error instanceof Refused;
+  $("rate").textContent = refused ? error.message : `Cannot reach the companion: ${error.message}`;
+  document.body.dataset.problem = refused ? (error.code ?? "refused") : "unreachable";
 }
 const getJson = <T>(url: string) => get(url).then((res) => res.json() as Promise<T>);
 
@@ -846,9 +868,12 @@ async function refresh(): Promise<void> {
   clearTimeout(timer);
   const view = state;
   try {
-    const team = await getJson<Team>("/api/team");
+    const [team, storage] = await Promise.all([getJson<Team>("/api/team"), storageProblem()]);
     $("rate").textContent =
       `${number.format(Math.round(team.pointsPerSecond))} points/s · ${team.clients.length} connected · ${team.pages.length} live pages`;
+    delete document.body.dataset.problem;
+    $("health").textContent = storage;
+    $("health").hidden = storage === "";
     renderTesters(team.clients);
     await renderPages(team, view);
     await renderCoverage(view);
@@ -858,7 +883,7 @@ async function refresh(): Promise<void> {
     // What the page shows now, for whoever waits on a view (the end-to-end test).
     document.body.dataset.shown = writeState(view);
   } catch (error) {
-    if (!(error instanceof Stale)) $("rate").textContent = `Cannot reach the companion: ${(error as Error).message}`;
+    if (!(error instanceof Stale)) showProblem(error as Error);
   }
   drawing = false;
   if (again) {
@@ -927,6 +952,4 @@ async function start(): Promise<void> {
   void refresh();
 }
 
-void start().catch((error: Error) => {
-  $("rate").textContent = `Cannot reach the companion: ${error.message}`;
-});
+void start().catch(showProblem);

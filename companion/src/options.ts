@@ -394,7 +394,8 @@ export const OPTIONS = {
     default: 3000,
     min: 300,
     max: 60_000,
-    description: "a partition whose owner has not renewed it for this long goes to another node",
+    description:
+      "a partition whose owner has not renewed it for this long goes to another node (the same on every node)",
     local: true,
   }),
   natsAckWaitMs: spec("duration", {

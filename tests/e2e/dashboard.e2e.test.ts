@@ -3,13 +3,17 @@
  * connected tester by name and browser with the pages they are on, a live
  * thumbnail per page, the large view with its band tabs and its PNG, JSON and
  * CSV exports, and the view kept in the URL (reload, back/forward, a pasted
- * URL, a history range).
+ * URL, a history range); each refusal said as what it is (a cluster node
+ * away from NATS, a failing store, a revoked token), and the team shown again
+ * once the companion answers.
  */
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { Companion } from "../../companion/src/server";
+import { type Companion, startCompanion } from "../../companion/src/server";
 import { FLAG_FIXED, type Grid, PROTOCOL_VERSION } from "../../protocol/wire";
+import { startNats } from "../support/nats";
+import { tempDataDir } from "../support/temp-dir";
 import { EXECUTABLES } from "./browsers";
 import { sleep, startE2ECompanion } from "./harness";
 
@@ -367,6 +371,100 @@ describe("dashboard", () => {
     const typed = new URLSearchParams((await drawn(page)).search);
     expect([typed.get("from"), typed.get("to")]).toEqual([earlier.toISOString(), to.toISOString()]);
     expect(await page.$eval("#problems", (el) => (el as HTMLElement).hidden)).toBe(true);
+  });
+
+  it("says the cluster cannot be reached, with the node's reason, while its NATS is away, and shows the team once it is back", async () => {
+    const nats = await startNats();
+    // A lone node of a cluster, on a port of its own (the e2e port is the main companion's); no tokens: open.
+    const node = await startCompanion({
+      port: 0,
+      dataDir: tempDataDir("e2e-cluster"),
+      logLevel: "warn",
+      nats: [nats.url],
+      natsNode: "dashboard",
+      natsLeaseMs: 1000,
+    });
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${node.url}/`);
+      await tab.waitForSelector("body[data-ready]");
+      expect(await tab.$eval("#rate", (el) => el.textContent)).toMatch(/0 connected · 0 live pages$/);
+      await nats.stop();
+      // What the header says, and how the pages show (dimmed while they are not live).
+      const problem = () =>
+        tab.evaluate(() => [
+          document.body.dataset.problem ?? null,
+          document.getElementById("rate")?.textContent,
+          getComputedStyle(document.querySelector("section.pages") as Element).opacity,
+        ]);
+      await tab.waitForFunction(() => document.body.dataset.problem === "E_CLUSTER", {
+        timeout: 10_000,
+      });
+      expect(await problem()).toEqual([
+        "E_CLUSTER",
+        `The cluster cannot be reached: NATS at ${nats.url} is unreachable, so the live pages of the other nodes' partitions cannot be gathered`,
+        "0.45",
+      ]);
+      await nats.restart();
+      // The dashboard polls: the team's line comes back by itself.
+      await tab.waitForFunction(() => !document.body.dataset.problem, { timeout: 15_000 });
+      expect(await problem()).toEqual([null, "0 points/s · 0 connected · 0 live pages", "1"]);
+    } finally {
+      await tab.close();
+      await node.close();
+      await nats.stop();
+    }
+  });
+
+  it("shows that the companion cannot store points above the page, and clears it once it stores again", async () => {
+    await page.goto(`${companion.url}/`);
+    await page.waitForSelector("body[data-ready]");
+    expect(await page.$eval("#health", (el) => (el as HTMLElement).hidden)).toBe(true);
+    let seq = 100;
+    const pts = Array.from({ length: 200 }, (_, i) => [0, i, i, 0]).flat();
+    const send = () => {
+      const now = Date.now();
+      const pages = [{ origin: SHOP, path: "/cart", w: 1280, t0: now, pts }];
+      tester.send(JSON.stringify({ type: "batch", seq: seq++, sentAt: now, pages }));
+    };
+    // The disk is full: SQLite refuses to grow the file once the tester's batches fill its free pages.
+    companion.store.setMaxBytes(1);
+    const stream = setInterval(send, 50);
+    try {
+      await page.waitForSelector("#health:not([hidden])", { timeout: 10_000 });
+      expect(await page.$eval("#health", (el) => el.textContent)).toMatch(
+        /^The companion cannot store points: storage failing: SQLITE_FULL: /,
+      );
+      // The team is still shown: only storing fails.
+      expect(await page.evaluate(() => document.body.dataset.problem ?? null)).toBeNull();
+    } finally {
+      companion.store.setMaxBytes(10 * 1024 ** 3);
+    }
+    try {
+      await page.waitForSelector("#health[hidden]", { timeout: 10_000 });
+    } finally {
+      clearInterval(stream);
+    }
+  });
+
+  it("sends a dashboard whose token is revoked to the sign-in page, saying why", async () => {
+    const { token, info } = companion.tokens.create("revoked lead", ["view"]);
+    const context = await browser.createBrowserContext();
+    const tab = await context.newPage();
+    try {
+      await tab.goto(`${companion.url}/`);
+      await tab.type("input[name=token]", token);
+      await Promise.all([tab.waitForNavigation(), tab.click("button[type=submit]")]);
+      await tab.waitForSelector("body[data-ready]");
+      companion.tokens.revoke(info.id);
+      // The next poll is refused: the dashboard goes to the sign-in page, which says why.
+      await tab.waitForSelector(".refused", { timeout: 10_000 });
+      expect(await tab.$eval(".refused", (el) => el.textContent)).toBe(
+        "Your token was refused: unknown or revoked token.",
+      );
+    } finally {
+      await context.close();
+    }
   });
 
   it("refuses the API and the metrics without a token", async () => {

@@ -51,6 +51,30 @@ function everyNode(nodes: Running[], connected: boolean, ms: number, what: strin
   );
 }
 
+/** Two points (one a click) on `path`, taken by `node`. */
+async function feed(node: Running, path: string): Promise<void> {
+  const feeder = await connect(node.url);
+  const now = Date.now();
+  const pages = [{ origin: SITE, path, w: 1000, t0: now, pts: [0, 10, 10, 0, 5, 500, 40, 1] }];
+  expect(await reply(feeder, { type: "batch", seq: 1, sentAt: now, pages })).toMatchObject({ type: "ack", points: 2 });
+  feeder.ws.close();
+}
+
+/** Whether `node` answers `path`'s merged window with 200 and `total` points. */
+async function answers(node: Running, path: string, total: number): Promise<boolean> {
+  const answer = await heatmapOf(node, path);
+  return answer.status === 200 && (JSON.parse(answer.body) as Grid).total === total;
+}
+
+/** Whether `node`'s `/api/pages` answers 200 and lists `path`. */
+async function lists(node: Running, path: string): Promise<boolean> {
+  const answer = await get(`${node.url}/api/pages`);
+  return (
+    answer.status === 200 &&
+    (JSON.parse(answer.body) as { pages: { path: string }[] }).pages.some((p) => p.path === path)
+  );
+}
+
 /** Streamers of random batches, half on each of two nodes. */
 async function streamersOn(nodes: Running[], label: string, seed: number): Promise<Streamer[]> {
   const random = generator(seed);
@@ -152,6 +176,150 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     await merged(5000, "the page's merged counts after NATS is back");
   });
 
+  it("refuses /api/pages, /api/team and the owner's own /api/heatmap with 503 E_CLUSTER while NATS is away, and answers once it is back", async () => {
+    const server = await nats();
+    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
+    const [owner, other] = nodes as [Running, Running];
+    // A page whose windows the owner holds, its points taken by the other node: only the cluster has them.
+    const path = await pathOwnedBy(owner, MANY_PATHS);
+    await feed(other, path);
+    for (const node of nodes) {
+      await until(() => lists(node, path), 5000, "every node to list the page");
+      await until(() => answers(node, path, 2), 5000, "every node to answer the page's merged window");
+    }
+    await server.stop();
+    await everyNode(nodes, false, 5000, "the nodes to say NATS is away");
+    const pagesAway =
+      /^NATS at nats:\/\/\S+ is unreachable, so the live pages of the other nodes' partitions cannot be gathered$/;
+    for (const node of nodes) {
+      for (const api of ["/api/pages", "/api/team"]) {
+        const askedAt = Date.now();
+        const away = await get(`${node.url}${api}`);
+        expect(away.status, `${api}: ${away.body}`).toBe(503);
+        expect(JSON.parse(away.body)).toMatchObject({ code: "E_CLUSTER", reason: expect.stringMatching(pagesAway) });
+        // Refused at once: the node knows it is away, nothing is waited for.
+        expect(Date.now() - askedAt).toBeLessThan(500);
+      }
+    }
+    const own = await heatmapOf(owner, path);
+    expect(own.status, own.body).toBe(503);
+    expect(JSON.parse(own.body)).toMatchObject({
+      code: "E_CLUSTER",
+      reason: expect.stringMatching(
+        /^this page's windows are not reachable now: NATS at nats:\/\/\S+ is unreachable, so this node's windows of partition \d+ miss what the other nodes took meanwhile$/,
+      ),
+    });
+    const backAt = Date.now();
+    await server.restart();
+    await everyNode(nodes, true, 10_000, "the nodes to use NATS again");
+    for (const node of nodes) {
+      await until(() => lists(node, path), 10_000, "every node to list the page again");
+      await until(() => answers(node, path, 2), 10_000, "every node to answer the page's merged window again");
+    }
+    console.log(`NATS back → pages and merged windows answered again: ${Date.now() - backAt} ms`);
+  });
+
+  it("refuses /api/pages and /api/heatmap with 503 E_CLUSTER while NATS answers but its JetStream does not, then makes the stream again and loses no acked point", async () => {
+    const server = await nats();
+    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
+    const [owner, other] = nodes as [Running, Running];
+    const path = await pathOwnedBy(owner, MANY_PATHS);
+    await feed(other, path);
+    for (const node of nodes) await until(() => answers(node, path, 2), 5000, "every node to answer the page");
+    const streamers = await streamersOn(nodes, "jetstream-off", 83);
+    await sendRounds(streamers, 3);
+    // JetStream turned off in the running server (as a NATS cluster that lost its JetStream leader): no node is disconnected.
+    server.disableJetStream();
+    await everyNode(nodes, false, 5000, "the nodes to say they are not connected to JetStream");
+    expect(await server.connections()).toBe(2);
+    // Acked on the nodes' stores meanwhile.
+    await sendRounds(streamers, 3);
+    const away = /^NATS at nats:\/\/\S+ answers but its JetStream does not, so /;
+    for (const node of nodes) {
+      const pages = await get(`${node.url}/api/pages`);
+      expect(pages.status, pages.body).toBe(503);
+      expect(JSON.parse(pages.body)).toMatchObject({ code: "E_CLUSTER", reason: expect.stringMatching(away) });
+    }
+    for (const [node, cause] of [
+      [owner, "this node's windows of partition \\d+ miss what the other nodes took meanwhile"],
+      [other, "the owner of partition \\d+ cannot be asked"],
+    ] as const) {
+      const heatmap = await heatmapOf(node, path);
+      expect(heatmap.status, heatmap.body).toBe(503);
+      expect(JSON.parse(heatmap.body).reason).toMatch(
+        new RegExp(`^this page's windows are not reachable now: ${away.source.slice(1)}${cause}$`),
+      );
+    }
+    server.enableJetStream();
+    const backAt = Date.now();
+    await everyNode(nodes, true, 10_000, "the nodes to use JetStream again");
+    for (const node of nodes) {
+      await until(() => lists(node, path), 10_000, "every node to list the page again");
+      await until(() => answers(node, path, 2), 10_000, "every node to answer the page's merged window again");
+    }
+    console.log(`JetStream back → pages and merged windows answered again: ${Date.now() - backAt} ms`);
+    // JetStream came back without the stream: the stores' backlog, republished, fills it again.
+    await sendRounds(streamers, 2);
+    for (const node of nodes) {
+      await holds(
+        node,
+        ackedPerView(streamers),
+        15_000,
+        "every acked point in the merged windows after JetStream is back",
+      );
+    }
+  });
+
+  it("answers /api/heatmap 503 E_CLUSTER after two leases when the page's owner is stopped, or from its new owner, /api/pages 503 while the stopped node counts, and both again once it resumes", async () => {
+    const server = await nats();
+    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
+    const [owner, asker] = nodes as [Running, Running];
+    const path = await pathOwnedBy(owner, MANY_PATHS);
+    await feed(asker, path);
+    await until(() => answers(asker, path, 2), 5000, "the asker to answer the owner's merged window");
+    // Stopped, the owner keeps its connection and its subscriptions (NATS hands it the query; no answer comes) and
+    // its lease until the bucket lets it expire, one to two leases on: then the asker takes the partition over.
+    process.kill(owner.pid, "SIGSTOP");
+    try {
+      const askedAt = Date.now();
+      const [stopped, pages] = await Promise.all([
+        heatmapOf(asker, path).then((answer) => ({ ...answer, waited: Date.now() - askedAt })),
+        get(`${asker.url}/api/pages`),
+      ]);
+      const { waited } = stopped;
+      // Asked while the stopped owner's lease still counts it among the live nodes: its pages would be missing.
+      expect(pages.status, pages.body).toBe(503);
+      expect(JSON.parse(pages.body)).toEqual({
+        code: "E_CLUSTER",
+        reason: "1 of 2 nodes did not answer within 1000 ms, so the live pages of their partitions are missing",
+      });
+      console.log(`owner stopped → /api/heatmap answered ${stopped.status} after ${waited} ms (lease 1 s)`);
+      if (stopped.status === 503) {
+        // Refused after the two leases it says, not later.
+        expect(JSON.parse(stopped.body)).toEqual({
+          code: "E_CLUSTER",
+          reason: expect.stringMatching(
+            /^this page's windows are not reachable now: the owner of partition \d+ did not answer within 2000 ms \(timeout\)$/,
+          ),
+        });
+        expect(waited).toBeGreaterThanOrEqual(2000);
+      } else {
+        // Taken over within the two leases: the new owner answers with every point, rebuilt from the stream.
+        expect(stopped.status, stopped.body).toBe(200);
+        expect(JSON.parse(stopped.body)).toMatchObject({ total: 2, clicks: 1, path });
+      }
+      expect(waited).toBeLessThan(2000 + 500);
+      // Either way, the partition's lease runs out while the owner is stopped, and the asker answers for it.
+      await until(() => answers(asker, path, 2), 5000, "the asker to answer from the partition it took over");
+      await until(() => lists(asker, path), 5000, "the asker to list the page, the stopped node's lease gone");
+    } finally {
+      process.kill(owner.pid, "SIGCONT");
+    }
+    // Resumed, the owner finds its leases gone, gives its partitions up, and takes its share again.
+    await sharedOut(nodes);
+    for (const node of nodes) await until(() => answers(node, path, 2), 5000, "both nodes to answer the page again");
+  });
+
   it("makes the stream and the lease bucket again when NATS comes back with an empty store, and catches up", async () => {
     const server = await nats();
     const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
@@ -206,6 +374,13 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
       expect(cluster.connected).toBe(false);
       // Each node took half the streamers' batches, every one acked on its store alone.
       expect(cluster.published.ackedOnStoreAlone).toBeGreaterThan(storeAloneBefore[i] as number);
+      // Its windows are not the cluster's: its page list is refused, saying so.
+      const pages = await get(`${node.url}/api/pages`);
+      expect(pages.status, pages.body).toBe(503);
+      expect(JSON.parse(pages.body)).toMatchObject({
+        code: "E_CLUSTER",
+        reason: expect.stringMatching(/^NATS at nats:\/\/\S+ answers but its JetStream does not, so the live pages/),
+      });
     }
     server.enableJetStream();
     const enabledAt = Date.now();

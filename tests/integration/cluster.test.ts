@@ -244,7 +244,7 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
     for (const s of streamers) s.close();
   });
 
-  it("refuses to start, with E_CLUSTER and the reason, when NATS cannot be reached or the partitions disagree", async () => {
+  it("refuses to start, with E_CLUSTER and the reason, when NATS cannot be reached or the partitions or leases disagree", async () => {
     const unreachable = await heatlens([
       "--port",
       "0",
@@ -269,5 +269,20 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
     ]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/cuts keys into 16 partitions, not 8: start every node with --nats-partitions 16/);
+    // The bucket keeps leases for the first node's --nats-lease (3 s): a node renewing for another length is refused.
+    const shorter = await heatlens([
+      "--port",
+      "0",
+      "--data-dir",
+      tempDataDir("cluster"),
+      "--nats",
+      server.url,
+      "--nats-lease",
+      "1s",
+    ]);
+    expect(shorter.code).toBe(2);
+    expect(shorter.stderr).toMatch(
+      /this cluster's leases last 3000 ms, not 1000: start every node with --nats-lease 3000ms/,
+    );
   });
 });

@@ -27,6 +27,8 @@ export interface Nats {
   restart(options?: { emptyStore?: boolean; jetStreamLater?: boolean }): Promise<void>;
   /** Turns JetStream on in the running server (a configuration reload), on its store. */
   enableJetStream(): void;
+  /** Turns JetStream off in the running server (a configuration reload): clients stay connected, JetStream answers none. */
+  disableJetStream(): void;
   /** Clients connected now, as the server's monitoring port counts them. */
   connections(): Promise<number>;
 }
@@ -67,6 +69,10 @@ export async function startNats(): Promise<Nats> {
     },
     enableJetStream() {
       configure(true);
+      child?.kill("SIGHUP");
+    },
+    disableJetStream() {
+      configure(false);
       child?.kill("SIGHUP");
     },
     async connections() {

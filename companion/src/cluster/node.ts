@@ -61,7 +61,8 @@ export class ClusterNode {
   private readonly latest = new Map<string, Grid>();
   /** Partitions told of views watched here. */
   private readonly announced = new Set<number>();
-  private connected = true;
+  /** Why the node is not connected to its cluster now (NATS gone, or its JetStream); null while it is. */
+  private detached: string | null = null;
   /** Counts disconnects and reconnects, so that only the latest reconnect's rejoin goes on. */
   private rejoins = 0;
   private leasing = false;
@@ -136,6 +137,7 @@ export class ClusterNode {
     try {
       const kv = await prepare(nc, options);
       await agreeOnPartitions(kv, options.partitions);
+      await agreeOnLease(kv, options.leaseMs);
       const node = new ClusterNode(nc, kv, bus, options, backlog, clock);
       await node.lease();
       return node;
@@ -151,17 +153,19 @@ export class ClusterNode {
     for await (const status of this.nc.status()) {
       if (status.type === "disconnect") {
         this.rejoins++;
-        this.connected = false;
+        this.detached = `NATS at ${this.options.servers.join(", ")} is unreachable`;
         this.publisher.offline(true);
       } else if (status.type === "reconnect") void this.rejoin();
     }
   }
 
   /**
-   * Back on NATS, which may be a server that kept nothing (no file store) or
-   * whose JetStream answers only later (a NATS cluster electing its leader):
-   * the stream and the bucket are made again if missing, tried each lease
-   * round until JetStream answers, and only then is the node connected again.
+   * Back on NATS, or on its JetStream after a lease round failed while
+   * connected: the server may have kept nothing (no file store, JetStream
+   * turned off and on) or its JetStream may answer only later (a NATS cluster
+   * electing its leader). The stream and the bucket are made again if
+   * missing, tried each lease round until JetStream answers, and only then is
+   * the node connected again and its store's backlog published.
    */
   private async rejoin(): Promise<void> {
     const rejoin = ++this.rejoins;
@@ -171,11 +175,13 @@ export class ClusterNode {
       try {
         await prepare(this.nc, this.options);
       } catch {
+        if (rejoin !== this.rejoins) return;
+        this.detached = jetStreamAway(this.options);
         await new Promise((resolve) => setTimeout(resolve, round));
         continue;
       }
       if (rejoin !== this.rejoins) return;
-      this.connected = true;
+      this.detached = null;
       this.publisher.offline(false);
       return;
     }
@@ -187,6 +193,18 @@ export class ClusterNode {
   }
 
   /**
+   * Why this node cannot answer for the cluster now, or null when it can.
+   * Away from NATS, or from its JetStream (a server that dropped it, a NATS
+   * cluster without a JetStream leader, while the connection stays up), its
+   * own windows miss what the other nodes took meanwhile, and its leases and
+   * the others' cannot be kept or moved: nothing it holds is the cluster's.
+   * The one decision behind every cluster-wide answer.
+   */
+  private get away(): string | null {
+    return this.detached;
+  }
+
+  /**
    * The grid of `key` in window `windowIndex`, from its partition's owner. A
    * partition between two owners (one gave it up, the next has not taken it)
    * has none for up to a lease round: asked again until one answers.
@@ -195,23 +213,30 @@ export class ClusterNode {
     const p = partitionOf(key, this.options.partitions);
     const deadline = Date.now() + 2 * this.options.leaseMs;
     for (;;) {
+      const away = this.away;
       const local = this.owned.get(p);
+      if (away !== null) {
+        throw new ClusterError(
+          local
+            ? `${away}, so this node's windows of partition ${p} miss what the other nodes took meanwhile`
+            : `${away}, so the owner of partition ${p} cannot be asked`,
+        );
+      }
       if (local) return local.stage.snapshot(key, windowIndex);
       try {
+        // No ask outlasts the deadline, so that the refusal's "within" is what was waited.
         const reply = await this.nc.request(querySubject(p), JSON.stringify({ key, windowIndex }), {
-          timeout: this.options.leaseMs,
+          timeout: Math.max(1, Math.min(this.options.leaseMs, deadline - Date.now())),
         });
         const grid = reply.json<Grid | { error: string }>();
         if ("error" in grid) throw new ClusterError(grid.error);
         return grid;
       } catch (error) {
         if (error instanceof ClusterError) throw error;
-        if (Date.now() > deadline) {
-          // The client's error says only "timeout": say who could not be asked, and why if known.
+        // The client's error says only "timeout": say who could not be asked (an away node says why, above).
+        if (Date.now() >= deadline && this.away === null) {
           throw new ClusterError(
-            this.connected
-              ? `the owner of partition ${p} did not answer within ${2 * this.options.leaseMs} ms (${(error as Error).message})`
-              : `NATS at ${this.options.servers.join(", ")} is unreachable, so the owner of partition ${p} cannot be asked`,
+            `the owner of partition ${p} did not answer within ${2 * this.options.leaseMs} ms (${(error as Error).message})`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -219,15 +244,30 @@ export class ClusterNode {
     }
   }
 
-  /** Every owner's live pages: one answer per live node, or what came within a lease. */
+  /** Every owner's live pages: one answer per live node within a lease, else refused, naming how many did not answer. */
   async pages(): Promise<LivePage[]> {
+    const gathered = `so the live pages of the other nodes' partitions cannot be gathered`;
+    if (this.away !== null) throw new ClusterError(`${this.away}, ${gathered}`);
+    const expected = this.liveNodes;
     const replies = await this.nc.requestMany(PAGES_SUBJECT, "", {
       strategy: "count",
-      maxMessages: this.liveNodes,
+      maxMessages: expected,
       maxWait: this.options.leaseMs,
     });
     const pages: LivePage[] = [];
-    for await (const reply of replies) pages.push(...reply.json<{ pages: LivePage[] }>().pages);
+    let answered = 0;
+    for await (const reply of replies) {
+      answered++;
+      pages.push(...reply.json<{ pages: LivePage[] }>().pages);
+    }
+    // Gone away while asking: what came is not the cluster's whole list.
+    if (this.away !== null) throw new ClusterError(`${this.away}, ${gathered}`);
+    // A node that holds its leases but does not answer (stopped, overloaded) would leave its partitions' pages out.
+    if (answered < expected) {
+      throw new ClusterError(
+        `${expected - answered} of ${expected} nodes did not answer within ${this.options.leaseMs} ms, so the live pages of their partitions are missing`,
+      );
+    }
     return pages;
   }
 
@@ -238,7 +278,7 @@ export class ClusterNode {
       nodes: this.liveNodes,
       partitions: this.options.partitions,
       owned: [...this.owned.keys()].sort((a, b) => a - b),
-      connected: this.connected,
+      connected: this.detached === null,
       published: this.publisher.counters,
       ...this.counters,
     };
@@ -306,7 +346,14 @@ export class ClusterNode {
         await this.take(p);
       }
     } catch {
-      // NATS unreachable: leases run out and are retaken when it answers.
+      // NATS or its JetStream unreachable: leases run out and are retaken when it answers. Still connected, JetStream
+      // went away alone (turned off, a NATS cluster without its leader) and may come back without the stream and the
+      // bucket: the node rejoins as after a reconnect.
+      if (this.detached === null && !this.closed) {
+        this.detached = jetStreamAway(this.options);
+        this.publisher.offline(true);
+        void this.rejoin();
+      }
     } finally {
       this.leasing = false;
     }
@@ -383,6 +430,8 @@ export class ClusterNode {
 }
 
 const CONFIG_KEY = "config.partitions";
+const jetStreamAway = (options: ClusterOptions): string =>
+  `NATS at ${options.servers.join(", ")} answers but its JetStream does not`;
 const partKey = (p: number): string => `part.${p}`;
 const nodeKey = (node: string): string => `node.${node.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 
@@ -420,4 +469,16 @@ async function agreeOnPartitions(kv: KV, partitions: number): Promise<void> {
     );
   }
   await kv.put(CONFIG_KEY, String(partitions));
+}
+
+/** Every node of a cluster renews leases that last as long as the bucket keeps them (its TTL, set by the node that made it). */
+async function agreeOnLease(kv: KV, leaseMs: number): Promise<void> {
+  // A node with a longer lease renews less often than the bucket forgets, and loses its partitions between renewals;
+  // one with a shorter lease gives up on an owner (after two of its leases) before the bucket frees its partitions.
+  const { ttl } = await kv.status();
+  if (ttl !== leaseMs) {
+    throw new ClusterError(
+      `this cluster's leases last ${ttl} ms, not ${leaseMs}: start every node with --nats-lease ${ttl}ms`,
+    );
+  }
 }

@@ -7,6 +7,8 @@
  * access; a refused token is told why on the sign-in page. A share link
  * (`/share?…`, protocol/share-link.ts) opens the dashboard at its view with a
  * note on seeing the heat on the page itself; signing in from it returns to it.
+ * A dashboard whose token stops working (revoked) is sent back to sign in,
+ * told why.
  */
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -14,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
 import { parseShareUrl, type ShareView } from "../../../protocol/share-link";
 import { ErrorCode } from "../../../protocol/wire";
-import { authenticate, TOKEN_COOKIE } from "../auth/authenticate";
+import { authenticate, TOKEN_COOKIE, tokenOf } from "../auth/authenticate";
 import { hasRole, type TokenStore } from "../auth/tokens";
 import { refuse } from "../gateway/refuse";
 
@@ -78,8 +80,12 @@ export function createDashboard(tokens: TokenStore, secure: boolean) {
         () => signIn(res, "The sign-in form could not be read."),
       );
     } else if (url.pathname !== "/") return false;
-    else if (!authenticate(req, tokens, ["view"]).ok) signIn(res);
-    else send(res, 200, "text/html", page);
+    else {
+      const verdict = authenticate(req, tokens, ["view"]);
+      // A signed-in dashboard sent here when its token stopped working is told why.
+      if (!verdict.ok) signIn(res, tokenOf(req) === null ? "" : `Your token was refused: ${verdict.reason}.`);
+      else send(res, 200, "text/html", page);
+    }
     return true;
   };
 }
