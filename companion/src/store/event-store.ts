@@ -184,15 +184,18 @@ export class EventStore {
     `);
     // Stores made before delivered seqs were kept as runs: each client's consecutive seqs become one run.
     if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'delivered'").get()) {
-      this.db.exec(`
-        BEGIN IMMEDIATE;
-        INSERT OR IGNORE INTO delivered_runs (client, lo, hi, at)
-          SELECT client, MIN(seq), MAX(seq), MAX(at) FROM (
-            SELECT client, seq, at, seq - ROW_NUMBER() OVER (PARTITION BY client ORDER BY seq) AS run FROM delivered)
-          GROUP BY client, run;
-        DROP TABLE delivered;
-        COMMIT;
-      `);
+      // One transaction, rolled back if it fails: the old table stays until its runs are written.
+      this.db
+        .transaction(() =>
+          this.db.exec(`
+            INSERT OR IGNORE INTO delivered_runs (client, lo, hi, at)
+              SELECT client, MIN(seq), MAX(seq), MAX(at) FROM (
+                SELECT client, seq, at, seq - ROW_NUMBER() OVER (PARTITION BY client ORDER BY seq) AS run FROM delivered)
+              GROUP BY client, run;
+            DROP TABLE delivered;
+          `),
+        )
+        .immediate();
     }
     // Stores made before batches had a binary body: their rows keep the groups as JSON (batch-codec.ts).
     const columns = this.db.prepare("PRAGMA table_info(batches)").all() as { name: string }[];
