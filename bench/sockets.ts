@@ -4,11 +4,11 @@
  * point's arrival to a viewer holding a grid that contains it.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import type { Grid } from "../protocol/wire";
 import { SITE } from "../tests/support/site";
+import { threadCpu } from "./thread-cpu";
 
 interface Report {
   loopDelayP99Ms: number;
@@ -35,30 +35,9 @@ export class CompanionProcess {
     this.child.send("reset");
   }
 
-  /**
-   * CPU time used so far, in microseconds, by the process's main thread and
-   * by its other threads together (commit thread, GC helpers, libuv), from
-   * /proc: unlike points per second it barely moves when other processes
-   * share the cores.
-   */
+  /** CPU time used so far by the process's threads (thread-cpu.ts). */
   cpu(): { main: number; others: number } {
-    const pid = this.child.pid as number;
-    let main = 0;
-    let others = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      } catch {
-        continue; // a thread that ended meanwhile
-      }
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // utime and stime, in clock ticks of 10 ms.
-      const us = (Number(fields[11]) + Number(fields[12])) * 10_000;
-      if (Number(tid) === pid) main += us;
-      else others += us;
-    }
-    return { main, others };
+    return threadCpu(this.child.pid as number);
   }
 
   report(): Promise<Report> {

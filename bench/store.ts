@@ -4,39 +4,20 @@
  * by 200 clients keeping 4 unacknowledged each, with nothing else running in
  * the process. Reports batches committed per second and the CPU per batch of
  * this thread (encoding, settling) and of the others (the commit thread's
- * SQLite and history, GC helpers), from /proc.
+ * SQLite and history, GC helpers).
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { KeyedPoints } from "../companion/src/pipeline";
 import { EventStore } from "../companion/src/store/event-store";
 import { looseKey } from "../protocol/anchor";
 import { makeKey } from "../protocol/page-key";
 import { tempDataDir } from "../tests/support/temp-dir";
+import { threadCpu } from "./thread-cpu";
 
 export interface StoreResult {
   batchesPerSec: number;
   mainUsPerBatch: number;
   othersUsPerBatch: number;
-}
-
-/** CPU time of this process's main thread and of its other threads, µs. */
-function cpu(): { main: number; others: number } {
-  let main = 0;
-  let others = 0;
-  for (const tid of readdirSync("/proc/self/task")) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-    } catch {
-      continue; // a thread that ended meanwhile
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const us = (Number(fields[11]) + Number(fields[12])) * 10_000;
-    if (Number(tid) === process.pid) main += us;
-    else others += us;
-  }
-  return { main, others };
 }
 
 function batch(client: number, seq: number, now: number): { client: string; seq: number; groups: KeyedPoints[] } {
@@ -76,9 +57,9 @@ export async function benchStore(clients = 200, seconds = 5): Promise<StoreResul
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const from = acked;
   const began = performance.now();
-  const cpuFrom = cpu();
+  const cpuFrom = threadCpu(process.pid);
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const cpuTo = cpu();
+  const cpuTo = threadCpu(process.pid);
   const batches = acked - from;
   const result = {
     batchesPerSec: batches / ((performance.now() - began) / 1000),
