@@ -24,7 +24,7 @@ import type { Bus } from "../bus/bus";
 import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
 import type { KeyedPoints, Topics } from "../pipeline";
-import type { EventStore, StoredSignal } from "../store/event-store";
+import type { EventStore, StoredBatch, StoredSignal } from "../store/event-store";
 import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
 import { KeyBudget } from "./key-budget";
 import { RateMeter } from "./rate-meter";
@@ -368,7 +368,11 @@ export class Ingest {
       return nack(ErrorCode.rate, `more than ${options.maxEventsPerSecond} points per second`, true);
     }
 
-    const stored = { client: clientId, seq, groups: [...bins.values()].map((b) => b.group) };
+    const stored: StoredBatch = { client: clientId, seq, groups: [...bins.values()].map((b) => b.group) };
+    if (signals.length > 0) stored.signals = { list: signals, max: options.maxSignals };
+    if (inventories.size > 0) {
+      stored.controls = [...inventories].map(([key, { selectors, cut }]) => ({ key, selectors, cut, at: now }));
+    }
     // The closures below share this call's context with `bin`'s: emptied, the bins are not held until the commit.
     bins.clear();
     // Only this of the parsed batch is needed once it is stored: the batch itself is let go meanwhile.
@@ -379,19 +383,7 @@ export class Ingest {
         client.dedup.add(seq);
         if (!duplicate) {
           this.deps.bus.publish("points", { client: clientId, groups: stored.groups });
-          try {
-            for (const [key, { selectors, cut }] of inventories) this.deps.store.setControls(key, selectors, cut, now);
-          } catch {
-            // The points are stored; the inventory comes again with the page's next view.
-          }
-          if (signals.length > 0) {
-            try {
-              this.deps.store.addSignals(signals, options.maxSignals);
-            } catch {
-              // The points are stored; a signal lost to a failing disk is kept live only.
-            }
-            this.deps.bus.publish("signals", { signals });
-          }
+          if (signals.length > 0) this.deps.bus.publish("signals", { signals });
         }
         keys.release();
         if (duplicate) {

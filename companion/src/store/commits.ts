@@ -22,6 +22,10 @@ export interface EncodedBatch {
   maxT: number;
   head: string;
   body: Uint8Array;
+  /** Its signals as `signals` rows (steps as JSON), and at most how many a page key keeps. */
+  signals?: { rows: [string, string, number, string, number, string | null][]; max: number };
+  /** Its controls inventories as `controls` rows (selectors as JSON). */
+  controls?: [string, string, number, number][];
 }
 
 /** A group's outcome: per batch, whether it had been stored before; the last `batches` id written (0: none). */
@@ -74,12 +78,24 @@ function deliverer(db: Database.Database): (client: string, seq: number, now: nu
 export function committer(db: Database.Database): (batches: readonly EncodedBatch[], now: number) => CommitResult {
   const deliver = deliverer(db);
   const insertBatch = db.prepare("INSERT INTO batches (max_t, groups, body, client, seq) VALUES (?, ?, ?, ?, ?)");
+  const addSignal = db.prepare("INSERT INTO signals (key, selector, kind, client, t, steps) VALUES (?, ?, ?, ?, ?, ?)");
+  // Past --max-signals a page key's oldest rows go: the newest `max` stay.
+  const capSignals = db.prepare(
+    "DELETE FROM signals WHERE key = ? AND rowid <= (SELECT rowid FROM signals WHERE key = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?)",
+  );
+  const setControls = db.prepare("INSERT OR REPLACE INTO controls (key, selectors, cut, at) VALUES (?, ?, ?, ?)");
   const commit = db.transaction((batches: readonly EncodedBatch[], now: number) => {
     let lastId = 0;
-    const duplicates = batches.map(({ client, seq, maxT, head, body }) => {
+    const duplicates = batches.map(({ client, seq, maxT, head, body, signals, controls }) => {
       if (!deliver(client, seq, now)) return true;
       const blob = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       lastId = Number(insertBatch.run(maxT, head, blob, client, seq).lastInsertRowid);
+      // In the batch's transaction: stored exactly when its points are, never apart from them.
+      if (signals) {
+        for (const row of signals.rows) addSignal.run(...row);
+        for (const key of new Set(signals.rows.map(([key]) => key))) capSignals.run(key, key, signals.max);
+      }
+      for (const row of controls ?? []) setControls.run(...row);
       return false;
     });
     return { duplicates, lastId };

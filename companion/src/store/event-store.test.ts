@@ -22,14 +22,22 @@ function store(clock: () => number) {
 }
 
 describe("EventStore", () => {
-  it("keeps each page key's newest controls inventory, reopened from the file, until past retention", () => {
+  it("keeps each page key's newest controls inventory, reopened from the file, until past retention", async () => {
     let now = 1_800_000_000_000;
     const dataDir = tempDataDir("store");
     const options = { dataDir, maxStoreBytes: 1e9, retentionDays: 30, liveMs: 300_000, clock: () => now };
     const first = new EventStore(options);
     const page = makeKey("desktop", "https://a.test", "/p");
-    first.setControls(page, ["#old"], 0, now);
-    first.setControls(page, ["#a", "#b"], 3, now);
+    const batch = (seq: number, selectors: string[], cut: number) => ({
+      client: "c",
+      seq,
+      groups: [{ key: page, times: [now], cells: [2] }],
+      controls: [{ key: page, selectors, cut, at: now }],
+    });
+    await first.append(batch(0, ["#old"], 0));
+    await first.append(batch(1, ["#a", "#b"], 3));
+    // A batch sent again changes nothing, its inventory included.
+    expect(await first.append(batch(0, ["#old"], 0))).toBe(true);
     first.close();
     const second = new EventStore(options);
     expect(second.controls()).toEqual([{ key: page, selectors: ["#a", "#b"], cut: 3, at: now }]);
@@ -39,7 +47,7 @@ describe("EventStore", () => {
     second.close();
   });
 
-  it("counts signals with the steps of each group's latest in the range, and opens a store made before steps", () => {
+  it("counts signals with the steps of each group's latest in the range, and opens a store made before steps", async () => {
     const now = 1_800_000_000_000;
     const dataDir = tempDataDir("store");
     // A store as made before signals had steps: its table has no steps column.
@@ -53,15 +61,20 @@ describe("EventStore", () => {
     const s = new EventStore({ dataDir, maxStoreBytes: 1e9, retentionDays: 30, liveMs: 300_000, clock: () => now });
     const dead = { key: page, selector: "#buy", kind: SignalKind.dead, client: "c" };
     expect(s.signalCounts(now - 60_000, now + 1)).toMatchObject([{ selector: "#buy", count: 1, steps: null }]);
-    s.addSignals(
-      [
-        { ...dead, t: now, steps: ["#qty-plus", "#qty-plus"] },
-        // Stored after but clicked before: the latest is by time.
-        { ...dead, t: now - 5, steps: ["#earlier"] },
-        { ...dead, kind: SignalKind.rage, t: now - 1, steps: ["#qty-plus", "#buy", "#buy"] },
-      ],
-      100,
-    );
+    await s.append({
+      client: "c",
+      seq: 0,
+      groups: [{ key: page, times: [now], cells: [2] }],
+      signals: {
+        list: [
+          { ...dead, t: now, steps: ["#qty-plus", "#qty-plus"] },
+          // Stored after but clicked before: the latest is by time.
+          { ...dead, t: now - 5, steps: ["#earlier"] },
+          { ...dead, kind: SignalKind.rage, t: now - 1, steps: ["#qty-plus", "#buy", "#buy"] },
+        ],
+        max: 100,
+      },
+    });
     expect(s.signalCounts(now - 60_000, now + 1)).toMatchObject([
       { kind: SignalKind.dead, count: 3, steps: ["#qty-plus", "#qty-plus"] },
       { kind: SignalKind.rage, count: 1, steps: ["#qty-plus", "#buy", "#buy"] },
@@ -70,6 +83,36 @@ describe("EventStore", () => {
     expect(s.signalCounts(now - 60_000, now - 2)).toMatchObject([
       { kind: SignalKind.dead, count: 2, steps: ["#earlier"] },
     ]);
+    s.close();
+  });
+
+  it("stores a batch's signals and inventory in its commit: with it exactly once, never without it", async () => {
+    const now = 1_800_000_000_000;
+    const s = store(() => now);
+    const page = makeKey("desktop", "https://a.test", "/cart");
+    // Enough points to need new pages of the file.
+    const cells = Array.from({ length: 20_000 }, (_, i) => i * 2);
+    const batch = (seq: number) => ({
+      client: "c",
+      seq,
+      groups: [{ key: page, times: cells.map(() => now), cells }],
+      signals: { list: [{ key: page, selector: "#buy", kind: SignalKind.rage, client: "c", t: now }], max: 100 },
+      controls: [{ key: page, selectors: ["#buy", `#b${seq}`], cut: 0, at: now }],
+    });
+    const rage = () => s.signalCounts(now - 60_000, now + 1).reduce((n, row) => n + row.count, 0);
+    expect(await s.append(batch(0))).toBe(false);
+    expect(await s.append(batch(0))).toBe(true);
+    expect(rage()).toBe(1);
+    // The disk is full: the batch is refused, and its signal and inventory are not kept either.
+    s.setMaxBytes(1);
+    await expect(s.append(batch(1))).rejects.toMatchObject({ code: "SQLITE_FULL" });
+    expect(rage()).toBe(1);
+    expect(s.controls()).toMatchObject([{ selectors: ["#buy", "#b0"] }]);
+    // Space again: the resent batch brings both.
+    s.setMaxBytes(1e9);
+    expect(await s.append(batch(1))).toBe(false);
+    expect(rage()).toBe(2);
+    expect(s.controls()).toMatchObject([{ selectors: ["#buy", "#b1"] }]);
     s.close();
   });
 

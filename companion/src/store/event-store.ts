@@ -28,6 +28,10 @@ export interface StoredBatch {
   client: string;
   seq: number;
   groups: KeyedPoints[];
+  /** The batch's rage, dead and error clicks, stored with it: at most `max` per page key, the newest. */
+  signals?: { list: readonly StoredSignal[]; max: number };
+  /** The controls inventories the batch brought: each replaces its page key's. */
+  controls?: readonly StoredControls[];
 }
 
 export interface StoreOptions {
@@ -224,16 +228,8 @@ export class EventStore {
       rangeHours: this.db.prepare(
         "SELECT cell, SUM(n) AS n FROM hours WHERE key = ? AND hour >= ? AND hour < ? GROUP BY cell",
       ),
-      setControls: this.db.prepare("INSERT OR REPLACE INTO controls (key, selectors, cut, at) VALUES (?, ?, ?, ?)"),
       pruneControls: this.db.prepare("DELETE FROM controls WHERE at < ?"),
       allControls: this.db.prepare("SELECT key, selectors, cut, at FROM controls ORDER BY key"),
-      addSignal: this.db.prepare(
-        "INSERT INTO signals (key, selector, kind, client, t, steps) VALUES (?, ?, ?, ?, ?, ?)",
-      ),
-      // Past --max-signals a page key's oldest rows go: the newest `max` stay.
-      capSignals: this.db.prepare(
-        "DELETE FROM signals WHERE key = ? AND rowid <= (SELECT rowid FROM signals WHERE key = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?)",
-      ),
       pruneSignals: this.db.prepare("DELETE FROM signals WHERE t < ?"),
       signalsSince: this.db.prepare("SELECT key, selector, kind, client, t FROM signals WHERE t >= ? ORDER BY rowid"),
       // The steps of each group's latest signal in the range (the newest row of the latest time).
@@ -298,27 +294,6 @@ export class EventStore {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
       }
-    });
-  }
-
-  /**
-   * Keeps `selectors` as the controls of page `key` (replacing its last list),
-   * `cut`: controls left out past --max-controls. Written at once: an
-   * inventory is sent once per page view, not per point.
-   */
-  setControls(key: string, selectors: readonly string[], cut: number, at: number): void {
-    this.write(() => this.statements.setControls.run(key, JSON.stringify(selectors), cut, at));
-  }
-
-  /** Keeps signals (all of one batch at once), at most `max` per page key, the newest. */
-  addSignals(signals: readonly StoredSignal[], max: number): void {
-    this.write(() => {
-      const keys = new Set<string>();
-      for (const { key, selector, kind, client, t, steps } of signals) {
-        this.statements.addSignal.run(key, selector, kind, client, t, steps ? JSON.stringify(steps) : null);
-        keys.add(key);
-      }
-      for (const key of keys) this.statements.capSignals.run(key, key, max);
     });
   }
 
@@ -675,7 +650,24 @@ export class EventStore {
 /** A batch as the `batches` table keeps it. */
 function encodeBatch({ batch }: Waiting): EncodedBatch {
   const { head, body, maxT } = encodeGroups(batch.groups);
-  return { client: batch.client, seq: batch.seq, maxT: Math.round(maxT), head, body };
+  const encoded: EncodedBatch = { client: batch.client, seq: batch.seq, maxT: Math.round(maxT), head, body };
+  if (batch.signals?.list.length) {
+    encoded.signals = {
+      rows: batch.signals.list.map(({ key, selector, kind, client, t, steps }) => [
+        key,
+        selector,
+        kind,
+        client,
+        t,
+        steps ? JSON.stringify(steps) : null,
+      ]),
+      max: batch.signals.max,
+    };
+  }
+  if (batch.controls?.length) {
+    encoded.controls = batch.controls.map(({ key, selectors, cut, at }) => [key, JSON.stringify(selectors), cut, at]);
+  }
+  return encoded;
 }
 
 /** The first string after every string that starts with `prefix`: keys in [prefix, raised(prefix)) start with it. */
