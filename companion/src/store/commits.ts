@@ -4,7 +4,8 @@
  * parses the next frames, and the main thread, which commits what is left
  * when the store closes. One transaction per group of batches: each batch's
  * (client, seq) is recorded in `delivered_runs`, and only a batch not
- * recorded before is written to `batches`.
+ * recorded before is written to `batches`, with its signals and controls
+ * inventories.
  *
  * A client numbers its batches 0, 1, 2, …, so its delivered numbers are kept
  * as runs (lo..hi): a batch usually extends its client's last run in place.
