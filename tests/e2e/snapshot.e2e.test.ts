@@ -9,8 +9,7 @@
  * DevTools protocol's Extensions.triggerAction), in Firefox the options
  * page's "All sites" (which asks for every tab too) is switched on.
  */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { interpolateTurbo } from "d3-scale-chromatic";
 import { PNG } from "pngjs";
@@ -18,6 +17,7 @@ import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import type { SnapshotEntry } from "../../protocol/snapshot";
 import { until } from "../support/heatlens";
+import { tempDataDir } from "../support/temp-dir";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
@@ -67,7 +67,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("snapshots in %s", (browserN
   });
 
   it("download the picture and put the clean page behind the heat on the dashboard, aligned", async () => {
-    const downloads = mkdtempSync(join(tmpdir(), "heatlens-downloads-"));
+    // Under the test run's temporary directory, removed when the run ends.
+    const downloads = tempDataDir("downloads");
     await allowDownloads(launched, downloads);
     const url = `${companion.url}/demo/lab/snapshot`;
     const tab = await openPage(launched, url);
