@@ -10,8 +10,10 @@
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type Companion, startCompanion } from "../../companion/src/server";
+import type { Companion } from "../../companion/src/server";
 import { FLAG_FIXED, type Grid, PROTOCOL_VERSION } from "../../protocol/wire";
+import { freePort } from "../support/free-port";
+import { connect, createToken, heatlens, startHeatlens } from "../support/heatlens";
 import { startNats } from "../support/nats";
 import { tempDataDir } from "../support/temp-dir";
 import { EXECUTABLES } from "./browsers";
@@ -375,15 +377,11 @@ describe("dashboard", () => {
 
   it("says the cluster cannot be reached, with the node's reason, while its NATS is away, and shows the team once it is back", async () => {
     const nats = await startNats();
-    // A lone node of a cluster, on a port of its own (the e2e port is the main companion's); no tokens: open.
-    const node = await startCompanion({
-      port: 0,
-      dataDir: tempDataDir("e2e-cluster"),
-      logLevel: "warn",
-      nats: [nats.url],
-      natsNode: "dashboard",
-      natsLeaseMs: 1000,
-    });
+    // A lone node of a cluster, the real binary on a port of its own; no tokens: open.
+    const node = await startHeatlens(
+      ["--nats", nats.url, "--nats-node", "dashboard", "--nats-lease", "1s", "--log-level", "warn"],
+      tempDataDir("e2e-cluster"),
+    );
     const tab = await browser.newPage();
     try {
       await tab.goto(`${node.url}/`);
@@ -411,52 +409,68 @@ describe("dashboard", () => {
       expect(await problem()).toEqual([null, "0 points/s · 0 connected · 0 live pages", "1"]);
     } finally {
       await tab.close();
-      await node.close();
+      await node.stop();
       await nats.stop();
     }
   });
 
-  it("shows that the companion cannot store points above the page, and clears it once it stores again", async () => {
-    await page.goto(`${companion.url}/`);
-    await page.waitForSelector("body[data-ready]");
-    expect(await page.$eval("#health", (el) => (el as HTMLElement).hidden)).toBe(true);
-    let seq = 100;
+  it("shows that the companion cannot store points above the page, that it cannot be reached while it is down, and clears both once it stores again", async () => {
+    const dataDir = tempDataDir("e2e-full");
+    const port = String(await freePort());
+    // The real binary on a store capped at 64 KiB: the tester's batches fill it, and SQLite refuses to grow the file.
+    let run = await startHeatlens(["--port", port, "--max-store-bytes", "64KiB", "--log-level", "warn"], dataDir);
+    const tab = await browser.newPage();
+    const feeder = await connect(run.url);
+    let seq = 0;
     const pts = Array.from({ length: 200 }, (_, i) => [0, i, i, 0]).flat();
-    const send = () => {
+    const stream = setInterval(() => {
       const now = Date.now();
-      const pages = [{ origin: SHOP, path: "/cart", w: 1280, t0: now, pts }];
-      tester.send(JSON.stringify({ type: "batch", seq: seq++, sentAt: now, pages }));
-    };
-    // The disk is full: SQLite refuses to grow the file once the tester's batches fill its free pages.
-    companion.store.setMaxBytes(1);
-    const stream = setInterval(send, 50);
+      feeder.send({
+        type: "batch",
+        seq: seq++,
+        sentAt: now,
+        pages: [{ origin: SHOP, path: "/cart", w: 1280, t0: now, pts }],
+      });
+    }, 50);
     try {
-      await page.waitForSelector("#health:not([hidden])", { timeout: 10_000 });
-      expect(await page.$eval("#health", (el) => el.textContent)).toMatch(
+      await tab.goto(`${run.url}/`);
+      await tab.waitForSelector("body[data-ready]");
+      await tab.waitForSelector("#health:not([hidden])", { timeout: 10_000 });
+      expect(await tab.$eval("#health", (el) => el.textContent)).toMatch(
         /^The companion cannot store points: storage failing: SQLITE_FULL: /,
       );
       // The team is still shown: only storing fails.
-      expect(await page.evaluate(() => document.body.dataset.problem ?? null)).toBeNull();
-    } finally {
-      companion.store.setMaxBytes(10 * 1024 ** 3);
-    }
-    try {
-      await page.waitForSelector("#health[hidden]", { timeout: 10_000 });
+      expect(await tab.evaluate(() => document.body.dataset.problem ?? null)).toBeNull();
+      clearInterval(stream);
+      // Stopped, the companion answers nothing: only then does the dashboard say it cannot be reached.
+      await run.stop();
+      await tab.waitForFunction(() => document.body.dataset.problem === "unreachable", { timeout: 10_000 });
+      expect(await tab.$eval("#rate", (el) => el.textContent)).toMatch(/^Cannot reach the companion: /);
+      // Back on the same port with room to grow: the dashboard goes on by itself, the banner gone.
+      run = await startHeatlens(["--port", port, "--log-level", "warn"], dataDir);
+      await tab.waitForFunction(() => !document.body.dataset.problem, { timeout: 15_000 });
+      await tab.waitForSelector("#health[hidden]", { timeout: 10_000 });
     } finally {
       clearInterval(stream);
+      feeder.ws.terminate();
+      await tab.close();
+      await run.stop();
     }
   });
 
-  it("sends a dashboard whose token is revoked to the sign-in page, saying why", async () => {
-    const { token, info } = companion.tokens.create("revoked lead", ["view"]);
+  it("sends a dashboard whose token is revoked with `heatlens token revoke` to the sign-in page, saying why", async () => {
+    const dataDir = tempDataDir("e2e-revoke");
+    const { token, id } = await createToken(dataDir, "view");
+    const run = await startHeatlens(["--log-level", "warn"], dataDir);
     const context = await browser.createBrowserContext();
     const tab = await context.newPage();
     try {
-      await tab.goto(`${companion.url}/`);
+      await tab.goto(`${run.url}/`);
       await tab.type("input[name=token]", token);
       await Promise.all([tab.waitForNavigation(), tab.click("button[type=submit]")]);
       await tab.waitForSelector("body[data-ready]");
-      companion.tokens.revoke(info.id);
+      const revoked = await heatlens(["token", "revoke", id, "--data-dir", dataDir]);
+      expect(revoked.code, revoked.stderr).toBe(0);
       // The next poll is refused: the dashboard goes to the sign-in page, which says why.
       await tab.waitForSelector(".refused", { timeout: 10_000 });
       expect(await tab.$eval(".refused", (el) => el.textContent)).toBe(
@@ -464,6 +478,7 @@ describe("dashboard", () => {
       );
     } finally {
       await context.close();
+      await run.stop();
     }
   });
 

@@ -24,6 +24,7 @@ import {
 } from "../support/cluster";
 import { freePort } from "../support/free-port";
 import { type Answer, connect, get, heatlens, type Running, reply, until } from "../support/heatlens";
+import type { Nats } from "../support/nats";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
@@ -73,6 +74,31 @@ async function lists(node: Running, path: string): Promise<boolean> {
     answer.status === 200 &&
     (JSON.parse(answer.body) as { pages: { path: string }[] }).pages.some((p) => p.path === path)
   );
+}
+
+/** Waits until every node lists `path` and answers its merged window with its two points (`feed`). */
+async function everyNodeServes(nodes: Running[], path: string, ms: number, when = ""): Promise<void> {
+  for (const node of nodes) {
+    await until(() => lists(node, path), ms, `every node to list the page${when}`);
+    await until(() => answers(node, path, 2), ms, `every node to answer the page's merged window${when}`);
+  }
+}
+
+/** Two nodes on 1 s leases, and a page whose windows `owner` holds, its two points taken by `other`. */
+async function pageOwnedApart(): Promise<{
+  server: Nats;
+  nodes: Running[];
+  owner: Running;
+  other: Running;
+  path: string;
+}> {
+  const server = await nats();
+  const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
+  const [owner, other] = nodes as [Running, Running];
+  const path = await pathOwnedBy(owner, MANY_PATHS);
+  await feed(other, path);
+  await everyNodeServes(nodes, path, 5000);
+  return { server, nodes, owner, other, path };
 }
 
 /** Streamers of random batches, half on each of two nodes. */
@@ -177,16 +203,8 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
   });
 
   it("refuses /api/pages, /api/team and the owner's own /api/heatmap with 503 E_CLUSTER while NATS is away, and answers once it is back", async () => {
-    const server = await nats();
-    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
-    const [owner, other] = nodes as [Running, Running];
     // A page whose windows the owner holds, its points taken by the other node: only the cluster has them.
-    const path = await pathOwnedBy(owner, MANY_PATHS);
-    await feed(other, path);
-    for (const node of nodes) {
-      await until(() => lists(node, path), 5000, "every node to list the page");
-      await until(() => answers(node, path, 2), 5000, "every node to answer the page's merged window");
-    }
+    const { server, nodes, owner, path } = await pageOwnedApart();
     await server.stop();
     await everyNode(nodes, false, 5000, "the nodes to say NATS is away");
     const pagesAway =
@@ -212,20 +230,12 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     const backAt = Date.now();
     await server.restart();
     await everyNode(nodes, true, 10_000, "the nodes to use NATS again");
-    for (const node of nodes) {
-      await until(() => lists(node, path), 10_000, "every node to list the page again");
-      await until(() => answers(node, path, 2), 10_000, "every node to answer the page's merged window again");
-    }
+    await everyNodeServes(nodes, path, 10_000, " again");
     console.log(`NATS back → pages and merged windows answered again: ${Date.now() - backAt} ms`);
   });
 
   it("refuses /api/pages and /api/heatmap with 503 E_CLUSTER while NATS answers but its JetStream does not, then makes the stream again and loses no acked point", async () => {
-    const server = await nats();
-    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
-    const [owner, other] = nodes as [Running, Running];
-    const path = await pathOwnedBy(owner, MANY_PATHS);
-    await feed(other, path);
-    for (const node of nodes) await until(() => answers(node, path, 2), 5000, "every node to answer the page");
+    const { server, nodes, owner, other, path } = await pageOwnedApart();
     const streamers = await streamersOn(nodes, "jetstream-off", 83);
     await sendRounds(streamers, 3);
     // JetStream turned off in the running server (as a NATS cluster that lost its JetStream leader): no node is disconnected.
@@ -253,10 +263,7 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     server.enableJetStream();
     const backAt = Date.now();
     await everyNode(nodes, true, 10_000, "the nodes to use JetStream again");
-    for (const node of nodes) {
-      await until(() => lists(node, path), 10_000, "every node to list the page again");
-      await until(() => answers(node, path, 2), 10_000, "every node to answer the page's merged window again");
-    }
+    await everyNodeServes(nodes, path, 10_000, " again");
     console.log(`JetStream back → pages and merged windows answered again: ${Date.now() - backAt} ms`);
     // JetStream came back without the stream: the stores' backlog, republished, fills it again.
     await sendRounds(streamers, 2);
@@ -271,28 +278,26 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
   });
 
   it("answers /api/heatmap 503 E_CLUSTER after two leases when the page's owner is stopped, or from its new owner, /api/pages 503 while the stopped node counts, and both again once it resumes", async () => {
-    const server = await nats();
-    const nodes = await cluster(server, 2, ["--nats-lease", "1s"]);
-    const [owner, asker] = nodes as [Running, Running];
-    const path = await pathOwnedBy(owner, MANY_PATHS);
-    await feed(asker, path);
-    await until(() => answers(asker, path, 2), 5000, "the asker to answer the owner's merged window");
+    const { nodes, owner, other: asker, path } = await pageOwnedApart();
     // Stopped, the owner keeps its connection and its subscriptions (NATS hands it the query; no answer comes) and
     // its lease until the bucket lets it expire, one to two leases on: then the asker takes the partition over.
     process.kill(owner.pid, "SIGSTOP");
     try {
       const askedAt = Date.now();
-      const [stopped, pages] = await Promise.all([
+      const [stopped, pages, team] = await Promise.all([
         heatmapOf(asker, path).then((answer) => ({ ...answer, waited: Date.now() - askedAt })),
         get(`${asker.url}/api/pages`),
+        get(`${asker.url}/api/team`),
       ]);
       const { waited } = stopped;
       // Asked while the stopped owner's lease still counts it among the live nodes: its pages would be missing.
-      expect(pages.status, pages.body).toBe(503);
-      expect(JSON.parse(pages.body)).toEqual({
-        code: "E_CLUSTER",
-        reason: "1 of 2 nodes did not answer within 1000 ms, so the live pages of their partitions are missing",
-      });
+      for (const answer of [pages, team]) {
+        expect(answer.status, answer.body).toBe(503);
+        expect(JSON.parse(answer.body)).toEqual({
+          code: "E_CLUSTER",
+          reason: "1 of 2 nodes did not answer within 1000 ms, so the live pages of their partitions are missing",
+        });
+      }
       console.log(`owner stopped → /api/heatmap answered ${stopped.status} after ${waited} ms (lease 1 s)`);
       if (stopped.status === 503) {
         // Refused after the two leases it says, not later.

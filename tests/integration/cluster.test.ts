@@ -245,41 +245,19 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
   });
 
   it("refuses to start, with E_CLUSTER and the reason, when NATS cannot be reached or the partitions or leases disagree", async () => {
-    const unreachable = await heatlens([
-      "--port",
-      "0",
-      "--data-dir",
-      tempDataDir("cluster"),
-      "--nats",
-      "nats://127.0.0.1:9",
-    ]);
+    /** A node started on `natsUrl` with `args`, to its exit (a refused start exits at once). */
+    const join = (natsUrl: string, ...args: string[]) =>
+      heatlens(["--port", "0", "--data-dir", tempDataDir("cluster"), "--nats", natsUrl, ...args]);
+    const unreachable = await join("nats://127.0.0.1:9");
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/cannot reach NATS at nats:\/\/127\.0\.0\.1:9/);
     const server = await nats();
     await cluster(server, 1);
-    const other = await heatlens([
-      "--port",
-      "0",
-      "--data-dir",
-      tempDataDir("cluster"),
-      "--nats",
-      server.url,
-      "--nats-partitions",
-      "8",
-    ]);
+    const other = await join(server.url, "--nats-partitions", "8");
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/cuts keys into 16 partitions, not 8: start every node with --nats-partitions 16/);
     // The bucket keeps leases for the first node's --nats-lease (3 s): a node renewing for another length is refused.
-    const shorter = await heatlens([
-      "--port",
-      "0",
-      "--data-dir",
-      tempDataDir("cluster"),
-      "--nats",
-      server.url,
-      "--nats-lease",
-      "1s",
-    ]);
+    const shorter = await join(server.url, "--nats-lease", "1s");
     expect(shorter.code).toBe(2);
     expect(shorter.stderr).toMatch(
       /this cluster's leases last 3000 ms, not 1000: start every node with --nats-lease 3000ms/,

@@ -61,8 +61,15 @@ export class ClusterNode {
   private readonly latest = new Map<string, Grid>();
   /** Partitions told of views watched here. */
   private readonly announced = new Set<number>();
-  /** Why the node is not connected to its cluster now (NATS gone, or its JetStream); null while it is. */
-  private detached: string | null = null;
+  /**
+   * Why this node cannot answer for the cluster now (NATS gone, or its
+   * JetStream: a server that dropped it, a NATS cluster without a JetStream
+   * leader, while the connection stays up), or null when it can. Away, its
+   * own windows miss what the other nodes took meanwhile, and its leases and
+   * the others' cannot be kept or moved: nothing it holds is the cluster's.
+   * The one decision behind every cluster-wide answer.
+   */
+  private away: string | null = null;
   /** Counts disconnects and reconnects, so that only the latest reconnect's rejoin goes on. */
   private rejoins = 0;
   private leasing = false;
@@ -153,7 +160,7 @@ export class ClusterNode {
     for await (const status of this.nc.status()) {
       if (status.type === "disconnect") {
         this.rejoins++;
-        this.detached = `NATS at ${this.options.servers.join(", ")} is unreachable`;
+        this.away = `NATS at ${this.options.servers.join(", ")} is unreachable`;
         this.publisher.offline(true);
       } else if (status.type === "reconnect") void this.rejoin();
     }
@@ -176,12 +183,12 @@ export class ClusterNode {
         await prepare(this.nc, this.options);
       } catch {
         if (rejoin !== this.rejoins) return;
-        this.detached = jetStreamAway(this.options);
+        this.away = jetStreamAway(this.options);
         await new Promise((resolve) => setTimeout(resolve, round));
         continue;
       }
       if (rejoin !== this.rejoins) return;
-      this.detached = null;
+      this.away = null;
       this.publisher.offline(false);
       return;
     }
@@ -190,18 +197,6 @@ export class ClusterNode {
   /** Closes panes of the owned partitions. */
   tick(now: number): void {
     for (const partition of this.owned.values()) partition.tick(now);
-  }
-
-  /**
-   * Why this node cannot answer for the cluster now, or null when it can.
-   * Away from NATS, or from its JetStream (a server that dropped it, a NATS
-   * cluster without a JetStream leader, while the connection stays up), its
-   * own windows miss what the other nodes took meanwhile, and its leases and
-   * the others' cannot be kept or moved: nothing it holds is the cluster's.
-   * The one decision behind every cluster-wide answer.
-   */
-  private get away(): string | null {
-    return this.detached;
   }
 
   /**
@@ -278,7 +273,7 @@ export class ClusterNode {
       nodes: this.liveNodes,
       partitions: this.options.partitions,
       owned: [...this.owned.keys()].sort((a, b) => a - b),
-      connected: this.detached === null,
+      connected: this.away === null,
       published: this.publisher.counters,
       ...this.counters,
     };
@@ -349,8 +344,8 @@ export class ClusterNode {
       // NATS or its JetStream unreachable: leases run out and are retaken when it answers. Still connected, JetStream
       // went away alone (turned off, a NATS cluster without its leader) and may come back without the stream and the
       // bucket: the node rejoins as after a reconnect.
-      if (this.detached === null && !this.closed) {
-        this.detached = jetStreamAway(this.options);
+      if (this.away === null && !this.closed) {
+        this.away = jetStreamAway(this.options);
         this.publisher.offline(true);
         void this.rejoin();
       }
