@@ -215,6 +215,29 @@ describe("EventStore", () => {
     s.close();
   });
 
+  it("lists among the recent batches only those whose appends resolved, not one its thread stored unanswered", async () => {
+    const now = 1_800_000_000_000;
+    const dataDir = tempDataDir("store");
+    const s = new EventStore({ dataDir, maxStoreBytes: 1e9, retentionDays: 30, liveMs: 300_000, clock: () => now });
+    await until(() => s.committingOnThread, 10_000, "the commit thread");
+    const batch = (seq: number) => ({ client: "c", seq, groups: [{ key: "k", times: [now], cells: [seq * 2] }] });
+    await s.append(batch(0));
+    const appended = s.append(batch(1));
+    // Sent to the thread at the next turn; then, without returning to the event loop, waited for in the file.
+    await new Promise((resolve) => setImmediate(resolve));
+    const reader = new Database(join(dataDir, "heatlens.db"), { readonly: true });
+    const stored = reader.prepare("SELECT COUNT(*) FROM batches").pluck();
+    const deadline = Date.now() + 10_000;
+    while ((stored.get() as number) < 2 && Date.now() < deadline)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    expect(stored.get()).toBe(2);
+    reader.close();
+    expect(s.recentBatches(now - 1000).map((b) => b.seq)).toEqual([0]);
+    expect(await appended).toBe(false);
+    expect(s.recentBatches(now - 1000).map((b) => b.seq)).toEqual([0, 1]);
+    s.close();
+  });
+
   it("keeps its process alive while an answer of the commit thread is awaited, and no longer", () => {
     const run = spawnSync(process.execPath, ["companion/bin/run-ts.js", "tests/support/append-once.ts"], {
       encoding: "utf8",

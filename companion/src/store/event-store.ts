@@ -152,6 +152,13 @@ export class EventStore {
    */
   private readonly recoverThrough: number;
   private recovering = true;
+  /**
+   * The newest batch id whose commit was answered here (or stored before this
+   * start): a batch the commit thread has stored but whose append has not yet
+   * resolved is not among the recent batches. Its caller still holds it (a
+   * cluster node carries it as a first transmission), and would count it twice.
+   */
+  private answeredThrough: number;
   readonly counters = { committedBatches: 0, committedPoints: 0, duplicates: 0, failedCommits: 0 };
 
   constructor(private readonly options: StoreOptions) {
@@ -217,7 +224,7 @@ export class EventStore {
       unfolded: this.db.prepare("SELECT id, groups, body FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
       lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM batches"),
       folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
-      recent: this.db.prepare("SELECT groups, body, client, seq FROM batches WHERE max_t >= ? ORDER BY id"),
+      recent: this.db.prepare("SELECT groups, body, client, seq FROM batches WHERE max_t >= ? AND id <= ? ORDER BY id"),
       pruneBatches: this.db.prepare("DELETE FROM batches WHERE max_t < ? AND id <= ?"),
       pruneDelivered: this.db.prepare("DELETE FROM delivered_runs WHERE at < ?"),
       pruneMinutes: this.db.prepare("DELETE FROM minutes WHERE minute < ?"),
@@ -252,6 +259,7 @@ export class EventStore {
     };
     this.historyWriter = historyWriter(this.db);
     this.recoverThrough = (this.statements.lastId.get() as { id: number }).id;
+    this.answeredThrough = this.recoverThrough;
     this.recover();
 
     // Started once the schema exists, so that its connection finds the tables; it takes a moment to start.
@@ -321,11 +329,14 @@ export class EventStore {
     return this.recentBatches(since).map((batch) => batch.groups);
   }
 
-  /** The batches whose newest point is at or after `since`, oldest first; `client` is null in rows stored before it was kept. */
+  /**
+   * The batches whose newest point is at or after `since`, oldest first,
+   * whose appends have resolved; `client` is null in rows stored before it was kept.
+   */
   recentBatches(since: number): { client: string | null; seq: number | null; groups: KeyedPoints[] }[] {
-    return (this.statements.recent.all(since) as (Row & { client: string | null; seq: number | null })[]).map(
-      (row) => ({ client: row.client, seq: row.seq, groups: decodeGroups(row.groups, row.body) }),
-    );
+    return (
+      this.statements.recent.all(since, this.answeredThrough) as (Row & { client: string | null; seq: number | null })[]
+    ).map((row) => ({ client: row.client, seq: row.seq, groups: decodeGroups(row.groups, row.body) }));
   }
 
   /** Cell counts of `key` for capture times in [from, to), from whole minutes and hours. */
@@ -618,6 +629,8 @@ export class EventStore {
     } else {
       if (!this.recovering) this.failure = null;
       if (here && result.lastId) this.history.through = result.lastId;
+      // Before any of the group's appends resolves, in this same task.
+      if (result.lastId > this.answeredThrough) this.answeredThrough = result.lastId;
       waiting.forEach((w, i) => {
         const duplicate = result.duplicates[i] as boolean;
         if (duplicate) this.counters.duplicates++;
