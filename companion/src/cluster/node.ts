@@ -73,6 +73,8 @@ export class ClusterNode {
   /** Counts disconnects and reconnects, so that only the latest reconnect's rejoin goes on. */
   private rejoins = 0;
   private leasing = false;
+  /** Numbers lease rounds: only the current one changes what this node holds. */
+  private leaseRounds = 0;
   private closed = false;
   private liveNodes = 1;
   readonly counters = { gridsReceived: 0, partitionsTaken: 0, partitionsLost: 0 };
@@ -297,49 +299,24 @@ export class ClusterNode {
     await this.nc.drain().catch(() => undefined);
   }
 
-  /** One round of leases: stay known, keep what is held, take or give partitions toward a fair share. */
+  /**
+   * One round of leases. A JetStream call can hang (a key listing whose
+   * server turns JetStream off midway): a round that outlasts a lease has kept
+   * no lease, and fails as a call that JetStream refused does. Let go, it
+   * changes nothing if it resumes.
+   */
   private async lease(): Promise<void> {
     if (this.leasing || this.closed) return;
     this.leasing = true;
+    const round = ++this.leaseRounds;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const { node, partitions } = this.options;
-      await this.kv.put(nodeKey(node), String(this.clock()));
-      await this.kv.put(CONFIG_KEY, String(partitions));
-      const nodes = new Set<string>();
-      for await (const key of await this.kv.keys("node.*")) nodes.add(key);
-      this.liveNodes = Math.max(1, nodes.size);
-      const share = Math.ceil(partitions / this.liveNodes);
-      const free: number[] = [];
-      for (let p = 0; p < partitions; p++) {
-        const entry = await this.kv.get(partKey(p));
-        const holder = entry && entry.operation === "PUT" ? entry.string() : null;
-        const mine = this.owned.get(p);
-        if (mine && holder === node && entry) {
-          try {
-            await this.kv.update(partKey(p), node, entry.revision);
-          } catch {
-            this.lose(p);
-          }
-        } else if (mine) this.lose(p);
-        else if (holder === null) free.push(p);
-      }
-      // Over the share (a node joined): one partition goes back per round, so ownership moves gradually.
-      if (this.owned.size > share) {
-        const [p] = [...this.owned.keys()].slice(-1);
-        if (p !== undefined) {
-          this.lose(p);
-          await this.kv.delete(partKey(p)).catch(() => undefined);
-        }
-      }
-      for (const p of free) {
-        if (this.owned.size >= share || this.closed) break;
-        try {
-          await this.kv.create(partKey(p), node);
-        } catch {
-          continue;
-        }
-        await this.take(p);
-      }
+      await Promise.race([
+        this.leaseRound(() => round === this.leaseRounds && !this.closed),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("the lease round outlasted a lease")), this.options.leaseMs);
+        }),
+      ]);
     } catch {
       // NATS or its JetStream unreachable: leases run out and are retaken when it answers. Still connected, JetStream
       // went away alone (turned off, a NATS cluster without its leader) and may come back without the stream and the
@@ -350,7 +327,56 @@ export class ClusterNode {
         void this.rejoin();
       }
     } finally {
+      clearTimeout(timer);
+      // What is left of this round, if it was let go, is no longer the current round.
+      this.leaseRounds++;
       this.leasing = false;
+    }
+  }
+
+  /** Stays known, keeps what is held, takes or gives partitions toward a fair share; stops once not `current`. */
+  private async leaseRound(current: () => boolean): Promise<void> {
+    const { node, partitions } = this.options;
+    await this.kv.put(nodeKey(node), String(this.clock()));
+    await this.kv.put(CONFIG_KEY, String(partitions));
+    const nodes = new Set<string>();
+    for await (const key of await this.kv.keys("node.*")) nodes.add(key);
+    if (!current()) return;
+    this.liveNodes = Math.max(1, nodes.size);
+    const share = Math.ceil(partitions / this.liveNodes);
+    const free: number[] = [];
+    for (let p = 0; p < partitions; p++) {
+      const entry = await this.kv.get(partKey(p));
+      if (!current()) return;
+      const holder = entry && entry.operation === "PUT" ? entry.string() : null;
+      const mine = this.owned.get(p);
+      if (mine && holder === node && entry) {
+        const renewed = await this.kv.update(partKey(p), node, entry.revision).then(
+          () => true,
+          () => false,
+        );
+        if (!current()) return;
+        if (!renewed) this.lose(p);
+      } else if (mine) this.lose(p);
+      else if (holder === null) free.push(p);
+    }
+    // Over the share (a node joined): one partition goes back per round, so ownership moves gradually.
+    if (this.owned.size > share) {
+      const [p] = [...this.owned.keys()].slice(-1);
+      if (p !== undefined) {
+        this.lose(p);
+        await this.kv.delete(partKey(p)).catch(() => undefined);
+      }
+    }
+    for (const p of free) {
+      if (this.owned.size >= share || !current()) break;
+      try {
+        await this.kv.create(partKey(p), node);
+      } catch {
+        continue;
+      }
+      if (!current()) return;
+      await this.take(p);
     }
   }
 
