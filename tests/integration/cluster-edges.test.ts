@@ -3,11 +3,18 @@
  * real nats-server: `--nats` given several servers (comma-separated or
  * repeated) joins through the one that answers; `/api/heatmap` answers from
  * the page's owner, and 503 `E_CLUSTER` while the owner cannot be asked; a
- * NATS server that comes back with nothing stored, its JetStream at once or
- * later, gets its stream and bucket made again, and the merged windows catch
- * up to exactly the acked points.
+ * partition's new owner shows nothing of it (HTTP, live grids) before it has
+ * read the partition's stream; a NATS server that comes back with nothing
+ * stored, its JetStream at once or later, gets its stream and bucket made
+ * again, and the merged windows catch up to exactly the acked points.
  */
+
+import { jetstream } from "@nats-io/jetstream";
+import { connect as connectNats } from "@nats-io/transport-node";
 import { afterEach, describe, expect, it } from "vitest";
+import { type PaneMessage, paneSubject, partitionOf } from "../../companion/src/cluster/wire";
+import { bandFor, bandsFromBreakpoints, DEFAULT_BAND_BREAKPOINTS, packCell } from "../../protocol/grid";
+import { makeKey } from "../../protocol/page-key";
 import type { Grid } from "../../protocol/wire";
 import {
   ackedPerView,
@@ -323,6 +330,77 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     // Resumed, the owner finds its leases gone, gives its partitions up, and takes its share again.
     await sharedOut(nodes);
     for (const node of nodes) await until(() => answers(node, path, 2), 5000, "both nodes to answer the page again");
+  });
+
+  it("answers a page from its partition's new owner only once that node has read the partition's stream", async () => {
+    const { server, owner, other, path } = await pageOwnedApart();
+    const key = makeKey(bandFor(1000, bandsFromBreakpoints(DEFAULT_BAND_BREAKPOINTS)).id, SITE, path);
+    const p = partitionOf(key, 16);
+    // A busy partition's stream: many pane messages, as nodes publish them hop after hop (here all at once, each a
+    // batch of one point), so that a new owner takes a while to read it.
+    const FILLER = 3000;
+    const nc = await connectNats({ servers: server.url });
+    const js = jetstream(nc);
+    const pane = Math.floor(Date.now() / 250) * 250;
+    const cell = packCell(3, 4, "doc", 50);
+    await Promise.all(
+      Array.from({ length: FILLER }, (_, s) => {
+        const message: PaneMessage = {
+          node: "filler",
+          blocks: [{ c: "filler", s, g: [{ k: key, p: pane, n: [cell, 1] }] }],
+        };
+        return js.publish(paneSubject(p), JSON.stringify(message));
+      }),
+    );
+    await nc.close();
+    const all = 2 + FILLER;
+    await until(() => answers(owner, path, all), 10_000, "the owner to count every point");
+    // Watched and asked of the other node over and over while the owner dies and the other takes the partition over.
+    const viewer = await connect(other.url);
+    viewer.send({ type: "subscribe", origin: SITE, path, width: 1000, windowMs: 300_000 });
+    const grids: number[] = [];
+    viewer.ws.on("message", (data) => {
+      const message = JSON.parse(String(data)) as { type: string; total?: number };
+      if (message.type === "grid") grids.push(message.total as number);
+    });
+    const totals: { api: string; total: number | undefined; owned: boolean }[] = [];
+    let takenAt = 0;
+    let asking = true;
+    const asked = (async () => {
+      while (asking) {
+        const [heatmap, pages] = await Promise.all([heatmapOf(other, path), get(`${other.url}/api/pages`)]);
+        const owned = takenAt > 0;
+        for (const answer of [heatmap, pages]) {
+          if (answer.status !== 200) expect(JSON.parse(answer.body)).toMatchObject({ code: "E_CLUSTER" });
+        }
+        if (heatmap.status === 200)
+          totals.push({ api: "heatmap", total: (JSON.parse(heatmap.body) as Grid).total, owned });
+        if (pages.status === 200) {
+          const listed = (JSON.parse(pages.body) as { pages: { path: string; events: Record<string, number> }[] })
+            .pages;
+          totals.push({ api: "pages", total: listed.find((page) => page.path === path)?.events["300000"], owned });
+        }
+      }
+    })();
+    await owner.kill();
+    await until(
+      async () => {
+        if (takenAt === 0 && (await stats(other)).cluster.owned.includes(p)) takenAt = Date.now();
+        return takenAt > 0 && Date.now() - takenAt > 1000;
+      },
+      10_000,
+      "the other node to take the partition",
+    );
+    asking = false;
+    await asked;
+    viewer.ws.close();
+    // Answered by the new owner, and never with part of the page's points; nor is a part shown to the viewer.
+    for (const api of ["heatmap", "pages"]) {
+      expect(totals.filter((t) => t.api === api && t.owned).length, api).toBeGreaterThan(0);
+    }
+    expect(totals.filter((t) => t.total !== all)).toEqual([]);
+    expect(grids.length).toBeGreaterThan(0);
+    expect(grids.filter((total) => total !== all)).toEqual([]);
   });
 
   it("makes the stream and the lease bucket again when NATS comes back with an empty store, and catches up", async () => {

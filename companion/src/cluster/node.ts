@@ -108,10 +108,11 @@ export class ClusterNode {
     // Every node answers for the partitions it owns: a page list gathers them all.
     this.subscriptions.push(
       nc.subscribe(PAGES_SUBJECT, {
-        callback: (_error, message) => {
-          const pages = [...this.owned.values()].flatMap((partition) => partition.stage.pages());
-          message.respond(JSON.stringify({ node: options.node, pages }));
-        },
+        callback: (_error, message) =>
+          void this.ownedRead().then(() => {
+            const pages = [...this.owned.values()].flatMap((partition) => partition.stage.pages());
+            message.respond(JSON.stringify({ node: options.node, pages }));
+          }),
       }),
     );
     const unsubscribe = bus.subscribe("interest", ({ key, windowMs, watching }) => this.watch(key, windowMs, watching));
@@ -219,7 +220,18 @@ export class ClusterNode {
             : `${away}, so the owner of partition ${p} cannot be asked`,
         );
       }
-      if (local) return local.stage.snapshot(key, windowIndex);
+      if (local?.ready) return local.stage.snapshot(key, windowIndex);
+      if (local) {
+        // Just taken over: its windows hold part of the stream until it is read.
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new ClusterError(
+            `this node took partition ${p} over and has not read its stream within ${2 * this.options.leaseMs} ms`,
+          );
+        }
+        await Promise.race([local.caughtUp, new Promise((resolve) => setTimeout(resolve, left))]);
+        continue;
+      }
       try {
         // No ask outlasts the deadline, so that the refusal's "within" is what was waited.
         const reply = await this.nc.request(querySubject(p), JSON.stringify({ key, windowIndex }), {
@@ -238,6 +250,15 @@ export class ClusterNode {
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+    }
+  }
+
+  /** Resolves once every partition this node owns has its stream read, those it takes meanwhile too. */
+  private async ownedRead(): Promise<void> {
+    for (;;) {
+      const reading = [...this.owned.values()].filter((partition) => !partition.ready);
+      if (reading.length === 0) return;
+      await Promise.all(reading.map((partition) => partition.caughtUp));
     }
   }
 

@@ -4,6 +4,9 @@
  * of it) into a window stage of its own, each batch and signal counted once by
  * its id; the grids of the keys watched anywhere in the cluster are published
  * on their grid subjects, and a node asking for a key's grid is answered.
+ * Until the stream is read up to the message that was its newest when the
+ * owner took it, the windows hold part of it: nothing is published nor
+ * answered from them before (`caughtUp`).
  */
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
@@ -42,6 +45,10 @@ export class Partition {
   private livePush: NodeJS.Immediate | null = null;
   private livePushLater: NodeJS.Timeout | undefined;
   private closed = false;
+  private isCaughtUp = false;
+  /** Resolves once the stream is read up to its newest message at the start, or the partition is given up. */
+  readonly caughtUp: Promise<void>;
+  private markCaughtUp: () => void = () => undefined;
   /** Messages read from the stream, and those whose every block had been counted before. */
   readonly counters = { messages: 0, blocks: 0, duplicateBlocks: 0 };
 
@@ -53,14 +60,23 @@ export class Partition {
     private readonly clock: () => number,
   ) {
     this.stage = new WindowStage(this.bus, { ...options, now: clock() });
-    this.bus.subscribe("grid", (grid) => this.nc.publish(gridSubject(viewOf(grid).key), JSON.stringify(grid)));
+    this.caughtUp = new Promise((resolve) => {
+      this.markCaughtUp = resolve;
+    });
+    // Watched views are sent whole once the stream is read (caughtUpNow).
+    this.bus.subscribe("grid", (grid) => {
+      if (this.isCaughtUp) this.nc.publish(gridSubject(viewOf(grid).key), JSON.stringify(grid));
+    });
     this.subscriptions.push(
       nc.subscribe(querySubject(partition), {
         callback: (error, message) => {
           if (error) return;
           try {
             const { key, windowIndex } = JSON.parse(message.string()) as { key: string; windowIndex: number };
-            message.respond(JSON.stringify(this.stage.snapshot(key, windowIndex)));
+            // Unanswered if given up first: the asker asks the partition's next owner.
+            void this.caughtUp.then(() => {
+              if (!this.closed) message.respond(JSON.stringify(this.stage.snapshot(key, windowIndex)));
+            });
           } catch (cause) {
             message.respond(JSON.stringify({ error: String(cause) }));
           }
@@ -71,7 +87,11 @@ export class Partition {
 
   /** Starts reading the partition's stream from its first message kept. */
   async start(): Promise<void> {
-    const consumer = await this.js.consumers.get(STREAM, { filter_subjects: paneSubject(this.partition) });
+    const subject = paneSubject(this.partition);
+    // Read before the consumer starts: every message up to it is then among those the consumer reads.
+    const newest = await (await this.js.jetstreamManager()).streams.getMessage(STREAM, { last_by_subj: subject });
+    if (!newest) this.caughtUpNow();
+    const consumer = await this.js.consumers.get(STREAM, { filter_subjects: subject });
     if (this.closed) return;
     const messages = await consumer.consume();
     this.stopConsuming = () => void messages.stop();
@@ -79,8 +99,21 @@ export class Partition {
       for await (const message of messages) {
         if (this.closed) break;
         this.take(message.json<PaneMessage>());
+        // Or nothing left to read: the newest message may have aged out of the stream meanwhile.
+        if (!this.isCaughtUp && (message.seq >= (newest?.seq ?? 0) || message.info.pending === 0)) this.caughtUpNow();
       }
     })().catch(() => undefined);
+  }
+
+  /** Whether the windows hold the whole stream as it was when this node took the partition (and it is not given up). */
+  get ready(): boolean {
+    return this.isCaughtUp && !this.closed;
+  }
+
+  private caughtUpNow(): void {
+    this.isCaughtUp = true;
+    this.markCaughtUp();
+    for (const view of this.watchers.keys()) this.resend(view);
   }
 
   /** A node's whole set of views in this partition. */
@@ -107,6 +140,8 @@ export class Partition {
 
   close(): void {
     this.closed = true;
+    // Whoever waits for the stream to be read is let go: it finds the partition closed.
+    this.markCaughtUp();
     this.stopConsuming?.();
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     if (this.livePush !== null) clearImmediate(this.livePush);
