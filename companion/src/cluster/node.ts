@@ -32,6 +32,12 @@ import {
   STREAM,
 } from "./wire";
 
+/** A node's answer on PAGES_SUBJECT: the live pages of each partition it owns and has read. */
+interface PagesReply {
+  node: string;
+  partitions: [number, LivePage[]][];
+}
+
 export interface ClusterOptions extends Omit<WindowStageOptions, "now"> {
   /** NATS server URLs. */
   servers: string[];
@@ -108,11 +114,12 @@ export class ClusterNode {
     // Every node answers for the partitions it owns: a page list gathers them all.
     this.subscriptions.push(
       nc.subscribe(PAGES_SUBJECT, {
-        callback: (_error, message) =>
-          void this.ownedRead().then(() => {
-            const pages = [...this.owned.values()].flatMap((partition) => partition.stage.pages());
-            message.respond(JSON.stringify({ node: options.node, pages }));
-          }),
+        callback: (_error, message) => {
+          // A partition just taken over is left out until its stream is read: the asker waits for it.
+          const partitions: PagesReply["partitions"] = [];
+          for (const [p, partition] of this.owned) if (partition.ready) partitions.push([p, partition.stage.pages()]);
+          message.respond(JSON.stringify({ node: options.node, partitions } satisfies PagesReply));
+        },
       }),
     );
     const unsubscribe = bus.subscribe("interest", ({ key, windowMs, watching }) => this.watch(key, windowMs, watching));
@@ -253,40 +260,39 @@ export class ClusterNode {
     }
   }
 
-  /** Resolves once every partition this node owns has its stream read, those it takes meanwhile too. */
-  private async ownedRead(): Promise<void> {
-    for (;;) {
-      const reading = [...this.owned.values()].filter((partition) => !partition.ready);
-      if (reading.length === 0) return;
-      await Promise.all(reading.map((partition) => partition.caughtUp));
-    }
-  }
-
-  /** Every owner's live pages: one answer per live node within a lease, else refused, naming how many did not answer. */
+  /**
+   * Every partition's live pages, each from a node that owns it and has read
+   * its stream. Asked of every node; while some partition has no such owner
+   * (between owners, its owner stopped or reading), asked again for up to two
+   * leases, then refused, naming the partitions missing.
+   */
   async pages(): Promise<LivePage[]> {
+    const { partitions, leaseMs } = this.options;
     const gathered = `so the live pages of the other nodes' partitions cannot be gathered`;
-    if (this.away !== null) throw new ClusterError(`${this.away}, ${gathered}`);
-    const expected = this.liveNodes;
-    const replies = await this.nc.requestMany(PAGES_SUBJECT, "", {
-      strategy: "count",
-      maxMessages: expected,
-      maxWait: this.options.leaseMs,
-    });
-    const pages: LivePage[] = [];
-    let answered = 0;
-    for await (const reply of replies) {
-      answered++;
-      pages.push(...reply.json<{ pages: LivePage[] }>().pages);
+    const deadline = Date.now() + 2 * leaseMs;
+    for (;;) {
+      if (this.away !== null) throw new ClusterError(`${this.away}, ${gathered}`);
+      const byPartition = new Map<number, LivePage[]>();
+      const replies = await this.nc.requestMany(PAGES_SUBJECT, "", {
+        strategy: "count",
+        maxMessages: this.liveNodes,
+        maxWait: Math.max(1, Math.min(leaseMs, deadline - Date.now())),
+      });
+      for await (const reply of replies) {
+        for (const [p, pages] of reply.json<PagesReply>().partitions) byPartition.set(p, pages);
+      }
+      // Gone away while asking: what came is not the cluster's whole list.
+      if (this.away !== null) throw new ClusterError(`${this.away}, ${gathered}`);
+      if (byPartition.size === partitions) return [...byPartition.values()].flat();
+      if (Date.now() >= deadline) {
+        const missing = Array.from({ length: partitions }, (_, p) => p).filter((p) => !byPartition.has(p));
+        const one = missing.length === 1;
+        throw new ClusterError(
+          `no owner of partition${one ? "" : "s"} ${missing.join(", ")} answered within ${2 * leaseMs} ms, so the live pages of ${one ? "that partition are" : "those partitions are"} missing`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    // Gone away while asking: what came is not the cluster's whole list.
-    if (this.away !== null) throw new ClusterError(`${this.away}, ${gathered}`);
-    // A node that holds its leases but does not answer (stopped, overloaded) would leave its partitions' pages out.
-    if (answered < expected) {
-      throw new ClusterError(
-        `${expected - answered} of ${expected} nodes did not answer within ${this.options.leaseMs} ms, so the live pages of their partitions are missing`,
-      );
-    }
-    return pages;
   }
 
   /** What `/api/stats` shows of the cluster. */
