@@ -25,7 +25,7 @@ import {
   stats,
   WIDTHS,
 } from "../support/cluster";
-import { connect, eventually, get, heatlens, type Running, reply } from "../support/heatlens";
+import { connect, eventually, get, heatlens, type Running, reply, until } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
 
@@ -115,6 +115,32 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
     const server = await nats();
     const [a, b] = (await cluster(server, 2)) as [Running, Running];
     await seenLive(a, b, "/live");
+  });
+
+  it("shares the most partitions, 1,024, between two nodes within seconds, renews every one, and merges across them", async () => {
+    const server = await nats();
+    const node = (name: string) => start(["--nats", server.url, "--nats-node", name, "--nats-partitions", "1024"]);
+    const owned = async (nodes: Running[]) =>
+      Promise.all(nodes.map(async (n) => (await stats(n)).cluster.owned.length));
+    const first = await node("node-0");
+    await until(async () => (await owned([first]))[0] === 1024, 15_000, "the first node to own every partition");
+    const second = await node("node-1");
+    const joinedAt = Date.now();
+    await until(
+      async () => (await owned([first, second])).every((n) => n === 512),
+      30_000,
+      "the two nodes to own half the partitions each",
+    );
+    console.log(`1,024 partitions shared out: ${Date.now() - joinedAt} ms after the second node joined`);
+    const before = await Promise.all([first, second].map(async (n) => (await stats(n)).cluster));
+    // Live across the two, both ways, over some lease rounds (a third of a 3 s lease each).
+    await seenLive(first, second, await pathOwnedBy(first, MANY_PATHS, 1000, 1024));
+    await seenLive(second, first, await pathOwnedBy(second, MANY_PATHS, 1000, 1024));
+    const after = await Promise.all([first, second].map(async (n) => (await stats(n)).cluster));
+    // Every lease renewed in every round meanwhile: none lost, none taken again.
+    expect(after.map((s) => [s.owned.length, s.partitionsLost, s.partitionsTaken, s.connected])).toEqual(
+      before.map((s) => [512, s.partitionsLost, s.partitionsTaken, true]),
+    );
   });
 
   it("keeps a viewer's grid live when the node that owned its page dies", async () => {

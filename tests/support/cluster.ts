@@ -67,6 +67,8 @@ export interface ClusterStats {
     owned: number[];
     connected: boolean;
     published: { ackedOnStoreAlone: number; republishedBatches: number };
+    partitionsTaken: number;
+    partitionsLost: number;
   };
 }
 
@@ -78,10 +80,10 @@ export async function stats(node: Running): Promise<ClusterStats> {
 export const MANY_PATHS = Array.from({ length: 200 }, (_, i) => `/owned-${i}`);
 
 /** One of `candidates` whose page key at `width` is in a partition `node` owns now. */
-export async function pathOwnedBy(node: Running, candidates: string[], width = 1000): Promise<string> {
+export async function pathOwnedBy(node: Running, candidates: string[], width = 1000, partitions = 16): Promise<string> {
   const owned = new Set((await stats(node)).cluster.owned);
   const band = bandFor(width, bandsFromBreakpoints(DEFAULT_BAND_BREAKPOINTS)).id;
-  const path = candidates.find((p) => owned.has(partitionOf(makeKey(band, SITE, p), 16)));
+  const path = candidates.find((p) => owned.has(partitionOf(makeKey(band, SITE, p), partitions)));
   if (path === undefined) throw new Error(`${node.url} owns none of ${candidates.length} paths`);
   return path;
 }
