@@ -287,8 +287,13 @@ export class ClusterNode {
       if (Date.now() >= deadline) {
         const missing = Array.from({ length: partitions }, (_, p) => p).filter((p) => !byPartition.has(p));
         const one = missing.length === 1;
+        // Named up to 16 (all of the default partitions), then counted.
+        const named =
+          missing.length > 16
+            ? `${missing.slice(0, 16).join(", ")} and ${missing.length - 16} more`
+            : missing.join(", ");
         throw new ClusterError(
-          `no owner of partition${one ? "" : "s"} ${missing.join(", ")} answered within ${2 * leaseMs} ms, so the live pages of ${one ? "that partition are" : "those partitions are"} missing`,
+          `no owner of partition${one ? "" : "s"} ${named} answered within ${2 * leaseMs} ms, so the live pages of ${one ? "that partition are" : "those partitions are"} missing`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -327,10 +332,11 @@ export class ClusterNode {
   }
 
   /**
-   * One round of leases. A JetStream call can hang (a key listing whose
-   * server turns JetStream off midway): a round that outlasts a lease has kept
-   * no lease, and fails as a call that JetStream refused does. Let go, it
-   * changes nothing if it resumes.
+   * One round of leases. A JetStream call can wait long for an answer that
+   * does not come (JetStream turned off midway; a call's own timeout is 5 s, and
+   * a key listing has none): a round that outlasts a lease has kept no lease,
+   * and fails as a call that JetStream refused does. Let go, it changes
+   * nothing if it resumes.
    */
   private async lease(): Promise<void> {
     if (this.leasing || this.closed) return;
