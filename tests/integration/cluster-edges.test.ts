@@ -8,7 +8,6 @@
  * stored, its JetStream at once or later, gets its stream and bucket made
  * again, and the merged windows catch up to exactly the acked points.
  */
-
 import { jetstream } from "@nats-io/jetstream";
 import { connect as connectNats } from "@nats-io/transport-node";
 import { afterEach, describe, expect, it } from "vitest";
@@ -299,10 +298,7 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
       ]);
       // The page lists: refused after the two leases they say, naming the stopped node's partitions; or whole, those
       // partitions taken over meanwhile. Never a list without its pages.
-      for (const [answer, listed] of [
-        [pages, (body: string) => (JSON.parse(body) as { pages: { path: string }[] }).pages],
-        [team, (body: string) => (JSON.parse(body) as { pages: { path: string }[] }).pages],
-      ] as const) {
+      for (const answer of [pages, team]) {
         if (answer.status === 503) {
           expect(JSON.parse(answer.body)).toEqual({
             code: "E_CLUSTER",
@@ -313,7 +309,8 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
           expect(answer.waited).toBeGreaterThanOrEqual(2000);
         } else {
           expect(answer.status, answer.body).toBe(200);
-          expect(listed(answer.body).map((page) => page.path)).toContain(path);
+          const listed = (JSON.parse(answer.body) as { pages: { path: string }[] }).pages;
+          expect(listed.map((page) => page.path)).toContain(path);
         }
         expect(answer.waited).toBeLessThan(2000 + 1000);
       }
