@@ -104,11 +104,17 @@ interface PagePlan {
 const NO_TIMES = new Float64Array(0);
 const NO_INTS = new Uint32Array(0);
 
+/** Bytes of shared memory taken at a time for batches' points: a slab is let go once no batch in it is held. */
+const SLAB_BYTES = 256 * 1024;
+let slab = new SharedArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
 /**
- * Gives each bin its place in one buffer for the batch: every group's
- * times, then every group's cells (and anchor indices). Typed arrays rather
- * than growing arrays: a batch's points wait for their commit outside the
- * collected heap.
+ * Gives each bin its place in one span of shared memory for the batch: every
+ * group's times, then every group's cells (and anchor indices). Typed arrays
+ * rather than growing arrays: a batch's points wait for their commit outside
+ * the collected heap. Shared, so that the commit thread reads them where
+ * they are (event-store.ts): a copy per batch cost more than its encoding.
  */
 function allot(bins: Iterable<Bin>): void {
   const all = [...bins];
@@ -118,9 +124,16 @@ function allot(bins: Iterable<Bin>): void {
     points += bin.size;
     ints += bin.group.anchors ? 2 * bin.size : bin.size;
   }
-  const buffer = new ArrayBuffer(points * 8 + ints * 4);
-  let times = 0;
-  let at = points * 8;
+  // Rounded up to 8 bytes, so that the next batch's times are aligned.
+  const bytes = (points * 8 + ints * 4 + 7) & ~7;
+  if (slabUsed + bytes > slab.byteLength) {
+    slab = new SharedArrayBuffer(Math.max(SLAB_BYTES, bytes));
+    slabUsed = 0;
+  }
+  const buffer = slab;
+  let times = slabUsed;
+  let at = slabUsed + points * 8;
+  slabUsed += bytes;
   for (const bin of all) {
     bin.times = new Float64Array(buffer, times, bin.size);
     times += bin.size * 8;

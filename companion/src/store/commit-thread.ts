@@ -1,15 +1,15 @@
 /**
- * The commit thread: commits the groups of batches the store sends it
- * (commits.ts) on its own connection to the store's file, so that SQLite's
- * work overlaps the main thread's parsing, and gathers and writes the history
+ * The commit thread: encodes and commits the groups of batches the store
+ * sends it (commits.ts) on its own connection to the store's file, so that
+ * this work overlaps the main thread's parsing, and gathers and writes the history
  * of the batches it committed (history.ts) when the store asks it to fold.
  * Each answer is posted on the port it was given, then `done` is raised, so
  * that a closing store can wait for them without returning to the event
  * loop. It says "ready" to its parent once its connection is open.
  */
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { decodeGroupViews } from "./batch-codec";
-import { type CommitResult, committer, type EncodedBatch, openDatabase, setMaxBytes } from "./commits";
+import { type CommitResult, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
+import type { StoredBatch } from "./event-store";
 import { historyWriter, PendingHistory } from "./history";
 
 export interface CommitThreadData {
@@ -21,7 +21,7 @@ export interface CommitThreadData {
 }
 
 export type CommitThreadMessage =
-  | { kind: "commit"; batches: EncodedBatch[]; now: number }
+  | { kind: "commit"; batches: StoredBatch[]; now: number }
   /** Write the history gathered so far: the store's own batches before these are written. */
   | { kind: "fold" }
   | { kind: "maxBytes"; bytes: number };
@@ -58,11 +58,16 @@ port.on("message", (message: CommitThreadMessage) => {
       return answer({ kind: "fold", ok: false, code: code ?? "E_STORAGE", message: reason });
     }
   }
-  const result = commit(message.batches, message.now);
+  let result: CommitResult;
+  try {
+    // Encoded here rather than on the main thread: the batches' points come in shared memory.
+    result = commit(message.batches.map(encodeBatch), message.now);
+  } catch (error) {
+    result = { ok: false, code: "E_STORAGE", message: `encoding a batch: ${(error as Error).message}` };
+  }
   if (result.ok) {
-    message.batches.forEach(({ head, body }, i) => {
-      if (!result.duplicates[i])
-        history.add(decodeGroupViews(head, Buffer.from(body.buffer, body.byteOffset, body.byteLength)));
+    message.batches.forEach(({ groups }, i) => {
+      if (!result.duplicates[i]) history.add(groups);
     });
     if (result.lastId) history.through = result.lastId;
   }

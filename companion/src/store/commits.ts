@@ -14,8 +14,10 @@
  * pages of that table; it was a third of a commit's cost.
  */
 import Database from "better-sqlite3";
+import { encodeGroups } from "./batch-codec";
+import type { StoredBatch } from "./event-store";
 
-/** A batch encoded for the `batches` table (batch-codec.ts): what crosses to the commit thread. */
+/** A batch encoded for the `batches` table (batch-codec.ts), by encodeBatch. */
 export interface EncodedBatch {
   client: string;
   seq: number;
@@ -113,4 +115,27 @@ export function committer(db: Database.Database): (batches: readonly EncodedBatc
       };
     }
   };
+}
+
+/** A batch as the `batches` table keeps it. */
+export function encodeBatch(batch: StoredBatch): EncodedBatch {
+  const { head, body, maxT } = encodeGroups(batch.groups);
+  const encoded: EncodedBatch = { client: batch.client, seq: batch.seq, maxT: Math.round(maxT), head, body };
+  if (batch.signals?.list.length) {
+    encoded.signals = {
+      rows: batch.signals.list.map(({ key, selector, kind, client, t, steps }) => [
+        key,
+        selector,
+        kind,
+        client,
+        t,
+        steps ? JSON.stringify(steps) : null,
+      ]),
+      max: batch.signals.max,
+    };
+  }
+  if (batch.controls?.length) {
+    encoded.controls = batch.controls.map(({ key, selectors, cut, at }) => [key, JSON.stringify(selectors), cut, at]);
+  }
+  return encoded;
 }

@@ -19,9 +19,9 @@ import { sidePrefix } from "../../../protocol/anchor";
 import type { SignalKind } from "../../../protocol/signals";
 import { splitTaggedKey, type TagKind, tagPrefix } from "../../../protocol/tags";
 import type { KeyedPoints } from "../pipeline";
-import { decodeGroups, decodeGroupViews, encodeGroups } from "./batch-codec";
+import { decodeGroups, decodeGroupViews } from "./batch-codec";
 import type { CommitThreadAnswer, CommitThreadData, CommitThreadMessage } from "./commit-thread";
-import { type CommitResult, committer, type EncodedBatch, openDatabase, setMaxBytes } from "./commits";
+import { type CommitResult, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
 import { historyWriter, PendingHistory, pointsOf } from "./history";
 
 export interface StoredBatch {
@@ -562,7 +562,13 @@ export class EventStore {
     this.commitHere ??= committer(this.db);
     if (rest.length > 0) {
       this.inFlight.push(rest);
-      this.settle(this.commitHere(rest.map(encodeBatch), this.options.clock()), true);
+      this.settle(
+        this.commitHere(
+          rest.map((w) => encodeBatch(w.batch)),
+          this.options.clock(),
+        ),
+        true,
+      );
     }
     void this.commitThread.terminate();
     this.db.close();
@@ -592,16 +598,19 @@ export class EventStore {
       this.inFlight.length < GROUPS_IN_FLIGHT
     ) {
       const waiting = this.queue.splice(0, BATCHES_PER_COMMIT);
-      const batches = waiting.map(encodeBatch);
       this.inFlight.push(waiting);
       if (this.commitHere) {
-        this.settle(this.commitHere(batches, this.options.clock()), true);
+        this.settle(
+          this.commitHere(
+            waiting.map((w) => encodeBatch(w.batch)),
+            this.options.clock(),
+          ),
+          true,
+        );
         continue;
       }
-      this.post(
-        { kind: "commit", batches, now: this.options.clock() },
-        batches.map((b) => b.body.buffer as ArrayBuffer),
-      );
+      // Encoded there: its points are in shared memory (gateway/ingest.ts), so only their keys are copied.
+      this.post({ kind: "commit", batches: waiting.map((w) => w.batch), now: this.options.clock() });
     }
   }
 
@@ -658,29 +667,6 @@ export class EventStore {
     this.failure = new StorageError(code, (error as { message: string }).message);
     return this.failure;
   }
-}
-
-/** A batch as the `batches` table keeps it. */
-function encodeBatch({ batch }: Waiting): EncodedBatch {
-  const { head, body, maxT } = encodeGroups(batch.groups);
-  const encoded: EncodedBatch = { client: batch.client, seq: batch.seq, maxT: Math.round(maxT), head, body };
-  if (batch.signals?.list.length) {
-    encoded.signals = {
-      rows: batch.signals.list.map(({ key, selector, kind, client, t, steps }) => [
-        key,
-        selector,
-        kind,
-        client,
-        t,
-        steps ? JSON.stringify(steps) : null,
-      ]),
-      max: batch.signals.max,
-    };
-  }
-  if (batch.controls?.length) {
-    encoded.controls = batch.controls.map(({ key, selectors, cut, at }) => [key, JSON.stringify(selectors), cut, at]);
-  }
-  return encoded;
 }
 
 /** The first string after every string that starts with `prefix`: keys in [prefix, raised(prefix)) start with it. */
