@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -7,6 +8,7 @@ import { makeKey } from "../../../protocol/page-key";
 import { tempDataDir } from "../../../tests/support/temp-dir";
 import type { KeyedPoints } from "../pipeline";
 import { decodeGroups, decodeGroupViews, encodeGroups } from "./batch-codec";
+import { type PackedBatches, packBatches, unpackBatches } from "./batch-transfer";
 import { EventStore } from "./event-store";
 
 const group: fc.Arbitrary<KeyedPoints> = fc
@@ -115,5 +117,74 @@ describe("stored batch groups", () => {
       ]),
     );
     store.close();
+  });
+});
+
+describe("batches sent to the commit thread", () => {
+  /** `groups` with their points copied into views of one shared slab, as ingest writes them. */
+  function shared(groups: KeyedPoints[]): KeyedPoints[] {
+    const bytes = groups.reduce(
+      (n, g) => n + g.times.length * 8 + g.cells.length * 4 + (g.anchorOf?.length ?? 0) * 4 + 16,
+      8,
+    );
+    const slab = new SharedArrayBuffer(bytes);
+    let at = 8;
+    const place = <T extends Float64Array | Uint32Array>(
+      Type: new (b: SharedArrayBuffer, o: number, n: number) => T,
+      values: ArrayLike<number>,
+    ): T => {
+      if (Type === Float64Array) at = (at + 7) & ~7;
+      const view = new Type(slab, at, values.length);
+      view.set(Array.from(values));
+      at += view.byteLength;
+      return view;
+    };
+    return groups.map((g) => ({
+      ...g,
+      times: place(Float64Array, g.times),
+      cells: place(Uint32Array, g.cells),
+      ...(g.anchorOf && { anchorOf: place(Uint32Array, g.anchorOf) }),
+    }));
+  }
+
+  const plain = (groups: KeyedPoints[]) =>
+    groups.map(({ times, cells, anchorOf, ...rest }) => ({
+      ...rest,
+      times: Array.from(times),
+      cells: Array.from(cells),
+      ...(anchorOf && { anchorOf: Array.from(anchorOf) }),
+    }));
+
+  it("arrive whole through a real message port, points in shared memory or in arrays, and share that memory", () => {
+    const { port1, port2 } = new MessageChannel();
+    const batch = fc.record({
+      client: fc.string(),
+      seq: fc.nat(),
+      groups: fc.array(group, { maxLength: 5 }),
+      inSlab: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(batch, { maxLength: 4 }), (batches) => {
+        const stored = batches.map(({ client, seq, groups, inSlab }) => ({
+          client,
+          seq,
+          groups: inSlab ? shared(groups) : groups,
+        }));
+        port1.postMessage(packBatches(stored));
+        const received = unpackBatches(receiveMessageOnPort(port2)?.message as PackedBatches);
+        expect(received.map((b) => ({ ...b, groups: plain(b.groups) }))).toEqual(
+          batches.map(({ client, seq, groups }) => ({ client, seq, groups: plain(groups) })),
+        );
+        // A shared group's points are the same memory on both sides, not a copy.
+        received.forEach((b, i) => {
+          const sent = stored[i]?.groups[0];
+          const got = b.groups[0];
+          if (!batches[i]?.inSlab || !sent || !got || sent.times.length === 0) return;
+          (sent.times as Float64Array)[0] = -1;
+          expect(got.times[0]).toBe(-1);
+        });
+      }),
+    );
+    port1.close();
   });
 });

@@ -8,8 +8,8 @@
  * loop. It says "ready" to its parent once its connection is open.
  */
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { type PackedBatches, unpackBatches } from "./batch-transfer";
 import { type CommitResult, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
-import type { StoredBatch } from "./event-store";
 import { historyWriter, PendingHistory } from "./history";
 
 export interface CommitThreadData {
@@ -21,7 +21,7 @@ export interface CommitThreadData {
 }
 
 export type CommitThreadMessage =
-  | { kind: "commit"; batches: StoredBatch[]; now: number }
+  | { kind: "commit"; packed: PackedBatches; now: number }
   /** Write the history gathered so far: the store's own batches before these are written. */
   | { kind: "fold" }
   | { kind: "maxBytes"; bytes: number };
@@ -58,15 +58,16 @@ port.on("message", (message: CommitThreadMessage) => {
       return answer({ kind: "fold", ok: false, code: code ?? "E_STORAGE", message: reason });
     }
   }
+  const batches = unpackBatches(message.packed);
   let result: CommitResult;
   try {
     // Encoded here rather than on the main thread: the batches' points come in shared memory.
-    result = commit(message.batches.map(encodeBatch), message.now);
+    result = commit(batches.map(encodeBatch), message.now);
   } catch (error) {
     result = { ok: false, code: "E_STORAGE", message: `encoding a batch: ${(error as Error).message}` };
   }
   if (result.ok) {
-    message.batches.forEach(({ groups }, i) => {
+    batches.forEach(({ groups }, i) => {
       if (!result.duplicates[i]) history.add(groups);
     });
     if (result.lastId) history.through = result.lastId;

@@ -20,6 +20,7 @@ import type { SignalKind } from "../../../protocol/signals";
 import { splitTaggedKey, type TagKind, tagPrefix } from "../../../protocol/tags";
 import type { KeyedPoints } from "../pipeline";
 import { decodeGroups, decodeGroupViews } from "./batch-codec";
+import { packBatches } from "./batch-transfer";
 import type { CommitThreadAnswer, CommitThreadData, CommitThreadMessage } from "./commit-thread";
 import { type CommitResult, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
 import { historyWriter, PendingHistory, pointsOf } from "./history";
@@ -609,8 +610,8 @@ export class EventStore {
         );
         continue;
       }
-      // Encoded there: its points are in shared memory (gateway/ingest.ts), so only their keys are copied.
-      this.post({ kind: "commit", batches: waiting.map((w) => w.batch), now: this.options.clock() });
+      // Encoded there (batch-transfer.ts).
+      this.post({ kind: "commit", packed: packBatches(waiting.map((w) => w.batch)), now: this.options.clock() });
     }
   }
 
