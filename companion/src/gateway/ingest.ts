@@ -149,6 +149,34 @@ function allot(bins: Iterable<Bin>): void {
   }
 }
 
+/**
+ * The bin of `bins` for `key` (and `build`: groups of one key under two build
+ * labels stay apart, so that each keeps its label), made if new, that takes
+ * `size` more points. Not a closure in onBatch: the companion runs through
+ * tsx, which names each closure it makes, a cost per batch.
+ */
+function bin(
+  bins: Map<string, Bin>,
+  key: string,
+  size: number,
+  build: string | undefined,
+  tester: string | undefined,
+  anchored = false,
+): Bin {
+  const id = build === undefined ? key : `${key}\u0002${build}`;
+  let found = bins.get(id);
+  if (!found) {
+    const group: KeyedPoints = { key, times: NO_TIMES, cells: NO_INTS };
+    if (anchored) group.anchors = [];
+    if (build !== undefined) group.build = build;
+    if (tester !== undefined) group.tester = tester;
+    found = { group, size: 0, filled: 0, times: NO_TIMES, cells: NO_INTS, anchorOf: null };
+    bins.set(id, found);
+  }
+  found.size += size;
+  return found;
+}
+
 /** Adds one point (or mark) to `bin`; an anchored point's selector index is written by its caller. */
 function put(bin: Bin, t: number, cell: number): void {
   bin.times[bin.filled] = t;
@@ -216,6 +244,11 @@ export class Ingest {
     return kept;
   }
 
+  private nack(connection: Feeder, seq: number, code: ErrorCode, reason: string, retry: boolean): void {
+    this.counters.rejected++;
+    connection.reply({ type: "nack", seq, code, reason, retry });
+  }
+
   onBatch(connection: Feeder, batch: Batch): void {
     const client = connection.client as ClientState;
     const { options } = this.deps;
@@ -236,10 +269,6 @@ export class Ingest {
       this.counters.duplicates++;
       return connection.reply({ type: "ack", seq, points: 0, duplicate: true });
     }
-    const nack = (code: ErrorCode, reason: string, retry: boolean) => {
-      this.counters.rejected++;
-      connection.reply({ type: "nack", seq, code, reason, retry });
-    };
 
     // A scroll mark or a signal counts like a point against the batch size and the rate, but it is no
     // cursor point: acks, counters and metrics count points only.
@@ -253,28 +282,19 @@ export class Ingest {
     const events = points + marks;
     if (events > options.maxPointsPerBatch) {
       const what = marks > 0 ? `${points} points and ${marks} scroll marks and signals` : `${points} points`;
-      return nack(ErrorCode.tooBig, `batch holds ${what}; the limit is ${options.maxPointsPerBatch}`, false);
+      return this.nack(
+        connection,
+        seq,
+        ErrorCode.tooBig,
+        `batch holds ${what}; the limit is ${options.maxPointsPerBatch}`,
+        false,
+      );
     }
 
     // Bin every point before publishing any, so a refused batch leaves nothing behind.
     const bins = new Map<string, Bin>();
     const tester = this.tag("tester", "", testerOf(connection.hello as Hello));
-    // Groups of one key under two build labels stay apart, so that each keeps its label.
     let build: string | undefined;
-    const bin = (key: string, size: number, anchored = false): Bin => {
-      const id = build === undefined ? key : `${key}\u0002${build}`;
-      let found = bins.get(id);
-      if (!found) {
-        const group: KeyedPoints = { key, times: NO_TIMES, cells: NO_INTS };
-        if (anchored) group.anchors = [];
-        if (build !== undefined) group.build = build;
-        if (tester !== undefined) group.tester = tester;
-        found = { group, size: 0, filled: 0, times: NO_TIMES, cells: NO_INTS, anchorOf: null };
-        bins.set(id, found);
-      }
-      found.size += size;
-      return found;
-    };
     const pageKeys = new Set<string>();
     // The latest controls inventory per page key in this batch, cut to --max-controls.
     const inventories = new Map<string, { selectors: string[]; cut: number }>();
@@ -313,17 +333,17 @@ export class Ingest {
       const plan: PagePlan = { page, start: t0 + offset, points: null, loose: null, anchored: null, marks: null };
       const n = pts.length / 4;
       if (n > 0) {
-        plan.points = bin(key, n);
+        plan.points = bin(bins, key, n, build, tester);
         // Loose (no anchor) and anchored points each go to a group of their own, made in the order they first occur.
         let anchoredPoints = 0;
         if (at) for (let p = 0; p < at.length; p += 3) if (at[p] !== 0) anchoredPoints++;
         const loosePoints = n - anchoredPoints;
         const looseFirst = !at || at[0] === 0;
-        if (looseFirst && loosePoints > 0) plan.loose = bin(looseKey(key), loosePoints);
-        if (anchoredPoints > 0) plan.anchored = bin(anchorKey(key, ""), anchoredPoints, true);
-        if (!looseFirst && loosePoints > 0) plan.loose = bin(looseKey(key), loosePoints);
+        if (looseFirst && loosePoints > 0) plan.loose = bin(bins, looseKey(key), loosePoints, build, tester);
+        if (anchoredPoints > 0) plan.anchored = bin(bins, anchorKey(key, ""), anchoredPoints, build, tester, true);
+        if (!looseFirst && loosePoints > 0) plan.loose = bin(bins, looseKey(key), loosePoints, build, tester);
       }
-      if (scroll?.length) plan.marks = bin(scrollKey(key), scroll.length / 3);
+      if (scroll?.length) plan.marks = bin(bins, scrollKey(key), scroll.length / 3, build, tester);
       plans.push(plan);
     }
     allot(bins.values());
@@ -338,7 +358,13 @@ export class Ingest {
           const col = colOf(pts[i + 1] as number, w, options.cols);
           const row = rowOf(pts[i + 2] as number, w, options.cols);
           if (row >= options.maxRows) {
-            return nack(ErrorCode.schema, `point ${i / 4} of ${page.path} is below row ${options.maxRows}`, false);
+            return this.nack(
+              connection,
+              seq,
+              ErrorCode.schema,
+              `point ${i / 4} of ${page.path} is below row ${options.maxRows}`,
+              false,
+            );
           }
           const t = start + (pts[i] as number);
           const cell = packCell(col, row, flags & FLAG_FIXED ? "fixed" : "doc", options.cols);
@@ -375,10 +401,16 @@ export class Ingest {
 
     // Held from here until the batch is live or refused, so batches sent without waiting for acks count too.
     const keys = this.keyBudget.reserve(clientId, pageKeys);
-    if (!keys.ok) return nack(ErrorCode.keys, keys.reason, true);
+    if (!keys.ok) return this.nack(connection, seq, ErrorCode.keys, keys.reason, true);
     if (!client.budget.take(events, now)) {
       keys.release();
-      return nack(ErrorCode.rate, `more than ${options.maxEventsPerSecond} points per second`, true);
+      return this.nack(
+        connection,
+        seq,
+        ErrorCode.rate,
+        `more than ${options.maxEventsPerSecond} points per second`,
+        true,
+      );
     }
 
     const stored: StoredBatch = { client: clientId, seq, groups: [...bins.values()].map((b) => b.group) };
@@ -386,8 +418,6 @@ export class Ingest {
     if (inventories.size > 0) {
       stored.controls = [...inventories].map(([key, { selectors, cut }]) => ({ key, selectors, cut, at: now }));
     }
-    // The closures below share this call's context with `bin`'s: emptied, the bins are not held until the commit.
-    bins.clear();
     // Only this of the parsed batch is needed once it is stored: the batch itself is let go meanwhile.
     const firstSent = batch.first === true;
     // Acknowledged and counted only once durable; a batch stored before (resent after a lost ack) counts once.
@@ -408,14 +438,20 @@ export class Ingest {
         connection.accepted(points, pageKeys);
         this.rate.add(points);
         this.counters.clicks += clicks;
-        const ack = () => connection.reply({ type: "ack", seq, points, duplicate: false });
-        const first = firstSent ? () => connection.open : null;
-        if (this.relay) this.relay.carry(clientId, seq, stored.groups, signals, first).then(ack);
-        else ack();
+        if (!this.relay) return connection.reply({ type: "ack", seq, points, duplicate: false });
+        this.relay
+          .carry(clientId, seq, stored.groups, signals, firstSent ? () => connection.open : null)
+          .then(() => connection.reply({ type: "ack", seq, points, duplicate: false }));
       },
       (error: Error & { code?: string }) => {
         keys.release();
-        nack(ErrorCode.storage, `storage unavailable (${error.code ?? "error"}); keep the batch and retry`, true);
+        this.nack(
+          connection,
+          seq,
+          ErrorCode.storage,
+          `storage unavailable (${error.code ?? "error"}); keep the batch and retry`,
+          true,
+        );
       },
     );
   }

@@ -75,7 +75,7 @@ describe("KeyBudget", () => {
             if (step.op === "batch") {
               const keys = step.keys.map((k) => `/k${k}`);
               const r = budget.reserve(step.client, keys);
-              if (r.ok) inFlight.push({ keys, client: step.client, release: r.release });
+              if (r.ok) inFlight.push({ keys, client: step.client, release: () => r.release() });
             } else if (step.op === "expire") live.keys.clear();
             else {
               const batch = inFlight.shift();

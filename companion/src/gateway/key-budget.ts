@@ -43,28 +43,16 @@ export class KeyBudget {
     if (newOverall.length > 0 && this.total() + newOverall.length > this.limits.maxKeys) {
       return { ok: false, reason: `the companion already holds ${this.limits.maxKeys} live pages` };
     }
-    const newForClient = fresh.filter((key) => !created.has(key));
-    const over = () => created.size + newForClient.length > this.limits.maxKeysPerClient;
+    const newForClient = fresh.filter((key) => !created.has(key)).length;
+    const { maxKeysPerClient } = this.limits;
     // Keys that expired since no longer count; they are looked for only near the limit.
-    if (newForClient.length > 0 && over()) this.forgetExpired(created);
-    if (newForClient.length > 0 && over()) {
-      return { ok: false, reason: `this client already feeds ${this.limits.maxKeysPerClient} live pages` };
+    if (newForClient > 0 && created.size + newForClient > maxKeysPerClient) this.forgetExpired(created);
+    if (newForClient > 0 && created.size + newForClient > maxKeysPerClient) {
+      return { ok: false, reason: `this client already feeds ${maxKeysPerClient} live pages` };
     }
     for (const key of held) this.reserved.set(key, (this.reserved.get(key) ?? 0) + 1);
     for (const key of fresh) created.add(key);
-    let released = false;
-    return {
-      ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        for (const key of held) {
-          const n = (this.reserved.get(key) ?? 1) - 1;
-          if (n > 0) this.reserved.set(key, n);
-          else this.reserved.delete(key);
-        }
-      },
-    };
+    return new Held(this.reserved, held);
   }
 
   /** Live keys plus reserved keys that are not live yet. */
@@ -85,5 +73,29 @@ export class KeyBudget {
 
   private forgetExpired(keys: Set<string>): void {
     for (const key of keys) if (!this.live.isLive(key) && !this.reserved.has(key)) keys.delete(key);
+  }
+}
+
+/**
+ * A batch's keys, held until released. A class rather than a closure per
+ * batch: the companion runs through tsx, which names each closure it makes.
+ */
+class Held {
+  readonly ok = true;
+  private released = false;
+
+  constructor(
+    private readonly reserved: Map<string, number>,
+    private readonly keys: readonly string[],
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const key of this.keys) {
+      const n = (this.reserved.get(key) ?? 1) - 1;
+      if (n > 0) this.reserved.set(key, n);
+      else this.reserved.delete(key);
+    }
   }
 }

@@ -124,7 +124,7 @@ describe("batches sent to the commit thread", () => {
   /** `groups` with their points copied into views of one shared slab, as ingest writes them. */
   function shared(groups: KeyedPoints[]): KeyedPoints[] {
     const bytes = groups.reduce(
-      (n, g) => n + g.times.length * 8 + g.cells.length * 4 + (g.anchorOf?.length ?? 0) * 4 + 16,
+      (n, g) => n + g.times.length * 8 + g.cells.length * 4 + (g.anchorOf?.length ?? 0) * 4 + 24,
       8,
     );
     const slab = new SharedArrayBuffer(bytes);
@@ -133,7 +133,7 @@ describe("batches sent to the commit thread", () => {
       Type: new (b: SharedArrayBuffer, o: number, n: number) => T,
       values: ArrayLike<number>,
     ): T => {
-      if (Type === Float64Array) at = (at + 7) & ~7;
+      at = (at + 7) & ~7;
       const view = new Type(slab, at, values.length);
       view.set(Array.from(values));
       at += view.byteLength;

@@ -36,56 +36,68 @@ export interface PackedBatches {
 
 export function packBatches(batches: readonly StoredBatch[]): PackedBatches {
   const slabs: SharedArrayBuffer[] = [];
-  const place = (array: ArrayLike<number>, slab: number): Points =>
-    slab >= 0 ? (array as Float64Array | Uint32Array).byteOffset : array;
-  const packed = batches.map(({ groups, ...rest }) => ({
-    ...rest,
-    groups: groups.map(({ key, times, cells, anchors, anchorOf, build, tester }): PackedGroup => {
-      let slab = -1;
-      const buffer = ArrayBuffer.isView(times) ? times.buffer : null;
-      // Shared only when all three arrays are views of the same slab.
-      if (
-        buffer instanceof SharedArrayBuffer &&
-        ArrayBuffer.isView(cells) &&
-        cells.buffer === buffer &&
-        (anchorOf === undefined || (ArrayBuffer.isView(anchorOf) && anchorOf.buffer === buffer))
-      ) {
-        slab = slabs.indexOf(buffer);
-        if (slab === -1) slab = slabs.push(buffer) - 1;
-      }
-      return [
-        key,
-        times.length,
-        slab,
-        place(times, slab),
-        place(cells, slab),
-        anchorOf === undefined ? null : place(anchorOf, slab),
-        anchors ?? null,
-        build ?? null,
-        tester ?? null,
-      ];
-    }),
-  }));
+  const packed = batches.map(({ groups, ...rest }) => ({ ...rest, groups: groups.map((g) => packGroup(g, slabs)) }));
   return { slabs, batches: packed };
+}
+
+function packGroup({ key, times, cells, anchors, anchorOf, build, tester }: KeyedPoints, slabs: SharedArrayBuffer[]) {
+  const buffer = ArrayBuffer.isView(times) ? times.buffer : null;
+  // Sent as places only when all its arrays are views of one slab.
+  if (
+    buffer instanceof SharedArrayBuffer &&
+    ArrayBuffer.isView(cells) &&
+    cells.buffer === buffer &&
+    (anchorOf === undefined || (ArrayBuffer.isView(anchorOf) && anchorOf.buffer === buffer))
+  ) {
+    let slab = slabs.indexOf(buffer);
+    if (slab === -1) slab = slabs.push(buffer) - 1;
+    const packed: PackedGroup = [
+      key,
+      times.length,
+      slab,
+      (times as Float64Array).byteOffset,
+      (cells as Uint32Array).byteOffset,
+      anchorOf === undefined ? null : (anchorOf as Uint32Array).byteOffset,
+      anchors ?? null,
+      build ?? null,
+      tester ?? null,
+    ];
+    return packed;
+  }
+  const packed: PackedGroup = [
+    key,
+    times.length,
+    -1,
+    times,
+    cells,
+    anchorOf ?? null,
+    anchors ?? null,
+    build ?? null,
+    tester ?? null,
+  ];
+  return packed;
 }
 
 export function unpackBatches({ slabs, batches }: PackedBatches): StoredBatch[] {
   return batches.map(({ groups, ...rest }) => ({
     ...rest,
-    groups: groups.map(([key, n, slab, times, cells, anchorOf, anchors, build, tester]) => {
-      const buffer = slabs[slab];
-      const ints = (points: Points) =>
-        buffer ? new Uint32Array(buffer, points as number, n) : (points as ArrayLike<number>);
-      const group: KeyedPoints = {
-        key,
-        times: buffer ? new Float64Array(buffer, times as number, n) : (times as ArrayLike<number>),
-        cells: ints(cells),
-      };
-      if (anchorOf !== null) group.anchorOf = ints(anchorOf);
-      if (anchors !== null) group.anchors = anchors;
-      if (build !== null) group.build = build;
-      if (tester !== null) group.tester = tester;
-      return group;
-    }),
+    groups: groups.map((packed) => unpackGroup(packed, slabs)),
   }));
+}
+
+function unpackGroup(
+  [key, n, slab, times, cells, anchorOf, anchors, build, tester]: PackedGroup,
+  slabs: readonly SharedArrayBuffer[],
+): KeyedPoints {
+  const buffer = slabs[slab];
+  const group: KeyedPoints = buffer
+    ? { key, times: new Float64Array(buffer, times as number, n), cells: new Uint32Array(buffer, cells as number, n) }
+    : { key, times: times as ArrayLike<number>, cells: cells as ArrayLike<number> };
+  if (anchorOf !== null) {
+    group.anchorOf = buffer ? new Uint32Array(buffer, anchorOf as number, n) : (anchorOf as ArrayLike<number>);
+  }
+  if (anchors !== null) group.anchors = anchors;
+  if (build !== null) group.build = build;
+  if (tester !== null) group.tester = tester;
+  return group;
 }
