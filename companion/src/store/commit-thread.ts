@@ -24,7 +24,9 @@ export type CommitThreadMessage =
   | { kind: "commit"; packed: PackedBatches; now: number }
   /** Write the history gathered so far: the store's own batches before these are written. */
   | { kind: "fold" }
-  | { kind: "maxBytes"; bytes: number };
+  | { kind: "maxBytes"; bytes: number }
+  /** Runs were deleted from the file: forget those kept at hand. */
+  | { kind: "forget" };
 
 export type CommitThreadAnswer =
   | ({ kind: "commit" } & CommitResult)
@@ -48,6 +50,7 @@ function answer(message: CommitThreadAnswer): void {
 
 port.on("message", (message: CommitThreadMessage) => {
   if (message.kind === "maxBytes") return setMaxBytes(db, message.bytes);
+  if (message.kind === "forget") return commit.forget();
   if (message.kind === "fold") {
     const points = history.points;
     try {

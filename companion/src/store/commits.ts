@@ -52,19 +52,43 @@ export function setMaxBytes(db: Database.Database, bytes: number): void {
   db.pragma(`max_page_count = ${Math.max(1, Math.floor(bytes / pageSize))}`);
 }
 
+/** Clients whose latest run a deliverer keeps at hand; past it, it starts again from the file. */
+const KNOWN_CLIENTS = 65_536;
+
+interface Deliverer {
+  /** Records (client, seq) as delivered at `now`, within the caller's transaction: false when it had been before. */
+  (client: string, seq: number, now: number): boolean;
+  /** Forgets the runs kept at hand: after a rolled-back transaction, or when another connection deleted runs. */
+  forget(): void;
+}
+
 /**
- * Records (client, seq) as delivered at `now` on `db`, within the caller's
- * transaction: false when it had been recorded before.
+ * Records deliveries on `db`. Each client's latest run (the one with the
+ * highest `lo`) is kept at hand once read, as the file has it: a batch that
+ * repeats a number in it, or extends it by one (the usual case), needs no
+ * read of the file; any other goes by the file, and the run kept is read
+ * again.
  */
-function deliverer(db: Database.Database): (client: string, seq: number, now: number) => boolean {
+function deliverer(db: Database.Database): Deliverer {
   const runBelow = db.prepare(
     "SELECT lo, hi FROM delivered_runs WHERE client = ? AND lo <= ? ORDER BY lo DESC LIMIT 1",
   );
   const runFrom = db.prepare("SELECT hi FROM delivered_runs WHERE client = ? AND lo = ?").pluck();
+  const latestRun = db.prepare("SELECT lo, hi FROM delivered_runs WHERE client = ? ORDER BY lo DESC LIMIT 1");
   const extend = db.prepare("UPDATE delivered_runs SET hi = ?, at = ? WHERE client = ? AND lo = ?");
   const open = db.prepare("INSERT INTO delivered_runs (client, lo, hi, at) VALUES (?, ?, ?, ?)");
   const drop = db.prepare("DELETE FROM delivered_runs WHERE client = ? AND lo = ?");
-  return (client, seq, now) => {
+  const latest = new Map<string, { lo: number; hi: number }>();
+  const deliver = (client: string, seq: number, now: number): boolean => {
+    const known = latest.get(client);
+    if (known) {
+      if (seq >= known.lo && seq <= known.hi) return false;
+      // No run can start at seq + 1: this one has the highest lo. Gone from the file (pruned), it goes by the file.
+      if (seq === known.hi + 1 && extend.run(seq, now, client, known.lo).changes === 1) {
+        known.hi = seq;
+        return true;
+      }
+    }
     const below = runBelow.get(client, seq) as { lo: number; hi: number } | undefined;
     if (below && seq <= below.hi) return false;
     // A run that starts right after seq (numbers delivered out of order) joins it.
@@ -73,12 +97,18 @@ function deliverer(db: Database.Database): (client: string, seq: number, now: nu
     const hi = aboveHi ?? seq;
     if (below && below.hi === seq - 1) extend.run(hi, now, client, below.lo);
     else open.run(client, seq, hi, now);
+    if (latest.size >= KNOWN_CLIENTS) latest.clear();
+    latest.set(client, latestRun.get(client) as { lo: number; hi: number });
     return true;
   };
+  return Object.assign(deliver, { forget: () => latest.clear() });
 }
 
+/** Commits groups of batches; `forget` drops what it keeps at hand of the file (Deliverer). */
+export type Committer = ((batches: readonly EncodedBatch[], now: number) => CommitResult) & { forget(): void };
+
 /** Commits groups of batches on `db`. */
-export function committer(db: Database.Database): (batches: readonly EncodedBatch[], now: number) => CommitResult {
+export function committer(db: Database.Database): Committer {
   const deliver = deliverer(db);
   const insertBatch = db.prepare("INSERT INTO batches (max_t, groups, body, client, seq) VALUES (?, ?, ?, ?, ?)");
   const addSignal = db.prepare("INSERT INTO signals (key, selector, kind, client, t, steps) VALUES (?, ?, ?, ?, ?, ?)");
@@ -103,11 +133,13 @@ export function committer(db: Database.Database): (batches: readonly EncodedBatc
     });
     return { duplicates, lastId };
   });
-  return (batches, now) => {
+  const run = (batches: readonly EncodedBatch[], now: number): CommitResult => {
     try {
       // Immediate: the write lock is taken (or waited for) up front, never lost to the other connection midway.
       return { ok: true, ...commit.immediate(batches, now) };
     } catch (error) {
+      // Rolled back: the runs kept at hand may hold what the file no longer does.
+      deliver.forget();
       return {
         ok: false,
         code: (error as { code?: string }).code ?? "E_STORAGE",
@@ -115,6 +147,7 @@ export function committer(db: Database.Database): (batches: readonly EncodedBatc
       };
     }
   };
+  return Object.assign(run, { forget: deliver.forget });
 }
 
 /** A batch as the `batches` table keeps it. */

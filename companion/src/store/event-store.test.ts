@@ -264,36 +264,46 @@ describe("EventStore", () => {
     const options = { dataDir, maxStoreBytes: 1e9, retentionDays: 1, liveMs: 300_000, clock: () => now };
     const delivery = fc.tuple(fc.constantFrom("a", "b", "c"), fc.oneof(fc.nat(12), fc.nat(200)));
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(delivery, { maxLength: 12 }), { maxLength: 8 }), async (rounds) => {
-        rmSync(dataDir, { recursive: true, force: true });
-        const model = new Set<string>();
-        let s = new EventStore(options);
-        for (const [r, round] of rounds.entries()) {
-          // One round's appends share a commit, duplicates within it included.
-          const results = await Promise.all(
-            round.map(([client, seq]) => s.append({ client, seq, groups: [{ key: "k", times: [now], cells: [2] }] })),
-          );
-          const expected = round.map(([client, seq]) => {
-            const seen = model.has(`${client}:${seq}`);
-            model.add(`${client}:${seq}`);
-            return seen;
-          });
-          expect(results).toEqual(expected);
-          if (r % 3 === 2) {
-            s.close();
-            s = new EventStore(options);
+      fc.asyncProperty(
+        fc.array(fc.array(delivery, { maxLength: 12 }), { maxLength: 8 }),
+        fc.boolean(),
+        async (rounds, onThread) => {
+          rmSync(dataDir, { recursive: true, force: true });
+          const model = new Set<string>();
+          // On the commit thread, or on this one as while the thread starts: each keeps runs at hand (commits.ts).
+          const open = async () => {
+            const store = new EventStore(options);
+            if (onThread) await until(() => store.committingOnThread, 10_000, "the commit thread");
+            return store;
+          };
+          let s = await open();
+          for (const [r, round] of rounds.entries()) {
+            // One round's appends share a commit, duplicates within it included.
+            const results = await Promise.all(
+              round.map(([client, seq]) => s.append({ client, seq, groups: [{ key: "k", times: [now], cells: [2] }] })),
+            );
+            const expected = round.map(([client, seq]) => {
+              const seen = model.has(`${client}:${seq}`);
+              model.add(`${client}:${seq}`);
+              return seen;
+            });
+            expect(results).toEqual(expected);
+            if (r % 3 === 2) {
+              s.close();
+              s = await open();
+            }
           }
-        }
-        // Past retention every run is forgotten: a number is taken as new again.
-        now += 2 * 24 * 3_600_000;
-        s.prune();
-        if (rounds.flat().length > 0) {
-          const [client, seq] = rounds.flat()[0] as [string, number];
-          expect(await s.append({ client, seq, groups: [{ key: "k", times: [now], cells: [2] }] })).toBe(false);
-        }
-        now -= 2 * 24 * 3_600_000;
-        s.close();
-      }),
+          // Past retention every run is forgotten: a number is taken as new again.
+          now += 2 * 24 * 3_600_000;
+          s.prune();
+          if (rounds.flat().length > 0) {
+            const [client, seq] = rounds.flat()[0] as [string, number];
+            expect(await s.append({ client, seq, groups: [{ key: "k", times: [now], cells: [2] }] })).toBe(false);
+          }
+          now -= 2 * 24 * 3_600_000;
+          s.close();
+        },
+      ),
       { numRuns: 25 },
     );
   });

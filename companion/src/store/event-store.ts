@@ -529,7 +529,11 @@ export class EventStore {
         const folded = (this.statements.folded.get() as { value: number }).value;
         this.statements.pruneBatches.run(now - this.options.liveMs - MINUTE, folded);
         const oldest = now - this.options.retentionDays * 24 * HOUR;
-        this.statements.pruneDelivered.run(oldest);
+        if (this.statements.pruneDelivered.run(oldest).changes > 0) {
+          // Runs kept at hand by a committer (commits.ts) may be among those gone.
+          this.commitHere?.forget();
+          this.post({ kind: "forget" });
+        }
         this.statements.pruneMinutes.run(Math.floor(oldest / MINUTE));
         this.statements.pruneHours.run(Math.floor(oldest / HOUR));
         this.statements.pruneControls.run(oldest);
@@ -584,9 +588,9 @@ export class EventStore {
     return this.db.transaction(fn).immediate();
   }
 
-  private post(message: CommitThreadMessage, transfer: ArrayBuffer[] = []): void {
-    if (message.kind !== "maxBytes") this.results.ref();
-    this.results.postMessage(message, transfer);
+  private post(message: CommitThreadMessage): void {
+    if (message.kind === "commit" || message.kind === "fold") this.results.ref();
+    this.results.postMessage(message);
   }
 
   /** Sends what is queued to the commit thread, in groups, unless GROUPS_IN_FLIGHT are unanswered or writes wait here. */
