@@ -84,6 +84,7 @@ export const ErrorCode = {
   shareLink: "E_SHARE_LINK",
   notPng: "E_NOT_PNG",
   cluster: "E_CLUSTER",
+  internal: "E_INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -120,6 +121,7 @@ export const REFUSAL: Record<ErrorCode, { status: number; close: number }> = {
   E_SHARE_LINK: { status: 400, close: Close.policy },
   E_NOT_PNG: { status: 415, close: Close.policy },
   E_CLUSTER: { status: 503, close: Close.tryAgainLater },
+  E_INTERNAL: { status: 500, close: Close.internalError },
 };
 
 /** Close reasons are limited to 123 bytes by the websocket protocol. */
@@ -145,23 +147,25 @@ export const Hello = z.object({
  * rest of the intake together. Each refusal names the first bad index.
  */
 function flatIntegers(name: string, tuples: string, arity: number, max: (i: number) => number, maxLength = Infinity) {
+  // Each refusal stops the parse (continue: false), as a wrong type does: the page group's own checks
+  // below read these arrays, and must not run on what is not one.
   return z.custom<number[]>().superRefine((value, ctx) => {
     if (!Array.isArray(value)) {
-      ctx.addIssue({ code: "custom", message: `${name} must be an array of integers` });
+      ctx.addIssue({ code: "custom", message: `${name} must be an array of integers`, continue: false });
       return;
     }
     if (value.length > maxLength) {
-      ctx.addIssue({ code: "custom", message: `${name} holds more than ${maxLength} numbers` });
+      ctx.addIssue({ code: "custom", message: `${name} holds more than ${maxLength} numbers`, continue: false });
       return;
     }
     if (value.length % arity !== 0) {
-      ctx.addIssue({ code: "custom", message: `${name} must hold ${tuples}` });
+      ctx.addIssue({ code: "custom", message: `${name} must hold ${tuples}`, continue: false });
       return;
     }
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
       if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max(i)) {
-        ctx.addIssue({ code: "custom", path: [i], message: `must be an integer from 0 to ${max(i)}` });
+        ctx.addIssue({ code: "custom", path: [i], message: `must be an integer from 0 to ${max(i)}`, continue: false });
         return;
       }
     }

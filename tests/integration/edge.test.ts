@@ -320,3 +320,45 @@ describe("unread replies", () => {
     expect(close.reason).toMatch(/^E_BACKPRESSURE: /);
   }, 60_000);
 });
+
+describe("a bad request or message stops neither the companion nor anyone else's connection", () => {
+  it("refuses batches whose fields have the wrong kind of value, and a target that is no path, and keeps serving", async () => {
+    const c = await start([]);
+    const other = await session(c.url);
+    const client = await session(c.url);
+    const spoiled: Record<string, unknown>[] = [
+      { pts: null },
+      { pts: "0,10,10,0" },
+      { at: null },
+      { at: {}, anchors: ["#a"] },
+      { scroll: null },
+      { signals: 7, anchors: ["#a"] },
+      { steps: null, signals: [0, 0, 1], anchors: ["#a"] },
+      { anchors: null, at: [1, 0, 0] },
+    ];
+    for (const [i, fields] of spoiled.entries()) {
+      const message = batch(i);
+      message.pages = [{ ...(message.pages[0] as (typeof message.pages)[number]), ...fields }];
+      client.ws.send(JSON.stringify(message));
+      await until(() => client.messages.some((m) => m.type === "nack" && m.seq === i), 5000, `the nack of ${i}`);
+      expect(client.messages.find((m) => m.type === "nack" && m.seq === i)).toMatchObject({
+        code: "E_SCHEMA",
+        retry: false,
+      });
+    }
+    client.ws.send(JSON.stringify(batch(spoiled.length)));
+    await until(() => client.messages.some((m) => m.type === "ack" && m.seq === spoiled.length), 5000, "the ack");
+
+    // `//` names no host: no URL can be made of it.
+    const page = await rawFrom(c.port, "127.0.0.1", "GET // HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    await until(() => page.received().includes("E_SCHEMA"), 5000, "the answer to GET //");
+    expect(page.received()).toMatch(/^HTTP\/1\.1 400 /);
+    const upgrade = await rawFrom(c.port, "127.0.0.1", upgradeRequest.replace("GET /ws ", "GET //ws "));
+    await until(() => upgrade.received().length > 0, 5000, "the answer to an upgrade at //ws");
+    expect(upgrade.received()).toMatch(/^HTTP\/1\.1 404 .*E_NOT_FOUND/s);
+
+    expect((await get(c.port, "/healthz")).status).toBe(200);
+    expect(other.closed()).toBe(null);
+    expect(client.closed()).toBe(null);
+  });
+});

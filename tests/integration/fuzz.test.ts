@@ -50,16 +50,30 @@ const batchLike = fc
     sentAt: fc.oneof(fc.nat(), number),
     pages: fc.oneof(
       fc.array(
-        fc.record({
-          origin: fc.oneof(fc.constant(SITE), fc.constant("HTTP://Shop.test:80"), fc.string(), number),
-          path: fc.oneof(fc.constant("/fuzz"), fc.string(), fc.constant("x".repeat(3000)), number),
-          w: fc.oneof(fc.integer({ min: 1, max: 3000 }), number),
-          t0: fc.oneof(fc.nat(), number),
-          pts: fc.oneof(
-            fc.array(number, { maxLength: 12 }),
-            fc.array(fc.integer({ min: -5, max: 2_000_000 }), { maxLength: 12 }),
-          ),
-        }),
+        fc.record(
+          {
+            origin: fc.oneof(fc.constant(SITE), fc.constant("HTTP://Shop.test:80"), fc.string(), number),
+            path: fc.oneof(fc.constant("/fuzz"), fc.string(), fc.constant("x".repeat(3000)), number),
+            w: fc.oneof(fc.integer({ min: 1, max: 3000 }), number),
+            t0: fc.oneof(fc.nat(), number),
+            pts: fc.oneof(
+              fc.array(number, { maxLength: 12 }),
+              fc.array(fc.integer({ min: -5, max: 2_000_000 }), { maxLength: 12 }),
+              fc.constant(null),
+              fc.jsonValue({ maxDepth: 1 }),
+            ),
+            // The optional fields, as any JSON value: the page group's own checks read them.
+            anchors: fc.oneof(fc.array(fc.constantFrom("#a", "#b")), fc.jsonValue({ maxDepth: 1 })),
+            at: fc.oneof(fc.array(fc.nat(3), { maxLength: 9 }), fc.jsonValue({ maxDepth: 1 })),
+            scroll: fc.oneof(fc.array(fc.nat(100), { maxLength: 6 }), fc.jsonValue({ maxDepth: 1 })),
+            signals: fc.oneof(fc.array(fc.nat(3), { maxLength: 6 }), fc.jsonValue({ maxDepth: 1 })),
+            steps: fc.oneof(
+              fc.array(fc.array(fc.nat(3), { maxLength: 2 }), { maxLength: 2 }),
+              fc.jsonValue({ maxDepth: 1 }),
+            ),
+          },
+          { requiredKeys: ["origin", "path", "w", "t0", "pts"] },
+        ),
         { maxLength: 3 },
       ),
       number,
@@ -160,4 +174,45 @@ describe("fuzzing", () => {
     good.terminate();
     console.info(`fuzzing: ${tried} inputs in 300 connections`);
   }, 120_000);
+});
+
+describe("a fault of the companion's on one message", () => {
+  it("closes that connection with E_INTERNAL and a reason, and the companion goes on serving the others", async () => {
+    const open = async (client: string) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ["heatlens.v1"]);
+      ws.on("error", () => undefined);
+      const messages: string[] = [];
+      ws.on("message", (d) => messages.push(String(d)));
+      await new Promise((resolve) => ws.once("open", resolve));
+      ws.send(JSON.stringify({ type: "hello", v: 2, client }));
+      while (!messages.some((m) => m.includes('"welcome"'))) await new Promise((r) => setTimeout(r, 10));
+      return { ws, messages };
+    };
+    const page = (path: string) => ({ origin: SITE, path, w: 1280, t0: Date.now(), pts: [0, 5, 5, 0] });
+    const other = await open("bystander");
+    const victim = await open("victim");
+    const { ingest } = companion.gateway;
+    const onBatch = ingest.onBatch;
+    // A fault no input is known to cause: injected for the one batch on /fault.
+    ingest.onBatch = function (this: typeof ingest, connection, batch) {
+      if (batch.pages[0]?.path === "/fault") throw new Error("injected fault");
+      return onBatch.call(this, connection, batch);
+    };
+    try {
+      const closed = new Promise<[number, string]>((resolve) =>
+        victim.ws.once("close", (code, reason) => resolve([code, String(reason)])),
+      );
+      victim.ws.send(JSON.stringify({ type: "batch", seq: 0, sentAt: Date.now(), pages: [page("/fault")] }));
+      const [code, reason] = await closed;
+      expect(code).toBe(1011);
+      expect(reason).toMatch(/^E_INTERNAL: the companion failed on this message/);
+      other.ws.send(JSON.stringify({ type: "batch", seq: 0, sentAt: Date.now(), pages: [page("/after-fault")] }));
+      while (!other.messages.some((m) => m.includes('"ack"'))) await new Promise((r) => setTimeout(r, 10));
+      expect((await fetch(`${companion.url}/healthz`)).status).toBe(200);
+    } finally {
+      ingest.onBatch = onBatch;
+      other.ws.terminate();
+      victim.ws.terminate();
+    }
+  });
 });

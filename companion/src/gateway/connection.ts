@@ -181,7 +181,22 @@ export class Connection {
     this.gateway.subscriptions.dropAll(this);
   }
 
+  /**
+   * One message, whatever it holds: a fault of the companion's on it closes
+   * this connection (E_INTERNAL, logged), never the companion and the rest
+   * of the team's connections. Its batch is not acknowledged: the client
+   * keeps it.
+   */
   private onMessage(data: Buffer, isBinary: boolean): void {
+    try {
+      this.handle(data, isBinary);
+    } catch (error) {
+      this.gateway.deps.log.error({ err: error }, "failed on a client's message");
+      this.fail(ErrorCode.internal, "the companion failed on this message; its log says why");
+    }
+  }
+
+  private handle(data: Buffer, isBinary: boolean): void {
     // A revoked token is refused from its next message.
     this.gateway.checkRevocations();
     if (this.closing) return;

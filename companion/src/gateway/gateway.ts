@@ -34,7 +34,11 @@ export interface GatewayDeps {
   /** Whether a key is live in the window stage, and how many are. */
   keys: { isLive(key: string): boolean; readonly liveKeys: number };
   clock: () => number;
-  log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  log: {
+    error(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    debug(obj: object, msg: string): void;
+  };
   serverName: string;
 }
 

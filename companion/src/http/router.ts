@@ -102,9 +102,21 @@ export function createRouter(deps: RouterDeps): Routes {
   const demo = options.demo ? sirv(DEMO_DIR, { extensions: ["html"], dev: false, etag: true }) : null;
 
   const request = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      serve(req, res);
+    } catch (error) {
+      // A fault on one request answers it, and leaves the companion serving the rest.
+      gateway.deps.log.error({ err: error, url: req.url }, "failed on a request");
+      if (res.headersSent) res.destroy();
+      else refuse(res, ErrorCode.internal, "the companion failed on this request; its log says why");
+    }
+  };
+
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const misdirected = gateway.admission.hostRefusal(req);
     if (misdirected) return refuse(res, misdirected.code, misdirected.reason);
-    const url = new URL(req.url ?? "/", "http://companion");
+    const url = requestUrl(req);
+    if (!url) return refuse(res, ErrorCode.schema, `the request target ${JSON.stringify(req.url)} is not a path`);
     // Before the role check: it answers why a token is refused.
     if (url.pathname === "/api/whoami") return whoami(req, res, tokens);
     if (url.pathname.startsWith("/api/") || url.pathname === "/metrics") {
@@ -135,8 +147,7 @@ export function createRouter(deps: RouterDeps): Routes {
   const upgrade = (wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const misdirected = gateway.admission.hostRefusal(req);
     if (misdirected) return refuse(socket, misdirected.code, misdirected.reason);
-    const url = new URL(req.url ?? "/", "http://companion");
-    if (url.pathname !== "/ws") return refuse(socket, ErrorCode.notFound, "websockets are served at /ws");
+    if (requestUrl(req)?.pathname !== "/ws") return refuse(socket, ErrorCode.notFound, "websockets are served at /ws");
     const verdict = gateway.admit(req);
     if (!verdict.ok) return refuse(socket, verdict.code, verdict.reason);
     const address = req.socket.remoteAddress ?? "";
@@ -146,4 +157,9 @@ export function createRouter(deps: RouterDeps): Routes {
   };
 
   return { request, upgrade };
+}
+
+/** The request's target as a URL; null when it is not a path (`//`, for one, names no host). */
+function requestUrl(req: IncomingMessage): URL | null {
+  return URL.canParse(req.url ?? "/", "http://companion") ? new URL(req.url ?? "/", "http://companion") : null;
 }
