@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ClientMessage, PROTOCOL_VERSION, parseClientMessage } from "./wire";
 
@@ -22,5 +23,30 @@ describe("parseClientMessage", () => {
     ["a number", 3],
   ])("gives the union's outcome and issues for %s", (_, message) => {
     expect(parseClientMessage(message)).toEqual(ClientMessage.safeParse(message));
+  });
+
+  it("gives the union's outcome and issues for batches with any field of any page replaced by any JSON value", () => {
+    const anchored = {
+      ...page,
+      pts: [0, 10, 20, 1, 5, 30, 40, 0],
+      anchors: ["#buy"],
+      at: [1, 10, 20, 0, 0, 0],
+      scroll: [0, 1, 50],
+      signals: [0, 0, 1],
+      steps: [[1]],
+      build: "b1",
+      controls: ["#buy"],
+    };
+    const field = fc.constantFrom(...Object.keys(anchored), "type", "seq", "sentAt", "pages", "first", "extra");
+    const json = fc.jsonValue({ maxDepth: 2 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), field, json), { maxLength: 3 }), (changes) => {
+        const first: Record<string, unknown> = { ...anchored };
+        const message: Record<string, unknown> = { ...batch, pages: [first, { ...page }] };
+        for (const [onPage, key, value] of changes) (onPage ? first : message)[key] = value;
+        expect(parseClientMessage(message)).toEqual(ClientMessage.safeParse(message));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
