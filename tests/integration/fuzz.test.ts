@@ -216,3 +216,26 @@ describe("a fault of the companion's on one message", () => {
     }
   });
 });
+
+describe("a fault of the companion's on one request", () => {
+  it("answers that request 500 E_INTERNAL with a reason, and serves the next", async () => {
+    const { admission } = companion.gateway;
+    const hostRefusal = admission.hostRefusal;
+    // A fault no request is known to cause: injected for the one request to /fault.
+    admission.hostRefusal = function (this: typeof admission, req) {
+      if (req.url === "/fault") throw new Error("injected fault");
+      return hostRefusal.call(this, req);
+    };
+    try {
+      const failed = await fetch(`${companion.url}/fault`);
+      expect(failed.status).toBe(500);
+      expect(await failed.json()).toMatchObject({
+        code: "E_INTERNAL",
+        reason: expect.stringMatching(/the companion failed on this request/),
+      });
+      expect((await fetch(`${companion.url}/healthz`)).status).toBe(200);
+    } finally {
+      admission.hostRefusal = hostRefusal;
+    }
+  });
+});

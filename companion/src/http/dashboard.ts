@@ -70,15 +70,23 @@ export function createDashboard(tokens: TokenStore, secure: boolean) {
   };
 
   /** Handles `/`, `/login`, `/dashboard.js` and `/dashboard.css`; returns false for anything else. */
-  return (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
+  return (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    /** Answers a fault of the companion's own while the sign-in form is read (router.ts). */
+    fault: (req: IncomingMessage, res: ServerResponse, error: unknown) => void,
+  ): boolean => {
     if (url.pathname === "/dashboard.js") send(res, 200, "text/javascript", script);
     else if (url.pathname === "/share") share(req, res, url);
     else if (url.pathname === "/dashboard.css") send(res, 200, "text/css", css);
     else if (url.pathname === "/login" && req.method === "POST") {
-      void readForm(req).then(
-        (form) => signInWith(res, form.get("token")?.trim() ?? "", ownPage(form.get("next"))),
-        () => signIn(res, "The sign-in form could not be read."),
-      );
+      readForm(req)
+        .then(
+          (form) => signInWith(res, form.get("token")?.trim() ?? "", ownPage(form.get("next"))),
+          () => signIn(res, "The sign-in form could not be read."),
+        )
+        .catch((error) => fault(req, res, error));
     } else if (url.pathname !== "/") return false;
     else {
       const verdict = authenticate(req, tokens, ["view"]);

@@ -101,14 +101,18 @@ export function createRouter(deps: RouterDeps): Routes {
   const dashboard = createDashboard(tokens, deps.secure);
   const demo = options.demo ? sirv(DEMO_DIR, { extensions: ["html"], dev: false, etag: true }) : null;
 
+  /** A fault of the companion's own on one request: logged and answered, and the companion serves the rest. */
+  const fault = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
+    gateway.deps.log.error({ err: error, url: req.url }, "failed on a request");
+    if (res.headersSent) res.destroy();
+    else refuse(res, ErrorCode.internal, "the companion failed on this request; its log says why");
+  };
+
   const request = (req: IncomingMessage, res: ServerResponse): void => {
     try {
       serve(req, res);
     } catch (error) {
-      // A fault on one request answers it, and leaves the companion serving the rest.
-      gateway.deps.log.error({ err: error, url: req.url }, "failed on a request");
-      if (res.headersSent) res.destroy();
-      else refuse(res, ErrorCode.internal, "the companion failed on this request; its log says why");
+      fault(req, res, error);
     }
   };
 
@@ -124,13 +128,16 @@ export function createRouter(deps: RouterDeps): Routes {
       if (!verdict.ok) return refuse(res, verdict.code, verdict.reason);
     }
     if (url.pathname === "/metrics") {
-      void metrics.metrics().then((text) => {
-        res.writeHead(200, { "content-type": metrics.contentType });
-        res.end(text);
-      });
+      metrics.metrics().then(
+        (text) => {
+          res.writeHead(200, { "content-type": metrics.contentType });
+          res.end(text);
+        },
+        (error) => fault(req, res, error),
+      );
       return;
     }
-    if (handleSnapshots(req, res, url, snapshots) || handleApi(req, res, url, api)) return;
+    if (handleSnapshots(req, res, url, snapshots, fault) || handleApi(req, res, url, api)) return;
     if (demo && url.pathname === "/demo") {
       res.writeHead(301, { location: "/demo/" }).end();
       return;
@@ -140,7 +147,7 @@ export function createRouter(deps: RouterDeps): Routes {
       demo(req, res, () => refuse(res, ErrorCode.notFound, "no such demo page"));
       return;
     }
-    if (dashboard(req, res, url)) return;
+    if (dashboard(req, res, url, fault)) return;
     refuse(res, ErrorCode.notFound, `nothing at ${url.pathname}`);
   };
 

@@ -34,9 +34,16 @@ export interface SnapshotDeps {
 }
 
 /** Handles `/api/snapshots` and below; returns false for any other path. */
-export function handleSnapshots(req: IncomingMessage, res: ServerResponse, url: URL, deps: SnapshotDeps): boolean {
+export function handleSnapshots(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  deps: SnapshotDeps,
+  /** Answers a fault of the companion's own while the upload is read (router.ts). */
+  fault: (req: IncomingMessage, res: ServerResponse, error: unknown) => void,
+): boolean {
   if (url.pathname === SNAPSHOTS_PATH) {
-    if (req.method === "POST") void upload(req, res, deps);
+    if (req.method === "POST") upload(req, res, deps).catch((error) => fault(req, res, error));
     else if (req.method === "GET") list(res, url, deps);
     else refuse(res, ErrorCode.method, "GET lists a page's snapshots, POST adds one");
     return true;
