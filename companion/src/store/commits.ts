@@ -76,6 +76,8 @@ function deliverer(db: Database.Database): Deliverer {
   const runFrom = db.prepare("SELECT hi FROM delivered_runs WHERE client = ? AND lo = ?").pluck();
   const latestRun = db.prepare("SELECT lo, hi FROM delivered_runs WHERE client = ? ORDER BY lo DESC LIMIT 1");
   const extend = db.prepare("UPDATE delivered_runs SET hi = ?, at = ? WHERE client = ? AND lo = ?");
+  // Only if the run still ends where it was kept ending: another connection may have extended it meanwhile.
+  const extendKept = db.prepare("UPDATE delivered_runs SET hi = ?, at = ? WHERE client = ? AND lo = ? AND hi = ?");
   const open = db.prepare("INSERT INTO delivered_runs (client, lo, hi, at) VALUES (?, ?, ?, ?)");
   const drop = db.prepare("DELETE FROM delivered_runs WHERE client = ? AND lo = ?");
   const latest = new Map<string, { lo: number; hi: number }>();
@@ -83,8 +85,9 @@ function deliverer(db: Database.Database): Deliverer {
     const known = latest.get(client);
     if (known) {
       if (seq >= known.lo && seq <= known.hi) return false;
-      // No run can start at seq + 1: this one has the highest lo. Gone from the file (pruned), it goes by the file.
-      if (seq === known.hi + 1 && extend.run(seq, now, client, known.lo).changes === 1) {
+      // No run can start at seq + 1: this one has the highest lo. Changed in the file meanwhile, or gone from it
+      // (pruned), it goes by the file.
+      if (seq === known.hi + 1 && extendKept.run(seq, now, client, known.lo, known.hi).changes === 1) {
         known.hi = seq;
         return true;
       }
