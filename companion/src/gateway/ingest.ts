@@ -114,7 +114,7 @@ let slabUsed = 0;
  * group's times, then every group's cells (and anchor indices). Typed arrays
  * rather than growing arrays: a batch's points wait for their commit outside
  * the collected heap. Shared, so that the commit thread reads them where
- * they are (event-store.ts): a copy per batch cost more than its encoding.
+ * they are (batch-transfer.ts): a copy per batch cost more than its encoding.
  */
 function allot(bins: Iterable<Bin>): void {
   const all = [...bins];
