@@ -1,13 +1,14 @@
 /**
  * The commit thread: encodes and commits the groups of batches the store
- * sends it (commits.ts) on its own connection to the store's file, so that
+ * sends it (commits.ts) on its own connection to the store's file, the
+ * groups waiting when a commit ends together in the next, so that
  * this work overlaps the main thread's parsing, and gathers and writes the history
  * of the batches it committed (history.ts) when the store asks it to fold.
  * Each answer is posted on the port it was given, then `done` is raised, so
  * that a closing store can wait for them without returning to the event
  * loop. It says "ready" to its parent once its connection is open.
  */
-import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { type PackedBatches, unpackBatches } from "./batch-transfer";
 import { type CommitResult, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
 import { historyWriter, PendingHistory } from "./history";
@@ -29,7 +30,8 @@ export type CommitThreadMessage =
   | { kind: "forget" };
 
 export type CommitThreadAnswer =
-  | ({ kind: "commit" } & CommitResult)
+  /** The outcome of the next `groups` groups sent, committed together, in the order sent. */
+  | ({ kind: "commit"; groups: number } & CommitResult)
   | { kind: "fold"; ok: true; points: number }
   | { kind: "fold"; ok: false; code: string; message: string };
 
@@ -48,7 +50,11 @@ function answer(message: CommitThreadAnswer): void {
   Atomics.notify(posted, 0);
 }
 
-port.on("message", (message: CommitThreadMessage) => {
+/** Most batches in one transaction: the groups waiting on the port are committed together, up to this many. */
+const BATCHES_PER_TRANSACTION = 128;
+
+/** Handles any message but a commit; a commit's groups are gathered by `commitWaiting`. */
+function handle(message: CommitThreadMessage): void {
   if (message.kind === "maxBytes") return setMaxBytes(db, message.bytes);
   if (message.kind === "forget") return commit.forget();
   if (message.kind === "fold") {
@@ -61,11 +67,35 @@ port.on("message", (message: CommitThreadMessage) => {
       return answer({ kind: "fold", ok: false, code: code ?? "E_STORAGE", message: reason });
     }
   }
-  const batches = unpackBatches(message.packed);
+}
+
+/**
+ * Commits `first` with the groups that wait on the port behind it, in one
+ * transaction: while one commits, the store sends the next without waiting,
+ * and they are committed together. A message of another kind ends the
+ * gathering and is handled after the commit, in the order sent.
+ */
+function commitWaiting(first: Extract<CommitThreadMessage, { kind: "commit" }>): void {
+  const batches = unpackBatches(first.packed);
+  let groups = 1;
+  let now = first.now;
+  let next: CommitThreadMessage | undefined;
+  while (batches.length < BATCHES_PER_TRANSACTION) {
+    const waiting = receiveMessageOnPort(port);
+    if (!waiting) break;
+    const message = waiting.message as CommitThreadMessage;
+    if (message.kind !== "commit") {
+      next = message;
+      break;
+    }
+    batches.push(...unpackBatches(message.packed));
+    groups++;
+    now = message.now;
+  }
   let result: CommitResult;
   try {
     // Encoded here rather than on the main thread: the batches' points come in shared memory.
-    result = commit(batches.map(encodeBatch), message.now);
+    result = commit(batches.map(encodeBatch), now);
   } catch (error) {
     result = { ok: false, code: "E_STORAGE", message: `encoding a batch: ${(error as Error).message}` };
   }
@@ -75,5 +105,10 @@ port.on("message", (message: CommitThreadMessage) => {
     });
     if (result.lastId) history.through = result.lastId;
   }
-  answer({ kind: "commit", ...result });
-});
+  answer({ kind: "commit", groups, ...result });
+  if (next) handle(next);
+}
+
+port.on("message", (message: CommitThreadMessage) =>
+  message.kind === "commit" ? commitWaiting(message) : handle(message),
+);

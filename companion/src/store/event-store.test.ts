@@ -183,17 +183,16 @@ describe("EventStore", () => {
     await until(() => first.committingOnThread, 10_000, "the commit thread");
     // On the thread: some answered before close, the rest in flight or queued when it is called.
     await Promise.all(Array.from({ length: 200 }, (_, i) => first.append(batch(100 + i))));
-    const late = Array.from({ length: 700 }, (_, i) => first.append(batch(300 + i)));
-    // One turn: the first groups go to the thread, so that close finds them in flight and the rest queued.
-    await new Promise((resolve) => setImmediate(resolve));
+    // More than the thread takes in flight (1024): close finds groups in flight and the rest queued.
+    const late = Array.from({ length: 1500 }, (_, i) => first.append(batch(300 + i)));
     first.close();
     expect(await Promise.all(late)).toEqual(late.map(() => false));
-    expect(first.counters).toMatchObject({ committedBatches: 1000, duplicates: 0 });
+    expect(first.counters).toMatchObject({ committedBatches: 1800, duplicates: 0 });
     const second = new EventStore({ ...options, clock: () => now });
-    expect(await Promise.all(Array.from({ length: 1000 }, (_, seq) => second.append(batch(seq))))).toEqual(
-      Array.from({ length: 1000 }, () => true),
+    expect(await Promise.all(Array.from({ length: 1800 }, (_, seq) => second.append(batch(seq))))).toEqual(
+      Array.from({ length: 1800 }, () => true),
     );
-    expect(second.range("k", now - 60_000, now + 60_000).size).toBe(1000);
+    expect(second.range("k", now - 60_000, now + 60_000).size).toBe(1800);
     second.close();
   });
 
@@ -201,17 +200,53 @@ describe("EventStore", () => {
     const now = 1_800_000_000_000;
     const s = store(() => now);
     await until(() => s.committingOnThread, 10_000, "the commit thread");
-    const appends = Array.from({ length: 500 }, (_, seq) =>
+    const appends = Array.from({ length: 1500 }, (_, seq) =>
       s.append({ client: "c", seq, groups: [{ key: "k", times: [now], cells: [seq * 2] }] }),
     );
-    // One turn: two groups of 64 are on the thread when the fold is asked for.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Groups go as they form, up to 1024 batches in flight: those are on the thread when the fold is asked for.
     expect(s.maintain(true)).toBe(0);
     await Promise.all(appends);
-    // Written once those two groups were answered, and before the next was sent.
-    expect(s.range("k", now - 60_000, now + 60_000).size).toBe(128);
-    expect(s.maintain(true)).toBe(372);
-    expect(s.range("k", now - 60_000, now + 60_000).size).toBe(500);
+    // Written once those groups were answered, and before the next was sent.
+    expect(s.range("k", now - 60_000, now + 60_000).size).toBe(1024);
+    expect(s.maintain(true)).toBe(476);
+    expect(s.range("k", now - 60_000, now + 60_000).size).toBe(1500);
+    s.close();
+  });
+
+  it("commits the groups waiting on its thread together, each batch once, and keeps them in order with other requests", async () => {
+    const now = 1_800_000_000_000;
+    const s = store(() => now);
+    await until(() => s.committingOnThread, 10_000, "the commit thread");
+    // 1000 points a batch: each takes pages of its own, so a file that may not grow refuses the next at once.
+    const batch = (seq: number) => ({
+      client: "c",
+      seq,
+      groups: [
+        {
+          key: "k",
+          times: Array.from({ length: 1000 }, () => now),
+          cells: Array.from({ length: 1000 }, (_, i) => i * 2),
+        },
+      ],
+    });
+    const before = Array.from({ length: 600 }, (_, seq) => s.append(batch(seq)));
+    // The last group, not full, is sent at the end of the turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    // Sent after the groups above and before those below: no commit gathers groups across it.
+    s.setMaxBytes(1);
+    const after = Array.from({ length: 400 }, (_, i) =>
+      s.append(batch(600 + i)).catch((error: { code: string }) => error.code),
+    );
+    expect(await Promise.all(before)).toEqual(before.map(() => false));
+    expect(await Promise.all(after)).toEqual(after.map(() => "SQLITE_FULL"));
+    // 600 batches sent in groups of 16 were committed in fewer transactions, none of more than 128 batches.
+    expect(s.counters.commits).toBeLessThan(600 / 16);
+    expect(s.counters.commits).toBeGreaterThanOrEqual(600 / 128);
+    s.setMaxBytes(1e9);
+    expect(await Promise.all(Array.from({ length: 1000 }, (_, seq) => s.append(batch(seq))))).toEqual([
+      ...before.map(() => true),
+      ...after.map(() => false),
+    ]);
     s.close();
   });
 
@@ -309,7 +344,8 @@ describe("EventStore", () => {
       ),
       { numRuns: 25 },
     );
-  });
+    // About 75 stores open, each starting a commit thread: seconds alone, far more beside a full suite.
+  }, 120_000);
 
   it("opens a store that kept a row per delivered (client, seq), and still recognises each of them", async () => {
     const now = 1_800_000_000_000;

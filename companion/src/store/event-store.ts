@@ -72,13 +72,14 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const PRUNE_EVERY_MS = 10_000;
 const FOLD_EVERY_MS = 2_000;
-/** Most batches in one commit (a group commit of a burst takes a few milliseconds, encoding them less). */
-const BATCHES_PER_COMMIT = 64;
+/** Most batches in one group sent to the commit thread (which commits the groups waiting together). */
+const BATCHES_PER_GROUP = 16;
 /**
- * Groups sent to the commit thread before its first answer: the next group is
- * encoded and queued there while one commits, so that neither thread waits.
+ * Most batches sent to the commit thread and not yet answered: groups are
+ * sent as they form, so that the thread finds the next ones waiting when a
+ * commit ends and never waits for this thread to take its answer.
  */
-const GROUPS_IN_FLIGHT = 2;
+const BATCHES_IN_FLIGHT = 1024;
 /** How long a closing store waits for the commit thread's last answer. */
 const CLOSE_WAIT_MS = 5_000;
 
@@ -118,7 +119,7 @@ export class EventStore {
   private readonly db: Database.Database;
   private readonly queue: Waiting[] = [];
   private flushScheduled = false;
-  /** Appends are committed by the commit thread (commit-thread.ts), one group at a time; its results come on `results`. */
+  /** Appends are committed by the commit thread (commit-thread.ts), in groups sent as they form; its results come on `results`. */
   private readonly commitThread: Worker;
   private readonly results: MessagePort;
   /** How many answers the commit thread has posted, and how many were received (see close()). */
@@ -126,8 +127,9 @@ export class EventStore {
   private received = 0;
   /** Set until the commit thread is ready, and when it died: appends are then committed on this thread. */
   private commitHere: ReturnType<typeof committer> | null;
-  /** The groups sent to the commit thread and not yet answered, oldest first. */
+  /** The groups sent to the commit thread and not yet answered, oldest first, and how many batches they hold. */
   private readonly inFlight: Waiting[][] = [];
+  private batchesInFlight = 0;
   /** Folds asked of the commit thread and not yet answered; the points the last one wrote. */
   private foldsInFlight = 0;
   private foldedOnThread = 0;
@@ -160,7 +162,8 @@ export class EventStore {
    * cluster node carries it as a first transmission), and would count it twice.
    */
   private answeredThrough: number;
-  readonly counters = { committedBatches: 0, committedPoints: 0, duplicates: 0, failedCommits: 0 };
+  /** `commits`: transactions made, each of one or more groups of batches. */
+  readonly counters = { committedBatches: 0, committedPoints: 0, duplicates: 0, commits: 0, failedCommits: 0 };
 
   constructor(private readonly options: StoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -299,9 +302,14 @@ export class EventStore {
   append(batch: StoredBatch): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.push({ batch, resolve, reject });
-      if (!this.flushScheduled) {
+      // A full group goes at once, so that the commit thread works while this thread parses the next frames.
+      if (this.queue.length >= BATCHES_PER_GROUP && !this.commitHere) this.flush();
+      else if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
       }
     });
   }
@@ -567,6 +575,7 @@ export class EventStore {
     this.commitHere ??= committer(this.db);
     if (rest.length > 0) {
       this.inFlight.push(rest);
+      this.batchesInFlight = rest.length;
       this.settle(
         this.commitHere(
           rest.map((w) => encodeBatch(w.batch)),
@@ -593,17 +602,17 @@ export class EventStore {
     this.results.postMessage(message);
   }
 
-  /** Sends what is queued to the commit thread, in groups, unless GROUPS_IN_FLIGHT are unanswered or writes wait here. */
+  /** Sends what is queued to the commit thread, in groups, while fewer than BATCHES_IN_FLIGHT are unanswered and no write waits here. */
   private flush(): void {
-    this.flushScheduled = false;
     while (
       !this.closing &&
       this.quietWrites.length === 0 &&
       this.queue.length > 0 &&
-      this.inFlight.length < GROUPS_IN_FLIGHT
+      this.batchesInFlight < BATCHES_IN_FLIGHT
     ) {
-      const waiting = this.queue.splice(0, BATCHES_PER_COMMIT);
+      const waiting = this.queue.splice(0, BATCHES_PER_GROUP);
       this.inFlight.push(waiting);
+      this.batchesInFlight += waiting.length;
       if (this.commitHere) {
         this.settle(
           this.commitHere(
@@ -621,7 +630,7 @@ export class EventStore {
 
   private receive(answer: CommitThreadAnswer): void {
     this.received++;
-    if (answer.kind === "commit") return this.settle(answer, false);
+    if (answer.kind === "commit") return this.settle(answer, false, answer.groups);
     this.foldsInFlight--;
     if (answer.ok) {
       this.foldedOnThread = answer.points;
@@ -631,16 +640,18 @@ export class EventStore {
   }
 
   /**
-   * Resolves (or rejects) the oldest group in flight with its commit's
-   * result (`here`: committed on this thread, whose history it then joins),
-   * then sends what waits.
+   * Resolves (or rejects) the oldest `groups` groups in flight with their
+   * commit's result (`here`: committed on this thread, whose history it then
+   * joins), then sends what waits.
    */
-  private settle(result: CommitResult, here: boolean): void {
-    const waiting = this.inFlight.shift() ?? [];
+  private settle(result: CommitResult, here: boolean, groups = 1): void {
+    const waiting = groups === 1 ? (this.inFlight.shift() ?? []) : this.inFlight.splice(0, groups).flat();
+    this.batchesInFlight -= waiting.length;
     if (!result.ok) {
       const failure = this.noteFailure({ code: result.code, message: result.message });
       for (const w of waiting) w.reject(failure);
     } else {
+      this.counters.commits++;
       if (!this.recovering) this.failure = null;
       if (here && result.lastId) this.history.through = result.lastId;
       // Before any of the group's appends resolves, in this same task.
