@@ -223,6 +223,8 @@ function openStages(
     maxStoreBytes: options.maxStoreBytes,
     liveMs: longestWindow,
     clock,
+    onThreadLost: (reason) =>
+      log.error({ reason }, "the store's commit thread died; batches are committed on the main thread from now on"),
   });
   const snapshots = new SnapshotStore({
     dataDir: options.dataDir,

@@ -274,7 +274,7 @@ describe("pending connections per address", () => {
 });
 
 describe("/api/stats", () => {
-  it("reports windows {onTime, late, tooOld} as PROTOCOL.md documents; /metrics keeps its names", async () => {
+  it("reports windows {onTime, late, tooOld} as PROTOCOL.md documents; /metrics keeps its names and shows the store's commits and its thread", async () => {
     const c = await start([]);
     const client = await session(c.url);
     client.ws.send(JSON.stringify(batch(1)));
@@ -282,8 +282,14 @@ describe("/api/stats", () => {
     const stats = (await (await fetch(`${c.url}/api/stats`)).json()) as Record<string, unknown>;
     expect(stats.windows).toEqual({ onTime: 1, late: 0, tooOld: 0 });
     expect(stats).not.toHaveProperty("arrivals");
-    const metrics = await (await fetch(`${c.url}/metrics`)).text();
-    expect(metrics).toMatch(/^heatlens_points_on_time_total 1$/m);
+    const metrics = async () => await (await fetch(`${c.url}/metrics`)).text();
+    expect(await metrics()).toMatch(/^heatlens_points_on_time_total 1$/m);
+    // One transaction so far; once the store's thread is up, a second batch is committed there.
+    expect(await metrics()).toMatch(/^heatlens_store_commits_total 1$/m);
+    await until(async () => /^heatlens_store_commit_thread 1$/m.test(await metrics()), 10_000, "the commit thread");
+    client.ws.send(JSON.stringify(batch(2)));
+    await until(() => client.messages.filter((m) => m.type === "ack").length === 2, 5000, "second ack");
+    expect(await metrics()).toMatch(/^heatlens_store_commits_total 2$/m);
   });
 });
 

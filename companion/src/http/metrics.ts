@@ -15,6 +15,7 @@ export interface MetricSources {
   viewers: () => number;
   liveKeys: () => number;
   storageFailing: () => boolean;
+  commitThread: () => boolean;
   skippedViewerUpdates: () => number;
   evictedAnchors: () => number;
 }
@@ -74,6 +75,12 @@ export function createMetrics(sources: MetricSources): Registry {
   );
   mirroredCounter(
     registry,
+    "heatlens_store_commits_total",
+    "Transactions the store committed, each of one or more batches.",
+    () => store.commits,
+  );
+  mirroredCounter(
+    registry,
     "heatlens_store_failed_commits_total",
     "Commits the store could not make.",
     () => store.failedCommits,
@@ -103,5 +110,10 @@ export function createMetrics(sources: MetricSources): Registry {
   gauge("heatlens_viewers", "Viewer subscriptions.", sources.viewers);
   gauge("heatlens_live_keys", "Pages (with width band) in the live windows.", sources.liveKeys);
   gauge("heatlens_storage_failing", "1 while the store cannot commit.", () => (sources.storageFailing() ? 1 : 0));
+  gauge(
+    "heatlens_store_commit_thread",
+    "1 while batches are committed on the store's own thread; 0 while it starts or after it died (on the main thread).",
+    () => (sources.commitThread() ? 1 : 0),
+  );
   return registry;
 }

@@ -88,6 +88,7 @@ export function createRouter(deps: RouterDeps): Routes {
     viewers: () => fanout.viewerCount,
     liveKeys: () => windows.liveKeys,
     storageFailing: () => store.failure !== null,
+    commitThread: () => store.committingOnThread,
     skippedViewerUpdates: () => fanout.skipped,
     evictedAnchors: () => windows.evictedAnchors,
   });

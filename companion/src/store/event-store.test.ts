@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import type { MessagePort } from "node:worker_threads";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -9,7 +10,7 @@ import { makeKey } from "../../../protocol/page-key";
 import { SignalKind } from "../../../protocol/signals";
 import { until } from "../../../tests/support/heatlens";
 import { tempDataDir } from "../../../tests/support/temp-dir";
-import { EventStore } from "./event-store";
+import { EventStore, type StorageError } from "./event-store";
 
 function store(clock: () => number) {
   return new EventStore({
@@ -247,6 +248,44 @@ describe("EventStore", () => {
       ...before.map(() => true),
       ...after.map(() => false),
     ]);
+    s.close();
+  });
+
+  it("when its commit thread dies, refuses the appends in flight, says so, and commits the next on the main thread", async () => {
+    const now = 1_800_000_000_000;
+    const lost: string[] = [];
+    const s = new EventStore({
+      dataDir: tempDataDir("store"),
+      maxStoreBytes: 1e9,
+      retentionDays: 30,
+      liveMs: 300_000,
+      clock: () => now,
+      onThreadLost: (reason) => lost.push(reason),
+    });
+    await until(() => s.committingOnThread, 10_000, "the commit thread");
+    const batch = (seq: number) => ({ client: "c", seq, groups: [{ key: "k", times: [now], cells: [seq * 2] }] });
+    // A fault of the thread's own: a message it cannot read, sent ahead of the appends.
+    (s as unknown as { results: MessagePort }).results.postMessage({ kind: "commit", packed: null, now });
+    // More than the thread takes in flight: the rest wait here when it dies, and are committed here.
+    const first = await Promise.all(
+      Array.from({ length: 1500 }, (_, seq) =>
+        s.append(batch(seq)).catch((error: StorageError) => `${error.code}: ${error.message}`),
+      ),
+    );
+    const refused = first.filter((r) => r !== false);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBeLessThan(1500);
+    expect(new Set(refused).size).toBe(1);
+    expect(refused[0]).toMatch(/^E_STORAGE: commit thread: /);
+    expect(lost).toHaveLength(1);
+    expect(s.committingOnThread).toBe(false);
+    // Sent again, each is committed once: the refused now, the others were before.
+    expect(await Promise.all(Array.from({ length: 1500 }, (_, seq) => s.append(batch(seq))))).toEqual(
+      first.map((r) => r === false),
+    );
+    expect(s.failure).toBeNull();
+    expect(s.maintain(true)).toBe(1500);
+    expect(s.range("k", now - 60_000, now + 60_000).size).toBe(1500);
     s.close();
   });
 

@@ -44,6 +44,8 @@ export interface StoreOptions {
   /** How far back live windows reach: batches this recent are kept whole for rebuilds. */
   liveMs: number;
   clock: () => number;
+  /** Called if the commit thread dies: appends are then committed on the main thread, slower. */
+  onThreadLost?: (reason: string) => void;
 }
 
 /** A storage failure, with SQLite's code (SQLITE_FULL, SQLITE_READONLY, …). */
@@ -134,6 +136,7 @@ export class EventStore {
   private foldsInFlight = 0;
   private foldedOnThread = 0;
   private closing = false;
+  private threadGone = false;
   /** This thread's writes waiting for the commit thread to finish its groups and folds (whenQuiet). */
   private readonly quietWrites: (() => void)[] = [];
   private readonly statements;
@@ -284,14 +287,29 @@ export class EventStore {
       this.commitHere = null;
     });
     port1.unref();
-    this.commitThread.on("error", (error) => {
-      // The groups in flight are refused (their clients resend them); the next ones are committed here.
-      this.commitHere = committer(this.db);
-      // Its history not yet written is folded by the next start's recovery (those batches are stored, unfolded).
-      this.foldsInFlight = 0;
-      const failed: CommitResult = { ok: false, code: "E_STORAGE", message: `commit thread: ${error.message}` };
-      while (this.inFlight.length > 0) this.settle(failed, false);
+    this.commitThread.once("error", (error) => this.threadLost(error.message));
+    this.commitThread.once("exit", (code) => {
+      if (!this.closing) this.threadLost(`it exited with code ${code}`);
     });
+  }
+
+  /**
+   * After the commit thread died: the groups in flight are refused (their
+   * clients resend them) and the next ones are committed on this thread.
+   */
+  private threadLost(reason: string): void {
+    if (this.threadGone) return;
+    this.threadGone = true;
+    this.commitHere = committer(this.db);
+    // Its history not yet written is folded by the next start's recovery (those batches are stored, unfolded).
+    this.foldsInFlight = 0;
+    // All taken before any is refused: a refusal's flush commits the queue here, as groups in flight.
+    const lost = this.inFlight.splice(0).flat();
+    this.batchesInFlight = 0;
+    const failure = this.noteFailure({ code: "E_STORAGE", message: `commit thread: ${reason}` });
+    for (const w of lost) w.reject(failure);
+    this.options.onThreadLost?.(reason);
+    this.afterAnswer();
   }
 
   /**
