@@ -169,5 +169,10 @@ export function createRouter(deps: RouterDeps): Routes {
 
 /** The request's target as a URL; null when it is not a path (`//`, for one, names no host). */
 function requestUrl(req: IncomingMessage): URL | null {
-  return URL.canParse(req.url ?? "/", "http://companion") ? new URL(req.url ?? "/", "http://companion") : null;
+  // One parse (URL.parse, which returns null, needs Node 22).
+  try {
+    return new URL(req.url ?? "/", "http://companion");
+  } catch {
+    return null;
+  }
 }
