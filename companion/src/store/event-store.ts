@@ -648,6 +648,8 @@ export class EventStore {
 
   private receive(answer: CommitThreadAnswer): void {
     this.received++;
+    // An answer still on its way when the thread died: its groups were refused then (and are sent again).
+    if (this.threadGone) return;
     if (answer.kind === "commit") return this.settle(answer, false, answer.groups);
     this.foldsInFlight--;
     if (answer.ok) {
