@@ -12,13 +12,14 @@ import { until } from "../../../tests/support/heatlens";
 import { tempDataDir } from "../../../tests/support/temp-dir";
 import { EventStore, type StorageError } from "./event-store";
 
-function store(clock: () => number) {
+function store(clock: () => number, onThreadLost?: (reason: string) => void) {
   return new EventStore({
     dataDir: tempDataDir("store"),
     maxStoreBytes: 1e9,
     retentionDays: 30,
     liveMs: 300_000,
     clock,
+    onThreadLost,
   });
 }
 
@@ -254,14 +255,10 @@ describe("EventStore", () => {
   it("when its commit thread dies, refuses the appends in flight, says so, and commits the next on the main thread", async () => {
     const now = 1_800_000_000_000;
     const lost: string[] = [];
-    const s = new EventStore({
-      dataDir: tempDataDir("store"),
-      maxStoreBytes: 1e9,
-      retentionDays: 30,
-      liveMs: 300_000,
-      clock: () => now,
-      onThreadLost: (reason) => lost.push(reason),
-    });
+    const s = store(
+      () => now,
+      (reason) => lost.push(reason),
+    );
     await until(() => s.committingOnThread, 10_000, "the commit thread");
     const batch = (seq: number) => ({ client: "c", seq, groups: [{ key: "k", times: [now], cells: [seq * 2] }] });
     // A fault of the thread's own: a message it cannot read, sent ahead of the appends.
