@@ -8,8 +8,8 @@ import { makeKey } from "../../../protocol/page-key";
 import { tempDataDir } from "../../../tests/support/temp-dir";
 import type { KeyedPoints } from "../pipeline";
 import { decodeGroups, decodeGroupViews, encodeGroups } from "./batch-codec";
-import { type PackedBatches, packBatches, unpackBatches } from "./batch-transfer";
-import { EventStore } from "./event-store";
+import { BatchPacker, BatchUnpacker, type PackedBatches } from "./batch-transfer";
+import { EventStore, type StoredBatch } from "./event-store";
 
 const group: fc.Arbitrary<KeyedPoints> = fc
   .record({
@@ -162,28 +162,60 @@ describe("batches sent to the commit thread", () => {
       seq: fc.nat(),
       groups: fc.array(group, { maxLength: 5 }),
       inSlab: fc.boolean(),
+      signals: fc.option(
+        fc.record({
+          list: fc.array(
+            fc.record({
+              key: fc.string(),
+              selector: fc.string(),
+              kind: fc.constantFrom(0, 1, 2),
+              client: fc.string(),
+              t: fc.nat(),
+            }),
+            { maxLength: 3 },
+          ),
+          max: fc.nat(),
+        }),
+        { nil: undefined },
+      ),
+      controls: fc.option(
+        fc.array(fc.record({ key: fc.string(), selectors: fc.array(fc.string()), cut: fc.nat(), at: fc.nat() }), {
+          maxLength: 2,
+        }),
+        { nil: undefined },
+      ),
     });
+    // A short table of names, so that runs start it again, mid-run, at both ends.
     fc.assert(
-      fc.property(fc.array(batch, { maxLength: 4 }), (batches) => {
-        const stored = batches.map(({ client, seq, groups, inSlab }) => ({
-          client,
-          seq,
-          groups: inSlab ? shared(groups) : groups,
-        }));
-        port1.postMessage(packBatches(stored));
-        const received = unpackBatches(receiveMessageOnPort(port2)?.message as PackedBatches);
-        expect(received.map((b) => ({ ...b, groups: plain(b.groups) }))).toEqual(
-          batches.map(({ client, seq, groups }) => ({ client, seq, groups: plain(groups) })),
-        );
-        // A shared group's points are the same memory on both sides, not a copy.
-        received.forEach((b, i) => {
-          const sent = stored[i]?.groups[0];
-          const got = b.groups[0];
-          if (!batches[i]?.inSlab || !sent || !got || sent.times.length === 0) return;
-          (sent.times as Float64Array)[0] = -1;
-          expect(got.times[0]).toBe(-1);
-        });
-      }),
+      fc.property(
+        fc.array(fc.array(batch, { maxLength: 4 }), { maxLength: 4 }),
+        fc.integer({ min: 1, max: 600 }),
+        (messages, maxNames) => {
+          const packer = new BatchPacker(maxNames);
+          const unpacker = new BatchUnpacker();
+          for (const batches of messages) {
+            const stored: StoredBatch[] = batches.map(({ inSlab, groups, signals, controls, ...rest }) => ({
+              ...rest,
+              groups: inSlab ? shared(groups) : groups,
+              ...(signals && { signals }),
+              ...(controls && { controls }),
+            }));
+            port1.postMessage(packer.pack(stored));
+            const received = unpacker.unpack(receiveMessageOnPort(port2)?.message as PackedBatches);
+            expect(received.map((b) => ({ ...b, groups: plain(b.groups) }))).toEqual(
+              stored.map((b) => ({ ...b, groups: plain(b.groups) })),
+            );
+            // A shared group's points are the same memory on both sides, not a copy.
+            received.forEach((b, i) => {
+              const sent = stored[i]?.groups[0];
+              const got = b.groups[0];
+              if (!batches[i]?.inSlab || !sent || !got || sent.times.length === 0) return;
+              (sent.times as Float64Array)[0] = -1;
+              expect(got.times[0]).toBe(-1);
+            });
+          }
+        },
+      ),
     );
     port1.close();
   });

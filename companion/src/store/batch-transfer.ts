@@ -1,103 +1,167 @@
 /**
- * How batches cross to the commit thread: a group's points in shared memory
- * (gateway/ingest.ts) go as their place in it, so that a message carries a
- * few numbers and strings per group rather than typed arrays, each of which
- * the structured clone rebuilds on the other side; points in ordinary arrays
- * (batches not from ingest) go as they are.
+ * How batches cross to the commit thread. A message carries numbers, not
+ * objects: the structured clone of a batch's objects and strings cost the
+ * main thread more than anything else it did to send it. A group's points
+ * in shared memory (gateway/ingest.ts) go as their place in it; every string
+ * (client, key, build label, tester, selector) goes once as a name, and as
+ * its number after that, the two ends numbering names in the same order. What
+ * is not numbers (signals, controls inventories, points not in shared memory)
+ * goes as it is, beside them.
  */
 import type { KeyedPoints } from "../pipeline";
 import type { StoredBatch } from "./event-store";
 
-/** A group's points: their byte offset in the message's slab `slab`, or the array itself. */
-type Points = number | ArrayLike<number>;
+/** Names a packer numbers before it starts again (and the receiver with it): neither table outgrows this. */
+export const MAX_NAMES = 65_536;
 
-/** Per group: key, length, slab (-1: none), times, cells, anchor indices (null: none), anchors, build, tester. */
-type PackedGroup = [
-  string,
-  number,
-  number,
-  Points,
-  Points,
-  Points | null,
-  string[] | null,
-  string | null,
-  string | null,
-];
+/** What a batch brings besides its points, or a group's points not in shared memory. */
+type Extra = Pick<StoredBatch, "signals" | "controls"> | Pick<KeyedPoints, "times" | "cells" | "anchorOf">;
 
-export interface PackedBatch extends Omit<StoredBatch, "groups"> {
-  groups: PackedGroup[];
-}
-
-/** Batches packed for one message: the shared slabs their points are in, by index. */
+/**
+ * Batches packed for one message. `numbers`, per batch: client, seq, its
+ * number of groups, its extra (-1: none); then per group: key, number of
+ * points, slab (-1: its points are an extra), times, cells, anchor indices
+ * (-1: none), build (-1: none), tester (-1: none), number of selectors (-1: no
+ * anchors), then each selector. Offsets are in bytes; names are numbers.
+ */
 export interface PackedBatches {
+  /** Names numbered from here on, in order. */
+  names: string[];
+  /** Whether the receiver forgets its names before taking these (the packer started again). */
+  fresh: boolean;
   slabs: SharedArrayBuffer[];
-  batches: PackedBatch[];
+  numbers: Float64Array;
+  extras: Extra[];
 }
 
-export function packBatches(batches: readonly StoredBatch[]): PackedBatches {
-  const slabs: SharedArrayBuffer[] = [];
-  const packed = batches.map(({ groups, ...rest }) => ({ ...rest, groups: groups.map((g) => packGroup(g, slabs)) }));
-  return { slabs, batches: packed };
-}
+/** The sending end: numbers names in the order it first sends them. */
+export class BatchPacker {
+  private readonly numbered = new Map<string, number>();
+  private names: string[] = [];
+  private fresh = false;
 
-function packGroup({ key, times, cells, anchors, anchorOf, build, tester }: KeyedPoints, slabs: SharedArrayBuffer[]) {
-  const buffer = ArrayBuffer.isView(times) ? times.buffer : null;
-  // Sent as places only when all its arrays are views of one slab.
-  if (
-    buffer instanceof SharedArrayBuffer &&
-    ArrayBuffer.isView(cells) &&
-    cells.buffer === buffer &&
-    (anchorOf === undefined || (ArrayBuffer.isView(anchorOf) && anchorOf.buffer === buffer))
-  ) {
-    let slab = slabs.indexOf(buffer);
-    if (slab === -1) slab = slabs.push(buffer) - 1;
-    const packed: PackedGroup = [
-      key,
-      times.length,
-      slab,
-      (times as Float64Array).byteOffset,
-      (cells as Uint32Array).byteOffset,
-      anchorOf === undefined ? null : (anchorOf as Uint32Array).byteOffset,
-      anchors ?? null,
-      build ?? null,
-      tester ?? null,
-    ];
+  constructor(private readonly maxNames = MAX_NAMES) {}
+
+  pack(batches: readonly StoredBatch[]): PackedBatches {
+    let length = 0;
+    for (const { groups } of batches) {
+      length += 4 + 9 * groups.length;
+      for (const group of groups) length += group.anchors?.length ?? 0;
+    }
+    // `length` bounds the names this message can bring: started again first if they might not fit.
+    if (this.numbered.size + length > this.maxNames) {
+      this.numbered.clear();
+      this.names = [];
+      this.fresh = true;
+    }
+    const numbers = new Float64Array(length);
+    const slabs: SharedArrayBuffer[] = [];
+    const extras: Extra[] = [];
+    let at = 0;
+    for (const { client, seq, groups, signals, controls } of batches) {
+      numbers[at++] = this.name(client);
+      numbers[at++] = seq;
+      numbers[at++] = groups.length;
+      numbers[at++] = signals || controls ? extras.push({ signals, controls }) - 1 : -1;
+      for (const { key, times, cells, anchors, anchorOf, build, tester } of groups) {
+        numbers[at++] = this.name(key);
+        numbers[at++] = times.length;
+        const buffer = ArrayBuffer.isView(times) ? times.buffer : null;
+        // Sent as places only when all its arrays are views of one slab.
+        if (
+          buffer instanceof SharedArrayBuffer &&
+          ArrayBuffer.isView(cells) &&
+          cells.buffer === buffer &&
+          (anchorOf === undefined || (ArrayBuffer.isView(anchorOf) && anchorOf.buffer === buffer))
+        ) {
+          let slab = slabs.indexOf(buffer);
+          if (slab === -1) slab = slabs.push(buffer) - 1;
+          numbers[at++] = slab;
+          numbers[at++] = (times as Float64Array).byteOffset;
+          numbers[at++] = (cells as Uint32Array).byteOffset;
+          numbers[at++] = anchorOf === undefined ? -1 : (anchorOf as Uint32Array).byteOffset;
+        } else {
+          numbers[at++] = -1;
+          numbers[at++] = extras.push({ times, cells, anchorOf }) - 1;
+          numbers[at++] = -1;
+          numbers[at++] = -1;
+        }
+        numbers[at++] = build === undefined ? -1 : this.name(build);
+        numbers[at++] = tester === undefined ? -1 : this.name(tester);
+        numbers[at++] = anchors ? anchors.length : -1;
+        for (const selector of anchors ?? []) numbers[at++] = this.name(selector);
+      }
+    }
+    const packed: PackedBatches = { names: this.names, fresh: this.fresh, slabs, numbers, extras };
+    this.names = [];
+    this.fresh = false;
     return packed;
   }
-  const packed: PackedGroup = [
-    key,
-    times.length,
-    -1,
-    times,
-    cells,
-    anchorOf ?? null,
-    anchors ?? null,
-    build ?? null,
-    tester ?? null,
-  ];
-  return packed;
-}
 
-export function unpackBatches({ slabs, batches }: PackedBatches): StoredBatch[] {
-  return batches.map(({ groups, ...rest }) => ({
-    ...rest,
-    groups: groups.map((packed) => unpackGroup(packed, slabs)),
-  }));
-}
-
-function unpackGroup(
-  [key, n, slab, times, cells, anchorOf, anchors, build, tester]: PackedGroup,
-  slabs: readonly SharedArrayBuffer[],
-): KeyedPoints {
-  const buffer = slabs[slab];
-  const group: KeyedPoints = buffer
-    ? { key, times: new Float64Array(buffer, times as number, n), cells: new Uint32Array(buffer, cells as number, n) }
-    : { key, times: times as ArrayLike<number>, cells: cells as ArrayLike<number> };
-  if (anchorOf !== null) {
-    group.anchorOf = buffer ? new Uint32Array(buffer, anchorOf as number, n) : (anchorOf as ArrayLike<number>);
+  private name(text: string): number {
+    let number = this.numbered.get(text);
+    if (number === undefined) {
+      number = this.numbered.size;
+      this.numbered.set(text, number);
+      this.names.push(text);
+    }
+    return number;
   }
-  if (anchors !== null) group.anchors = anchors;
-  if (build !== null) group.build = build;
-  if (tester !== null) group.tester = tester;
-  return group;
+}
+
+/** The receiving end: keeps the names it was sent, numbered in order. */
+export class BatchUnpacker {
+  private names: string[] = [];
+
+  unpack({ names, fresh, slabs, numbers, extras }: PackedBatches): StoredBatch[] {
+    if (fresh) this.names = [];
+    for (const name of names) this.names.push(name);
+    const named = this.names;
+    const name = (number: number) => named[number] as string;
+    const batches: StoredBatch[] = [];
+    let at = 0;
+    while (at < numbers.length) {
+      const client = name(numbers[at++] as number);
+      const seq = numbers[at++] as number;
+      const count = numbers[at++] as number;
+      const extra = numbers[at++] as number;
+      const groups: KeyedPoints[] = [];
+      for (let g = 0; g < count; g++) {
+        const key = name(numbers[at++] as number);
+        const n = numbers[at++] as number;
+        const slab = slabs[numbers[at++] as number];
+        const times = numbers[at++] as number;
+        const cells = numbers[at++] as number;
+        const anchorOf = numbers[at++] as number;
+        let group: KeyedPoints;
+        if (slab) {
+          group = { key, times: new Float64Array(slab, times, n), cells: new Uint32Array(slab, cells, n) };
+          if (anchorOf !== -1) group.anchorOf = new Uint32Array(slab, anchorOf, n);
+        } else {
+          const points = extras[times] as Pick<KeyedPoints, "times" | "cells" | "anchorOf">;
+          group = { key, times: points.times, cells: points.cells };
+          if (points.anchorOf !== undefined) group.anchorOf = points.anchorOf;
+        }
+        const build = numbers[at++] as number;
+        const tester = numbers[at++] as number;
+        const selectors = numbers[at++] as number;
+        if (selectors !== -1) {
+          const anchors: string[] = [];
+          for (let s = 0; s < selectors; s++) anchors.push(name(numbers[at++] as number));
+          group.anchors = anchors;
+        }
+        if (build !== -1) group.build = name(build);
+        if (tester !== -1) group.tester = name(tester);
+        groups.push(group);
+      }
+      const batch: StoredBatch = { client, seq, groups };
+      if (extra !== -1) {
+        const { signals, controls } = extras[extra] as Pick<StoredBatch, "signals" | "controls">;
+        if (signals) batch.signals = signals;
+        if (controls) batch.controls = controls;
+      }
+      batches.push(batch);
+    }
+    return batches;
+  }
 }

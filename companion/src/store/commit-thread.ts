@@ -9,7 +9,7 @@
  * loop. It says "ready" to its parent once its connection is open.
  */
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import { type PackedBatches, unpackBatches } from "./batch-transfer";
+import { BatchUnpacker, type PackedBatches } from "./batch-transfer";
 import { type CommitResult, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
 import { historyWriter, PendingHistory } from "./history";
 
@@ -41,6 +41,7 @@ setMaxBytes(db, maxBytes);
 const commit = committer(db);
 const writeHistory = historyWriter(db);
 const history = new PendingHistory();
+const unpacker = new BatchUnpacker();
 const posted = new Int32Array(done);
 parentPort?.postMessage("ready");
 
@@ -76,7 +77,7 @@ function handle(message: CommitThreadMessage): void {
  * gathering and is handled after the commit, in the order sent.
  */
 function commitWaiting(first: Extract<CommitThreadMessage, { kind: "commit" }>): void {
-  const batches = unpackBatches(first.packed);
+  const batches = unpacker.unpack(first.packed);
   let groups = 1;
   let now = first.now;
   let next: CommitThreadMessage | undefined;
@@ -88,7 +89,7 @@ function commitWaiting(first: Extract<CommitThreadMessage, { kind: "commit" }>):
       next = message;
       break;
     }
-    batches.push(...unpackBatches(message.packed));
+    batches.push(...unpacker.unpack(message.packed));
     groups++;
     now = message.now;
   }

@@ -20,7 +20,7 @@ import type { SignalKind } from "../../../protocol/signals";
 import { splitTaggedKey, type TagKind, tagPrefix } from "../../../protocol/tags";
 import type { KeyedPoints } from "../pipeline";
 import { decodeGroups, decodeGroupViews } from "./batch-codec";
-import { packBatches } from "./batch-transfer";
+import { BatchPacker } from "./batch-transfer";
 import type { CommitThreadAnswer, CommitThreadData, CommitThreadMessage } from "./commit-thread";
 import { type CommitResult, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
 import { historyWriter, PendingHistory, pointsOf } from "./history";
@@ -124,6 +124,8 @@ export class EventStore {
   /** Appends are committed by the commit thread (commit-thread.ts), in groups sent as they form; its results come on `results`. */
   private readonly commitThread: Worker;
   private readonly results: MessagePort;
+  /** Numbers the names of batches sent to the commit thread (batch-transfer.ts). */
+  private readonly packer = new BatchPacker();
   /** How many answers the commit thread has posted, and how many were received (see close()). */
   private readonly posted: Int32Array;
   private received = 0;
@@ -642,7 +644,7 @@ export class EventStore {
         continue;
       }
       // Encoded there (batch-transfer.ts).
-      this.post({ kind: "commit", packed: packBatches(waiting.map((w) => w.batch)), now: this.options.clock() });
+      this.post({ kind: "commit", packed: this.packer.pack(waiting.map((w) => w.batch)), now: this.options.clock() });
     }
   }
 
