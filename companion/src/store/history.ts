@@ -51,6 +51,12 @@ export class CellCounts {
     this.used++;
   }
 
+  /** Adds every count of `other`. */
+  addAll(other: CellCounts): void {
+    const { keys, counts } = other;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.add((keys[i] as number) - 1, counts[i] as number);
+  }
+
   forEach(fn: (cell: number, n: number) => void): void {
     const { keys, counts } = this;
     for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) fn((keys[i] as number) - 1, counts[i] as number);
@@ -69,57 +75,105 @@ export class CellCounts {
 /** Counts by minute, then cell: a group's points mostly share one minute. */
 export type ByMinute = Map<number, CellCounts>;
 
-/** Counts by key, minute and cell, gathered between writes to the history tables. */
+/** A group's counts: by minute, or for a page's anchored group, by selector, then minute. */
+interface GroupCounts {
+  minutes: ByMinute;
+  selectors: Map<string, ByMinute>;
+}
+
+/**
+ * Counts by key, minute and cell, gathered between writes to the history
+ * tables. A point is counted once, under its group's key and tags (build
+ * label, tester); its tagged keys (protocol/tags.ts) take it when the counts
+ * are written (`byKey`), once per cell rather than once per point.
+ */
 export class PendingHistory {
-  readonly minutes = new Map<string, ByMinute>();
-  /**
-   * Anchored counts by page key (or tagged page key), then selector: a
-   * group's selectors are looked up as they came, for the page and each of
-   * its tags, rather than as a new anchor key string each time.
-   */
-  readonly anchored = new Map<string, Map<string, ByMinute>>();
+  /** By group key, build label, then tester (undefined: none). */
+  private readonly groups = new Map<string, Map<string | undefined, Map<string | undefined, GroupCounts>>>();
   points = 0;
   /** The newest batch id whose points are gathered here. */
   through = 0;
 
   add(groups: readonly KeyedPoints[]): void {
     for (const group of groups) {
-      const pageKey = splitSideKey(group.key)?.pageKey ?? group.key;
-      this.addAs(group, pageKey, pageKey);
-      // Each tagged set is kept as a page of its own (protocol/tags.ts), side keys and all.
-      if (group.build !== undefined) this.addAs(group, pageKey, taggedKey(pageKey, "build", group.build));
-      if (group.tester !== undefined) this.addAs(group, pageKey, taggedKey(pageKey, "tester", group.tester));
+      const counts = this.countsOf(group);
+      const { times, cells, anchors, anchorOf } = group;
+      if (anchors && anchorOf) {
+        // History is kept by anchor key: a page's anchored group is split by its points' anchors.
+        const byAnchor = anchors.map((s) => new MinuteCounter(bucket(counts.selectors, s)));
+        for (let i = 0; i < times.length; i++) {
+          (byAnchor[anchorOf[i] as number] as MinuteCounter).count(times[i] as number, cells[i] as number);
+        }
+      } else {
+        const counter = new MinuteCounter(counts.minutes);
+        for (let i = 0; i < times.length; i++) counter.count(times[i] as number, cells[i] as number);
+      }
       this.points += pointsOf(group);
     }
   }
 
-  /** Counts `group`, whose page key is `pageKey`, as if its page key were `asPage`. */
-  private addAs(group: KeyedPoints, pageKey: string, asPage: string): void {
-    const { key, times, cells, anchors, anchorOf } = group;
-    if (anchors && anchorOf) {
-      // History is kept by anchor key: a page's anchored group is split by its points' anchors.
-      let bySelector = this.anchored.get(asPage);
-      if (!bySelector) {
-        bySelector = new Map();
-        this.anchored.set(asPage, bySelector);
-      }
-      const byAnchor = anchors.map((s) => new MinuteCounter(bucket(bySelector, s)));
-      for (let i = 0; i < times.length; i++) {
-        (byAnchor[anchorOf[i] as number] as MinuteCounter).count(times[i] as number, cells[i] as number);
-      }
-    } else {
-      const counter = new MinuteCounter(
-        bucket(this.minutes, asPage === pageKey ? key : asPage + key.slice(pageKey.length)),
-      );
-      for (let i = 0; i < times.length; i++) counter.count(times[i] as number, cells[i] as number);
+  private countsOf({ key, build, tester }: KeyedPoints): GroupCounts {
+    let byBuild = this.groups.get(key);
+    if (!byBuild) {
+      byBuild = new Map();
+      this.groups.set(key, byBuild);
     }
+    let byTester = byBuild.get(build);
+    if (!byTester) {
+      byTester = new Map();
+      byBuild.set(build, byTester);
+    }
+    let counts = byTester.get(tester);
+    if (!counts) {
+      counts = { minutes: new Map(), selectors: new Map() };
+      byTester.set(tester, counts);
+    }
+    return counts;
+  }
+
+  /**
+   * The counts by the keys they are written under: each group's key, and the
+   * same key of each of its tagged pages (a page's anchored group by anchor
+   * key). Leaves what was gathered as it was, for another try if the write fails.
+   */
+  byKey(): Map<string, ByMinute> {
+    const out = new Map<string, ByMinute>();
+    for (const [key, byBuild] of this.groups) {
+      const pageKey = splitSideKey(key)?.pageKey ?? key;
+      const side = key.slice(pageKey.length);
+      for (const [build, byTester] of byBuild) {
+        for (const [tester, { minutes, selectors }] of byTester) {
+          const pages = [pageKey];
+          // Each tagged set is kept as a page of its own, side keys and all.
+          if (build !== undefined) pages.push(taggedKey(pageKey, "build", build));
+          if (tester !== undefined) pages.push(taggedKey(pageKey, "tester", tester));
+          for (const page of pages) {
+            if (minutes.size > 0) addInto(out, page + side, minutes);
+            for (const [selector, byMinute] of selectors) addInto(out, anchorKey(page, selector), byMinute);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   clear(): void {
-    this.minutes.clear();
-    this.anchored.clear();
+    this.groups.clear();
     this.points = 0;
     this.through = 0;
+  }
+}
+
+/** Adds `counts` to `key`'s in `out`. */
+function addInto(out: Map<string, ByMinute>, key: string, counts: ByMinute): void {
+  const into = bucket(out, key);
+  for (const [minute, cells] of counts) {
+    let target = into.get(minute);
+    if (!target) {
+      target = new CellCounts();
+      into.set(minute, target);
+    }
+    target.addAll(cells);
   }
 }
 
@@ -195,10 +249,7 @@ export function historyWriter(db: Database.Database): (pending: PendingHistory) 
     }
   };
   const transaction = db.transaction((pending: PendingHistory) => {
-    for (const [key, byMinute] of pending.minutes) write(key, byMinute);
-    for (const [page, bySelector] of pending.anchored) {
-      for (const [selector, byMinute] of bySelector) write(anchorKey(page, selector), byMinute);
-    }
+    for (const [key, byMinute] of pending.byKey()) write(key, byMinute);
     if (pending.through) setFolded.run(pending.through);
   });
   return (pending) => {
