@@ -90,6 +90,14 @@ interface Bin {
   anchorOf: Uint32Array | null;
 }
 
+/** A page's key and its side keys (protocol/anchor.ts). */
+interface PageKeys {
+  page: string;
+  loose: string;
+  anchored: string;
+  scroll: string;
+}
+
 /** One page of a batch and the groups its points and marks go to. */
 interface PagePlan {
   page: Batch["pages"][number];
@@ -202,8 +210,13 @@ export class Ingest {
   private readonly keyBudget: KeyBudget;
   /** Build labels and testers whose history is kept apart. */
   readonly tags: TagBudget;
-  /** Normalised paths by the path sent: browsers send the same few in batch after batch. */
-  private readonly paths = new Map<string, string>();
+  /**
+   * A page's keys by the path sent, origin and band: browsers send the same
+   * few pages in batch after batch, and a key made once is hashed once
+   * wherever it is looked up (the window stage, the store's names).
+   */
+  private readonly keys = new Map<string, Map<string, Map<string, PageKeys>>>();
+  private keysKept = 0;
 
   constructor(private readonly deps: IngestDeps) {
     this.rate = new RateMeter(10, deps.clock);
@@ -226,15 +239,31 @@ export class Ingest {
     return state;
   }
 
-  /** The page key's path for `raw`, remembered for as many paths as `--max-keys` allows, then afresh. */
-  private normalise(raw: string): string {
-    let path = this.paths.get(raw);
-    if (path === undefined) {
-      if (this.paths.size >= this.deps.options.maxKeys) this.paths.clear();
-      path = this.deps.normalise(raw);
-      this.paths.set(raw, path);
+  /** The keys of the page at `path` (as sent) of `origin` in `band`, kept for as many pages as `--max-keys` allows, then afresh. */
+  private keysOf(band: string, origin: string, path: string): PageKeys {
+    let byOrigin = this.keys.get(path);
+    if (!byOrigin) {
+      byOrigin = new Map();
+      this.keys.set(path, byOrigin);
     }
-    return path;
+    let byBand = byOrigin.get(origin);
+    if (!byBand) {
+      byBand = new Map();
+      byOrigin.set(origin, byBand);
+    }
+    let keys = byBand.get(band);
+    if (!keys) {
+      if (this.keysKept >= this.deps.options.maxKeys) {
+        this.keys.clear();
+        this.keysKept = 0;
+        return this.keysOf(band, origin, path);
+      }
+      const page = makeKey(band, origin, this.deps.normalise(path));
+      keys = { page, loose: looseKey(page), anchored: anchorKey(page, ""), scroll: scrollKey(page) };
+      byBand.set(band, keys);
+      this.keysKept++;
+    }
+    return keys;
   }
 
   /** `label` if its points are kept apart (TagBudget), else undefined, counted. */
@@ -306,8 +335,8 @@ export class Ingest {
     // First each page's groups and how many points each takes, then the points, into one buffer for the batch.
     const plans: PagePlan[] = [];
     for (const page of batch.pages) {
-      const band = bandFor(page.w, this.deps.bands);
-      const key = makeKey(band.id, page.origin, this.normalise(page.path));
+      const keys = this.keysOf(bandFor(page.w, this.deps.bands).id, page.origin, page.path);
+      const key = keys.page;
       pageKeys.add(key);
       build = page.build === undefined ? undefined : this.tag("build", key, page.build);
       const { pts, t0, at, anchors, scroll, controls } = page;
@@ -339,11 +368,11 @@ export class Ingest {
         if (at) for (let p = 0; p < at.length; p += 3) if (at[p] !== 0) anchoredPoints++;
         const loosePoints = n - anchoredPoints;
         const looseFirst = !at || at[0] === 0;
-        if (looseFirst && loosePoints > 0) plan.loose = bin(bins, looseKey(key), loosePoints, build, tester);
-        if (anchoredPoints > 0) plan.anchored = bin(bins, anchorKey(key, ""), anchoredPoints, build, tester, true);
-        if (!looseFirst && loosePoints > 0) plan.loose = bin(bins, looseKey(key), loosePoints, build, tester);
+        if (looseFirst && loosePoints > 0) plan.loose = bin(bins, keys.loose, loosePoints, build, tester);
+        if (anchoredPoints > 0) plan.anchored = bin(bins, keys.anchored, anchoredPoints, build, tester, true);
+        if (!looseFirst && loosePoints > 0) plan.loose = bin(bins, keys.loose, loosePoints, build, tester);
       }
-      if (scroll?.length) plan.marks = bin(bins, scrollKey(key), scroll.length / 3, build, tester);
+      if (scroll?.length) plan.marks = bin(bins, keys.scroll, scroll.length / 3, build, tester);
       plans.push(plan);
     }
     allot(bins.values());
