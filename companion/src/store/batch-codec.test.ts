@@ -16,13 +16,15 @@ const group: fc.Arbitrary<KeyedPoints> = fc
     key: fc.string(),
     points: fc.array(
       fc.record({
-        // Whole milliseconds near now (the compact layout), any in range, or fractional (the wide one).
+        // Whole milliseconds within a minute (the compact layout in 16 bits, if the cells allow), within an hour
+        // (in 32), any in range, or fractional (the wide one).
         t: fc.oneof(
+          fc.integer({ min: 1.8e12, max: 1.8e12 + 60_000 }),
           fc.integer({ min: 1.8e12, max: 1.8e12 + 3_600_000 }),
           fc.integer({ min: 0, max: 8.64e15 }),
           fc.double({ min: 1.8e12, max: 1.8e12 + 1000, noNaN: true }),
         ),
-        cell: fc.integer({ min: 0, max: 2 ** 26 }),
+        cell: fc.oneof(fc.integer({ min: 0, max: 2 ** 16 }), fc.integer({ min: 0, max: 2 ** 26 })),
         anchor: fc.nat(255),
       }),
       { maxLength: 40 },
@@ -67,7 +69,7 @@ describe("stored batch groups", () => {
     );
   });
 
-  it("take uint32 numbers alone when the times are whole milliseconds close together, and repeated times once", () => {
+  it("take uint16 or uint32 numbers alone when the times are whole milliseconds close together, and repeated times once", () => {
     const times = Array.from({ length: 25 }, (_, i) => 1.8e12 + i * 40);
     const cells = times.map((_, i) => i * 2);
     const page = makeKey("desktop", "https://a.test", "/p");
@@ -75,8 +77,13 @@ describe("stored batch groups", () => {
       { key: page, times, cells },
       { key: looseKey(page), times: [...times], cells: cells.map((c) => c * 2) },
     ];
-    // Times once, and two groups' cells: 75 uint32.
-    expect(encodeGroups(groups).body.byteLength).toBe(75 * 4);
+    // Times once, and two groups' cells: 75 uint16.
+    expect(encodeGroups(groups).body.byteLength).toBe(75 * 2);
+    // One cell past 16 bits, or points a minute and more apart: 75 uint32.
+    const far = [groups[0], { ...groups[1], cells: [2 ** 16, ...cells.slice(1)] }] as KeyedPoints[];
+    expect(encodeGroups(far).body.byteLength).toBe(75 * 4);
+    const apart = groups.map((g) => ({ ...g, times: [...times.slice(0, -1), 1.8e12 + 65_536] }));
+    expect(encodeGroups(apart).body.byteLength).toBe(75 * 4);
     // A fractional time needs float64 for every time: 50 of them, and 50 cells.
     const fractional = [{ ...groups[0], times: [...times.slice(1), 1.8e12 + 0.5] } as KeyedPoints];
     expect(encodeGroups(fractional).body.byteLength).toBe(25 * 8 + 25 * 4);

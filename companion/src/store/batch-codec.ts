@@ -11,7 +11,9 @@
  *   [...]}` and the body is uint32 only, group by group: its times as
  *   milliseconds after `base` (left out when they equal the previous
  *   group's, as a page's loose points repeat its points' times), its cells,
- *   its anchor indices;
+ *   its anchor indices; the same in uint16 when every one of those numbers
+ *   fits (a batch's points span seconds, a page's cells rarely pass 65,535),
+ *   said by `"w": 2` in the head: half the bytes;
  * - wide (any other times): the head is the groups' array and the body every
  *   group's times as float64, then its cells and anchor indices as uint32;
  * - rows written before batches had a body (body NULL) hold the groups as
@@ -29,6 +31,8 @@ type Entry = [string, number, string[] | null, ([string | null, string | null] |
 
 interface CompactHead {
   base: number;
+  /** Bytes per number in the body: 2, or 4 when absent. */
+  w?: 2;
   groups: Entry[];
 }
 
@@ -40,6 +44,7 @@ export interface EncodedGroups {
 }
 
 const UINT32_MAX = 2 ** 32 - 1;
+const UINT16_MAX = 2 ** 16 - 1;
 
 export function encodeGroups(groups: readonly KeyedPoints[]): EncodedGroups {
   let minT = Number.POSITIVE_INFINITY;
@@ -78,13 +83,18 @@ function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 function encodeCompact(groups: readonly KeyedPoints[], base: number, maxT: number): EncodedGroups {
   const entries: Entry[] = [];
   let words = 0;
+  // The largest number the body holds: whether 16 bits hold them all.
+  let largest = maxT - base;
   groups.forEach((group, g) => {
     const same = g > 0 && sameNumbers(group.times, (groups[g - 1] as KeyedPoints).times);
     entries.push(entryOf(group, same));
     const n = group.times.length;
     words += (same ? 0 : n) + n + (group.anchors && group.anchorOf ? n : 0);
+    largest = Math.max(largest, largestOf(group.cells));
+    if (group.anchors && group.anchorOf) largest = Math.max(largest, largestOf(group.anchorOf));
   });
-  const ints = new Uint32Array(words);
+  const narrow = largest <= UINT16_MAX;
+  const ints = narrow ? new Uint16Array(words) : new Uint32Array(words);
   let w = 0;
   groups.forEach((group, g) => {
     if ((entries[g] as Entry)[4] !== 1) {
@@ -94,8 +104,15 @@ function encodeCompact(groups: readonly KeyedPoints[], base: number, maxT: numbe
     w = putInts(ints, w, group, group.cells);
     if (group.anchors && group.anchorOf) w = putInts(ints, w, group, group.anchorOf);
   });
-  const head: CompactHead = { base, groups: entries };
+  const head: CompactHead = narrow ? { base, w: 2, groups: entries } : { base, groups: entries };
   return { head: JSON.stringify(head), body: Buffer.from(ints.buffer), maxT };
+}
+
+/** The largest of `list`, or 0; a number that is no cell is left for putInts to refuse. */
+function largestOf(list: ArrayLike<number>): number {
+  let largest = 0;
+  for (let i = 0; i < list.length; i++) if ((list[i] as number) > largest) largest = list[i] as number;
+  return largest;
 }
 
 function encodeWide(groups: readonly KeyedPoints[], maxT: number): EncodedGroups {
@@ -121,8 +138,8 @@ function encodeWide(groups: readonly KeyedPoints[], maxT: number): EncodedGroups
 }
 
 /** Writes `list` (cells or anchor indices) at `w`; the index after it. */
-function putInts(ints: Uint32Array, w: number, group: KeyedPoints, list: ArrayLike<number>): number {
-  // Ingest's groups are uint32 already (gateway/ingest.ts): copied in one go.
+function putInts(ints: Uint32Array | Uint16Array, w: number, group: KeyedPoints, list: ArrayLike<number>): number {
+  // Ingest's groups are uint32 already (gateway/ingest.ts): copied in one go (into 16 bits only once they fit).
   if (list instanceof Uint32Array) ints.set(list, w);
   else {
     for (let i = 0; i < list.length; i++) {
@@ -153,7 +170,7 @@ export function decodeGroupViews(head: string, body: Buffer | null): KeyedPoints
   // A copy at offset 0, so the typed views are aligned whatever SQLite's buffer is.
   const bytes = new Uint8Array(body).buffer;
   if (Array.isArray(parsed)) return decodeWide(parsed, bytes);
-  const ints = new Uint32Array(bytes);
+  const ints = parsed.w === 2 ? new Uint16Array(bytes) : new Uint32Array(bytes);
   const groups: KeyedPoints[] = [];
   let previous: Float64Array = new Float64Array(0);
   let w = 0;
@@ -193,8 +210,8 @@ function decodeWide(entries: Entry[], bytes: ArrayBuffer): KeyedPoints[] {
 function groupOf(
   [key, n, anchors, tags]: Entry,
   times: Float64Array,
-  cells: Uint32Array,
-  ints: Uint32Array,
+  cells: Uint32Array | Uint16Array,
+  ints: Uint32Array | Uint16Array,
   anchorsAt: number,
 ): KeyedPoints {
   const group: KeyedPoints = { key, times, cells };
