@@ -175,7 +175,7 @@ export class EventStore {
     const file = join(options.dataDir, "heatlens.db");
     this.db = openDatabase(file);
     this.db.exec(`
-      -- Each client's delivered seqs as runs lo..hi (commits.ts); at: the newest delivery in the run.
+      -- Each client's delivered seqs as runs lo..hi (commits.ts); at: the newest delivery in the run, to a minute (AT_STEP_MS).
       CREATE TABLE IF NOT EXISTS delivered_runs (
         client TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL, at INTEGER NOT NULL,
         PRIMARY KEY (client, lo)) WITHOUT ROWID;
