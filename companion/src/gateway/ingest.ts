@@ -450,38 +450,36 @@ export class Ingest {
     // Only this of the parsed batch is needed once it is stored: the batch itself is let go meanwhile.
     const firstSent = batch.first === true;
     // Acknowledged and counted only once durable; a batch stored before (resent after a lost ack) counts once.
-    this.deps.store.append(stored).then(
-      (duplicate) => {
-        client.dedup.add(seq);
-        if (!duplicate) {
-          this.deps.bus.publish("points", { client: clientId, groups: stored.groups });
-          if (signals.length > 0) this.deps.bus.publish("signals", { signals });
-        }
+    this.deps.store.appendThen(stored, (failure, duplicate) => {
+      if (failure) {
         keys.release();
-        if (duplicate) {
-          this.counters.duplicates++;
-          return connection.reply({ type: "ack", seq, points: 0, duplicate: true });
-        }
-        this.counters.batches++;
-        this.counters.points += points;
-        connection.accepted(points, pageKeys);
-        this.rate.add(points);
-        this.counters.clicks += clicks;
-        if (!this.relay) return connection.reply({ type: "ack", seq, points, duplicate: false });
-        this.relay
-          .carry(clientId, seq, stored.groups, signals, firstSent ? () => connection.open : null)
-          .then(() => connection.reply({ type: "ack", seq, points, duplicate: false }));
-      },
-      (error: Error & { code?: string }) => {
-        keys.release();
-        this.nack(
+        return this.nack(
           connection,
           seq,
           ErrorCode.storage,
-          `storage unavailable (${error.code ?? "error"}); keep the batch and retry`,
+          `storage unavailable (${failure.code ?? "error"}); keep the batch and retry`,
           true,
         );
-      },
-    );
+      }
+      client.dedup.add(seq);
+      if (!duplicate) {
+        this.deps.bus.publish("points", { client: clientId, groups: stored.groups });
+        if (signals.length > 0) this.deps.bus.publish("signals", { signals });
+      }
+      keys.release();
+      if (duplicate) {
+        this.counters.duplicates++;
+        return connection.reply({ type: "ack", seq, points: 0, duplicate: true });
+      }
+      this.counters.batches++;
+      this.counters.points += points;
+      connection.accepted(points, pageKeys);
+      this.rate.add(points);
+      this.counters.clicks += clicks;
+      if (!this.relay) return connection.reply({ type: "ack", seq, points, duplicate: false });
+      this.relay
+        .carry(clientId, seq, stored.groups, signals, firstSent ? () => connection.open : null)
+        .then(() => connection.reply({ type: "ack", seq, points, duplicate: false }));
+    });
   }
 }

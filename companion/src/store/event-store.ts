@@ -64,10 +64,32 @@ interface Row {
   body: Buffer | null;
 }
 
+/** How an append's outcome is told: a failure, or whether the batch had been stored before. */
+export type Appended = (failure: StorageError | null, duplicate: boolean) => void;
+
 interface Waiting {
   batch: StoredBatch;
-  resolve: (duplicate: boolean) => void;
-  reject: (error: StorageError) => void;
+  done: Appended;
+}
+
+/**
+ * Tells each of `waiting` its outcome (`duplicates[i]`, or `failure`) in one
+ * microtask, as a promise would; one that throws does not keep the others
+ * from being told (what it threw is thrown after).
+ */
+function tell(waiting: readonly Waiting[], failure: StorageError | null, duplicates: readonly boolean[] | null): void {
+  if (waiting.length === 0) return;
+  queueMicrotask(() => {
+    let thrown: { error: unknown } | null = null;
+    for (let i = 0; i < waiting.length; i++) {
+      try {
+        (waiting[i] as Waiting).done(failure, duplicates ? (duplicates[i] as boolean) : false);
+      } catch (error) {
+        thrown ??= { error };
+      }
+    }
+    if (thrown) throw thrown.error;
+  });
 }
 
 const MINUTE = 60_000;
@@ -309,7 +331,7 @@ export class EventStore {
     const lost = this.inFlight.splice(0).flat();
     this.batchesInFlight = 0;
     const failure = this.noteFailure({ code: "E_STORAGE", message: `commit thread: ${reason}` });
-    for (const w of lost) w.reject(failure);
+    tell(lost, failure, null);
     this.options.onThreadLost?.(reason);
     this.afterAnswer();
   }
@@ -321,17 +343,25 @@ export class EventStore {
    */
   append(batch: StoredBatch): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ batch, resolve, reject });
-      // A full group goes at once, so that the commit thread works while this thread parses the next frames.
-      if (this.queue.length >= BATCHES_PER_GROUP && !this.commitHere) this.flush();
-      else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => {
-          this.flushScheduled = false;
-          this.flush();
-        });
-      }
+      this.appendThen(batch, (failure, duplicate) => (failure ? reject(failure) : resolve(duplicate)));
     });
+  }
+
+  /**
+   * `append`, its outcome told to `done` rather than by a promise: the
+   * outcomes of a commit are told together, in one microtask.
+   */
+  appendThen(batch: StoredBatch, done: Appended): void {
+    this.queue.push({ batch, done });
+    // A full group goes at once, so that the commit thread works while this thread parses the next frames.
+    if (this.queue.length >= BATCHES_PER_GROUP && !this.commitHere) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
   }
 
   /** Every signal with a time at or after `since`, in the order stored. */
@@ -670,8 +700,7 @@ export class EventStore {
     const waiting = groups === 1 ? (this.inFlight.shift() ?? []) : this.inFlight.splice(0, groups).flat();
     this.batchesInFlight -= waiting.length;
     if (!result.ok) {
-      const failure = this.noteFailure({ code: result.code, message: result.message });
-      for (const w of waiting) w.reject(failure);
+      tell(waiting, this.noteFailure({ code: result.code, message: result.message }), null);
     } else {
       this.counters.commits++;
       if (!this.recovering) this.failure = null;
@@ -679,15 +708,14 @@ export class EventStore {
       // Before any of the group's appends resolves, in this same task.
       if (result.lastId > this.answeredThrough) this.answeredThrough = result.lastId;
       waiting.forEach((w, i) => {
-        const duplicate = result.duplicates[i] as boolean;
-        if (duplicate) this.counters.duplicates++;
+        if (result.duplicates[i]) this.counters.duplicates++;
         else {
           this.counters.committedBatches++;
           for (const group of w.batch.groups) this.counters.committedPoints += pointsOf(group);
           if (here) this.history.add(w.batch.groups);
         }
-        w.resolve(duplicate);
       });
+      tell(waiting, null, result.duplicates);
     }
     this.afterAnswer();
   }
