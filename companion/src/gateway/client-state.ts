@@ -75,7 +75,11 @@ export class ClockOffset {
   }
 
   get offset(): number {
-    return this.samples.length ? Math.min(...this.samples) : 0;
+    const { samples } = this;
+    if (samples.length === 0) return 0;
+    let least = samples[0] as number;
+    for (let i = 1; i < samples.length; i++) least = Math.min(least, samples[i] as number);
+    return least;
   }
 }
 

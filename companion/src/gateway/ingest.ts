@@ -124,8 +124,7 @@ let slabUsed = 0;
  * the collected heap. Shared, so that the commit thread reads them where
  * they are (batch-transfer.ts): a copy per batch cost more than its encoding.
  */
-function allot(bins: Iterable<Bin>): void {
-  const all = [...bins];
+function allot(all: readonly Bin[]): void {
   let points = 0;
   let ints = 0;
   for (const bin of all) {
@@ -375,7 +374,8 @@ export class Ingest {
       if (scroll?.length) plan.marks = bin(bins, keys.scroll, scroll.length / 3, build, tester);
       plans.push(plan);
     }
-    allot(bins.values());
+    const binned = [...bins.values()];
+    allot(binned);
 
     for (const { page, start, points: pageBin, loose, anchored, marks } of plans) {
       const { pts, w, at, anchors, scroll } = page;
@@ -442,7 +442,7 @@ export class Ingest {
       );
     }
 
-    const stored: StoredBatch = { client: clientId, seq, groups: [...bins.values()].map((b) => b.group) };
+    const stored: StoredBatch = { client: clientId, seq, groups: binned.map((b) => b.group) };
     if (signals.length > 0) stored.signals = { list: signals, max: options.maxSignals };
     if (inventories.size > 0) {
       stored.controls = [...inventories].map(([key, { selectors, cut }]) => ({ key, selectors, cut, at: now }));
