@@ -53,8 +53,9 @@ export class CellCounts {
 
   /** Adds every count of `other`. */
   addAll(other: CellCounts): void {
-    const { keys, counts } = other;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.add((keys[i] as number) - 1, counts[i] as number);
+    other.forEach((cell, n) => {
+      this.add(cell, n);
+    });
   }
 
   forEach(fn: (cell: number, n: number) => void): void {
@@ -113,16 +114,7 @@ export class PendingHistory {
   }
 
   private countsOf({ key, build, tester }: KeyedPoints): GroupCounts {
-    let byBuild = this.groups.get(key);
-    if (!byBuild) {
-      byBuild = new Map();
-      this.groups.set(key, byBuild);
-    }
-    let byTester = byBuild.get(build);
-    if (!byTester) {
-      byTester = new Map();
-      byBuild.set(build, byTester);
-    }
+    const byTester = bucket(bucket(this.groups, key), build);
     let counts = byTester.get(tester);
     if (!counts) {
       counts = { minutes: new Map(), selectors: new Map() };
@@ -204,7 +196,7 @@ export function pointsOf(group: KeyedPoints): number {
   return splitSideKey(group.key) ? 0 : group.times.length;
 }
 
-function bucket<K, V>(into: Map<K, Map<number, V>>, key: K): Map<number, V> {
+function bucket<K, L, V>(into: Map<K, Map<L, V>>, key: K): Map<L, V> {
   let found = into.get(key);
   if (!found) {
     found = new Map();
