@@ -407,6 +407,15 @@ export const OPTIONS = {
       "longest an ack waits for JetStream to take the batch's pane delta; past it the batch is acked on the local store and republished later",
     local: true,
   }),
+  natsStartWaitMs: spec("duration", {
+    flag: "--nats-start-wait <duration>",
+    default: 30_000,
+    min: 0,
+    max: 600_000,
+    description:
+      "longest a node waits at start for NATS and its JetStream to answer (a server still starting, a JetStream without a leader yet); past it heatlens exits with code 2",
+    local: true,
+  }),
   logLevel: spec("choice", {
     flag: "--log-level <level>",
     default: "info",

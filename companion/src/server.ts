@@ -104,7 +104,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
   let cluster: ClusterNode | null = null;
   if (options.nats.length > 0) {
     try {
-      cluster = await joinCluster(options, stages, clock, endpoint.port);
+      cluster = await joinCluster(options, stages, clock, endpoint.port, log);
     } catch (error) {
       await endpoint.close();
       closeStages(stages);
@@ -177,7 +177,13 @@ function closeStages({ windows, fanout, store, snapshots, tokens }: Stages): voi
 }
 
 /** Joins the cluster the `--nats` servers carry; the node republishes what its store holds of the last window. */
-function joinCluster(options: CompanionOptions, stages: Stages, clock: () => number, port: number) {
+function joinCluster(
+  options: CompanionOptions,
+  stages: Stages,
+  clock: () => number,
+  port: number,
+  log: { warn(obj: object, msg: string): void },
+) {
   const longestWindow = Math.max(...options.windowsMs);
   return ClusterNode.start(
     {
@@ -188,6 +194,7 @@ function joinCluster(options: CompanionOptions, stages: Stages, clock: () => num
       partitions: options.natsPartitions,
       leaseMs: options.natsLeaseMs,
       ackWaitMs: options.natsAckWaitMs,
+      startWaitMs: options.natsStartWaitMs,
     },
     stages.bus,
     {
@@ -195,6 +202,7 @@ function joinCluster(options: CompanionOptions, stages: Stages, clock: () => num
       signals: () => stages.store.signalsSince(clock() - longestWindow),
     },
     clock,
+    (reason) => log.warn({ waitMs: options.natsStartWaitMs }, reason),
   );
 }
 

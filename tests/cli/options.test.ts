@@ -773,6 +773,35 @@ const ROWS = {
       expect((await clusterOf(c)).published.ackedOnStoreAlone).toBe(1);
     },
   },
+  natsStartWaitMs: {
+    args: async () => ["--nats", (await freshNats()).url, "--nats-start-wait", "15s"],
+    async check(c) {
+      expect(await clusterOf(c)).toMatchObject({ connected: true });
+      // A JetStream that never answers is tried again until the wait is over, then the start is refused with code 2;
+      // with no wait, tried once. (A JetStream that answers within the wait: cluster-edges.test.ts.)
+      const never = await freshNats({ jetStream: false });
+      const refusal = async (wait: string) => {
+        const started = Date.now();
+        const refused = await heatlens([
+          "--port",
+          "0",
+          "--data-dir",
+          tempDataDir("cli-start-wait"),
+          "--nats",
+          never.url,
+          "--nats-start-wait",
+          wait,
+        ]);
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toMatch(/cannot set up JetStream on nats:\/\/\S+: /);
+        return { ms: Date.now() - started, tries: Number(/\((\d+) tries\)/.exec(refused.stderr)?.[1] ?? 1) };
+      };
+      const waited = await refusal("800ms");
+      expect(waited.ms).toBeGreaterThanOrEqual(800);
+      expect(waited.tries).toBeGreaterThan(1);
+      expect((await refusal("0")).tries).toBe(1);
+    },
+  },
   logLevel: {
     args: ["--log-level", "silent"],
     async check(c) {
@@ -789,8 +818,8 @@ const natsServers: Nats[] = [];
 const natsUrls = { lease: "", ackWait: "" };
 
 /** A NATS server of a row's own: nodes on one server form one cluster. */
-async function freshNats(): Promise<Nats> {
-  const server = await startNats();
+async function freshNats(options?: Parameters<typeof startNats>[0]): Promise<Nats> {
+  const server = await startNats(options);
   natsServers.push(server);
   return server;
 }

@@ -146,6 +146,8 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
       `${deadA},${deadB}`,
       "--nats",
       deadC,
+      "--nats-start-wait",
+      "0",
     ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`cannot reach NATS at ${deadA}, ${deadB}, ${deadC}`);
@@ -153,6 +155,23 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     const none = await heatlens(["--port", "0", "--data-dir", tempDataDir("cluster"), "--nats", ",", "--nats", " "]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("--nats needs at least one server URL");
+  });
+
+  it("waits at start for a NATS server that comes up after it, and for its JetStream to answer", async () => {
+    const port = await freePort();
+    let said = (): string => "";
+    const starting = start(["--nats", `nats://127.0.0.1:${port}`, "--nats-node", "early"], (stdout) => {
+      said = stdout;
+    });
+    await until(() => /cannot reach NATS at \S+ yet \(.+\): trying again/.test(said()), 15_000, "the node to wait");
+    // The server comes up without JetStream (a NATS cluster electing its leader), then with it.
+    const server = await nats({ port, jetStream: false });
+    await until(() => /cannot set up JetStream on \S+ yet \(.+\): trying again/.test(said()), 15_000, "JetStream");
+    server.enableJetStream();
+    const node = await starting;
+    await sharedOut([node]);
+    expect((await stats(node)).cluster).toMatchObject({ node: "early", connected: true });
+    await seenLive(node, node, "/after-the-wait");
   });
 
   it("answers /api/heatmap from the page's owner, 503 E_CLUSTER while NATS is away, and loses no acked point", async () => {

@@ -271,12 +271,15 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
   });
 
   it("refuses to start, with E_CLUSTER and the reason, when NATS cannot be reached or the partitions or leases disagree", async () => {
-    /** A node started on `natsUrl` with `args`, to its exit (a refused start exits at once). */
+    /**
+     * A node started on `natsUrl` with `args`, to its exit. A cluster that disagrees is refused at once, not
+     * tried again until --nats-start-wait (30 s) is over: `heatlens` gives up on the process after 15 s.
+     */
     const join = (natsUrl: string, ...args: string[]) =>
       heatlens(["--port", "0", "--data-dir", tempDataDir("cluster"), "--nats", natsUrl, ...args]);
-    const unreachable = await join("nats://127.0.0.1:9");
+    const unreachable = await join("nats://127.0.0.1:9", "--nats-start-wait", "0");
     expect(unreachable.code).toBe(2);
-    expect(unreachable.stderr).toMatch(/cannot reach NATS at nats:\/\/127\.0\.0\.1:9/);
+    expect(unreachable.stderr).toMatch(/cannot reach NATS at nats:\/\/127\.0\.0\.1:9: /);
     const server = await nats();
     await cluster(server, 1);
     const other = await join(server.url, "--nats-partitions", "8");

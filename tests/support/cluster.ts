@@ -24,13 +24,13 @@ export function clusterFixture() {
     for (const r of running.splice(0)) await r.kill();
     for (const s of servers.splice(0)) await s.stop();
   });
-  const nats = async (): Promise<Nats> => {
-    const server = await startNats();
+  const nats = async (options?: Parameters<typeof startNats>[0]): Promise<Nats> => {
+    const server = await startNats(options);
     servers.push(server);
     return server;
   };
-  const start = async (args: string[]): Promise<Running> => {
-    const companion = await startHeatlens(args, tempDataDir("cluster"));
+  const start = async (args: string[], spawned?: (stdout: () => string) => void): Promise<Running> => {
+    const companion = await startHeatlens(args, tempDataDir("cluster"), spawned);
     running.push(companion);
     return companion;
   };

@@ -64,9 +64,18 @@ export interface Running {
 }
 
 /** Starts a companion on a free port with its own data directory (both overridable by later flags in `args`). */
-export async function startHeatlens(args: string[], dataDir = tempDataDir("cli")): Promise<Running> {
+/**
+ * Starts `heatlens` and waits for its banner. `spawned` is given its output
+ * so far at once, for a test that acts on what it says before it listens.
+ */
+export async function startHeatlens(
+  args: string[],
+  dataDir = tempDataDir("cli"),
+  spawned: (stdout: () => string) => void = () => undefined,
+): Promise<Running> {
   const child = spawn(process.execPath, [BIN, "--port", "0", "--data-dir", dataDir, ...args], { cwd: ROOT });
   let stdout = "";
+  spawned(() => stdout);
   let stderr = "";
   child.stderr.on("data", (d) => {
     stderr += d;

@@ -33,11 +33,22 @@ export interface Nats {
   connections(): Promise<number>;
 }
 
-export async function startNats(): Promise<Nats> {
+/**
+ * `port`: a port chosen beforehand (a free one by default), as for a node
+ * started before its server. `jetStream: false`: JetStream off until
+ * `enableJetStream()`, as a server whose JetStream does not answer yet.
+ */
+export async function startNats({
+  port: chosen,
+  jetStream = true,
+}: {
+  port?: number;
+  jetStream?: boolean;
+} = {}): Promise<Nats> {
   if (!existsSync(NATS_SERVER)) {
     throw new Error(`${NATS_SERVER} is missing: apt-get install -y nats-server (or set HEATLENS_NATS_SERVER)`);
   }
-  const [port, monitor] = [await freePort(), await freePort()];
+  const [port, monitor] = [chosen ?? (await freePort()), await freePort()];
   let store = tempDataDir("nats");
   // JetStream is set in a configuration file, so that a reload can turn it on.
   const config = join(tempDataDir("nats-config"), "nats.conf");
@@ -52,7 +63,7 @@ export async function startNats(): Promise<Nats> {
     child = started;
     await listening(port, started);
   };
-  await launch();
+  await launch(jetStream);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,

@@ -45,6 +45,8 @@ export interface ClusterOptions extends Omit<WindowStageOptions, "now"> {
   partitions: number;
   leaseMs: number;
   ackWaitMs: number;
+  /** How long `start` tries again to reach NATS and set up its JetStream; 0: once. */
+  startWaitMs: number;
 }
 
 /** Why a node could not join its cluster, with a stable code. */
@@ -133,35 +135,43 @@ export class ClusterNode {
     );
   }
 
-  /** Connects, makes sure the stream and the bucket exist, and takes a first share of the partitions. */
+  /**
+   * Connects, makes sure the stream and the bucket exist, and takes a first
+   * share of the partitions. A NATS server still starting, or one whose
+   * JetStream does not answer yet (busy making its store, a NATS cluster
+   * electing its leader), is tried again until `startWaitMs` has passed; a
+   * cluster that refuses this node's settings is not.
+   */
   static async start(
     options: ClusterOptions,
     bus: Bus<Topics>,
     backlog: Backlog,
     clock: () => number,
+    onWait: (reason: string) => void = () => undefined,
   ): Promise<ClusterNode> {
-    let nc: NatsConnection;
-    try {
-      nc = await connect({
+    const servers = options.servers.join(", ");
+    const deadline = Date.now() + options.startWaitMs;
+    const nc = await tryUntil(deadline, `cannot reach NATS at ${servers}`, onWait, () =>
+      connect({
         servers: options.servers,
         name: `heatlens ${options.node}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
-      });
-    } catch (error) {
-      throw new ClusterError(`cannot reach NATS at ${options.servers.join(", ")}: ${(error as Error).message}`);
-    }
+      }),
+    );
     try {
-      const kv = await prepare(nc, options);
-      await agreeOnPartitions(kv, options.partitions);
-      await agreeOnLease(kv, options.leaseMs);
+      const kv = await tryUntil(deadline, `cannot set up JetStream on ${servers}`, onWait, async () => {
+        const made = await prepare(nc, options);
+        await agreeOnPartitions(made, options.partitions);
+        await agreeOnLease(made, options.leaseMs);
+        return made;
+      });
       const node = new ClusterNode(nc, kv, bus, options, backlog, clock);
       await node.lease();
       return node;
     } catch (error) {
       await nc.close().catch(() => undefined);
-      if (error instanceof ClusterError) throw error;
-      throw new ClusterError(`cannot set up JetStream on ${options.servers.join(", ")}: ${(error as Error).message}`);
+      throw error;
     }
   }
 
@@ -501,6 +511,34 @@ export class ClusterNode {
     } else this.announced.add(p);
     const message: InterestMessage = { node: this.options.node, views };
     this.nc.publish(interestSubject(p), JSON.stringify(message));
+  }
+}
+
+/** Pause between two tries of a node's start. */
+const START_RETRY_MS = 250;
+
+/**
+ * `attempt` until it succeeds, tried again on failure while `deadline` is
+ * ahead; a ClusterError (a refusal, not an absence) ends it at once. The last
+ * failure is the reason given, after `what`.
+ */
+async function tryUntil<T>(
+  deadline: number,
+  what: string,
+  onWait: (reason: string) => void,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (error instanceof ClusterError) throw error;
+      const reason = (error as Error).message;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ClusterError(`${what}: ${reason}${tries > 1 ? ` (${tries} tries)` : ""}`);
+      if (tries === 1) onWait(`${what} yet (${reason}): trying again`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(START_RETRY_MS, left)));
+    }
   }
 }
 
