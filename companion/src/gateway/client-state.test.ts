@@ -22,8 +22,8 @@ describe("SeqDedup", () => {
       fc.property(
         fc.integer({ min: 1, max: 8 }),
         fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 200 }),
-        (maxAbove, seqs) => {
-          const dedup = new SeqDedup(maxAbove);
+        (maxApart, seqs) => {
+          const dedup = new SeqDedup(maxApart);
           const seen = new Set<number>();
           for (const seq of seqs) {
             if (dedup.has(seq)) expect(seen.has(seq)).toBe(true);
@@ -32,6 +32,19 @@ describe("SeqDedup", () => {
           }
         },
       ),
+    );
+  });
+
+  it("knows every number told in order from wherever a client starts, with nothing kept apart", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 300 }), (start, n) => {
+        // Room for a single number apart: a client already far along when the companion starts sets nothing apart.
+        const dedup = new SeqDedup(1);
+        for (let seq = start; seq < start + n; seq++) dedup.add(seq);
+        for (let seq = start; seq < start + n; seq++) expect(dedup.has(seq)).toBe(true);
+        expect(dedup.has(start - 1)).toBe(false);
+        expect(dedup.has(start + n)).toBe(false);
+      }),
     );
   });
 

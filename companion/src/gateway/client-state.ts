@@ -8,31 +8,52 @@
  * Remembers delivered sequence numbers so that a resent batch is answered
  * without a trip to the store. A cache, never the authority: `has` is true
  * only for a number it knows was delivered, and a number it does not know is
- * asked of the store, whose (client, seq) table decides. So a gap that never
- * fills (a batch refused for a while, resent much later) costs memory only up
- * to `maxAbove`: past it the lowest numbers above the gap are forgotten, not
- * assumed delivered.
+ * asked of the store, whose (client, seq) table decides.
+ *
+ * It knows one run of consecutive numbers, `lo..hi`, started by the first
+ * number it is told of (a client already far along when the companion
+ * starts), and the numbers apart from it. Numbers told in order extend the run
+ * at no cost; one that joins the run takes the numbers next to it along. A gap
+ * that never fills (a batch refused for a while, resent much later) costs
+ * memory only up to `maxApart`: past it the run starts again at the lowest
+ * number apart, and what the old run held is left to the store.
  */
 export class SeqDedup {
-  /** Every seq below `floor` was delivered. */
-  private floor = 0;
-  private readonly above = new Set<number>();
+  private lo = 0;
+  /** Below `lo` while no number is known. */
+  private hi = -1;
+  private readonly apart = new Set<number>();
 
-  constructor(private readonly maxAbove = 4096) {}
+  constructor(private readonly maxApart = 4096) {}
 
   has(seq: number): boolean {
-    return seq < this.floor || this.above.has(seq);
+    return (seq >= this.lo && seq <= this.hi) || this.apart.has(seq);
   }
 
   add(seq: number): void {
-    if (seq < this.floor) return;
-    this.above.add(seq);
-    while (this.above.delete(this.floor)) this.floor++;
-    if (this.above.size > this.maxAbove) {
-      let lowest = Number.POSITIVE_INFINITY;
-      for (const n of this.above) if (n < lowest) lowest = n;
-      this.above.delete(lowest);
-    }
+    if (this.hi < this.lo) {
+      this.lo = seq;
+      this.hi = seq;
+    } else if (seq === this.hi + 1) this.hi = seq;
+    else if (seq === this.lo - 1) this.lo = seq;
+    else if (!this.has(seq)) {
+      this.apart.add(seq);
+      if (this.apart.size > this.maxApart) this.restart();
+      return;
+    } else return;
+    if (this.apart.size === 0) return;
+    while (this.apart.delete(this.hi + 1)) this.hi++;
+    while (this.apart.delete(this.lo - 1)) this.lo--;
+  }
+
+  /** The run starts again at the lowest number apart, with those that follow it. */
+  private restart(): void {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const n of this.apart) if (n < lowest) lowest = n;
+    this.apart.delete(lowest);
+    this.lo = lowest;
+    this.hi = lowest;
+    while (this.apart.delete(this.hi + 1)) this.hi++;
   }
 }
 
