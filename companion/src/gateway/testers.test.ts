@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { browserName, RecentKeys } from "./testers";
 
@@ -37,5 +38,20 @@ describe("RecentKeys", () => {
     expect(recent.keys(25_000)).toEqual(["b", "a"]);
     expect(recent.keys(30_001)).toEqual(["a"]);
     expect(recent.keys(50_001)).toEqual([]);
+  });
+
+  it("keeps a key sent for many times a second until its period after the last, to within a second", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 1, maxLength: 50 }), (gaps) => {
+        const recent = new RecentKeys(30_000);
+        let last = 0;
+        for (const gap of gaps) {
+          last += gap;
+          recent.touch(["a"], last);
+        }
+        expect(recent.keys(last + 29_000)).toEqual(["a"]);
+        expect(recent.keys(last + 30_001)).toEqual([]);
+      }),
+    );
   });
 });

@@ -28,7 +28,10 @@ export function browserName(userAgent: string | undefined): string {
   return userAgent.split(" ")[0]?.slice(0, 40) ?? "";
 }
 
-/** The keys a tester sent points for, each with when it last did. */
+/** How stale a key's last use may be kept: a tester sending many batches a second moves it once a second. */
+const TOUCH_STEP_MS = 1_000;
+
+/** The keys a tester sent points for, each with when it last did (to within TOUCH_STEP_MS). */
 export class RecentKeys {
   private readonly seen = new Map<string, number>();
 
@@ -36,6 +39,8 @@ export class RecentKeys {
 
   touch(keys: Iterable<string>, now: number): void {
     for (const key of keys) {
+      const at = this.seen.get(key);
+      if (at !== undefined && now - at < TOUCH_STEP_MS) continue;
       // Re-inserted, so the map stays in order of last use and pruning stops at the first recent key.
       this.seen.delete(key);
       this.seen.set(key, now);
