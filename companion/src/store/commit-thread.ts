@@ -32,7 +32,8 @@ export type CommitThreadMessage =
 export type CommitThreadAnswer =
   /** The outcome of the next `groups` groups sent, committed together, in the order sent. */
   | ({ kind: "commit"; groups: number } & CommitResult)
-  | { kind: "fold"; ok: true; points: number }
+  /** `rows`: the minute rows written (historyWriter). */
+  | { kind: "fold"; ok: true; points: number; rows: number }
   | { kind: "fold"; ok: false; code: string; message: string };
 
 const { file, maxBytes, port, done } = workerData as CommitThreadData;
@@ -61,8 +62,8 @@ function handle(message: CommitThreadMessage): void {
   if (message.kind === "fold") {
     const points = history.points;
     try {
-      writeHistory(history);
-      return answer({ kind: "fold", ok: true, points });
+      const rows = writeHistory(history);
+      return answer({ kind: "fold", ok: true, points, rows });
     } catch (error) {
       const { code, message: reason } = error as { code?: string; message: string };
       return answer({ kind: "fold", ok: false, code: code ?? "E_STORAGE", message: reason });

@@ -215,6 +215,41 @@ describe("EventStore", () => {
     s.close();
   });
 
+  it("writes its history every two seconds, and after a write of many rows waits longer for the next", async () => {
+    let now = 1_800_000_000_000;
+    const s = new EventStore({
+      dataDir: tempDataDir("store-fold"),
+      maxStoreBytes: 1e9,
+      retentionDays: 30,
+      liveMs: 300_000,
+      clock: () => now,
+    });
+    const point = (seq: number, cell: number) =>
+      s.append({ client: "c", seq, groups: [{ key: "k", times: [now], cells: [cell] }] });
+    // A forced write returns the points it wrote: none when a timed write took them before it.
+    await point(0, 2);
+    expect(s.maintain(true)).toBe(1);
+    await point(1, 4);
+    now += 2_000;
+    s.maintain();
+    expect(s.maintain(true)).toBe(0);
+    // 25,000 minute rows (FOLD_ROWS is 10,000): the next timed write waits 2.5 × 2 s.
+    const cells = Array.from({ length: 25_000 }, (_, i) => 10 + i * 2);
+    await s.append({ client: "c", seq: 2, groups: [{ key: "k", times: cells.map(() => now), cells }] });
+    expect(s.maintain(true)).toBe(25_000);
+    await point(3, 6);
+    now += 4_000;
+    s.maintain();
+    expect(s.maintain(true)).toBe(1);
+    // After that small write, two seconds again.
+    await point(4, 8);
+    now += 2_000;
+    s.maintain();
+    expect(s.maintain(true)).toBe(0);
+    expect([...s.range("k", now - 60_000, now + 60_000).values()].reduce((a, b) => a + b, 0)).toBe(25_004);
+    s.close();
+  });
+
   it("commits the groups waiting on its thread together, each batch once, and keeps them in order with other requests", async () => {
     const now = 1_800_000_000_000;
     const s = store(() => now);

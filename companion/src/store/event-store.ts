@@ -95,7 +95,17 @@ function tell(waiting: readonly Waiting[], failure: StorageError | null, duplica
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const PRUNE_EVERY_MS = 10_000;
+/** How often the history is written (maintain) while its writes are small. */
 const FOLD_EVERY_MS = 2_000;
+/**
+ * Minute rows a history write may hold before the next waits longer: FOLD_EVERY_MS
+ * per this many rows of the last write, up to FOLD_AT_MOST_MS. A write's rows (and
+ * its time) grow with the pages, cells, testers and builds seen since the last,
+ * not with the points: a companion under heavy load writes them less often, so
+ * that its commits, which wait for each write, keep taking most of its store's time.
+ */
+const FOLD_ROWS = 10_000;
+const FOLD_AT_MOST_MS = 10_000;
 /** Most batches in one group sent to the commit thread (which commits the groups waiting together). */
 const BATCHES_PER_GROUP = 16;
 /**
@@ -171,7 +181,9 @@ export class EventStore {
    * starts, after it died) not yet written; the thread keeps that of its own.
    */
   private readonly history = new PendingHistory();
-  private readonly historyWriter: (pending: PendingHistory) => void;
+  private readonly historyWriter: (pending: PendingHistory) => number;
+  /** The wait before the next history write: FOLD_EVERY_MS, longer after a large write (FOLD_ROWS). */
+  private foldEveryMs = FOLD_EVERY_MS;
   /** The last storage error, until a commit succeeds again (and the recovery at start is done). */
   failure: StorageError | null = null;
   /**
@@ -487,7 +499,7 @@ export class EventStore {
    */
   maintain(force = false): number {
     const now = this.options.clock();
-    const fold = force || now - this.lastFold >= FOLD_EVERY_MS;
+    const fold = force || now - this.lastFold >= this.foldEveryMs;
     const prune = force || now - this.lastPrune >= PRUNE_EVERY_MS;
     if (fold) this.lastFold = now;
     if (prune) this.lastPrune = now;
@@ -543,10 +555,15 @@ export class EventStore {
     }
   }
 
+  /** Sets the wait before the next history write from the rows of the last (FOLD_ROWS). */
+  private spaceFolds(rows: number): void {
+    this.foldEveryMs = Math.min(FOLD_AT_MOST_MS, FOLD_EVERY_MS * Math.max(1, rows / FOLD_ROWS));
+  }
+
   /** Writes `pending` (history.ts); on a failure keeps it for the next try. Returns whether it was written. */
   private writeHistory(pending: PendingHistory): boolean {
     try {
-      this.historyWriter(pending);
+      this.spaceFolds(this.historyWriter(pending));
     } catch (error) {
       this.noteFailure(error);
       return false;
@@ -686,6 +703,7 @@ export class EventStore {
     this.foldsInFlight--;
     if (answer.ok) {
       this.foldedOnThread = answer.points;
+      this.spaceFolds(answer.rows);
       if (!this.recovering) this.failure = null;
     } else this.noteFailure(answer);
     this.afterAnswer();

@@ -208,9 +208,10 @@ function bucket<K, L, V>(into: Map<K, Map<L, V>>, key: K): Map<L, V> {
 /**
  * Writes pending history on `db`: adds it to the minute and hour tables and
  * marks its batches folded, in one transaction taken with the write lock
- * first. Throws what SQLite throws; the counts are then kept for the next try.
+ * first, and returns how many minute rows it wrote. Throws what SQLite
+ * throws; the counts are then kept for the next try.
  */
-export function historyWriter(db: Database.Database): (pending: PendingHistory) => void {
+export function historyWriter(db: Database.Database): (pending: PendingHistory) => number {
   const addMinute = db.prepare(
     "INSERT INTO minutes VALUES (?, ?, ?, ?) ON CONFLICT (key, minute, cell) DO UPDATE SET n = n + excluded.n",
   );
@@ -218,6 +219,7 @@ export function historyWriter(db: Database.Database): (pending: PendingHistory) 
     "INSERT INTO hours VALUES (?, ?, ?, ?) ON CONFLICT (key, hour, cell) DO UPDATE SET n = n + excluded.n",
   );
   const setFolded = db.prepare("UPDATE meta SET value = ? WHERE name = 'folded'");
+  let rows = 0;
   const write = (key: string, byMinute: ByMinute) => {
     // Each minute's counts also go to its hour: summed here, once per (minute, cell), not per point.
     const hours = new Map<number, CellCounts>();
@@ -232,6 +234,7 @@ export function historyWriter(db: Database.Database): (pending: PendingHistory) 
       cells.forEach((cell, n) => {
         addMinute.run(key, minute, cell, n);
         into.add(cell, n);
+        rows++;
       });
     }
     for (const [hour, cells] of hours) {
@@ -245,8 +248,10 @@ export function historyWriter(db: Database.Database): (pending: PendingHistory) 
     if (pending.through) setFolded.run(pending.through);
   });
   return (pending) => {
-    if (pending.points === 0 && pending.through === 0) return;
+    if (pending.points === 0 && pending.through === 0) return 0;
+    rows = 0;
     transaction.immediate(pending);
     pending.clear();
+    return rows;
   };
 }
