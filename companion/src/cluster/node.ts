@@ -171,7 +171,9 @@ export class ClusterNode {
       return node;
     } catch (error) {
       await nc.close().catch(() => undefined);
-      throw error;
+      if (error instanceof ClusterError) throw error;
+      // The connection lost between the set-up and the first lease: still a refusal with its code, not a crash.
+      throw new ClusterError(`cannot set up JetStream on ${servers}: ${(error as Error).message}`);
     }
   }
 
