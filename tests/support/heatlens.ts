@@ -63,10 +63,11 @@ export interface Running {
   kill(): Promise<void>;
 }
 
-/** Starts a companion on a free port with its own data directory (both overridable by later flags in `args`). */
 /**
- * Starts `heatlens` and waits for its banner. `spawned` is given its output
- * so far at once, for a test that acts on what it says before it listens.
+ * Starts a companion on a free port with its own data directory (both
+ * overridable by later flags in `args`) and waits for its banner. `spawned`
+ * is given its output so far at once, for a test that acts on what it says
+ * before it listens.
  */
 export async function startHeatlens(
   args: string[],
