@@ -149,10 +149,16 @@ describe("tags and compare through the heatlens binary", () => {
     await send(ana, [group("/opts", [15], undefined, 1)]);
     await send(ben, [group("/opts", [0, 15], undefined, 1)]);
     const page = `${c.url}/api/%s?origin=${encodeURIComponent(SITE)}&path=/opts&width=1000`;
+    // The history is written every 2 s: wait until it holds all four batches (ana 200 + 200 + 15, ben 300 + 15),
+    // not only the first two.
     await eventually(
-      async () => ((await json<PageTags>(page.replace("%s", "tags"))).testers.length === 2 ? true : undefined),
+      async () => {
+        const { testers } = await json<PageTags>(page.replace("%s", "tags"));
+        const points = Object.fromEntries(testers.map((t) => [t.label, t.points]));
+        return points.ana === 415 && points.ben === 315 ? true : undefined;
+      },
       10_000,
-      "the history written",
+      "the history written with all four batches",
     );
 
     expect((await json<Grid>(`${page.replace("%s", "heatmap")}&build=b1&from=${now - 3_600_000}`)).total).toBe(200);
