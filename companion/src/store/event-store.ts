@@ -99,7 +99,8 @@ const PRUNE_EVERY_MS = 10_000;
 const FOLD_EVERY_MS = 2_000;
 /**
  * Minute rows a history write may hold before the next waits longer: FOLD_EVERY_MS
- * per this many rows of the last write, up to FOLD_AT_MOST_MS. A write's rows (and
+ * per this many rows of the last write (this thread's and the commit thread's
+ * together), counted from its end, up to FOLD_AT_MOST_MS. A write's rows (and
  * its time) grow with the pages, cells, testers and builds seen since the last,
  * not with the points: a companion under heavy load writes them less often, so
  * that its commits, which wait for each write, keep taking most of its store's time.
@@ -184,6 +185,11 @@ export class EventStore {
   private readonly historyWriter: (pending: PendingHistory) => number;
   /** The wait before the next history write: FOLD_EVERY_MS, longer after a large write (FOLD_ROWS). */
   private foldEveryMs = FOLD_EVERY_MS;
+  /**
+   * Minute rows written since the last history write was decided: this thread's and the commit thread's,
+   * whichever ends last (a write held back by a commit in flight ends after the thread's of the write before).
+   */
+  private foldRows = 0;
   /** The last storage error, until a commit succeeds again (and the recovery at start is done). */
   failure: StorageError | null = null;
   /**
@@ -501,7 +507,10 @@ export class EventStore {
     const now = this.options.clock();
     const fold = force || now - this.lastFold >= this.foldEveryMs;
     const prune = force || now - this.lastPrune >= PRUNE_EVERY_MS;
-    if (fold) this.lastFold = now;
+    if (fold) {
+      this.lastFold = now;
+      this.foldRows = 0;
+    }
     if (prune) this.lastPrune = now;
     let written = 0;
     if (fold || prune) {
@@ -555,9 +564,11 @@ export class EventStore {
     }
   }
 
-  /** Sets the wait before the next history write from the rows of the last (FOLD_ROWS). */
+  /** After a history write of `rows` minute rows: the wait before the next, from now (FOLD_ROWS). */
   private spaceFolds(rows: number): void {
-    this.foldEveryMs = Math.min(FOLD_AT_MOST_MS, FOLD_EVERY_MS * Math.max(1, rows / FOLD_ROWS));
+    this.foldRows += rows;
+    this.foldEveryMs = Math.min(FOLD_AT_MOST_MS, FOLD_EVERY_MS * Math.max(1, this.foldRows / FOLD_ROWS));
+    this.lastFold = Math.max(this.lastFold, this.options.clock());
   }
 
   /** Writes `pending` (history.ts); on a failure keeps it for the next try. Returns whether it was written. */
