@@ -2,7 +2,8 @@
  * How often the real `heatlens` binary writes its history (PROTOCOL.md, on how
  * far a past range lags): every two seconds, and after a write of many
  * (page key, minute, cell) rows it waits 2 s per 10,000 of them before the
- * next, counted from its end, then two seconds again after a small one. Observed from outside: the
+ * next, counted from its end, at most 10 s, then two seconds again after a
+ * small one. Observed from outside: the
  * time a point takes to show in a tester's history after the one before it.
  */
 import { afterEach, describe, expect, it } from "vitest";
@@ -30,8 +31,12 @@ function spread(n: number, build: string): object {
 }
 
 describe("the history's write pace through the heatlens binary", () => {
-  it("waits longer after a write of many rows, and two seconds again after a small one", async () => {
-    const companion = await startHeatlens([], tempDataDir("history-pace"));
+  it("waits longer after a write of many rows, at most 10 s, and two seconds again after a small one", async () => {
+    // Batches large enough for a write of 120,000 rows in one.
+    const companion = await startHeatlens(
+      ["--max-points-per-batch", "20000", "--max-frame-bytes", "1MiB"],
+      tempDataDir("history-pace"),
+    );
     running.push(companion);
     const client = await connect(companion.url, { name: "ana" });
     const tags = `${companion.url}/api/tags?origin=${encodeURIComponent(SITE)}&path=/pace&width=${WIDTH}`;
@@ -67,6 +72,14 @@ describe("the history's write pace through the heatlens binary", () => {
     // Under the two-second pace both would come within about 2 s.
     expect(afterBig).toBeGreaterThanOrEqual(4_000);
     expect(afterSmall).toBeLessThan(afterBig - 2_000);
+
+    // 20,000 points: 120,000 rows would make 24 s; the wait stops at 10 s.
+    await send(20_000);
+    const huge = await shown(25_002, "the largest write");
+    await send(1);
+    const afterHuge = (await shown(25_003, "the point after the largest write")) - huge;
+    expect(afterHuge).toBeGreaterThanOrEqual(8_000);
+    expect(afterHuge).toBeLessThan(14_000);
     client.ws.close();
-  });
+  }, 60_000);
 });
