@@ -3,11 +3,11 @@
  * far a past range lags): every two seconds, and after a write of many
  * (page key, minute, cell) rows it waits 2 s per 10,000 of them before the
  * next, counted from its end, at most 10 s, then two seconds again after a
- * small one. Observed from outside: the
- * time a point takes to show in a tester's history after the one before it.
+ * small one. Observed from outside: the time a point takes to show in a
+ * tester's heat, read from the history, after the one before it.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { PageTags } from "../../protocol/compare";
+import type { Grid } from "../../protocol/wire";
 import { connect, eventually, get, type Running, reply, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { tempDataDir } from "../support/temp-dir";
@@ -39,7 +39,8 @@ describe("the history's write pace through the heatlens binary", () => {
     );
     running.push(companion);
     const client = await connect(companion.url, { name: "ana" });
-    const tags = `${companion.url}/api/tags?origin=${encodeURIComponent(SITE)}&path=/pace&width=${WIDTH}`;
+    // One tester's heat: read from the history, so it lags as a past range does.
+    const anasHeat = `${companion.url}/api/heatmap?origin=${encodeURIComponent(SITE)}&path=/pace&width=${WIDTH}&tester=ana`;
     let seq = 0;
     const send = async (n: number) => {
       const answer = await reply(client, { type: "batch", seq: ++seq, sentAt: Date.now(), pages: [spread(n, "b1")] });
@@ -49,10 +50,9 @@ describe("the history's write pace through the heatlens binary", () => {
     const shown = async (points: number, what: string): Promise<number> => {
       await eventually(
         async () => {
-          const answer = await get(tags);
+          const answer = await get(anasHeat);
           expect(answer.status, answer.body).toBe(200);
-          const { testers } = JSON.parse(answer.body) as PageTags;
-          return testers.find((t) => t.label === "ana")?.points === points ? true : undefined;
+          return (JSON.parse(answer.body) as Grid).total === points ? true : undefined;
         },
         20_000,
         what,
