@@ -1,7 +1,8 @@
 /**
  * Nothing lost, in real browsers with the built extension: the companion down
- * for two minutes while the cursor moves, the service worker stopped in the
- * middle of a stream, and the browser restarted with a full outbox. Each move
+ * for two minutes while the cursor moves in Chromium and Firefox at once, the
+ * service worker stopped in the middle of a stream, and the browser restarted
+ * with a full outbox. Each move
  * is spaced beyond the 250 ms sampling interval, so each is exactly one
  * sample: the companion must count exactly as many, at their capture times.
  */
@@ -39,21 +40,24 @@ async function moves(page: Page, n: number, gapMs = 400): Promise<{ first: numbe
   return { first: times[0] as number, last: times.at(-1) as number, times };
 }
 
-async function total(companion: Companion, query = ""): Promise<number> {
-  const res = await fetch(`${companion.url}/api/heatmap?url=${companion.url}/demo/&width=1280${query}`);
+/** The demo page each browser moves on in the two-minute test: pages apart, so that each is counted alone. */
+const OFFLINE_PAGES: Record<BrowserName, string> = { chromium: "/demo/", firefox: "/demo/long" };
+
+async function total(companion: Companion, query = "", path = "/demo/"): Promise<number> {
+  const res = await fetch(`${companion.url}/api/heatmap?url=${companion.url}${path}&width=1280${query}`);
   return ((await res.json()) as { total: number }).total;
 }
 
-/** Waits until the live 5-minute total reaches `want`, then a little longer to see that it stays there. */
-async function settleAt(companion: Companion, want: number, ms = 60_000): Promise<number> {
+/** Waits until the live 5-minute total of `path` reaches `want`, then a little longer to see that it stays there. */
+async function settleAt(companion: Companion, want: number, ms = 60_000, path = "/demo/"): Promise<number> {
   const end = Date.now() + ms;
-  let seen = await total(companion);
+  let seen = await total(companion, "", path);
   while (seen < want && Date.now() < end) {
     await sleep(250);
-    seen = await total(companion);
+    seen = await total(companion, "", path);
   }
   await sleep(3000);
-  return total(companion);
+  return total(companion, "", path);
 }
 
 async function launch(name: BrowserName, profile?: string): Promise<LaunchedBrowser> {
@@ -62,42 +66,51 @@ async function launch(name: BrowserName, profile?: string): Promise<LaunchedBrow
   return launched;
 }
 
-describe.each<BrowserName>(["chromium", "firefox"])("durability in %s", (name) => {
-  it("keeps what was captured while the companion was down for two minutes, and counts it once at its capture time", async () => {
+describe("durability in Chromium and Firefox on one companion", () => {
+  it("keeps what each browser captured while the companion was down for two minutes, and counts it once at its capture time", async () => {
+    const names: BrowserName[] = ["chromium", "firefox"];
     const dataDir = tempDataDir("offline");
     let companion = await startE2ECompanion(dataDir);
-    const launched = await launch(name);
-    await waitForConnections(companion, 1);
-    const page = await openPage(launched, `${companion.url}/demo/`);
+    const launched = await Promise.all(names.map((name) => launch(name)));
+    await waitForConnections(companion, names.length);
+    const pages = await Promise.all(
+      names.map((name, i) => openPage(launched[i] as LaunchedBrowser, `${companion.url}${OFFLINE_PAGES[name]}`)),
+    );
     await sleep(500);
+    // Both browsers move at once, each on its own page: the checks below hold for each alone.
+    const each = <T>(f: (page: Page, path: string, name: BrowserName) => Promise<T>): Promise<T[]> =>
+      Promise.all(names.map((name, i) => f(pages[i] as Page, OFFLINE_PAGES[name], name)));
 
     const began = Date.now();
-    await moves(page, 10);
-    expect(await settleAt(companion, 10)).toBe(10);
+    await each((page) => moves(page, 10));
+    expect(await each((_, path) => settleAt(companion, 10, 60_000, path))).toEqual([10, 10]);
 
     await companion.close();
-    const offline = await moves(page, 300);
+    const offline = await each((page) => moves(page, 300));
     companion = await startE2ECompanion(dataDir);
     cleanups.push(() => companion.close());
 
-    // The browser may have stopped its background while offline: an alarm wakes it within 30 s.
-    expect(await settleAt(companion, 310, 120_000)).toBe(310);
-    // At capture time, not arrival time: the last 10 s hold only the moves made in them (all 300 had they
-    // been stamped on arrival). Panes are 250 ms, so the edge of the window is allowed one move either way.
-    const now = Date.now();
-    const recent = (ms: number) => offline.times.filter((t) => t >= now - ms).length;
-    const inLast10s = await total(companion, "&window=10000");
-    expect(inLast10s).toBeGreaterThanOrEqual(recent(9_500));
-    expect(inLast10s).toBeLessThanOrEqual(recent(10_500));
-    // And the history holds each once (it counts by whole minutes), once written: every 2 s.
-    const range = `&from=${began - 60_000}&to=${offline.last + 60_000}`;
-    const end = Date.now() + 15_000;
-    let history = await total(companion, range);
-    while (history < 310 && Date.now() < end) {
-      await sleep(250);
-      history = await total(companion, range);
-    }
-    expect(history).toBe(310);
+    // A browser may have stopped its background while offline: an alarm wakes it within 30 s.
+    expect(await each((_, path) => settleAt(companion, 310, 120_000, path))).toEqual([310, 310]);
+    await each(async (_, path, name) => {
+      const { times, last } = offline[names.indexOf(name)] as Awaited<ReturnType<typeof moves>>;
+      // At capture time, not arrival time: the last 10 s hold only the moves made in them (all 300 had they
+      // been stamped on arrival). Panes are 250 ms, so the edge of the window is allowed one move either way.
+      const now = Date.now();
+      const recent = (ms: number) => times.filter((t) => t >= now - ms).length;
+      const inLast10s = await total(companion, "&window=10000", path);
+      expect(inLast10s, `${name}: moves in the last 10 s`).toBeGreaterThanOrEqual(recent(9_500));
+      expect(inLast10s, `${name}: moves in the last 10 s`).toBeLessThanOrEqual(recent(10_500));
+      // And the history holds each once (it counts by whole minutes), once written: every 2 s.
+      const range = `&from=${began - 60_000}&to=${last + 60_000}`;
+      const end = Date.now() + 15_000;
+      let history = await total(companion, range, path);
+      while (history < 310 && Date.now() < end) {
+        await sleep(250);
+        history = await total(companion, range, path);
+      }
+      expect(history, `${name}: history`).toBe(310);
+    });
   }, 360_000);
 });
 
