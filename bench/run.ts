@@ -3,6 +3,7 @@
  * reported. Prints a table and, as its last line, `BENCH {json}`.
  */
 
+import { availableParallelism } from "node:os";
 import { freePort } from "../tests/support/free-port";
 import { ANCHORS_PER_PAGE, benchAggregator, benchAnchored, benchKeys, HOP, WINDOWS } from "./aggregator";
 import { benchCluster } from "./cluster";
@@ -18,6 +19,7 @@ import {
   benchIngestVsBare,
   benchLatency,
   benchTagged,
+  type FrameCpu,
   type IngestResult,
   type SaturationResult,
 } from "./sockets";
@@ -86,8 +88,15 @@ for (const s of saturation) {
   );
   const { companionCpuPerFrameUs: c, bareCpuPerFrameUs: b } = s;
   row(
-    `  CPU per frame of 100 points, µs: companion main + other threads, bare ws`,
-    `${fmt(c.main)} + ${fmt(c.others)}  ${fmt(b.main + b.others)}`,
+    `  CPU per frame of 100 points, µs: companion main + other threads, bare ws; the clients' with each`,
+    `${fmt(c.main)} + ${fmt(c.others)}  ${fmt(b.main + b.others)};  ${fmt(c.clients)}  ${fmt(b.clients)}`,
+  );
+  // Of the machine's cores, how many the run kept busy (server and clients): short of them, the wait is elsewhere.
+  const busy = (cpu: FrameCpu, eventsPerSec: number) =>
+    ((cpu.main + cpu.others + cpu.clients) * eventsPerSec) / 100 / 1e6;
+  row(
+    `  cores busy, of ${availableParallelism()}: companion's run, bare ws's run`,
+    `${fmt(busy(c, s.companionEventsPerSec), 2)}  ${fmt(busy(b, s.bareEventsPerSec), 2)}`,
   );
 }
 

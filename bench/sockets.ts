@@ -229,10 +229,14 @@ export async function benchLatency(rate = 50_000, seconds = 8): Promise<LatencyR
   };
 }
 
-/** CPU per acked frame of 100 points, µs: the server's main thread, its other threads. */
+/**
+ * CPU per acked frame of 100 points, µs: the server's main thread, its other
+ * threads, and the clients driving it (this process, which shares the cores).
+ */
 export interface FrameCpu {
   main: number;
   others: number;
+  clients: number;
 }
 
 export interface SaturationResult {
@@ -282,13 +286,16 @@ export async function saturate(
   const from = acked;
   const began = performance.now();
   const cpuFrom = server.cpu();
+  const clientsFrom = process.cpuUsage();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const cpuTo = server.cpu();
+  const clients = process.cpuUsage(clientsFrom);
   const frames = (acked - from) / (pages * perPage);
   const eventsPerSec = (acked - from) / ((performance.now() - began) / 1000);
   const cpuPerFrameUs = {
     main: (cpuTo.main - cpuFrom.main) / frames,
     others: (cpuTo.others - cpuFrom.others) / frames,
+    clients: (clients.user + clients.system) / frames,
   };
   const report = await server.report();
   running = false;
