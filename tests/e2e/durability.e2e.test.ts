@@ -2,9 +2,9 @@
  * Nothing lost, in real browsers with the built extension: the companion down
  * for two minutes while the cursor moves in Chromium and Firefox at once, the
  * service worker stopped in the middle of a stream, and the browser restarted
- * with a full outbox. Each move
- * is spaced beyond the 250 ms sampling interval, so each is exactly one
- * sample: the companion must count exactly as many, at their capture times.
+ * with a full outbox. Each move is spaced beyond the 250 ms sampling
+ * interval, so each is exactly one sample: the companion must count exactly
+ * as many, at their capture times.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

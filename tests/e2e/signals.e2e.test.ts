@@ -9,9 +9,9 @@
  * signal's precision and recall are printed and checked. The page records
  * when each click landed: a round whose clicks did not land at their case's
  * pace (a loaded machine can spread three scripted clicks over more than the
- * rage rule's second) is left out of the score and played again. Meanwhile another
- * tab's overlay shows a badge on the element: the time from the triggering
- * click to the badge in its pixels is printed per kind. The dashboard's
+ * rage rule's second) is left out of the score and played again. Meanwhile
+ * another tab's overlay shows a badge on the element: the time from the
+ * triggering click to the badge in its pixels is printed per kind. The dashboard's
  * Signals table lists them, and its bug report names the element, lists the
  * clicks the scripted set made before the latest rage, and links the page.
  */
