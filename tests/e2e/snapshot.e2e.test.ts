@@ -53,6 +53,30 @@ async function allowDownloads(launched: LaunchedBrowser, dir: string): Promise<v
   });
 }
 
+/** A PNG's last chunk (IEND: length 0, type, CRC): a file that ends with it was written whole. */
+const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+/**
+ * The PNG named by `pattern` in `dir`, read once it is whole: a browser may create the file under its
+ * name before it has written it all (Firefox did), so a name alone does not say the download ended.
+ */
+async function downloadedPng(dir: string, pattern: RegExp, what: string): Promise<PNG> {
+  const found: { bytes?: Buffer } = {};
+  await until(
+    () => {
+      const name = readdirSync(dir).find((n) => pattern.test(n));
+      const bytes = name ? readFileSync(join(dir, name)) : null;
+      if (bytes && bytes.length > PNG_END.length && bytes.subarray(-PNG_END.length).equals(PNG_END))
+        found.bytes = bytes;
+      return found.bytes !== undefined;
+    },
+    10_000,
+    `${what}, whole, in ${dir}`,
+  );
+  if (!found.bytes) throw new Error(`${what}: not found whole in ${dir}`);
+  return PNG.sync.read(found.bytes);
+}
+
 const BLOCK: Rgb = [0x2b, 0x6c, 0xb0];
 const WHITE: Rgb = [255, 255, 255];
 /** The dashboard's tile, in canvas px (dashboard.ts). */
@@ -131,16 +155,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("snapshots in %s", (browserN
 
     // The downloaded picture: named by site, page, band and time, the legend's strip below the viewport.
     const named = new RegExp(`^heatlens-127\\.0\\.0\\.1-\\d+-demo-lab-snapshot-${grid.band.id}-[\\dT-]+Z\\.png$`);
-    let file = "";
-    await until(
-      () => {
-        file = readdirSync(downloads).find((name) => named.test(name)) ?? "";
-        return file !== "";
-      },
-      10_000,
-      `the downloaded PNG in ${downloads}`,
-    );
-    const picture = PNG.sync.read(readFileSync(join(downloads, file)));
+    const picture = await downloadedPng(downloads, named, "the downloaded PNG");
     expect(picture.height).toBeGreaterThan(snapshot.viewportHeight * snapshot.dpr);
 
     // The dashboard's view of the page, in the band of the heat.
@@ -197,16 +212,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("snapshots in %s", (browserN
 
     // The PNG export holds the page behind the heat too, under its two lines of text (52 px).
     await dashboard.click("#export-png");
-    let exported = "";
-    await until(
-      () => {
-        exported = readdirSync(downloads).find((name) => /-\d+s-\d{8}T\d{6}Z\.png$/.test(name)) ?? "";
-        return exported !== "";
-      },
-      10_000,
-      `the exported PNG in ${downloads}`,
-    );
-    const png = PNG.sync.read(readFileSync(join(downloads, exported)));
+    const png = await downloadedPng(downloads, /-\d+s-\d{8}T\d{6}Z\.png$/, "the exported PNG");
     expect(
       distance(pixel(png, cold.x * scale, 52 + cold.y * scale), BLOCK),
       "the block in the export",
