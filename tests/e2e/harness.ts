@@ -360,3 +360,51 @@ export async function listedSignals(companion: Companion, path: string): Promise
   const url = `${companion.url}/api/signals?origin=${encodeURIComponent(companion.url)}&path=${path}`;
   return ((await (await fetch(url)).json()) as { signals: ListedSignal[] }).signals;
 }
+
+/**
+ * What the companion lists for `path` once it has stopped changing for a second (at most 15 s): dead
+ * clicks are judged a second after their click.
+ */
+export async function settledSignals(companion: Companion, path: string): Promise<ListedSignal[]> {
+  let found = await listedSignals(companion, path);
+  for (let still = 0, end = Date.now() + 15_000; still < 4 && Date.now() < end; ) {
+    await sleep(250);
+    const next = await listedSignals(companion, path);
+    still = JSON.stringify(next) === JSON.stringify(found) ? still + 1 : 0;
+    found = next;
+  }
+  return found;
+}
+
+/** The signals listed in `after` and not in `before`: what came between. */
+export function addedSignals(before: readonly ListedSignal[], after: readonly ListedSignal[]): ListedSignal[] {
+  return after
+    .map((s) => ({
+      ...s,
+      count: s.count - (before.find((b) => b.kind === s.kind && b.selector === s.selector)?.count ?? 0),
+    }))
+    .filter((s) => s.count > 0);
+}
+
+/**
+ * Records in the page when each click lands (its event's time, the one the extension's detector judges
+ * by), for `landedClicks` to read: a scripted click can land late on a loaded machine, and a signal
+ * that depends on the clicks' pace (a rage click) is judged on when they landed, not when they were sent.
+ */
+export async function recordClicks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { landedClicks: number[] };
+    w.landedClicks = [];
+    document.addEventListener("click", (event) => w.landedClicks.push(event.timeStamp), true);
+  });
+}
+
+/** How many clicks landed since the last call, and over how many ms from the first to the last. */
+export async function landedClicks(page: Page): Promise<{ clicks: number; spanMs: number }> {
+  const times = await page.evaluate(() => {
+    const w = window as unknown as { landedClicks: number[] };
+    return w.landedClicks.splice(0);
+  });
+  const [first = 0] = times;
+  return { clicks: times.length, spanMs: Math.round((times.at(-1) ?? first) - first) };
+}

@@ -22,16 +22,20 @@ import { SIGNAL_COLOURS } from "../../extension/paint/signal-markers";
 import type { SignalName } from "../../protocol/signals";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
+  addedSignals,
   badgePoint,
   distance,
   E2E_DIST,
   hexRgb,
   type ListedSignal,
+  landedClicks,
   listedSignals,
   openPage,
   pixel,
+  recordClicks,
   screenshotPixels,
   setOverlay,
+  settledSignals,
   sleep,
 } from "./harness";
 import { browserSession } from "./session";
@@ -92,45 +96,6 @@ const CASES: Case[] = [
   { selector: "#newtab", raises: null, play: once, lands: ONE },
 ];
 
-/** Records in the page when each click lands (its event's time), for `landed` to read. */
-async function recordClicks(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as unknown as { landedClicks: number[] };
-    w.landedClicks = [];
-    document.addEventListener("click", (event) => w.landedClicks.push(event.timeStamp), true);
-  });
-}
-
-/** The times of the clicks that landed since the last call, in ms. */
-async function landed(page: Page): Promise<number[]> {
-  return page.evaluate(() => {
-    const w = window as unknown as { landedClicks: number[] };
-    return w.landedClicks.splice(0);
-  });
-}
-
-/** What the companion lists once it has stopped changing: dead clicks are judged a second after their click. */
-async function settled(companion: Companion): Promise<ListedSignal[]> {
-  let found = await listed(companion);
-  for (let still = 0, end = Date.now() + 15_000; still < 4 && Date.now() < end; ) {
-    await sleep(250);
-    const next = await listed(companion);
-    still = JSON.stringify(next) === JSON.stringify(found) ? still + 1 : 0;
-    found = next;
-  }
-  return found;
-}
-
-/** The signals listed in `after` and not in `before`: one round's. */
-function added(before: ListedSignal[], after: ListedSignal[]): ListedSignal[] {
-  return after
-    .map((s) => ({
-      ...s,
-      count: s.count - (before.find((b) => b.kind === s.kind && b.selector === s.selector)?.count ?? 0),
-    }))
-    .filter((s) => s.count > 0);
-}
-
 /** Adds one round's signals to the scored ones. */
 function sum(into: ListedSignal[], round: ListedSignal[]): ListedSignal[] {
   const total = into.map((s) => ({ ...s }));
@@ -189,11 +154,9 @@ describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks
         });
         await c.play(tester, c.selector === "#prose" ? [at[0] - 60, at[1]] : at);
         const clicked = Date.now();
-        const times = await landed(tester);
-        const [first = 0] = times;
-        const span = Math.round((times.at(-1) ?? first) - first);
-        const onPace = times.length === c.lands.clicks && span <= c.lands.withinMs;
-        if (!onPace) offPace.push(`${c.selector}: ${times.length} clicks over ${span} ms`);
+        const landed = await landedClicks(tester);
+        const onPace = landed.clicks === c.lands.clicks && landed.spanMs <= c.lands.withinMs;
+        if (!onPace) offPace.push(`${c.selector}: ${landed.clicks} clicks over ${landed.spanMs} ms`);
         const kind = c.raises;
         // Timed the first time this case raises it at its pace: before that, no badge of its kind is on the element.
         const fresh = !before.some((b) => b.kind === kind && b.selector === c.selector);
@@ -223,9 +186,9 @@ describe.each<BrowserName>(["chromium", "firefox"])("rage, dead and error clicks
       for (const page of await launched.browser.pages()) {
         if (page !== viewer && page !== tester && page.url().endsWith("/demo/lab/index")) await page.close();
       }
-      found = await settled(companion);
+      found = await settledSignals(companion, PATH);
       if (offPace.length === 0) {
-        scored = sum(scored, added(before, found));
+        scored = sum(scored, addedSignals(before, found));
         good++;
       } else console.log(`${name}: round ${round} left out, clicks off their pace: ${offPace.join("; ")}`);
     }
