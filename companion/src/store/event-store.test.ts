@@ -344,6 +344,51 @@ describe("EventStore", () => {
     s.close();
   });
 
+  it("prunes a batch once it was committed a minute before the live windows began, old points or not", async () => {
+    let now = 1_800_000_000_000;
+    const minute = 60_000;
+    const dataDir = tempDataDir("store");
+    const options = { dataDir, maxStoreBytes: 1e9, retentionDays: 30, liveMs: 5 * minute, clock: () => now };
+    // A store made when batches had an index on max_t: it goes at the next start.
+    const old = new Database(join(dataDir, "heatlens.db"));
+    old.exec(`CREATE TABLE batches (id INTEGER PRIMARY KEY AUTOINCREMENT, max_t INTEGER NOT NULL, groups TEXT NOT NULL, body BLOB);
+      CREATE INDEX batches_max_t ON batches (max_t);`);
+    old.close();
+    let s = new EventStore(options);
+    const reader = new Database(join(dataDir, "heatlens.db"), { readonly: true });
+    expect(
+      reader.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'batches'").all(),
+    ).toEqual([]);
+    const stored = () => reader.prepare("SELECT seq FROM batches ORDER BY id").pluck().all();
+    const batch = (seq: number, t: number) => ({ client: "c", seq, groups: [{ key: "k", times: [t], cells: [2] }] });
+    await s.append(batch(0, now));
+    now += 2 * minute;
+    // Sent again from an outbox after an outage: its points are older than the windows already.
+    await s.append(batch(1, now - 60 * minute));
+    now += 2 * minute;
+    await s.append(batch(2, now));
+    s.maintain(true);
+    expect(stored()).toEqual([0, 1, 2]);
+    // Batch 0 was committed 6.5 minutes ago; batch 1 only 4.5, and waits for its turn.
+    now += 2.5 * minute;
+    s.maintain(true);
+    expect(stored()).toEqual([1, 2]);
+    now += 2 * minute;
+    s.maintain(true);
+    expect(stored()).toEqual([2]);
+    expect(s.recentBatches(now - 10 * minute).map((b) => b.seq)).toEqual([2]);
+    s.close();
+    // Reopened: a batch stored before the start goes once the start is that old.
+    s = new EventStore(options);
+    s.maintain(true);
+    expect(stored()).toEqual([2]);
+    now += 6 * minute + 1;
+    s.maintain(true);
+    expect(stored()).toEqual([]);
+    reader.close();
+    s.close();
+  });
+
   it("keeps its process alive while an answer of the commit thread is awaited, and no longer", () => {
     const run = spawnSync(process.execPath, ["companion/bin/run-ts.js", "tests/support/append-once.ts"], {
       encoding: "utf8",
