@@ -7,7 +7,7 @@ import { anchorKey, looseKey } from "../../../protocol/anchor";
 import { makeKey } from "../../../protocol/page-key";
 import { tempDataDir } from "../../../tests/support/temp-dir";
 import type { KeyedPoints } from "../pipeline";
-import { decodeGroups, decodeGroupViews, encodeGroups } from "./batch-codec";
+import { BodyArena, decodeGroups, decodeGroupViews, encodeGroups } from "./batch-codec";
 import { BatchPacker, BatchUnpacker, type PackedBatches } from "./batch-transfer";
 import { EventStore, type StoredBatch } from "./event-store";
 
@@ -65,6 +65,21 @@ describe("stored batch groups", () => {
           ...(anchorOf && { anchorOf: Array.from(anchorOf) }),
         }));
         expect(views).toEqual(groups);
+      }),
+    );
+  });
+
+  it("read back exactly as written when many batches share one arena, across its growth and a reset", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(group, { maxLength: 4 }), { maxLength: 12 }), (batches) => {
+        // Small, so that it grows while earlier bodies are still to be read.
+        const arena = new BodyArena(64);
+        arena.reset();
+        const encoded = batches.map((groups) => encodeGroups(groups, arena));
+        encoded.forEach(({ head, body }, i) => {
+          expect(body.byteLength).toBe(encodeGroups(batches[i] as KeyedPoints[]).body.byteLength);
+          expect(decodeGroups(head, body)).toEqual(batches[i]);
+        });
       }),
     );
   });

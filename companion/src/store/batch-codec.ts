@@ -46,7 +46,47 @@ export interface EncodedGroups {
 const UINT32_MAX = 2 ** 32 - 1;
 const UINT16_MAX = 2 ** 16 - 1;
 
-export function encodeGroups(groups: readonly KeyedPoints[]): EncodedGroups {
+/**
+ * Where the bodies of one commit's batches are written: one buffer for many
+ * bodies, written over by the next commit. A buffer of its own per body cost
+ * more than the rest of its encoding (an ArrayBuffer is allocated outside the
+ * heap, and its release is the collector's work). SQLite copies a blob when
+ * it is bound, so a body need not outlive its insert.
+ */
+export class BodyArena {
+  private buffer: ArrayBuffer;
+  private used = 0;
+
+  constructor(bytes = 64 * 1024) {
+    this.buffer = new ArrayBuffer(bytes);
+  }
+
+  /** Takes the buffer again from its start: every body taken before must have been inserted. */
+  reset(): void {
+    this.used = 0;
+  }
+
+  /** `bytes` zeroed bytes, at an offset aligned to 8. A larger buffer is taken when full; bodies in the last one stay. */
+  take(bytes: number): { buffer: ArrayBuffer; offset: number } {
+    const aligned = (bytes + 7) & ~7;
+    if (this.used + aligned > this.buffer.byteLength) {
+      this.buffer = new ArrayBuffer(Math.max(this.buffer.byteLength * 2, aligned));
+      this.used = 0;
+    }
+    const offset = this.used;
+    this.used += aligned;
+    new Uint8Array(this.buffer, offset, aligned).fill(0);
+    return { buffer: this.buffer, offset };
+  }
+}
+
+/** `bytes` bytes to encode a body in: from `arena` when there is one, else a buffer of their own. */
+function space(bytes: number, arena: BodyArena | undefined): { buffer: ArrayBuffer; offset: number } {
+  return arena ? arena.take(bytes) : { buffer: new ArrayBuffer(bytes), offset: 0 };
+}
+
+/** Encodes a batch's groups; its body in `arena` if given (valid until the arena is reset). */
+export function encodeGroups(groups: readonly KeyedPoints[], arena?: BodyArena): EncodedGroups {
   let minT = Number.POSITIVE_INFINITY;
   let maxT = 0;
   let whole = true;
@@ -62,7 +102,9 @@ export function encodeGroups(groups: readonly KeyedPoints[]): EncodedGroups {
     }
   }
   const compact = whole && (minT === Number.POSITIVE_INFINITY || maxT - minT <= UINT32_MAX);
-  return compact ? encodeCompact(groups, minT === Number.POSITIVE_INFINITY ? 0 : minT, maxT) : encodeWide(groups, maxT);
+  return compact
+    ? encodeCompact(groups, minT === Number.POSITIVE_INFINITY ? 0 : minT, maxT, arena)
+    : encodeWide(groups, maxT, arena);
 }
 
 function entryOf({ key, times, anchors, anchorOf, build, tester }: KeyedPoints, sameTimes: boolean): Entry {
@@ -80,7 +122,12 @@ function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return true;
 }
 
-function encodeCompact(groups: readonly KeyedPoints[], base: number, maxT: number): EncodedGroups {
+function encodeCompact(
+  groups: readonly KeyedPoints[],
+  base: number,
+  maxT: number,
+  arena: BodyArena | undefined,
+): EncodedGroups {
   const entries: Entry[] = [];
   let words = 0;
   // The largest number the body holds: whether 16 bits hold them all.
@@ -94,7 +141,8 @@ function encodeCompact(groups: readonly KeyedPoints[], base: number, maxT: numbe
     if (group.anchors && group.anchorOf) largest = Math.max(largest, largestOf(group.anchorOf));
   });
   const narrow = largest <= UINT16_MAX;
-  const ints = narrow ? new Uint16Array(words) : new Uint32Array(words);
+  const { buffer, offset } = space(words * (narrow ? 2 : 4), arena);
+  const ints = narrow ? new Uint16Array(buffer, offset, words) : new Uint32Array(buffer, offset, words);
   let w = 0;
   groups.forEach((group, g) => {
     if ((entries[g] as Entry)[4] !== 1) {
@@ -105,7 +153,7 @@ function encodeCompact(groups: readonly KeyedPoints[], base: number, maxT: numbe
     if (group.anchors && group.anchorOf) w = putInts(ints, w, group, group.anchorOf);
   });
   const head: CompactHead = narrow ? { base, w: 2, groups: entries } : { base, groups: entries };
-  return { head: JSON.stringify(head), body: Buffer.from(ints.buffer), maxT };
+  return { head: JSON.stringify(head), body: Buffer.from(buffer, offset, ints.byteLength), maxT };
 }
 
 /** The largest of `list`, or 0; a number that is no cell is left for putInts to refuse. */
@@ -115,7 +163,7 @@ function largestOf(list: ArrayLike<number>): number {
   return largest;
 }
 
-function encodeWide(groups: readonly KeyedPoints[], maxT: number): EncodedGroups {
+function encodeWide(groups: readonly KeyedPoints[], maxT: number, arena: BodyArena | undefined): EncodedGroups {
   let points = 0;
   let words = 0;
   for (const { times, anchors, anchorOf } of groups) {
@@ -123,9 +171,10 @@ function encodeWide(groups: readonly KeyedPoints[], maxT: number): EncodedGroups
     words += times.length * (anchors && anchorOf ? 2 : 1);
   }
   // Times first, so that the float64 section starts at offset 0 and stays aligned.
-  const bytes = new ArrayBuffer(points * 8 + words * 4);
-  const times = new Float64Array(bytes, 0, points);
-  const ints = new Uint32Array(bytes, points * 8, words);
+  const length = points * 8 + words * 4;
+  const { buffer, offset } = space(length, arena);
+  const times = new Float64Array(buffer, offset, points);
+  const ints = new Uint32Array(buffer, offset + points * 8, words);
   let t = 0;
   let w = 0;
   for (const group of groups) {
@@ -134,7 +183,11 @@ function encodeWide(groups: readonly KeyedPoints[], maxT: number): EncodedGroups
     w = putInts(ints, w, group, group.cells);
     if (group.anchors && group.anchorOf) w = putInts(ints, w, group, group.anchorOf);
   }
-  return { head: JSON.stringify(groups.map((g) => entryOf(g, false))), body: Buffer.from(bytes), maxT };
+  return {
+    head: JSON.stringify(groups.map((g) => entryOf(g, false))),
+    body: Buffer.from(buffer, offset, length),
+    maxT,
+  };
 }
 
 /** Writes `list` (cells or anchor indices) at `w`; the index after it. */

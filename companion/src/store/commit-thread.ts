@@ -9,6 +9,7 @@
  * loop. It says "ready" to its parent once its connection is open.
  */
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { BodyArena } from "./batch-codec";
 import { BatchUnpacker, type PackedBatches } from "./batch-transfer";
 import { type CommitResult, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
 import { historyWriter, PendingHistory } from "./history";
@@ -43,6 +44,8 @@ const commit = committer(db);
 const writeHistory = historyWriter(db);
 const history = new PendingHistory();
 const unpacker = new BatchUnpacker();
+/** The bodies of the batches being committed (batch-codec.ts). */
+const arena = new BodyArena();
 const posted = new Int32Array(done);
 parentPort?.postMessage("ready");
 
@@ -97,7 +100,11 @@ function commitWaiting(first: Extract<CommitThreadMessage, { kind: "commit" }>):
   let result: CommitResult;
   try {
     // Encoded here rather than on the main thread: the batches' points come in shared memory.
-    result = commit(batches.map(encodeBatch), now);
+    arena.reset();
+    result = commit(
+      batches.map((batch) => encodeBatch(batch, arena)),
+      now,
+    );
   } catch (error) {
     result = { ok: false, code: "E_STORAGE", message: `encoding a batch: ${(error as Error).message}` };
   }

@@ -14,7 +14,7 @@
  * pages of that table; it was a third of a commit's cost.
  */
 import Database from "better-sqlite3";
-import { encodeGroups } from "./batch-codec";
+import { type BodyArena, encodeGroups } from "./batch-codec";
 import type { StoredBatch } from "./event-store";
 
 /** A batch encoded for the `batches` table (batch-codec.ts), by encodeBatch. */
@@ -170,9 +170,9 @@ export function committer(db: Database.Database): Committer {
   return Object.assign(run, { forget: deliver.forget });
 }
 
-/** A batch as the `batches` table keeps it. */
-export function encodeBatch(batch: StoredBatch): EncodedBatch {
-  const { head, body, maxT } = encodeGroups(batch.groups);
+/** A batch as the `batches` table keeps it; its body in `arena` if given (encodeGroups). */
+export function encodeBatch(batch: StoredBatch, arena?: BodyArena): EncodedBatch {
+  const { head, body, maxT } = encodeGroups(batch.groups, arena);
   const encoded: EncodedBatch = { client: batch.client, seq: batch.seq, maxT: Math.round(maxT), head, body };
   if (batch.signals?.list.length) {
     encoded.signals = {
