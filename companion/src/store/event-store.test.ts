@@ -496,6 +496,30 @@ describe("EventStore", () => {
     tables.close();
   });
 
+  it("keeps saying that its commit thread's history write failed while this thread has nothing to write", async () => {
+    let now = 1_800_000_000_000;
+    const s = store(() => now);
+    await until(() => s.committingOnThread, 10_000, "the commit thread");
+    const cells = Array.from({ length: 2000 }, (_, i) => i * 2);
+    await s.append({ client: "c", seq: 0, groups: [{ key: "k", times: cells.map(() => now), cells }] });
+    // The file may not grow: the thread's history write of 2,000 new minute rows fails.
+    s.setMaxBytes(64 * 1024);
+    now += 2_000;
+    s.maintain();
+    await until(() => s.failure !== null, 10_000, "the thread's failed history write");
+    expect(s.failure?.code).toBe("SQLITE_FULL");
+    // The next fold: nothing of this thread's to write, and the thread's tried again.
+    now += 10_000;
+    s.maintain();
+    expect(s.failure?.code).toBe("SQLITE_FULL");
+    s.setMaxBytes(1e9);
+    now += 10_000;
+    s.maintain();
+    await until(() => s.failure === null, 10_000, "the thread's history write once space returns");
+    expect(s.range("k", now - 3_600_000, now + 60_000).size).toBe(2000);
+    s.close();
+  });
+
   it("starts on a full store, says so, and folds what a crash left once space returns, each point once", async () => {
     let now = 1_800_000_000_000;
     const dataDir = tempDataDir("store-full");

@@ -582,13 +582,15 @@ export class EventStore {
 
   /** Writes `pending` (history.ts); on a failure keeps it for the next try. Returns whether it was written. */
   private writeHistory(pending: PendingHistory): boolean {
+    // Nothing to write touches no file: it says nothing of whether the store writes again.
+    const empty = pending.points === 0 && pending.through === 0;
     try {
       this.spaceFolds(this.historyWriter(pending));
     } catch (error) {
       this.noteFailure(error);
       return false;
     }
-    if (!this.recovering) this.failure = null;
+    if (!this.recovering && !empty) this.failure = null;
     return true;
   }
 
