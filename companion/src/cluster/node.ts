@@ -10,7 +10,13 @@
  * announces the views its viewers watch to each partition's owner, and hears
  * their grids on one subject per key, which it hands to its fan-out.
  */
-import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { ErrorCode, type Grid } from "../../../protocol/wire";
@@ -401,7 +407,10 @@ export class ClusterNode {
         renewals.push(
           this.kv.update(partKey(p), node, entry.revision).then(
             () => undefined,
-            () => {
+            (error: unknown) => {
+              // Only a lease taken meanwhile is lost; a renewal JetStream did not answer fails the round (the
+              // node is away, and keeps what it holds until JetStream answers again).
+              if (!takenMeanwhile(error)) throw error;
               if (current()) this.lose(p);
             },
           ),
@@ -596,4 +605,13 @@ async function agreeOnLease(kv: KV, leaseMs: number): Promise<void> {
       `this cluster's leases last ${ttl} ms, not ${leaseMs}: start every node with --nats-lease ${ttl}ms`,
     );
   }
+}
+
+/** Whether a lease's renewal failed because its revision moved on: another node took it, or it ran out. */
+function takenMeanwhile(error: unknown): boolean {
+  return (
+    error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.StreamWrongLastSequence ||
+      error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
 }
