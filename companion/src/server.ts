@@ -231,8 +231,13 @@ function openStages(
     maxStoreBytes: options.maxStoreBytes,
     liveMs: longestWindow,
     clock,
-    onThreadLost: (reason) =>
-      log.error({ reason }, "the store's commit thread died; batches are committed on the main thread from now on"),
+    onThreadLost: (thread, reason) =>
+      thread === "commit"
+        ? log.error({ reason }, "the store's commit thread died; batches are committed on the main thread from now on")
+        : log.error(
+            { reason },
+            "the store's checkpoint thread died; commits copy the write-ahead log into the file from now on",
+          ),
   });
   const snapshots = new SnapshotStore({
     dataDir: options.dataDir,

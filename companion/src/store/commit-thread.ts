@@ -11,15 +11,27 @@
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { BodyArena } from "./batch-codec";
 import { BatchUnpacker, type PackedBatches } from "./batch-transfer";
-import { type CommitResult, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
+import {
+  type CommitResult,
+  checkpointHere,
+  committer,
+  encodeBatch,
+  finishCheckpoint,
+  openDatabase,
+  setMaxBytes,
+} from "./commits";
 import { historyWriter, PendingHistory } from "./history";
 
 export interface CommitThreadData {
+  /** This module, for thread-boot.js. */
+  entry: string;
   file: string;
   maxBytes: number;
   port: MessagePort;
   /** One Int32: the number of answers posted so far. */
   done: SharedArrayBuffer;
+  /** The checkpoint thread's request to start the log over (checkpoint-thread.ts). */
+  checkpointWanted: SharedArrayBuffer;
 }
 
 export type CommitThreadMessage =
@@ -28,7 +40,9 @@ export type CommitThreadMessage =
   | { kind: "fold" }
   | { kind: "maxBytes"; bytes: number }
   /** Runs were deleted from the file: forget those kept at hand. */
-  | { kind: "forget" };
+  | { kind: "forget" }
+  /** The checkpoint thread is gone: checkpoint after this connection's commits. */
+  | { kind: "checkpoints" };
 
 export type CommitThreadAnswer =
   /** The outcome of the next `groups` groups sent, committed together, in the order sent. */
@@ -37,7 +51,7 @@ export type CommitThreadAnswer =
   | { kind: "fold"; ok: true; points: number; rows: number }
   | { kind: "fold"; ok: false; code: string; message: string };
 
-const { file, maxBytes, port, done } = workerData as CommitThreadData;
+const { file, maxBytes, port, done, checkpointWanted } = workerData as CommitThreadData;
 const db = openDatabase(file);
 setMaxBytes(db, maxBytes);
 const commit = committer(db);
@@ -47,6 +61,7 @@ const unpacker = new BatchUnpacker();
 /** The bodies of the batches being committed (batch-codec.ts). */
 const arena = new BodyArena();
 const posted = new Int32Array(done);
+const wanted = new Int32Array(checkpointWanted);
 parentPort?.postMessage("ready");
 
 function answer(message: CommitThreadAnswer): void {
@@ -62,6 +77,7 @@ const BATCHES_PER_TRANSACTION = 128;
 function handle(message: CommitThreadMessage): void {
   if (message.kind === "maxBytes") return setMaxBytes(db, message.bytes);
   if (message.kind === "forget") return commit.forget();
+  if (message.kind === "checkpoints") return checkpointHere(db);
   if (message.kind === "fold") {
     const points = history.points;
     try {
@@ -96,6 +112,13 @@ function commitWaiting(first: Extract<CommitThreadMessage, { kind: "commit" }>):
     batches.push(...unpacker.unpack(message.packed));
     groups++;
     now = message.now;
+  }
+  if (Atomics.exchange(wanted, 0, 0) === 1) {
+    try {
+      finishCheckpoint(db);
+    } catch {
+      // The log stays as it was: the checkpoint thread asks again, and a failing file fails the commit below.
+    }
   }
   let result: CommitResult;
   try {

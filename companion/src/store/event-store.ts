@@ -21,8 +21,9 @@ import { splitTaggedKey, type TagKind, tagPrefix } from "../../../protocol/tags"
 import type { KeyedPoints } from "../pipeline";
 import { decodeGroups, decodeGroupViews } from "./batch-codec";
 import { BatchPacker } from "./batch-transfer";
+import type { CheckpointThreadData } from "./checkpoint-thread";
 import type { CommitThreadAnswer, CommitThreadData, CommitThreadMessage } from "./commit-thread";
-import { type CommitResult, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
+import { type CommitResult, checkpointHere, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
 import { historyWriter, PendingHistory, pointsOf } from "./history";
 
 export interface StoredBatch {
@@ -44,8 +45,14 @@ export interface StoreOptions {
   /** How far back live windows reach: batches this recent are kept whole for rebuilds. */
   liveMs: number;
   clock: () => number;
-  /** Called if the commit thread dies: appends are then committed on the main thread, slower. */
-  onThreadLost?: (reason: string) => void;
+  /**
+   * Called if a thread of the store dies: the commit thread (appends are then
+   * committed on the main thread, slower) or the checkpoint thread (each
+   * connection then checkpoints after its own commits, which wait for it).
+   */
+  onThreadLost?: (thread: "commit" | "checkpoint", reason: string) => void;
+  /** A write-ahead log this many pages long is started over (checkpoint-thread.ts): WAL_RESET_FRAMES by default. */
+  walResetFrames?: number;
 }
 
 /** A storage failure, with SQLite's code (SQLITE_FULL, SQLITE_READONLY, …). */
@@ -117,6 +124,8 @@ const BATCHES_PER_GROUP = 16;
  * commit ends and never waits for this thread to take its answer.
  */
 const BATCHES_IN_FLIGHT = 1024;
+/** The write-ahead log's usual length, in pages (4 MB), as SQLite's own checkpoints keep it. */
+const WAL_RESET_FRAMES = 1_000;
 /** How long a closing store waits for the commit thread's last answer. */
 const CLOSE_WAIT_MS = 5_000;
 
@@ -158,6 +167,8 @@ export class EventStore {
   private flushScheduled = false;
   /** Appends are committed by the commit thread (commit-thread.ts), in groups sent as they form; its results come on `results`. */
   private readonly commitThread: Worker;
+  /** Copies the write-ahead log into the file (checkpoint-thread.ts), so that commits never do. */
+  private readonly checkpointThread: Worker;
   private readonly results: MessagePort;
   /** Numbers the names of batches sent to the commit thread (batch-transfer.ts). */
   private readonly packer = new BatchPacker();
@@ -174,6 +185,7 @@ export class EventStore {
   private foldedOnThread = 0;
   private closing = false;
   private threadGone = false;
+  private checkpointsGone = false;
   /** This thread's writes waiting for the commit thread to finish its groups and folds (whenQuiet). */
   private readonly quietWrites: (() => void)[] = [];
   private readonly statements;
@@ -326,11 +338,17 @@ export class EventStore {
     const done = new SharedArrayBuffer(4);
     this.posted = new Int32Array(done);
     this.results = port1;
-    const data: CommitThreadData = { file, maxBytes: options.maxStoreBytes, port: port2, done };
-    this.commitThread = new Worker(new URL("./commit-thread-boot.js", import.meta.url), {
-      workerData: data,
-      transferList: [port2],
-    });
+    const checkpointWanted = new SharedArrayBuffer(4);
+    const boot = new URL("./thread-boot.js", import.meta.url);
+    const data: CommitThreadData = {
+      entry: new URL("./commit-thread.ts", import.meta.url).href,
+      file,
+      maxBytes: options.maxStoreBytes,
+      port: port2,
+      done,
+      checkpointWanted,
+    };
+    this.commitThread = new Worker(boot, { workerData: data, transferList: [port2] });
     // Only an answer awaited keeps the process alive (see post()): an idle store never holds its exit.
     this.commitThread.unref();
     port1.on("message", (answer: CommitThreadAnswer) => this.receive(answer));
@@ -342,6 +360,28 @@ export class EventStore {
     this.commitThread.once("exit", (code) => {
       if (!this.closing) this.threadLost(`it exited with code ${code}`);
     });
+
+    const checkpoints: CheckpointThreadData = {
+      entry: new URL("./checkpoint-thread.ts", import.meta.url).href,
+      file,
+      wanted: checkpointWanted,
+      resetFrames: options.walResetFrames ?? WAL_RESET_FRAMES,
+    };
+    this.checkpointThread = new Worker(boot, { workerData: checkpoints });
+    this.checkpointThread.unref();
+    this.checkpointThread.once("error", (error) => this.checkpointsLost(error.message));
+    this.checkpointThread.once("exit", (code) => {
+      if (!this.closing) this.checkpointsLost(`it exited with code ${code}`);
+    });
+  }
+
+  /** After the checkpoint thread died: every connection checkpoints after its own commits again. */
+  private checkpointsLost(reason: string): void {
+    if (this.checkpointsGone) return;
+    this.checkpointsGone = true;
+    checkpointHere(this.db);
+    this.post({ kind: "checkpoints" });
+    this.options.onThreadLost?.("checkpoint", reason);
   }
 
   /**
@@ -352,6 +392,8 @@ export class EventStore {
     if (this.threadGone) return;
     this.threadGone = true;
     this.commitHere = committer(this.db);
+    // Nothing answers the checkpoint thread's requests to start the log over now: this connection checkpoints.
+    checkpointHere(this.db);
     // Its history not yet written is folded by the next start's recovery (those batches are stored, unfolded).
     this.foldsInFlight = 0;
     // All taken before any is refused: a refusal's flush commits the queue here, as groups in flight.
@@ -359,7 +401,7 @@ export class EventStore {
     this.batchesInFlight = 0;
     const failure = this.noteFailure({ code: "E_STORAGE", message: `commit thread: ${reason}` });
     tell(lost, failure, null);
-    this.options.onThreadLost?.(reason);
+    this.options.onThreadLost?.("commit", reason);
     this.afterAnswer();
   }
 
@@ -675,6 +717,7 @@ export class EventStore {
       );
     }
     void this.commitThread.terminate();
+    void this.checkpointThread.terminate();
     this.db.close();
   }
 
