@@ -21,6 +21,7 @@ import {
   setMaxBytes,
 } from "./commits";
 import { historyWriter, PendingHistory } from "./history";
+import { BatchPrune, type PruneRequest, pruner } from "./prune";
 
 export interface CommitThreadData {
   /** This module, for thread-boot.js. */
@@ -42,20 +43,26 @@ export type CommitThreadMessage =
   /** Runs were deleted from the file: forget those kept at hand. */
   | { kind: "forget" }
   /** The checkpoint thread is gone: checkpoint after this connection's commits. */
-  | { kind: "checkpoints" };
+  | { kind: "checkpoints" }
+  /** Prune (prune.ts): batches in steps of `step` ids, commits going on between them. */
+  | { kind: "prune"; request: PruneRequest; step: number };
 
 export type CommitThreadAnswer =
   /** The outcome of the next `groups` groups sent, committed together, in the order sent. */
   | ({ kind: "commit"; groups: number } & CommitResult)
   /** `rows`: the minute rows written (historyWriter). */
   | { kind: "fold"; ok: true; points: number; rows: number }
-  | { kind: "fold"; ok: false; code: string; message: string };
+  | { kind: "fold"; ok: false; code: string; message: string }
+  /** `batches`: how many were dropped. */
+  | { kind: "prune"; ok: true; batches: number }
+  | { kind: "prune"; ok: false; code: string; message: string };
 
 const { file, maxBytes, port, done, checkpointWanted } = workerData as CommitThreadData;
 const db = openDatabase(file);
 setMaxBytes(db, maxBytes);
 const commit = committer(db);
 const writeHistory = historyWriter(db);
+const prune = pruner(db);
 const history = new PendingHistory();
 const unpacker = new BatchUnpacker();
 /** The bodies of the batches being committed (batch-codec.ts). */
@@ -78,6 +85,7 @@ function handle(message: CommitThreadMessage): void {
   if (message.kind === "maxBytes") return setMaxBytes(db, message.bytes);
   if (message.kind === "forget") return commit.forget();
   if (message.kind === "checkpoints") return checkpointHere(db);
+  if (message.kind === "prune") return startPrune(message.request, message.step);
   if (message.kind === "fold") {
     const points = history.points;
     try {
@@ -88,6 +96,31 @@ function handle(message: CommitThreadMessage): void {
       return answer({ kind: "fold", ok: false, code: code ?? "E_STORAGE", message: reason });
     }
   }
+}
+
+/** Prunes: one step per turn of this thread's event loop, so that the commits waiting go between two. */
+function startPrune({ through, before, oldest }: PruneRequest, step: number): void {
+  const failed = (error: unknown) => {
+    const { code, message } = error as { code?: string; message: string };
+    answer({ kind: "prune", ok: false, code: code ?? "E_STORAGE", message });
+  };
+  let batches: BatchPrune;
+  try {
+    // Runs kept at hand may be among those gone.
+    if (prune.retention(oldest)) commit.forget();
+    batches = new BatchPrune(prune, before, through, step);
+  } catch (error) {
+    return failed(error);
+  }
+  const next = (): void => {
+    try {
+      if (batches.next()) return void setImmediate(next);
+    } catch (error) {
+      return failed(error);
+    }
+    answer({ kind: "prune", ok: true, batches: batches.dropped });
+  };
+  next();
 }
 
 /**

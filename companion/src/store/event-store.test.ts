@@ -468,6 +468,43 @@ describe("EventStore", () => {
     s.close();
   });
 
+  it("prunes on its commit thread in steps, committing the appends that come meanwhile between two steps", async () => {
+    let now = 1_800_000_000_000;
+    const minute = 60_000;
+    const dataDir = tempDataDir("store");
+    // One id a step: a prune of 10,000 batches takes 10,000 transactions.
+    const s = new EventStore({
+      dataDir,
+      maxStoreBytes: 1e9,
+      retentionDays: 30,
+      liveMs: 5 * minute,
+      clock: () => now,
+      pruneStep: 1,
+    });
+    await until(() => s.committingOnThread, 10_000, "the commit thread");
+    const batch = (seq: number) => ({ client: "c", seq, groups: [{ key: "k", times: [now], cells: [seq % 2500] }] });
+    await Promise.all(Array.from({ length: 10_000 }, (_, seq) => s.append(batch(seq))));
+    const reader = new Database(join(dataDir, "heatlens.db"), { readonly: true });
+    const stored = reader.prepare("SELECT COUNT(*) FROM batches").pluck();
+    // Committed 6 minutes and a second ago: due, folded first.
+    now += 6 * minute + 1_000;
+    s.maintain();
+    await s.append(batch(10_000));
+    const whenAnswered = stored.get() as number;
+    // Waits for the prune under way, and folds the last batch.
+    s.maintain(true);
+    const afterPrune = stored.get() as number;
+    console.log(`batches stored when the append was answered: ${whenAnswered}; after the prune: ${afterPrune}`);
+    // Answered while the prune was under way, not after it.
+    expect(whenAnswered).toBeGreaterThan(1);
+    expect(afterPrune).toBe(1);
+    // Every point is in the history, the pruned ones included.
+    const cells = s.range("k", now - 10 * minute, now + minute);
+    expect([...cells.values()].reduce((a, b) => a + b, 0)).toBe(10_001);
+    reader.close();
+    s.close();
+  });
+
   it("keeps its process alive while an answer of the commit thread is awaited, and no longer", () => {
     const run = spawnSync(process.execPath, ["companion/bin/run-ts.js", "tests/support/append-once.ts"], {
       encoding: "utf8",

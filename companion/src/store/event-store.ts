@@ -25,6 +25,7 @@ import type { CheckpointThreadData } from "./checkpoint-thread";
 import type { CommitThreadAnswer, CommitThreadData, CommitThreadMessage } from "./commit-thread";
 import { type CommitResult, checkpointHere, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
 import { historyWriter, PendingHistory, pointsOf } from "./history";
+import { BatchPrune, PRUNE_STEP, type PruneRequest, type Pruner, pruner } from "./prune";
 
 export interface StoredBatch {
   client: string;
@@ -53,6 +54,8 @@ export interface StoreOptions {
   onThreadLost?: (thread: "commit" | "checkpoint", reason: string) => void;
   /** A write-ahead log this many pages long is started over (checkpoint-thread.ts): WAL_RESET_FRAMES by default. */
   walResetFrames?: number;
+  /** Batch ids a step of a prune covers at most (prune.ts): PRUNE_STEP by default. */
+  pruneStep?: number;
 }
 
 /** A storage failure, with SQLite's code (SQLITE_FULL, SQLITE_READONLY, …). */
@@ -197,6 +200,10 @@ export class EventStore {
    */
   private readonly history = new PendingHistory();
   private readonly historyWriter: (pending: PendingHistory) => number;
+  /** Prunes on this thread while appends are committed here (prune.ts); the commit thread prunes otherwise. */
+  private readonly pruner: Pruner;
+  /** Prunes asked of the commit thread and not yet answered (at most one). */
+  private prunesInFlight = 0;
   /** The wait before the next history write: FOLD_EVERY_MS, longer after a large write (FOLD_ROWS). */
   private foldEveryMs = FOLD_EVERY_MS;
   /**
@@ -292,20 +299,13 @@ export class EventStore {
       folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
       // The whole table (the live windows and a minute): read at start only, and by a cluster node after an outage.
       recent: this.db.prepare("SELECT groups, body, client, seq FROM batches WHERE max_t >= ? AND id <= ? ORDER BY id"),
-      // By the id's range (the primary key), then by max_t within it.
-      pruneBatches: this.db.prepare("DELETE FROM batches WHERE id <= ? AND max_t < ?"),
-      pruneDelivered: this.db.prepare("DELETE FROM delivered_runs WHERE at < ?"),
-      pruneMinutes: this.db.prepare("DELETE FROM minutes WHERE minute < ?"),
-      pruneHours: this.db.prepare("DELETE FROM hours WHERE hour < ?"),
       rangeMinutes: this.db.prepare(
         "SELECT cell, SUM(n) AS n FROM minutes WHERE key = ? AND minute >= ? AND minute < ? GROUP BY cell",
       ),
       rangeHours: this.db.prepare(
         "SELECT cell, SUM(n) AS n FROM hours WHERE key = ? AND hour >= ? AND hour < ? GROUP BY cell",
       ),
-      pruneControls: this.db.prepare("DELETE FROM controls WHERE at < ?"),
       allControls: this.db.prepare("SELECT key, selectors, cut, at FROM controls ORDER BY key"),
-      pruneSignals: this.db.prepare("DELETE FROM signals WHERE t < ?"),
       signalsSince: this.db.prepare("SELECT key, selector, kind, client, t FROM signals WHERE t >= ? ORDER BY rowid"),
       // The steps of each group's latest signal in the range (the newest row of the latest time).
       countSignals: this.db.prepare(
@@ -326,6 +326,7 @@ export class EventStore {
       ),
     };
     this.historyWriter = historyWriter(this.db);
+    this.pruner = pruner(this.db);
     this.recoverThrough = (this.statements.lastId.get() as { id: number }).id;
     this.answeredThrough = this.recoverThrough;
     // Every batch stored before this start was committed before now.
@@ -396,6 +397,8 @@ export class EventStore {
     checkpointHere(this.db);
     // Its history not yet written is folded by the next start's recovery (those batches are stored, unfolded).
     this.foldsInFlight = 0;
+    // Its prune stopped between two steps: the next prune goes on from there.
+    this.prunesInFlight = 0;
     // All taken before any is refused: a refusal's flush commits the queue here, as groups in flight.
     const lost = this.inFlight.splice(0).flat();
     this.batchesInFlight = 0;
@@ -574,8 +577,8 @@ export class EventStore {
             written = points + (this.commitHere ? 0 : this.foldOnThread(force));
           }
         }
-        // After the thread's fold, not beside it.
-        if (prune) this.whenQuiet(() => this.prune(now));
+        // After the thread's fold, not beside it; with `force`, done when this returns.
+        if (prune) this.whenQuiet(() => this.prune(now, force));
       });
     }
     return written;
@@ -660,25 +663,35 @@ export class EventStore {
 
   /**
    * Drops folded batches older than the live windows, and history, delivery
-   * records and controls inventories (of pages not viewed since) past retention.
+   * records and controls inventories (of pages not viewed since) past
+   * retention: on the commit thread, in steps between its commits (prune.ts),
+   * once the one asked before is done. With `wait`, returns once it is done.
    */
-  prune(now = this.options.clock()): void {
+  prune(now = this.options.clock(), wait = true): void {
+    const before = now - this.options.liveMs - MINUTE;
+    const request: PruneRequest = {
+      through: this.marks.committedBefore(before),
+      before,
+      oldest: now - this.options.retentionDays * 24 * HOUR,
+    };
+    const step = this.options.pruneStep ?? PRUNE_STEP;
+    if (this.commitHere) return this.pruneHere(request, step);
+    if (this.prunesInFlight === 0) {
+      this.prunesInFlight++;
+      this.post({ kind: "prune", request, step });
+    }
+    if (wait) this.awaitThread(() => this.prunesInFlight === 0);
+  }
+
+  private pruneHere({ through, before, oldest }: PruneRequest, step: number): void {
     try {
-      this.write(() => {
-        const folded = (this.statements.folded.get() as { value: number }).value;
-        const before = now - this.options.liveMs - MINUTE;
-        this.statements.pruneBatches.run(Math.min(folded, this.marks.committedBefore(before)), before);
-        const oldest = now - this.options.retentionDays * 24 * HOUR;
-        if (this.statements.pruneDelivered.run(oldest).changes > 0) {
-          // Runs kept at hand by a committer (commits.ts) may be among those gone.
-          this.commitHere?.forget();
-          this.post({ kind: "forget" });
-        }
-        this.statements.pruneMinutes.run(Math.floor(oldest / MINUTE));
-        this.statements.pruneHours.run(Math.floor(oldest / HOUR));
-        this.statements.pruneControls.run(oldest);
-        this.statements.pruneSignals.run(oldest);
-      });
+      if (this.pruner.retention(oldest)) {
+        // Runs kept at hand by a committer (commits.ts) may be among those gone.
+        this.commitHere?.forget();
+        this.post({ kind: "forget" });
+      }
+      const batches = new BatchPrune(this.pruner, before, through, step);
+      while (batches.next());
     } catch (error) {
       this.noteFailure(error);
     }
@@ -721,15 +734,6 @@ export class EventStore {
     this.db.close();
   }
 
-  /**
-   * Runs `fn` in a transaction that takes the write lock first: the commit
-   * thread writes too, and a transaction that read before it wrote could
-   * find its snapshot stale and fail rather than wait.
-   */
-  private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
-  }
-
   private post(message: CommitThreadMessage): void {
     if (message.kind === "commit" || message.kind === "fold") this.results.ref();
     this.results.postMessage(message);
@@ -766,6 +770,11 @@ export class EventStore {
     // An answer still on its way when the thread died: its groups were refused then (and are sent again).
     if (this.threadGone) return;
     if (answer.kind === "commit") return this.settle(answer, false, answer.groups);
+    if (answer.kind === "prune") {
+      this.prunesInFlight--;
+      if (!answer.ok) this.noteFailure(answer);
+      return;
+    }
     this.foldsInFlight--;
     if (answer.ok) {
       this.foldedOnThread = answer.points;
