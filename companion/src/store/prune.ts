@@ -21,7 +21,7 @@ export interface PruneRequest {
   oldest: number;
 }
 
-/** Batch ids a step covers at most: about 5 ms of deletes. */
+/** Batches a step covers at most: about 5 ms of deletes. */
 export const PRUNE_STEP = 2_000;
 
 export interface Pruner {
@@ -31,15 +31,17 @@ export interface Pruner {
    * at hand).
    */
   retention(oldest: number): boolean;
-  /** The ids of the batches a prune to `through` covers, (from, to]: folded ones only. */
-  batchIds(through: number): { from: number; to: number };
+  /** The newest batch id a prune to `through` may drop: folded ones only. */
+  last(through: number): number;
+  /** The id of the `n`th batch after id `from` (1: the next one); undefined when fewer are stored. */
+  nth(from: number, n: number): number | undefined;
   /** Drops the batches with ids in (from, to] older than `before`, in one transaction; returns how many. */
   batches(from: number, to: number, before: number): number;
 }
 
 export function pruner(db: Database.Database): Pruner {
   const folded = db.prepare("SELECT value FROM meta WHERE name = 'folded'").pluck();
-  const first = db.prepare("SELECT COALESCE(MIN(id), 0) FROM batches").pluck();
+  const nth = db.prepare("SELECT id FROM batches WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?").pluck();
   const pruneBatches = db.prepare("DELETE FROM batches WHERE id > ? AND id <= ? AND max_t < ?");
   const pruneDelivered = db.prepare("DELETE FROM delivered_runs WHERE at < ?");
   const pruneMinutes = db.prepare("DELETE FROM minutes WHERE minute < ?");
@@ -60,17 +62,19 @@ export function pruner(db: Database.Database): Pruner {
   );
   return {
     retention: (oldest) => retention.immediate(oldest),
-    batchIds: (through) => ({
-      from: Math.max(0, (first.get() as number) - 1),
-      to: Math.min(through, folded.get() as number),
-    }),
+    last: (through) => Math.min(through, folded.get() as number),
+    nth: (from, n) => nth.get(from, n - 1) as number | undefined,
     batches: (from, to, before) => batches.immediate(from, to, before),
   };
 }
 
-/** A prune of the batches in steps: `next()` takes one; false once none is left. */
+/**
+ * A prune of the batches in steps of `step` stored batches, in id order
+ * (however sparse their ids): `next()` takes one; false when none was left.
+ */
 export class BatchPrune {
-  private from: number;
+  /** Every batch up to this id was taken by a step. */
+  private from = 0;
   private readonly to: number;
   /** Batches dropped so far. */
   dropped = 0;
@@ -81,14 +85,15 @@ export class BatchPrune {
     through: number,
     private readonly step = PRUNE_STEP,
   ) {
-    ({ from: this.from, to: this.to } = prune.batchIds(through));
+    this.to = prune.last(through);
   }
 
   next(): boolean {
-    if (this.from >= this.to) return false;
-    const to = Math.min(this.to, this.from + this.step);
+    const first = this.prune.nth(this.from, 1);
+    if (first === undefined || first > this.to) return false;
+    const to = Math.min(this.to, this.prune.nth(this.from, this.step) ?? this.to);
     this.dropped += this.prune.batches(this.from, to, this.before);
     this.from = to;
-    return this.from < this.to;
+    return true;
   }
 }
