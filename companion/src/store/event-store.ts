@@ -24,7 +24,7 @@ import { BatchPacker } from "./batch-transfer";
 import type { CheckpointThreadData } from "./checkpoint-thread";
 import type { CommitThreadAnswer, CommitThreadData, CommitThreadMessage } from "./commit-thread";
 import { type CommitResult, checkpointHere, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
-import { historyWriter, PendingHistory, pointsOf } from "./history";
+import { HOUR, historyWriter, MINUTE, PendingHistory, pointsOf } from "./history";
 import { BatchPrune, PRUNE_STEP, type PruneRequest, type Pruner, pruner } from "./prune";
 
 export interface StoredBatch {
@@ -102,8 +102,6 @@ function tell(waiting: readonly Waiting[], failure: StorageError | null, duplica
   });
 }
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
 const PRUNE_EVERY_MS = 10_000;
 /** The span of one mark of committed batch ids (CommitMarks): a batch is pruned at most this much later than due. */
 const MARK_EVERY_MS = 1_000;

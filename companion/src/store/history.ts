@@ -11,7 +11,9 @@ import { anchorKey, splitSideKey } from "../../../protocol/anchor";
 import { taggedKey } from "../../../protocol/tags";
 import type { KeyedPoints } from "../pipeline";
 
-const MINUTE = 60_000;
+/** The history's two resolutions: its rows are per minute and per hour. */
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
 
 /**
  * Counts by cell: an open-addressing table in typed arrays, since a Map's

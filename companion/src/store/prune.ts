@@ -7,9 +7,7 @@
  * that did it for half a second.
  */
 import type Database from "better-sqlite3";
-
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
+import { HOUR, MINUTE } from "./history";
 
 /** A prune, as the store decides it. */
 export interface PruneRequest {
