@@ -9,7 +9,7 @@
  * A passive checkpoint leaves commits going on meanwhile, so the log is
  * never all copied when a commit begins, and SQLite starts it over from its
  * beginning only then: under commits without a pause it would grow without
- * bound. Once it is RESET_FRAMES long, this thread raises `wanted`; the
+ * bound. Once it is `resetFrames` pages long, this thread raises `wanted`; the
  * commit thread then copies the few pages committed since, between two
  * commits (commit-thread.ts), and its next commit starts the log over.
  */

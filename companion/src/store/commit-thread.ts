@@ -3,8 +3,10 @@
  * sends it (commits.ts) on its own connection to the store's file, the
  * groups waiting when a commit ends together in the next, so that
  * this work overlaps the main thread's parsing, and gathers and writes the history
- * of the batches it committed (history.ts) when the store asks it to fold.
- * Each answer is posted on the port it was given, then `done` is raised, so
+ * of the batches it committed (history.ts) when the store asks it to fold,
+ * and prunes (prune.ts) in steps between its commits when asked to. Between
+ * two commits it also finishes what the checkpoint thread started
+ * (checkpoint-thread.ts), when that thread asks. Each answer is posted on the port it was given, then `done` is raised, so
  * that a closing store can wait for them without returning to the event
  * loop. It says "ready" to its parent once its connection is open.
  */
@@ -44,7 +46,7 @@ export type CommitThreadMessage =
   | { kind: "forget" }
   /** The checkpoint thread is gone: checkpoint after this connection's commits. */
   | { kind: "checkpoints" }
-  /** Prune (prune.ts): batches in steps of `step` ids, commits going on between them. */
+  /** Prune (prune.ts): batches in steps of `step` batches, commits going on between them. */
   | { kind: "prune"; request: PruneRequest; step: number };
 
 export type CommitThreadAnswer =

@@ -1,8 +1,8 @@
 /**
  * What the store drops, shared by the commit thread (commit-thread.ts),
  * which prunes while it commits, and the main thread, which prunes when
- * there is no commit thread. Batches go in steps of their ids, each its own
- * transaction, so that commits go on between two steps: at saturation ten
+ * there is no commit thread. Batches go in steps of a few thousand, in id
+ * order, each its own transaction, so that commits go on between two steps: at saturation ten
  * seconds bring 170,000 batches, and deleting them at once held the thread
  * that did it for half a second.
  */
