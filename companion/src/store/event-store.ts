@@ -54,7 +54,7 @@ export interface StoreOptions {
   onThreadLost?: (thread: "commit" | "checkpoint", reason: string) => void;
   /** A write-ahead log this many pages long is started over (checkpoint-thread.ts): WAL_RESET_FRAMES by default. */
   walResetFrames?: number;
-  /** Batch ids a step of a prune covers at most (prune.ts): PRUNE_STEP by default. */
+  /** Batches a step of a prune covers at most (prune.ts): PRUNE_STEP by default. */
   pruneStep?: number;
 }
 
