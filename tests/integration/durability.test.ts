@@ -3,6 +3,7 @@
  * and `kill -9`, resent batches count once, live windows come back at once,
  * history serves past ranges, and a storage failure under load loses nothing.
  */
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -277,6 +278,57 @@ describe("durability", () => {
     }
     expect(total).toBe(streamer.sent * 10);
   }, 60_000);
+
+  it("starts its write-ahead log over while clients stream without a pause, so that it stays short", async () => {
+    const dataDir = tempDataDir("wal");
+    const port = await freePort();
+    await spawnCompanion(dataDir, port, ["--max-events-per-second", "1000000"]);
+    const wal = join(dataDir, "heatlens.db-wal");
+    const file = join(dataDir, "heatlens.db");
+    const size = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+    // Eight clients, each with 8 batches of 2,000 points unacknowledged at all times, until the file holds 40 MB.
+    const pts: number[] = [];
+    for (let i = 0; i < 2000; i++) pts.push(0, (i * 37) % 1280, (i * 53) % 3000, 0);
+    let acked = 0;
+    let largestLog = 0;
+    const clients = await Promise.all(
+      Array.from({ length: 8 }, async (_, c) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ["heatlens.v1"]);
+        await new Promise((resolve, reject) => {
+          ws.once("open", resolve);
+          ws.once("error", reject);
+        });
+        closers.push(() => ws.terminate());
+        let seq = 0;
+        const send = () => {
+          const now = Date.now();
+          const pages = [{ origin: SITE, path: `/wal-${c}`, w: 1280, t0: now, pts }];
+          ws.send(JSON.stringify({ type: "batch", seq: seq++, sentAt: now, pages }));
+        };
+        ws.on("message", (data) => {
+          const message = JSON.parse(String(data)) as ServerMessage;
+          if (message.type === "welcome") for (let k = 0; k < 8; k++) send();
+          if (message.type !== "ack") return;
+          acked++;
+          if (size(file) < 40e6) send();
+        });
+        ws.send(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: `wal-${c}` }));
+        return { ws, sent: () => seq };
+      }),
+    );
+    while (size(file) < 40e6 || acked < clients.reduce((n, c) => n + c.sent(), 0)) {
+      largestLog = Math.max(largestLog, size(wal));
+      await sleep(20);
+    }
+    largestLog = Math.max(largestLog, size(wal));
+    console.log(`${acked} batches acknowledged; the file ${size(file)} bytes, its log at most ${largestLog}`);
+    // Never started over, it would hold every page written: more than the 40 MB file.
+    expect(largestLog).toBeLessThan(32e6);
+    // Every acknowledged point is counted, once.
+    await sleep(500);
+    const totals = await pageTotals(`http://127.0.0.1:${port}`);
+    expect([...totals.values()].reduce((a, b) => a + b, 0)).toBe(acked * 2000);
+  });
 
   it("serves a past range from the history", async () => {
     let now = Date.UTC(2026, 10, 27, 9, 0, 0);

@@ -13,7 +13,7 @@
  * commit thread then copies the few pages committed since, between two
  * commits (commit-thread.ts), and its next commit starts the log over.
  */
-import { workerData } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { openDatabase } from "./commits";
 
 export interface CheckpointThreadData {
@@ -38,6 +38,8 @@ const BUSY_FRAMES = 100;
 const { file, wanted, resetFrames } = workerData as CheckpointThreadData;
 const db = openDatabase(file);
 const flag = new Int32Array(wanted);
+// The store's connections checkpoint themselves until they hear this.
+parentPort?.postMessage("ready");
 
 function checkpoint(): void {
   // Passive: never waits for a commit, nor holds one up; "busy" when another connection checkpoints meanwhile.

@@ -44,8 +44,8 @@ export type CommitThreadMessage =
   | { kind: "maxBytes"; bytes: number }
   /** Runs were deleted from the file: forget those kept at hand. */
   | { kind: "forget" }
-  /** The checkpoint thread is gone: checkpoint after this connection's commits. */
-  | { kind: "checkpoints" }
+  /** Whether this connection checkpoints after its commits: not while the checkpoint thread runs (checkpointHere). */
+  | { kind: "checkpoints"; here: boolean }
   /** Prune (prune.ts): batches in steps of `step` batches, commits going on between them. */
   | { kind: "prune"; request: PruneRequest; step: number };
 
@@ -86,7 +86,7 @@ const BATCHES_PER_TRANSACTION = 128;
 function handle(message: CommitThreadMessage): void {
   if (message.kind === "maxBytes") return setMaxBytes(db, message.bytes);
   if (message.kind === "forget") return commit.forget();
-  if (message.kind === "checkpoints") return checkpointHere(db);
+  if (message.kind === "checkpoints") return checkpointHere(db, message.here);
   if (message.kind === "prune") return startPrune(message.request, message.step);
   if (message.kind === "fold") {
     const points = history.points;
@@ -148,11 +148,12 @@ function commitWaiting(first: Extract<CommitThreadMessage, { kind: "commit" }>):
     groups++;
     now = message.now;
   }
-  if (Atomics.exchange(wanted, 0, 0) === 1) {
+  if (Atomics.load(wanted, 0) === 1) {
     try {
-      finishCheckpoint(db);
+      // Asked again before the next commit until done: the checkpoint thread may still be copying.
+      if (finishCheckpoint(db)) Atomics.store(wanted, 0, 0);
     } catch {
-      // The log stays as it was: the checkpoint thread asks again, and a failing file fails the commit below.
+      // The log stays as it was, and a failing file fails the commit below.
     }
   }
   let result: CommitResult;

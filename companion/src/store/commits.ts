@@ -41,25 +41,31 @@ export function openDatabase(file: string): Database.Database {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
-  // Checkpoints are the checkpoint thread's (checkpoint-thread.ts), never a commit's, while it runs (checkpointHere).
-  db.pragma("wal_autocheckpoint = 0");
   // Two connections write (this thread's and the commit thread's): one waits for the other's commit.
   db.pragma("busy_timeout = 2000");
   return db;
 }
 
-/** A connection that checkpoints after its own commits again, as SQLite does by default: when the checkpoint thread is gone. */
-export function checkpointHere(db: Database.Database): void {
-  db.pragma("wal_autocheckpoint = 1000");
+/**
+ * Whether a connection checkpoints after its own commits, as SQLite does by
+ * default: not while the checkpoint thread (checkpoint-thread.ts) runs, so
+ * that no commit waits for a checkpoint; before it is up, and once it is gone.
+ */
+export function checkpointHere(db: Database.Database, here: boolean): void {
+  db.pragma(`wal_autocheckpoint = ${here ? 1000 : 0}`);
 }
 
 /**
  * Copies into the file what the log holds beyond what the checkpoint thread
  * copied (on its request, between two commits): the next commit then starts
- * the log over. Does nothing while another connection checkpoints.
+ * the log over. False when it could not copy it all (another connection
+ * checkpoints meanwhile).
  */
-export function finishCheckpoint(db: Database.Database): void {
-  db.pragma("wal_checkpoint(PASSIVE)");
+export function finishCheckpoint(db: Database.Database): boolean {
+  const [{ busy, log, checkpointed }] = db.pragma("wal_checkpoint(PASSIVE)") as [
+    { busy: number; log: number; checkpointed: number },
+  ];
+  return busy === 0 && log === checkpointed;
 }
 
 /** Caps the file's size for this connection; writes past it fail with SQLITE_FULL. */

@@ -368,6 +368,13 @@ export class EventStore {
     };
     this.checkpointThread = new Worker(boot, { workerData: checkpoints });
     this.checkpointThread.unref();
+    // Until it is up, commits checkpoint as SQLite's do: the log never grows unchecked meanwhile.
+    this.checkpointThread.once("message", () => {
+      // Without the commit thread, nothing finishes what it starts (threadLost): this connection goes on checkpointing.
+      if (this.checkpointsGone || this.threadGone) return;
+      checkpointHere(this.db, false);
+      this.post({ kind: "checkpoints", here: false });
+    });
     this.checkpointThread.once("error", (error) => this.checkpointsLost(error.message));
     this.checkpointThread.once("exit", (code) => {
       if (!this.closing) this.checkpointsLost(`it exited with code ${code}`);
@@ -378,8 +385,8 @@ export class EventStore {
   private checkpointsLost(reason: string): void {
     if (this.checkpointsGone) return;
     this.checkpointsGone = true;
-    checkpointHere(this.db);
-    this.post({ kind: "checkpoints" });
+    checkpointHere(this.db, true);
+    this.post({ kind: "checkpoints", here: true });
     this.options.onThreadLost?.("checkpoint", reason);
   }
 
@@ -392,7 +399,7 @@ export class EventStore {
     this.threadGone = true;
     this.commitHere = committer(this.db);
     // Nothing answers the checkpoint thread's requests to start the log over now: this connection checkpoints.
-    checkpointHere(this.db);
+    checkpointHere(this.db, true);
     // Its history not yet written is folded by the next start's recovery (those batches are stored, unfolded).
     this.foldsInFlight = 0;
     // Its prune stopped between two steps: the next prune goes on from there.
