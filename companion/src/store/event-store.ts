@@ -371,7 +371,7 @@ export class EventStore {
     // Until it is up, commits checkpoint as SQLite's do: the log never grows unchecked meanwhile.
     this.checkpointThread.once("message", () => {
       // Without the commit thread, nothing finishes what it starts (threadLost): this connection goes on checkpointing.
-      if (this.checkpointsGone || this.threadGone) return;
+      if (this.closing || this.checkpointsGone || this.threadGone) return;
       checkpointHere(this.db, false);
       this.post({ kind: "checkpoints", here: false });
     });
@@ -383,7 +383,7 @@ export class EventStore {
 
   /** After the checkpoint thread died: every connection checkpoints after its own commits again. */
   private checkpointsLost(reason: string): void {
-    if (this.checkpointsGone) return;
+    if (this.closing || this.checkpointsGone) return;
     this.checkpointsGone = true;
     checkpointHere(this.db, true);
     this.post({ kind: "checkpoints", here: true });
