@@ -23,6 +23,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // One worker runs every file, so that the files share one browser of each kind (tests/e2e/browsers.ts).
+          isolate: false,
         },
       },
     ],

@@ -11,7 +11,7 @@ import { eventually, get, type Running, startHeatlens } from "../support/heatlen
 import { type Nats, startNats } from "../support/nats";
 import { tempDataDir } from "../support/temp-dir";
 import { setOverlayPrefs } from "./anchors-lab";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import { type BrowserName, borrowBrowser, type LaunchedBrowser } from "./browsers";
 import {
   distance,
   E2E_DIST,
@@ -56,7 +56,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("a cluster node in %s", (bro
       "B to own the partition",
     );
     node = await startE2ECompanion(undefined, { nats: [nats.url], natsNode: "a", natsPartitions: 1 });
-    launched = await launchWithExtension(browserName, E2E_DIST);
+    launched = await borrowBrowser(browserName, E2E_DIST);
     await waitForConnections(node, 1);
   });
 

@@ -3,32 +3,31 @@
  * the companion is refused at the upgrade, and the HTTP API gives it nothing
  * to read, in real Chromium and Firefox.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
-import { E2E_DIST, E2E_PORT, openPage, startE2ECompanion } from "./harness";
+import { type BrowserName, borrowBrowser, type LaunchedBrowser } from "./browsers";
+import { E2E_DIST, E2E_PORT, type OtherSite, openPage, startE2ECompanion, startSite } from "./harness";
 
 describe.each<BrowserName>(["chromium", "firefox"])("a web page in %s", (name) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-  let site: Server;
+  let site: OtherSite;
   let siteUrl: string;
 
   beforeAll(async () => {
     companion = await startE2ECompanion();
-    launched = await launchWithExtension(name, E2E_DIST);
+    launched = await borrowBrowser(name, E2E_DIST);
     // Another site on this machine, as any page on the web would be.
-    site = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<h1>elsewhere</h1>"));
-    await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
-    siteUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
+    site = await startSite((_req, res) =>
+      res.writeHead(200, { "content-type": "text/html" }).end("<h1>elsewhere</h1>"),
+    );
+    siteUrl = `http://localhost:${site.port}/`;
   });
 
   afterAll(async () => {
     await launched?.close();
     await companion?.close();
-    site?.close();
+    await site?.close();
   });
 
   it("cannot open a websocket to the companion, from another site or from the companion's own pages", async () => {

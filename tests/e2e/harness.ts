@@ -4,6 +4,8 @@
  * and pixel reads from screenshots.
  */
 
+import { createServer, type RequestListener } from "node:http";
+import type { AddressInfo } from "node:net";
 import { PNG } from "pngjs";
 import type { Page } from "puppeteer-core";
 import { type Companion, type StartOptions, startCompanion } from "../../companion/src/server";
@@ -22,6 +24,26 @@ export const VIEWPORT = { width: 1280, height: 800 };
 /** A companion on the e2e port; a fresh data directory unless one is given (to restart on the same data). */
 export function startE2ECompanion(dataDir = tempDataDir("e2e"), options: StartOptions = {}): Promise<Companion> {
   return startCompanion({ port: E2E_PORT, dataDir, logLevel: "warn", ...options });
+}
+
+/** A web server of another site, on 127.0.0.1 at a free port. */
+export interface OtherSite {
+  port: number;
+  /** Closes it, and the connections the browser keeps open to it (the browser outlives the file: borrowBrowser). */
+  close(): Promise<void>;
+}
+
+export async function startSite(handler: RequestListener): Promise<OtherSite> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,13 +4,20 @@
  * missing token, a refused one, a companion that is not running and an
  * address where something else answers, and say what to do.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { tempDataDir } from "../support/temp-dir";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
-import { E2E_DIST, inExtensionPage, openPage, sleep, startE2ECompanion, waitIn } from "./harness";
+import { type BrowserName, borrowBrowser, type LaunchedBrowser } from "./browsers";
+import {
+  E2E_DIST,
+  inExtensionPage,
+  type OtherSite,
+  openPage,
+  sleep,
+  startE2ECompanion,
+  startSite,
+  waitIn,
+} from "./harness";
 
 interface Shown {
   state: string;
@@ -88,22 +95,22 @@ describe.each<BrowserName>(["chromium", "firefox"])("connection status in %s", (
   let target: string;
   let token: string;
   let stopped = false;
-  const other = createServer((_req, res) => res.end("<h1>Another web server</h1>"));
+  let other: OtherSite;
 
   beforeAll(async () => {
     companion = await startE2ECompanion(tempDataDir("status"));
     token = companion.tokens.create("browser", ["capture", "view"]).token;
-    launched = await launchWithExtension(name, E2E_DIST);
+    launched = await borrowBrowser(name, E2E_DIST);
     // The popup needs a tab to aim at; the demo page stays open after the companion stops.
     target = `${companion.url}/demo/`;
     await openPage(launched, target);
-    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    other = await startSite((_req, res) => res.end("<h1>Another web server</h1>"));
   });
 
   afterAll(async () => {
     await launched?.close();
     if (!stopped) await companion?.close();
-    other.close();
+    await other?.close();
   });
 
   it("says a token is needed when none is set", async () => {
@@ -143,7 +150,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("connection status in %s", (
   });
 
   it("says the address is wrong when another web server answers there", async () => {
-    const { port } = other.address() as AddressInfo;
+    const { port } = other;
     await saveOptions(launched, { companionUrl: `ws://127.0.0.1:${port}` });
     const shown = await popupOnce(launched, target, "wrong-address");
     expect(shown).toMatchObject({ state: "wrong-address", headline: "Wrong address" });

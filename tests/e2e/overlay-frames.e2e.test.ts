@@ -5,24 +5,24 @@
  * of the tab, and the iframe's overlay paints its own page's heat inside the
  * iframe (the background routes each grid to the frame that watches it).
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { setOverlayPrefs } from "./anchors-lab";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import { type BrowserName, borrowBrowser, type LaunchedBrowser } from "./browsers";
 import {
   distance,
   E2E_DIST,
   expectedHeat,
   fetchGrid,
   hover,
+  type OtherSite,
   openPage,
   pixel,
   screenshotPixels,
   setOverlay,
   settledGrid,
   startE2ECompanion,
+  startSite,
   type Tile,
   tiles,
   waitForConnections,
@@ -43,29 +43,28 @@ const INNER = `<!doctype html><html><head><meta charset="utf-8"><title>Inner</ti
 describe.each<BrowserName>(["chromium", "firefox"])("frames in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-  let site: Server;
+  let site: OtherSite;
   let pageUrl: string;
   let frameUrl: string;
 
   beforeAll(async () => {
     companion = await startE2ECompanion();
     // The demo paths, where the manifest runs the scripts on 127.0.0.1 and localhost (any port): another host is another origin.
-    site = createServer((req, res) => {
+    site = await startSite((req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
       res.end(req.url?.startsWith("/demo/inner") ? INNER : outer(frameUrl));
     });
-    await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
-    const { port } = site.address() as AddressInfo;
+    const { port } = site;
     pageUrl = `http://127.0.0.1:${port}/demo/frames.html`;
     frameUrl = `http://localhost:${port}/demo/inner.html`;
-    launched = await launchWithExtension(browserName, E2E_DIST);
+    launched = await borrowBrowser(browserName, E2E_DIST);
     await waitForConnections(companion, 1);
   });
 
   afterAll(async () => {
     await launched?.close();
     await companion?.close();
-    await new Promise((resolve) => site?.close(resolve));
+    await site?.close();
   });
 
   it("keys points over a cross-origin iframe by the iframe's page, and paints them there while the tab's overlay is on", async () => {
@@ -76,6 +75,10 @@ describe.each<BrowserName>(["chromium", "firefox"])("frames in %s", (browserName
       right: inPage.left + BOX.right - BOX.left,
       bottom: inPage.top + BOX.bottom - BOX.top,
     };
+    // Until the iframe has painted, the browser may hand a move over it to the page (seen in a just-started Chromium).
+    const frame = tab.frames().find((f) => f.url() === frameUrl);
+    if (!frame) throw new Error(`no frame at ${frameUrl}`);
+    await frame.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     await hover(tab, box, 2500);
     const grid = await settledGrid(companion.url, frameUrl, FRAME.width);
     expect(grid.origin).toBe(new URL(frameUrl).origin);

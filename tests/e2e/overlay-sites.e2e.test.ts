@@ -4,22 +4,22 @@
  * twice on the demo shop's pages, and not any more once removed. The popup
  * turns it on again for the tab's site in one click.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import { type BrowserName, borrowBrowser, type LaunchedBrowser } from "./browsers";
 import {
   E2E_DIST,
   fetchGrid,
   hover,
+  type OtherSite,
   openPage,
   overlayLegend,
   revealBox,
   settledGrid,
   sleep,
   startE2ECompanion,
+  startSite,
   waitForConnections,
   waitIn,
 } from "./harness";
@@ -42,22 +42,21 @@ async function clickIn(page: Page, id: string): Promise<void> {
 describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-  let other: Server;
+  let other: OtherSite;
   let siteUrl: string;
 
   beforeAll(async () => {
     companion = await startE2ECompanion();
-    other = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(PAGE));
-    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
-    siteUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/shop/`;
-    launched = await launchWithExtension(browserName, E2E_DIST);
+    other = await startSite((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(PAGE));
+    siteUrl = `http://127.0.0.1:${other.port}/shop/`;
+    launched = await borrowBrowser(browserName, E2E_DIST);
     await waitForConnections(companion, 1);
   });
 
   afterAll(async () => {
     await launched?.close();
     await companion?.close();
-    await new Promise((resolve) => other?.close(resolve));
+    await other?.close();
   });
 
   it("captures only the demo shop until a site is added, and stops when it is removed", async () => {
@@ -79,7 +78,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
     void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
     await waitIn(
       options,
-      () => document.getElementById("addSite") !== null,
+      // Its listeners are on once the section says it is ready (options/sites.ts): a click before is lost.
+      () => document.querySelector("#sites[data-ready]") !== null,
       (ready) => ready,
     );
     await options.evaluate(() => {
@@ -173,7 +173,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
       void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
       await waitIn(
         options,
-        () => document.getElementById("allSites") !== null,
+        () => document.querySelector("#sites[data-ready]") !== null,
         (ready) => ready,
       );
       const result = () => document.getElementById("sitesResult")?.textContent ?? "";

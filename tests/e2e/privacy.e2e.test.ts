@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { BADGE_COLORS, PAUSED_BADGE } from "../../extension/background/toolbar-badge";
 import { eventually } from "../support/heatlens";
-import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import { type BrowserName, borrowBrowser, type LaunchedBrowser } from "./browsers";
 import {
   badgeOf,
   E2E_DIST,
@@ -166,7 +166,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("privacy in %s", (name) => {
 describe.each<BrowserName>(["chromium", "firefox"])("query strings in %s", (name) => {
   it("sends only the query parameters the companion keeps", async () => {
     const companion = await startE2ECompanion(undefined, { keepQuery: ["tab"] });
-    const launched = await launchWithExtension(name, E2E_DIST);
+    const launched = await borrowBrowser(name, E2E_DIST);
     try {
       await waitForConnections(companion, 1);
       await sleep(500);
