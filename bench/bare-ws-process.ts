@@ -30,3 +30,5 @@ process.on("message", (message) => {
   if (message === "report") process.send?.({ loopDelayP99Ms: 0, loopDelayMaxMs: 0, points });
   if (message === "stop") server.close(() => process.exit(0));
 });
+// The benchmark that forked it is gone (killed by a signal): stop too.
+process.once("disconnect", () => process.exit(0));

@@ -17,6 +17,10 @@ const companion = await startCompanion({
   // The simulated clients all connect from 127.0.0.1 at once; a team's come from many addresses.
   maxPendingPerAddress: 10_000,
 });
+let stopping: Promise<void> | null = null;
+function stop(): void {
+  stopping ??= companion.close().then(() => process.exit(0));
+}
 const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
 process.on("message", (message) => {
@@ -29,6 +33,8 @@ process.on("message", (message) => {
       rssBytes: process.memoryUsage().rss,
     });
   }
-  if (message === "stop") void companion.close().then(() => process.exit(0));
+  if (message === "stop") stop();
 });
+// The benchmark that forked it is gone (killed by a signal): stop too, which removes the data directory.
+process.once("disconnect", stop);
 process.send?.({ port: companion.port });
