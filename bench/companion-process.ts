@@ -17,9 +17,11 @@ const companion = await startCompanion({
   // The simulated clients all connect from 127.0.0.1 at once; a team's come from many addresses.
   maxPendingPerAddress: 10_000,
 });
-let stopping: Promise<void> | null = null;
+let stopping = false;
 function stop(): void {
-  stopping ??= companion.close().then(() => process.exit(0));
+  if (stopping) return;
+  stopping = true;
+  void companion.close().then(() => process.exit(0));
 }
 const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();

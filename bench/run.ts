@@ -44,8 +44,8 @@ for (const [pages, rate] of agg.byPages) row(`pane ring, 4M events, ${pages} pag
 const [keys1k, keys10k] = [benchKeys(1000), benchKeys(10_000)];
 for (const k of [keys1k, keys10k]) {
   row(
-    `pane ring, 4M events, ${fmt(k.keys)} live keys × 10 tabs: events/s, bytes per key`,
-    `${fmt(k.eventsPerSec)}  ${fmt(k.bytesPerKey)}`,
+    `pane ring, 4M events, ${fmt(k.keys)} live keys × 10 tabs, median of ${k.rounds} rounds: events/s (lowest–highest), bytes per key`,
+    `${fmt(k.eventsPerSec)} (${fmt(k.range[0])}–${fmt(k.range[1])})  ${fmt(k.bytesPerKey)}`,
   );
 }
 
