@@ -287,6 +287,11 @@ describe("/api/stats", () => {
     // One transaction so far; once the store's thread is up, a second batch is committed there.
     expect(await metrics()).toMatch(/^heatlens_store_commits_total 1$/m);
     await until(async () => /^heatlens_store_commit_thread 1$/m.test(await metrics()), 10_000, "the commit thread");
+    await until(
+      async () => /^heatlens_store_checkpoint_thread 1$/m.test(await metrics()),
+      10_000,
+      "the checkpoint thread",
+    );
     client.ws.send(JSON.stringify(batch(2)));
     await until(() => client.messages.filter((m) => m.type === "ack").length === 2, 5000, "second ack");
     expect(await metrics()).toMatch(/^heatlens_store_commits_total 2$/m);
@@ -301,6 +306,14 @@ describe("unread replies", () => {
     sockets.push(raw);
     raw.frame(1, Buffer.from(JSON.stringify({ type: "hello", v: PROTOCOL_VERSION, client: "edge-slow" })));
     await until(() => raw.messages.length > 0, 5000, "welcome");
+    // Measured from here on: the store's two threads start after the companion listens, and take memory of their own.
+    await until(
+      async () =>
+        (await (await fetch(`${c.url}/metrics`)).text()).match(/^heatlens_store_(commit|checkpoint)_thread 1$/gm)
+          ?.length === 2,
+      10_000,
+      "the store's threads",
+    );
     raw.pause();
     const before = rss();
     const ping = Buffer.from(JSON.stringify({ type: "ping", t: 1 }));

@@ -16,6 +16,7 @@ export interface MetricSources {
   liveKeys: () => number;
   storageFailing: () => boolean;
   commitThread: () => boolean;
+  checkpointThread: () => boolean;
   skippedViewerUpdates: () => number;
   evictedAnchors: () => number;
 }
@@ -114,6 +115,11 @@ export function createMetrics(sources: MetricSources): Registry {
     "heatlens_store_commit_thread",
     "1 while batches are committed on the store's own thread; 0 while it starts or after it died (on the main thread).",
     () => (sources.commitThread() ? 1 : 0),
+  );
+  gauge(
+    "heatlens_store_checkpoint_thread",
+    "1 while the write-ahead log is copied into the file on the store's own thread; 0 while it starts or after it died (each commit then checkpoints).",
+    () => (sources.checkpointThread() ? 1 : 0),
   );
   return registry;
 }

@@ -89,6 +89,7 @@ export function createRouter(deps: RouterDeps): Routes {
     liveKeys: () => windows.liveKeys,
     storageFailing: () => store.failure !== null,
     commitThread: () => store.committingOnThread,
+    checkpointThread: () => store.checkpointingOnThread,
     skippedViewerUpdates: () => fanout.skipped,
     evictedAnchors: () => windows.evictedAnchors,
   });

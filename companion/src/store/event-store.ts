@@ -186,6 +186,8 @@ export class EventStore {
   private foldedOnThread = 0;
   private closing = false;
   private threadGone = false;
+  /** The checkpoint thread said it is ready, and took over the checkpoints. */
+  private checkpointsUp = false;
   private checkpointsGone = false;
   /** This thread's writes waiting for the commit thread to finish its groups and folds (whenQuiet). */
   private readonly quietWrites: (() => void)[] = [];
@@ -372,6 +374,7 @@ export class EventStore {
     this.checkpointThread.once("message", () => {
       // Without the commit thread, nothing finishes what it starts (threadLost): this connection goes on checkpointing.
       if (this.closing || this.checkpointsGone || this.threadGone) return;
+      this.checkpointsUp = true;
       checkpointHere(this.db, false);
       this.post({ kind: "checkpoints", here: false });
     });
@@ -705,6 +708,11 @@ export class EventStore {
   /** Whether appends go to the commit thread: not while it starts, nor after it died. */
   get committingOnThread(): boolean {
     return this.commitHere === null;
+  }
+
+  /** Whether the write-ahead log is copied on the checkpoint thread: not while it starts, nor after it or the commit thread died. */
+  get checkpointingOnThread(): boolean {
+    return this.checkpointsUp && !this.checkpointsGone && !this.threadGone;
   }
 
   /** Caps the database file's size; appends past it fail with SQLITE_FULL until it is raised. */
