@@ -24,7 +24,7 @@ const FIREFOX_ID = "heatlens@heatlens.dev";
 
 export interface LaunchedBrowser {
   name: BrowserName;
-  /** The profile directory, for a restart on the same profile. */
+  /** The profile directory, for a restart on the same profile ("" for a borrowed browser, which is not restarted). */
   profile: string;
   browser: Browser;
   /** Origin of the extension's pages (chrome-extension://… or moz-extension://…). */
@@ -166,13 +166,18 @@ export async function borrowBrowser(name: BrowserName, distRoot = "dist"): Promi
       browser,
       extensionOrigin: name === "chromium" ? `chrome-extension://${id}` : `moz-extension://${FIREFOX_UUID}`,
       async close() {
-        const blank = await browser.newPage();
-        for (const page of await browser.pages())
-          if (page !== blank) {
-            await page.close();
-          }
-        await browser.uninstallExtension(id);
-        lent.delete(name);
+        try {
+          const blank = await browser.newPage();
+          for (const page of (await browser.pages()).filter((p) => p !== blank)) await page.close();
+          await browser.uninstallExtension(id);
+        } catch (error) {
+          // Not given back clean: the next file gets a browser of its own.
+          shared.delete(name);
+          await browser.close().catch(() => undefined);
+          throw error;
+        } finally {
+          lent.delete(name);
+        }
       },
     };
   } catch (error) {
