@@ -412,9 +412,11 @@ describe("EventStore", () => {
       onThreadLost: (thread, reason) => lost.push(`${thread}: ${reason}`),
     });
     await until(() => s.committingOnThread, 10_000, "the commit thread");
+    await until(() => s.checkpointingOnThread, 10_000, "the checkpoint thread");
     await (s as unknown as { checkpointThread: Worker }).checkpointThread.terminate();
     await until(() => lost.length > 0, 5_000, "the store to notice");
     expect(lost).toEqual(["checkpoint: it exited with code 1"]);
+    expect(s.checkpointingOnThread).toBe(false);
     const written = await burst(s, dataDir, 30_000, now);
     const stored = statSync(join(dataDir, "heatlens.db")).size;
     expect(stored).toBeGreaterThan(20e6);
