@@ -212,8 +212,9 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
     expect(away.status, away.body).toBe(503);
     expect(JSON.parse(away.body)).toMatchObject({
       code: "E_CLUSTER",
+      // The asking node may own the partition by then: a 1 s lease can move to it on a busy machine.
       reason: expect.stringMatching(
-        /^this page's windows are not reachable now: NATS at nats:\/\/\S+ is unreachable, so the owner of partition \d+ cannot be asked$/,
+        /^this page's windows are not reachable now: NATS at nats:\/\/\S+ is unreachable, so (the owner of partition \d+ cannot be asked|this node's windows of partition \d+ miss what the other nodes took meanwhile)$/,
       ),
     });
     console.log(`NATS away → /api/heatmap answered 503 E_CLUSTER after ${waited} ms (lease 1 s)`);
@@ -441,21 +442,20 @@ describe("a cluster of companions at its edges", { timeout: 60_000 }, () => {
       }
     })();
     await owner.kill();
+    // Asked until the new owner answered both, however long it takes to read the stream (over a second on a
+    // busy machine), and never with part of the page's points; nor is a part shown to the viewer.
+    const answeredOwned = (api: string) => totals.some((t) => t.api === api && t.owned);
     await until(
       async () => {
         if (takenAt === 0 && (await stats(other)).cluster.owned.includes(p)) takenAt = Date.now();
-        return takenAt > 0 && Date.now() - takenAt > 1000;
+        return takenAt > 0 && answeredOwned("heatmap") && answeredOwned("pages");
       },
-      10_000,
-      "the other node to take the partition",
+      20_000,
+      "the other node to take the partition and answer for it",
     );
     asking = false;
     await asked;
     viewer.ws.close();
-    // Answered by the new owner, and never with part of the page's points; nor is a part shown to the viewer.
-    for (const api of ["heatmap", "pages"]) {
-      expect(totals.filter((t) => t.api === api && t.owned).length, api).toBeGreaterThan(0);
-    }
     expect(totals.filter((t) => t.total !== all)).toEqual([]);
     expect(grids.length).toBeGreaterThan(0);
     expect(grids.filter((total) => total !== all)).toEqual([]);
