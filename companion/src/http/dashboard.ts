@@ -1,7 +1,7 @@
 /**
- * The team dashboard at `/`: its page, its script (TypeScript, bundled once
- * per process with esbuild, see dashboardScript) and its styles. Behind the view role when tokens
- * exist: the sign-in form POSTs the token to `/login` (never in a URL, so
+ * The team dashboard at `/`: its page, its script (TypeScript, bundled by
+ * esbuild once per process: dashboardScript) and its styles. Behind the view
+ * role when tokens exist: the sign-in form POSTs the token to `/login` (never in a URL, so
  * never in history or logs), which checks it and keeps it in an HttpOnly,
  * SameSite cookie, so the dashboard's API calls are signed without script
  * access; a refused token is told why on the sign-in page. A share link
@@ -91,7 +91,7 @@ export function createDashboard(tokens: TokenStore, secure: boolean) {
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
-    /** Answers a fault of the companion's own while the sign-in form is read (router.ts). */
+    /** Answers a fault of the companion's own: the sign-in form unread, the script not bundled (router.ts). */
     fault: (req: IncomingMessage, res: ServerResponse, error: unknown) => void,
   ): boolean => {
     if (url.pathname === "/dashboard.js") {

@@ -118,7 +118,7 @@ export function createMetrics(sources: MetricSources): Registry {
   );
   gauge(
     "heatlens_store_checkpoint_thread",
-    "1 while the write-ahead log is copied into the file on the store's own thread; 0 while it starts or after it died (each commit then checkpoints).",
+    "1 while the write-ahead log is copied into the file on the store's own thread; 0 while it starts, or after it or the commit thread died (each commit then checkpoints).",
     () => (sources.checkpointThread() ? 1 : 0),
   );
   return registry;
