@@ -169,6 +169,8 @@ export async function borrowBrowser(name: BrowserName, distRoot = "dist"): Promi
         try {
           const blank = await browser.newPage();
           for (const page of (await browser.pages()).filter((p) => p !== blank)) await page.close();
+          // Permissions a file granted to pages (the clipboard's) are the browser's, not the extension's.
+          if (name === "chromium") await browser.defaultBrowserContext().clearPermissionOverrides();
           await browser.uninstallExtension(id);
         } catch (error) {
           // Not given back clean: the next file gets a browser of its own.

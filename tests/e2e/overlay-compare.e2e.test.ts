@@ -269,10 +269,12 @@ describe.each<BrowserName>(["chromium", "firefox"])("Compare and Tester in the o
       await launched.browser.defaultBrowserContext().overridePermissions(origin, ["clipboard-read", "clipboard-write"]);
       await viewer.bringToFront();
       await viewer.mouse.click(w - 122, h - 239);
+      // The clipboard is the browser's: a link another file copied may be in it before, so this one's view is waited for.
       link = await eventually(
         async () => {
           const text = await viewer.evaluate(() => navigator.clipboard.readText()).catch(() => "");
-          return text.includes("/share?") ? text : undefined;
+          const copied = parseShareUrl(text);
+          return copied.ok && copied.view.tester === "ana" && copied.view.compare ? text : undefined;
         },
         15_000,
         "the overlay's link in the clipboard",
