@@ -8,27 +8,29 @@
  * the note.
  */
 import puppeteer, { type Page } from "puppeteer-core";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHARE_NOTE } from "../../companion/src/http/dashboard";
 import type { Companion } from "../../companion/src/server";
 import { parseShareUrl, type ShareView, shareUrl } from "../../protocol/share-link";
 import type { Grid } from "../../protocol/wire";
 import { until } from "../support/heatlens";
-import { type BrowserName, EXECUTABLES, type LaunchedBrowser } from "./browsers";
+import { type BrowserName, EXECUTABLES, type LaunchedBrowser, launchWithExtension } from "./browsers";
 import {
   badgeOf,
   distance,
+  E2E_DIST,
   expectedHeat,
   hoverHeroButton,
   openPage,
   overlayLegend,
   pixel,
   screenshotPixels,
+  startE2ECompanion,
   type Tile,
   tiles,
+  waitForConnections,
   waitForPixel,
 } from "./harness";
-import { browserSession } from "./session";
 
 const LINKED_WINDOW_MS = 600_000;
 
@@ -46,14 +48,17 @@ async function copiedLink(page: Page, dashboard: string): Promise<string> {
 describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-  browserSession(
-    browserName,
-    (c, l) => {
-      companion = c;
-      launched = l;
-    },
-    { windowsMs: [60_000, LINKED_WINDOW_MS], defaultWindowMs: 60_000 },
-  );
+  // A browser of its own, not the run's shared one: in a shared Chromium the tab a share link opens was once
+  // detached from puppeteer after its redirect (screenshots then fail), a race not understood yet.
+  beforeAll(async () => {
+    companion = await startE2ECompanion(undefined, { windowsMs: [60_000, LINKED_WINDOW_MS], defaultWindowMs: 60_000 });
+    launched = await launchWithExtension(browserName, E2E_DIST);
+    await waitForConnections(companion, 1);
+  });
+  afterAll(async () => {
+    await launched?.close();
+    await companion?.close();
+  });
 
   it("open the page itself with the overlay on at the linked window and mode, the hot element in the heat colour", async () => {
     const { tab, width, grid: settled } = await hoverHeroButton(launched, companion.url, 2000);
