@@ -29,6 +29,7 @@ import {
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
+  E2E_DIST,
   fetchGrid,
   openPage,
   pixel,
@@ -145,7 +146,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("click map and scroll map in
     await tabB.bringToFront();
 
     const clicks = await settledHeat(tabB, plain, async () => (await boxes()).slice(0, 1), { minEach: MIN_HEAT_PX });
-    await tabB.screenshot({ path: `/tmp/${browserName}-anchors-clicks.png` });
+    await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-clicks.png` });
     console.log(describeFigure(`${browserName} click layer at 768 px (clicked card)`, clicks.figure));
     expect(clicks.figure.perTarget[0]).toBeGreaterThanOrEqual(MIN_HEAT_PX);
     expect(clicks.figure.share, describeFigure("clicks", clicks.figure)).toBeGreaterThanOrEqual(0.95);
@@ -154,7 +155,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("click map and scroll map in
 
     await setOverlayPrefs(launched, { layer: "moves" });
     const moves = await settledHeat(tabB, plain, boxes, { minEach: MIN_HEAT_PX });
-    await tabB.screenshot({ path: `/tmp/${browserName}-anchors-moves.png` });
+    await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-moves.png` });
     console.log(describeFigure(`${browserName} moves layer at 768 px (clicked card, hovered card)`, moves.figure));
     expect(Math.min(...moves.figure.perTarget)).toBeGreaterThanOrEqual(MIN_HEAT_PX);
     expect(moves.figure.share).toBeGreaterThanOrEqual(0.95);
@@ -202,7 +203,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("click map and scroll map in
         await sleep(200);
         s = strip(plain.get(y) as PNG, await screenshotPixels(tabB), width, top, bottom);
       }
-      await tabB.screenshot({ path: `/tmp/${browserName}-anchors-scrollmap-${y}.png` });
+      await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-scrollmap-${y}.png` });
       return s;
     };
     // Rows 100–700 of the window at these scroll positions lie wholly in one share: 100 %, 75 %, 50 %.
@@ -296,7 +297,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("click map and scroll map in
       });
       const want = stripColour(share);
       const got = await waitForPixel(tabB, at.x - STRIP_WIDTH / 2, at.y, want, 10_000, 12);
-      await tabB.screenshot({ path: `/tmp/${browserName}-anchors-scrollmap-list-${top}.png` });
+      await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-scrollmap-list-${top}.png` });
       console.log(`${browserName} list scroll map at scrollTop ${top}: ${got} for ${share * 100} % (want ${want})`);
       expect(distance(got, want), `list at ${top}: ${got} vs ${want}`).toBeLessThanOrEqual(12);
       // Left of the strip the rows are as they were.

@@ -26,7 +26,7 @@ import {
   steadyScreenshot,
 } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
-import { openPage, screenshotPixels, setOverlay, settledGrid } from "./harness";
+import { E2E_DIST, openPage, screenshotPixels, setOverlay, settledGrid } from "./harness";
 import { browserSession } from "./session";
 
 const MIN_HEAT_PX = 50;
@@ -99,7 +99,7 @@ describe.each<BrowserName>(["chromium", "firefox"])(
           return at.shown ? [clipped(await boxOf(tabB, testid("row-12")), list), beside] : [beside];
         };
         const { figure } = await settledHeat(tabB, plain[i] as PNG, boxes, { minEach: MIN_HEAT_PX });
-        await tabB.screenshot({ path: `/tmp/${browserName}-anchors-scroller-${i}.png` });
+        await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-scroller-${i}.png` });
         console.log(describeFigure(`${browserName} scroll container, ${at.label}`, figure));
         expect(Math.min(...figure.perTarget), at.label).toBeGreaterThanOrEqual(MIN_HEAT_PX);
         // Scrolled out, the row's heat is nowhere: not over the rows now in its place, not outside the list.
@@ -127,7 +127,7 @@ describe.each<BrowserName>(["chromium", "firefox"])(
       // 300 px below where it was in the capturing window.
       expect(chat?.bottom).toBeGreaterThan(1000);
       const { figure } = await settledHeat(tabB, plain, boxes, { minEach: MIN_HEAT_PX });
-      await tabB.screenshot({ path: `/tmp/${browserName}-anchors-chat.png` });
+      await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-chat.png` });
       console.log(describeFigure(`${browserName} chat button, window 1100 px tall`, figure));
       expect(Math.min(...figure.perTarget)).toBeGreaterThanOrEqual(MIN_HEAT_PX);
       expect(figure.share, describeFigure("chat", figure)).toBeGreaterThanOrEqual(0.95);
@@ -169,7 +169,7 @@ describe.each<BrowserName>(["chromium", "firefox"])(
           boxInFrame(tabB, "#cross", inB.cross, testid(frames.cross.pad)),
         ]);
       const { figure } = await settledHeat(tabB, plain, boxes, { minEach: MIN_HEAT_PX });
-      await tabB.screenshot({ path: `/tmp/${browserName}-anchors-frames.png` });
+      await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-frames.png` });
       console.log(describeFigure(`${browserName} frames (same-origin, cross-origin)`, figure));
       expect(Math.min(...figure.perTarget)).toBeGreaterThanOrEqual(MIN_HEAT_PX);
       expect(figure.share, describeFigure("frames", figure)).toBeGreaterThanOrEqual(0.95);
@@ -192,7 +192,7 @@ describe.each<BrowserName>(["chromium", "firefox"])(
       const { figure } = await settledHeat(tabB, plain, async () => [await boxOf(tabB, tool)], {
         minEach: MIN_HEAT_PX,
       });
-      await tabB.screenshot({ path: `/tmp/${browserName}-anchors-shadow.png` });
+      await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-shadow.png` });
       console.log(describeFigure(`${browserName} open shadow root`, figure));
       expect(figure.perTarget[0]).toBeGreaterThanOrEqual(MIN_HEAT_PX);
       expect(figure.share, describeFigure("shadow", figure)).toBeGreaterThanOrEqual(0.95);
@@ -233,7 +233,7 @@ describe.each<BrowserName>(["chromium", "firefox"])(
       const onA = await settledHeat(tabB, plainA, async () => [await boxOf(tabB, testid("slot-1"))], {
         minEach: MIN_HEAT_PX,
       });
-      await tabB.screenshot({ path: `/tmp/${browserName}-anchors-route-a.png` });
+      await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-route-a.png` });
       console.log(describeFigure(`${browserName} route /demo/lab/route`, onA.figure));
       expect(onA.figure.perTarget[0]).toBeGreaterThanOrEqual(MIN_HEAT_PX);
       expect(onA.figure.share).toBeGreaterThanOrEqual(0.95);
@@ -242,7 +242,7 @@ describe.each<BrowserName>(["chromium", "firefox"])(
       await push(tabB, "/demo/lab/route/b");
       const boxesB = () => Promise.all([boxOf(tabB, testid("slot-3")), boxOf(tabB, testid("slot-1"))]);
       const onB = await settledHeat(tabB, plainB, async () => (await boxesB()).slice(0, 1), { minEach: MIN_HEAT_PX });
-      await tabB.screenshot({ path: `/tmp/${browserName}-anchors-route-b.png` });
+      await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-route-b.png` });
       console.log(describeFigure(`${browserName} route /demo/lab/route/b`, onB.figure));
       expect(onB.figure.perTarget[0]).toBeGreaterThanOrEqual(MIN_HEAT_PX);
       expect(onB.figure.share, describeFigure("route b", onB.figure)).toBeGreaterThanOrEqual(0.95);

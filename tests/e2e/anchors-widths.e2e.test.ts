@@ -23,7 +23,7 @@ import {
   VIEW_WIDTHS,
 } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
-import { openPage, screenshotPixels, setOverlay, sleep } from "./harness";
+import { E2E_DIST, openPage, screenshotPixels, setOverlay, sleep } from "./harness";
 import { browserSession } from "./session";
 
 /** Heat pixels each hovered element must hold: a figure that cannot pass by painting nothing. */
@@ -105,7 +105,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("anchored heat across widths
         await viewAt(tabB, width);
         const { figure, png } = await settledHeat(tabB, plain.get(width) as PNG, boxes, { minEach: MIN_HEAT_PX });
         onElements.set(width, png);
-        await tabB.screenshot({ path: `/tmp/${browserName}-anchors-${name}-${width}.png` });
+        await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-${name}-${width}.png` });
         console.log(describeFigure(`${browserName} ${lab.path} elements at ${width} px`, figure));
         expect(Math.min(...figure.perTarget), `heat on every hovered element at ${width} px`).toBeGreaterThanOrEqual(
           MIN_HEAT_PX,
@@ -118,7 +118,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("anchored heat across widths
       for (const width of VIEW_WIDTHS) {
         await viewAt(tabB, width);
         const figure = await repainted(tabB, plain.get(width) as PNG, onElements.get(width) as PNG, await boxes());
-        await tabB.screenshot({ path: `/tmp/${browserName}-anchors-${name}-${width}-tiles.png` });
+        await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-${name}-${width}-tiles.png` });
         console.log(describeFigure(`${browserName} ${lab.path} page grid at ${width} px`, figure));
       }
       await setOverlayPrefs(launched, { mode: "elements" });
@@ -155,7 +155,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("anchored heat across widths
     await tabB.bringToFront();
     const boxes = () => Promise.all(hovered.map((name) => boxOf(tabB, selector(name))));
     const { figure } = await settledHeat(tabB, plain, boxes, { minEach: MIN_HEAT_PX });
-    await tabB.screenshot({ path: `/tmp/${browserName}-anchors-hashed.png` });
+    await tabB.screenshot({ path: `${E2E_DIST}/${browserName}-anchors-hashed.png` });
     console.log(describeFigure(`${browserName} hashed classes, reloaded`, figure));
     expect(Math.min(...figure.perTarget)).toBeGreaterThanOrEqual(MIN_HEAT_PX);
     expect(figure.share, describeFigure("hashed", figure)).toBeGreaterThanOrEqual(0.9);

@@ -4,7 +4,6 @@
  * the browser sends goes through JetStream to B, and each grid it paints
  * comes back from B through A. The heat on the tab's pixels is the page's.
  */
-import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { eventually, get, type Running, startHeatlens } from "../support/heatlens";
@@ -92,7 +91,6 @@ describe.each<BrowserName>(["chromium", "firefox"])("a cluster node in %s", (bro
     await tab.bringToFront();
     expect(distance(await waitForPixel(tab, ...centre, want), want)).toBeLessThanOrEqual(24);
     expect((await statsOf(node.url)).cluster.gridsReceived).toBeGreaterThan(0);
-    if (process.env.HEATLENS_SHOTS)
-      writeFileSync(`${process.env.HEATLENS_SHOTS}/cluster-${browserName}.png`, await tab.screenshot());
+    await tab.screenshot({ path: `${E2E_DIST}/${browserName}-cluster.png` });
   });
 });

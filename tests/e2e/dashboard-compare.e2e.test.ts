@@ -16,6 +16,7 @@ import type { PagePoints } from "../../protocol/wire";
 import { type Client, connect, createToken, eventually, type Running, reply, startHeatlens } from "../support/heatlens";
 import { tempDataDir } from "../support/temp-dir";
 import { type BrowserName, EXECUTABLES } from "./browsers";
+import { docsShot } from "./harness";
 
 const SHOP = "https://shop.example";
 const PATH = "/checkout";
@@ -267,7 +268,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("the dashboard's tester and 
           height: last.getBoundingClientRect().bottom + scrollY - top + 16,
         };
       });
-      await page.screenshot({ path: "docs/dashboard-compare.png", clip, captureBeyondViewport: true });
+      await page.screenshot({ path: docsShot("dashboard-compare.png"), clip, captureBeyondViewport: true });
     }
 
     await page.reload();

@@ -17,7 +17,7 @@ import { connect, createToken, heatlens, startHeatlens } from "../support/heatle
 import { startNats } from "../support/nats";
 import { tempDataDir } from "../support/temp-dir";
 import { EXECUTABLES } from "./browsers";
-import { sleep, startE2ECompanion } from "./harness";
+import { docsShot, sleep, startE2ECompanion } from "./harness";
 
 let companion: Companion;
 let browser: Browser;
@@ -246,7 +246,7 @@ describe("dashboard", () => {
     expect(png.download.slice(0, -4)).toMatch(name);
     expect(png.light).toBeGreaterThan(100);
     await sleep(300);
-    await page.screenshot({ path: "docs/dashboard.png" });
+    await page.screenshot({ path: docsShot("dashboard.png") });
   });
 
   it("keeps its view in the URL: reload, back and forward, and a pasted URL show the same view", async () => {

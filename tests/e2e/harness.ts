@@ -19,6 +19,16 @@ import type { LaunchedBrowser } from "./browsers";
 export const E2E_PORT = Number(process.env.HEATLENS_E2E_PORT);
 /** Where the e2e build and its companion data go; separate runs on one machine use separate dirs. */
 export const E2E_DIST = process.env.HEATLENS_E2E_DIST ?? "dist-e2e";
+
+/**
+ * Where a test saves a picture the README shows (`docs/<file>`): beside the
+ * other screenshots in E2E_DIST, so that `npm test` changes no file of the
+ * repository, and into `docs/` only for `npm run docs:test-shots`
+ * (HEATLENS_DOCS_SHOTS=1).
+ */
+export function docsShot(file: string): string {
+  return process.env.HEATLENS_DOCS_SHOTS === "1" ? `docs/${file}` : `${E2E_DIST}/${file}`;
+}
 export const VIEWPORT = { width: 1280, height: 800 };
 
 /** A companion on the e2e port; a fresh data directory unless one is given (to restart on the same data). */

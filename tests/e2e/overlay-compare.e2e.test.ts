@@ -27,6 +27,7 @@ import { connect, eventually, reply, until } from "../support/heatlens";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
+  docsShot,
   inExtensionPage,
   openPage,
   overlayLegend,
@@ -206,7 +207,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("Compare and Tester in the o
     expect(isBlue(help as Rgb), `Help, more in A: ${help}`).toBe(true);
     expect(isOrange(buyTint as Rgb), `Buy, more in B: ${buyTint}`).toBe(true);
     expect(distance(badge as Rgb, [247, 103, 7]), `Buy's badge: ${badge}`).toBeLessThanOrEqual(40);
-    if (name === "chromium") await viewer.screenshot({ path: "docs/compare-overlay.png" });
+    if (name === "chromium") await viewer.screenshot({ path: docsShot("compare-overlay.png") });
 
     // The comparison follows new points without a touch of the panel: a third tester, cy, one of "the rest",
     // hovers Help a lot, so Help's share in B passes A's and it turns from blue to orange.

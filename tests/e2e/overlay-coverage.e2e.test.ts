@@ -14,7 +14,17 @@ import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { COVERAGE_COLOURS } from "../../extension/paint/coverage-layer";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
-import { distance, hoverAt, openPage, overlayLegend, type Rgb, setOverlay, sleep, waitForPixel } from "./harness";
+import {
+  distance,
+  docsShot,
+  hoverAt,
+  openPage,
+  overlayLegend,
+  type Rgb,
+  setOverlay,
+  sleep,
+  waitForPixel,
+} from "./harness";
 import { browserSession } from "./session";
 
 const PATH = "/demo/lab/coverage";
@@ -112,7 +122,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("the coverage layer in %s", 
     const legend = await overlayLegend(launched, viewerUrl, (t) => t.includes("1 of 6 controls clicked"));
     expect(legend).toContain("1 of 6 controls clicked (17 %) · 2 hovered only · 3 untouched");
 
-    if (name === "chromium") await viewer.screenshot({ path: "docs/coverage-layer.png" });
+    if (name === "chromium") await viewer.screenshot({ path: docsShot("coverage-layer.png") });
 
     await setOverlay(launched, viewerUrl, false);
     await viewer.close();
