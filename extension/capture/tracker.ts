@@ -23,12 +23,12 @@
  * and label.
  */
 import { sendMessage } from "../../protocol/messages";
+import { namesElement, pageKeyPath } from "../../protocol/page-path";
 import { DEFAULT_SIGNAL_RULES, type SignalKind, type SignalRules } from "../../protocol/signals";
 import { FLAG_CLICK, FLAG_FIXED } from "../../protocol/wire";
 import { anchorFor } from "../page/anchor";
 import { isInFixedLayer } from "../page/fixed-layer";
 import { isOverlayElement } from "../page/overlay-element";
-import { namesElement, pageKeyPath } from "../page/page-path";
 import { onRouteChange } from "../page/route-changes";
 import { isCapturePaused, onCapturePauseChanged } from "../state/capture-pause";
 import { loadCompanionGrid, onCompanionGridChanged } from "../state/companion-grid";

@@ -16,12 +16,12 @@ import {
   scrollKey,
   sideCell,
 } from "../../../protocol/anchor";
+import type { PathNormaliser } from "../../../protocol/normalise-path";
 import { makeKey } from "../../../protocol/page-key";
 import type { SignalKind } from "../../../protocol/signals";
 import { type TagKind, testerOf } from "../../../protocol/tags";
 import { type Batch, ErrorCode, FLAG_CLICK, type Hello, type ServerMessage } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
-import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
 import type { KeyedPoints, Topics } from "../pipeline";
 import type { EventStore, StoredBatch, StoredSignal } from "../store/event-store";

@@ -4,11 +4,11 @@
  * change. A connection's subscriptions are dropped when it closes.
  */
 import { bandFor, columnChoicesReason, type WidthBand } from "../../../protocol";
+import type { PathNormaliser } from "../../../protocol/normalise-path";
 import { makeKey, splitKey } from "../../../protocol/page-key";
 import { requestId, type SubscriptionRequest, type View, viewId } from "../../../protocol/subscription";
 import { ErrorCode, type ServerMessage } from "../../../protocol/wire";
 import type { Fanout, Viewer } from "../fanout/fanout";
-import type { PathNormaliser } from "../key/normalise-path";
 import type { CompanionOptions } from "../options";
 
 export interface SubscriptionsDeps {

@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WidthBand } from "../../../protocol/grid";
+import type { PathNormaliser } from "../../../protocol/normalise-path";
 import { normaliseOrigin, ORIGIN_RULE } from "../../../protocol/page-key";
 import {
   decodeSnapshotMeta,
@@ -21,7 +22,6 @@ import {
 import { ErrorCode } from "../../../protocol/wire";
 import { originRefusal } from "../gateway/admission";
 import { refuse } from "../gateway/refuse";
-import type { PathNormaliser } from "../key/normalise-path";
 import type { SnapshotStore, StoredSnapshot } from "../store/snapshot-store";
 import { sendJson } from "./api";
 

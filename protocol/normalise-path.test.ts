@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { splitSideKey } from "../../../protocol/anchor";
-import { makeKey } from "../../../protocol/page-key";
+import { splitSideKey } from "./anchor";
 import { createPathNormaliser } from "./normalise-path";
+import { makeKey } from "./page-key";
 
 describe("createPathNormaliser", () => {
   const normalise = createPathNormaliser();

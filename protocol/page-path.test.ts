@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createPathNormaliser } from "../../companion/src/key/normalise-path";
+import { createPathNormaliser } from "./normalise-path";
 import { pageKeyPath } from "./page-path";
 
 /** A page whose only elements with an id are `#reviews` and `#section`, and whose only `<a name>` is `#old-anchor`. */

@@ -11,7 +11,7 @@
  * browsers read as the top of the page. An empty route (`#/`) is the bare page.
  * Does not read the page: pass it `location` and `namesElement(document)`.
  */
-import { MAX_PATH_LENGTH } from "../../protocol/wire";
+import { MAX_PATH_LENGTH } from "./wire";
 
 /** Whether the page holds an element this fragment name scrolls to. */
 export type NamesElement = (name: string) => boolean;
