@@ -232,8 +232,12 @@ export interface ProtocolMap {
   "overlay.capture"(): CaptureResult;
   /** Overlay → background: attaches a snapshot to its page on the companion; null once stored, else why not. */
   "overlay.attach"(snapshot: SnapshotAttach): string | null;
-  /** Overlay (the page's own, frame 0) → background: the view of the share link this tab was opened from, once. */
-  "overlay.linked"(): ShareView | null;
+  /**
+   * Overlay (the page's own, frame 0) → background: the view of the share
+   * link this tab was opened from, once, if the page (its path as sent,
+   * page-path.ts) is the linked one.
+   */
+  "overlay.linked"(path: string): ShareView | null;
   /** Background → overlay. */
   "overlay.show"(on: boolean): void;
   "overlay.grid"(grid: Grid): void;

@@ -2,7 +2,9 @@
  * The Group By stage: turns a page's URL path into the key its points are
  * aggregated under. Query strings and fragments are dropped, unless a query
  * parameter is allowlisted; path templates such as `/product/:id` fold many
- * pages into one key.
+ * pages into one key. A key is a fixed point: normalised again it stays as it
+ * is, so that a path read from a key (`/api/pages`) names the same page when
+ * sent back (a hash route's `#` segment aside: see `sentPath`, page-path.ts).
  */
 
 export interface KeyingOptions {
@@ -46,20 +48,26 @@ function canonicalSegments(path: string): string[] {
 }
 
 /**
- * The decoded segment, control characters kept percent-encoded: a key never
- * holds one, so none can pose as the separator of a page's side keys
- * (protocol/anchor.ts).
+ * The decoded segment, with what would read otherwise when the key is sent
+ * back kept percent-encoded: `%` (decoded again, `%2541` would turn into
+ * `A`), `/` (`/a%2Fb` is not the page `/a/b`), `?` (no query) and `#` but a
+ * leading one (a hash route's segment, page-path.ts; no fragment). Control
+ * characters are kept encoded too: a key never holds one, so none can pose as
+ * the separator of a page's side keys (protocol/anchor.ts).
  */
 function safeDecode(segment: string): string {
-  let decoded: string;
   try {
-    decoded = decodeURIComponent(segment);
+    return decodeURIComponent(segment).replace(KEPT_ENCODED, encodeURIComponent);
   } catch {
-    decoded = segment;
+    // Kept as sent: its `%`s are no escapes.
+    return segment.replace(CONTROL, encodeURIComponent);
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is kept encoded
-  return decoded.replace(/[\u0000-\u001f\u007f]/g, encodeURIComponent);
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is kept encoded
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as CONTROL
+const KEPT_ENCODED = /(?!^#)[%/?#\u0000-\u001f\u007f]/g;
 
 interface Template {
   key: string;

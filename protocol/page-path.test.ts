@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createPathNormaliser } from "./normalise-path";
-import { pageKeyPath } from "./page-path";
+import { pageKeyPath, pageUrlPath, samePagePath, sentPath } from "./page-path";
 
 /** A page whose only elements with an id are `#reviews` and `#section`, and whose only `<a name>` is `#old-anchor`. */
 const inPage = (name: string) => ["reviews", "section", "old-anchor", "née"].includes(name);
@@ -60,5 +60,40 @@ describe("pageKeyPath", () => {
     expect(createPathNormaliser({ keepQuery: ["tab", "q"] })(pageKeyPath(url, inPage, ["tab", "q"]))).toBe(
       "/search?q=lamp&tab=2",
     );
+  });
+});
+
+describe("a key's path, sent back and opened", () => {
+  it("sends a route's # segment encoded, whatever else the path holds", () => {
+    expect(sentPath("/demo/views/#green")).toBe("/demo/views/%23green");
+    expect(sentPath("/app/#/cart?tab=1")).toBe("/app/%23/cart?tab=1");
+    expect(sentPath("/a%2Fb/100%25")).toBe("/a%2Fb/100%25");
+    expect(sentPath("/x?q=/#y")).toBe("/x?q=/#y");
+  });
+
+  it("opens a route as the fragment it was, behind the query a key keeps", () => {
+    expect(pageUrlPath("/demo/views/%23green")).toBe("/demo/views#green");
+    expect(pageUrlPath("/demo/views/#green")).toBe("/demo/views#green");
+    expect(pageUrlPath("/app/%23/cart?tab=1")).toBe("/app?tab=1#/cart");
+    expect(pageUrlPath("/%23!/a/b")).toBe("/#!/a/b");
+    expect(pageUrlPath("/shop")).toBe("/shop");
+    expect(pageUrlPath("/demo/?tab=A")).toBe("/demo/?tab=A");
+  });
+
+  it("opens the page the path was taken from: keyed again, it is the same page", () => {
+    for (const href of ["/spa/#/cart", "/spa#!/a/b", "/demo/views#green", "/shop/", "/caf%C3%A9/x", "/a%2Fb"]) {
+      const url = new URL(href, "http://shop.test");
+      const path = key(href);
+      expect(samePagePath(key(pageUrlPath(path)), path)).toBe(true);
+      expect(samePagePath(pageKeyPath(url, inPage), path)).toBe(true);
+    }
+  });
+
+  it("takes trailing slashes, encodings and both route spellings for one page, and tells routes and pages apart", () => {
+    expect(samePagePath("/shop/", "/shop")).toBe(true);
+    expect(samePagePath("/demo/views/%23green", "/demo/views/#green")).toBe(true);
+    expect(samePagePath("/caf%C3%A9", "/café")).toBe(true);
+    expect(samePagePath("/spa/%23/cart", "/spa")).toBe(false);
+    expect(samePagePath("/a%2Fb", "/a/b")).toBe(false);
   });
 });

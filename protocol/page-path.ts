@@ -11,6 +11,7 @@
  * browsers read as the top of the page. An empty route (`#/`) is the bare page.
  * Does not read the page: pass it `location` and `namesElement(document)`.
  */
+import { createPathNormaliser } from "./normalise-path";
 import { MAX_PATH_LENGTH } from "./wire";
 
 /** Whether the page holds an element this fragment name scrolls to. */
@@ -57,4 +58,45 @@ function keptQuery(search: string, keep: readonly string[]): string {
     .filter(([name]) => keep.includes(name))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return kept.length ? `?${new URLSearchParams(kept)}` : "";
+}
+
+/**
+ * A page's path as a key writes it (`/api/pages` lists them so), or as a URL
+ * path, in the form clients send: a segment that starts with `#`, a hash
+ * route as keys write it (`/app/#/cart`), goes as `%23` (`/app/%23/cart`);
+ * sent as it is, its `#` would start a fragment, which the companion drops.
+ * A query is left as it is.
+ */
+export function sentPath(path: string): string {
+  const q = path.indexOf("?");
+  const head = q === -1 ? path : path.slice(0, q);
+  return head.replaceAll("/#", "/%23") + (q === -1 ? "" : path.slice(q));
+}
+
+/**
+ * The URL path, query and fragment that open the page a sent or key path
+ * names: a hash route's segment (`%23…`, or `#…` as keys write it) and what
+ * follows it become the fragment again (`/app/%23/cart` → `/app#/cart`),
+ * behind the query a key keeps (`/app/%23/cart?tab=1` → `/app?tab=1#/cart`).
+ * A key holds no trailing slash: `/shop` opens as `/shop`, which servers send
+ * on to `/shop/` where that is the page.
+ */
+export function pageUrlPath(path: string): string {
+  const q = path.indexOf("?");
+  const head = q === -1 ? path : path.slice(0, q);
+  const query = q === -1 ? "" : path.slice(q);
+  const route = /\/(?:#|%23)/i.exec(head);
+  if (!route) return head + query;
+  return `${head.slice(0, route.index) || "/"}${query}#${head.slice(route.index + route[0].length)}`;
+}
+
+const plainKeys = createPathNormaliser();
+
+/**
+ * Whether two sent or key paths name one page as keys do, queries and
+ * templates (the companion's options) aside: `/shop/` is `/shop`, and
+ * `/app/%23/cart` is `/app/#/cart`.
+ */
+export function samePagePath(a: string, b: string): boolean {
+  return plainKeys(sentPath(a)) === plainKeys(sentPath(b));
 }

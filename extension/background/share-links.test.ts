@@ -29,8 +29,9 @@ describe("ShareLinks", () => {
   });
   afterEach(() => running.abort());
 
-  const ask = (tabId: number, frameId: number, url: string) =>
-    fakeBrowser.send("overlay.linked", undefined, { tab: { id: tabId }, frameId, url });
+  /** The page's overlay asks, sending its path as it keys it (by default the URL's, no route). */
+  const ask = (tabId: number, frameId: number, url: string, path = new URL(url).pathname) =>
+    fakeBrowser.send("overlay.linked", path, { tab: { id: tabId }, frameId, url });
 
   it("sends a tab opened on the companion's share link to the page itself with its overlay on, and hands the page's overlay the view once", async () => {
     fakeBrowser.tabs.onUpdated.emit(5, { url: link });
@@ -65,5 +66,36 @@ describe("ShareLinks", () => {
       expect(await fakeBrowser.storage.session.get("sharedTabLinks")).toEqual({ sharedTabLinks: {} }),
     );
     expect(await ask(8, 0, pageUrl)).toBeNull();
+  });
+
+  it("opens a hash route's link on its route, whether its path is sent (%23) or a key's (#), and gives its view there", async () => {
+    const views = "http://127.0.0.1:8787/demo/views";
+    const sent = shareUrl("ws://127.0.0.1:8787", { ...view, path: "/demo/views/%23green" });
+    const keyed = shareUrl("ws://127.0.0.1:8787", { ...view, path: "/app/#/cart?tab=1" });
+    fakeBrowser.tabs.onUpdated.emit(3, { url: sent });
+    fakeBrowser.tabs.onUpdated.emit(4, { url: keyed });
+    await vi.waitFor(() => expect(fakeBrowser.navigations).toHaveLength(2));
+    expect(fakeBrowser.navigations).toEqual([
+      { tabId: 3, url: `${views}#green` },
+      { tabId: 4, url: "http://127.0.0.1:8787/app?tab=1#/cart" },
+    ]);
+    expect(await ask(3, 0, `${views}#green`, "/demo/views/%23green")).toEqual({
+      ...view,
+      path: "/demo/views/%23green",
+    });
+    expect(await ask(4, 0, "http://127.0.0.1:8787/app/?tab=1#/cart", "/app/%23/cart")).toEqual({
+      ...view,
+      path: "/app/#/cart?tab=1",
+    });
+  });
+
+  it("gives the view to a page its server sent on from the key's path (/shop to /shop/), not to another route", async () => {
+    const shop = shareUrl("ws://127.0.0.1:8787", { ...view, path: "/shop" });
+    fakeBrowser.tabs.onUpdated.emit(6, { url: shop });
+    fakeBrowser.tabs.onUpdated.emit(9, { url: shop });
+    await vi.waitFor(() => expect(fakeBrowser.navigations).toHaveLength(2));
+    expect(fakeBrowser.navigations[0]).toEqual({ tabId: 6, url: "http://127.0.0.1:8787/shop" });
+    expect(await ask(6, 0, "http://127.0.0.1:8787/shop/")).toEqual({ ...view, path: "/shop" });
+    expect(await ask(9, 0, "http://127.0.0.1:8787/shop/#/cart", "/shop/%23/cart")).toBeNull();
   });
 });

@@ -10,6 +10,7 @@
 import browser from "webextension-polyfill";
 import { z } from "zod";
 import { onMessage } from "../../protocol/messages";
+import { pageUrlPath, samePagePath } from "../../protocol/page-path";
 import { companionHttpBase, parseShareUrl, SHARE_PATH, type ShareView } from "../../protocol/share-link";
 import { stored } from "../state/stored";
 import { listen, removeOnAbort } from "./listeners";
@@ -18,6 +19,9 @@ import { listen, removeOnAbort } from "./listeners";
 const tabLinks = stored("sharedTabLinks", z.record(z.string(), z.string()), {}, "session");
 
 export class ShareLinks {
+  /** Changes to `tabLinks`, one after another: two read-then-write changes at once would lose one. */
+  private changes: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly overlay: { show(tabId: number, on: boolean): Promise<void> },
     private readonly companionUrl: () => Promise<string>,
@@ -29,39 +33,47 @@ export class ShareLinks {
     if (at?.pathname !== SHARE_PATH || at.origin !== companionHttpBase(await this.companionUrl())) return;
     const parsed = parseShareUrl(url);
     if (!parsed.ok) return;
-    await tabLinks.set({ ...(await tabLinks.get()), [tabId]: url });
+    await this.change((links) => ({ ...links, [tabId]: url }));
     await this.overlay.show(tabId, true);
-    await browser.tabs.update(tabId, { url: parsed.view.origin + parsed.view.path });
+    await browser.tabs.update(tabId, { url: parsed.view.origin + pageUrlPath(parsed.view.path) });
   }
 
   /**
    * The tab's linked view for the page's own overlay (frame 0) if it is on the
-   * linked page; asked once per page, so the link is dropped either way.
+   * linked page (`path`: the page's, as the overlay sends it; a redirect from
+   * `/shop` to `/shop/` is the same page); asked once per page, so the link is
+   * dropped either way.
    */
-  async take(tabId: number, pageUrl: string): Promise<ShareView | null> {
-    const links = await tabLinks.get();
-    const link = links[tabId];
+  async take(tabId: number, pageUrl: string, path: string): Promise<ShareView | null> {
+    if ((await tabLinks.get())[tabId] === undefined) return null;
+    let link: string | undefined;
+    // Read and dropped in one change, so that a link is handed out once.
+    await this.change(({ [tabId]: taken, ...rest }) => {
+      link = taken;
+      return rest;
+    });
     if (link === undefined) return null;
-    await this.forget(tabId);
     const parsed = parseShareUrl(link);
     if (!parsed.ok || !URL.canParse(pageUrl)) return null;
-    const page = new URL(pageUrl);
-    const { origin, path } = parsed.view;
-    return page.origin === origin && (page.pathname === path || page.pathname + page.search === path)
-      ? parsed.view
-      : null;
+    const { origin, path: linked } = parsed.view;
+    return new URL(pageUrl).origin === origin && samePagePath(path, linked) ? parsed.view : null;
   }
 
-  private async forget(tabId: number): Promise<void> {
-    const { [tabId]: _, ...rest } = await tabLinks.get();
-    await tabLinks.set(rest);
+  private forget(tabId: number): Promise<void> {
+    return this.change(({ [tabId]: _, ...rest }) => rest);
+  }
+
+  private change(next: (links: Record<string, string>) => Record<string, string>): Promise<void> {
+    const done = this.changes.then(async () => tabLinks.set(next(await tabLinks.get())));
+    this.changes = done.catch(() => undefined);
+    return done;
   }
 
   listen(signal: AbortSignal): void {
     removeOnAbort(
       signal,
-      onMessage("overlay.linked", ({ sender }) =>
-        sender.tab?.id === undefined || sender.frameId !== 0 ? null : this.take(sender.tab.id, sender.url ?? ""),
+      onMessage("overlay.linked", ({ sender, data }) =>
+        sender.tab?.id === undefined || sender.frameId !== 0 ? null : this.take(sender.tab.id, sender.url ?? "", data),
       ),
     );
     listen(

@@ -316,7 +316,8 @@ export class OverlayView {
    * viewer's (shown as a chosen band is) and its past range.
    */
   private async applyLinkedView(facts: Promise<void>): Promise<void> {
-    const view = await sendMessage("overlay.linked", undefined).catch(() => null);
+    const path = pageKeyPath(location, namesElement(document), this.keptQuery);
+    const view = await sendMessage("overlay.linked", path).catch(() => null);
     if (!view || this.controller.signal.aborted) return;
     this.linked = linkedPrefs(view);
     this.applyPrefs(this.storedPrefs);

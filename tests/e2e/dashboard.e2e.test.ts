@@ -375,6 +375,23 @@ describe("dashboard", () => {
     expect(await page.$eval("#problems", (el) => (el as HTMLElement).hidden)).toBe(true);
   });
 
+  it("opens a single-page app's hash route from its card with its points, and a reload shows them again", async () => {
+    const now = Date.now();
+    const pts = Array.from({ length: 7 }, (_, i) => [0, 100 + i * 30, 100, 0]).flat();
+    // As the extension sends a hash route's path (protocol/page-path.ts): keyed /spa/#/cart.
+    const route = { origin: SHOP, path: "/spa/%23/cart", w: 1280, t0: now, pts };
+    tester.send(JSON.stringify({ type: "batch", seq: 2, sentAt: now, pages: [route] }));
+    await page.goto(`${companion.url}/`);
+    await page.waitForSelector(".page[data-path='/spa/#/cart']", { timeout: 15_000 });
+    await page.click(".page[data-path='/spa/#/cart']");
+    const opened = await drawn(page);
+    expect(opened).toMatchObject({ detailOpen: true, title: `/spa/#/cart · ${SHOP}`, band: "desktop" });
+    expect(opened.bands).toContain("desktop · 7");
+    expect(new URLSearchParams(opened.search).get("path")).toBe("/spa/#/cart");
+    await page.reload();
+    expect((await drawn(page)).bands).toContain("desktop · 7");
+  });
+
   it("says the cluster cannot be reached, with the node's reason, while its NATS is away, and shows the team once it is back", async () => {
     const nats = await startNats();
     // A lone node of a cluster, the real binary on a port of its own; no tokens: open.

@@ -138,6 +138,34 @@ describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browse
     await page.close();
   });
 
+  it("opens a link to a hash route, or to a page its server sends on (/demo to /demo/), on that page at the linked window", async () => {
+    const origin = new URL(companion.url).origin;
+    const cases = [
+      // A route as the dashboard lists its key, and as the overlay sends its path.
+      { path: "/demo/views/#green", lands: `${companion.url}/demo/views#green` },
+      { path: "/demo/views/%23blue", lands: `${companion.url}/demo/views#blue` },
+      // A key holds no trailing slash; the companion's demo answers /demo with a redirect to /demo/.
+      { path: "/demo", lands: `${companion.url}/demo/` },
+    ];
+    for (const { path, lands } of cases) {
+      const link = shareUrl(companion.url, {
+        origin,
+        path,
+        band: "desktop",
+        time: { kind: "window", ms: LINKED_WINDOW_MS },
+        layer: "document",
+        points: null,
+        mode: "tiles",
+      });
+      const page = await launched.browser.newPage();
+      void page.goto(link).catch(() => undefined);
+      await until(() => page.url() === lands, 15_000, `the tab to reach ${lands} (at ${page.url()})`);
+      // The linked window (not the companion's default, 1 min) is what its overlay shows.
+      expect(await overlayLegend(launched, lands, (t) => t.includes("last"))).toContain("last 10 min");
+      await page.close();
+    }
+  });
+
   it("shows the dashboard at the linked view, with the note, and a linked tester and comparison, in a browser without the extension", async () => {
     const plain = await puppeteer.launch(
       browserName === "chromium"

@@ -111,6 +111,55 @@ describe("page keys", () => {
     expect(line).toMatch(new RegExp(`^${SHOP},/demo,desktop,300000,\\d+,\\d+,document,0,0,1$`));
   });
 
+  it("finds every page /api/pages lists by the path it lists: hash routes, encoded / ? % and kept queries (the binary)", async () => {
+    running = await startHeatlens(["--keep-query", "tab"]);
+    const capture = await connect(running.url);
+    // Paths as the extension sends them (protocol/page-path.ts), the key's path each is listed under, and its points.
+    const sent: [string, string, number][] = [
+      ["/demo/views/%23green", "/demo/views/#green", 3],
+      ["/app/%23/cart", "/app/#/cart", 2],
+      ["/app/%23!/cart/items", "/app/#!/cart/items", 1],
+      ["/a%2Fb", "/a%2Fb", 4],
+      ["/a/b", "/a/b", 5],
+      ["/search/what%3F", "/search/what%3F", 6],
+      ["/100%25/%2541", "/100%25/%2541", 7],
+      ["/shop/?tab=2", "/shop?tab=2", 8],
+    ];
+    for (const [seq, [path, , n]] of sent.entries()) {
+      capture.send(
+        batch(
+          seq,
+          SHOP,
+          path,
+          Array.from({ length: n }, (_, i) => [10 + i, 10] as [number, number]),
+        ),
+      );
+      await capture.next("ack");
+    }
+    const api = (query: Record<string, string>) =>
+      fetch(`${running?.url}/api/heatmap?${new URLSearchParams({ ...query, band: "desktop" })}`).then(
+        (res) => res.json() as Promise<Grid>,
+      );
+    const listed = ((await (await fetch(`${running.url}/api/pages`)).json()) as { pages: { path: string }[] }).pages;
+    expect(listed.map((p) => p.path).sort()).toEqual(sent.map(([, key]) => key).sort());
+    // Each listed path, sent back as it is listed, names its own page and its points alone.
+    for (const [, key, n] of sent) {
+      const grid = await api({ origin: SHOP, path: key });
+      expect({ path: grid.path, total: grid.total }).toEqual({ path: key, total: n });
+    }
+    expect((await api({ origin: SHOP, path: "/a/b" })).total).toBe(5);
+    // A page's URL: routes spelled #/ and #!/ are the extension's; other fragments are in-page anchors.
+    expect(await api({ url: `${SHOP}/app#/cart` })).toMatchObject({ path: "/app/#/cart", total: 2 });
+    expect(await api({ url: `${SHOP}/a/b#reviews` })).toMatchObject({ path: "/a/b", total: 5 });
+    expect(await api({ url: `${SHOP}/shop/?utm=x&tab=2` })).toMatchObject({ path: "/shop?tab=2", total: 8 });
+    // The snapshots of a listed page are asked for the same way.
+    const snapshots = await fetch(
+      `${running.url}/api/snapshots?${new URLSearchParams({ origin: SHOP, path: "/demo/views/#green" })}`,
+    );
+    expect(snapshots.status).toBe(200);
+    expect(await snapshots.json()).toEqual({ snapshots: [] });
+  });
+
   it("keeps points stored before sites were keyed, reached with the empty origin after a restart", async () => {
     const dataDir = tempDataDir("keys-old");
     companion = await startCompanion({ port: 0, dataDir, logLevel: "silent" });

@@ -10,6 +10,7 @@ import { coverageOf } from "../../../protocol/coverage";
 import { bandFor, columnChoicesReason, type WidthBand } from "../../../protocol/grid";
 import type { PathNormaliser } from "../../../protocol/normalise-path";
 import { makeKey, normaliseOrigin, ORIGIN_RULE, splitKey } from "../../../protocol/page-key";
+import { pageKeyPath, sentPath } from "../../../protocol/page-path";
 import { signalName } from "../../../protocol/signals";
 import { ErrorCode, type Grid, type GridFacts } from "../../../protocol/wire";
 import { refuse } from "../gateway/refuse";
@@ -318,8 +319,12 @@ function csvField(value: string | number): string {
 }
 
 /**
- * The page asked for: `origin` and `path`, or `url`, a full page URL. The
- * empty origin (`origin=`) reaches points stored before pages were keyed by site.
+ * The page asked for, its path as clients send it (to be normalised):
+ * `origin` and `path`, a key's path as `/api/pages` lists it or a URL path
+ * (page-path.ts, `sentPath`), or `url`, a full page URL, whose `#/…` and
+ * `#!/…` fragments are routes as the extension keys them (other fragments
+ * are taken for in-page anchors: the page is not read). The empty origin
+ * (`origin=`) reaches points stored before pages were keyed by site.
  */
 export function pageOf(params: URLSearchParams): { origin: string; path: string } | string {
   const url = params.get("url");
@@ -332,15 +337,17 @@ export function pageOf(params: URLSearchParams): { origin: string; path: string 
     }
     const origin = normaliseOrigin(parsed.origin);
     if (origin === null) return ORIGIN_RULE;
-    return { origin, path: `${parsed.pathname}${parsed.search}` };
+    // Every query parameter goes on: the normaliser keeps those of --keep-query.
+    const names = [...new URLSearchParams(parsed.search).keys()];
+    return { origin, path: pageKeyPath(parsed, () => true, names) };
   }
   const path = params.get("path");
   if (!path?.startsWith("/")) return "path is required and must start with / (or give url)";
   const given = params.get("origin");
   if (given === null) return "origin is required (the page's site, e.g. http://127.0.0.1:8787), or give url";
-  if (given === "") return { origin: "", path };
+  if (given === "") return { origin: "", path: sentPath(path) };
   const origin = normaliseOrigin(given);
-  return origin === null ? ORIGIN_RULE : { origin, path };
+  return origin === null ? ORIGIN_RULE : { origin, path: sentPath(path) };
 }
 
 /** The one page asked for by `origin` and `path` (or `url`), its path normalised; null for every page, or why it is refused. */

@@ -10,7 +10,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WidthBand } from "../../../protocol/grid";
 import type { PathNormaliser } from "../../../protocol/normalise-path";
-import { normaliseOrigin, ORIGIN_RULE } from "../../../protocol/page-key";
 import {
   decodeSnapshotMeta,
   isPng,
@@ -23,7 +22,7 @@ import { ErrorCode } from "../../../protocol/wire";
 import { originRefusal } from "../gateway/admission";
 import { refuse } from "../gateway/refuse";
 import type { SnapshotStore, StoredSnapshot } from "../store/snapshot-store";
-import { sendJson } from "./api";
+import { pageOf, sendJson } from "./api";
 
 export interface SnapshotDeps {
   store: SnapshotStore;
@@ -75,12 +74,9 @@ function entry(s: StoredSnapshot): SnapshotEntry {
 }
 
 function list(res: ServerResponse, url: URL, deps: SnapshotDeps): void {
-  const path = url.searchParams.get("path");
-  const given = url.searchParams.get("origin");
-  if (!path?.startsWith("/")) return refuse(res, ErrorCode.schema, "path is required and must start with /");
-  const origin = given === null ? null : normaliseOrigin(given);
-  if (origin === null) return refuse(res, ErrorCode.schema, ORIGIN_RULE);
-  sendJson(res, 200, { snapshots: deps.store.list(origin, deps.normalise(path)).map(entry) });
+  const page = pageOf(url.searchParams);
+  if (typeof page === "string") return refuse(res, ErrorCode.schema, page);
+  sendJson(res, 200, { snapshots: deps.store.list(page.origin, deps.normalise(page.path)).map(entry) });
 }
 
 async function upload(req: IncomingMessage, res: ServerResponse, deps: SnapshotDeps): Promise<void> {
