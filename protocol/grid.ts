@@ -57,6 +57,16 @@ export function rowOf(y: number, width: number, cols: number): number {
   return Math.max(0, Math.floor((y * cols) / width));
 }
 
+/**
+ * Whether a point at `x`, `y` (captured at layout width `width`) is on its
+ * page's grid: left of the layout's right edge (a page that scrolls sideways
+ * reaches past it, and so does a scroll bar), and above row `maxRows`. A
+ * point off it keeps only its element's heat (protocol/anchor.ts).
+ */
+export function onGrid(x: number, y: number, width: number, grid: { cols: number; maxRows: number }): boolean {
+  return x < width && rowOf(y, width, grid.cols) < grid.maxRows;
+}
+
 /** The column counts a viewer may ask of a companion binning at `cols`: its divisors. */
 export function columnChoices(cols: number): number[] {
   const choices: number[] = [];

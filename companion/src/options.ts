@@ -160,7 +160,7 @@ export const OPTIONS = {
     flag: "--max-rows <n>",
     default: 4000,
     min: 1,
-    description: "rows kept per page; points further down are rejected",
+    description: "rows kept per page; points further down heat only their element",
   }),
   maxSnapshotBytes: spec("bytes", {
     flag: "--max-snapshot-bytes <size>",

@@ -308,8 +308,28 @@ const ROWS = {
   maxRows: {
     args: ["--max-rows", "10"],
     async check(c) {
-      // 1000 px wide at 50 columns: 20 px tiles, so y = 400 is row 20.
-      expect(await nackCode(c, batch(1, [{ path: "/tall", points: [[10, 400]] }]))).toBe("E_SCHEMA");
+      // 1000 px wide at 50 columns: 20 px tiles, so y = 400 is row 20, off the grid; y = 100 is row 5.
+      const client = await connect(c.url);
+      expect(
+        await reply(
+          client,
+          batch(1, [
+            {
+              path: "/tall",
+              points: [
+                [10, 400],
+                [10, 100],
+              ],
+              age: 1000,
+            },
+          ]),
+        ),
+      ).toMatchObject({ type: "ack", points: 2 });
+      client.ws.terminate();
+      const grid = JSON.parse((await get(`${c.url}/api/heatmap?origin=${SITE}&path=/tall&width=1000`)).body) as Grid;
+      expect([grid.total, grid.cells]).toEqual([1, [0, 5, 1]]);
+      const stats = JSON.parse((await get(`${c.url}/api/stats`)).body) as { gateway: { offGrid: number } };
+      expect(stats.gateway.offGrid).toBe(1);
     },
   },
   templates: {

@@ -109,6 +109,38 @@ describe("anchored heat through the binary", () => {
     expect(coarse.anchors).toEqual(grid.anchors);
   });
 
+  it("a page that scrolls sideways: a point past the layout width heats its element, and no tile of the page", async () => {
+    const c = await start();
+    const feeder = await connect(c.url);
+    const board: AnchoredPage = {
+      path: "/board",
+      anchors: ["#col-5 > .card"],
+      points: [
+        // On a card 2,100 px across a 1,000 px window, then on no element out there, then at home.
+        [2101, 300, 0, 1, 512, 512],
+        [1700, 300, 0, 0, 0, 0],
+        [100, 100, 0, 0, 0, 0],
+      ],
+    };
+    expect(await reply(feeder, anchoredBatch(1, [board]))).toMatchObject({ type: "ack", points: 3 });
+    const grid = await eventually(
+      async () => {
+        const next = await liveGrid(c, "/board");
+        return next.anchors.length > 0 ? next : undefined;
+      },
+      5000,
+      "the board's grid",
+    );
+    // Nothing piles up in the last column: the page grid and the loose heat hold the point at home alone.
+    expect([grid.total, grid.cells]).toEqual([1, [5, 5, 1]]);
+    expect(grid.loose.cells).toEqual([5, 5, 1, 0]);
+    expect(grid.anchors).toEqual([{ s: "#col-5 > .card", cells: [anchorTile(512, 512), 1, 0], moves: 1, clicks: 0 }]);
+    const stats = JSON.parse((await get(`${c.url}/api/stats`)).body) as {
+      gateway: { offGrid: number; points: number };
+    };
+    expect(stats.gateway).toMatchObject({ offGrid: 2, points: 3 });
+  });
+
   it("refuses bad anchors and scroll marks alone with E_SCHEMA and a reason, keeping what was accepted", async () => {
     const c = await start();
     const feeder = await connect(c.url);

@@ -95,16 +95,19 @@ describe("limits", () => {
     expect(await two.next("ack")).toMatchObject({ seq: 2 });
   });
 
-  it("maxPointsPerBatch and maxRows: the batch is refused for good", async () => {
-    const c = await start({ maxPointsPerBatch: 2, maxRows: 10 });
+  it("maxPointsPerBatch refuses the batch for good; maxRows keeps the points below it off the page's grid", async () => {
+    const c = await start({ maxPointsPerBatch: 3, maxRows: 10 });
     const one = await hello(c);
-    one.send(batch(0, "/a", [0, 1, 1, 0, 0, 2, 2, 0, 0, 3, 3, 0]));
+    one.send(batch(0, "/a", [0, 1, 1, 0, 0, 2, 2, 0, 0, 3, 3, 0, 0, 4, 4, 0]));
     expect(await one.next("nack")).toMatchObject({ code: "E_TOO_BIG", retry: false });
-    // Row 10 at 1280 px and 50 columns starts at y = 256.
-    one.send(batch(1, "/a", [0, 1, 256, 0]));
-    expect(await one.next("nack")).toMatchObject({ code: "E_SCHEMA", retry: false });
-    one.send(batch(2, "/a", [0, 1, 255, 0]));
-    expect(await one.next("ack")).toMatchObject({ seq: 2 });
+    // Row 10 at 1280 px and 50 columns starts at y = 256; x = 1280 is past the layout's right edge.
+    one.send(batch(1, "/a", [0, 1, 256, 0, 0, 1280, 10, 0, 0, 1, 255, 0]));
+    expect(await one.next("ack")).toMatchObject({ seq: 1, points: 3 });
+    const grid = (await (
+      await fetch(`${c.url}/api/heatmap?origin=${encodeURIComponent(SITE)}&path=/a&width=1280`)
+    ).json()) as Grid;
+    expect([grid.total, grid.cells]).toEqual([1, [0, 9, 1]]);
+    expect(c.gateway.counters.offGrid).toBe(2);
   });
 
   it("maxSubscriptionsPerConnection and maxSubscribersPerKey", async () => {

@@ -6,7 +6,7 @@
  * go to their anchor's key or the page's loose key, and its scroll marks to
  * the page's scroll key (protocol/anchor.ts); only page keys count as keys.
  */
-import { bandFor, colOf, FLAG_FIXED, packCell, rowOf, type WidthBand } from "../../../protocol";
+import { bandFor, colOf, FLAG_FIXED, onGrid, packCell, rowOf, type WidthBand } from "../../../protocol";
 import {
   anchorKey,
   anchorTile,
@@ -50,6 +50,8 @@ export interface GatewayCounters {
   closedForErrors: number;
   /** Tags (a batch's tester, a page group's build label) past `--max-tags-per-page`: their points are kept untagged. */
   untagged: number;
+  /** Points off their page's grid (past the layout width, or below `--max-rows`): kept for their element alone, if any. */
+  offGrid: number;
 }
 
 /** What ingest needs of the connection a batch came on. */
@@ -202,6 +204,7 @@ export class Ingest {
     rejected: 0,
     closedForErrors: 0,
     untagged: 0,
+    offGrid: 0,
   };
   /** Points accepted per second, over the last ten seconds. */
   readonly rate: RateMeter;
@@ -333,6 +336,9 @@ export class Ingest {
     const offset = client.clock.offset;
     // First each page's groups and how many points each takes, then the points, into one buffer for the batch.
     const plans: PagePlan[] = [];
+    // Points off the page grid (protocol/grid.ts, onGrid), so far and before this page.
+    let offGrid = 0;
+    let offGridBefore = 0;
     for (const page of batch.pages) {
       const keys = this.keysOf(bandFor(page.w, this.deps.bands).id, page.origin, page.path);
       const key = keys.page;
@@ -361,11 +367,22 @@ export class Ingest {
       const plan: PagePlan = { page, start: t0 + offset, points: null, loose: null, anchored: null, marks: null };
       const n = pts.length / 4;
       if (n > 0) {
-        plan.points = bin(bins, key, n, build, tester);
         // Loose (no anchor) and anchored points each go to a group of their own, made in the order they first occur.
+        // A point off the page grid is its anchor's alone, or no key's.
         let anchoredPoints = 0;
-        if (at) for (let p = 0; p < at.length; p += 3) if (at[p] !== 0) anchoredPoints++;
-        const loosePoints = n - anchoredPoints;
+        let offLoose = 0;
+        for (let i = 0, p = 0; i < pts.length; i += 4, p += 3) {
+          const anchored = at !== undefined && at[p] !== 0;
+          if (anchored) anchoredPoints++;
+          if (!onGrid(pts[i + 1] as number, pts[i + 2] as number, page.w, options)) {
+            offGrid++;
+            if (!anchored) offLoose++;
+          }
+        }
+        const onPage = n - (offGrid - offGridBefore);
+        if (onPage > 0) plan.points = bin(bins, key, onPage, build, tester);
+        offGridBefore = offGrid;
+        const loosePoints = n - anchoredPoints - offLoose;
         const looseFirst = !at || at[0] === 0;
         if (looseFirst && loosePoints > 0) plan.loose = bin(bins, keys.loose, loosePoints, build, tester);
         if (anchoredPoints > 0) plan.anchored = bin(bins, keys.anchored, anchoredPoints, build, tester, true);
@@ -379,30 +396,23 @@ export class Ingest {
 
     for (const { page, start, points: pageBin, loose, anchored, marks } of plans) {
       const { pts, w, at, anchors, scroll } = page;
-      if (pageBin) {
+      if (pts.length > 0) {
         // `local[a]`: where the page's anchor a is in the anchored group's selectors, once used.
         const local: number[] = [];
         for (let i = 0, p = 0; i < pts.length; i += 4, p += 3) {
           const flags = pts[i + 3] as number;
-          const col = colOf(pts[i + 1] as number, w, options.cols);
-          const row = rowOf(pts[i + 2] as number, w, options.cols);
-          if (row >= options.maxRows) {
-            return this.nack(
-              connection,
-              seq,
-              ErrorCode.schema,
-              `point ${i / 4} of ${page.path} is below row ${options.maxRows}`,
-              false,
-            );
-          }
+          const x = pts[i + 1] as number;
+          const y = pts[i + 2] as number;
           const t = start + (pts[i] as number);
-          const cell = packCell(col, row, flags & FLAG_FIXED ? "fixed" : "doc", options.cols);
           const click = (flags & FLAG_CLICK) !== 0;
-          put(pageBin, t, cell);
           if (click) clicks++;
           const a = at ? (at[p] as number) : 0;
+          const cell = onGrid(x, y, w, options)
+            ? packCell(colOf(x, w, options.cols), rowOf(y, w, options.cols), flags & FLAG_FIXED ? "fixed" : "doc", options.cols)
+            : -1;
+          if (cell !== -1) put(pageBin as Bin, t, cell);
           if (a === 0) {
-            put(loose as Bin, t, sideCell(cell, click));
+            if (cell !== -1) put(loose as Bin, t, sideCell(cell, click));
             continue;
           }
           const into = anchored as Bin;
@@ -473,6 +483,7 @@ export class Ingest {
       }
       this.counters.batches++;
       this.counters.points += points;
+      this.counters.offGrid += offGrid;
       connection.accepted(points, pageKeys);
       this.rate.add(points);
       this.counters.clicks += clicks;

@@ -45,6 +45,12 @@ export function createMetrics(sources: MetricSources): Registry {
   mirroredCounter(registry, "heatlens_clicks_total", "Clicks among the points.", () => gateway.clicks);
   mirroredCounter(
     registry,
+    "heatlens_points_off_grid_total",
+    "Points off their page's grid (past the layout width, or below --max-rows): kept for their element alone.",
+    () => gateway.offGrid,
+  );
+  mirroredCounter(
+    registry,
     "heatlens_duplicate_batches_total",
     "Resent batches counted once.",
     () => gateway.duplicates,
