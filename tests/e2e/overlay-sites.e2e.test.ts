@@ -82,9 +82,10 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
       () => document.querySelector("#sites[data-ready]") !== null,
       (ready) => ready,
     );
-    await options.evaluate(() => {
-      (document.getElementById("newSite") as HTMLInputElement).value = "http://127.0.0.1";
-    });
+    // Typed as a person types a test server's address: host and port, no scheme (taken as http on this machine).
+    await options.evaluate((typed) => {
+      (document.getElementById("newSite") as HTMLInputElement).value = typed;
+    }, new URL(siteUrl).host);
     await clickIn(options, "addSite");
     const said = await waitIn(
       options,
