@@ -100,7 +100,12 @@ export const WatchSet = z.array(Watch).max(MAX_WATCHES_PER_FRAME);
  * Why the extension is not connected, as asked of the companion over HTTP
  * after its websocket closed or failed to open (extension/transport/diagnose.ts).
  */
-export type LinkProblem = "needs-token" | "token-refused" | "not-running" | "wrong-address";
+/**
+ * Why the link does not work, or not all of it: `token-limited` is a token
+ * the companion accepts that lacks a role something asked for (capture, or
+ * view for the overlay), the rest working on.
+ */
+export type LinkProblem = "needs-token" | "token-refused" | "token-limited" | "not-running" | "wrong-address";
 
 export interface LinkStatus {
   url: string;

@@ -111,7 +111,7 @@ describe("CompanionLink", () => {
     ]);
   });
 
-  it("keeps a batch refused for the token's role, and says the token is refused", async () => {
+  it("keeps a batch refused for the token's role, and says the token lacks it", async () => {
     companion = await start();
     const { token } = companion.tokens.create("watcher", ["view"]);
     link = new CompanionLink({
@@ -122,7 +122,7 @@ describe("CompanionLink", () => {
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
     });
     link.send(0, page(Date.now()));
-    await until(() => link?.getStatus().state === "token-refused");
+    await until(() => link?.getStatus().state === "token-limited");
     expect(link.getStatus().lastError).toMatch(/^E_FORBIDDEN: .*capture role/);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(link.getStatus()).toMatchObject({ queued: 1, acked: 0, rejected: 0 });

@@ -273,10 +273,10 @@ export class CompanionLink {
     }
   }
 
-  /** A refusal on an open connection; one for the token's role is shown as the token refused. */
+  /** A refusal on an open connection; one for the token's role is shown as the token lacking it (the rest works on). */
   private noteRefusal(code: string, reason: string): void {
     const lastError = `${code}: ${reason}`;
-    this.updateStatus(code === ErrorCode.forbidden ? { state: "token-refused", lastError } : { lastError });
+    this.updateStatus(code === ErrorCode.forbidden ? { state: "token-limited", lastError } : { lastError });
   }
 
   private sendStatus(): void {

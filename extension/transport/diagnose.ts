@@ -113,6 +113,10 @@ const WORDS: Record<LinkStatus["state"], { headline: string; todo: string | null
   closed: { headline: "Not connected", todo: null },
   "needs-token": { headline: "Needs a token", todo: "Enter one in Options → Token." },
   "token-refused": { headline: "Token refused", todo: "Enter a valid token in Options → Token." },
+  "token-limited": {
+    headline: "Token lacks a role",
+    todo: "What it may do goes on; for the rest, enter a token with that role in Options → Token.",
+  },
   "not-running": {
     headline: "Companion not running",
     todo: "Start it (npx heatlens), or correct Options → Companion URL.",

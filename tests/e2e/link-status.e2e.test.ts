@@ -13,6 +13,7 @@ import {
   inExtensionPage,
   type OtherSite,
   openPage,
+  setOverlay,
   sleep,
   startE2ECompanion,
   startSite,
@@ -137,6 +138,27 @@ describe.each<BrowserName>(["chromium", "firefox"])("connection status in %s", (
     expect(await popupOnce(launched, target, "open")).toMatchObject({ headline: "Connected", todo: "" });
     expect(await tooltip(launched, "Heatlens · Connected")).toBe("Heatlens · Connected");
     expect(companion.gateway.connectionCount).toBe(1);
+  });
+
+  it("says a capture-only token lacks a role once the overlay asks for grids, while capture goes on", async () => {
+    const captureOnly = companion.tokens.create("capture only", ["capture"]).token;
+    await saveOptions(launched, { token: captureOnly });
+    await setOverlay(launched, target, true);
+    const shown = await popupOnce(launched, target, "token-limited");
+    expect(shown).toMatchObject({ state: "token-limited", headline: "Token lacks a role" });
+    expect(shown.detail).toContain("this token may not view grids");
+    expect(shown.todo).toContain("enter a token with that role in Options → Token");
+    const page = (await launched.browser.pages()).find((p) => p.url() === target);
+    if (!page) throw new Error("the demo tab is gone");
+    await page.bringToFront();
+    const before = companion.gateway.counters.points;
+    for (let i = 0; i < 12 && companion.gateway.counters.points === before; i++) {
+      await page.mouse.move(200 + i * 20, 300);
+      await sleep(250);
+    }
+    expect(companion.gateway.counters.points).toBeGreaterThan(before);
+    await setOverlay(launched, target, false);
+    await saveOptions(launched, { token });
   });
 
   it("says the companion is not running once it stops", async () => {
