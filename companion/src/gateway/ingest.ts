@@ -408,7 +408,12 @@ export class Ingest {
           if (click) clicks++;
           const a = at ? (at[p] as number) : 0;
           const cell = onGrid(x, y, w, options)
-            ? packCell(colOf(x, w, options.cols), rowOf(y, w, options.cols), flags & FLAG_FIXED ? "fixed" : "doc", options.cols)
+            ? packCell(
+                colOf(x, w, options.cols),
+                rowOf(y, w, options.cols),
+                flags & FLAG_FIXED ? "fixed" : "doc",
+                options.cols,
+              )
             : -1;
           if (cell !== -1) put(pageBin as Bin, t, cell);
           if (a === 0) {
