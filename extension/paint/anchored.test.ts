@@ -10,6 +10,7 @@ import {
   intersect,
   layerCount,
   looseGrid,
+  MIN_TILE_PX,
   mergeAnchors,
   pageTotals,
   visiblePart,
@@ -39,29 +40,46 @@ describe("anchored heat", () => {
   it("lays an anchor's 8 × 8 tiles inside the element's current box, wherever and however large it is now", () => {
     // Captured near the top-left corner and in the middle of the bottom-right tile.
     const heat = anchor("#buy", [anchorTile(0, 0), 3, 1, anchorTile(1023, 1023), 2, 0]);
-    const narrow = anchorTiles(heat, { left: 10, top: 500, width: 80, height: 40 }, "both");
+    const narrow = anchorTiles(heat, { left: 10, top: 500, width: 80, height: 160 }, "both");
+    // Coolest first, so that the hottest is painted on top.
     expect(narrow).toEqual([
-      { left: 10, top: 500, width: 10, height: 5, count: 4 },
-      { left: 80, top: 535, width: 10, height: 5, count: 2 },
+      { left: 80, top: 640, width: 10, height: 20, count: 2 },
+      { left: 10, top: 500, width: 10, height: 20, count: 4 },
     ]);
     // The same heat on the same element twice as wide, elsewhere: still its corners.
-    const wide = anchorTiles(heat, { left: 300, top: 20, width: 160, height: 40 }, "both");
+    const wide = anchorTiles(heat, { left: 300, top: 20, width: 160, height: 320 }, "both");
     expect(wide.map((t) => [t.left, t.top, t.width])).toEqual([
+      [440, 300, 20],
       [300, 20, 20],
-      [440, 55, 20],
     ]);
     for (const tile of wide) {
       expect(tile.left).toBeGreaterThanOrEqual(300);
       expect(tile.left + tile.width).toBeLessThanOrEqual(460);
-      expect(tile.top + tile.height).toBeLessThanOrEqual(60);
+      expect(tile.top + tile.height).toBeLessThanOrEqual(340);
     }
+  });
+
+  it("paints a small element's tiles at least MIN_TILE_PX a side, about their centres and inside the element", () => {
+    // A 60 × 24 px button: its eighths are 7.5 × 3 px.
+    const heat = anchor("#buy", [anchorTile(0, 0), 1, 0, anchorTile(512, 512), 20, 2, anchorTile(1023, 1023), 3, 0]);
+    const button = { left: 100, top: 50, width: 60, height: 24 };
+    const tiles = anchorTiles(heat, button, "both");
+    expect(tiles.map((t) => [t.left, t.top, t.width, t.height, t.count])).toEqual([
+      // Corners stay in the button; the middle one grows about its centre (133.75, 63.5).
+      [100, 50, MIN_TILE_PX, MIN_TILE_PX, 1],
+      [150, 64, MIN_TILE_PX, MIN_TILE_PX, 3],
+      [128.75, 58.5, MIN_TILE_PX, MIN_TILE_PX, 22],
+    ]);
+    // An element thinner than MIN_TILE_PX: its tiles are as thin as it is.
+    const rule = anchorTiles(heat, { left: 0, top: 0, width: 400, height: 4 }, "both");
+    expect(rule.every((t) => t.height === 4 && t.top === 0 && t.width === 50)).toBe(true);
   });
 
   it("counts the chosen layer: moves, clicks or both, leaving out tiles with none", () => {
     expect([layerCount(5, 2, "moves"), layerCount(5, 2, "clicks"), layerCount(5, 2, "both")]).toEqual([5, 2, 7]);
     const heat = anchor("#buy", [0, 3, 0, 9, 0, 2]);
-    const box = { left: 0, top: 0, width: 64, height: 64 };
-    expect(anchorTiles(heat, box, "clicks").map((t) => [t.left, t.top, t.count])).toEqual([[8, 8, 2]]);
+    const box = { left: 0, top: 0, width: 160, height: 160 };
+    expect(anchorTiles(heat, box, "clicks").map((t) => [t.left, t.top, t.count])).toEqual([[20, 20, 2]]);
     expect(anchorTiles(heat, box, "moves").map((t) => t.count)).toEqual([3]);
   });
 

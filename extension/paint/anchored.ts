@@ -124,10 +124,26 @@ export function anchoredScale(
   return { kind, page: pageScale, fixed: fixedScale, max: Math.max(pageScale.max, fixedScale.max) };
 }
 
-/** The anchor's non-empty tiles of the layer laid out in `box` (ANCHOR_GRID × ANCHOR_GRID, row-major). */
+/**
+ * Least side, CSS px, of an element's tile on screen: an eighth of a small
+ * button is a sliver (7 × 3 px on a 60 × 24 px one), which a person reads as
+ * no heat beside a large card's broad tiles.
+ */
+export const MIN_TILE_PX = 10;
+
+/**
+ * The anchor's non-empty tiles of the layer laid out in `box` (ANCHOR_GRID ×
+ * ANCHOR_GRID, row-major), coolest first so that the hottest are painted on
+ * top. A tile is at least MIN_TILE_PX a side (as far as the element allows),
+ * grown about its centre and kept inside the element.
+ */
 export function anchorTiles(anchor: AnchorHeat, box: Box, layer: HeatLayer): TileRect[] {
-  const width = box.width / ANCHOR_GRID;
-  const height = box.height / ANCHOR_GRID;
+  const across = box.width / ANCHOR_GRID;
+  const down = box.height / ANCHOR_GRID;
+  const width = Math.min(box.width, Math.max(across, MIN_TILE_PX));
+  const height = Math.min(box.height, Math.max(down, MIN_TILE_PX));
+  const within = (start: number, centre: number, side: number, room: number) =>
+    Math.min(Math.max(centre - side / 2, start), start + room - side);
   const tiles: TileRect[] = [];
   for (let i = 0; i < anchor.cells.length; i += 3) {
     const tile = anchor.cells[i] as number;
@@ -135,9 +151,11 @@ export function anchorTiles(anchor: AnchorHeat, box: Box, layer: HeatLayer): Til
     if (count <= 0) continue;
     const col = tile % ANCHOR_GRID;
     const row = Math.floor(tile / ANCHOR_GRID);
-    tiles.push({ left: box.left + col * width, top: box.top + row * height, width, height, count });
+    const left = within(box.left, box.left + (col + 0.5) * across, width, box.width);
+    const top = within(box.top, box.top + (row + 0.5) * down, height, box.height);
+    tiles.push({ left, top, width, height, count });
   }
-  return tiles;
+  return tiles.sort((a, b) => a.count - b.count);
 }
 
 /** The part of `a` inside `b`, or null when they do not overlap. */

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from "vitest";
 import { type AnchorHeat, anchorTile } from "../../protocol/anchor";
-import { type Box, visiblePart } from "./anchored";
+import { type Box, MIN_TILE_PX, visiblePart } from "./anchored";
 import { ElementHeat, elementAt } from "./element-heat";
 
 /** Gives an element a box (happy-dom lays nothing out). */
@@ -46,14 +46,15 @@ describe("element heat", () => {
     const painter = new ElementHeat();
     const first = recorder();
     const { painted, missing } = painter.paint(first.ctx, anchors, "both", SCALE);
-    expect(first.fills).toEqual([{ left: 100, top: 200, width: 10, height: 5 }]);
+    // An eighth of 40 px is 5 px: grown to MIN_TILE_PX inside the element.
+    expect(first.fills).toEqual([{ left: 100, top: 200, width: 10, height: MIN_TILE_PX }]);
     expect(missing).toBe(0);
     expect(elementAt(painted, 105, 202)?.anchor.s).toBe('[data-testid="buy"]');
     // The layout changed (another width): the same heat follows the element's new box.
     place(buy, { left: 500, top: 20, width: 160, height: 40 });
     const second = recorder();
     painter.paint(second.ctx, anchors, "both", SCALE);
-    expect(second.fills).toEqual([{ left: 500, top: 20, width: 20, height: 5 }]);
+    expect(second.fills).toEqual([{ left: 500, top: 20, width: 20, height: MIN_TILE_PX }]);
   });
 
   it("counts the points on elements this page does not have, and finds a re-rendered element after a change", () => {
@@ -67,7 +68,8 @@ describe("element heat", () => {
     painter.forget();
     const found = recorder();
     expect(painter.paint(found.ctx, anchors, "both", SCALE).missing).toBe(5);
-    expect(found.fills).toEqual([{ left: 0, top: 0, width: 1, height: 1 }]);
+    // An element smaller than MIN_TILE_PX: its tile is all of it.
+    expect(found.fills).toEqual([{ left: 0, top: 0, width: 8, height: 8 }]);
     const again = recorder();
     const result = painter.paint(again.ctx, anchors, "clicks", SCALE);
     // The clicks layer: #cart has none, so nothing is painted there, and #gone's 2 clicks are missing.
@@ -114,7 +116,8 @@ describe("element heat", () => {
     place(shadow.querySelector(".checkout") as Element, { left: 300, top: 50, width: 64, height: 32 });
     const { ctx, fills } = recorder();
     new ElementHeat().paint(ctx, [heat("#widget >>> .checkout", [[anchorTile(1023, 0), 1, 0]])], "both", SCALE);
-    expect(fills).toEqual([{ left: 356, top: 50, width: 8, height: 4 }]);
+    // The top-right eighth (8 × 4 px), grown to MIN_TILE_PX inside the button.
+    expect(fills).toEqual([{ left: 354, top: 50, width: MIN_TILE_PX, height: MIN_TILE_PX }]);
   });
 
   it("gives the tooltip the innermost element under the cursor", () => {

@@ -6,6 +6,7 @@ import type { ShareView } from "../../protocol/share-link";
 import type { Grid } from "../../protocol/wire";
 import { testGrid } from "../../tests/support/grid";
 import { fakeBrowser } from "../testing/fake-browser";
+import { MIN_TILE_PX } from "./anchored";
 import { OverlayView } from "./overlay-view";
 
 const BANDS = [
@@ -131,7 +132,7 @@ describe("overlay view", () => {
     expect(summary.total).toBe(5);
     // The element's top-left tile, in its box.
     await until(() => (fills.some(([x, y]) => x === 100 && y === 200) ? true : undefined), "the element's tile");
-    expect(fills.find(([x, y]) => x === 100 && y === 200)).toEqual([100, 200, 10, 5]);
+    expect(fills.find(([x, y]) => x === 100 && y === 200)).toEqual([100, 200, 10, MIN_TILE_PX]);
   });
 
   it("counts the points on elements this page lacks, and paints its own band's page grid, still watching every band", async () => {
