@@ -112,7 +112,8 @@ export const OPTIONS = {
     default: 50,
     min: 1,
     max: 1000,
-    description: "grid columns across the layout width (tiles are square)",
+    description:
+      "grid columns across the layout width (tiles are square); a data directory keeps the one it started on",
   }),
   hopMs: spec("duration", {
     flag: "--hop <duration>",
@@ -154,7 +155,8 @@ export const OPTIONS = {
     default: [...DEFAULT_BAND_BREAKPOINTS],
     min: 1,
     max: 100_000,
-    description: "layout widths (CSS px) where a new width band starts, comma-separated",
+    description:
+      "layout widths (CSS px) where a new width band starts, comma-separated; a data directory keeps the ones it started on",
   }),
   maxRows: spec("int", {
     flag: "--max-rows <n>",

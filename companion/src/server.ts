@@ -239,6 +239,19 @@ function openStages(
             "the store's checkpoint thread died; commits copy the write-ahead log into the file from now on",
           ),
   });
+  const grid = { cols: options.cols, bands: options.bandBreakpoints.join(",") };
+  const recorded = store.recordedGrid(grid);
+  if (recorded) {
+    store.close();
+    tokens.close();
+    const flags = (g: typeof grid) => `--cols ${g.cols} --bands ${g.bands}`;
+    throw new StartError(
+      "E_GRID",
+      `the points in ${options.dataDir} are binned on ${flags(recorded)}, not ${flags(grid)}: ` +
+        "read on another grid they would show in the wrong places.\n" +
+        `Start with ${flags(recorded)}, or give another --data-dir for the new grid.`,
+    );
+  }
   const snapshots = new SnapshotStore({
     dataDir: options.dataDir,
     perPage: options.snapshotsPerPage,

@@ -104,6 +104,23 @@ describe("heatlens refuses an address it must not or cannot serve", () => {
   });
 });
 
+describe("heatlens on a data directory binned on another grid", () => {
+  it("refuses other --cols or --bands, exit 2, naming the grid its points are on; starts again on that grid", async () => {
+    const dataDir = tempDataDir("cli-grid");
+    const first = await startHeatlens(["--cols", "25", "--bands", "700,1200"], dataDir);
+    await first.stop();
+    for (const other of [[], ["--cols", "25"], ["--bands", "700,1200", "--cols", "50"]]) {
+      const run = await heatlens(["--port", "0", "--data-dir", dataDir, ...other]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`the points in ${dataDir} are binned on --cols 25 --bands 700,1200, not`);
+      expect(run.stderr).toContain("Start with --cols 25 --bands 700,1200, or give another --data-dir");
+      expect(run.stderr).not.toMatch(STACK);
+    }
+    const again = await startHeatlens(["--bands", "700,1200", "--cols", "25"], dataDir);
+    await again.stop();
+  });
+});
+
 describe("heatlens on a busy port", () => {
   it("says the port is in use and how to choose another, exit 2", async () => {
     const first = await startHeatlens([]);

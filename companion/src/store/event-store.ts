@@ -705,6 +705,23 @@ export class EventStore {
     }
   }
 
+  /**
+   * The grid this store's points are binned on (`--cols` and `--bands`),
+   * recorded the first time it is asked: null when `grid` is it, else the one
+   * recorded. A stored cell is a column and row of that grid and a key names
+   * one of its bands, so a store is read on it alone.
+   */
+  recordedGrid(grid: { cols: number; bands: string }): { cols: number; bands: string } | null {
+    const read = this.db.prepare("SELECT value FROM meta WHERE name = ?").pluck();
+    const write = this.db.prepare("INSERT OR IGNORE INTO meta VALUES (?, ?)");
+    this.db.transaction(() => {
+      write.run("grid_cols", grid.cols);
+      write.run("grid_bands", grid.bands);
+    })();
+    const recorded = { cols: Number(read.get("grid_cols")), bands: String(read.get("grid_bands")) };
+    return recorded.cols === grid.cols && recorded.bands === grid.bands ? null : recorded;
+  }
+
   /** Whether appends go to the commit thread: not while it starts, nor after it died. */
   get committingOnThread(): boolean {
     return this.commitHere === null;
