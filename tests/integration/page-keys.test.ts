@@ -160,6 +160,34 @@ describe("page keys", () => {
     expect(await snapshots.json()).toEqual({ snapshots: [] });
   });
 
+  it("files points timed after their batch arrived at the arrival: live, history and a restart agree (the binary)", async () => {
+    const dataDir = tempDataDir("keys-ahead");
+    running = await startHeatlens([], dataDir);
+    const capture = await connect(running.url);
+    const sent = Date.now();
+    // t0 two minutes after sentAt (a clock that jumped), and far past anything a query could name.
+    const ahead = (seq: number, t0: number, x: number) => ({
+      type: "batch",
+      seq,
+      sentAt: sent,
+      pages: [{ origin: SHOP, path: "/ahead", w: 1280, t0, pts: [0, x, 10, 0] }],
+    });
+    capture.send(ahead(0, sent + 120_000, 10));
+    await capture.next("ack");
+    capture.send(ahead(1, 8_640_000_000_000_000, 600));
+    await capture.next("ack");
+    const total = async (query: string) => {
+      const res = await fetch(`${running?.url}/api/heatmap?origin=${SHOP}&path=/ahead&width=1280&${query}`);
+      return ((await res.json()) as Grid).total;
+    };
+    expect(await total("window=300000")).toBe(2);
+    await running.stop();
+    running = await startHeatlens([], dataDir);
+    // The history holds them at their arrival, and the live window rebuilt after the restart too.
+    expect(await total(`from=${sent - 60_000}&to=${Date.now() + 1000}`)).toBe(2);
+    expect(await total("window=300000")).toBe(2);
+  });
+
   it("keeps points stored before sites were keyed, reached with the empty origin after a restart", async () => {
     const dataDir = tempDataDir("keys-old");
     companion = await startCompanion({ port: 0, dataDir, logLevel: "silent" });

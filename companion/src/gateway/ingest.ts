@@ -353,7 +353,7 @@ export class Ingest {
           selector: (anchors as string[])[a - 1] as string,
           kind,
           client: clientId,
-          t: t0 + offset + dt,
+          t: Math.min(t0 + offset + dt, now),
           ...(steps && { steps: steps.map((step) => (anchors as string[])[step - 1] as string) }),
         });
       }
@@ -403,7 +403,8 @@ export class Ingest {
           const flags = pts[i + 3] as number;
           const x = pts[i + 1] as number;
           const y = pts[i + 2] as number;
-          const t = start + (pts[i] as number);
+          // Nothing is captured after its batch arrived: a time past that (a clock that ran ahead) is the arrival's.
+          const t = Math.min(start + (pts[i] as number), now);
           const click = (flags & FLAG_CLICK) !== 0;
           if (click) clicks++;
           const a = at ? (at[p] as number) : 0;
@@ -436,7 +437,7 @@ export class Ingest {
         for (let i = 0; i < scroll.length; i += 3) {
           put(
             marks,
-            start + (scroll[i] as number),
+            Math.min(start + (scroll[i] as number), now),
             scrollCell(scroll[i + 1] as ScrollMarkKind, scroll[i + 2] as number),
           );
         }
