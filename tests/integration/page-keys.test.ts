@@ -236,6 +236,19 @@ describe("subscriptions", () => {
     await expect.poll(() => c.fanout.viewerCount).toBe(0);
   });
 
+  it("answers a malformed subscribe with an error and keeps the connection, and the points it carries (the binary)", async () => {
+    running = await startHeatlens([]);
+    const client = await connect(running.url);
+    for (const bad of [{ width: 0 }, { path: "relative" }, { cols: 0 }, { origin: "HTTP://Shop.Example" }]) {
+      client.send({ type: "subscribe", origin: SHOP, path: "/a", width: 1280, ...bad });
+      expect(await client.next("error")).toMatchObject({ type: "error", code: "E_SCHEMA" });
+    }
+    client.send(batch(0, SHOP, "/a", [[10, 10]]));
+    expect(await client.next("ack")).toMatchObject({ seq: 0, points: 1 });
+    client.send({ type: "subscribe", origin: SHOP, path: "/a", width: 1280 });
+    expect(await client.next("subscribed")).toMatchObject({ path: "/a" });
+  });
+
   it("answers a repeated request again without counting it twice", async () => {
     const c = await start();
     const viewer = await connect(c.url);

@@ -221,6 +221,10 @@ export class Connection {
           retry: false,
         });
       }
+      // So is a subscribe: answered with an error, the connection (and the points it carries) left open.
+      if (this.hello && (json as { type?: unknown } | null)?.type === "subscribe") {
+        return this.reply({ type: "error", code: ErrorCode.schema, reason: describeIssues(parsed.error) });
+      }
       return this.fail(ErrorCode.schema, describeIssues(parsed.error));
     }
     const message = parsed.data;
