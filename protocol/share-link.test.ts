@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { CompareSet } from "./compare";
 import {
   companionHttpBase,
+  parseIsoTime,
   parseShareUrl,
   SHARE_MODES,
   SHARE_POINTS,
@@ -142,6 +143,21 @@ describe("share links", () => {
         expect(parsed.code).toBe("E_SHARE_LINK");
         expect(parsed.reason, url).toMatch(reason);
       }
+    }
+  });
+});
+
+describe("ISO 8601 times", () => {
+  it("reads a date, or a date and time with or without seconds, fraction and zone", () => {
+    expect(parseIsoTime("2026-12-02")).toBe(Date.UTC(2026, 11, 2));
+    expect(parseIsoTime("2026-12-02T10:30:00Z")).toBe(Date.UTC(2026, 11, 2, 10, 30));
+    expect(parseIsoTime("2026-12-02T10:30:00.250+01:00")).toBe(Date.UTC(2026, 11, 2, 9, 30, 0, 250));
+    expect(Number.isFinite(parseIsoTime("2026-12-02T10:30"))).toBe(true);
+  });
+
+  it("refuses what Date.parse alone would read as some time", () => {
+    for (const text of ["-1", "1 2", " 5", "0.5", "2001", "Tue Dec 02 2026", "2026-12-02 10:30", "2026-13-45", ""]) {
+      expect(parseIsoTime(text), text).toBeNaN();
     }
   });
 });

@@ -57,10 +57,22 @@ export function writeSpan(span: ShareSpan): string {
   return span.kind === "all" ? "all" : `${new Date(span.from).toISOString()}/${new Date(span.to).toISOString()}`;
 }
 
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * An ISO 8601 time as links and the API take it (a date, or a date and a
+ * time to the minute, second or fraction, with `Z` or an offset), in ms since
+ * the epoch; NaN for any other text, which `Date.parse` alone would read too
+ * (`-1` as the year 2001, `1 2`, `0.5`).
+ */
+export function parseIsoTime(text: string): number {
+  return ISO_8601.test(text) ? Date.parse(text) : Number.NaN;
+}
+
 /** The span `writeSpan` wrote, or null for text that names none. */
 export function readSpan(text: string): ShareSpan | null {
   if (text === "all") return { kind: "all" };
-  const [from, to, extra] = text.split("/").map((part) => Date.parse(part));
+  const [from, to, extra] = text.split("/").map(parseIsoTime);
   if (extra !== undefined || !Number.isFinite(from) || !Number.isFinite(to) || (to as number) <= (from as number))
     return null;
   return { kind: "range", from: from as number, to: to as number };
@@ -181,8 +193,8 @@ function readTime(params: URLSearchParams): ShareTime | string {
     return Number.isSafeInteger(ms) && ms > 0 ? { kind: "window", ms } : "window must be a positive number of ms";
   }
   if (from === null || to === null) return "a window (ms) or a range (from and to) is required";
-  const start = Date.parse(from);
-  const end = Date.parse(to);
+  const start = parseIsoTime(from);
+  const end = parseIsoTime(to);
   if (!Number.isFinite(start) || !Number.isFinite(end)) return "from and to must be ISO 8601 times";
   return end > start ? { kind: "range", from: start, to: end } : "to must be after from";
 }

@@ -13,7 +13,7 @@
  * facts and the clock are passed in.
  */
 import { type CompareSet, formatCompareSet, parseCompareSet } from "../../protocol/compare";
-import { readSpan, type ShareSpan, type ShareView, writeSpan } from "../../protocol/share-link";
+import { parseIsoTime, readSpan, type ShareSpan, type ShareView, writeSpan } from "../../protocol/share-link";
 import { tagLabel } from "../../protocol/tags";
 
 export type Time =
@@ -142,8 +142,8 @@ function readTime(params: URLSearchParams, facts: Facts, problems: string[]): Ti
   if (range !== null) problems.push("range must be hour or today");
   const from = params.get("from");
   if (from !== null) {
-    const start = Date.parse(from);
-    const end = Date.parse(params.get("to") ?? "");
+    const start = parseIsoTime(from);
+    const end = parseIsoTime(params.get("to") ?? "");
     if (Number.isFinite(start) && Number.isFinite(end) && end > start) return { kind: "range", from: start, to: end };
     problems.push("from and to must be ISO 8601 times, from before to");
     return fallback;

@@ -188,6 +188,21 @@ describe("page keys", () => {
     expect(await total("window=300000")).toBe(2);
   });
 
+  it("refuses a time that is neither ms since the epoch nor ISO 8601, with E_SCHEMA (the binary)", async () => {
+    running = await startHeatlens([]);
+    for (const from of ["-1", "1 2", "0.5", "Tue Dec 01 2026"]) {
+      for (const api of ["heatmap", "signals"]) {
+        const res = await fetch(
+          `${running.url}/api/${api}?${new URLSearchParams({ origin: SHOP, path: "/", width: "1280", from })}`,
+        );
+        expect([api, from, res.status]).toEqual([api, from, 400]);
+        expect(await res.json()).toMatchObject({ code: "E_SCHEMA", reason: /from and to are times/ });
+      }
+    }
+    const iso = new URLSearchParams({ origin: SHOP, path: "/", width: "1280", from: "2026-01-01T00:00:00Z" });
+    expect((await fetch(`${running.url}/api/heatmap?${iso}`)).status).toBe(200);
+  });
+
   it("keeps points stored before sites were keyed, reached with the empty origin after a restart", async () => {
     const dataDir = tempDataDir("keys-old");
     companion = await startCompanion({ port: 0, dataDir, logLevel: "silent" });

@@ -11,6 +11,7 @@ import { bandFor, columnChoicesReason, type WidthBand } from "../../../protocol/
 import type { PathNormaliser } from "../../../protocol/normalise-path";
 import { makeKey, normaliseOrigin, ORIGIN_RULE, splitKey } from "../../../protocol/page-key";
 import { pageKeyPath, sentPath } from "../../../protocol/page-path";
+import { parseIsoTime } from "../../../protocol/share-link";
 import { signalName } from "../../../protocol/signals";
 import { ErrorCode, type Grid, type GridFacts } from "../../../protocol/wire";
 import { refuse } from "../gateway/refuse";
@@ -373,7 +374,7 @@ export function rangeOf(params: URLSearchParams): { from: number; to: number } |
 
 function parseTime(text: string | null): number | null {
   if (text === null || text === "") return null;
-  const n = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  const n = /^\d+$/.test(text) ? Number(text) : parseIsoTime(text);
   return Number.isFinite(n) ? n : null;
 }
 
