@@ -119,7 +119,15 @@ function parseRoles(text: string): Role[] {
   for (const role of roles) {
     if (!ROLES.includes(role as Role)) throw new InvalidArgumentError(`roles are ${ROLES.join(", ")}`);
   }
-  return roles as Role[];
+  return [...new Set(roles)] as Role[];
+}
+
+/** A token's name as `token list` prints it on one line: at most 64 characters, none a control character. */
+function parseTokenName(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) throw new InvalidArgumentError("a name holds no control characters");
+  if (text.length > 64) throw new InvalidArgumentError("a name is at most 64 characters");
+  return text;
 }
 
 /** Opens the token store of the data directory given after the subcommand, or else before `token`. */
@@ -145,7 +153,7 @@ function tokenCommands(program: Command): void {
     .command("create")
     .description("create a token and print it (it is shown only this once)")
     .requiredOption("--role <roles>", `comma-separated roles: ${ROLES.join(", ")}`, parseRoles)
-    .option("--name <name>", "who or what the token is for", "")
+    .option("--name <name>", "who or what the token is for (at most 64 characters)", parseTokenName, "")
     .addOption(dataDir())
     .action((opts: { role: Role[]; name: string; dataDir?: string }) => {
       const store = openTokens(program, opts);
@@ -184,7 +192,7 @@ function tokenCommands(program: Command): void {
       const store = openTokens(program, opts);
       const done = store.revoke(id);
       store.close();
-      if (!done) fail(`no active token ${id}`, 1);
+      if (!done) fail(`no active token ${id}`);
       console.log(`revoked ${id}`);
     });
 }

@@ -36,8 +36,22 @@ describe.each(Object.entries(placements))("token commands with --data-dir %s", (
     expect(revoked.stdout).toContain(`revoked ${id}`);
     expect((await heatlens(argv(dir, "list"))).stdout).toMatch(new RegExp(`^${id}\\s+view\\s+revoked `, "m"));
     const again = await heatlens(argv(dir, "revoke", id));
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.stderr).toContain(`no active token ${id}`);
+  });
+
+  it("refuses a name that would break token list's lines, exit 2, and stores a role given twice once", async () => {
+    const dir = tempDataDir("cli-token-names");
+    for (const name of ["evil\u001b[31mred", "two\nlines", "x".repeat(65)]) {
+      const refused = await heatlens(argv(dir, "create", "--role", "view", "--name", name));
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/a name (holds no control characters|is at most 64 characters)/);
+    }
+    const created = await heatlens(argv(dir, "create", "--role", "capture,capture,view", "--name", "Ana's browser"));
+    expect(created.code, created.stderr).toBe(0);
+    const listed = (await heatlens(argv(dir, "list"))).stdout.trim().split("\n");
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatch(/^[0-9a-f]{8}\s+capture,view\s+active\s+Ana's browser$/);
   });
 });
 
