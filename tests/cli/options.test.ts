@@ -546,8 +546,24 @@ const ROWS = {
   maxKeysPerClient: {
     args: ["--max-keys-per-client", "2"],
     async check(c) {
-      const pages = ["/a", "/b", "/c"].map((path) => ({ path, points: points(1) }));
-      expect(await nackCode(c, batch(1, pages))).toBe("E_KEYS");
+      const pages = (paths: string[]) => paths.map((path) => ({ path, points: points(1) }));
+      const client = await connect(c.url);
+      // A batch that alone brings more pages than a client may feed can never be taken: not to be retried.
+      expect(await reply(client, batch(1, pages(["/a", "/b", "/c"])))).toMatchObject({
+        type: "nack",
+        code: "E_KEYS",
+        retry: false,
+        reason: "this batch brings 3 new live pages, more than the 2 a client may feed (--max-keys-per-client)",
+      });
+      expect(await reply(client, batch(2, pages(["/a", "/b"])))).toMatchObject({ type: "ack" });
+      // One more page once two are fed: taken later, once one of them expires.
+      expect(await reply(client, batch(3, pages(["/c"])))).toMatchObject({
+        type: "nack",
+        code: "E_KEYS",
+        retry: true,
+        reason: "this client feeds 2 live pages, and this batch would bring 1 more, past 2",
+      });
+      client.ws.terminate();
     },
   },
   maxSubscriptionsPerConnection: {

@@ -446,7 +446,7 @@ export class Ingest {
 
     // Held from here until the batch is live or refused, so batches sent without waiting for acks count too.
     const keys = this.keyBudget.reserve(clientId, pageKeys);
-    if (!keys.ok) return this.nack(connection, seq, ErrorCode.keys, keys.reason, true);
+    if (!keys.ok) return this.nack(connection, seq, ErrorCode.keys, keys.reason, keys.retry);
     if (!client.budget.take(events, now)) {
       keys.release();
       return this.nack(

@@ -17,7 +17,8 @@ export interface KeyLimits {
   maxKeysPerClient: number;
 }
 
-export type Reservation = { ok: true; release(): void } | { ok: false; reason: string };
+/** `retry`: whether the batch can be taken later, as pages expire; false when it alone brings more than a limit. */
+export type Reservation = { ok: true; release(): void } | { ok: false; reason: string; retry: boolean };
 
 export class KeyBudget {
   /**
@@ -40,15 +41,24 @@ export class KeyBudget {
     const fresh = held.filter((key) => !this.live.isLive(key));
     const created = this.createdBy(client);
     const newOverall = fresh.filter((key) => !this.reserved.has(key));
+    if (newOverall.length > this.limits.maxKeys) {
+      const reason = `this batch brings ${newOverall.length} new live pages, more than the companion's ${this.limits.maxKeys} (--max-keys)`;
+      return { ok: false, reason, retry: false };
+    }
     if (newOverall.length > 0 && this.total() + newOverall.length > this.limits.maxKeys) {
-      return { ok: false, reason: `the companion already holds ${this.limits.maxKeys} live pages` };
+      return { ok: false, reason: `the companion already holds ${this.limits.maxKeys} live pages`, retry: true };
     }
     const newForClient = fresh.filter((key) => !created.has(key)).length;
     const { maxKeysPerClient } = this.limits;
     // Keys that expired since no longer count; they are looked for only near the limit.
     if (newForClient > 0 && created.size + newForClient > maxKeysPerClient) this.forgetExpired(created);
+    if (newForClient > maxKeysPerClient) {
+      const reason = `this batch brings ${newForClient} new live pages, more than the ${maxKeysPerClient} a client may feed (--max-keys-per-client)`;
+      return { ok: false, reason, retry: false };
+    }
     if (newForClient > 0 && created.size + newForClient > maxKeysPerClient) {
-      return { ok: false, reason: `this client already feeds ${maxKeysPerClient} live pages` };
+      const reason = `this client feeds ${created.size} live pages, and this batch would bring ${newForClient} more, past ${maxKeysPerClient}`;
+      return { ok: false, reason, retry: true };
     }
     for (const key of held) this.reserved.set(key, (this.reserved.get(key) ?? 0) + 1);
     for (const key of fresh) created.add(key);
