@@ -1,6 +1,7 @@
 /** The `heatlens` command: parses options and starts the companion. */
 
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ROLES, type Role, TokenStore } from "./auth/tokens";
 import {
@@ -79,7 +80,25 @@ function startProblem(error: unknown, options: CompanionOptions): { message: str
         return { message: `not allowed to listen on port ${options.port}; choose another with --port`, exitCode: 2 };
   }
   if (path) return { message: `cannot read ${path}: ${code === "ENOENT" ? "no such file" : code}`, exitCode: 2 };
-  return { message: (error as Error).message, exitCode: 1 };
+  const { message } = error as Error;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return {
+      message: `${options.host} is no name this machine can listen on; choose another with --host`,
+      exitCode: 2,
+    };
+  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
+    const file = join(options.dataDir, "heatlens.db");
+    return {
+      message: `${file} is not a Heatlens database, or is damaged (${code}: ${message}); move it away, or give another --data-dir`,
+      exitCode: 2,
+    };
+  }
+  if (code?.startsWith("ERR_OSSL") && options.tlsCert)
+    return {
+      message: `--tls-cert ${options.tlsCert} and --tls-key ${options.tlsKey} are no PEM certificate and key that go together (${message})`,
+      exitCode: 2,
+    };
+  return { message, exitCode: 1 };
 }
 
 /** The address people type: an unspecified bind address is reached by this machine's name. */

@@ -33,6 +33,40 @@ describe("heatlens refuses bad values", () => {
   });
 });
 
+describe("heatlens says which file or name is wrong when it cannot start, exit 2", () => {
+  it("a --host that names nothing", async () => {
+    const args = ["--host", "no-such-host.invalid", "--allow-unauthenticated", "--port", "0"];
+    const run = await heatlens([...args, "--data-dir", tempDataDir("cli-host")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "no-such-host.invalid is no name this machine can listen on; choose another with --host",
+    );
+    expect(run.stderr).not.toMatch(STACK);
+  });
+
+  it("--tls-cert and --tls-key files that hold no PEM", async () => {
+    const dir = tempDataDir("cli-pem");
+    const file = join(dir, "not.pem");
+    writeFileSync(file, "not a certificate\n");
+    const run = await heatlens(["--tls-cert", file, "--tls-key", file, "--port", "0", "--data-dir", join(dir, "d")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--tls-cert ${file} and --tls-key ${file} are no PEM certificate and key`);
+    expect(run.stderr).not.toMatch(STACK);
+  });
+
+  it("a heatlens.db that is no database", async () => {
+    const dir = tempDataDir("cli-notadb");
+    writeFileSync(join(dir, "heatlens.db"), "x".repeat(4096));
+    const run = await heatlens(["--port", "0", "--data-dir", dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `${join(dir, "heatlens.db")} is not a Heatlens database, or is damaged (SQLITE_NOTADB`,
+    );
+    expect(run.stderr).toContain("move it away, or give another --data-dir");
+    expect(run.stderr).not.toMatch(STACK);
+  });
+});
+
 describe("heatlens checks its data directory before anything else", () => {
   it("creates a missing data directory private (0700) and its database files 0600", async () => {
     const dir = join(tempDataDir("cli-private"), "a", "b");
