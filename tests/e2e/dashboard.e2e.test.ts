@@ -100,7 +100,8 @@ beforeAll(async () => {
     }),
   );
   // The same page on a phone, over a fixed header, and a second page: two band tabs with points, two cards.
-  const overFixed = pts.slice(0, 40).map((v, i) => (i % 4 === 3 ? FLAG_FIXED : v));
+  // Inside the phone's 400 px (x 200–300): a point at x = 400 would be off its grid.
+  const overFixed = pts.slice(0, 40).map((v, i) => (i % 4 === 3 ? FLAG_FIXED : i % 4 === 1 ? v - 100 : v));
   tester.send(
     JSON.stringify({
       type: "batch",

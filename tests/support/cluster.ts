@@ -128,12 +128,14 @@ export function randomBatch(random: () => number, seq: number): Batch {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const pages = Array.from({ length: 1 + Math.floor(random() * 3) }, () => {
     const n = 1 + Math.floor(random() * 6);
+    const w = pick(WIDTHS);
     const pts: number[] = [];
     const at: number[] = [];
     for (let i = 0; i < n; i++) {
       pts.push(
         250 * Math.floor(random() * 3),
-        Math.floor(random() * 1000),
+        // Inside the layout width: every point is on its page's grid (protocol/grid.ts, onGrid).
+        Math.floor(random() * w),
         Math.floor(random() * 1500),
         random() < 0.2 ? 1 : 0,
       );
@@ -143,7 +145,7 @@ export function randomBatch(random: () => number, seq: number): Batch {
     return {
       origin: SITE,
       path: pick(PATHS),
-      w: pick(WIDTHS),
+      w,
       // Up to a minute back, over many panes. Each companion corrects a client's clock by the delays it saw, a few
       // ms apart: every point sits mid-pane, so that both place it in the same pane.
       t0: Math.floor((now - random() * 60_000) / 250) * 250 + 125,
