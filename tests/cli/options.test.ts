@@ -330,6 +330,7 @@ const ROWS = {
       expect([grid.total, grid.cells]).toEqual([1, [0, 5, 1]]);
       const stats = JSON.parse((await get(`${c.url}/api/stats`)).body) as { gateway: { offGrid: number } };
       expect(stats.gateway.offGrid).toBe(1);
+      expect((await get(`${c.url}/metrics`)).body).toMatch(/^heatlens_points_off_grid_total 1$/m);
     },
   },
   templates: {
