@@ -188,6 +188,27 @@ describe("page keys", () => {
     expect(await total("window=300000")).toBe(2);
   });
 
+  it("files a client's points on its clock once that clock was set back from an hour ahead (the binary)", async () => {
+    running = await startHeatlens([]);
+    const capture = await connect(running.url);
+    // One batch from a clock an hour ahead, then the same client with its clock corrected: both a second old.
+    const sent = (seq: number, clock: number, x: number) => ({
+      type: "batch",
+      seq,
+      sentAt: clock,
+      pages: [{ origin: SHOP, path: "/clock", w: 1280, t0: clock - 1000, pts: [0, x, 10, 0] }],
+    });
+    capture.send(sent(0, Date.now() + 3_600_000, 10));
+    await capture.next("ack");
+    capture.send(sent(1, Date.now(), 600));
+    await capture.next("ack");
+    const res = await fetch(`${running.url}/api/heatmap?origin=${SHOP}&path=/clock&width=1280&window=10000`);
+    const grid = (await res.json()) as Grid;
+    expect(grid.total).toBe(2);
+    // Both where they were sent: columns 0 and 23 of 50 at 1280 px.
+    expect(grid.cells.filter((_, i) => i % 3 === 0).sort((a, b) => a - b)).toEqual([0, 23]);
+  });
+
   it("refuses a time that is neither ms since the epoch nor ISO 8601, with E_SCHEMA (the binary)", async () => {
     running = await startHeatlens([]);
     for (const from of ["-1", "1 2", "0.5", "Tue Dec 01 2026"]) {

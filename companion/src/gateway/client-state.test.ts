@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ClockOffset, PointBudget, SeqDedup } from "./client-state";
+import { CLOCK_STEP_MS, ClockOffset, PointBudget, SeqDedup } from "./client-state";
 
 describe("SeqDedup", () => {
   it("accepts each sequence number once, in any order", () => {
@@ -72,5 +72,28 @@ describe("ClockOffset", () => {
     // The client's clock is 3,600,000 ms behind; network delays of 5-40 ms.
     for (const delay of [40, 5, 12, 30]) clock.observe(1000, 1000 + 3_600_000 + delay);
     expect(clock.offset).toBe(3_600_005);
+  });
+
+  it("starts again from a sample far above the estimate: the client's clock was set back", () => {
+    const clock = new ClockOffset(16);
+    // One batch from a clock an hour ahead, then the clock is corrected.
+    clock.observe(1000 + 3_600_000, 1010);
+    expect(clock.offset).toBe(-3_599_990);
+    clock.observe(2000, 2012);
+    expect(clock.offset).toBe(12);
+    clock.observe(3000, 3007);
+    expect(clock.offset).toBe(7);
+  });
+
+  it("keeps the smallest sample through a delay within CLOCK_STEP_MS", () => {
+    const clock = new ClockOffset(16);
+    clock.observe(1000, 1005);
+    clock.observe(2000, 2000 + CLOCK_STEP_MS);
+    expect(clock.offset).toBe(5);
+    // A longer delay is taken for a step, and the next sample brings the estimate back.
+    clock.observe(3000, 3000 + CLOCK_STEP_MS + 500);
+    expect(clock.offset).toBe(CLOCK_STEP_MS + 500);
+    clock.observe(4000, 4006);
+    expect(clock.offset).toBe(6);
   });
 });

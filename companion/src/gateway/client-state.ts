@@ -81,9 +81,22 @@ export class PointBudget {
 }
 
 /**
+ * A sample more than this above the offset says the client's clock was set
+ * back (corrected after running ahead, a virtual machine resumed): no
+ * network delay on a team's network comes near it.
+ */
+export const CLOCK_STEP_MS = 2000;
+
+/**
  * Estimates how far the client's clock is behind the companion's. Each batch
  * gives one sample, `arrival - sentAt`, which overstates the offset by the
  * network delay; the smallest of the recent samples is the best estimate.
+ * A clock set forward shows at once as a smaller sample. A clock set back
+ * shows as a sample more than CLOCK_STEP_MS above the estimate: the samples
+ * start again from it, so that the client's next batches are not filed back
+ * by the old offset (out of the live windows) until the old samples roll
+ * over. A batch merely delayed that long is placed that much later, at most
+ * at its arrival, and the next sample brings the estimate back down.
  */
 export class ClockOffset {
   private readonly samples: number[] = [];
@@ -91,7 +104,9 @@ export class ClockOffset {
   constructor(private readonly keep = 16) {}
 
   observe(sentAt: number, arrival: number): void {
-    this.samples.push(arrival - sentAt);
+    const sample = arrival - sentAt;
+    if (this.samples.length > 0 && sample - this.offset > CLOCK_STEP_MS) this.samples.length = 0;
+    this.samples.push(sample);
     if (this.samples.length > this.keep) this.samples.shift();
   }
 
