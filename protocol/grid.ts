@@ -79,6 +79,16 @@ export function columnChoicesReason(cols: number): string {
   return `cols must divide this companion's ${cols} columns: one of ${columnChoices(cols).join(", ")}`;
 }
 
+/** Why a band this companion does not serve is refused (the API, share links). */
+export function bandChoicesReason(bands: readonly WidthBand[]): string {
+  return `band must be one of ${bands.map((b) => b.id).join(", ")}`;
+}
+
+/** Why a window this companion does not serve is refused (the API, share links). */
+export function windowChoicesReason(windowsMs: readonly number[]): string {
+  return `window must be one of ${windowsMs.join(", ")} (ms)`;
+}
+
 /**
  * Cells are packed into one integer so that a pane or a running grid is a
  * single `Map<number, number>`: the low bit is the layer, the rest is

@@ -69,6 +69,35 @@ describe("GET /share", () => {
     }
   });
 
+  it("refuses a band or a window this companion does not serve (its --bands and --windows), and serves its own", async () => {
+    const companion = await startHeatlens(["--bands", "600", "--windows", "30s,2m", "--default-window", "2m"]);
+    try {
+      const status = async (changes: object) => {
+        const res = await fetch(shareUrl(companion.url, { ...view, ...changes }));
+        return { status: res.status, body: res.status === 400 ? await res.json() : null };
+      };
+      expect(await status({ band: "tablet" })).toEqual({
+        status: 400,
+        body: { code: "E_SHARE_LINK", reason: "band must be one of w0, w1" },
+      });
+      expect(await status({ band: "w1" })).toEqual({
+        status: 400,
+        body: { code: "E_SHARE_LINK", reason: "window must be one of 30000, 120000 (ms)" },
+      });
+      expect(await status({ band: "w1", time: { kind: "window", ms: 120_000 } })).toEqual({
+        status: 200,
+        body: null,
+      });
+      // A range is read from the history, whatever the windows.
+      const range = { kind: "range", from: Date.parse("2026-01-01T00:00:00Z"), to: Date.parse("2026-01-02T00:00:00Z") };
+      expect(await status({ band: "w0", time: range })).toEqual({ status: 200, body: null });
+      // Without a band: the page's busiest.
+      expect(await status({ band: null, time: { kind: "window", ms: 30_000 } })).toEqual({ status: 200, body: null });
+    } finally {
+      await companion.stop();
+    }
+  });
+
   it("asks for a view token when tokens exist, then returns to the link's view", async () => {
     const dir = tempDataDir("cli-share");
     const { token } = await createToken(dir, "view");

@@ -7,7 +7,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AnchorHeat } from "../../../protocol/anchor";
 import { coverageOf } from "../../../protocol/coverage";
-import { bandFor, columnChoicesReason, type WidthBand } from "../../../protocol/grid";
+import {
+  bandChoicesReason,
+  bandFor,
+  columnChoicesReason,
+  type WidthBand,
+  windowChoicesReason,
+} from "../../../protocol/grid";
 import type { PathNormaliser } from "../../../protocol/normalise-path";
 import { makeKey, normaliseOrigin, ORIGIN_RULE, splitKey } from "../../../protocol/page-key";
 import { pageKeyPath, sentPath } from "../../../protocol/page-path";
@@ -124,7 +130,7 @@ export function pageKeyOf(params: URLSearchParams, deps: ApiDeps, windowIndex: n
     band = bandFor(w, deps.bands).id;
   } else if (bandParam !== null) {
     if (!deps.bands.some((b) => b.id === bandParam)) {
-      return { refused: `band must be one of ${deps.bands.map((b) => b.id).join(", ")}` };
+      return { refused: bandChoicesReason(deps.bands) };
     }
     band = bandParam;
   } else {
@@ -158,7 +164,7 @@ function timeOf(params: URLSearchParams, deps: ApiDeps): RequestTime | string {
   const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
   if (windowIndex !== -1) return { range, windowMs, windowIndex };
   if (range) return { range, windowMs: deps.config.defaultWindowMs, windowIndex: 0 };
-  return `window must be one of ${deps.windows.windowsMs.join(", ")} (ms)`;
+  return windowChoicesReason(deps.windows.windowsMs);
 }
 
 async function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): Promise<void> {

@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { bandChoicesReason, type WidthBand, windowChoicesReason } from "../../../protocol/grid";
 import { parseShareUrl, type ShareView } from "../../../protocol/share-link";
 import { ErrorCode } from "../../../protocol/wire";
 import { authenticate, TOKEN_COOKIE, tokenOf } from "../auth/authenticate";
@@ -48,7 +49,22 @@ export function dashboardScript(): Promise<string> {
   return bundled;
 }
 
-export function createDashboard(tokens: TokenStore, secure: boolean) {
+/** The views this companion serves: a share link to another is refused. */
+export interface ServedViews {
+  bands: readonly WidthBand[];
+  windowsMs: readonly number[];
+}
+
+/** Why a share link's view is one this companion does not serve, or null. */
+function unservedReason(view: ShareView, served: ServedViews): string | null {
+  if (view.band !== null && !served.bands.some((b) => b.id === view.band)) return bandChoicesReason(served.bands);
+  if (view.time.kind === "window" && !served.windowsMs.includes(view.time.ms)) {
+    return windowChoicesReason(served.windowsMs);
+  }
+  return null;
+}
+
+export function createDashboard(tokens: TokenStore, secure: boolean, served: ServedViews) {
   const page = readFileSync(`${DIR}index.html`, "utf8");
   const login = readFileSync(`${DIR}login.html`, "utf8");
   const css = readFileSync(`${DIR}dashboard.css`, "utf8");
@@ -82,6 +98,8 @@ export function createDashboard(tokens: TokenStore, secure: boolean) {
   const share = (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const parsed = parseShareUrl(url.pathname + url.search);
     if (!parsed.ok) return refuse(res, ErrorCode.shareLink, parsed.reason);
+    const unserved = unservedReason(parsed.view, served);
+    if (unserved !== null) return refuse(res, ErrorCode.shareLink, unserved);
     if (!authenticate(req, tokens, ["view"]).ok) return signIn(res, "", url.pathname + url.search);
     send(res, 200, "text/html", page.replace("<!--share-note-->", shareNote(parsed.view)));
   };

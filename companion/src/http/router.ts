@@ -100,7 +100,7 @@ export function createRouter(deps: RouterDeps): Routes {
     maxBytes: options.maxSnapshotBytes,
     allowOrigins: options.allowOrigins,
   };
-  const dashboard = createDashboard(tokens, deps.secure);
+  const dashboard = createDashboard(tokens, deps.secure, { bands: deps.bands, windowsMs: windows.windowsMs });
   const demo = options.demo ? sirv(DEMO_DIR, { extensions: ["html"], dev: false, etag: true }) : null;
 
   /** A fault of the companion's own on one request: logged and answered, and the companion serves the rest. */
