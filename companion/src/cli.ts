@@ -14,7 +14,7 @@ import {
   validateOptions,
 } from "./options";
 import { StartError, startCompanion } from "./server";
-import { DataDirError, prepareDataDir } from "./store/data-dir";
+import { DataDirError, DataDirInUseError, prepareDataDir } from "./store/data-dir";
 
 /** Which table entry each commander attribute belongs to (commander names values after flags: `--hop` → `hop`). */
 const attributeOf = new Map<string, OptionSpec>();
@@ -65,7 +65,8 @@ function fail(message: string, exitCode = 2): never {
 
 /** What went wrong at start, said in the user's terms rather than the system call's. */
 function startProblem(error: unknown, options: CompanionOptions): { message: string; exitCode: number } {
-  if (error instanceof DataDirError || error instanceof StartError) return { message: error.message, exitCode: 2 };
+  if (error instanceof DataDirError || error instanceof DataDirInUseError || error instanceof StartError)
+    return { message: error.message, exitCode: 2 };
   const { code, path } = error as NodeJS.ErrnoException;
   switch (code) {
     case "EADDRINUSE":

@@ -22,7 +22,7 @@ import { bindEndpoint } from "./http/endpoint";
 import { createRouter } from "./http/router";
 import { type CompanionOptions, DEFAULTS, natsServers, validateOptions } from "./options";
 import type { Topics } from "./pipeline";
-import { prepareDataDir } from "./store/data-dir";
+import { type DataDirLock, lockDataDir, prepareDataDir } from "./store/data-dir";
 import { EventStore } from "./store/event-store";
 import { SnapshotStore } from "./store/snapshot-store";
 import { WindowStage } from "./window/window-stage";
@@ -93,13 +93,18 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
 
   const endpoint = await bindEndpoint(options);
   let stages: Stages;
+  let lock: DataDirLock | null = null;
   try {
     prepareDataDir(options.dataDir);
+    lock = lockDataDir(options.dataDir);
+    lock.describe(endpoint.url);
     stages = openStages(options, clock, log);
   } catch (error) {
+    lock?.release();
     await endpoint.close();
     throw error;
   }
+  const dataDirLock = lock;
   const { store, windows, fanout, gateway } = stages;
   let cluster: ClusterNode | null = null;
   if (options.nats.length > 0) {
@@ -108,6 +113,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
     } catch (error) {
       await endpoint.close();
       closeStages(stages);
+      dataDirLock.release();
       if (error instanceof ClusterError) throw new StartError(error.code, error.message);
       throw error;
     }
@@ -163,6 +169,7 @@ export async function startCompanion(overrides: StartOptions = {}): Promise<Comp
       await endpoint.close();
       await cluster?.close();
       closeStages(stages);
+      dataDirLock.release();
     },
   };
 }

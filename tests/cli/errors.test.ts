@@ -172,3 +172,28 @@ describe("heatlens on a busy port", () => {
     }
   });
 });
+
+describe("heatlens on a data directory another companion serves", () => {
+  it("refuses it, exit 2, naming the one that holds it; the first goes on; free at once after a kill -9", async () => {
+    const dataDir = tempDataDir("cli-held");
+    const first = await startHeatlens([], dataDir);
+    const run = await heatlens(["--port", "0", "--data-dir", dataDir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `E_DATA_DIR_IN_USE: ${dataDir} is in use by another heatlens companion (process ${first.pid}, serving ${first.url})`,
+    );
+    expect(run.stderr).toContain("stop that one, or give this one another --data-dir");
+    expect(run.stderr).not.toMatch(STACK);
+    expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+    // Token commands work beside a running companion, as ever.
+    expect((await heatlens(["token", "list", "--data-dir", dataDir])).code).toBe(0);
+
+    await first.kill();
+    const second = await startHeatlens([], dataDir);
+    expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+    await second.stop();
+    // Stopped, it leaves the directory free.
+    const third = await startHeatlens([], dataDir);
+    await third.stop();
+  });
+});

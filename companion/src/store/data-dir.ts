@@ -4,8 +4,19 @@
  * its database file created 0600 (SQLite gives the -wal and -shm files the
  * main file's mode). A problem is one `DataDirError` naming the path and why.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, unlinkSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import Database from "better-sqlite3";
 
 const DATABASE_FILE = "heatlens.db";
 
@@ -70,5 +81,83 @@ export function prepareDataDir(dir: string): void {
   } catch (error) {
     if (error instanceof DataDirError) throw error;
     throw new DataDirError(path, `${stage} (${reasonOf(error)})`);
+  }
+}
+
+const LOCK_FILE = "heatlens.lock";
+/** Beside the lock: who holds it, for the message a second companion gives. */
+const HOLDER_FILE = "heatlens.lock.json";
+
+/** The data directory held by this companion until `release` (lockDataDir). */
+export interface DataDirLock {
+  /** Says who holds it (the URL it serves), for a companion refused it. */
+  describe(url: string): void;
+  release(): void;
+}
+
+/**
+ * Holds `dir` for this companion alone: a second one on it would keep live
+ * windows of its own half of the points (each shows only the batches it
+ * took) and fold history beside the first. The lock is SQLite's exclusive
+ * lock on a file of its own, held by an open transaction: the system drops
+ * it when the process ends, however it ends, so a companion killed with -9
+ * leaves nothing to clean up. `heatlens token` commands do not take it.
+ */
+export function lockDataDir(dir: string): DataDirLock {
+  const path = resolve(dir);
+  const holder = join(path, HOLDER_FILE);
+  let db: Database.Database;
+  try {
+    db = new Database(join(path, LOCK_FILE), { timeout: 0 });
+    db.exec("BEGIN EXCLUSIVE");
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    if (code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") {
+      throw new DataDirError(path, `cannot lock it (${reasonOf(error)})`);
+    }
+    throw new DataDirInUseError(path, heldBy(holder));
+  }
+  return {
+    describe(url) {
+      try {
+        writeFileSync(holder, `${JSON.stringify({ pid: process.pid, url, since: new Date().toISOString() })}\n`, {
+          mode: 0o600,
+        });
+      } catch {
+        // Only said to a companion refused the directory.
+      }
+    },
+    release() {
+      if (!db.open) return;
+      try {
+        unlinkSync(holder);
+      } catch {
+        // Not written, or gone.
+      }
+      db.close();
+    },
+  };
+}
+
+/** Who the holder file names, in words; empty when it cannot be read. */
+function heldBy(file: string): string {
+  try {
+    const { pid, url } = JSON.parse(readFileSync(file, "utf8")) as { pid?: number; url?: string };
+    return ` (process ${pid}${url ? `, serving ${url}` : ""})`;
+  } catch {
+    return "";
+  }
+}
+
+export class DataDirInUseError extends Error {
+  readonly code = "E_DATA_DIR_IN_USE";
+  constructor(
+    readonly path: string,
+    holder: string,
+  ) {
+    super(
+      `E_DATA_DIR_IN_USE: ${path} is in use by another heatlens companion${holder}. ` +
+        "One companion serves a data directory: stop that one, or give this one another --data-dir.",
+    );
   }
 }
