@@ -220,12 +220,20 @@ const ROWS = {
     async check(c) {
       const client = await connect(c.url);
       const codes: string[] = [];
+      let reason = "";
       for (let seq = 1; seq <= 5 && !codes.includes("E_STORAGE"); seq++) {
         const answer = await reply(client, batch(seq, [{ path: `/big${seq}`, points: points(5000) }]));
         codes.push(answer.type === "nack" ? answer.code : "ack");
+        if (answer.type === "nack") reason = answer.reason;
       }
       client.ws.terminate();
       expect(codes).toContain("E_STORAGE");
+      // Named as the cap it is, not a full disk: in the refusal and in /healthz.
+      const cap = /the store reached --max-store-bytes \(\d+ of 65536 bytes\): raise it, or lower --retention-days/;
+      expect(reason).toMatch(cap);
+      const health = await fetch(`${c.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as { reason: string }).reason).toMatch(cap);
     },
   },
   cols: {

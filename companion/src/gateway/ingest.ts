@@ -473,7 +473,7 @@ export class Ingest {
           connection,
           seq,
           ErrorCode.storage,
-          `storage unavailable (${failure.code ?? "error"}); keep the batch and retry`,
+          `storage unavailable (${failure.code === "SQLITE_FULL" ? `SQLITE_FULL: ${failure.message}` : (failure.code ?? "error")}); keep the batch and retry`,
           true,
         );
       }

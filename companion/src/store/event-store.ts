@@ -193,6 +193,8 @@ export class EventStore {
   private readonly quietWrites: (() => void)[] = [];
   private readonly statements;
   private lastPrune = 0;
+  /** The file's cap (--max-store-bytes), for what SQLITE_FULL means. */
+  private maxBytes: number;
   private lastFold = 0;
   /**
    * History of the batches committed on this thread (while the commit thread
@@ -293,6 +295,7 @@ export class EventStore {
     }
     // After the schema, so that a small limit refuses data, never the tables a start needs.
     setMaxBytes(this.db, options.maxStoreBytes);
+    this.maxBytes = options.maxStoreBytes;
     this.statements = {
       unfolded: this.db.prepare("SELECT id, groups, body FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"),
       lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM batches"),
@@ -734,6 +737,7 @@ export class EventStore {
 
   /** Caps the database file's size; appends past it fail with SQLITE_FULL until it is raised. */
   setMaxBytes(bytes: number): void {
+    this.maxBytes = bytes;
     setMaxBytes(this.db, bytes);
     this.post({ kind: "maxBytes", bytes });
   }
@@ -854,8 +858,23 @@ export class EventStore {
   private noteFailure(error: unknown): StorageError {
     this.counters.failedCommits++;
     const code = (error as { code?: string }).code ?? "E_STORAGE";
-    this.failure = new StorageError(code, (error as { message: string }).message);
+    const message = (error as { message: string }).message;
+    this.failure = new StorageError(code, code === "SQLITE_FULL" ? this.fullReason(message) : message);
     return this.failure;
+  }
+
+  /** What SQLITE_FULL means here: the file cannot grow past the cap, or the disk is full. */
+  private fullReason(message: string): string {
+    try {
+      const pageSize = this.db.pragma("page_size", { simple: true }) as number;
+      const used = (this.db.pragma("page_count", { simple: true }) as number) * pageSize;
+      if (used + pageSize > this.maxBytes) {
+        return `the store reached --max-store-bytes (${used} of ${this.maxBytes} bytes): raise it, or lower --retention-days`;
+      }
+    } catch {
+      // The file cannot be read either: SQLite's own words.
+    }
+    return `${message} (the disk is full)`;
   }
 }
 
