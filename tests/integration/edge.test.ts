@@ -298,6 +298,41 @@ describe("/api/stats", () => {
   });
 });
 
+describe("closedForErrors", () => {
+  it("counts every connection closed for bad input: a bad message, and frames ws refuses (1009, 1007, 1008, 1002)", async () => {
+    const c = await start(["--max-frame-bytes", "1KiB", "--max-fragments", "2"]);
+    const closedForErrors = async () =>
+      ((await (await fetch(`${c.url}/api/stats`)).json()) as { gateway: { closedForErrors: number } }).gateway
+        .closedForErrors;
+    const closes: (number | null)[] = [];
+    const frames: [number, Buffer, boolean][][] = [
+      [[1, Buffer.from("{not json"), true]],
+      [[1, Buffer.from(`{"type":"ping","t":1,"pad":"${"x".repeat(2000)}"}`), true]],
+      [[1, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), true]],
+      [
+        [1, Buffer.from('{"type":'), false],
+        [0, Buffer.from('"ping",'), false],
+        [0, Buffer.from('"t":1}'), true],
+      ],
+      // A continuation frame with no message to continue.
+      [[0, Buffer.from("x"), true]],
+    ];
+    for (const [i, sent] of frames.entries()) {
+      const raw = await rawWebSocket(c.port);
+      sockets.push(raw);
+      for (const [opcode, payload, fin] of sent) raw.frame(opcode, payload, fin);
+      closes.push((await raw.closeFrame).code);
+      await until(async () => (await closedForErrors()) === i + 1, 5000, `closedForErrors ${i + 1}`);
+    }
+    expect(closes).toEqual([1007, 1009, 1007, 1008, 1002]);
+    // A clean close by the client is no error.
+    const client = await session(c.url);
+    client.ws.close(1000);
+    await until(() => client.ws.readyState === WebSocket.CLOSED, 5000, "closed");
+    expect(await closedForErrors()).toBe(frames.length);
+  });
+});
+
 describe("unread replies", () => {
   it("a client that pipelines pings and never reads is closed with 1008 E_BACKPRESSURE; memory stays bounded; others are served", async () => {
     const c = await start(["--max-reply-buffer-bytes", "256KiB", "--max-viewer-buffer-bytes", "64KiB"]);

@@ -81,7 +81,13 @@ export class Connection {
     ws.on("pong", () => {
       this.alive = true;
     });
-    ws.on("error", (error) => gateway.deps.log.debug({ err: error.message }, "websocket error"));
+    ws.on("error", (error) => {
+      gateway.deps.log.debug({ err: error.message }, "websocket error");
+      // A frame the client got wrong (too big, not UTF-8, malformed, in too many fragments): `ws` closes for it.
+      if (this.closing) return;
+      this.closing = true;
+      gateway.ingest.counters.closedForErrors++;
+    });
   }
 
   get bufferedAmount(): number {
