@@ -288,6 +288,7 @@ function openStages(
   }
   bus.publish("signals", { signals: store.signalsSince(now - longestWindow) });
   windows.tick(now);
+  windows.clearArrivals();
   const rebuildMs = performance.now() - rebuildStarted;
   if (rebuilt) log.info({ batches: rebuilt, ms: Math.round(rebuildMs) }, "live windows rebuilt from the store");
 

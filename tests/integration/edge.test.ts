@@ -298,6 +298,29 @@ describe("/api/stats", () => {
   });
 });
 
+describe("arrivals after a restart", () => {
+  it("counts none of the points the live windows were rebuilt with: /api/stats and /metrics start at 0", async () => {
+    const dataDir = tempDataDir("edge-arrivals");
+    const first = await start([], dataDir);
+    const client = await session(first.url);
+    client.ws.send(JSON.stringify(batch(1)));
+    await until(() => client.messages.some((m) => m.type === "ack"), 5000, "ack");
+    const windows = async (c: Running) =>
+      ((await (await fetch(`${c.url}/api/stats`)).json()) as { windows: Record<string, number> }).windows;
+    expect(await windows(first)).toEqual({ onTime: 1, late: 0, tooOld: 0 });
+    client.ws.terminate();
+    await first.stop();
+    const again = await start([], dataDir);
+    // The point is back in the live window, but it did not arrive again.
+    const grid = await fetch(`${again.url}/api/heatmap?origin=${SITE}&path=/edge&width=1280&window=300000`);
+    expect(((await grid.json()) as { total: number }).total).toBe(1);
+    expect(await windows(again)).toEqual({ onTime: 0, late: 0, tooOld: 0 });
+    const metrics = await (await fetch(`${again.url}/metrics`)).text();
+    expect(metrics).toMatch(/^heatlens_points_late_total 0$/m);
+    expect(metrics).toMatch(/^heatlens_points_on_time_total 0$/m);
+  });
+});
+
 describe("closedForErrors", () => {
   it("counts every connection closed for bad input: a bad message, and frames ws refuses (1009, 1007, 1008, 1002)", async () => {
     const c = await start(["--max-frame-bytes", "1KiB", "--max-fragments", "2"]);

@@ -70,6 +70,15 @@ export class WindowStage {
   readonly arrivals: AddCounts = { open: 0, late: 0, tooOld: 0 };
   /** The same for side keys (an anchored point is counted once in `arrivals`, once here), scroll marks included. */
   readonly sideArrivals: AddCounts = { open: 0, late: 0, tooOld: 0 };
+
+  /** Counts no arrival so far: the points a start rebuilt its windows with arrived before it. */
+  clearArrivals(): void {
+    for (const counts of [this.arrivals, this.sideArrivals]) {
+      counts.open = 0;
+      counts.late = 0;
+      counts.tooOld = 0;
+    }
+  }
   private readonly heatmap: HoppingHeatmap;
   private readonly sides: HoppingHeatmap;
   /** Anchor tables of pages whose anchors ring key is live, by that ring key (`anchorsRingKey`). */
