@@ -60,6 +60,15 @@ export function writeSpan(span: ShareSpan): string {
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
 
 /**
+ * A whole number as a query parameter writes it: decimal digits alone, no
+ * sign, exponent, hex, spaces or leading zero (`1e3`, `0x493E0` and `050` are
+ * refused, where Number() reads them); NaN otherwise.
+ */
+export function parseWholeNumber(text: string): number {
+  return /^(0|[1-9][0-9]{0,15})$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : Number.NaN;
+}
+
+/**
  * An ISO 8601 time as links and the API take it (a date, or a date and a
  * time to the minute, second or fraction, with `Z` or an offset), in ms since
  * the epoch; NaN for any other text, which `Date.parse` alone would read too
@@ -189,8 +198,8 @@ function readTime(params: URLSearchParams): ShareTime | string {
   const to = params.get("to");
   if (window !== null && (from !== null || to !== null)) return "a window or a range (from, to), not both";
   if (window !== null) {
-    const ms = Number(window);
-    return Number.isSafeInteger(ms) && ms > 0 ? { kind: "window", ms } : "window must be a positive number of ms";
+    const ms = parseWholeNumber(window);
+    return ms > 0 ? { kind: "window", ms } : "window must be a positive number of ms";
   }
   if (from === null || to === null) return "a window (ms) or a range (from and to) is required";
   const start = parseIsoTime(from);

@@ -224,6 +224,31 @@ describe("page keys", () => {
     expect((await fetch(`${running.url}/api/heatmap?${iso}`)).status).toBe(200);
   });
 
+  it("takes width, window and cols as whole decimal numbers alone, and a width up to 100000 (the binary)", async () => {
+    running = await startHeatlens([]);
+    const answer = async (query: Record<string, string>) => {
+      const params = new URLSearchParams({ origin: SHOP, path: "/", width: "1280", window: "300000", ...query });
+      const res = await fetch(`${running?.url}/api/heatmap?${params}`);
+      return res.status === 200 ? 200 : ((await res.json()) as { code: string; reason: string });
+    };
+    const width = { code: "E_SCHEMA", reason: "width must be a whole number of CSS px, 1 to 100000" };
+    for (const w of ["1e3", "0x500", "01280", " 1280", "1280.0", "100001", "0"]) {
+      expect([w, await answer({ width: w })]).toEqual([w, width]);
+    }
+    const window = { code: "E_SCHEMA", reason: "window must be one of 10000, 60000, 300000 (ms)" };
+    for (const ms of ["0x493E0", "3e5", "0300000", "300000 "]) {
+      expect([ms, await answer({ window: ms })]).toEqual([ms, window]);
+    }
+    for (const cols of ["050", "5e1", "+25"]) {
+      expect([cols, await answer({ cols })]).toMatchObject([cols, { code: "E_COLS" }]);
+    }
+    expect(await answer({ width: "100000", cols: "25" })).toBe(200);
+    // A share link's window, the same way.
+    const share = await fetch(`${running.url}/share?origin=${encodeURIComponent(SHOP)}&path=%2F&window=3e5`);
+    expect(share.status).toBe(400);
+    expect(await share.json()).toEqual({ code: "E_SHARE_LINK", reason: "window must be a positive number of ms" });
+  });
+
   it("keeps points stored before sites were keyed, reached with the empty origin after a restart", async () => {
     const dataDir = tempDataDir("keys-old");
     companion = await startCompanion({ port: 0, dataDir, logLevel: "silent" });

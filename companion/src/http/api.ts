@@ -17,8 +17,9 @@ import {
 import type { PathNormaliser } from "../../../protocol/normalise-path";
 import { makeKey, normaliseOrigin, ORIGIN_RULE, splitKey } from "../../../protocol/page-key";
 import { pageKeyPath, sentPath } from "../../../protocol/page-path";
-import { parseIsoTime } from "../../../protocol/share-link";
+import { parseIsoTime, parseWholeNumber } from "../../../protocol/share-link";
 import { signalName } from "../../../protocol/signals";
+import { layoutWidth } from "../../../protocol/subscription";
 import { ErrorCode, type Grid, type GridFacts } from "../../../protocol/wire";
 import { refuse } from "../gateway/refuse";
 import type { EventStore } from "../store/event-store";
@@ -125,8 +126,8 @@ export function pageKeyOf(params: URLSearchParams, deps: ApiDeps, windowIndex: n
   const width = params.get("width");
   const bandParam = params.get("band");
   if (width !== null) {
-    const w = Number(width);
-    if (!Number.isInteger(w) || w < 1) return { refused: "width must be a positive integer (CSS px)" };
+    const w = parseWholeNumber(width);
+    if (!layoutWidth.safeParse(w).success) return { refused: "width must be a whole number of CSS px, 1 to 100000" };
     band = bandFor(w, deps.bands).id;
   } else if (bandParam !== null) {
     if (!deps.bands.some((b) => b.id === bandParam)) {
@@ -143,7 +144,7 @@ export function pageKeyOf(params: URLSearchParams, deps: ApiDeps, windowIndex: n
 /** The columns asked for (`cols`, a divisor of the companion's), else the companion's; null when refused. */
 export function colsOf(params: URLSearchParams, deps: ApiDeps): number | null {
   const colsParam = params.get("cols");
-  const cols = colsParam === null ? deps.windows.cols : Number(colsParam);
+  const cols = colsParam === null ? deps.windows.cols : parseWholeNumber(colsParam);
   return Number.isInteger(cols) && cols >= 1 && deps.windows.cols % cols === 0 ? cols : null;
 }
 
@@ -160,7 +161,7 @@ function timeOf(params: URLSearchParams, deps: ApiDeps): RequestTime | string {
   const range = rangeOf(params);
   if (typeof range === "string") return range;
   const windowParam = params.get("window");
-  const windowMs = windowParam === null ? deps.config.defaultWindowMs : Number(windowParam);
+  const windowMs = windowParam === null ? deps.config.defaultWindowMs : parseWholeNumber(windowParam);
   const windowIndex = deps.windows.windowsMs.indexOf(windowMs);
   if (windowIndex !== -1) return { range, windowMs, windowIndex };
   if (range) return { range, windowMs: deps.config.defaultWindowMs, windowIndex: 0 };
@@ -380,7 +381,7 @@ export function rangeOf(params: URLSearchParams): { from: number; to: number } |
 
 function parseTime(text: string | null): number | null {
   if (text === null || text === "") return null;
-  const n = /^\d+$/.test(text) ? Number(text) : parseIsoTime(text);
+  const n = /^\d+$/.test(text) ? parseWholeNumber(text) : parseIsoTime(text);
   return Number.isFinite(n) ? n : null;
 }
 
