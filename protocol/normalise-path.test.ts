@@ -28,6 +28,11 @@ describe("createPathNormaliser", () => {
     expect(n("/product/42/reviews")).toBe("/product/42/reviews");
     expect(n("/docs/a/b/c")).toBe("/docs/*");
     expect(n("/account?utm=x&tab=orders")).toBe("/account?tab=orders");
+    // A `*` before the end is one segment.
+    const mid = createPathNormaliser({ templates: ["/team/*/settings"], keepQuery: [] });
+    expect(mid("/team/red/settings")).toBe("/team/*/settings");
+    expect(mid("/team/red/blue/settings")).toBe("/team/red/blue/settings");
+    expect(mid("/team/red")).toBe("/team/red");
   });
 
   it("keeps apart what would read otherwise once the key is sent back: %, / and ? in a segment, and # but a route's", () => {

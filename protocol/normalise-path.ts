@@ -83,7 +83,7 @@ function compileTemplate(template: string): Template {
     key: `/${parts.join("/")}`,
     matches(segments) {
       if (rest ? segments.length < fixed.length : segments.length !== fixed.length) return false;
-      return fixed.every((part, i) => part.startsWith(":") || part === segments[i]);
+      return fixed.every((part, i) => part.startsWith(":") || part === "*" || part === segments[i]);
     },
   };
 }

@@ -342,19 +342,23 @@ const ROWS = {
     },
   },
   templates: {
-    args: ["--template", "/product/:id"],
+    args: ["--template", "/product/:id", "/docs/*/edit"],
     async check(c) {
       await nackCode(c, batch(1, [{ path: "/product/42", points: points(3) }]));
+      // A `*` before the end matches one segment, as `:name` does.
+      await nackCode(c, batch(2, [{ path: "/docs/intro/edit", points: points(3) }]));
       const pages = await eventually(
         async () => {
           const body = (await get(`${c.url}/api/pages`)).body;
-          return body.includes("/product") ? body : undefined;
+          return body.includes("/product") && body.includes("/docs") ? body : undefined;
         },
         5000,
-        "the page in /api/pages",
+        "the pages in /api/pages",
       );
       expect(pages).toContain("/product/:id");
       expect(pages).not.toContain("/product/42");
+      expect(pages).toContain("/docs/*/edit");
+      expect(pages).not.toContain("/docs/intro");
     },
   },
   keepQuery: {
