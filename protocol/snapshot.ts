@@ -29,31 +29,36 @@ export const SnapshotTime = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("range"), from: epochMs, to: epochMs }),
 ]);
 
-export const SnapshotMeta = z.object({
-  /** The page's key: its site and key path, as the overlay watches it. */
-  origin,
-  path: pagePath,
-  /** Width band id of the heat shown. */
-  band: z.string().regex(/^[a-z0-9-]{1,32}$/),
-  /** The page's layout width (CSS px, without the scroll bar): what tiles are measured in. */
-  layoutWidth,
-  /** The visible part of the page the picture holds, in CSS px. */
-  viewportWidth: layoutWidth,
-  viewportHeight: layoutWidth,
-  scrollX: px,
-  scrollY: px,
-  /** Picture pixels per CSS px. */
-  dpr: z.number().positive().max(16),
-  documentHeight: px,
-  takenAt: epochMs,
-  time: SnapshotTime,
-  mode: z.enum(SHARE_MODES),
-  points: z.enum(SHARE_POINTS),
-  /** The legend's text, as burnt into the downloaded picture. */
-  legend: z.string().max(1000),
-  /** The tester's display name (the extension's settings); may be empty. */
-  tester: z.string().max(64),
-});
+export const SnapshotMeta = z
+  .object({
+    /** The page's key: its site and key path, as the overlay watches it. */
+    origin,
+    path: pagePath,
+    /** Width band id of the heat shown. */
+    band: z.string().regex(/^[a-z0-9-]{1,32}$/),
+    /** The page's layout width (CSS px, without the scroll bar): what tiles are measured in. */
+    layoutWidth,
+    /** The visible part of the page the picture holds, in CSS px. */
+    viewportWidth: layoutWidth,
+    viewportHeight: layoutWidth,
+    scrollX: px,
+    scrollY: px,
+    /** Picture pixels per CSS px. */
+    dpr: z.number().positive().max(16),
+    documentHeight: px,
+    takenAt: epochMs,
+    time: SnapshotTime,
+    mode: z.enum(SHARE_MODES),
+    points: z.enum(SHARE_POINTS),
+    /** The legend's text, as burnt into the downloaded picture. */
+    legend: z.string().max(1000),
+    /** The tester's display name (the extension's settings); may be empty. */
+    tester: z.string().max(64),
+  })
+  .refine((meta) => meta.time.kind === "window" || meta.time.to > meta.time.from, {
+    path: ["time", "to"],
+    message: "a range ends after it starts",
+  });
 export type SnapshotMeta = z.infer<typeof SnapshotMeta>;
 
 /** A stored snapshot as `GET /api/snapshots` lists it; `url` serves its PNG. */
@@ -88,8 +93,20 @@ export function decodeSnapshotMeta(
   return { ok: false, reason: `bad snapshot metadata: ${issue?.path.join(".") || "(root)"}: ${issue?.message}` };
 }
 
+/** Whether `bytes` is a whole PNG file in its structure (not only its first eight bytes). */
 export function isPng(bytes: Uint8Array): boolean {
-  return PNG_SIGNATURE.every((b, i) => bytes[i] === b);
+  if (!PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return false;
+  // Chunks: length, type, data, CRC; IHDR (13 bytes) first, then one after another to an IEND that ends the file.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at: number = PNG_SIGNATURE.length, first = true; at + 12 <= bytes.length; first = false) {
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (!/^[A-Za-z]{4}$/.test(type) || (first && (type !== "IHDR" || length !== 13))) return false;
+    const end = at + 12 + length;
+    if (type === "IEND") return length === 0 && end === bytes.length;
+    at = end;
+  }
+  return false;
 }
 
 /**

@@ -6,7 +6,7 @@
  * upload is refused with its code and reason.
  */
 import { describe, expect, it } from "vitest";
-import { encodeSnapshotMeta, type SnapshotEntry } from "../../protocol/snapshot";
+import { encodeSnapshotMeta, PNG_SIGNATURE, type SnapshotEntry } from "../../protocol/snapshot";
 import { createToken, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
 import { noisyPng, plainPng, snapshotMeta, upload } from "../support/snapshot";
@@ -104,6 +104,28 @@ describe("POST /api/snapshots", () => {
     try {
       const cases: [Promise<Response>, number, string, RegExp][] = [
         [upload(companion.url, Buffer.from("GIF89a not a png"), snapshotMeta()), 415, "E_NOT_PNG", /must be a PNG/],
+        // A PNG's first bytes and then anything, a PNG cut short, a PNG with bytes after its end.
+        [upload(companion.url, garbageAfterSignature(), snapshotMeta()), 415, "E_NOT_PNG", /must be a PNG/],
+        [upload(companion.url, plainPng(4, 4).subarray(0, 40), snapshotMeta()), 415, "E_NOT_PNG", /must be a PNG/],
+        [
+          upload(companion.url, Buffer.concat([plainPng(4, 4), Buffer.from("x")]), snapshotMeta()),
+          415,
+          "E_NOT_PNG",
+          /must be a PNG/,
+        ],
+        // A real PNG sent as another type.
+        [
+          upload(companion.url, plainPng(4, 4), snapshotMeta(), { "content-type": "application/octet-stream" }),
+          415,
+          "E_NOT_PNG",
+          /content-type image\/png/,
+        ],
+        [
+          upload(companion.url, plainPng(4, 4), snapshotMeta({ time: { kind: "range", from: 2000, to: 1000 } })),
+          400,
+          "E_SCHEMA",
+          /time\.to: a range ends after it starts/,
+        ],
         [upload(companion.url, plainPng(4, 4), null), 400, "E_SCHEMA", /x-heatlens-snapshot header .* is required/],
         [upload(companion.url, plainPng(4, 4), "%7Bnot json"), 400, "E_SCHEMA", /URI-encoded JSON/],
         [upload(companion.url, plainPng(4, 4), snapshotMeta({ scrollY: -5 })), 400, "E_SCHEMA", /scrollY/],
@@ -151,3 +173,8 @@ describe("POST /api/snapshots", () => {
     }
   });
 });
+
+/** The eight bytes every PNG starts with, and then garbage. */
+function garbageAfterSignature(): Buffer {
+  return Buffer.concat([Buffer.from(PNG_SIGNATURE), Buffer.from("this is no chunk at all, only garbage bytes")]);
+}

@@ -88,12 +88,15 @@ async function upload(req: IncomingMessage, res: ServerResponse, deps: SnapshotD
   if (!deps.bands.some((b) => b.id === meta.band)) {
     return refuse(res, ErrorCode.schema, `band must be one of ${deps.bands.map((b) => b.id).join(", ")}`);
   }
+  const notPng = "the body must be a PNG image (content-type image/png)";
+  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type !== "image/png") return refuseUnread(req, res, notPng, ErrorCode.notPng);
   const tooBig = `a snapshot may hold at most ${deps.maxBytes} bytes (--max-snapshot-bytes)`;
   if (Number(req.headers["content-length"] ?? 0) > deps.maxBytes) return refuseUnread(req, res, tooBig);
   const body = await readBody(req, deps.maxBytes);
   if (body === "aborted") return;
   if (body === "too-big") return refuseUnread(req, res, tooBig);
-  if (!isPng(body)) return refuse(res, ErrorCode.notPng, "the body must be a PNG image (content-type image/png)");
+  if (!isPng(body)) return refuse(res, ErrorCode.notPng, notPng);
   let stored: StoredSnapshot;
   try {
     stored = deps.store.add(meta, body);
@@ -122,9 +125,14 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | "too-big"
   });
 }
 
-/** Refuses with 413 and closes the connection, so that an unread body does not stay in its way. */
-function refuseUnread(req: IncomingMessage, res: ServerResponse, reason: string): void {
+/** Refuses (413 unless told) and closes the connection, so that an unread body does not stay in its way. */
+function refuseUnread(
+  req: IncomingMessage,
+  res: ServerResponse,
+  reason: string,
+  code: ErrorCode = ErrorCode.tooBig,
+): void {
   res.setHeader("connection", "close");
-  refuse(res, ErrorCode.tooBig, reason);
+  refuse(res, code, reason);
   res.once("finish", () => req.socket.destroySoon());
 }
