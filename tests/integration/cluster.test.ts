@@ -22,6 +22,7 @@ import {
   Streamer,
   seenLive,
   sendRounds,
+  sharedOut,
   stats,
   WIDTHS,
 } from "../support/cluster";
@@ -291,5 +292,19 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
     expect(shorter.stderr).toMatch(
       /this cluster's leases last 3000 ms, not 1000: start every node with --nats-lease 3000ms/,
     );
+    // The name of a node that lives; the name of one killed is taken over by the node started after it.
+    const twin = await join(server.url, "--nats-node", "node-0");
+    expect(twin.code).toBe(2);
+    expect(twin.stderr).toContain("a node named node-0 is live in this cluster: give each node its own --nats-node");
+  });
+
+  it("takes over the name of a node killed with -9, its entry no longer renewed", async () => {
+    const server = await nats();
+    const [first] = (await cluster(server, 1)) as [Running];
+    await first.kill();
+    const started = Date.now();
+    const again = await start(["--nats", server.url, "--nats-node", "node-0"]);
+    console.log(`node-0 killed → started again under its name: ${Date.now() - started} ms`);
+    await sharedOut([again]);
   });
 });

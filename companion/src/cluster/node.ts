@@ -172,6 +172,7 @@ export class ClusterNode {
         await agreeOnLease(made, options.leaseMs);
         return made;
       });
+      await refuseLiveName(kv, options);
       const node = new ClusterNode(nc, kv, bus, options, backlog, clock);
       await node.lease();
       return node;
@@ -593,6 +594,27 @@ async function agreeOnPartitions(kv: KV, partitions: number): Promise<void> {
     );
   }
   await kv.put(CONFIG_KEY, String(partitions));
+}
+
+/**
+ * Refuses the name of a node that lives: two nodes of one name would hold
+ * the same leases, each taking the other's partitions for its own. A live
+ * node puts its name's entry again every lease round (a third of a lease);
+ * an entry left by one that died (a restart after kill -9) is not put again
+ * within a round and a half, and its name is taken over.
+ */
+async function refuseLiveName(kv: KV, options: ClusterOptions): Promise<void> {
+  const key = nodeKey(options.node);
+  const before = await kv.get(key);
+  if (before?.operation !== "PUT") return;
+  const round = Math.max(100, Math.floor(options.leaseMs / 3));
+  await new Promise((resolve) => setTimeout(resolve, round * 1.5));
+  const after = await kv.get(key);
+  if (after?.operation === "PUT" && after.revision !== before.revision) {
+    throw new ClusterError(
+      `a node named ${options.node} is live in this cluster: give each node its own --nats-node (the default is this host's name and port)`,
+    );
+  }
 }
 
 /** Every node of a cluster renews leases that last as long as the bucket keeps them (its TTL, set by the node that made it). */
