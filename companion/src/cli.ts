@@ -220,7 +220,13 @@ function tokenCommands(program: Command): void {
 /** The whole command line: serving, and the `token` subcommands. */
 export function buildCli(): Command {
   const program = buildProgram();
-  program.action(() => serve(program));
+  // A word that names no command (a typo of `token`) is said to be one, not "too many arguments".
+  program.allowExcessArguments(true).action(() => {
+    const [word] = program.args;
+    if (word !== undefined)
+      fail(`unknown command ${word}: the command is token (create, list, revoke), or none to run the companion`);
+    return serve(program);
+  });
   tokenCommands(program);
   return program;
 }

@@ -552,9 +552,12 @@ export function validateOptions(o: CompanionOptions): string[] {
       problems.push(`${flag} needs at least one value`);
     }
   }
-  for (const w of o.windowsMs) {
+  // A hop refused above is no measure for the windows.
+  const hopOk = Number.isSafeInteger(o.hopMs) && o.hopMs >= (OPTIONS.hopMs.min ?? 1);
+  for (const w of hopOk ? o.windowsMs : []) {
     if (w % o.hopMs !== 0) problems.push(`window ${w}ms is not a multiple of the ${o.hopMs}ms hop`);
   }
+  if (new Set(o.windowsMs).size !== o.windowsMs.length) problems.push("--windows must not repeat a length");
   if (new Set(o.bandBreakpoints).size !== o.bandBreakpoints.length) problems.push("--bands must not repeat a width");
   // Cells are packed below 2^23 in the store's history.
   if (o.maxRows * o.cols * 2 >= 2 ** 23) problems.push("--max-rows × --cols must stay below 4,194,304");

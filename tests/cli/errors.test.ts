@@ -19,6 +19,8 @@ describe("heatlens refuses bad values", () => {
     [["--port", "70000"], /--port must be at most 65535, not 70000/],
     [["--cols", "0"], /--cols must be at least 1, not 0/],
     [["--windows", "10s,15s", "--hop", "4s"], /window 10000ms is not a multiple of the 4000ms hop/],
+    [["--windows", "1m,1m", "--default-window", "1m"], /--windows must not repeat a length/],
+    [["tokens"], /unknown command tokens: the command is token \(create, list, revoke\), or none to run the companion/],
     [["--tls-cert", "cert.pem"], /--tls-cert and --tls-key go together/],
     [
       ["--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"],
@@ -30,6 +32,14 @@ describe("heatlens refuses bad values", () => {
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toMatch(/^heatlens: /);
     expect(run.stderr).not.toMatch(STACK);
+  });
+});
+
+describe("heatlens names the cause alone", () => {
+  it("a --hop it refuses, without a line for every window measured by it", async () => {
+    const run = await heatlens(["--hop", "0", "--data-dir", tempDataDir("cli-hop")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("heatlens: --hop must be at least 10, not 0\n");
   });
 });
 
