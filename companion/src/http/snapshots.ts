@@ -8,7 +8,7 @@
  * snapshot lands on the page its heat is keyed by.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { WidthBand } from "../../../protocol/grid";
+import { bandChoicesReason, type WidthBand } from "../../../protocol/grid";
 import type { PathNormaliser } from "../../../protocol/normalise-path";
 import {
   decodeSnapshotMeta,
@@ -86,7 +86,7 @@ async function upload(req: IncomingMessage, res: ServerResponse, deps: SnapshotD
   if (!decoded.ok) return refuse(res, ErrorCode.schema, decoded.reason);
   const meta = { ...decoded.meta, path: deps.normalise(decoded.meta.path) };
   if (!deps.bands.some((b) => b.id === meta.band)) {
-    return refuse(res, ErrorCode.schema, `band must be one of ${deps.bands.map((b) => b.id).join(", ")}`);
+    return refuse(res, ErrorCode.schema, bandChoicesReason(deps.bands));
   }
   const notPng = "the body must be a PNG image (content-type image/png)";
   const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();

@@ -106,17 +106,19 @@ export interface DataDirLock {
 export function lockDataDir(dir: string): DataDirLock {
   const path = resolve(dir);
   const holder = join(path, HOLDER_FILE);
-  let db: Database.Database;
+  let db: Database.Database | null = null;
   try {
     db = new Database(join(path, LOCK_FILE), { timeout: 0 });
     db.exec("BEGIN EXCLUSIVE");
   } catch (error) {
+    db?.close();
     const code = (error as { code?: string }).code ?? "";
     if (code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") {
       throw new DataDirError(path, `cannot lock it (${reasonOf(error)})`);
     }
     throw new DataDirInUseError(path, heldBy(holder));
   }
+  const held = db;
   return {
     describe(url) {
       try {
@@ -128,13 +130,13 @@ export function lockDataDir(dir: string): DataDirLock {
       }
     },
     release() {
-      if (!db.open) return;
+      if (!held.open) return;
       try {
         unlinkSync(holder);
       } catch {
         // Not written, or gone.
       }
-      db.close();
+      held.close();
     },
   };
 }
