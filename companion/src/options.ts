@@ -536,7 +536,10 @@ export function formatDefault(spec: Spec): string | undefined {
 /** Checks each option's range and the relations between options; returns the problems found. */
 export function validateOptions(o: CompanionOptions): string[] {
   const problems: string[] = [];
+  /** Options whose own value is refused: no measure for the relations below. */
+  const refused = new Set<OptionName>();
   for (const s of OPTION_SPECS) {
+    const before = problems.length;
     const flag = flagName(s);
     const value = o[s.name] as unknown;
     const numbers = typeof value === "number" ? [value] : Array.isArray(value) && s.kind !== "list" ? value : [];
@@ -551,10 +554,9 @@ export function validateOptions(o: CompanionOptions): string[] {
     if ((s.kind === "durationList" || s.kind === "intList") && (value as number[]).length === 0) {
       problems.push(`${flag} needs at least one value`);
     }
+    if (problems.length > before) refused.add(s.name);
   }
-  // A hop refused above is no measure for the windows.
-  const hopOk = Number.isSafeInteger(o.hopMs) && o.hopMs >= (OPTIONS.hopMs.min ?? 1);
-  for (const w of hopOk ? o.windowsMs : []) {
+  for (const w of refused.has("hopMs") ? [] : o.windowsMs) {
     if (w % o.hopMs !== 0) problems.push(`window ${w}ms is not a multiple of the ${o.hopMs}ms hop`);
   }
   if (new Set(o.windowsMs).size !== o.windowsMs.length) problems.push("--windows must not repeat a length");

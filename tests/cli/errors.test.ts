@@ -36,10 +36,13 @@ describe("heatlens refuses bad values", () => {
 });
 
 describe("heatlens names the cause alone", () => {
-  it("a --hop it refuses, without a line for every window measured by it", async () => {
-    const run = await heatlens(["--hop", "0", "--data-dir", tempDataDir("cli-hop")]);
+  it.each([
+    ["0", "heatlens: --hop must be at least 10, not 0\n"],
+    ["2m", "heatlens: --hop must be at most 60000, not 120000\n"],
+  ])("a --hop %s it refuses, without a line for every window measured by it", async (hop, said) => {
+    const run = await heatlens(["--hop", hop, "--data-dir", tempDataDir("cli-hop")]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe("heatlens: --hop must be at least 10, not 0\n");
+    expect(run.stderr).toBe(said);
   });
 });
 

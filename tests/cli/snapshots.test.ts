@@ -149,6 +149,10 @@ describe("POST /api/snapshots", () => {
         expect(body.reason).toMatch(reason);
       }
       expect(await listed(companion.url)).toEqual([]);
+      // Another content type is refused with its body unread: the connection is closed.
+      const typed = await upload(companion.url, plainPng(4, 4), snapshotMeta(), { "content-type": "text/plain" });
+      expect(typed.status).toBe(415);
+      expect(typed.headers.get("connection")).toBe("close");
     } finally {
       await companion.stop();
     }

@@ -381,7 +381,8 @@ export function rangeOf(params: URLSearchParams): { from: number; to: number } |
 
 function parseTime(text: string | null): number | null {
   if (text === null || text === "") return null;
-  const n = /^\d+$/.test(text) ? parseWholeNumber(text) : parseIsoTime(text);
+  const whole = parseWholeNumber(text);
+  const n = Number.isNaN(whole) ? parseIsoTime(text) : whole;
   return Number.isFinite(n) ? n : null;
 }
 
