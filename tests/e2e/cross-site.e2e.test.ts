@@ -6,7 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { type BrowserName, borrowBrowser, type LaunchedBrowser } from "./browsers";
-import { E2E_DIST, E2E_PORT, type OtherSite, openPage, startE2ECompanion, startSite } from "./harness";
+import {
+  E2E_DIST,
+  E2E_PORT,
+  type OtherSite,
+  openPage,
+  startE2ECompanion,
+  startSite,
+  waitForConnections,
+} from "./harness";
 
 describe.each<BrowserName>(["chromium", "firefox"])("a web page in %s", (name) => {
   let companion: Companion;
@@ -17,6 +25,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("a web page in %s", (name) =
   beforeAll(async () => {
     companion = await startE2ECompanion();
     launched = await borrowBrowser(name, E2E_DIST);
+    // The extension's own link, the one connection a page's sockets must not add to.
+    await waitForConnections(companion, 1);
     // Another site on this machine, as any page on the web would be.
     site = await startSite((_req, res) =>
       res.writeHead(200, { "content-type": "text/html" }).end("<h1>elsewhere</h1>"),
