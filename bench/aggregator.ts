@@ -13,7 +13,7 @@ import type { KeyedPoints, Topics } from "../companion/src/pipeline";
 import { type AddCounts, HoppingHeatmap } from "../companion/src/window/hopping-heatmap";
 import { NaiveHeatmap } from "../companion/src/window/naive-heatmap";
 import { WindowStage } from "../companion/src/window/window-stage";
-import { ANCHOR_UNITS, anchorKey, anchorTile, sideCell } from "../protocol/anchor";
+import { ANCHOR_UNITS, anchorKey, anchorTile, pointCell, sideCell } from "../protocol/anchor";
 import { bandsFromBreakpoints, DEFAULT_BAND_BREAKPOINTS, unpackCell } from "../protocol/grid";
 import { makeKey } from "../protocol/page-key";
 import { heldBytes, median } from "./stats";
@@ -250,7 +250,11 @@ export function keyedGroups(
   anchored: boolean,
   random: () => number,
 ): KeyedPoints[] {
-  const page: KeyedPoints = { key, times: Array.from(times), cells: Array.from(cells) };
+  const page: KeyedPoints = {
+    key,
+    times: Array.from(times),
+    cells: Array.from(cells, (c) => pointCell(c, anchored, false)),
+  };
   if (!anchored) return [page];
   const group = {
     key: anchorKey(key, ""),

@@ -1,6 +1,6 @@
 /**
  * The store alone at saturation: batches shaped as ingest makes them (4
- * pages of 25 points, each page's points and loose points a group) appended
+ * pages of 25 points without anchors, each page's points a group) appended
  * by 200 clients keeping 4 unacknowledged each, with nothing else running in
  * the process. Reports batches committed per second and the CPU per batch of
  * this thread (encoding, settling) and of the others (the commit thread's
@@ -9,7 +9,7 @@
 import { performance } from "node:perf_hooks";
 import type { KeyedPoints } from "../companion/src/pipeline";
 import { EventStore } from "../companion/src/store/event-store";
-import { looseKey } from "../protocol/anchor";
+import { pointCell } from "../protocol/anchor";
 import { makeKey } from "../protocol/page-key";
 import { tempDataDir } from "../tests/support/temp-dir";
 import { threadCpu } from "./thread-cpu";
@@ -26,13 +26,11 @@ function batch(client: number, seq: number, now: number): { client: string; seq:
     const key = makeKey("desktop", "https://shop.example", `/c${client % 50}/p${p}`);
     const times = new Float64Array(25);
     const cells = new Uint32Array(25);
-    const loose = new Uint32Array(25);
     for (let i = 0; i < 25; i++) {
       times[i] = now - 250 + i * 10;
-      cells[i] = (((i * 53) % 117) * 50 + ((i * 37) % 50)) * 2;
-      loose[i] = (cells[i] as number) * 2;
+      cells[i] = pointCell((((i * 53) % 117) * 50 + ((i * 37) % 50)) * 2, false, false);
     }
-    groups.push({ key, times, cells }, { key: looseKey(key), times: times.slice(), cells: loose });
+    groups.push({ key, times, cells });
   }
   return { client: `store-bench-${client}`, seq, groups };
 }

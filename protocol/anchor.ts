@@ -5,10 +5,13 @@
  * paint it on the same element. Scroll marks say how far each page view
  * reached. Declared once here for the tracker, the companion and the overlay.
  *
- * On the companion a page key has three side keys beside it (same pane ring,
- * same history, same limits): each anchor's heat (`anchorKey`), the heat of
- * points that had no anchor (`looseKey`), and the page's scroll marks
- * (`scrollKey`). The page key itself keeps every point, as before.
+ * On the companion a page key has side keys beside it (same pane ring, same
+ * history, same limits): each anchor's heat (`anchorKey`) and the page's
+ * scroll marks (`scrollKey`). The page key itself keeps every point once, at
+ * a point cell (`pointCell`) that also says whether the point had an anchor
+ * and, if not, whether it was a click: the heat of points without an anchor
+ * (a grid's `loose`) is read from it. Data stored before kept those under a
+ * key of their own (`looseKey`); they are read into point cells.
  */
 
 import { z } from "zod";
@@ -85,6 +88,26 @@ export function unpackScrollCell(cell: number): { kind: ScrollMarkKind; bucket: 
   return { kind: Math.floor(cell / 1024) as ScrollMarkKind, bucket: cell % 1024 };
 }
 
+/**
+ * A page key's cell for one point: its grid cell (`packCell`, protocol/grid.ts)
+ * times 4, plus 0 for a point with an anchor (its clicks are its anchor's), 2
+ * for a move without one and 3 for a click without one.
+ */
+export function pointCell(cell: number, anchored: boolean, click: boolean): number {
+  return cell * 4 + (anchored ? 0 : click ? 3 : 2);
+}
+
+/** The grid cell (`packCell`) of a point cell. */
+export function gridCellOf(pointCell: number): number {
+  return pointCell >>> 2;
+}
+
+/** The loose cell (`sideCell(packCell, click)`) of a point cell without an anchor, or -1 for one with. */
+export function looseCellOf(pointCell: number): number {
+  const mark = pointCell & 3;
+  return mark < 2 ? -1 : sideCell(pointCell >>> 2, mark === 3);
+}
+
 const SIDE = "\u0001";
 
 /** The key of one anchor's heat on a page (`pageKey` from page-key.ts). */
@@ -92,7 +115,7 @@ export function anchorKey(pageKey: string, selector: string): string {
   return `${pageKey}${SIDE}a${selector}`;
 }
 
-/** The key of a page's points that had no anchor. */
+/** The key that held a page's points without an anchor in data stored before point cells (read only). */
 export function looseKey(pageKey: string): string {
   return `${pageKey}${SIDE}l`;
 }

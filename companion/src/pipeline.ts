@@ -8,7 +8,7 @@ export interface KeyedPoints {
   key: string;
   /** Capture times, companion clock, ms since the epoch. */
   times: ArrayLike<number>;
-  /** Packed cells (see protocol/grid.ts), one per time. */
+  /** Cells, one per time: a page key's are point cells (protocol/anchor.ts), a side key's its own kind. */
   cells: ArrayLike<number>;
   /**
    * Set on a page's anchored points, all in one group keyed

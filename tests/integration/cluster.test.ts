@@ -6,7 +6,10 @@
  * twice; a NATS restart keeps nodes acking and they catch up; a node that
  * cannot join says why.
  */
+import { Kvm } from "@nats-io/kv";
+import { connect as connectNats } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
+import { BUCKET } from "../../companion/src/cluster/wire";
 import { type Batch, type Grid, PROTOCOL_VERSION } from "../../protocol/wire";
 import {
   ackedPerView,
@@ -296,6 +299,18 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
     const twin = await join(server.url, "--nats-node", "node-0");
     expect(twin.code).toBe(2);
     expect(twin.stderr).toContain("a node named node-0 is live in this cluster: give each node its own --nats-node");
+    // A cluster a node of an earlier release runs in: it put its partitions alone, a bare number, and its pane
+    // deltas hold page cells of another form. (Its bucket, as it made it, with leases of a minute.)
+    const older = await nats();
+    const nc = await connectNats({ servers: older.url });
+    const kv = await new Kvm(nc).create(BUCKET, { ttl: 60_000, history: 1 });
+    await kv.put("config.partitions", "16");
+    await nc.close();
+    const newer = await join(older.url, "--nats-lease", "60s");
+    expect(newer.code).toBe(2);
+    expect(newer.stderr).toContain(
+      "a node of an earlier release is live in this cluster, whose pane deltas hold page cells of another form: run one release on every node",
+    );
   });
 
   it("takes over the name of a node killed with -9, its entry no longer renewed", async () => {

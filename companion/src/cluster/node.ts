@@ -389,7 +389,10 @@ export class ClusterNode {
   /** Stays known, keeps what is held, takes or gives partitions toward a fair share; stops once not `current`. */
   private async leaseRound(current: () => boolean): Promise<void> {
     const { node, partitions } = this.options;
-    await Promise.all([this.kv.put(nodeKey(node), String(this.clock())), this.kv.put(CONFIG_KEY, String(partitions))]);
+    await Promise.all([
+      this.kv.put(nodeKey(node), String(this.clock())),
+      this.kv.put(CONFIG_KEY, clusterConfig(partitions)),
+    ]);
     const nodes = new Set<string>();
     for await (const key of await this.kv.keys("node.*")) nodes.add(key);
     if (!current()) return;
@@ -583,17 +586,34 @@ async function ensureStream(jsm: JetStreamManager, longestWindowMs: number): Pro
   }
 }
 
-/** Every node of a cluster cuts keys into the same partitions. */
+/**
+ * What every node of a cluster must agree on: its partitions, and the form of
+ * a page key's cells in pane deltas (point cells, protocol/anchor.ts). Nodes
+ * of releases before point cells put the partitions alone, a bare number
+ * (and read this as none: they refuse it too).
+ */
+function clusterConfig(partitions: number): string {
+  return JSON.stringify({ partitions, cells: "point" });
+}
+
+/** Every node of a cluster cuts keys into the same partitions, and sends page cells in one form. */
 async function agreeOnPartitions(kv: KV, partitions: number): Promise<void> {
   // The bucket's entries expire: every node puts it again in each lease round, so it lasts while a node lives.
   const entry = await kv.get(CONFIG_KEY);
-  const agreed = entry?.operation === "PUT" ? Number(entry.string()) : null;
-  if (agreed !== null && agreed !== partitions) {
-    throw new ClusterError(
-      `this cluster cuts keys into ${agreed} partitions, not ${partitions}: start every node with --nats-partitions ${agreed}`,
-    );
+  if (entry?.operation === "PUT") {
+    const agreed = JSON.parse(entry.string()) as number | { partitions: number; cells: string };
+    if (typeof agreed === "number") {
+      throw new ClusterError(
+        "a node of an earlier release is live in this cluster, whose pane deltas hold page cells of another form: run one release on every node",
+      );
+    }
+    if (agreed.partitions !== partitions) {
+      throw new ClusterError(
+        `this cluster cuts keys into ${agreed.partitions} partitions, not ${partitions}: start every node with --nats-partitions ${agreed.partitions}`,
+      );
+    }
   }
-  await kv.put(CONFIG_KEY, String(partitions));
+  await kv.put(CONFIG_KEY, clusterConfig(partitions));
 }
 
 /**

@@ -2,15 +2,16 @@
  * Ingest: a connection's batches. Each is checked (role, size, rows, key and
  * rate limits), binned into keyed cells on the companion's clock, stored, then
  * published on the bus and acknowledged; a batch seen before is acknowledged
- * as a duplicate and counted once. Besides its page key, a page group's points
- * go to their anchor's key or the page's loose key, and its scroll marks to
- * the page's scroll key (protocol/anchor.ts); only page keys count as keys.
+ * as a duplicate and counted once. A page group's points go to its page key
+ * (at point cells, which say whether each had an anchor) and those with an
+ * anchor to their anchor's key too, its scroll marks to the page's scroll key
+ * (protocol/anchor.ts); only page keys count as keys.
  */
 import { bandFor, colOf, FLAG_FIXED, onGrid, packCell, rowOf, type WidthBand } from "../../../protocol";
 import {
   anchorKey,
   anchorTile,
-  looseKey,
+  pointCell,
   type ScrollMarkKind,
   scrollCell,
   scrollKey,
@@ -95,7 +96,6 @@ interface Bin {
 /** A page's key and its side keys (protocol/anchor.ts). */
 interface PageKeys {
   page: string;
-  loose: string;
   anchored: string;
   scroll: string;
 }
@@ -106,7 +106,6 @@ interface PagePlan {
   /** Its `t0` on the companion's clock. */
   start: number;
   points: Bin | null;
-  loose: Bin | null;
   anchored: Bin | null;
   marks: Bin | null;
 }
@@ -261,7 +260,7 @@ export class Ingest {
         return this.keysOf(band, origin, path);
       }
       const page = makeKey(band, origin, this.deps.normalise(path));
-      keys = { page, loose: looseKey(page), anchored: anchorKey(page, ""), scroll: scrollKey(page) };
+      keys = { page, anchored: anchorKey(page, ""), scroll: scrollKey(page) };
       byBand.set(band, keys);
       this.keysKept++;
     }
@@ -364,29 +363,19 @@ export class Ingest {
           cut: Math.max(0, kept.length - options.maxControls),
         });
       }
-      const plan: PagePlan = { page, start: t0 + offset, points: null, loose: null, anchored: null, marks: null };
+      const plan: PagePlan = { page, start: t0 + offset, points: null, anchored: null, marks: null };
       const n = pts.length / 4;
       if (n > 0) {
-        // Loose (no anchor) and anchored points each go to a group of their own, made in the order they first occur.
-        // A point off the page grid is its anchor's alone, or no key's.
+        // Anchored points also go to a group of their own. A point off the page grid is its anchor's alone, or no key's.
         let anchoredPoints = 0;
-        let offLoose = 0;
         for (let i = 0, p = 0; i < pts.length; i += 4, p += 3) {
-          const anchored = at !== undefined && at[p] !== 0;
-          if (anchored) anchoredPoints++;
-          if (!onGrid(pts[i + 1] as number, pts[i + 2] as number, page.w, options)) {
-            offGrid++;
-            if (!anchored) offLoose++;
-          }
+          if (at !== undefined && at[p] !== 0) anchoredPoints++;
+          if (!onGrid(pts[i + 1] as number, pts[i + 2] as number, page.w, options)) offGrid++;
         }
         const onPage = n - (offGrid - offGridBefore);
         if (onPage > 0) plan.points = bin(bins, key, onPage, build, tester);
         offGridBefore = offGrid;
-        const loosePoints = n - anchoredPoints - offLoose;
-        const looseFirst = !at || at[0] === 0;
-        if (looseFirst && loosePoints > 0) plan.loose = bin(bins, keys.loose, loosePoints, build, tester);
         if (anchoredPoints > 0) plan.anchored = bin(bins, keys.anchored, anchoredPoints, build, tester, true);
-        if (!looseFirst && loosePoints > 0) plan.loose = bin(bins, keys.loose, loosePoints, build, tester);
       }
       if (scroll?.length) plan.marks = bin(bins, keys.scroll, scroll.length / 3, build, tester);
       plans.push(plan);
@@ -394,7 +383,7 @@ export class Ingest {
     const binned = [...bins.values()];
     allot(binned);
 
-    for (const { page, start, points: pageBin, loose, anchored, marks } of plans) {
+    for (const { page, start, points: pageBin, anchored, marks } of plans) {
       const { pts, w, at, anchors, scroll } = page;
       if (pts.length > 0) {
         // `local[a]`: where the page's anchor a is in the anchored group's selectors, once used.
@@ -416,11 +405,8 @@ export class Ingest {
                 options.cols,
               )
             : -1;
-          if (cell !== -1) put(pageBin as Bin, t, cell);
-          if (a === 0) {
-            if (cell !== -1) put(loose as Bin, t, sideCell(cell, click));
-            continue;
-          }
+          if (cell !== -1) put(pageBin as Bin, t, pointCell(cell, a !== 0, click));
+          if (a === 0) continue;
           const into = anchored as Bin;
           const selectors = into.group.anchors as string[];
           let index = local[a];

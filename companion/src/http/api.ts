@@ -24,7 +24,7 @@ import { ErrorCode, type Grid, type GridFacts } from "../../../protocol/wire";
 import { refuse } from "../gateway/refuse";
 import type { EventStore } from "../store/event-store";
 import { regrid } from "../window/regrid";
-import { sideCountsByKey } from "../window/side-heat";
+import { pageCounts, sideCountsByKey } from "../window/side-heat";
 import type { LivePage, WindowStage } from "../window/window-stage";
 import { compare, setGrid, tagSetOf, tags } from "./compare";
 
@@ -186,28 +186,25 @@ async function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): Promise<vo
     range ??= { from: now - windowMs, to: now + 1 };
     return sendGrid(res, url, regrid(setGrid(deps, key, tag, range), cols));
   }
-  const full = range
-    ? {
-        ...deps.windows.gridOf(
-          key,
-          deps.store.range(key, range.from, range.to),
-          range.from,
-          range.to,
-          sideCountsByKey(deps.store.sideRange(key, range.from, range.to)),
-        ),
-        signals: deps.store
-          .signalCounts(range.from, range.to)
-          .filter((signal) => signal.key === key)
-          .map(({ selector, kind, count, testers, first, last }) => ({
-            s: selector,
-            kind: signalName(kind),
-            count,
-            testers,
-            first,
-            last,
-          })),
-      }
-    : await deps.liveGrid(key, windowIndex);
+  if (!range) return sendGrid(res, url, regrid(await deps.liveGrid(key, windowIndex), cols));
+  const { cells, side } = pageCounts(
+    deps.store.range(key, range.from, range.to),
+    deps.store.sideRange(key, range.from, range.to),
+  );
+  const full = {
+    ...deps.windows.gridOf(key, cells, range.from, range.to, side),
+    signals: deps.store
+      .signalCounts(range.from, range.to)
+      .filter((signal) => signal.key === key)
+      .map(({ selector, kind, count, testers, first, last }) => ({
+        s: selector,
+        kind: signalName(kind),
+        count,
+        testers,
+        first,
+        last,
+      })),
+  };
   sendGrid(res, url, regrid(full, cols));
 }
 

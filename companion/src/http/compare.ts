@@ -18,7 +18,7 @@ import { taggedKey, tagLabel } from "../../../protocol/tags";
 import { ErrorCode, type Grid } from "../../../protocol/wire";
 import { refuse } from "../gateway/refuse";
 import { regrid } from "../window/regrid";
-import { type SideCounts, sideCountsByKey } from "../window/side-heat";
+import { pageCounts, type SideCounts } from "../window/side-heat";
 import { type ApiDeps, badRequest, colsOf, pageKeyOf, rangeOf, sendJson } from "./api";
 
 interface Range {
@@ -44,7 +44,7 @@ interface Counts {
 }
 
 function read(deps: ApiDeps, key: string, { from, to }: Range): Counts {
-  return { cells: deps.store.range(key, from, to), side: sideCountsByKey(deps.store.sideRange(key, from, to)) };
+  return pageCounts(deps.store.range(key, from, to), deps.store.sideRange(key, from, to));
 }
 
 function minus(all: Map<number, number>, part: ReadonlyMap<number, number>): Map<number, number> {

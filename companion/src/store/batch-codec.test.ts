@@ -3,7 +3,7 @@ import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { anchorKey, looseKey } from "../../../protocol/anchor";
+import { anchorKey, looseKey, pointCell, scrollKey } from "../../../protocol/anchor";
 import { makeKey } from "../../../protocol/page-key";
 import { tempDataDir } from "../../../tests/support/temp-dir";
 import type { KeyedPoints } from "../pipeline";
@@ -90,7 +90,7 @@ describe("stored batch groups", () => {
     const page = makeKey("desktop", "https://a.test", "/p");
     const groups: KeyedPoints[] = [
       { key: page, times, cells },
-      { key: looseKey(page), times: [...times], cells: cells.map((c) => c * 2) },
+      { key: scrollKey(page), times: [...times], cells: cells.map((c) => c * 2) },
     ];
     // Times once, and two groups' cells: 75 uint16.
     expect(encodeGroups(groups).body.byteLength).toBe(75 * 2);
@@ -125,17 +125,21 @@ describe("stored batch groups", () => {
 
     const store = new EventStore({ dataDir, maxStoreBytes: 1e9, retentionDays: 30, liveMs: 300_000, clock: () => now });
     const fresh: KeyedPoints[] = [
-      { key: page, times: [now], cells: [9] },
+      { key: page, times: [now], cells: [pointCell(9, true, false)] },
       { key: anchorKey(page, ""), times: [now], cells: [3], anchors: ["#buy"], anchorOf: [0] },
     ];
     await store.append({ client: "c", seq: 0, groups: fresh });
-    expect(store.recent(now - 60_000)).toEqual([old, fresh]);
+    // The old batch reads as one stored with point cells (point-cells.ts): its point had no anchor.
+    expect(store.recent(now - 60_000)).toEqual([
+      [{ key: page, times: [now - 1000], cells: [pointCell(7, false, false)] }],
+      fresh,
+    ]);
     store.maintain(true);
     // The old batch was folded into the history at start, the new one at this fold.
     expect(store.range(page, now - 60_000, now + 60_000)).toEqual(
       new Map([
-        [7, 1],
-        [9, 1],
+        [pointCell(7, false, false), 1],
+        [pointCell(9, true, false), 1],
       ]),
     );
     store.close();

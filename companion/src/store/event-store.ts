@@ -25,6 +25,7 @@ import type { CheckpointThreadData } from "./checkpoint-thread";
 import type { CommitThreadAnswer, CommitThreadData, CommitThreadMessage } from "./commit-thread";
 import { type CommitResult, checkpointHere, committer, encodeBatch, openDatabase, setMaxBytes } from "./commits";
 import { HOUR, historyWriter, MINUTE, PendingHistory, pointsOf } from "./history";
+import { toPointCells, usePointCells } from "./point-cells";
 import { BatchPrune, PRUNE_STEP, type PruneRequest, type Pruner, pruner } from "./prune";
 
 export interface StoredBatch {
@@ -230,6 +231,8 @@ export class EventStore {
    * cluster node carries it as a first transmission), and would count it twice.
    */
   private answeredThrough: number;
+  /** The first batch id stored with point cells (point-cells.ts). */
+  private readonly pointCellsFrom: number;
   /** When batch ids were committed, to prune by id. */
   private readonly marks = new CommitMarks();
   /** `commits`: transactions made, each of one or more groups of batches. */
@@ -293,6 +296,7 @@ export class EventStore {
     if (!columns.some((c) => c.name === "client")) {
       this.db.exec("ALTER TABLE batches ADD COLUMN client TEXT; ALTER TABLE batches ADD COLUMN seq INTEGER");
     }
+    this.pointCellsFrom = usePointCells(this.db);
     // After the schema, so that a small limit refuses data, never the tables a start needs.
     setMaxBytes(this.db, options.maxStoreBytes);
     this.maxBytes = options.maxStoreBytes;
@@ -301,7 +305,9 @@ export class EventStore {
       lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM batches"),
       folded: this.db.prepare("SELECT value FROM meta WHERE name = 'folded'"),
       // The whole table (the live windows and a minute): read at start only, and by a cluster node after an outage.
-      recent: this.db.prepare("SELECT groups, body, client, seq FROM batches WHERE max_t >= ? AND id <= ? ORDER BY id"),
+      recent: this.db.prepare(
+        "SELECT id, groups, body, client, seq FROM batches WHERE max_t >= ? AND id <= ? ORDER BY id",
+      ),
       rangeMinutes: this.db.prepare(
         "SELECT cell, SUM(n) AS n FROM minutes WHERE key = ? AND minute >= ? AND minute < ? GROUP BY cell",
       ),
@@ -477,8 +483,21 @@ export class EventStore {
    */
   recentBatches(since: number): { client: string | null; seq: number | null; groups: KeyedPoints[] }[] {
     return (
-      this.statements.recent.all(since, this.answeredThrough) as (Row & { client: string | null; seq: number | null })[]
-    ).map((row) => ({ client: row.client, seq: row.seq, groups: decodeGroups(row.groups, row.body) }));
+      this.statements.recent.all(since, this.answeredThrough) as (Row & {
+        id: number;
+        client: string | null;
+        seq: number | null;
+      })[]
+    ).map((row) => ({
+      client: row.client,
+      seq: row.seq,
+      groups: this.groupsOf(row, decodeGroups(row.groups, row.body)),
+    }));
+  }
+
+  /** A stored batch's groups, read into point cells if it was stored before them (point-cells.ts). */
+  private groupsOf(row: { id: number }, groups: KeyedPoints[]): KeyedPoints[] {
+    return row.id < this.pointCellsFrom ? toPointCells(groups) : groups;
   }
 
   /** Cell counts of `key` for capture times in [from, to), from whole minutes and hours. */
@@ -666,7 +685,7 @@ export class EventStore {
         return;
       }
       const pending = new PendingHistory();
-      for (const row of rows) pending.add(decodeGroupViews(row.groups, row.body));
+      for (const row of rows) pending.add(this.groupsOf(row, decodeGroupViews(row.groups, row.body)));
       pending.through = (rows.at(-1) as { id: number }).id;
       if (!this.writeHistory(pending)) return;
     }

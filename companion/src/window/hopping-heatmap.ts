@@ -39,6 +39,12 @@ export interface HoppingOptions {
   windowsMs: readonly number[];
   /** Companion time at creation: panes before it count as closed. */
   now: number;
+  /**
+   * Low bits of a cell that neighbouring cells share (1 by default, as a page
+   * grid cell's layer; a page key's point cells have 3): its home is hashed
+   * from the bits above them.
+   */
+  cellShift?: number;
 }
 
 /** How events fared: counted before their pane closed, late but inside a window, or too old. */
@@ -70,14 +76,16 @@ export interface Change {
  * and closing a pane resets every cell's open count by changing the open pane.
  */
 export class CellIndex {
+  constructor(private readonly shift = 1) {}
+
   private table = new Int32Array(PLACE * 16);
   /** log2 of the number of places. */
   private bits = 4;
   private size = 0;
 
-  /** The place `cell` hashes to: its low bits (a page cell is even), folded with the bits above them. */
+  /** The place `cell` hashes to: its bits above `shift` (a page cell is even), folded with the bits above them. */
   private home(cell: number): number {
-    return ((cell >>> 1) ^ (cell >>> (this.bits + 1))) & ((1 << this.bits) - 1);
+    return ((cell >>> this.shift) ^ (cell >>> (this.bits + this.shift))) & ((1 << this.bits) - 1);
   }
 
   /** The place of `cell`, or -1. */
@@ -190,8 +198,9 @@ class KeyState extends CellIndex {
     readonly key: string,
     /** Index in `byId`, `totals` and `dirty`, written in the slots; reused once the key is forgotten. */
     public id: number,
+    shift: number,
   ) {
-    super();
+    super(shift);
   }
 }
 
@@ -248,6 +257,8 @@ export class HoppingHeatmap {
   private peeked = 0;
   /** Index of the newest closed pane. */
   private closed: number;
+  /** HoppingOptions.cellShift. */
+  private readonly cellShift: number;
 
   constructor(options: HoppingOptions) {
     const { hopMs, windowsMs } = options;
@@ -259,6 +270,7 @@ export class HoppingHeatmap {
       }
     }
     this.hopMs = hopMs;
+    this.cellShift = options.cellShift ?? 1;
     this.windowsMs = [...windowsMs];
     this.spans = windowsMs.map((w) => w / hopMs);
     this.stride = windowsMs.length + 2;
@@ -455,7 +467,7 @@ export class HoppingHeatmap {
   }
 
   private createState(key: string): KeyState {
-    const state = new KeyState(key, this.freeIds.pop() ?? this.byId.length);
+    const state = new KeyState(key, this.freeIds.pop() ?? this.byId.length, this.cellShift);
     const windows = this.spans.length;
     if (state.id >= this.dirty.length) {
       const capacity = Math.max(16, 2 * this.dirty.length);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { anchorKey, anchorTile, looseKey, sideCell } from "../../../protocol/anchor";
+import { anchorKey, anchorTile, pointCell, sideCell } from "../../../protocol/anchor";
+import { packCell } from "../../../protocol/grid";
 import { makeKey } from "../../../protocol/page-key";
-import { emptySideCounts, sideCountsByKey, sideFields } from "./side-heat";
+import { emptySideCounts, pageCounts, sideFields } from "./side-heat";
 
 describe("sideFields", () => {
   it("lists at most maxAnchors anchors, hottest first; those left out count as evicted and keep their clicks", () => {
@@ -16,16 +17,32 @@ describe("sideFields", () => {
     expect(fields.clicks).toBe(1);
   });
 
-  it("reads a history range's side keys", () => {
+  it("reads a history range: grid cells and loose heat from the page's point cells, anchors from its side keys", () => {
     const page = makeKey("desktop", "https://a.test", "/p");
-    const side = sideCountsByKey(
+    const cell = packCell(3, 1, "doc", 50);
+    const { cells, side } = pageCounts(
       new Map([
-        [anchorKey(page, "#a >>> button"), new Map([[1, 2]])],
-        [looseKey(page), new Map([[4, 1]])],
+        [pointCell(cell, true, false), 5],
+        [pointCell(cell, false, false), 2],
+        [pointCell(cell, false, true), 1],
+        [pointCell(cell + 2, false, false), 4],
+      ]),
+      new Map([[anchorKey(page, "#a >>> button"), new Map([[1, 2]])]]),
+    );
+    expect(cells).toEqual(
+      new Map([
+        [cell, 8],
+        [cell + 2, 4],
+      ]),
+    );
+    expect(side.loose).toEqual(
+      new Map([
+        [sideCell(cell, false), 2],
+        [sideCell(cell, true), 1],
+        [sideCell(cell + 2, false), 4],
       ]),
     );
     expect(side.anchors).toEqual(new Map([["#a >>> button", new Map([[1, 2]])]]));
-    expect(side.loose).toEqual(new Map([[4, 1]]));
     expect(side.scroll.size).toBe(0);
   });
 });

@@ -8,6 +8,8 @@
 import {
   ANCHOR_GRID,
   type AnchorHeat,
+  gridCellOf,
+  looseCellOf,
   SCROLL_STEPS,
   ScrollMark,
   type ScrollSummary,
@@ -37,13 +39,42 @@ export function emptySideCounts(): SideCounts {
   return { anchors: new Map(), loose: new Map(), scroll: new Map(), strayClicks: 0 };
 }
 
-/** Side counts from counts by side key (a history range, EventStore.sideRange). */
+/**
+ * Adds a page key's `count` points at `pointCell` (protocol/anchor.ts) to the
+ * page's grid `cells` and, for points without an anchor, to `loose`.
+ */
+export function addPointCell(
+  pointCell: number,
+  count: number,
+  cells: Map<number, number>,
+  loose: Map<number, number>,
+): void {
+  const cell = gridCellOf(pointCell);
+  cells.set(cell, (cells.get(cell) ?? 0) + count);
+  const looseCell = looseCellOf(pointCell);
+  if (looseCell !== -1) loose.set(looseCell, (loose.get(looseCell) ?? 0) + count);
+}
+
+/**
+ * A page's grid cells and side counts in a history range: `pointCells` its
+ * page key's counts (EventStore.range), `byKey` its side keys' (EventStore.sideRange).
+ */
+export function pageCounts(
+  pointCells: ReadonlyMap<number, number>,
+  byKey: ReadonlyMap<string, Map<number, number>>,
+): { cells: Map<number, number>; side: SideCounts } {
+  const cells = new Map<number, number>();
+  const side = sideCountsByKey(byKey);
+  for (const [pointCell, count] of pointCells) addPointCell(pointCell, count, cells, side.loose);
+  return { cells, side };
+}
+
+/** Side counts from counts by side key (a history range, EventStore.sideRange): anchors and scroll marks. */
 export function sideCountsByKey(byKey: ReadonlyMap<string, Map<number, number>>): SideCounts {
   const side = emptySideCounts();
   for (const [key, cells] of byKey) {
     const which = splitSideKey(key);
     if (which?.kind === "anchor") side.anchors.set(which.selector, cells);
-    else if (which?.kind === "loose") side.loose = cells;
     else if (which?.kind === "scroll") side.scroll = cells;
   }
   return side;

@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { anchorKey, anchorTile, looseKey, ScrollMark, scrollCell, scrollKey, sideCell } from "../../../protocol/anchor";
+import {
+  anchorKey,
+  anchorTile,
+  pointCell,
+  ScrollMark,
+  scrollCell,
+  scrollKey,
+  sideCell,
+} from "../../../protocol/anchor";
 import { bandsFromBreakpoints, packCell } from "../../../protocol/grid";
 import { makeKey } from "../../../protocol/page-key";
 import type { Grid } from "../../../protocol/wire";
@@ -265,7 +273,7 @@ describe("WindowStage: anchored heat", () => {
     expect(anchorCounts(s.snapshot(PAGE, 1))).toEqual(new Map([["#c", new Map([[0, 1]])]]));
   });
 
-  it("fills loose points (regrid-ready quadruples) and the scroll summary", () => {
+  it("fills loose points (regrid-ready quadruples) from the page's point cells, and the scroll summary", () => {
     const { stage: s, bus } = stage(10);
     const doc = packCell(3, 7, "doc", 10);
     const fixed = packCell(9, 0, "fixed", 10);
@@ -273,9 +281,14 @@ describe("WindowStage: anchored heat", () => {
       client: "c",
       groups: [
         {
-          key: looseKey(PAGE),
-          times: [START, START, START],
-          cells: [sideCell(doc, false), sideCell(doc, true), sideCell(fixed, false)],
+          key: PAGE,
+          times: [START, START, START, START],
+          cells: [
+            pointCell(doc, false, false),
+            pointCell(doc, false, true),
+            pointCell(fixed, false, false),
+            pointCell(doc, true, false),
+          ],
         },
         {
           key: scrollKey(PAGE),
@@ -293,6 +306,10 @@ describe("WindowStage: anchored heat", () => {
     s.tick(START + HOP);
     const grid = s.snapshot(PAGE, 1);
     expect(grid.loose).toEqual({ cells: [3, 7, 1, 1], fixed: [9, 0, 1, 0] });
+    // The anchored point is on the grid, not among the loose ones.
+    expect(grid.cells).toEqual([3, 7, 3]);
+    expect(grid.fixed).toEqual([9, 0, 1]);
+    expect(grid.total).toBe(4);
     expect(grid.clicks).toBe(1);
     expect(grid.scroll.views).toBe(2);
     expect(grid.scroll.reach[0]).toBe(1);
@@ -311,7 +328,6 @@ describe("WindowStage: anchored heat", () => {
       groups: [
         { key: PAGE, times: [START], cells: [0] },
         { key: anchorKey(PAGE, "#a"), times: [START], cells: [0] },
-        { key: looseKey(PAGE), times: [START], cells: [0] },
         { key: scrollKey(other), times: [START], cells: [scrollCell(ScrollMark.view, 700)] },
       ],
     });
@@ -384,7 +400,13 @@ describe("WindowStage: live grids", () => {
             const times = st.events.map((e) => now + e.dt);
             bus.publish("points", {
               client: "c",
-              groups: [{ key: PAGE, times, cells: st.events.map((e) => packCell(e.col, 0, "doc", 10)) }],
+              groups: [
+                {
+                  key: PAGE,
+                  times,
+                  cells: st.events.map((e) => pointCell(packCell(e.col, 0, "doc", 10), true, false)),
+                },
+              ],
             });
             st.events.forEach((e, i) => {
               const pane = Math.min(Math.floor((times[i] as number) / HOP), closed + 1);

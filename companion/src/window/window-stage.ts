@@ -19,14 +19,14 @@
  * SignalLog; a grid carries those of its window, a watched page is pushed
  * live when one arrives, and again when one leaves its window.
  */
-import { anchorKey, looseKey, scrollKey, splitSideKey } from "../../../protocol/anchor";
+import { anchorKey, scrollKey, splitSideKey } from "../../../protocol/anchor";
 import { bandFor, unpackCell, type WidthBand } from "../../../protocol/grid";
 import { splitKey } from "../../../protocol/page-key";
 import type { Grid } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
 import type { KeyedPoints, Topics } from "../pipeline";
 import { type AddCounts, HoppingHeatmap } from "./hopping-heatmap";
-import { ANCHOR_CELLS, AnchorTable, emptySideCounts, type SideCounts, sideFields } from "./side-heat";
+import { ANCHOR_CELLS, AnchorTable, addPointCell, emptySideCounts, type SideCounts, sideFields } from "./side-heat";
 import { SignalLog } from "./signal-log";
 
 export interface WindowStageOptions {
@@ -109,7 +109,8 @@ export class WindowStage {
     private readonly bus: Bus<Topics>,
     private readonly options: WindowStageOptions,
   ) {
-    this.heatmap = new HoppingHeatmap(options);
+    // Page keys hold point cells: neighbours differ above their low 3 bits (protocol/anchor.ts).
+    this.heatmap = new HoppingHeatmap({ ...options, cellShift: 3 });
     this.sides = new HoppingHeatmap(options);
     this.now = options.now;
     this.interest = options.windowsMs.map(() => new Map());
@@ -382,24 +383,24 @@ export class WindowStage {
    */
   snapshot(key: string, windowIndex: number): Grid {
     const cells = new Map<number, number>();
-    this.heatmap.forEachCell(key, windowIndex, (cell, count) => cells.set(cell, count), true);
+    const side = emptySideCounts();
+    // A page key's point cells: its grid's cells, and its loose heat.
+    this.heatmap.forEachCell(key, windowIndex, (cell, count) => addPointCell(cell, count, cells, side.loose), true);
     const { start, end } = this.heatmap.bounds(windowIndex);
     const grid = this.gridOf(
       key,
       cells,
       start,
       Math.max(end, this.now),
-      this.sideCounts(key, windowIndex),
+      this.sideCounts(key, windowIndex, side),
       this.evictedByPage.get(key) ?? 0,
       end - start,
     );
     return { ...grid, signals: this.signals.summary(key, grid.start, grid.end + 1) };
   }
 
-  /** The live side counts of page `key` in window `windowIndex`, open pane included. */
-  private sideCounts(key: string, windowIndex: number): SideCounts {
-    const side = emptySideCounts();
-    this.sides.forEachCell(looseKey(key), windowIndex, (cell, count) => side.loose.set(cell, count), true);
+  /** The live side counts of page `key` in window `windowIndex`, open pane included, into `side`. */
+  private sideCounts(key: string, windowIndex: number, side: SideCounts): SideCounts {
     this.sides.forEachCell(scrollKey(key), windowIndex, (cell, count) => side.scroll.set(cell, count), true);
     const ringKey = anchorsRingKey(key);
     const table = this.anchorTables.get(ringKey);
