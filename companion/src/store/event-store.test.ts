@@ -5,7 +5,7 @@ import type { MessagePort, Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { anchorKey, looseKey, scrollKey } from "../../../protocol/anchor";
+import { anchorKey, scrollKey } from "../../../protocol/anchor";
 import { makeKey } from "../../../protocol/page-key";
 import { SignalKind } from "../../../protocol/signals";
 import { until } from "../../../tests/support/heatlens";
@@ -129,7 +129,6 @@ describe("EventStore", () => {
       groups: [
         { key: page, times: [now, now], cells: [2, 4] },
         { key: anchorKey(page, "#buy"), times: [now], cells: [3] },
-        { key: looseKey(page), times: [now], cells: [8] },
         { key: scrollKey(page), times: [now], cells: [100] },
         { key: next, times: [now], cells: [2] },
         { key: anchorKey(next, "#other"), times: [now], cells: [1] },
@@ -141,7 +140,6 @@ describe("EventStore", () => {
     expect(s.sideRange(page, now - 60_000, now + 60_000)).toEqual(
       new Map([
         [anchorKey(page, "#buy"), new Map([[3, 1]])],
-        [looseKey(page), new Map([[8, 1]])],
         [scrollKey(page), new Map([[100, 1]])],
       ]),
     );
