@@ -4,8 +4,14 @@
  * history, survive kill -9, stay outside the page key budget, and bad ones
  * are refused alone with E_SCHEMA and a reason.
  */
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { anchorTile, ScrollMark } from "../../protocol/anchor";
+import { encodeGroups } from "../../companion/src/store/batch-codec";
+import { EventStore } from "../../companion/src/store/event-store";
+import { anchorKey, anchorTile, looseKey, ScrollMark, sideCell } from "../../protocol/anchor";
+import { bandFor, bandsFromBreakpoints, DEFAULT_BAND_BREAKPOINTS, packCell } from "../../protocol/grid";
+import { makeKey } from "../../protocol/page-key";
 import type { Grid } from "../../protocol/wire";
 import { connect, eventually, get, type Running, reply, startHeatlens } from "../support/heatlens";
 import { SITE } from "../support/site";
@@ -215,6 +221,68 @@ describe("anchored heat through the binary", () => {
       "the history range",
     );
     expectPageHeat(history);
+  });
+
+  it("a data directory of the earlier form (loose points under a key of their own) opens with the same grids, live and past", async () => {
+    const dataDir = tempDataDir("anchors-upgrade");
+    const now = Date.now();
+    const page = makeKey(bandFor(1000, bandsFromBreakpoints(DEFAULT_BAND_BREAKPOINTS)).id, SITE, "/older");
+    new EventStore({ dataDir, maxStoreBytes: 1e9, retentionDays: 30, liveMs: 300_000, clock: () => now }).close();
+    // The earlier form: every point at its grid cell under the page key, those without an anchor once more under
+    // the loose key (cell × 2 + click). At (2, 3): one anchored point and one loose click; at (10, 5): a loose move.
+    const a = packCell(2, 3, "doc", 50);
+    const b = packCell(10, 5, "doc", 50);
+    const db = new Database(join(dataDir, "heatlens.db"));
+    db.prepare("DELETE FROM meta WHERE name = 'point_cells_from'").run();
+    const t = now - 1000;
+    const { head, body } = encodeGroups([
+      { key: page, times: [t, t, t], cells: [a, a, b] },
+      {
+        key: anchorKey(page, ""),
+        times: [t],
+        cells: [sideCell(anchorTile(0, 0), false)],
+        anchors: ["#old"],
+        anchorOf: [0],
+      },
+      { key: looseKey(page), times: [t, t], cells: [sideCell(a, true), sideCell(b, false)] },
+    ]);
+    db.prepare("INSERT INTO batches (max_t, groups, body, client, seq) VALUES (?, ?, ?, 'c', 0)").run(t, head, body);
+    // Ten minutes back, in the history alone: three points at (2, 3), one of them loose.
+    const minute = Math.floor((now - 600_000) / 60_000);
+    db.prepare("INSERT INTO minutes VALUES (?, ?, ?, ?)").run(page, minute, a, 3);
+    db.prepare("INSERT INTO minutes VALUES (?, ?, ?, ?)").run(looseKey(page), minute, sideCell(a, false), 1);
+    db.close();
+
+    const companion = await start([], dataDir);
+    const sorted = (flat: number[], n: number) =>
+      Array.from({ length: flat.length / n }, (_, i) => flat.slice(i * n, i * n + n)).sort((x, y) => (x[0] as number) - (y[0] as number));
+    const live = await liveGrid(companion, "/older", 300_000);
+    expect(sorted(live.cells, 3)).toEqual([
+      [2, 3, 2],
+      [10, 5, 1],
+    ]);
+    expect(sorted(live.loose.cells, 4)).toEqual([
+      [2, 3, 0, 1],
+      [10, 5, 1, 0],
+    ]);
+    expect(live.clicks).toBe(1);
+    expect(live.anchors.map((anchor) => [anchor.s, anchor.moves])).toEqual([["#old", 1]]);
+    const past = JSON.parse(
+      (
+        await get(
+          `${companion.url}/api/heatmap?origin=${SITE}&path=/older&width=1000&from=${now - 900_000}&to=${now + 60_000}`,
+        )
+      ).body,
+    ) as Grid;
+    expect(sorted(past.cells, 3)).toEqual([
+      [2, 3, 5],
+      [10, 5, 1],
+    ]);
+    expect(sorted(past.loose.cells, 4)).toEqual([
+      [2, 3, 1, 1],
+      [10, 5, 1, 0],
+    ]);
+    expect(past.total).toBe(6);
   });
 
   it("anchored points and scroll marks from a client an hour behind land in the live window (clock offset corrected)", async () => {
