@@ -32,7 +32,7 @@ function spread(n: number, build: string): object {
 
 describe("the history's write pace through the heatlens binary", () => {
   it("waits longer after a write of many rows, at most 10 s, and two seconds again after a small one", async () => {
-    // Batches large enough for a write of 120,000 rows in one.
+    // Batches large enough for a write of 60,000 rows in one.
     const companion = await startHeatlens(
       ["--max-points-per-batch", "20000", "--max-frame-bytes", "1MiB"],
       tempDataDir("history-pace"),
@@ -60,24 +60,24 @@ describe("the history's write pace through the heatlens binary", () => {
       return Date.now();
     };
 
-    // 5,000 points on as many cells, kept under the page, its build and its tester, each with the side key of
-    // points without an anchor: 30,000 minute rows, so the next write waits 6 s from the end of this one.
-    await send(5_000);
-    const big = await shown(5_000, "the large write");
+    // 10,000 points on as many cells, kept under the page, its build and its tester: 30,000 minute rows, so the
+    // next write waits 6 s from the end of this one.
+    await send(10_000);
+    const big = await shown(10_000, "the large write");
     await send(1);
-    const afterBig = (await shown(5_001, "the point after the large write")) - big;
+    const afterBig = (await shown(10_001, "the point after the large write")) - big;
     await send(1);
-    const afterSmall = (await shown(5_002, "the point after a small write")) - big - afterBig;
+    const afterSmall = (await shown(10_002, "the point after a small write")) - big - afterBig;
 
     // Under the two-second pace both would come within about 2 s.
     expect(afterBig).toBeGreaterThanOrEqual(4_000);
     expect(afterSmall).toBeLessThan(afterBig - 2_000);
 
-    // 20,000 points: 120,000 rows would make 24 s; the wait stops at 10 s.
+    // 20,000 points: 60,000 rows would make 12 s; the wait stops at 10 s.
     await send(20_000);
-    const huge = await shown(25_002, "the largest write");
+    const huge = await shown(30_002, "the largest write");
     await send(1);
-    const afterHuge = (await shown(25_003, "the point after the largest write")) - huge;
+    const afterHuge = (await shown(30_003, "the point after the largest write")) - huge;
     expect(afterHuge).toBeGreaterThanOrEqual(8_000);
     expect(afterHuge).toBeLessThan(14_000);
     client.ws.close();
