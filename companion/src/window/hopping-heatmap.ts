@@ -83,7 +83,7 @@ export class CellIndex {
   private bits = 4;
   private size = 0;
 
-  /** The place `cell` hashes to: its bits above `shift` (a page cell is even), folded with the bits above them. */
+  /** The place `cell` hashes to: its bits above `shift` (HoppingOptions.cellShift), folded with the bits above them. */
   private home(cell: number): number {
     return ((cell >>> this.shift) ^ (cell >>> (this.bits + this.shift))) & ((1 << this.bits) - 1);
   }
