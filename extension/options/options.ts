@@ -49,6 +49,10 @@ async function main(): Promise<void> {
       result.textContent = (error as Error).message;
     }
   });
+  // Save answers from now on (until then it is disabled, so the form cannot submit itself as a plain page
+  // form): whoever waits for the form (the end-to-end tests) can save.
+  (document.getElementById("save") as HTMLButtonElement).disabled = false;
+  form.dataset.ready = "";
 }
 
 /** `http(s)://host` of a companion URL off this machine, or null (loopback access comes with the extension). */

@@ -288,26 +288,45 @@ export async function waitIn<T>(page: Page, read: () => T, done: (value: T) => b
   return value;
 }
 
-/** Opens the extension's options page once its form is filled from the settings (the column choices come last). */
+/**
+ * Opens the extension's options page once its form and its sites section say they are ready (filled from
+ * the settings, their listeners on): a save or a click before that is lost.
+ */
 export async function openOptions(launched: LaunchedBrowser): Promise<Page> {
   const options = await launched.browser.newPage();
   void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
-  await waitIn(
+  const ready = await waitIn(
     options,
-    () => (document.getElementById("cols") as HTMLSelectElement | null)?.options.length ?? 0,
-    (n) => n > 0,
+    () => document.querySelector("#form[data-ready]") !== null && document.querySelector("#sites[data-ready]") !== null,
+    (both) => both,
   );
+  if (!ready) throw new Error("the options page did not get ready in 10 s");
   return options;
 }
 
-/** Sets the options form's fields (by element id) and saves it; returns what the page said. */
+/**
+ * Clicks the element with this id in the page with a real (trusted) click, as a person does (scrolled into view,
+ * the mouse at its centre): a permission prompt requires one, and a disabled button takes none.
+ */
+export async function clickIn(page: Page, id: string): Promise<void> {
+  const at = await page.evaluate((elementId) => {
+    const element = document.getElementById(elementId);
+    element?.scrollIntoView({ block: "center" });
+    const r = element?.getBoundingClientRect();
+    return r ? { x: r.left + r.width / 2, y: r.top + r.height / 2 } : null;
+  }, id);
+  if (!at) throw new Error(`no #${id} in the page`);
+  await page.mouse.click(at.x, at.y);
+}
+
+/** Sets the options form's fields (by element id) and clicks Save; returns what the page said. */
 export async function saveOptions(options: Page, fields: Record<string, string>): Promise<string> {
   await options.evaluate((values) => {
     for (const [id, value] of Object.entries(values)) {
       (document.getElementById(id) as HTMLInputElement | HTMLSelectElement).value = value;
     }
-    (document.getElementById("form") as HTMLFormElement).requestSubmit();
   }, fields);
+  await clickIn(options, "save");
   return waitIn(
     options,
     () => document.getElementById("result")?.textContent ?? "",

@@ -12,7 +12,9 @@ import {
   E2E_DIST,
   inExtensionPage,
   type OtherSite,
+  openOptions,
   openPage,
+  saveOptions,
   setOverlay,
   sleep,
   startE2ECompanion,
@@ -69,23 +71,9 @@ async function tooltip(launched: LaunchedBrowser, prefix: string): Promise<strin
 }
 
 /** Saves settings through the options page, as a user would. */
-async function saveOptions(launched: LaunchedBrowser, values: { token?: string; companionUrl?: string }) {
-  const options = await launched.browser.newPage();
-  void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
-  await waitIn(
-    options,
-    () => (document.getElementById("companionUrl") as HTMLInputElement | null)?.value ?? "",
-    (url) => typeof url === "string" && url.length > 0,
-  );
-  await options.evaluate((v) => {
-    for (const [id, value] of Object.entries(v)) (document.getElementById(id) as HTMLInputElement).value = value;
-    (document.getElementById("form") as HTMLFormElement).requestSubmit();
-  }, values);
-  const said = await waitIn(
-    options,
-    () => document.getElementById("result")?.textContent ?? "",
-    (text) => typeof text === "string" && text.length > 0,
-  );
+async function saveSettings(launched: LaunchedBrowser, values: { token?: string; companionUrl?: string }) {
+  const options = await openOptions(launched);
+  const said = await saveOptions(options, values);
   await options.close();
   expect(said).toContain("Saved");
 }
@@ -125,7 +113,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("connection status in %s", (
   });
 
   it("says the token is refused, and why, when it is wrong", async () => {
-    await saveOptions(launched, { token: `${token.slice(0, 12)}${"A".repeat(43)}` });
+    await saveSettings(launched, { token: `${token.slice(0, 12)}${"A".repeat(43)}` });
     const shown = await popupOnce(launched, target, "token-refused");
     expect(shown).toMatchObject({ state: "token-refused", headline: "Token refused" });
     expect(shown.detail).toContain("the companion does not know this token");
@@ -134,7 +122,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("connection status in %s", (
   });
 
   it("connects with the right token", async () => {
-    await saveOptions(launched, { token });
+    await saveSettings(launched, { token });
     expect(await popupOnce(launched, target, "open")).toMatchObject({ headline: "Connected", todo: "" });
     expect(await tooltip(launched, "Heatlens · Connected")).toBe("Heatlens · Connected");
     expect(companion.gateway.connectionCount).toBe(1);
@@ -142,7 +130,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("connection status in %s", (
 
   it("says a capture-only token lacks a role once the overlay asks for grids, while capture goes on", async () => {
     const captureOnly = companion.tokens.create("capture only", ["capture"]).token;
-    await saveOptions(launched, { token: captureOnly });
+    await saveSettings(launched, { token: captureOnly });
     await setOverlay(launched, target, true);
     const shown = await popupOnce(launched, target, "token-limited");
     expect(shown).toMatchObject({ state: "token-limited", headline: "Token lacks a role" });
@@ -158,7 +146,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("connection status in %s", (
     }
     expect(companion.gateway.counters.points).toBeGreaterThan(before);
     await setOverlay(launched, target, false);
-    await saveOptions(launched, { token });
+    await saveSettings(launched, { token });
   });
 
   it("says the companion is not running once it stops", async () => {
@@ -173,7 +161,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("connection status in %s", (
 
   it("says the address is wrong when another web server answers there", async () => {
     const { port } = other;
-    await saveOptions(launched, { companionUrl: `ws://127.0.0.1:${port}` });
+    await saveSettings(launched, { companionUrl: `ws://127.0.0.1:${port}` });
     const shown = await popupOnce(launched, target, "wrong-address");
     expect(shown).toMatchObject({ state: "wrong-address", headline: "Wrong address" });
     expect(shown.detail).toContain(`127.0.0.1:${port} answers, but not as a Heatlens companion`);

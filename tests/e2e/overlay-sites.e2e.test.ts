@@ -4,15 +4,16 @@
  * twice on the demo shop's pages, and not any more once removed. The popup
  * turns it on again for the tab's site in one click.
  */
-import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { type BrowserName, borrowBrowser, type LaunchedBrowser } from "./browsers";
 import {
+  clickIn,
   E2E_DIST,
   fetchGrid,
   hover,
   type OtherSite,
+  openOptions,
   openPage,
   overlayLegend,
   revealBox,
@@ -26,18 +27,6 @@ import {
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Staging shop</title></head>
 <body style="margin:0;background:#fff"><div id="box" style="margin:100px;width:400px;height:300px;background:#29335c"></div></body></html>`;
-
-/** Clicks an element of an extension page with a real (trusted) click, as the permission prompt requires. */
-async function clickIn(page: Page, id: string): Promise<void> {
-  const at = await page.evaluate((elementId) => {
-    const element = document.getElementById(elementId);
-    element?.scrollIntoView({ block: "center" });
-    const r = element?.getBoundingClientRect();
-    return r ? { x: r.left + r.width / 2, y: r.top + r.height / 2 } : null;
-  }, id);
-  if (!at) throw new Error(`no #${id} in the page`);
-  await page.mouse.click(at.x, at.y);
-}
 
 describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (browserName) => {
   let companion: Companion;
@@ -74,14 +63,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
     await sleep(300);
     await hover(demo, await revealBox(demo, "#hero-cta"), 2500);
 
-    const options = await launched.browser.newPage();
-    void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
-    await waitIn(
-      options,
-      // Its listeners are on once the section says it is ready (options/sites.ts): a click before is lost.
-      () => document.querySelector("#sites[data-ready]") !== null,
-      (ready) => ready,
-    );
+    const options = await openOptions(launched);
     // Typed as a person types a test server's address: host and port, no scheme (taken as http on this machine).
     await options.evaluate((typed) => {
       (document.getElementById("newSite") as HTMLInputElement).value = typed;
@@ -170,13 +152,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
       await hover(tab, box, 1500);
       expect(await points(), "before all sites are allowed").toBe(0);
 
-      const options = await launched.browser.newPage();
-      void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
-      await waitIn(
-        options,
-        () => document.querySelector("#sites[data-ready]") !== null,
-        (ready) => ready,
-      );
+      const options = await openOptions(launched);
       const result = () => document.getElementById("sitesResult")?.textContent ?? "";
       await clickIn(options, "allSites");
       expect(await waitIn(options, result, (text) => text.includes("all sites"))).toContain(

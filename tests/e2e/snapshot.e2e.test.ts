@@ -20,8 +20,10 @@ import { until } from "../support/heatlens";
 import { tempDataDir } from "../support/temp-dir";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
+  clickIn,
   distance,
   hover,
+  openOptions,
   openPage,
   pixel,
   type Rgb,
@@ -115,20 +117,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("snapshots in %s", (browserN
       await tab.triggerExtensionAction(ours);
       await tab.bringToFront();
     } else {
-      const options = await launched.browser.newPage();
-      void options.goto(`${launched.extensionOrigin}/extension/options/options.html`).catch(() => undefined);
-      await waitIn(
-        options,
-        () => document.querySelector("#sites[data-ready]") !== null,
-        (ready) => ready,
-      );
-      const at = await options.evaluate(() => {
-        const box = document.getElementById("allSites") as HTMLElement;
-        box.scrollIntoView({ block: "center" });
-        const r = box.getBoundingClientRect();
-        return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
-      });
-      await options.mouse.click(at.x, at.y);
+      const options = await openOptions(launched);
+      await clickIn(options, "allSites");
       const said = () => document.getElementById("sitesResult")?.textContent ?? "";
       expect(await waitIn(options, said, (text) => text.includes("all sites"))).toContain(
         "Heatlens is on for all sites",
