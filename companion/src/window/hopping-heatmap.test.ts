@@ -233,6 +233,48 @@ describe("HoppingHeatmap", () => {
     }
   });
 
+  it("equals the naive model, live grids too, with a hundred keys' events interleaved by the hundred in every pane", () => {
+    // Each pane holds events of many keys in turn, more than are placed or read ahead at a time, some late.
+    let now = START;
+    const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
+    const naive = new NaiveHeatmap(HOP, WINDOWS, now);
+    const keys = Array.from({ length: 100 }, (_, i) => `page-${i}`);
+    const draws = fc.sample(fc.integer({ min: 0, max: 1 << 16 }), { numRuns: 40 * 300 * 3, seed: 7 });
+    let d = 0;
+    for (let hop = 0; hop < 40; hop++) {
+      // This hop's events in the open pane, by key: the live grid is the closed window plus these.
+      const open = new Map<string, Map<number, number>>();
+      for (let batch = 0; batch < 300; batch++) {
+        const key = keys[(draws[d++] as number) % keys.length] as string;
+        const cell = (draws[d++] as number) % 400;
+        const back = (draws[d++] as number) % 9 === 0 ? 250 + (cell % 7) * 300 : 0;
+        fast.addMany(key, [now - back, now - back], [cell, cell + 1], { open: 0, late: 0, tooOld: 0 });
+        naive.addMany(key, [now - back, now - back], [cell, cell + 1]);
+        if (back === 0) {
+          const tally = open.get(key) ?? new Map<number, number>();
+          for (const c of [cell, cell + 1]) tally.set(c, (tally.get(c) ?? 0) + 1);
+          open.set(key, tally);
+        }
+      }
+      if (hop % 7 === 6) {
+        for (const key of keys) {
+          const live = new Map(naive.grid(key, 0));
+          for (const [c, n] of open.get(key) ?? []) live.set(c, (live.get(c) ?? 0) + n);
+          expect(sorted(fast.grid(key, 0, true))).toEqual(sorted(live));
+        }
+      }
+      now += HOP;
+      fast.advance(now);
+      naive.advance(now);
+    }
+    for (const key of keys) {
+      WINDOWS.forEach((_, i) => {
+        expect(sorted(fast.grid(key, i))).toEqual(sorted(naive.grid(key, i)));
+        expect(fast.total(key, i)).toBe([...naive.grid(key, i).values()].reduce((a, b) => a + b, 0));
+      });
+    }
+  });
+
   it("rejects windows that are not multiples of the hop", () => {
     expect(() => new HoppingHeatmap({ hopMs: 250, windowsMs: [1100], now: 0 })).toThrow(/multiple/);
   });

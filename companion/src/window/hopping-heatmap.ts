@@ -17,10 +17,13 @@
  * Int32Array for all keys rather than a ring per key: a key costs no ring of
  * (longest window / hop) entries, and a steady stream allocates nothing.
  *
- * At many keys an event's cost is its cache misses, so an arriving event
- * touches only its cell's place in its key's index: an event on time is
- * counted there for the open pane, and a late one is logged and reaches its
- * slot's counts in one pass before anything reads them (whose misses overlap).
+ * At many keys an event's cost is its cache misses, and misses cost least
+ * many at a time: an arriving event is only logged (its key, cell and pane).
+ * Before anything reads the ring or a pane closes, the log is placed in one
+ * pass that reads the index places of a few dozen events ahead, then finds
+ * each event's slot there: an event on time is counted in its place for the
+ * open pane, and a late one reaches its slot's counts in a second pass.
+ * Closing a pane likewise reads its events' slots a few dozen at a time.
  *
  * Panes close on the clock passed to `advance`, never on event time, so a key
  * that goes quiet decays to empty and is then evicted. Nothing here reads a
@@ -211,8 +214,9 @@ export class HoppingHeatmap {
   private readonly spans: number[];
   /**
    * Numbers per slot in `slotChunks`: the running count of each window, then
-   * its key's id and its cell. Its open-pane count is in its key's
-   * `CellIndex`. The longest window's count is the slot's reference count:
+   * its key's id (four numbers with three windows: a slot never straddles two
+   * cache lines). Its cell is in `cellChunks`, read only when the slot is
+   * freed; its open-pane count is in its key's `CellIndex`. The longest window's count is the slot's reference count:
    * every event in a closed pane of the ring is in that window (an older one
    * is refused), so the slot is freed when it reaches zero.
    */
@@ -232,6 +236,8 @@ export class HoppingHeatmap {
    * others, and at most one chunk is held unused.
    */
   private readonly slotChunks: Int32Array[] = [new Int32Array(0)];
+  /** Each slot's cell, laid out as `slotChunks` one number a slot. */
+  private readonly cellChunks: Int32Array[] = [new Int32Array(0)];
   /** Slots ever used; freed ones wait in `freeSlots`. */
   private slotCount = 0;
   private readonly freeSlots: number[] = [];
@@ -253,6 +259,16 @@ export class HoppingHeatmap {
    */
   private lateLog = new Int32Array(256);
   private lateLength = 0;
+  /**
+   * Events counted but not yet placed, four numbers each: their key's id,
+   * their cell, their pane's ring index, and the windows (as bits) a late one
+   * is in (0 for one in the open pane). `place` gives them slots before
+   * anything reads the slots or a pane closes.
+   */
+  private pending: Int32Array = new Int32Array(1024);
+  private pendingLength = 0;
+  /** The key ids of a pane's slots, `GATHER` events at a time (`gatherIds`). */
+  private readonly ids = new Int32Array(GATHER);
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written, never read, so that the reads ahead in `addMany` are not optimised away.
   private peeked = 0;
   /** Index of the newest closed pane. */
@@ -273,7 +289,7 @@ export class HoppingHeatmap {
     this.cellShift = options.cellShift ?? 1;
     this.windowsMs = [...windowsMs];
     this.spans = windowsMs.map((w) => w / hopMs);
-    this.stride = windowsMs.length + 2;
+    this.stride = windowsMs.length + 1;
     this.longest = Math.max(...this.spans);
     this.longestIndex = this.spans.indexOf(this.longest);
     this.closed = Math.floor(options.now / hopMs) - 1;
@@ -297,24 +313,18 @@ export class HoppingHeatmap {
     const closed = this.closed;
     const open = closed + 1;
     const oldest = closed - this.longest;
-    const { hopMs, spans, panes, paneLength } = this;
+    const { hopMs, spans } = this;
     const windows = spans.length;
     // Ring index of the open pane; an event d panes older is d places before it (integers, no modulo per event).
-    const ringLength = panes.length;
+    const ringLength = this.panes.length;
     const openIndex = open % ringLength;
-    // Pane numbers exceed 32 bits: truncated once here, not per event.
-    const openTag = open | 0;
     let state = this.states.get(key);
     let totals = this.totals;
     let onTime = 0;
     let late = 0;
     let changed = 0;
-    if (state) {
-      // The batch's places are read first, so that their cache misses overlap rather than follow one another.
-      let peeked = 0;
-      for (let e = 0; e < cells.length; e++) peeked |= state.peek(cellBase + (cells[e] as number));
-      this.peeked = peeked;
-    }
+    let pending = this.pending;
+    let length = this.pendingLength;
     for (let e = 0; e < times.length; e++) {
       // A clock still ahead after correction cannot place an event in the future.
       const pane = Math.min(Math.floor((times[e] as number) / hopMs), open);
@@ -323,40 +333,28 @@ export class HoppingHeatmap {
         state = this.createState(key);
         totals = this.totals;
       }
-      const cell = cellBase + (cells[e] as number);
-      let place = state.find(cell);
-      if (place === -1) place = this.allocate(state, cell);
-      const slot = state.slotAt(place);
       const back = open - pane;
-      const ringIndex = back <= openIndex ? openIndex - back : openIndex - back + ringLength;
-      const at = paneLength[ringIndex] as number;
-      let raw = panes[ringIndex] as Int32Array;
-      if (at === raw.length) raw = this.growPane(ringIndex);
-      raw[at] = slot;
-      paneLength[ringIndex] = at + 1;
-      if (pane === open) {
-        // The slot itself (another cache line) waits for the pane to close.
-        state.countOpen(place, openTag);
-        onTime++;
-        continue;
-      }
-      // Late but inside some windows: their totals take it now, their slot's counts when the log is applied.
-      late++;
-      const age = closed - pane;
       let inWindows = 0;
-      for (let w = 0; w < windows; w++) {
-        if (age < (spans[w] as number)) {
-          (totals[state.id * windows + w] as number)++;
-          inWindows |= 1 << w;
+      if (pane === open) onTime++;
+      else {
+        // Late but inside some windows: their totals take it now, their slot's counts once it is placed.
+        late++;
+        const age = closed - pane;
+        for (let w = 0; w < windows; w++) {
+          if (age < (spans[w] as number)) {
+            (totals[state.id * windows + w] as number)++;
+            inWindows |= 1 << w;
+          }
         }
+        changed |= inWindows;
       }
-      changed |= inWindows;
-      let lateLength = this.lateLength;
-      if (lateLength === this.lateLog.length) this.growLateLog();
-      this.lateLog[lateLength++] = slot;
-      this.lateLog[lateLength++] = inWindows;
-      this.lateLength = lateLength;
+      if (length === pending.length) pending = this.growPending();
+      pending[length++] = state.id;
+      pending[length++] = cellBase + (cells[e] as number);
+      pending[length++] = back <= openIndex ? openIndex - back : openIndex - back + ringLength;
+      pending[length++] = inWindows;
     }
+    this.pendingLength = length;
     into.open += onTime;
     into.late += late;
     into.tooOld += times.length - onTime - late;
@@ -391,7 +389,7 @@ export class HoppingHeatmap {
   forEachCell(key: string, windowIndex: number, fn: (cell: number, count: number) => void, withOpen = false): void {
     const state = this.states.get(key);
     if (!state) return;
-    this.applyLate();
+    this.settle();
     const { slotChunks, stride } = this;
     state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
       const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
@@ -407,7 +405,7 @@ export class HoppingHeatmap {
   forEachHeld(key: string, fn: (cell: number, held: number) => void): void {
     const state = this.states.get(key);
     if (!state) return;
-    this.applyLate();
+    this.settle();
     const { slotChunks, stride, longestIndex } = this;
     state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
       const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
@@ -498,30 +496,34 @@ export class HoppingHeatmap {
 
   /** A slot for `cell` of `state`; its place in the key's index. */
   private allocate(state: KeyState, cell: number): number {
-    const { slotChunks, stride } = this;
+    const { slotChunks, cellChunks, stride } = this;
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       slot = this.slotCount++;
       const last = slotChunks.length - 1;
-      const room = (slotChunks[last] as Int32Array).length / stride;
-      if ((slot & SLOT_CHUNK_MASK) === 0 && slot > 0) slotChunks.push(new Int32Array(SLOT_CHUNK * stride));
-      else if ((slot & SLOT_CHUNK_MASK) === room) {
+      const room = (cellChunks[last] as Int32Array).length;
+      if ((slot & SLOT_CHUNK_MASK) === 0 && slot > 0) {
+        slotChunks.push(new Int32Array(SLOT_CHUNK * stride));
+        cellChunks.push(new Int32Array(SLOT_CHUNK));
+      } else if ((slot & SLOT_CHUNK_MASK) === room) {
         // The first chunk doubles up to a whole chunk, so that a small ring holds little.
-        const grown = new Int32Array(Math.max(64, 2 * room) * stride);
-        grown.set(slotChunks[last] as Int32Array);
-        slotChunks[last] = grown;
+        const slots = new Int32Array(Math.max(64, 2 * room) * stride);
+        slots.set(slotChunks[last] as Int32Array);
+        slotChunks[last] = slots;
+        const cells = new Int32Array(Math.max(64, 2 * room));
+        cells.set(cellChunks[last] as Int32Array);
+        cellChunks[last] = cells;
       }
     }
     const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
-    const at = (slot & SLOT_CHUNK_MASK) * stride + this.spans.length;
     // A freed slot's counts are zero already: its longest window's is, and the others count fewer panes.
-    chunk[at] = state.id;
-    chunk[at + 1] = cell;
+    chunk[(slot & SLOT_CHUNK_MASK) * stride + this.spans.length] = state.id;
+    (cellChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array)[slot & SLOT_CHUNK_MASK] = cell;
     return state.set(cell, slot);
   }
 
   private closeNext(): void {
-    this.applyLate();
+    this.settle();
     const pane = ++this.closed;
     const { stride, slotChunks, totals, dirty, panes, paneLength, spans } = this;
     const ringLength = panes.length;
@@ -529,12 +531,14 @@ export class HoppingHeatmap {
     const all = (1 << windows) - 1;
     let raw = panes[pane % ringLength] as Int32Array;
     let length = paneLength[pane % ringLength] as number;
+    const ids = this.ids;
     for (let e = 0; e < length; e++) {
+      if (e % GATHER === 0) this.gatherIds(raw, e, Math.min(length, e + GATHER));
       const slot = raw[e] as number;
       const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
       const base = (slot & SLOT_CHUNK_MASK) * stride;
       // Every event of the closing pane came while it was open: it joins the ring's closed events and the windows.
-      const id = slots[base + windows] as number;
+      const id = ids[e % GATHER] as number;
       for (let w = 0; w < windows; w++) {
         (slots[base + w] as number)++;
         (totals[id * windows + w] as number)++;
@@ -551,11 +555,12 @@ export class HoppingHeatmap {
       length = paneLength[leaving] as number;
       const bit = 1 << w;
       for (let e = 0; e < length; e++) {
+        if (e % GATHER === 0) this.gatherIds(raw, e, Math.min(length, e + GATHER));
         const slot = raw[e] as number;
         const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
         const base = (slot & SLOT_CHUNK_MASK) * stride;
         (slots[base + w] as number)--;
-        const id = slots[base + windows] as number;
+        const id = ids[e % GATHER] as number;
         (totals[id * windows + w] as number)--;
         if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
         dirty[id] = (dirty[id] as number) | bit;
@@ -567,16 +572,18 @@ export class HoppingHeatmap {
     length = paneLength[expired] as number;
     const bit = 1 << longestIndex;
     for (let e = 0; e < length; e++) {
+      if (e % GATHER === 0) this.gatherIds(raw, e, Math.min(length, e + GATHER));
       const slot = raw[e] as number;
       const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
       const base = (slot & SLOT_CHUNK_MASK) * stride;
       const refs = (slots[base + longestIndex] as number) - 1;
       slots[base + longestIndex] = refs;
-      const id = slots[base + windows] as number;
+      const id = ids[e % GATHER] as number;
       if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
       dirty[id] = (dirty[id] as number) | bit;
       if (refs === 0) {
-        (this.byId[id] as KeyState).delete(slots[base + windows + 1] as number);
+        const cell = (this.cellChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array)[slot & SLOT_CHUNK_MASK] as number;
+        (this.byId[id] as KeyState).delete(cell);
         this.freeSlots.push(slot);
       }
       const left = (totals[id * windows + longestIndex] as number) - 1;
@@ -585,6 +592,81 @@ export class HoppingHeatmap {
       if (left === 0) this.forget(id);
     }
     paneLength[expired] = 0;
+  }
+
+  /** Places the pending events, then adds the late ones to their slots' counts: before anything reads either. */
+  private settle(): void {
+    this.place();
+    this.applyLate();
+  }
+
+  /**
+   * Places every pending event: finds (or gives) its cell a slot in its key's
+   * index, writes the slot into its pane, and counts it in the open pane or
+   * logs it as late. The index place of the event `LOOKAHEAD` ahead is read
+   * first, so that the cache misses of many events overlap.
+   */
+  private place(): void {
+    const length = this.pendingLength;
+    if (length === 0) return;
+    const { pending, byId, panes, paneLength } = this;
+    // Pane numbers exceed 32 bits: truncated once here, not per event.
+    const openTag = (this.closed + 1) | 0;
+    let peeked = 0;
+    for (let i = 0; i < length; i += 4) {
+      if (i % LOOKAHEAD === 0) {
+        // The next events' index places, read in a loop of their own: their cache misses overlap.
+        for (let j = i; j < Math.min(length, i + LOOKAHEAD); j += 4) {
+          peeked |= (byId[pending[j] as number] as KeyState).peek(pending[j + 1] as number);
+        }
+      }
+      const state = byId[pending[i] as number] as KeyState;
+      const cell = pending[i + 1] as number;
+      let place = state.find(cell);
+      if (place === -1) place = this.allocate(state, cell);
+      const slot = state.slotAt(place);
+      const ringIndex = pending[i + 2] as number;
+      const at = paneLength[ringIndex] as number;
+      let raw = panes[ringIndex] as Int32Array;
+      if (at === raw.length) raw = this.growPane(ringIndex);
+      raw[at] = slot;
+      paneLength[ringIndex] = at + 1;
+      const inWindows = pending[i + 3] as number;
+      // The slot itself (another cache line) waits for the pane to close.
+      if (inWindows === 0) state.countOpen(place, openTag);
+      else {
+        let lateLength = this.lateLength;
+        if (lateLength === this.lateLog.length) this.growLateLog();
+        this.lateLog[lateLength++] = slot;
+        this.lateLog[lateLength++] = inWindows;
+        this.lateLength = lateLength;
+      }
+    }
+    this.peeked = peeked;
+    this.pendingLength = 0;
+  }
+
+  private growPending(): Int32Array {
+    const grown = new Int32Array(2 * this.pending.length);
+    grown.set(this.pending);
+    this.pending = grown;
+    return grown;
+  }
+
+  /**
+   * Reads the key ids of the slots of events `from` … `to` − 1 of a pane into
+   * `ids` (at `e % GATHER`), in a loop of its own: the slots' cache misses
+   * overlap, and the pass that follows finds their lines in the cache.
+   */
+  private gatherIds(raw: Int32Array, from: number, to: number): void {
+    const { slotChunks, stride, ids } = this;
+    const at = this.spans.length;
+    for (let e = from; e < to; e++) {
+      const slot = raw[e] as number;
+      ids[e - from] = (slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array)[
+        (slot & SLOT_CHUNK_MASK) * stride + at
+      ] as number;
+    }
   }
 
   /** Adds the late events of the log to their slots' counts. */
@@ -628,6 +710,12 @@ export class HoppingHeatmap {
 }
 
 const EMPTY = new Int32Array(0);
+
+/** How far ahead (in numbers of `pending`, four an event) `place` reads an event's index place. */
+const LOOKAHEAD = 4 * 32;
+
+/** Events whose slots `closeNext` reads ahead at a time. */
+const GATHER = 32;
 
 /** Slots per chunk of `slotChunks`, as a power of two. */
 const SLOT_CHUNK_BITS = 14;
