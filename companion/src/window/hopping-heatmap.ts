@@ -673,7 +673,15 @@ export class HoppingHeatmap {
   private applyLate(): void {
     const { lateLog, lateLength, slotChunks, stride } = this;
     const windows = this.spans.length;
+    let peeked = 0;
     for (let i = 0; i < lateLength; i += 2) {
+      if (i % (2 * GATHER) === 0) {
+        // The next slots, read in a loop of their own: their cache misses overlap.
+        for (let j = i; j < Math.min(lateLength, i + 2 * GATHER); j += 2) {
+          const slot = lateLog[j] as number;
+          peeked |= (slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array)[(slot & SLOT_CHUNK_MASK) * stride] as number;
+        }
+      }
       const slot = lateLog[i] as number;
       const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
       const base = (slot & SLOT_CHUNK_MASK) * stride;
@@ -682,6 +690,7 @@ export class HoppingHeatmap {
         if (inWindows & (1 << w)) (slots[base + w] as number)++;
       }
     }
+    this.peeked = peeked;
     this.lateLength = 0;
   }
 
