@@ -613,8 +613,9 @@ export class HoppingHeatmap {
     // Pane numbers exceed 32 bits: truncated once here, not per event.
     const openTag = (this.closed + 1) | 0;
     let peeked = 0;
+    const ahead = this.slotCount > READ_AHEAD_SLOTS;
     for (let i = 0; i < length; i += 4) {
-      if (i % LOOKAHEAD === 0) {
+      if (ahead && i % LOOKAHEAD === 0) {
         // The next events' index places, read in a loop of their own: their cache misses overlap.
         for (let j = i; j < Math.min(length, i + LOOKAHEAD); j += 4) {
           peeked |= (byId[pending[j] as number] as KeyState).peek(pending[j + 1] as number);
@@ -674,8 +675,9 @@ export class HoppingHeatmap {
     const { lateLog, lateLength, slotChunks, stride } = this;
     const windows = this.spans.length;
     let peeked = 0;
+    const ahead = this.slotCount > READ_AHEAD_SLOTS;
     for (let i = 0; i < lateLength; i += 2) {
-      if (i % (2 * GATHER) === 0) {
+      if (ahead && i % (2 * GATHER) === 0) {
         // The next slots, read in a loop of their own: their cache misses overlap.
         for (let j = i; j < Math.min(lateLength, i + 2 * GATHER); j += 2) {
           const slot = lateLog[j] as number;
@@ -725,6 +727,12 @@ const LOOKAHEAD = 4 * 32;
 
 /** Events whose slots `closeNext` reads ahead at a time. */
 const GATHER = 32;
+
+/**
+ * Slots in use above which `place` and `applyLate` read ahead: with fewer, every key's slots and index places
+ * stay in the cache, and reading ahead only costs.
+ */
+const READ_AHEAD_SLOTS = 1 << 15;
 
 /** Slots per chunk of `slotChunks`, as a power of two. */
 const SLOT_CHUNK_BITS = 14;
