@@ -18,12 +18,14 @@
  * (longest window / hop) entries, and a steady stream allocates nothing.
  *
  * At many keys an event's cost is its cache misses, and misses cost least
- * many at a time: an arriving event is only logged (its key, cell and pane).
- * Before anything reads the ring or a pane closes, the log is placed in one
- * pass that reads the index places of a few dozen events ahead, then finds
- * each event's slot there: an event on time is counted in its place for the
- * open pane, and a late one reaches its slot's counts in a second pass.
- * Closing a pane likewise reads its events' slots a few dozen at a time.
+ * many at a time: in a large ring an arriving event is only logged (its key,
+ * cell and pane). Before anything reads the ring or a pane closes, and
+ * whenever it holds 4,096 events, the log is placed in one pass that reads
+ * the index places of a few dozen events ahead, then finds each event's slot
+ * there: an event on time is counted in its place for the open pane, and a
+ * late one reaches its slot's counts in a second pass. Closing a pane
+ * likewise reads its events' slots a few dozen at a time. A small ring (all
+ * in the cache) places each batch as it arrives.
  *
  * Panes close on the clock passed to `advance`, never on event time, so a key
  * that goes quiet decays to empty and is then evicted. Nothing here reads a
@@ -263,7 +265,7 @@ export class HoppingHeatmap {
    * Events counted but not yet placed, four numbers each: their key's id,
    * their cell, their pane's ring index, and the windows (as bits) a late one
    * is in (0 for one in the open pane). `place` gives them slots before
-   * anything reads the slots or a pane closes.
+   * anything reads the slots or a pane closes, and at `SETTLE_AT`.
    */
   private pending: Int32Array = new Int32Array(1024);
   private pendingLength = 0;
@@ -355,6 +357,10 @@ export class HoppingHeatmap {
       pending[length++] = inWindows;
     }
     this.pendingLength = length;
+    // A small ring is in the cache: its events are placed at once. A large one's log stays in the cache too,
+    // and a pane close never places a whole pane's events at once.
+    if (length >= SETTLE_AT) this.settle();
+    else if (this.slotCount <= READ_AHEAD_SLOTS) this.place();
     into.open += onTime;
     into.late += late;
     into.tooOld += times.length - onTime - late;
@@ -725,12 +731,15 @@ const EMPTY = new Int32Array(0);
 /** How far ahead (in numbers of `pending`, four an event) `place` reads an event's index place. */
 const LOOKAHEAD = 4 * 32;
 
+/** Numbers in the pending log (four an event) at which `addMany` places it: 64 kB. */
+const SETTLE_AT = 4 * 4096;
+
 /** Events whose slots `closeNext` reads ahead at a time. */
 const GATHER = 32;
 
 /**
- * Slots in use above which `place` and `applyLate` read ahead: with fewer, every key's slots and index places
- * stay in the cache, and reading ahead only costs.
+ * Slots in use above which events wait in the pending log and `place` and `applyLate` read ahead: with fewer,
+ * every key's slots and index places stay in the cache, and both would only cost.
  */
 const READ_AHEAD_SLOTS = 1 << 15;
 
