@@ -218,9 +218,10 @@ export class HoppingHeatmap {
    * Numbers per slot in `slotChunks`: the running count of each window, then
    * its key's id (four numbers with three windows: a slot never straddles two
    * cache lines). Its cell is in `cellChunks`, read only when the slot is
-   * freed; its open-pane count is in its key's `CellIndex`. The longest window's count is the slot's reference count:
-   * every event in a closed pane of the ring is in that window (an older one
-   * is refused), so the slot is freed when it reaches zero.
+   * freed; its open-pane count is in its key's `CellIndex`. The longest
+   * window's count is the slot's reference count: every event in a closed
+   * pane of the ring is in that window (an older one is refused), so the slot
+   * is freed when it reaches zero.
    */
   private readonly stride: number;
   /** Panes in the longest window, and that window's index. */
@@ -271,7 +272,7 @@ export class HoppingHeatmap {
   private pendingLength = 0;
   /** The key ids of a pane's slots, `GATHER` events at a time (`gatherIds`). */
   private readonly ids = new Int32Array(GATHER);
-  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written, never read, so that the reads ahead in `addMany` are not optimised away.
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written, never read, so that the reads ahead in `place` and `applyLate` are not optimised away.
   private peeked = 0;
   /** Index of the newest closed pane. */
   private closed: number;
@@ -609,8 +610,9 @@ export class HoppingHeatmap {
   /**
    * Places every pending event: finds (or gives) its cell a slot in its key's
    * index, writes the slot into its pane, and counts it in the open pane or
-   * logs it as late. The index place of the event `LOOKAHEAD` ahead is read
-   * first, so that the cache misses of many events overlap.
+   * logs it as late. In a large ring the index places of the next
+   * `LOOKAHEAD` events are read first, in a loop of their own, so that their
+   * cache misses overlap.
    */
   private place(): void {
     const length = this.pendingLength;
@@ -728,13 +730,13 @@ export class HoppingHeatmap {
 
 const EMPTY = new Int32Array(0);
 
-/** How far ahead (in numbers of `pending`, four an event) `place` reads an event's index place. */
+/** Events whose index places `place` reads ahead at a time, in numbers of `pending` (four an event). */
 const LOOKAHEAD = 4 * 32;
 
 /** Numbers in the pending log (four an event) at which `addMany` places it: 64 kB. */
 const SETTLE_AT = 4 * 4096;
 
-/** Events whose slots `closeNext` reads ahead at a time. */
+/** Events whose slots `closeNext` and `applyLate` read ahead at a time. */
 const GATHER = 32;
 
 /**
