@@ -234,19 +234,20 @@ describe("HoppingHeatmap", () => {
   });
 
   it("equals the naive model, live grids too, with a hundred keys' events interleaved by the hundred in every pane", () => {
-    // Each pane holds events of many keys in turn, more than are placed or read ahead at a time, some late.
+    // Each pane holds events of many keys in turn, more than are placed or read ahead at a time, some late; the
+    // ring passes 32,768 slots on the way, where events start to wait in the log and be read ahead.
     let now = START;
     const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
     const naive = new NaiveHeatmap(HOP, WINDOWS, now);
     const keys = Array.from({ length: 100 }, (_, i) => `page-${i}`);
-    const draws = fc.sample(fc.integer({ min: 0, max: 1 << 16 }), { numRuns: 40 * 300 * 3, seed: 7 });
+    const draws = fc.sample(fc.integer({ min: 0, max: 1 << 16 }), { numRuns: 30 * 1200 * 3, seed: 7 });
     let d = 0;
-    for (let hop = 0; hop < 40; hop++) {
+    for (let hop = 0; hop < 30; hop++) {
       // This hop's events in the open pane, by key: the live grid is the closed window plus these.
       const open = new Map<string, Map<number, number>>();
-      for (let batch = 0; batch < 300; batch++) {
+      for (let batch = 0; batch < 1200; batch++) {
         const key = keys[(draws[d++] as number) % keys.length] as string;
-        const cell = (draws[d++] as number) % 400;
+        const cell = 2 * ((draws[d++] as number) % 4000);
         const back = (draws[d++] as number) % 9 === 0 ? 250 + (cell % 7) * 300 : 0;
         fast.addMany(key, [now - back, now - back], [cell, cell + 1], { open: 0, late: 0, tooOld: 0 });
         naive.addMany(key, [now - back, now - back], [cell, cell + 1]);
@@ -267,12 +268,15 @@ describe("HoppingHeatmap", () => {
       fast.advance(now);
       naive.advance(now);
     }
+    let cells = 0;
     for (const key of keys) {
       WINDOWS.forEach((_, i) => {
         expect(sorted(fast.grid(key, i))).toEqual(sorted(naive.grid(key, i)));
         expect(fast.total(key, i)).toBe([...naive.grid(key, i).values()].reduce((a, b) => a + b, 0));
       });
+      cells += fast.grid(key, WINDOWS.length - 1).size;
     }
+    expect(cells).toBeGreaterThan(1 << 15);
   });
 
   it("rejects windows that are not multiples of the hop", () => {
