@@ -351,7 +351,10 @@ export class HoppingHeatmap {
         }
         changed |= inWindows;
       }
-      if (length === pending.length) pending = this.growPending();
+      if (length === pending.length) {
+        pending = doubled(pending);
+        this.pending = pending;
+      }
       pending[length++] = state.id;
       pending[length++] = cellBase + (cells[e] as number);
       pending[length++] = back <= openIndex ? openIndex - back : openIndex - back + ringLength;
@@ -645,7 +648,7 @@ export class HoppingHeatmap {
       if (inWindows === 0) state.countOpen(place, openTag);
       else {
         let lateLength = this.lateLength;
-        if (lateLength === this.lateLog.length) this.growLateLog();
+        if (lateLength === this.lateLog.length) this.lateLog = doubled(this.lateLog);
         this.lateLog[lateLength++] = slot;
         this.lateLog[lateLength++] = inWindows;
         this.lateLength = lateLength;
@@ -653,13 +656,6 @@ export class HoppingHeatmap {
     }
     this.peeked = peeked;
     this.pendingLength = 0;
-  }
-
-  private growPending(): Int32Array {
-    const grown = new Int32Array(2 * this.pending.length);
-    grown.set(this.pending);
-    this.pending = grown;
-    return grown;
   }
 
   /**
@@ -704,12 +700,6 @@ export class HoppingHeatmap {
     this.lateLength = 0;
   }
 
-  private growLateLog(): void {
-    const grown = new Int32Array(2 * this.lateLog.length);
-    grown.set(this.lateLog);
-    this.lateLog = grown;
-  }
-
   /** Drops key `id` (no event left), keeping its changes not yet taken on its state. */
   private forget(id: number): void {
     const state = this.byId[id] as KeyState;
@@ -729,6 +719,13 @@ export class HoppingHeatmap {
 }
 
 const EMPTY = new Int32Array(0);
+
+/** A copy of `array` in one twice as long. */
+function doubled(array: Int32Array): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(2 * array.length);
+  grown.set(array);
+  return grown;
+}
 
 /** Events whose index places `place` reads ahead at a time, in numbers of `pending` (four an event). */
 const LOOKAHEAD = 4 * 32;
