@@ -37,6 +37,8 @@ describe("ShareLinks", () => {
     fakeBrowser.tabs.onUpdated.emit(5, { url: link });
     await vi.waitFor(() => expect(fakeBrowser.navigations).toEqual([{ tabId: 5, url: pageUrl }]));
     expect(shown).toEqual([[5, true]]);
+    // The share page's own overlay, on before the tab leaves it, gets nothing and leaves the link for the page.
+    expect(await ask(5, 0, link)).toBeNull();
     // A frame inside the page gets nothing; the page's own overlay gets the view, then no longer.
     expect(await ask(5, 3, pageUrl)).toBeNull();
     expect(await ask(5, 0, `${pageUrl}#reviews`)).toEqual(view);

@@ -42,10 +42,13 @@ export class ShareLinks {
    * The tab's linked view for the page's own overlay (frame 0) if it is on the
    * linked page (`path`: the page's, as the overlay sends it; a redirect from
    * `/shop` to `/shop/` is the same page); asked once per page, so the link is
-   * dropped either way.
+   * dropped either way, except by the share page the tab is leaving.
    */
   async take(tabId: number, pageUrl: string, path: string): Promise<ShareView | null> {
-    if ((await tabLinks.get())[tabId] === undefined) return null;
+    const held = (await tabLinks.get())[tabId];
+    if (held === undefined) return null;
+    // The share page itself, its overlay on as the tab leaves it for the linked page: the link waits for that page.
+    if (URL.canParse(pageUrl) && isSharePage(new URL(pageUrl), new URL(held))) return null;
     let link: string | undefined;
     // Read and dropped in one change, so that a link is handed out once.
     await this.change(({ [tabId]: taken, ...rest }) => {
@@ -83,4 +86,9 @@ export class ShareLinks {
     );
     listen(browser.tabs.onRemoved, (tabId: number) => void this.forget(tabId), signal);
   }
+}
+
+/** Whether `page` is the companion's share page that `link` names. */
+function isSharePage(page: URL, link: URL): boolean {
+  return page.origin === link.origin && page.pathname === SHARE_PATH;
 }
