@@ -39,6 +39,7 @@ describe("ShareLinks", () => {
     expect(shown).toEqual([[5, true]]);
     // The share page's own overlay, on before the tab leaves it, gets nothing and leaves the link for the page.
     expect(await ask(5, 0, link)).toBeNull();
+    expect(await ask(5, 0, "http://127.0.0.1:8787/?path=%2Fdemo%2Fcheckout.html&band=desktop")).toBeNull();
     // A frame inside the page gets nothing; the page's own overlay gets the view, then no longer.
     expect(await ask(5, 3, pageUrl)).toBeNull();
     expect(await ask(5, 0, `${pageUrl}#reviews`)).toEqual(view);

@@ -47,7 +47,8 @@ export class ShareLinks {
   async take(tabId: number, pageUrl: string, path: string): Promise<ShareView | null> {
     const held = (await tabLinks.get())[tabId];
     if (held === undefined) return null;
-    // The share page itself, its overlay on as the tab leaves it for the linked page: the link waits for that page.
+    // The share page itself (the companion's dashboard, which writes its view into the URL at once), its
+    // overlay on as the tab leaves it for the linked page: the link waits for that page.
     if (URL.canParse(pageUrl) && isSharePage(new URL(pageUrl), new URL(held))) return null;
     let link: string | undefined;
     // Read and dropped in one change, so that a link is handed out once.
@@ -88,7 +89,7 @@ export class ShareLinks {
   }
 }
 
-/** Whether `page` is the companion's share page that `link` names. */
+/** Whether `page` is the companion's share page that `link` names, or the dashboard it turns into (`/?…`). */
 function isSharePage(page: URL, link: URL): boolean {
-  return page.origin === link.origin && page.pathname === SHARE_PATH;
+  return page.origin === link.origin && (page.pathname === SHARE_PATH || page.pathname === "/");
 }
