@@ -1,7 +1,8 @@
 /**
  * PROTOCOL.md's list of `GET /api/heatmap`'s 400 reasons against the real
  * binary: every reason it lists is one a bad request is answered with, word
- * for word, so that the list cannot drift from what a user is told.
+ * for word, so that the list cannot drift from what a user is told; and the
+ * band a request names, as its table says (`width` before `band`).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -38,14 +39,14 @@ function documentedReasons(): string[] {
     .filter((quoted) => !/^E_[A-Z]+$/.test(quoted));
 }
 
-describe("GET /api/heatmap's 400 reasons", () => {
+describe("GET /api/heatmap, from the real binary", () => {
   let companion: Running;
   beforeAll(async () => {
     companion = await startHeatlens([]);
   });
   afterAll(() => companion.stop());
 
-  it("are the ones PROTOCOL.md lists, word for word", async () => {
+  it("answers bad requests with the 400 reasons PROTOCOL.md lists, word for word", async () => {
     const answered = new Set<string>();
     for (const query of BAD) {
       const res = await fetch(`${companion.url}/api/heatmap?${query}`);
@@ -57,5 +58,16 @@ describe("GET /api/heatmap's 400 reasons", () => {
     const documented = documentedReasons();
     expect(documented.length).toBeGreaterThanOrEqual(10);
     expect(documented.filter((reason) => !answered.has(reason))).toEqual([]);
+  });
+
+  it("takes the band from width when both width and band are given, as its table says", async () => {
+    const bandOf = async (query: string) => {
+      const res = await fetch(`${companion.url}/api/heatmap?${PAGE}&${query}`);
+      expect(res.status, query).toBe(200);
+      return ((await res.json()) as { band: { id: string } }).band.id;
+    };
+    expect(await bandOf("band=desktop")).toBe("desktop");
+    expect(await bandOf("width=500")).toBe("phone");
+    expect(await bandOf("width=500&band=desktop")).toBe("phone");
   });
 });
