@@ -87,7 +87,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("width bands in %s", (browse
       await page.screenshot({ path: `${E2E_DIST}/${browserName}-band-${grid.band.id}.png` });
       expect(distance(got, want), `${tab} heat: ${got} vs ${want}`).toBeLessThanOrEqual(24);
       expect(distance(got, base)).toBeGreaterThan(40);
-      return overlayLegend(launched, url, (text) => text.includes("points"));
+      return overlayLegend(launched, url, (text) => text.includes(`${grid.total} points`));
     };
 
     const phoneLegend = await check("phoneB", PHONE, phoneGrid, phoneCta);

@@ -25,7 +25,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("the companion's windows in 
     const page = await openPage(launched, url);
     await setOverlay(launched, url, true);
     await page.bringToFront();
-    expect(await overlayLegend(launched, url, (t) => t.includes("last"))).toContain("last 30 s · 0 points");
+    expect(await overlayLegend(launched, url, (t) => t.includes("last 30 s"))).toContain("last 30 s · 0 points");
 
     // Two buttons share the window row (see panel.ts): each 98 px wide, centred 49 px from the row's ends.
     const { w, h } = await page.evaluate(() => ({

@@ -108,7 +108,12 @@ describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browse
     expect(distance(await waitForPixel(page, ...centre, want), want)).toBeLessThanOrEqual(24);
     expect((await badgeOf(launched, pageUrl))?.text).toBe("ON");
     // The link's mode (the page grid of the viewer's band, not heat on elements of all widths) and window.
-    const legend = await overlayLegend(launched, pageUrl, (t) => t.includes("last"));
+    // Waited for as it should read: the overlay shows the viewer's own view until its link's answer arrives.
+    const legend = await overlayLegend(
+      launched,
+      pageUrl,
+      (t) => t.includes(`Showing ${band}`) && t.includes("last 10 min"),
+    );
     expect(legend).toContain(`Showing ${band}`);
     expect(legend).toContain("last 10 min");
 
@@ -161,7 +166,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browse
       void page.goto(link).catch(() => undefined);
       await until(() => page.url() === lands, 15_000, `the tab to reach ${lands} (at ${page.url()})`);
       // The linked window (not the companion's default, 1 min) is what its overlay shows.
-      expect(await overlayLegend(launched, lands, (t) => t.includes("last"))).toContain("last 10 min");
+      expect(await overlayLegend(launched, lands, (t) => t.includes("last 10 min"))).toContain("last 10 min");
       await page.close();
     }
   });
