@@ -14,7 +14,7 @@ import type { Companion } from "../../companion/src/server";
 import { parseShareUrl, type ShareView, shareUrl } from "../../protocol/share-link";
 import type { Grid } from "../../protocol/wire";
 import { until } from "../support/heatlens";
-import { type BrowserName, EXECUTABLES, type LaunchedBrowser, launchWithExtension } from "./browsers";
+import { type BrowserName, borrowBrowser, EXECUTABLES, type LaunchedBrowser } from "./browsers";
 import {
   badgeOf,
   distance,
@@ -48,11 +48,9 @@ async function copiedLink(page: Page, dashboard: string): Promise<string> {
 describe.each<BrowserName>(["chromium", "firefox"])("share links in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;
-  // A browser of its own, not the run's shared one: in a shared Chromium the tab a share link opens was once
-  // detached from puppeteer after its redirect (screenshots then fail), a race not understood yet.
   beforeAll(async () => {
     companion = await startE2ECompanion(undefined, { windowsMs: [60_000, LINKED_WINDOW_MS], defaultWindowMs: 60_000 });
-    launched = await launchWithExtension(browserName, E2E_DIST);
+    launched = await borrowBrowser(browserName, E2E_DIST);
     await waitForConnections(companion, 1);
   });
   afterAll(async () => {
