@@ -37,8 +37,15 @@ describe("coverageOf", () => {
       { s: "#c", moves: 0, clicks: 0, state: "untouched" },
       { s: "#d", moves: 0, clicks: 0, state: "untouched" },
     ]);
-    expect([coverage.clicked, coverage.hovered, coverage.untouched]).toEqual([1, 1, 2]);
+    expect([coverage.clicked, coverage.hovered, coverage.untouched, coverage.unknown]).toEqual([1, 1, 2, 0]);
     expect(clickedLine(coverage)).toBe("1 of 4 controls clicked (25 %)");
+  });
+
+  it("does not call a control without heat untouched when the anchors lack some element's heat", () => {
+    const coverage = coverageOf(["#a", "#b", "#c"], [{ s: "#a", moves: 1, clicks: 1 }], true);
+    expect(coverage.controls.map((c) => c.state)).toEqual(["clicked", "unknown", "unknown"]);
+    expect([coverage.clicked, coverage.hovered, coverage.untouched, coverage.unknown]).toEqual([1, 0, 0, 2]);
+    expect(clickedLine(coverage)).toBe("1 of 3 controls clicked (33 %)");
   });
 
   it("says 0 % of no controls", () => {

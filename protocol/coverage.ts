@@ -32,7 +32,8 @@ export function fitInventory(selectors: readonly string[]): string[] {
   return kept;
 }
 
-export type ControlState = "untouched" | "hovered" | "clicked";
+/** `unknown`: no heat on it among anchors that lack some element's (`coverageOf`), so untouched or not. */
+export type ControlState = "untouched" | "hovered" | "clicked" | "unknown";
 
 export interface ControlCoverage {
   s: string;
@@ -48,6 +49,8 @@ export interface Coverage {
   /** Controls hovered but never clicked. */
   hovered: number;
   untouched: number;
+  /** Controls without heat whose heat may be among the anchors left out (`coverageOf`'s `lacking`). */
+  unknown: number;
 }
 
 const STEPS = [" > ", SHADOW_SEPARATOR];
@@ -65,10 +68,17 @@ export function controlOf(anchor: string, controls: ReadonlySet<string>): string
   return best;
 }
 
-/** Each control's moves and clicks from a grid's anchors, and how many are clicked, hovered only and untouched. */
+/**
+ * Each control's moves and clicks from a grid's anchors, and how many are
+ * clicked, hovered only and untouched. `lacking`: the anchors lack some
+ * element's heat (a grid's `evictedAnchors` above 0: the page had more hot
+ * elements than the companion's `--max-anchors` keeps), so that a control
+ * without heat in them is not known to be untouched.
+ */
 export function coverageOf(
   controls: readonly string[],
   anchors: readonly { s: string; moves: number; clicks: number }[],
+  lacking = false,
 ): Coverage {
   const byControl = new Map<string, ControlCoverage>();
   for (const s of controls) byControl.set(s, { s, moves: 0, clicks: 0, state: "untouched" });
@@ -80,15 +90,12 @@ export function coverageOf(
     entry.moves += anchor.moves;
     entry.clicks += anchor.clicks;
   }
-  let clicked = 0;
-  let hovered = 0;
+  const counts: Record<ControlState, number> = { clicked: 0, hovered: 0, untouched: 0, unknown: 0 };
   for (const entry of byControl.values()) {
-    entry.state = entry.clicks > 0 ? "clicked" : entry.moves > 0 ? "hovered" : "untouched";
-    if (entry.state === "clicked") clicked++;
-    else if (entry.state === "hovered") hovered++;
+    entry.state = entry.clicks > 0 ? "clicked" : entry.moves > 0 ? "hovered" : lacking ? "unknown" : "untouched";
+    counts[entry.state]++;
   }
-  const list = [...byControl.values()];
-  return { controls: list, clicked, hovered, untouched: list.length - clicked - hovered };
+  return { controls: [...byControl.values()], ...counts };
 }
 
 /** `3 of 8 controls clicked (38 %)`. */

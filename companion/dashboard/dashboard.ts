@@ -329,8 +329,28 @@ interface CoveredPage extends PageRef {
   clicked: number;
   hovered: number;
   untouched: number;
+  unknown: number;
   cut: number;
   untouchedControls: string[];
+  unknownControls: string[];
+}
+
+/** A folded list of selectors under `summary`. */
+function selectorList(summaryText: string, selectors: readonly string[]): HTMLDetailsElement {
+  const list = document.createElement("details");
+  const summary = document.createElement("summary");
+  summary.textContent = summaryText;
+  const items = document.createElement("ul");
+  items.className = "selectors";
+  for (const selector of selectors) {
+    const item = document.createElement("li");
+    const code = document.createElement("code");
+    code.textContent = selector;
+    item.append(code);
+    items.append(item);
+  }
+  list.append(summary, items);
+  return list;
 }
 
 /** What the coverage table shows, to rebuild it only when it changes (an open list of selectors stays open). */
@@ -363,22 +383,14 @@ async function renderCoverage(view: ViewState): Promise<void> {
         row.append(cell);
       }
       const untouched = document.createElement("td");
-      if (p.untouchedControls.length > 0) {
-        const list = document.createElement("details");
-        const summary = document.createElement("summary");
-        summary.textContent = `${p.untouched} untouched`;
-        const items = document.createElement("ul");
-        items.className = "selectors";
-        for (const selector of p.untouchedControls) {
-          const item = document.createElement("li");
-          const code = document.createElement("code");
-          code.textContent = selector;
-          item.append(code);
-          items.append(item);
-        }
-        list.append(summary, items);
-        untouched.append(list);
-      } else untouched.textContent = "none";
+      if (p.untouchedControls.length > 0)
+        untouched.append(selectorList(`${p.untouched} untouched`, p.untouchedControls));
+      else if (p.unknown === 0) untouched.textContent = "none";
+      if (p.unknown > 0) {
+        // Their heat may be among the elements the companion left out (--max-anchors).
+        const why = "not known: more elements had heat than the companion keeps (--max-anchors)";
+        untouched.append(selectorList(`${p.unknown} ${why}`, p.unknownControls));
+      }
       row.append(untouched);
       return row;
     }),

@@ -46,10 +46,14 @@ describe("CoverageLayer", () => {
     laidOut();
     const { ctx, strokes } = recorder();
     const layer = new CoverageLayer();
-    const coverage = layer.paint(ctx, [
-      { s: "#a", cells: [], moves: 2, clicks: 1 },
-      { s: "#b", cells: [], moves: 4, clicks: 0 },
-    ]);
+    const coverage = layer.paint(
+      ctx,
+      [
+        { s: "#a", cells: [], moves: 2, clicks: 1 },
+        { s: "#b", cells: [], moves: 4, clicks: 0 },
+      ],
+      false,
+    );
     expect(strokes.map((s) => s.colour)).toEqual([
       COVERAGE_COLOURS.clicked,
       COVERAGE_COLOURS.hovered,
@@ -58,15 +62,29 @@ describe("CoverageLayer", () => {
     expect(coverageParts(coverage)).toEqual(["1 of 3 controls clicked (33 %)", "1 hovered only", "1 untouched"]);
   });
 
+  it("outlines a control without heat as not known, and says why, when the heat lacks some element's", () => {
+    document.body.innerHTML = `<button id="a">A</button><button id="b">B</button>`;
+    laidOut();
+    const { ctx, strokes } = recorder();
+    const coverage = new CoverageLayer().paint(ctx, [{ s: "#a", cells: [], moves: 1, clicks: 0 }], true);
+    expect(strokes.map((s) => s.colour)).toEqual([COVERAGE_COLOURS.hovered, COVERAGE_COLOURS.unknown]);
+    expect(coverageParts(coverage)).toEqual([
+      "0 of 2 controls clicked (0 %)",
+      "1 hovered only",
+      "0 untouched",
+      "1 not known: more elements had heat than the companion keeps (--max-anchors)",
+    ]);
+  });
+
   it("looks controls up again after the document changed", () => {
     document.body.innerHTML = `<button id="a">A</button>`;
     laidOut();
     const layer = new CoverageLayer();
-    expect(layer.paint(recorder().ctx, []).controls).toHaveLength(1);
+    expect(layer.paint(recorder().ctx, [], false).controls).toHaveLength(1);
     document.body.innerHTML += `<button id="b">B</button>`;
     laidOut();
-    expect(layer.paint(recorder().ctx, []).controls).toHaveLength(1);
+    expect(layer.paint(recorder().ctx, [], false).controls).toHaveLength(1);
     layer.forget();
-    expect(layer.paint(recorder().ctx, []).controls).toHaveLength(2);
+    expect(layer.paint(recorder().ctx, [], false).controls).toHaveLength(2);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The coverage layer: outlines every control of this page (page/controls.ts)
  * in the colour of its coverage in the heat on screen (protocol/coverage.ts):
- * untouched, hovered only, or clicked. Controls are looked up once and kept
+ * untouched, hovered only, clicked, or not known (the heat on screen lacks
+ * some element's). Controls are looked up once and kept
  * until the document changes (`forget`); their boxes are read on every paint,
  * so the outlines follow scrolling, resizing and re-renders as the heat does.
  */
@@ -15,6 +16,15 @@ export const COVERAGE_COLOURS: Record<ControlState, string> = {
   untouched: "#ff2d75",
   hovered: "#ffb020",
   clicked: "#12b886",
+  unknown: "#8c8c99",
+};
+
+/** What the legend and the panel's key call each state. */
+export const COVERAGE_LABELS: Record<ControlState, string> = {
+  untouched: "untouched",
+  hovered: "hovered",
+  clicked: "clicked",
+  unknown: "not known",
 };
 
 const LINE_PX = 2;
@@ -27,12 +37,16 @@ export class CoverageLayer {
     this.controls = null;
   }
 
-  /** Outlines the controls on `ctx` (whose transform maps CSS px) and gives their coverage by `anchors`. */
-  paint(ctx: CanvasRenderingContext2D, anchors: readonly AnchorHeat[]): Coverage {
+  /**
+   * Outlines the controls on `ctx` (whose transform maps CSS px) and gives
+   * their coverage by `anchors`; `lacking` as `coverageOf`'s.
+   */
+  paint(ctx: CanvasRenderingContext2D, anchors: readonly AnchorHeat[], lacking: boolean): Coverage {
     this.controls ??= pageControls(document);
     const coverage = coverageOf(
       this.controls.map((control) => control.selector),
       anchors,
+      lacking,
     );
     const root = document.documentElement;
     const viewport: Box = { left: 0, top: 0, width: root.clientWidth, height: root.clientHeight };
@@ -50,7 +64,17 @@ export class CoverageLayer {
   }
 }
 
-/** The legend's coverage line: `3 of 8 controls clicked (38 %) · 2 hovered only · 3 untouched`. */
+/**
+ * The legend's coverage line: `3 of 8 controls clicked (38 %) · 2 hovered
+ * only · 3 untouched`, and, when the heat lacks some element's, how many are
+ * not known and why.
+ */
 export function coverageParts(coverage: Coverage): string[] {
-  return [clickedLine(coverage), `${coverage.hovered} hovered only`, `${coverage.untouched} untouched`];
+  const parts = [clickedLine(coverage), `${coverage.hovered} hovered only`, `${coverage.untouched} untouched`];
+  if (coverage.unknown > 0) {
+    parts.push(
+      `${coverage.unknown} ${COVERAGE_LABELS.unknown}: more elements had heat than the companion keeps (--max-anchors)`,
+    );
+  }
+  return parts;
 }

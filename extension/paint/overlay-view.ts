@@ -789,7 +789,9 @@ export class OverlayView {
         : { painted: [], missing: 0 };
     this.painted = elements.painted;
     // Every band's anchors, whatever the mode: a control touched at any width is touched.
-    const covered = this.prefs.coverage ? this.coverage.paint(this.ctx, mergeAnchors(this.onScreen())) : null;
+    const grids = this.onScreen();
+    const lacking = grids.some((grid) => grid.evictedAnchors > 0);
+    const covered = this.prefs.coverage ? this.coverage.paint(this.ctx, mergeAnchors(grids), lacking) : null;
     const coverageLine = covered && coverageParts(covered);
     const coverageText = coverageLine?.join(" · ") ?? "";
     if (coverageText !== this.coverageText) {
@@ -797,7 +799,7 @@ export class OverlayView {
       this.panel.setCoverage(coverageLine);
     }
     // Every band's signals, in every mode: an element's rage clicks at another width are still its own.
-    const signals = mergeSignals(this.onScreen());
+    const signals = mergeSignals(grids);
     this.signalMarkers.paint(this.ctx, signals);
     const signalsText = signalsLine(signals) ?? "";
     if (signalsText !== this.signalsText) {

@@ -19,7 +19,7 @@
 import type { HeatLayer, OverlayPrefs, PaintMode, PanelCorner } from "../state/overlay-prefs";
 import type { BandLine } from "./band-choice";
 import type { Choice, CompareChoice } from "./compare-choice";
-import { COVERAGE_COLOURS } from "./coverage-layer";
+import { COVERAGE_COLOURS, COVERAGE_LABELS } from "./coverage-layer";
 import { barMiddle, barTop, scaleParts, windowLabel } from "./legend";
 import { COMPARE_COLOURS, type HeatScale, PALETTE_GRADIENT, type ScaleKind } from "./renderer";
 
@@ -342,7 +342,7 @@ export class Panel {
     this.bandButton.addEventListener("click", () => actions.toggleBand(), { signal });
     const bandRow = element("div", "row");
     bandRow.append(this.bandButton);
-    this.coverageButton.title = "Outline every control on this page: untouched, hovered only or clicked";
+    this.coverageButton.title = "Outline every control on this page: untouched, hovered only, clicked, or not known";
     this.coverageButton.addEventListener("click", () => actions.toggleCoverage(), { signal });
     const coverageRow = element("div", "row");
     coverageRow.append(this.coverageButton);
@@ -359,14 +359,10 @@ export class Panel {
     const testerRow = element("div", "row");
     testerRow.append(text("Tester"), this.tester);
     const key = element("div");
-    for (const [state, label] of [
-      ["untouched", "untouched"],
-      ["hovered", "hovered"],
-      ["clicked", "clicked"],
-    ] as const) {
+    for (const state of ["untouched", "hovered", "clicked", "unknown"] as const) {
       const swatch = element("span", "key");
       swatch.style.borderColor = COVERAGE_COLOURS[state];
-      const entry = text(label);
+      const entry = text(COVERAGE_LABELS[state]);
       entry.prepend(swatch);
       key.append(entry);
     }

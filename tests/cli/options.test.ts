@@ -465,6 +465,8 @@ const ROWS = {
             pts: Array(n).fill([0, 1, 1, 0]).flat(),
             anchors: [anchor],
             at: Array(n).fill([1, 0, 0]).flat(),
+            // The page's controls: #cold's heat is evicted below, and #never has none.
+            controls: ["#hot", "#cold", "#new", "#never"],
           },
         ],
       });
@@ -486,6 +488,18 @@ const ROWS = {
       expect(grid.evictedAnchors).toBe(1);
       expect((await get(`${c.url}/metrics`)).body).toMatch(/^heatlens_anchors_evicted_total 1$/m);
       expect(JSON.parse((await get(`${c.url}/api/stats`)).body)).toMatchObject({ evictedAnchors: 1 });
+      // Coverage does not call a control untouched whose heat may be the evicted anchor's.
+      const { pages } = JSON.parse((await get(`${c.url}/api/coverage?origin=${SITE}&path=/a&window=10000`)).body);
+      expect(pages).toMatchObject([
+        {
+          controls: 4,
+          hovered: 2,
+          untouched: 0,
+          unknown: 2,
+          untouchedControls: [],
+          unknownControls: ["#cold", "#never"],
+        },
+      ]);
     },
   },
   maxControls: {

@@ -221,7 +221,8 @@ function sendGrid(res: ServerResponse, url: URL, grid: Grid): void {
  * Coverage of every page with a controls inventory (or of one page, given
  * `origin` and `path`), per width band: its controls clicked, hovered only
  * and untouched in the window (`window`, ms) or range (`from`, `to`), lowest
- * share clicked first, with the untouched and hovered-only ones by selector.
+ * share clicked first, with the untouched and hovered-only ones by selector,
+ * and those not known to be either where the heat lacks some element's.
  * A control's heat is its anchors' from every band (protocol/coverage.ts).
  */
 function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
@@ -232,18 +233,22 @@ function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
   if (typeof time === "string") return badRequest(res, time);
   const { range, windowMs, windowIndex } = time;
 
-  const anchorsOf = new Map<string, AnchorHeat[]>();
-  /** A page's anchors summed over every band, as the overlay sums them. */
-  const pageAnchors = (origin: string, path: string): AnchorHeat[] => {
+  const anchorsOf = new Map<string, { anchors: AnchorHeat[]; lacking: boolean }>();
+  /** A page's anchors over every band, as the overlay sums them, and whether they lack some element's heat. */
+  const pageAnchors = (origin: string, path: string): { anchors: AnchorHeat[]; lacking: boolean } => {
     const id = `${origin}${path}`;
     let found = anchorsOf.get(id);
     if (found) return found;
-    found = deps.bands.flatMap((band) => {
+    const grids = deps.bands.map((band) => {
       const key = makeKey(band.id, origin, path);
-      if (!range) return deps.windows.snapshot(key, windowIndex).anchors;
+      if (!range) return deps.windows.snapshot(key, windowIndex);
       const side = sideCountsByKey(deps.store.sideRange(key, range.from, range.to));
-      return deps.windows.gridOf(key, new Map(), range.from, range.to, side).anchors;
+      return deps.windows.gridOf(key, new Map(), range.from, range.to, side);
     });
+    found = {
+      anchors: grids.flatMap((grid) => grid.anchors),
+      lacking: grids.some((grid) => grid.evictedAnchors > 0),
+    };
     anchorsOf.set(id, found);
     return found;
   };
@@ -252,7 +257,8 @@ function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
     .map(({ key, selectors, cut, at }) => ({ ...splitKey(key), selectors, cut, at }))
     .filter((page) => !only || (page.origin === only.origin && page.path === only.path))
     .map(({ origin, path, band, selectors, cut, at }) => {
-      const covered = coverageOf(selectors, pageAnchors(origin, path));
+      const { anchors, lacking } = pageAnchors(origin, path);
+      const covered = coverageOf(selectors, anchors, lacking);
       const n = covered.controls.length;
       const named = (state: string) => covered.controls.filter((c) => c.state === state).map((c) => c.s);
       return {
@@ -263,11 +269,13 @@ function coverage(res: ServerResponse, url: URL, deps: ApiDeps): void {
         clicked: covered.clicked,
         hovered: covered.hovered,
         untouched: covered.untouched,
+        unknown: covered.unknown,
         share: n > 0 ? covered.clicked / n : 0,
         cut,
         updatedAt: at,
         untouchedControls: named("untouched"),
         hoveredControls: named("hovered"),
+        unknownControls: named("unknown"),
       };
     })
     .sort((a, b) => a.share - b.share || a.origin.localeCompare(b.origin) || a.path.localeCompare(b.path));

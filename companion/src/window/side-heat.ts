@@ -174,13 +174,17 @@ export class AnchorTable {
   /** Evicted ids and the closed pane from which their events are all gone, oldest first. */
   private readonly resting: { id: number; until: number }[] = [];
   private readonly free: number[] = [];
-  /** Anchors evicted while they still had events in the ring. */
+  /** Anchors evicted while they still had events in the ring, or turned away at a full page. */
   evicted = 0;
 
-  /** `ringKey`: the pane ring key all of the page's anchors share (`anchorKey(pageKey, "")`). */
+  /**
+   * `ringKey`: the pane ring key all of the page's anchors share (`anchorKey(pageKey, "")`); `lost`: the
+   * page's anchors lost before, when an earlier table of the page went with its ring key.
+   */
   constructor(
     readonly ringKey: string,
     private readonly max: number,
+    readonly lost = new LostAnchors(),
   ) {}
 
   /** The selector of `id`, or undefined for an id no anchor holds now. */
@@ -205,7 +209,9 @@ export class AnchorTable {
     ring: (each: (id: number, held: number) => void) => void,
   ): number {
     if (this.ids.size >= this.max && !this.idAvailable(closedPane)) {
+      // Its events in the batch are counted under no selector; they would leave the ring with the open pane's.
       this.evicted++;
+      this.lost.add(closedPane + 1 + ringPanes);
       return -1;
     }
     if (this.ids.size >= this.max) this.evictColdest(closedPane, ringPanes, ring);
@@ -257,8 +263,36 @@ export class AnchorTable {
       this.free.push(coldest);
       return;
     }
-    this.evicted++;
     // Its events sit in panes up to the open one (closedPane + 1); that pane leaves the ring ringPanes later.
-    this.resting.push({ id: coldest, until: closedPane + 1 + ringPanes });
+    const until = closedPane + 1 + ringPanes;
+    this.evicted++;
+    this.lost.add(until);
+    this.resting.push({ id: coldest, until });
+  }
+}
+
+/**
+ * A page's anchors whose heat its grids lack: each evicted with events in the
+ * ring, or turned away at a full page (each time counts once), until the
+ * closed pane from which those events have all left the ring.
+ */
+export class LostAnchors {
+  /** Counts by the closed pane from which they no longer count, oldest first. */
+  private readonly queue: { until: number; n: number }[] = [];
+  private count = 0;
+
+  add(until: number): void {
+    this.count++;
+    const last = this.queue[this.queue.length - 1];
+    if (last?.until === until) last.n++;
+    else this.queue.push({ until, n: 1 });
+  }
+
+  /** Those still lacking while `closedPane` is the newest closed pane. */
+  missing(closedPane: number): number {
+    while (this.queue.length > 0 && (this.queue[0] as { until: number }).until <= closedPane) {
+      this.count -= (this.queue.shift() as { n: number }).n;
+    }
+    return this.count;
   }
 }

@@ -26,7 +26,15 @@ import type { Grid } from "../../../protocol/wire";
 import type { Bus } from "../bus/bus";
 import type { KeyedPoints, Topics } from "../pipeline";
 import { type AddCounts, HoppingHeatmap } from "./hopping-heatmap";
-import { ANCHOR_CELLS, AnchorTable, addPointCell, emptySideCounts, type SideCounts, sideFields } from "./side-heat";
+import {
+  ANCHOR_CELLS,
+  AnchorTable,
+  addPointCell,
+  emptySideCounts,
+  type LostAnchors,
+  type SideCounts,
+  sideFields,
+} from "./side-heat";
 import { SignalLog } from "./signal-log";
 
 export interface WindowStageOptions {
@@ -56,9 +64,6 @@ function anchorsRingKey(pageKey: string): string {
   return anchorKey(pageKey, "");
 }
 
-/** What an anchors ring key adds to its page key. */
-const ANCHORS_SUFFIX = anchorsRingKey("").length;
-
 /** Id of an anchor none of whose points a window would count: they are counted too old, and it is not named. */
 const TOO_OLD = -2;
 
@@ -83,12 +88,16 @@ export class WindowStage {
   private readonly sides: HoppingHeatmap;
   /** Anchor tables of pages whose anchors ring key is live, by that ring key (`anchorsRingKey`). */
   private readonly anchorTables = new Map<string, AnchorTable>();
+  /**
+   * Anchors lost by pages whose anchors ring key went while some lost one's
+   * heat would still be in a window, by that ring key: a table the page has
+   * again takes them over, and they go once none lacks.
+   */
+  private readonly fading = new Map<string, LostAnchors>();
   /** Scratch of `addAnchored`, reused: the ring copies what it keeps. */
   private readonly idsOf: number[] = [];
   private readonly sideTimes: number[] = [];
   private readonly sideCells: number[] = [];
-  /** Anchors evicted per page since the companion started (pages that had any). */
-  private readonly evictedByPage = new Map<string, number>();
   /** Pages with scroll marks in the ring and no point: live pages the page ring does not hold. */
   private readonly scrollOnly = new Set<string>();
   /** Every anchor evicted since the companion started. */
@@ -160,9 +169,12 @@ export class WindowStage {
       if (!side) continue;
       if (!this.sides.has(key)) {
         if (side.kind === "scroll") this.scrollOnly.delete(side.pageKey);
-        if (side.kind === "anchor") this.anchorTables.delete(key);
+        if (side.kind === "anchor") this.dropTable(key);
       }
       changed[windowIndex]?.add(side.pageKey);
+    }
+    for (const [ringKey, lost] of this.fading) {
+      if (lost.missing(this.sides.closedPane) === 0) this.fading.delete(ringKey);
     }
     // A signal that left a watched window since the last tick changes that grid too.
     this.heatmap.windowsMs.forEach((windowMs, windowIndex) => {
@@ -276,7 +288,8 @@ export class WindowStage {
     for (let j = 0; j < selectors.length; j++) {
       let onPage = this.anchorTables.get(ringKey);
       if (!onPage) {
-        onPage = new AnchorTable(ringKey, this.options.maxAnchors);
+        onPage = new AnchorTable(ringKey, this.options.maxAnchors, this.fading.get(ringKey));
+        this.fading.delete(ringKey);
         this.anchorTables.set(ringKey, onPage);
       }
       const selector = selectors[j] as string;
@@ -310,7 +323,7 @@ export class WindowStage {
     }
     if (sideTimes.length > 0) this.sides.addMany(ringKey, sideTimes, sideCells, this.sideArrivals);
     // Events too old for every window leave the ring empty: a page with no event left names no anchor.
-    if (!this.sides.has(ringKey)) this.anchorTables.delete(ringKey);
+    if (!this.sides.has(ringKey)) this.dropTable(ringKey);
   }
 
   /**
@@ -335,12 +348,26 @@ export class WindowStage {
     const id = table.name(selector, this.sides.closedPane, this.sides.ringPanes, (each) =>
       this.sides.forEachHeld(ringKey, (cell, held) => each(Math.floor(cell / ANCHOR_CELLS), held)),
     );
-    if (table.evicted > before) {
-      const pageKey = ringKey.slice(0, ringKey.length - ANCHORS_SUFFIX);
-      this.evictedAnchors++;
-      this.evictedByPage.set(pageKey, (this.evictedByPage.get(pageKey) ?? 0) + 1);
-    }
+    this.evictedAnchors += table.evicted - before;
     return id;
+  }
+
+  /** A page's anchors ring key went: its table goes, and its lost anchors stay while any lacks. */
+  private dropTable(ringKey: string): void {
+    const table = this.anchorTables.get(ringKey);
+    if (!table) return;
+    this.anchorTables.delete(ringKey);
+    if (table.lost.missing(this.sides.closedPane) > 0) this.fading.set(ringKey, table.lost);
+  }
+
+  /** Anchors of page `key` whose heat its grids lack now (LostAnchors). */
+  private missingAnchors(key: string): number {
+    const ringKey = anchorsRingKey(key);
+    const lost = this.anchorTables.get(ringKey)?.lost ?? this.fading.get(ringKey);
+    if (!lost) return 0;
+    const missing = lost.missing(this.sides.closedPane);
+    if (missing === 0) this.fading.delete(ringKey);
+    return missing;
   }
 
   /** Columns points are binned into; viewers may ask for any divisor. */
@@ -393,7 +420,7 @@ export class WindowStage {
       start,
       Math.max(end, this.now),
       this.sideCounts(key, windowIndex, side),
-      this.evictedByPage.get(key) ?? 0,
+      this.missingAnchors(key),
       end - start,
     );
     return { ...grid, signals: this.signals.summary(key, grid.start, grid.end + 1) };
@@ -431,7 +458,8 @@ export class WindowStage {
   /**
    * A grid message for `key` holding `counts` (packed cell → count) and the
    * page's side counts over [start, end); `evicted`: anchors of the page
-   * evicted before (a grid names at most `--max-anchors`); `windowMs`: the
+   * whose heat `side` lacks (AnchorTable.missing: a grid names at most
+   * `--max-anchors`); `windowMs`: the
    * served window it stands for (a live grid spans the open pane beyond it).
    */
   gridOf(
