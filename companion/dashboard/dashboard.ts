@@ -388,7 +388,7 @@ async function renderCoverage(view: ViewState): Promise<void> {
       else if (p.unknown === 0) untouched.textContent = "none";
       if (p.unknown > 0) {
         // Their heat may be among the elements the companion left out (--max-anchors).
-        const why = "not known: more elements had heat than the companion keeps (--max-anchors)";
+        const why = "not known: the page had more elements with heat than --max-anchors keeps";
         untouched.append(selectorList(`${p.unknown} ${why}`, p.unknownControls));
       }
       row.append(untouched);

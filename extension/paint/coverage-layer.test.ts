@@ -72,7 +72,7 @@ describe("CoverageLayer", () => {
       "0 of 2 controls clicked (0 %)",
       "1 hovered only",
       "0 untouched",
-      "1 not known: more elements had heat than the companion keeps (--max-anchors)",
+      "1 not known (past --max-anchors)",
     ]);
   });
 

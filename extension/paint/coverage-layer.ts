@@ -72,9 +72,7 @@ export class CoverageLayer {
 export function coverageParts(coverage: Coverage): string[] {
   const parts = [clickedLine(coverage), `${coverage.hovered} hovered only`, `${coverage.untouched} untouched`];
   if (coverage.unknown > 0) {
-    parts.push(
-      `${coverage.unknown} ${COVERAGE_LABELS.unknown}: more elements had heat than the companion keeps (--max-anchors)`,
-    );
+    parts.push(`${coverage.unknown} ${COVERAGE_LABELS.unknown} (past --max-anchors)`);
   }
   return parts;
 }

@@ -73,7 +73,7 @@ describe("legend panel", () => {
     expect(panel.legendText).not.toContain("controls clicked");
     panel.setCoverage(["1 of 3 controls clicked (33 %)", "1 hovered only", "1 untouched"]);
     expect(panel.legendText).toContain("1 of 3 controls clicked (33 %) · 1 hovered only · 1 untouched");
-    expect(panel.element.querySelector(".coverage")?.textContent).toContain("untouchedhoveredclicked");
+    expect(panel.element.querySelector(".coverage")?.textContent).toContain("untouched hovered clicked not known");
     panel.setCoverage(null);
     expect(panel.legendText).not.toContain("controls clicked");
   });

@@ -364,7 +364,8 @@ export class Panel {
       swatch.style.borderColor = COVERAGE_COLOURS[state];
       const entry = text(COVERAGE_LABELS[state]);
       entry.prepend(swatch);
-      key.append(entry);
+      // A space between entries, where the key may wrap.
+      key.append(...(key.childNodes.length > 0 ? [" "] : []), entry);
     }
     this.coverage.append(this.coverageLine, key);
     this.coverage.hidden = true;
