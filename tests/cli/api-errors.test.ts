@@ -21,6 +21,7 @@ const BAD = [
   `${PAGE}&width=1280px`,
   `${PAGE}&band=huge`,
   `${PAGE}&window=5`,
+  `${PAGE}&format=xml`,
   `${PAGE}&from=1795837080000&to=1795837020000`,
   `${PAGE}&cols=7`,
   `${PAGE}&tester=ana&build=1.0`,

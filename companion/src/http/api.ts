@@ -173,7 +173,7 @@ async function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): Promise<vo
   const time = timeOf(params, deps);
   if (typeof time === "string") return badRequest(res, time);
   const { windowMs, windowIndex } = time;
-  let { range } = time;
+  const { range } = time;
   const key = pageKeyOf(params, deps, windowIndex);
   if (typeof key !== "string") return badRequest(res, key.refused);
   const cols = colsOf(params, deps);
@@ -182,9 +182,10 @@ async function heatmap(res: ServerResponse, url: URL, deps: ApiDeps): Promise<vo
   if (typeof tag === "string") return badRequest(res, tag);
   if (tag) {
     // One tester's or build's heat is read from the history: the last window of it unless a range is given.
+    if (range) return sendGrid(res, url, regrid(setGrid(deps, key, tag, range), cols));
     const now = Date.now();
-    range ??= { from: now - windowMs, to: now + 1 };
-    return sendGrid(res, url, regrid(setGrid(deps, key, tag, range), cols));
+    const grid = setGrid(deps, key, tag, { from: now - windowMs, to: now + 1 });
+    return sendGrid(res, url, regrid({ ...grid, windowMs }, cols));
   }
   if (!range) return sendGrid(res, url, regrid(await deps.liveGrid(key, windowIndex), cols));
   const { cells, side } = pageCounts(
