@@ -287,17 +287,7 @@ export async function settledHeat(
 }
 
 /**
- * A screenshot of the page once it stopped changing (two in a row alike):
- * after a scroll or a resize the next frame may still show the old layout,
- * and a plain screenshot of it would count the layout's change as heat.
+ * A screenshot of the page once it stopped changing (harness.ts): a plain
+ * screenshot just after a scroll or a resize would count the layout's change as heat.
  */
-export async function steadyScreenshot(page: Page, ms = 5_000): Promise<PNG> {
-  let last = await screenshotPixels(page);
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    await sleep(100);
-    const next = await screenshotPixels(page);
-    if (next.data.equals(last.data)) return next;
-    last = next;
-  }
-  throw new Error("the page never held still for two screenshots");
-}
+export { steadyScreenshot } from "./harness";

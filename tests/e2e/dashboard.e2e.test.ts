@@ -17,7 +17,7 @@ import { connect, createToken, heatlens, startHeatlens } from "../support/heatle
 import { startNats } from "../support/nats";
 import { tempDataDir } from "../support/temp-dir";
 import { EXECUTABLES } from "./browsers";
-import { docsShot, sleep, startE2ECompanion } from "./harness";
+import { docsShot, startE2ECompanion } from "./harness";
 
 let companion: Companion;
 let browser: Browser;
@@ -246,7 +246,8 @@ describe("dashboard", () => {
     expect(String.fromCharCode(...png.magic)).toBe("PNG");
     expect(png.download.slice(0, -4)).toMatch(name);
     expect(png.light).toBeGreaterThan(100);
-    await sleep(300);
+    // The picture once the smooth scroll to the opened page has ended.
+    await scrolled(page);
     await page.screenshot({ path: docsShot("dashboard.png") });
   });
 

@@ -14,7 +14,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { tempDataDir } from "../support/temp-dir";
 import { type BrowserName, type LaunchedBrowser, launchWithExtension } from "./browsers";
-import { E2E_DIST, openPage, sleep, startE2ECompanion, waitForConnections } from "./harness";
+import {
+  E2E_DIST,
+  inExtensionPage,
+  openPage,
+  openTrackedPage,
+  sleep,
+  startE2ECompanion,
+  untilTracked,
+  waitForConnections,
+} from "./harness";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -56,8 +65,48 @@ async function settleAt(companion: Companion, want: number, ms = 60_000, path = 
     await sleep(250);
     seen = await total(companion, "", path);
   }
+  // A span in which a doubled point would show: none may come.
   await sleep(3000);
   return total(companion, "", path);
+}
+
+/**
+ * Waits until the extension's outbox (its IndexedDB, read from one of its pages) holds `moves` points
+ * with coordinates (scroll marks and the controls inventory have none), samples and batches alike.
+ */
+async function outboxHolds(launched: LaunchedBrowser, moves: number, ms = 15_000): Promise<void> {
+  const stored = () =>
+    inExtensionPage(
+      launched,
+      async () => {
+        // Never opened here before the extension made it: opening would create it empty.
+        if (!(await indexedDB.databases()).some((d) => d.name === "heatlens-outbox")) return 0;
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const open = indexedDB.open("heatlens-outbox");
+          open.onsuccess = () => resolve(open.result);
+          open.onerror = () => reject(open.error);
+        });
+        const all = <T>(store: string) =>
+          new Promise<T[]>((resolve, reject) => {
+            const read = db.transaction(store).objectStore(store).getAll();
+            read.onsuccess = () => resolve(read.result as T[]);
+            read.onerror = () => reject(read.error);
+          });
+        type Sample = { x: number; y: number; mark?: unknown; controls?: unknown; signal?: unknown };
+        const samples = await all<Sample>("samples");
+        const batches = await all<{ pages: { pts: number[] }[] }>("batches");
+        db.close();
+        const loose = samples.filter((s) => !s.mark && !s.controls && !s.signal).length;
+        return loose + batches.reduce((n, b) => n + b.pages.reduce((m, p) => m + p.pts.length / 4, 0), 0);
+      },
+      null,
+    );
+  let held = await stored();
+  for (const end = Date.now() + ms; held < moves && Date.now() < end; ) {
+    await sleep(250);
+    held = await stored();
+  }
+  if (held < moves) throw new Error(`the outbox holds ${held} of the ${moves} moves`);
 }
 
 async function launch(name: BrowserName, profile?: string): Promise<LaunchedBrowser> {
@@ -73,10 +122,12 @@ describe("durability in Chromium and Firefox on one companion", () => {
     let companion = await startE2ECompanion(dataDir);
     const launched = await Promise.all(names.map((name) => launch(name)));
     await waitForConnections(companion, names.length);
+    // Each move counts: both trackers listen before the first.
     const pages = await Promise.all(
-      names.map((name, i) => openPage(launched[i] as LaunchedBrowser, `${companion.url}${OFFLINE_PAGES[name]}`)),
+      names.map((name, i) =>
+        openTrackedPage(launched[i] as LaunchedBrowser, companion.url, `${companion.url}${OFFLINE_PAGES[name]}`),
+      ),
     );
-    await sleep(500);
     // Both browsers move at once, each on its own page: the checks below hold for each alone.
     const each = <T>(f: (page: Page, path: string, name: BrowserName) => Promise<T>): Promise<T[]> =>
       Promise.all(names.map((name, i) => f(pages[i] as Page, OFFLINE_PAGES[name], name)));
@@ -120,9 +171,9 @@ describe("durability in chromium", () => {
     cleanups.push(() => companion.close());
     const launched = await launch("chromium");
     await waitForConnections(companion, 1);
-    const page = await openPage(launched, `${companion.url}/demo/`);
-    await sleep(500);
+    const page = await openTrackedPage(launched, companion.url, `${companion.url}/demo/`);
     const stopping = (async () => {
+      // Pacing: the worker stops about 3 s into the 25 moves' 9 s, in the middle of the stream.
       await sleep(3000);
       const target = await launched.browser.waitForTarget((t) => t.type() === "service_worker");
       const worker = await target.worker();
@@ -140,11 +191,13 @@ describe("durability in chromium", () => {
     let companion = await startE2ECompanion(dataDir);
     let launched = await launch("chromium", profile);
     await waitForConnections(companion, 1);
-    const page = await openPage(launched, `${companion.url}/demo/`);
+    const url = `${companion.url}/demo/`;
+    // The tracker listens (its view reached the companion) before the companion goes.
+    const page = await untilTracked(companion.url, url, () => openPage(launched, url));
     await companion.close();
-    await sleep(500);
     await moves(page, 20);
-    await sleep(1500);
+    // The browser closes once the 20 moves are stored in the outbox.
+    await outboxHolds(launched, 20);
     await launched.close();
 
     companion = await startE2ECompanion(dataDir);

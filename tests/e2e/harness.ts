@@ -72,6 +72,34 @@ export async function openPage(launched: LaunchedBrowser, url: string): Promise<
 }
 
 /**
+ * Runs `load` (opening or reloading a tab of `url`, a full URL) and returns what it returns once the
+ * tracker in that tab listens: a tracker sends its page view's scroll mark just after it starts listening,
+ * so the companion then counts one more view of the page (keyed as it keys `url`) than before `load`. No
+ * other tab of the page may begin a view meanwhile. `width`: a layout width in the band of the tab's.
+ */
+export async function untilTracked<T>(
+  companionUrl: string,
+  url: string,
+  load: () => Promise<T>,
+  width = VIEWPORT.width,
+  ms = 15_000,
+): Promise<T> {
+  const views = async () => (await fetchGrid(companionUrl, url, width)).scroll.views;
+  const before = await views();
+  const loaded = await load();
+  for (const end = Date.now() + ms; (await views()) <= before; ) {
+    if (Date.now() > end) throw new Error(`no tracker started in ${url} within ${ms} ms`);
+    await sleep(100);
+  }
+  return loaded;
+}
+
+/** Opens `url` in a new tab, once the tracker in it listens (untilTracked): a cursor moved at once is captured. */
+export function openTrackedPage(launched: LaunchedBrowser, companionUrl: string, url: string): Promise<Page> {
+  return untilTracked(companionUrl, url, () => openPage(launched, url));
+}
+
+/**
  * Turns the overlay of the tab showing `targetUrl` on or off through the
  * popup page, opened in a tab of its own. (Firefox lets WebDriver BiDi open
  * moz-extension:// pages with --remote-allow-system-access, but never reports
@@ -135,8 +163,7 @@ export async function hover(page: Page, box: DocBox, ms: number): Promise<void> 
  * button's box and the companion's grid of the page once settled.
  */
 export async function hoverHeroButton(launched: LaunchedBrowser, companionUrl: string, ms: number) {
-  const tab = await openPage(launched, `${companionUrl}/demo/?tab=A`);
-  await sleep(500);
+  const tab = await openTrackedPage(launched, companionUrl, `${companionUrl}/demo/?tab=A`);
   const width = await tab.evaluate(() => document.documentElement.clientWidth);
   const cta = await revealBox(tab, "#hero-cta");
   await tab.evaluate(() => scrollTo(0, 0));
@@ -263,6 +290,21 @@ export function scrollToY(page: Page, y: number): Promise<number> {
     scrollTo(0, to);
     return scrollY;
   }, y);
+}
+
+/**
+ * A screenshot of the page once it stopped changing (two in a row alike):
+ * after a scroll or a resize the next frame may still show the old layout.
+ */
+export async function steadyScreenshot(page: Page, ms = 5_000): Promise<PNG> {
+  let last = await screenshotPixels(page);
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    await sleep(100);
+    const next = await screenshotPixels(page);
+    if (next.data.equals(last.data)) return next;
+    last = next;
+  }
+  throw new Error("the page never held still for two screenshots");
 }
 
 /**

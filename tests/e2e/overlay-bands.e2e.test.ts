@@ -16,14 +16,14 @@ import {
   expectedHeat,
   hover,
   openPage,
+  openTrackedPage,
   overlayLegend,
   pixel,
   revealBox,
-  screenshotPixels,
   scrollToY,
   setOverlay,
   settledGrid,
-  sleep,
+  steadyScreenshot,
   type Tile,
   tileInBox,
   tiles,
@@ -42,16 +42,15 @@ describe.each<BrowserName>(["chromium", "firefox"])("width bands in %s", (browse
   });
 
   it("keeps phone and desktop heat apart and labels each overlay with its band", async () => {
-    const phoneA = await openPage(launched, `${companion.url}/demo/?tab=phoneA`);
+    const phoneA = await openTrackedPage(launched, companion.url, `${companion.url}/demo/?tab=phoneA`);
     await phoneA.setViewport(PHONE);
-    await sleep(500);
+    await phoneA.waitForFunction((width) => innerWidth === width, {}, PHONE.width);
     const phoneWidth = await phoneA.evaluate(() => document.documentElement.clientWidth);
     expect(phoneWidth).toBeLessThan(600);
     const phoneCta = await revealBox(phoneA, "#hero-cta");
     await hover(phoneA, phoneCta, 2500);
 
-    const deskA = await openPage(launched, `${companion.url}/demo/?tab=deskA`);
-    await sleep(500);
+    const deskA = await openTrackedPage(launched, companion.url, `${companion.url}/demo/?tab=deskA`);
     const deskWidth = await deskA.evaluate(() => document.documentElement.clientWidth);
     expect(deskWidth).toBeGreaterThanOrEqual(1024);
     const product = await revealBox(deskA, "#product-2");
@@ -75,9 +74,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("width bands in %s", (browse
       const hot = tiles(grid)[0] as Tile;
       const size = width / grid.cols;
       const scroll = await scrollToY(page, Math.max(0, box.top - 200));
-      await sleep(300);
       const centre = [(hot.col + 0.5) * size, (hot.row + 0.5) * size - scroll] as const;
-      const base = pixel(await screenshotPixels(page), ...centre);
+      const base = pixel(await steadyScreenshot(page), ...centre);
       // This test measures the page grid: its tiles, not heat on elements (the default).
       await setOverlayPrefs(launched, { mode: "tiles" });
       await setOverlay(launched, url, true);

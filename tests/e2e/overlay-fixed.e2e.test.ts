@@ -16,13 +16,14 @@ import {
   hover,
   hoverAt,
   openPage,
+  openTrackedPage,
   pixel,
   type Rgb,
   screenshotPixels,
   scrollToY,
   setOverlay,
   settledGrid,
-  sleep,
+  steadyScreenshot,
   type Tile,
   tileInBox,
   tiles,
@@ -39,16 +40,15 @@ describe.each<BrowserName>(["chromium", "firefox"])("fixed header in %s", (brows
   });
 
   it("keeps the header's heat on the header at any scroll position", async () => {
-    const tabA = await openPage(launched, `${companion.url}/demo/?tab=A`);
-    await sleep(500);
+    const tabA = await openTrackedPage(launched, companion.url, `${companion.url}/demo/?tab=A`);
     const width = await tabA.evaluate(() => document.documentElement.clientWidth);
     const cart = await tabA.$eval("#cart-link", (el) => {
       const r = el.getBoundingClientRect();
       return { x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2 };
     });
     await hoverAt(tabA, cart.x, cart.y, 2500);
+    // Scrolled at once (no smooth scrolling): the moves after it are made over the scrolled page.
     expect(await scrollToY(tabA, 1500)).toBeGreaterThan(1000);
-    await sleep(300);
     await hoverAt(tabA, cart.x, cart.y, 2500);
 
     const grid = await settledGrid(companion.url, "/demo/", width);
@@ -80,8 +80,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("fixed header in %s", (brows
   });
 
   it("keeps a sticky bar's heat where the bar was: in the page before it sticks, on screen once stuck", async () => {
-    const tabA = await openPage(launched, `${companion.url}/demo/sticky?tab=A`);
-    await sleep(500);
+    const tabA = await openTrackedPage(launched, companion.url, `${companion.url}/demo/sticky?tab=A`);
     const width = await tabA.evaluate(() => document.documentElement.clientWidth);
     const bar = await tabA.$eval("#sticky-bar", (el) => {
       const r = el.getBoundingClientRect();
@@ -90,8 +89,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("fixed header in %s", (brows
     // In its place, on the left of the bar.
     await hover(tabA, { ...bar, right: 400 }, 2500);
     // Stuck to the top of the window, on the right of the bar.
-    await scrollToY(tabA, 2000);
-    await sleep(300);
+    expect(await scrollToY(tabA, 2000)).toBe(2000);
     await hoverAt(tabA, 1000, 28, 2500);
 
     const grid = await settledGrid(companion.url, "/demo/sticky", width);
@@ -118,12 +116,10 @@ describe.each<BrowserName>(["chromium", "firefox"])("fixed header in %s", (brows
     const bases: Rgb[] = [];
     for (const spot of spots) {
       await scrollToY(tabB, spot.scroll);
-      await sleep(200);
-      bases.push(pixel(await screenshotPixels(tabB), ...spot.at));
+      bases.push(pixel(await steadyScreenshot(tabB), ...spot.at));
     }
     await scrollToY(tabB, 0);
-    await sleep(200);
-    const unstuckBase = pixel(await screenshotPixels(tabB), ...(spots[1]?.at ?? [0, 0]));
+    const unstuckBase = pixel(await steadyScreenshot(tabB), ...(spots[1]?.at ?? [0, 0]));
     // This test measures the page grid: its tiles, not heat on elements (the default).
     await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);

@@ -15,6 +15,7 @@ import {
   expectedHeat,
   hover,
   openPage,
+  overlayLegend,
   pixel,
   type Rgb,
   revealBox,
@@ -22,7 +23,6 @@ import {
   scrollToY,
   setOverlay,
   settledGrid,
-  sleep,
   type Tile,
   tileInBox,
   tiles,
@@ -40,8 +40,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("layout changes in %s", (bro
 
   it("follows a page that grows, a resize and the device pixel ratio", async () => {
     const tabA = await openPage(launched, `${companion.url}/demo/grow?tab=A`);
+    // The late content arrives in one go: the target's place is final once it is there.
     await tabA.waitForFunction(() => document.getElementById("late-target"));
-    await sleep(300);
     const width = await tabA.evaluate(() => document.documentElement.clientWidth);
     const target = await revealBox(tabA, "#late-target");
     expect(target.top).toBeGreaterThan(2000);
@@ -60,8 +60,9 @@ describe.each<BrowserName>(["chromium", "firefox"])("layout changes in %s", (bro
     // This test measures the page grid: its tiles, not heat on elements (the default).
     await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);
+    // The overlay shows the grid (its points in the legend) while the page is still one screen tall.
+    await overlayLegend(launched, urlB, (text) => text.includes(`${grid.total} points`));
     await tabB.bringToFront();
-    await sleep(500);
     await tabB.evaluate(() => (window as unknown as { grow(): void }).grow());
 
     /** Checks the heat over the hot tile at the tab's current width, scroll and pixel ratio. */

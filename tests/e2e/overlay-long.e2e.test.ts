@@ -13,13 +13,13 @@ import {
   expectedHeat,
   hover,
   openPage,
+  openTrackedPage,
   pixel,
   revealBox,
-  screenshotPixels,
   scrollToY,
   setOverlay,
   settledGrid,
-  sleep,
+  steadyScreenshot,
   type Tile,
   tileInBox,
   tiles,
@@ -36,8 +36,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("20,000 px page in %s", (bro
   });
 
   it("paints heat over a button 19,000 px down, within one tile", async () => {
-    const tabA = await openPage(launched, `${companion.url}/demo/long?tab=A`);
-    await sleep(500);
+    const tabA = await openTrackedPage(launched, companion.url, `${companion.url}/demo/long?tab=A`);
     expect(await tabA.evaluate(() => document.documentElement.scrollHeight)).toBeGreaterThanOrEqual(20_000);
     const width = await tabA.evaluate(() => document.documentElement.clientWidth);
     const target = await revealBox(tabA, "#far-target");
@@ -60,9 +59,8 @@ describe.each<BrowserName>(["chromium", "firefox"])("20,000 px page in %s", (bro
     const tabB = await openPage(launched, urlB);
     await tabB.bringToFront();
     const scroll = await scrollToY(tabB, target.top - 300);
-    await sleep(200);
     const centre = [(hot.col + 0.5) * size, (hot.row + 0.5) * size - scroll] as const;
-    const base = pixel(await screenshotPixels(tabB), ...centre);
+    const base = pixel(await steadyScreenshot(tabB), ...centre);
     // This test measures the page grid: its tiles, not heat on elements (the default).
     await setOverlayPrefs(launched, { mode: "tiles" });
     await setOverlay(launched, urlB, true);

@@ -15,12 +15,14 @@ import {
   type OtherSite,
   openOptions,
   openPage,
+  openTrackedPage,
   overlayLegend,
   revealBox,
   settledGrid,
   sleep,
   startE2ECompanion,
   startSite,
+  untilTracked,
   waitForConnections,
   waitIn,
 } from "./harness";
@@ -59,8 +61,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
     expect(await overlayLegend(launched, siteUrl)).toContain("off on this site");
 
     // The demo shop is on from the start, and counted once.
-    const demo = await openPage(launched, `${companion.url}/demo/?tab=demo`);
-    await sleep(300);
+    const demo = await openTrackedPage(launched, companion.url, `${companion.url}/demo/?tab=demo`);
     await hover(demo, await revealBox(demo, "#hero-cta"), 2500);
 
     const options = await openOptions(launched);
@@ -77,8 +78,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
     expect(said).toContain("on for http://127.0.0.1");
 
     await tab.bringToFront();
-    await tab.reload({ waitUntil: "load" });
-    await sleep(500);
+    await untilTracked(companion.url, siteUrl, () => tab.reload({ waitUntil: "load" }));
     await hover(tab, box, 2000);
     const counted = await points();
     expect(counted, "after the site is added").toBeGreaterThanOrEqual(4);
@@ -102,6 +102,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
     await options.close();
     await tab.bringToFront();
     await tab.reload({ waitUntil: "load" });
+    // No tracker may start, so no view to wait for: half a second for one wrongly started to listen before the hover.
     await sleep(500);
     await hover(tab, box, 2000);
     expect(await points(), "after the site is removed").toBe(counted);
@@ -125,14 +126,16 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
     );
     expect(offer?.text, JSON.stringify(offer)).toBe("Turn on Heatlens for http://127.0.0.1");
     await tab.evaluate(() => Object.assign(window, { beforeEnable: true }));
-    await clickIn(popup, "enableSite");
     let reloaded = false;
-    for (let i = 0; i < 50 && !reloaded; i++) {
-      await sleep(100);
-      reloaded = await tab.evaluate(() => !("beforeEnable" in window)).catch(() => false);
-    }
-    expect(reloaded, "the popup reloads the tab").toBe(true);
-    await sleep(800);
+    // Until the reloaded page's tracker listens (its view reached the companion).
+    await untilTracked(companion.url, siteUrl, async () => {
+      await clickIn(popup, "enableSite");
+      for (let i = 0; i < 50 && !reloaded; i++) {
+        await sleep(100);
+        reloaded = await tab.evaluate(() => !("beforeEnable" in window)).catch(() => false);
+      }
+      expect(reloaded, "the popup reloads the tab").toBe(true);
+    });
     await popup.close();
     await tab.bringToFront();
     await hover(tab, box, 2000);
@@ -160,8 +163,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
       );
 
       await tab.bringToFront();
-      await tab.reload({ waitUntil: "load" });
-      await sleep(500);
+      await untilTracked(companion.url, url, () => tab.reload({ waitUntil: "load" }));
       await hover(tab, box, 2000);
       const counted = await points();
       expect(counted, "with all sites allowed").toBeGreaterThanOrEqual(4);
@@ -174,6 +176,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("capture sites in %s", (brow
       await options.close();
       await tab.bringToFront();
       await tab.reload({ waitUntil: "load" });
+      // No tracker may start, so no view to wait for: half a second for one wrongly started to listen before the hover.
       await sleep(500);
       await hover(tab, box, 2000);
       expect(await points(), "once all sites are no longer allowed").toBe(counted);

@@ -17,14 +17,14 @@ import {
   expectedHeat,
   hover,
   openPage,
+  openTrackedPage,
   pixel,
   type Rgb,
   revealBox,
-  screenshotPixels,
   scrollToY,
   setOverlay,
   settledGrid,
-  sleep,
+  steadyScreenshot,
   type Tile,
   tileInBox,
   tiles,
@@ -62,8 +62,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("single-page app in %s", (br
   });
 
   it("keys each route apart and repaints another tab's overlay on every route change", async () => {
-    const tabA = await openPage(launched, `${companion.url}/demo/spa/?tab=A`);
-    await sleep(500);
+    const tabA = await openTrackedPage(launched, companion.url, `${companion.url}/demo/spa/?tab=A`);
     const width = await tabA.evaluate(() => document.documentElement.clientWidth);
     const boxes = {} as Record<Route, DocBox>;
     const visit = async (route: Route) => {
@@ -108,9 +107,10 @@ describe.each<BrowserName>(["chromium", "firefox"])("single-page app in %s", (br
     const bases = {} as Record<Route, Rgb>;
     for (const route of ["home", "cart", "checkout", "help"] as const) {
       if (route !== "home") await go(plain, route);
+      // The hash route renders on its popstate, after go() returns.
+      await plain.waitForSelector(`#target-${route}`);
       await scrollToY(plain, spot(route).scroll);
-      await sleep(300);
-      bases[route] = pixel(await screenshotPixels(plain), ...at(route));
+      bases[route] = pixel(await steadyScreenshot(plain), ...at(route));
     }
     await plain.close();
 

@@ -13,7 +13,9 @@ import { type BrowserName, borrowBrowser, type LaunchedBrowser } from "./browser
 import {
   badgeOf,
   E2E_DIST,
+  inExtensionPage,
   openPage,
+  openTrackedPage,
   overlayLegend,
   setOverlay,
   sleep,
@@ -75,14 +77,14 @@ describe.each<BrowserName>(["chromium", "firefox"])("privacy in %s", (name) => {
   const stored = () => companion.store.counters.committedPoints;
   const settle = async (want: number) => {
     for (let i = 0; i < 40 && stored() < want; i++) await sleep(250);
+    // A span in which points that should not be (paused, typed) would arrive too.
     await sleep(1500);
     return stored();
   };
 
   it("captures nothing while paused, and captures again once resumed", async () => {
     const url = `${companion.url}/demo/`;
-    const page = await openPage(launched, url);
-    await sleep(500);
+    const page = await openTrackedPage(launched, companion.url, url);
     await moves(page, 5);
     expect(await settle(5)).toBe(5);
 
@@ -151,8 +153,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("privacy in %s", (name) => {
   });
 
   it("never captures typing", async () => {
-    const page = await openPage(launched, `${companion.url}/demo/`);
-    await sleep(500);
+    const page = await openTrackedPage(launched, companion.url, `${companion.url}/demo/`);
     const before = stored();
     await page.focus("#newsletter input");
     await page.keyboard.type("someone@example.com", { delay: 50 });
@@ -169,11 +170,27 @@ describe.each<BrowserName>(["chromium", "firefox"])("query strings in %s", (name
     const launched = await borrowBrowser(name, E2E_DIST);
     try {
       await waitForConnections(companion, 1);
-      await sleep(500);
-      const page = await openPage(launched, `${companion.url}/demo/?utm_source=mail&tab=reviews`);
-      await sleep(500);
+      // The companion's welcome names the parameters it keeps; the tracker reads them as it starts.
+      const kept = await inExtensionPage(
+        launched,
+        async () => {
+          const api = ((globalThis as { browser?: typeof chrome }).browser ?? chrome) as typeof chrome;
+          for (let i = 0; i < 100; i++) {
+            const { companionGrid } = await api.storage.local.get("companionGrid");
+            const keep = (companionGrid as { keepQuery?: string[] } | undefined)?.keepQuery ?? [];
+            if (keep.includes("tab")) return keep;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          return [];
+        },
+        null,
+      );
+      expect(kept).toEqual(["tab"]);
+      // Keyed as the companion keys it: the tracker started with the kept parameters.
+      const page = await openTrackedPage(launched, companion.url, `${companion.url}/demo/?utm_source=mail&tab=reviews`);
       await moves(page, 3);
       for (let i = 0; i < 40 && companion.store.counters.committedPoints < 3; i++) await sleep(250);
+      // A span in which points keyed with the dropped parameter would arrive too.
       await sleep(500);
       const { pages } = (await (await fetch(`${companion.url}/api/pages`)).json()) as { pages: { path: string }[] };
       expect(pages.map((p) => p.path)).toEqual(["/demo?tab=reviews"]);
