@@ -363,11 +363,9 @@ export class WindowStage {
   /** Anchors of page `key` whose heat its grids lack now (LostAnchors). */
   private missingAnchors(key: string): number {
     const ringKey = anchorsRingKey(key);
+    // A fading list with none left goes at the next tick.
     const lost = this.anchorTables.get(ringKey)?.lost ?? this.fading.get(ringKey);
-    if (!lost) return 0;
-    const missing = lost.missing(this.sides.closedPane);
-    if (missing === 0) this.fading.delete(ringKey);
-    return missing;
+    return lost?.missing(this.sides.closedPane) ?? 0;
   }
 
   /** Columns points are binned into; viewers may ask for any divisor. */
@@ -458,7 +456,7 @@ export class WindowStage {
   /**
    * A grid message for `key` holding `counts` (packed cell → count) and the
    * page's side counts over [start, end); `evicted`: anchors of the page
-   * whose heat `side` lacks (AnchorTable.missing: a grid names at most
+   * whose heat `side` lacks (LostAnchors.missing: a grid names at most
    * `--max-anchors`); `windowMs`: the
    * served window it stands for (a live grid spans the open pane beyond it).
    */
