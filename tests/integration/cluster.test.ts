@@ -305,11 +305,18 @@ describe("a cluster of companions on NATS JetStream", { timeout: 60_000 }, () =>
     const nc = await connectNats({ servers: older.url });
     const kv = await new Kvm(nc).create(BUCKET, { ttl: 60_000, history: 1 });
     await kv.put("config.partitions", "16");
-    await nc.close();
     const newer = await join(older.url, "--nats-lease", "60s");
     expect(newer.code).toBe(2);
     expect(newer.stderr).toContain(
       "a node of an earlier release is live in this cluster, whose pane deltas hold page cells of another form: run one release on every node",
+    );
+    // And one of a later release, whose cells take a form this one does not know.
+    await kv.put("config.partitions", JSON.stringify({ partitions: 16, cells: "packed" }));
+    await nc.close();
+    const later = await join(older.url, "--nats-lease", "60s");
+    expect(later.code).toBe(2);
+    expect(later.stderr).toContain(
+      'a node of another release is live in this cluster (its configuration: {"partitions":16,"cells":"packed"}): run one release on every node',
     );
   });
 

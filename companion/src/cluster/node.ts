@@ -596,15 +596,30 @@ function clusterConfig(partitions: number): string {
   return JSON.stringify({ partitions, cells: "point" });
 }
 
+/** The configuration another node put, as far as it can be read: a bare number from an earlier release. */
+function parsedConfig(text: string): number | { partitions?: unknown; cells?: unknown } | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "number" || (typeof value === "object" && value !== null) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Every node of a cluster cuts keys into the same partitions, and sends page cells in one form. */
 async function agreeOnPartitions(kv: KV, partitions: number): Promise<void> {
   // The bucket's entries expire: every node puts it again in each lease round, so it lasts while a node lives.
   const entry = await kv.get(CONFIG_KEY);
   if (entry?.operation === "PUT") {
-    const agreed = JSON.parse(entry.string()) as number | { partitions: number; cells: string };
+    const agreed = parsedConfig(entry.string());
     if (typeof agreed === "number") {
       throw new ClusterError(
         "a node of an earlier release is live in this cluster, whose pane deltas hold page cells of another form: run one release on every node",
+      );
+    }
+    if (agreed?.cells !== "point" || !Number.isInteger(agreed.partitions)) {
+      throw new ClusterError(
+        `a node of another release is live in this cluster (its configuration: ${entry.string().slice(0, 80)}): run one release on every node`,
       );
     }
     if (agreed.partitions !== partitions) {
