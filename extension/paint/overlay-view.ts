@@ -92,7 +92,7 @@ import {
   windowLabel,
 } from "./legend";
 import { linkedPrefs, shownShareView } from "./linked-view";
-import { type HistoryRange, PANEL_CSS, Panel } from "./panel";
+import { foldsOnOpen, type HistoryRange, PANEL_CSS, Panel } from "./panel";
 import { countAt, type HeatScale, heatScale, paintTiles, SmoothPainter, type View } from "./renderer";
 import { SCROLL_MAP_CSS, ScrollMap } from "./scroll-map";
 import { mergeSignals, SignalMarkers, signalsLine } from "./signal-markers";
@@ -160,7 +160,11 @@ export class OverlayView {
   private scrollBox: Element | null | undefined;
   /** A frame inside the page: its panel shows only with heat, folded until opened (not stored: the top page's fold is). */
   private readonly inFrame = window !== window.top;
-  private frameCollapsed = true;
+  /**
+   * This document's own fold, which the stored one does not change: a frame's, and a small viewport's
+   * (`foldsOnOpen`), both folded on opening; null follows the stored fold.
+   */
+  private ownFold: boolean | null = this.inFrame || foldsOnOpen(innerWidth, innerHeight) ? true : null;
   private prefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
   /** The prefs as stored, under the share link's (`linked`) while the viewer has not changed those. */
   private storedPrefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
@@ -239,8 +243,8 @@ export class OverlayView {
         toggleScrollMap: () => void saveOverlayPrefs({ scrollMap: !this.prefs.scrollMap }),
         setCorner: (corner) => void saveOverlayPrefs({ corner }),
         setCollapsed: (collapsed) => {
-          if (!this.inFrame) return void saveOverlayPrefs({ collapsed });
-          this.frameCollapsed = collapsed;
+          if (this.ownFold === null) return void saveOverlayPrefs({ collapsed });
+          this.ownFold = collapsed;
           this.render();
         },
         showHistory: (range) => {
@@ -698,7 +702,7 @@ export class OverlayView {
       parts,
       scale,
       prefs: this.prefs,
-      collapsed: this.inFrame ? this.frameCollapsed : this.prefs.collapsed,
+      collapsed: this.ownFold ?? this.prefs.collapsed,
       windowMs: own?.windowMs ?? this.onScreen()[0]?.windowMs ?? this.prefs.windowMs,
       frozen: this.frozen,
       history: this.history,

@@ -2,7 +2,7 @@
 import "../testing/install-fake-browser";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_OVERLAY_PREFS, type OverlayPrefs, type PanelCorner } from "../state/overlay-prefs";
-import { NOTICE_MS, nearestCorner, PAUSED_LINE, Panel, type PanelActions, type PanelState } from "./panel";
+import { foldsOnOpen, NOTICE_MS, nearestCorner, PAUSED_LINE, Panel, type PanelActions, type PanelState } from "./panel";
 
 const LINK = "http://127.0.0.1:8787/share?origin=http%3A%2F%2F127.0.0.1%3A8787&path=%2Fdemo%2F&window=300000";
 
@@ -95,6 +95,14 @@ describe("legend panel", () => {
       [1270, 790, "bottom-right"],
     ];
     for (const [x, y, corner] of corners) expect(nearestCorner(x, y, 1280, 800)).toBe(corner);
+  });
+
+  it("opens folded in a viewport under 600 px on either side", () => {
+    expect(foldsOnOpen(1280, 800)).toBe(false);
+    expect(foldsOnOpen(600, 600)).toBe(false);
+    expect(foldsOnOpen(599, 800)).toBe(true);
+    expect(foldsOnOpen(1280, 599)).toBe(true);
+    expect(foldsOnOpen(400, 700)).toBe(true);
   });
 
   it("sits in the stored corner and moves to another with a button that names it", () => {

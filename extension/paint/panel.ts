@@ -33,10 +33,21 @@ const CORNERS: readonly [PanelCorner, string, string][] = [
   ["bottom-right", "↘", "Move the legend to the bottom-right corner"],
 ];
 
-/** The corner nearest to a point of the viewport. */
 /** The legend's line while capture is paused (the popup's switch). */
 export const PAUSED_LINE = "Capture paused in this browser: no points are recorded. Resume in the Heatlens popup.";
 
+/**
+ * A viewport narrower or shorter than this (CSS px) opens the panel folded: unfolded it would cover
+ * half of a phone-sized view or more (it is 220 px wide and about 520 px tall).
+ */
+export const SMALL_VIEWPORT_PX = 600;
+
+/** Whether a viewport this size opens the panel folded, whatever the stored fold. */
+export function foldsOnOpen(width: number, height: number): boolean {
+  return width < SMALL_VIEWPORT_PX || height < SMALL_VIEWPORT_PX;
+}
+
+/** The corner nearest to a point of the viewport. */
 export function nearestCorner(x: number, y: number, width: number, height: number): PanelCorner {
   return `${y < height / 2 ? "top" : "bottom"}-${x < width / 2 ? "left" : "right"}` as PanelCorner;
 }
@@ -52,7 +63,9 @@ export function nearestCorner(x: number, y: number, width: number, height: numbe
  * 239 (26 px higher again while the link's field is shown), the snapshot
  * row 265 ("Snapshot" on its left half, "Snap & attach" on its right),
  * Coverage 291, Compare 317, Tester 343 and, only while another band is
- * offered or shown, its button 369 (each with the same shifts).
+ * offered or shown, its button 369 (each with the same shifts). In a
+ * viewport too short for all of it the panel stops 12 px from the far edge
+ * and all but its head scrolls (its rows then a scroll bar narrower).
  */
 export const PANEL_CSS = `
   canvas { position: fixed; inset: 0; pointer-events: none; }
@@ -60,7 +73,9 @@ export const PANEL_CSS = `
     position: fixed; width: 220px; padding: 8px 10px;
     font: 12px/16px system-ui, sans-serif; color: #fff; background: rgba(20, 24, 32, 0.88);
     border-radius: 6px; pointer-events: auto; user-select: none; box-sizing: border-box;
+    display: flex; flex-direction: column; max-height: calc(100vh - 24px);
   }
+  .body { min-height: 0; overflow-y: auto; overscroll-behavior: contain; scrollbar-width: thin; scrollbar-color: #465069 transparent; }
   .panel[hidden] { display: none; }
   .top-left { top: 12px; left: 12px; }
   .top-right { top: 12px; right: 12px; }
@@ -374,9 +389,10 @@ export class Panel {
     freezeRow.append(this.freeze);
     const scrollRow = element("div", "row");
     scrollRow.append(this.scrollMap);
-    this.element.append(
-      this.pill,
-      head,
+    // Under the head, the rest scrolls in a viewport shorter than the panel; the head stays, with its buttons.
+    const body = element("div", "body");
+    this.element.append(this.pill, head, body);
+    body.append(
       element("div", "bar"),
       scale,
       this.note,

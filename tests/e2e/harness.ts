@@ -311,6 +311,16 @@ export async function steadyScreenshot(page: Page, ms = 5_000): Promise<PNG> {
  * Polls screenshots until the pixel at viewport point (x, y) is within
  * `tolerance` of `want`, for up to `ms`; returns the last colour read.
  */
+/** Screenshots of `page` until one satisfies `done` (the last one after `ms` if none does). */
+export async function screenshotWhen(page: Page, done: (png: PNG) => boolean, ms = 10_000): Promise<PNG> {
+  let png = await screenshotPixels(page);
+  for (const end = Date.now() + ms; !done(png) && Date.now() < end; ) {
+    await sleep(250);
+    png = await screenshotPixels(page);
+  }
+  return png;
+}
+
 export async function waitForPixel(page: Page, x: number, y: number, want: Rgb, ms = 10_000, tolerance = 24) {
   let got = pixel(await screenshotPixels(page), x, y);
   for (const end = Date.now() + ms; distance(got, want) > tolerance && Date.now() < end; ) {

@@ -22,6 +22,7 @@ import {
   pixel,
   type Rgb,
   screenshotPixels,
+  screenshotWhen,
   setOverlay,
   settledGrid,
   sleep,
@@ -58,15 +59,6 @@ async function press(page: Page, control: Control): Promise<void> {
 }
 
 /** Screenshots the page until `done` accepts one, for up to `ms`; returns the last one taken. */
-async function screenshotWhen(page: Page, done: (png: PNG) => boolean, ms = 10_000): Promise<PNG> {
-  let png = await screenshotPixels(page);
-  for (const end = Date.now() + ms; !done(png) && Date.now() < end; ) {
-    await sleep(250);
-    png = await screenshotPixels(page);
-  }
-  return png;
-}
-
 describe.each<BrowserName>(["chromium", "firefox"])("overlay controls in %s", (browserName) => {
   let companion: Companion;
   let launched: LaunchedBrowser;

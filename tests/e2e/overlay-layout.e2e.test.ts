@@ -1,8 +1,11 @@
 /**
  * Layout changes: an overlay turned on while the page is one screen tall
  * follows it when content loaded later makes it grow, repaints at a new
- * window width, and paints sharp at a device pixel ratio of 2.
+ * window width, and paints sharp at a device pixel ratio of 2. And small
+ * viewports: the panel opens folded there, unfolds in that tab alone, and
+ * never reaches past the viewport's top, where its fold button is.
  */
+import type { PNG } from "pngjs";
 import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
@@ -20,6 +23,7 @@ import {
   type Rgb,
   revealBox,
   screenshotPixels,
+  screenshotWhen,
   scrollToY,
   setOverlay,
   settledGrid,
@@ -87,5 +91,53 @@ describe.each<BrowserName>(["chromium", "firefox"])("layout changes in %s", (bro
     const png = await screenshotPixels(tabB);
     expect(png.width).toBeGreaterThanOrEqual(2190);
     await expectHeat(tabB, "dpr2", 2);
+  });
+
+  it("opens the panel folded in a small viewport, unfolds it in that tab alone, and keeps its head on screen", async () => {
+    await setOverlayPrefs(launched, { collapsed: false, corner: "bottom-right" });
+    /** The panel's colour over this page's light background (its own is rgba(20, 24, 32, 0.88)). */
+    const onPanel = (png: PNG, x: number, y: number) => Math.max(...pixel(png, x, y)) < 120;
+    const small = { width: 400, height: 700 };
+    const url = `${companion.url}/demo/grow?tab=S&wait`;
+    const tab = await openPage(launched, url);
+    await tab.setViewport(small);
+    await tab.waitForFunction((w) => innerWidth === w, {}, small.width);
+    await setOverlay(launched, url, true);
+    await tab.bringToFront();
+    // Folded: the pill in the corner, and page where the unfolded panel's left margin would be (220 px wide, 12 px in).
+    const pill = [small.width - 22, small.height - 27] as const;
+    const margin = [small.width - 228, small.height - 291] as const;
+    const folded = (png: PNG) => onPanel(png, ...pill) && !onPanel(png, ...margin);
+    let png = await screenshotWhen(tab, folded);
+    await tab.screenshot({ path: `${E2E_DIST}/${browserName}-panel-small-folded.png` });
+    expect(folded(png), "the panel folded to its pill at 400 × 700").toBe(true);
+    await tab.mouse.click(...pill);
+    png = await screenshotWhen(tab, (p) => onPanel(p, ...margin));
+    expect(onPanel(png, ...margin), "unfolded by its pill").toBe(true);
+    await tab.screenshot({ path: `${E2E_DIST}/${browserName}-panel-small-open.png` });
+
+    // That fold was this tab's: a tab of an ordinary size opens the panel unfolded, as stored.
+    const wideUrl = `${companion.url}/demo/grow?tab=W&wait`;
+    const wide = await openPage(launched, wideUrl);
+    await setOverlay(launched, wideUrl, true);
+    await wide.bringToFront();
+    png = await screenshotWhen(wide, (p) => onPanel(p, 1280 - 228, 800 - 291));
+    expect(onPanel(png, 1280 - 228, 800 - 291), "unfolded at 1280 × 800").toBe(true);
+    await wide.close();
+
+    // Shorter than the panel: it stops 12 px below the viewport's top and scrolls, its fold button in reach.
+    await tab.bringToFront();
+    await tab.setViewport({ width: 900, height: 420 });
+    await tab.waitForFunction(() => innerHeight === 420);
+    // A light header, so that the panel's top edge shows against it.
+    await tab.addStyleTag({ content: "#site-header { background: #fff; }" });
+    const inside = (p: PNG) => onPanel(p, 900 - 228, 16) && !onPanel(p, 900 - 228, 6);
+    png = await screenshotWhen(tab, inside);
+    await tab.screenshot({ path: `${E2E_DIST}/${browserName}-panel-short.png` });
+    expect(inside(png), "the panel's top 12 px below the viewport's").toBe(true);
+    await tab.mouse.click(900 - 31, 29);
+    png = await screenshotWhen(tab, (p) => !onPanel(p, 900 - 228, 200));
+    expect(onPanel(png, 900 - 228, 200), "folded by the button in its head").toBe(false);
+    await tab.close();
   });
 });
