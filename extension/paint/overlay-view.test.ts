@@ -171,6 +171,8 @@ describe("overlay view", () => {
       return last?.[0]?.windowMs === 60_000 ? last : undefined;
     }, "the linked page grid in the linked window");
     expect(own[0]?.width).toBe(1280);
+    // No other view first: the link's is the first watched.
+    expect(watches.map((w) => w[0]?.windowMs)).toEqual([60_000]);
     expect(await fakeBrowser.storage.local.get("overlayPrefs")).toEqual({});
     view.dispose();
 

@@ -33,7 +33,7 @@ import type { Comparison } from "../../protocol/compare";
 import { bandFor } from "../../protocol/grid";
 import { type OverlaySummary, sendMessage, type Watch } from "../../protocol/messages";
 import { namesElement, pageKeyPath } from "../../protocol/page-path";
-import { shareUrl } from "../../protocol/share-link";
+import { type ShareView, shareUrl } from "../../protocol/share-link";
 import type { SnapshotMeta } from "../../protocol/snapshot";
 import type { Grid, GridFacts } from "../../protocol/wire";
 import { isInFixedLayer } from "../page/fixed-layer";
@@ -169,6 +169,10 @@ export class OverlayView {
   /** The prefs as stored, under the share link's (`linked`) while the viewer has not changed those. */
   private storedPrefs: OverlayPrefs = DEFAULT_OVERLAY_PREFS;
   private linked: Partial<OverlayPrefs> = {};
+  /** Watching and painting: once the stored prefs and any share link's view are known (`start`). */
+  private started = false;
+  /** Whether prefs were applied, by a change or at the start. */
+  private prefsChanged = false;
   private defaultWindowMs = 0;
   /** Query parameters the companion keeps in page keys, its windows and width bands (its welcome). */
   private keptQuery: string[] = [];
@@ -309,23 +313,37 @@ export class OverlayView {
     this.watchPixelRatio();
     const status = setInterval(() => this.showStatus(), STATUS_EVERY_MS);
     signal.addEventListener("abort", () => clearInterval(status));
-    this.refresh();
-    void loadOverlayPrefs().then((prefs) => this.applyPrefs(prefs));
-    if (!this.inFrame) void this.applyLinkedView(facts);
+    void this.start(facts);
   }
 
   /**
-   * The view of the share link this tab was opened from, if any: its prefs,
-   * then, once the companion's bands are known, its band when not the
-   * viewer's (shown as a chosen band is) and its past range.
+   * The first watch and paint wait for the stored prefs and, in a tab opened
+   * from a share link, for the link's view (asked once the companion's facts
+   * give the page's path): no other view shows first.
    */
-  private async applyLinkedView(facts: Promise<void>): Promise<void> {
-    const path = pageKeyPath(location, namesElement(document), this.keptQuery);
-    const view = await sendMessage("overlay.linked", path).catch(() => null);
-    if (!view || this.controller.signal.aborted) return;
-    this.linked = linkedPrefs(view);
-    this.applyPrefs(this.storedPrefs);
-    await facts;
+  private async start(facts: Promise<void>): Promise<void> {
+    const linkedView = async () => {
+      await facts;
+      return sendMessage("overlay.linked", pageKeyPath(location, namesElement(document), this.keptQuery));
+    };
+    const [prefs, view] = await Promise.all([
+      loadOverlayPrefs().catch(() => DEFAULT_OVERLAY_PREFS),
+      this.inFrame ? null : linkedView().catch(() => null),
+    ]);
+    if (this.controller.signal.aborted) return;
+    if (view) this.linked = linkedPrefs(view);
+    this.started = true;
+    // Prefs changed meanwhile (onOverlayPrefsChanged) are newer than those loaded.
+    this.applyPrefs(this.prefsChanged ? this.storedPrefs : prefs);
+    if (view) await this.applyLinkedView(view);
+  }
+
+  /**
+   * The rest of the share link's view (its prefs are applied at the start):
+   * its band when not the viewer's (shown as a chosen band is), its tester,
+   * its past range and its comparison.
+   */
+  private async applyLinkedView(view: ShareView): Promise<void> {
     const band = this.bands.find((b) => b.id === view.band);
     if (band && !bandHolds(band, this.viewerWidth())) this.chooseBand(band);
     if (view.tester !== undefined) this.tester = view.tester;
@@ -488,6 +506,7 @@ export class OverlayView {
   }
 
   private applyPrefs(prefs: OverlayPrefs): void {
+    this.prefsChanged = true;
     this.storedPrefs = prefs;
     this.prefs = { ...prefs, ...this.linked };
     this.refresh();
@@ -599,6 +618,7 @@ export class OverlayView {
 
   /** Re-reads what the overlay depends on and re-watches if the route, width, mode, bands or window changed. */
   private refresh(): void {
+    if (!this.started) return;
     const own: Watch = {
       origin: location.origin,
       path: pageKeyPath(location, namesElement(document), this.keptQuery),
