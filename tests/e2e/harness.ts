@@ -311,6 +311,32 @@ export async function steadyScreenshot(page: Page, ms = 5_000): Promise<PNG> {
  * Polls screenshots until the pixel at viewport point (x, y) is within
  * `tolerance` of `want`, for up to `ms`; returns the last colour read.
  */
+/** The box of the element `selector` matches in the viewport of `page`. */
+export function viewportBox(page: Page, selector: string) {
+  return page.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect();
+    return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+  });
+}
+
+/**
+ * Opens `url` (a full URL) in a viewer's tab with the overlay on, waits for its
+ * heat on elements, and presses Coverage: the row above the snapshot row, 291 px
+ * up from the panel's corner (extension/paint/panel.ts).
+ */
+export async function openCoverageViewer(launched: LaunchedBrowser, url: string): Promise<Page> {
+  const viewer = await openPage(launched, url);
+  await setOverlay(launched, url, true);
+  await viewer.bringToFront();
+  await overlayLegend(launched, url, (t) => t.includes("elements, all widths"));
+  const { w, h } = await viewer.evaluate(() => ({
+    w: document.documentElement.clientWidth,
+    h: document.documentElement.clientHeight,
+  }));
+  await viewer.mouse.click(w - 122, h - 291);
+  return viewer;
+}
+
 /** Screenshots of `page` until one satisfies `done` (the last one after `ms` if none does). */
 export async function screenshotWhen(page: Page, done: (png: PNG) => boolean, ms = 10_000): Promise<PNG> {
   let png = await screenshotPixels(page);

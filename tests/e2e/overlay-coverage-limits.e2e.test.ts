@@ -8,23 +8,26 @@
  * from the untouched ones.
  */
 
-import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { COVERAGE_COLOURS } from "../../extension/paint/coverage-layer";
 import { eventually } from "../support/heatlens";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
-import { distance, E2E_DIST, hexRgb, hoverAt, openPage, overlayLegend, setOverlay, waitForPixel } from "./harness";
+import {
+  distance,
+  E2E_DIST,
+  hexRgb,
+  hoverAt,
+  openCoverageViewer,
+  openPage,
+  overlayLegend,
+  setOverlay,
+  viewportBox,
+  waitForPixel,
+} from "./harness";
 import { browserSession } from "./session";
 
 const PATH = "/demo/lab/coverage";
-
-async function viewportBox(page: Page, selector: string) {
-  return page.$eval(selector, (el) => {
-    const r = el.getBoundingClientRect();
-    return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
-  });
-}
 
 describe.each<BrowserName>(["chromium", "firefox"])("coverage past --max-anchors in %s", (name) => {
   let companion: Companion;
@@ -58,16 +61,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("coverage past --max-anchors
     await tester.close();
 
     const viewerUrl = `${companion.url}${PATH}?tab=B`;
-    const viewer = await openPage(launched, viewerUrl);
-    await setOverlay(launched, viewerUrl, true);
-    await viewer.bringToFront();
-    await overlayLegend(launched, viewerUrl, (t) => t.includes("elements, all widths"));
-    const { w, h } = await viewer.evaluate(() => ({
-      w: document.documentElement.clientWidth,
-      h: document.documentElement.clientHeight,
-    }));
-    // Coverage: the row above the snapshot row, 291 px up (extension/paint/panel.ts).
-    await viewer.mouse.click(w - 122, h - 291);
+    const viewer = await openCoverageViewer(launched, viewerUrl);
     const box = await viewportBox(viewer, "#name");
     const grey = hexRgb(COVERAGE_COLOURS.unknown);
     const at = [Math.round(box.left) + 1, Math.round((box.top + box.bottom) / 2)] as const;

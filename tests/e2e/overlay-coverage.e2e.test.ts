@@ -18,11 +18,13 @@ import {
   distance,
   docsShot,
   hoverAt,
+  openCoverageViewer,
   openPage,
   overlayLegend,
   type Rgb,
   setOverlay,
   sleep,
+  viewportBox,
   waitForPixel,
 } from "./harness";
 import { browserSession } from "./session";
@@ -31,13 +33,6 @@ const PATH = "/demo/lab/coverage";
 
 function rgb(hex: string): Rgb {
   return [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)) as Rgb;
-}
-
-async function viewportBox(page: Page, selector: string) {
-  return page.$eval(selector, (el) => {
-    const r = el.getBoundingClientRect();
-    return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
-  });
 }
 
 async function centreOf(page: Page, selector: string): Promise<[number, number]> {
@@ -97,16 +92,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("the coverage layer in %s", 
     });
 
     const viewerUrl = `${companion.url}${PATH}?tab=B`;
-    const viewer = await openPage(launched, viewerUrl);
-    await setOverlay(launched, viewerUrl, true);
-    await viewer.bringToFront();
-    await overlayLegend(launched, viewerUrl, (t) => t.includes("elements, all widths"));
-    const { w, h } = await viewer.evaluate(() => ({
-      w: document.documentElement.clientWidth,
-      h: document.documentElement.clientHeight,
-    }));
-    // Coverage: the row above the snapshot row, 291 px up (extension/paint/panel.ts).
-    await viewer.mouse.click(w - 122, h - 291);
+    const viewer = await openCoverageViewer(launched, viewerUrl);
     // Outlines sit just inside each control's box, on its left edge. Checked first, while the viewer's tab is in
     // front: the overlay paints, and counts, at its next animation frame, which a tab behind the popup does not get.
     for (const [selector, colour] of [
