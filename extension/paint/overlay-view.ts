@@ -171,8 +171,8 @@ export class OverlayView {
   private linked: Partial<OverlayPrefs> = {};
   /** Watching and painting: once the stored prefs and any share link's view are known (`start`). */
   private started = false;
-  /** Whether prefs were applied, by a change or at the start. */
-  private prefsChanged = false;
+  /** Whether any prefs were applied yet (by a change, or at the start). */
+  private prefsApplied = false;
   private defaultWindowMs = 0;
   /** Query parameters the companion keeps in page keys, its windows and width bands (its welcome). */
   private keptQuery: string[] = [];
@@ -334,7 +334,7 @@ export class OverlayView {
     if (view) this.linked = linkedPrefs(view);
     this.started = true;
     // Prefs changed meanwhile (onOverlayPrefsChanged) are newer than those loaded.
-    this.applyPrefs(this.prefsChanged ? this.storedPrefs : prefs);
+    this.applyPrefs(this.prefsApplied ? this.storedPrefs : prefs);
     if (view) await this.applyLinkedView(view);
   }
 
@@ -506,7 +506,7 @@ export class OverlayView {
   }
 
   private applyPrefs(prefs: OverlayPrefs): void {
-    this.prefsChanged = true;
+    this.prefsApplied = true;
     this.storedPrefs = prefs;
     this.prefs = { ...prefs, ...this.linked };
     this.refresh();
