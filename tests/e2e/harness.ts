@@ -311,14 +311,6 @@ export async function steadyScreenshot(page: Page, ms = 5_000): Promise<PNG> {
  * Polls screenshots until the pixel at viewport point (x, y) is within
  * `tolerance` of `want`, for up to `ms`; returns the last colour read.
  */
-/** The box of the element `selector` matches in the viewport of `page`. */
-export function viewportBox(page: Page, selector: string) {
-  return page.$eval(selector, (el) => {
-    const r = el.getBoundingClientRect();
-    return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
-  });
-}
-
 /**
  * Opens `url` (a full URL) in a viewer's tab with the overlay on, waits for its
  * heat on elements, and presses Coverage: the row above the snapshot row, 291 px

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { COVERAGE_COLOURS } from "../../extension/paint/coverage-layer";
 import { eventually } from "../support/heatlens";
+import { boxOf } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
@@ -22,7 +23,6 @@ import {
   openPage,
   overlayLegend,
   setOverlay,
-  viewportBox,
   waitForPixel,
 } from "./harness";
 import { browserSession } from "./session";
@@ -44,7 +44,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("coverage past --max-anchors
   it("calls no control untouched while the heat lacks an evicted element's, and outlines those without heat grey", async () => {
     const tester = await openPage(launched, `${companion.url}${PATH}?tab=A`);
     for (const selector of ["#help", "#details-tab", "#buy"]) {
-      const box = await viewportBox(tester, selector);
+      const box = await boxOf(tester, selector);
       await hoverAt(tester, (box.left + box.right) / 2, (box.top + box.bottom) / 2, 1200);
     }
     const url = `${companion.url}/api/coverage?origin=${encodeURIComponent(companion.url)}&path=${PATH}`;
@@ -62,7 +62,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("coverage past --max-anchors
 
     const viewerUrl = `${companion.url}${PATH}?tab=B`;
     const viewer = await openCoverageViewer(launched, viewerUrl);
-    const box = await viewportBox(viewer, "#name");
+    const box = await boxOf(viewer, "#name");
     const grey = hexRgb(COVERAGE_COLOURS.unknown);
     const at = [Math.round(box.left) + 1, Math.round((box.top + box.bottom) / 2)] as const;
     expect(distance(await waitForPixel(viewer, ...at, grey, 10_000, 40), grey)).toBeLessThanOrEqual(40);

@@ -13,6 +13,7 @@ import type { Page } from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { COVERAGE_COLOURS } from "../../extension/paint/coverage-layer";
+import { boxOf } from "./anchors-lab";
 import type { BrowserName, LaunchedBrowser } from "./browsers";
 import {
   distance,
@@ -24,7 +25,6 @@ import {
   type Rgb,
   setOverlay,
   sleep,
-  viewportBox,
   waitForPixel,
 } from "./harness";
 import { browserSession } from "./session";
@@ -36,7 +36,7 @@ function rgb(hex: string): Rgb {
 }
 
 async function centreOf(page: Page, selector: string): Promise<[number, number]> {
-  const box = await viewportBox(page, selector);
+  const box = await boxOf(page, selector);
   return [(box.left + box.right) / 2, (box.top + box.bottom) / 2];
 }
 
@@ -100,7 +100,7 @@ describe.each<BrowserName>(["chromium", "firefox"])("the coverage layer in %s", 
       ["#help", COVERAGE_COLOURS.hovered],
       ["#buy", COVERAGE_COLOURS.clicked],
     ] as const) {
-      const box = await viewportBox(viewer, selector);
+      const box = await boxOf(viewer, selector);
       const at = [Math.round(box.left) + 1, Math.round((box.top + box.bottom) / 2)] as const;
       const got = await waitForPixel(viewer, ...at, rgb(colour), 10_000, 40);
       expect(distance(got, rgb(colour)), `${selector}'s outline: ${got} vs ${colour}`).toBeLessThanOrEqual(40);

@@ -2,8 +2,9 @@
  * Layout changes: an overlay turned on while the page is one screen tall
  * follows it when content loaded later makes it grow, repaints at a new
  * window width, and paints sharp at a device pixel ratio of 2. And small
- * viewports: the panel opens folded there, unfolds in that tab alone, and
- * never reaches past the viewport's top, where its fold button is.
+ * viewports: the panel opens folded there, unfolds and folds in that tab
+ * alone, and never reaches past the viewport's top, where its fold button
+ * is, its rows scrolling under it.
  */
 import type { PNG } from "pngjs";
 import type { Page } from "puppeteer-core";
@@ -135,9 +136,35 @@ describe.each<BrowserName>(["chromium", "firefox"])("layout changes in %s", (bro
     png = await screenshotWhen(tab, inside);
     await tab.screenshot({ path: `${E2E_DIST}/${browserName}-panel-short.png` });
     expect(inside(png), "the panel's top 12 px below the viewport's").toBe(true);
+    // A wheel over it scrolls its rows, under a title row that stays.
+    const rows = (p: PNG) => Array.from({ length: 80 }, (_, i) => pixel(p, 900 - 122, 80 + 4 * i).join()).join(" ");
+    const before = rows(png);
+    await tab.mouse.move(900 - 122, 300);
+    await tab.mouse.wheel({ deltaY: 400 });
+    png = await screenshotWhen(tab, (p) => rows(p) !== before);
+    expect(rows(png), "the rows scrolled").not.toBe(before);
+    expect(inside(png), "the title row where it was").toBe(true);
     await tab.mouse.click(900 - 31, 29);
     png = await screenshotWhen(tab, (p) => !onPanel(p, 900 - 228, 200));
     expect(onPanel(png, 900 - 228, 200), "folded by the button in its head").toBe(false);
     await tab.close();
+
+    // A tab that short opens folded too; that fold, as the one pressed above, was not kept.
+    const shortUrl = `${companion.url}/demo/grow?tab=T&wait`;
+    const short = await openPage(launched, shortUrl);
+    await short.setViewport({ width: 900, height: 420 });
+    await short.waitForFunction(() => innerHeight === 420);
+    await setOverlay(launched, shortUrl, true);
+    await short.bringToFront();
+    const shortFolded = (p: PNG) => onPanel(p, 900 - 22, 420 - 27) && !onPanel(p, 900 - 228, 420 - 291);
+    png = await screenshotWhen(short, shortFolded);
+    expect(shortFolded(png), "folded at 900 × 420").toBe(true);
+    await short.close();
+    const again = await openPage(launched, wideUrl);
+    await setOverlay(launched, wideUrl, true);
+    await again.bringToFront();
+    png = await screenshotWhen(again, (p) => onPanel(p, 1280 - 228, 800 - 291));
+    expect(onPanel(png, 1280 - 228, 800 - 291), "still unfolded at 1280 × 800").toBe(true);
+    await again.close();
   });
 });
