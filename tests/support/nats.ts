@@ -48,7 +48,7 @@ export async function startNats({
   if (!existsSync(NATS_SERVER)) {
     throw new Error(`${NATS_SERVER} is missing: apt-get install -y nats-server (or set HEATLENS_NATS_SERVER)`);
   }
-  const [port, monitor] = [chosen ?? (await freePort()), await freePort()];
+  let [port, monitor] = [chosen ?? (await freePort()), await freePort()];
   let store = tempDataDir("nats");
   // JetStream is set in a configuration file, so that a reload can turn it on.
   const config = join(tempDataDir("nats-config"), "nats.conf");
@@ -63,7 +63,18 @@ export async function startNats({
     child = started;
     await listening(port, started);
   };
-  await launch(jetStream);
+  // A free port can be taken by another test between its choice and the server's bind (the server then exits
+  // with 1): the first start tries fresh ports a few times, unless the port was chosen by the caller.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch(jetStream);
+      break;
+    } catch (error) {
+      if (!String(error).includes("exited") || attempt === 5) throw error;
+      if (chosen === undefined) port = await freePort();
+      monitor = await freePort();
+    }
+  }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
