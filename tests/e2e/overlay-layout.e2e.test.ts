@@ -118,13 +118,16 @@ describe.each<BrowserName>(["chromium", "firefox"])("layout changes in %s", (bro
     await tab.screenshot({ path: `${E2E_DIST}/${browserName}-panel-small-open.png` });
 
     // That fold was this tab's: a tab of an ordinary size opens the panel unfolded, as stored.
-    const wideUrl = `${companion.url}/demo/grow?tab=W&wait`;
-    const wide = await openPage(launched, wideUrl);
-    await setOverlay(launched, wideUrl, true);
-    await wide.bringToFront();
-    png = await screenshotWhen(wide, (p) => onPanel(p, 1280 - 228, 800 - 291));
-    expect(onPanel(png, 1280 - 228, 800 - 291), "unfolded at 1280 × 800").toBe(true);
-    await wide.close();
+    const expectUnfoldedWide = async (label: string) => {
+      const wideUrl = `${companion.url}/demo/grow?tab=W&wait`;
+      const wide = await openPage(launched, wideUrl);
+      await setOverlay(launched, wideUrl, true);
+      await wide.bringToFront();
+      const shot = await screenshotWhen(wide, (p) => onPanel(p, 1280 - 228, 800 - 291));
+      expect(onPanel(shot, 1280 - 228, 800 - 291), label).toBe(true);
+      await wide.close();
+    };
+    await expectUnfoldedWide("unfolded at 1280 × 800");
 
     // Shorter than the panel: it stops 12 px below the viewport's top and scrolls, its fold button in reach.
     await tab.bringToFront();
@@ -160,11 +163,6 @@ describe.each<BrowserName>(["chromium", "firefox"])("layout changes in %s", (bro
     png = await screenshotWhen(short, shortFolded);
     expect(shortFolded(png), "folded at 900 × 420").toBe(true);
     await short.close();
-    const again = await openPage(launched, wideUrl);
-    await setOverlay(launched, wideUrl, true);
-    await again.bringToFront();
-    png = await screenshotWhen(again, (p) => onPanel(p, 1280 - 228, 800 - 291));
-    expect(onPanel(png, 1280 - 228, 800 - 291), "still unfolded at 1280 × 800").toBe(true);
-    await again.close();
+    await expectUnfoldedWide("still unfolded at 1280 × 800");
   });
 });
