@@ -11,30 +11,30 @@
  *
  * A key's cells are interned into slots (cell → slot, in the key's
  * `CellIndex`), and the slots of every key live in a few large typed arrays
- * (the running counts of all windows side by side, then the slot's key and
- * cell): a pane event is one integer, and closing a pane walks flat arrays
- * without reading any per-key object. A pane is one growing
+ * (the running counts of all windows side by side, then the open pane's
+ * count): a pane event is two integers (its slot and its key's id), and
+ * closing a pane walks flat arrays without reading any per-key object. A pane is one growing
  * Int32Array for all keys rather than a ring per key: a key costs no ring of
  * (longest window / hop) entries, and a steady stream allocates nothing.
  *
  * At many keys an event's cost is its cache misses, and misses cost least
  * many at a time: in a large ring an arriving event is only logged (its key,
  * cell and pane). Before anything reads the ring or a pane closes, and
- * whenever it holds 4,096 events, the log is placed in one pass that reads
- * the index places of a few dozen events ahead, then finds each event's slot
- * there: an event on time is counted in its place for the open pane, and a
- * late one reaches its slot's counts in a second pass. Closing a pane
- * likewise reads its events' slots a few dozen at a time. A small ring (all
- * in the cache) places each batch as it arrives.
+ * whenever it holds 4,096 events, the log is placed a few dozen events at a
+ * time: their index places are read in a loop of their own, then each
+ * event's slot is found (and read), then counted: in its open count if it
+ * came on time, in the windows it is in if late. Closing a pane likewise
+ * reads its events' slots a few dozen at a time. A small ring (all in the
+ * cache) places each batch as it arrives.
  *
  * Panes close on the clock passed to `advance`, never on event time, so a key
  * that goes quiet decays to empty and is then evicted. Nothing here reads a
  * clock, a socket or a timer.
  *
  * The open-pane counts let a live viewer see the window as it is now (closed
- * panes in the window + the open pane so far); closing the pane moves its
- * events into the running counts and starts new open counts, so no event is
- * counted twice.
+ * panes in the window + the open pane so far); closing the pane moves each
+ * of its events from its slot's open count into the running counts, so no
+ * event is counted twice.
  */
 
 export interface HoppingOptions {
@@ -69,16 +69,12 @@ export interface Change {
 
 /**
  * Cell → slot, as an open-addressing hash table in one Int32Array: per place
- * (cell + 1, slot, pane, count), 0 for an empty place, linear probing, at
- * most three quarters full. A lookup reads one place of one array, where a
+ * (cell + 1, slot), 0 for an empty place, linear probing, at most three
+ * quarters full: eight places a cache line. A lookup reads one place of one array, where a
  * table of chunks chased three pointers; memory follows the live cells.
  * Neighbouring cells have neighbouring homes (a cursor's next cell is usually
  * in the cache line its last one brought in), which is why the hash keeps the
  * low bits.
- *
- * (pane, count) is the cell's count in the open pane, valid while `pane` is
- * the open one (low 32 bits): an event on time touches only its place here,
- * and closing a pane resets every cell's open count by changing the open pane.
  */
 export class CellIndex {
   constructor(private readonly shift = 1) {}
@@ -120,21 +116,11 @@ export class CellIndex {
     return this.table[PLACE * i + 1] as number;
   }
 
-  /** Counts an event at place `i` in the open pane, whose number's low 32 bits are `tag` (`pane | 0`). */
-  countOpen(i: number, tag: number): void {
-    const table = this.table;
-    if (table[PLACE * i + 2] === tag) (table[PLACE * i + 3] as number)++;
-    else {
-      table[PLACE * i + 2] = tag;
-      table[PLACE * i + 3] = 1;
-    }
-  }
-
   /** Maps a cell not in the table to `slot`; its place. */
   set(cell: number, slot: number): number {
     if (4 * (this.size + 1) > 3 << this.bits) this.grow();
     this.size++;
-    return this.place(cell, slot, 0, 0);
+    return this.place(cell, slot);
   }
 
   delete(cell: number): void {
@@ -159,23 +145,21 @@ export class CellIndex {
   }
 
   /** Calls `fn` for each cell in the table with its slot and its count in the open pane tagged `tag`, in table order. */
-  forEach(tag: number, fn: (cell: number, slot: number, open: number) => void): void {
+  forEach(fn: (cell: number, slot: number) => void): void {
     const table = this.table;
     for (let i = 0; i < table.length; i += PLACE) {
       if (table[i] === 0) continue;
-      fn((table[i] as number) - 1, table[i + 1] as number, table[i + 2] === tag ? (table[i + 3] as number) : 0);
+      fn((table[i] as number) - 1, table[i + 1] as number);
     }
   }
 
-  private place(cell: number, slot: number, pane: number, count: number): number {
+  private place(cell: number, slot: number): number {
     const table = this.table;
     const mask = (1 << this.bits) - 1;
     let i = this.home(cell);
     while (table[PLACE * i] !== 0) i = (i + 1) & mask;
     table[PLACE * i] = cell + 1;
     table[PLACE * i + 1] = slot;
-    table[PLACE * i + 2] = pane;
-    table[PLACE * i + 3] = count;
     return i;
   }
 
@@ -185,14 +169,14 @@ export class CellIndex {
     this.table = new Int32Array(PLACE << this.bits);
     for (let i = 0; i < old.length; i += PLACE) {
       if (old[i] !== 0) {
-        this.place((old[i] as number) - 1, old[i + 1] as number, old[i + 2] as number, old[i + 3] as number);
+        this.place((old[i] as number) - 1, old[i + 1] as number);
       }
     }
   }
 }
 
 /** Numbers per place of a `CellIndex`. */
-const PLACE = 4;
+const PLACE = 2;
 
 /** A live key: its cells' slots (the index it extends), and where its totals and dirty bits are. */
 class KeyState extends CellIndex {
@@ -216,12 +200,12 @@ export class HoppingHeatmap {
   private readonly spans: number[];
   /**
    * Numbers per slot in `slotChunks`: the running count of each window, then
-   * its key's id (four numbers with three windows: a slot never straddles two
-   * cache lines). Its cell is in `cellChunks`, read only when the slot is
-   * freed; its open-pane count is in its key's `CellIndex`. The longest
-   * window's count is the slot's reference count: every event in a closed
-   * pane of the ring is in that window (an older one is refused), so the slot
-   * is freed when it reaches zero.
+   * its count in the open pane (four numbers with three windows: a slot never
+   * straddles two cache lines). Its cell is in `cellChunks`, read only when
+   * the slot is freed. The longest window's count is the slot's reference
+   * count: every event in a closed pane of the ring is in that window (an
+   * older one is refused), and the open pane is empty when the longest
+   * window's leaving pane expires, so the slot is freed when it reaches zero.
    */
   private readonly stride: number;
   /** Panes in the longest window, and that window's index. */
@@ -234,7 +218,7 @@ export class HoppingHeatmap {
    * Every key's slots, `stride` numbers each, slot s in chunk
    * `s >>> SLOT_CHUNK_BITS` from `(s & SLOT_CHUNK_MASK) * stride`: a slot's
    * numbers share a cache line wherever its key's other slots are, and a pane
-   * event is one slot number, so closing a pane reads no per-key object.
+   * event carries its key's id, so closing a pane reads no per-key object.
    * Chunks rather than one array that doubles: a new slot never copies the
    * others, and at most one chunk is held unused.
    */
@@ -250,29 +234,22 @@ export class HoppingHeatmap {
   private dirty = new Int32Array(0);
   /**
    * Raw events of each pane of the longest window and the open one, at
-   * `pane % panes.length`: slots, `paneLength[i]` of them used.
+   * `pane % panes.length`: pairs (slot, key id), `paneLength[i]` numbers used.
    */
   private readonly panes: Int32Array[];
   private readonly paneLength: Int32Array;
   private readonly dirtyStates: KeyState[] = [];
   /**
-   * Late events not yet in their slots' counts: pairs (slot, windows as bits).
-   * Applied before anything reads the slots, in one pass whose cache misses
-   * overlap, where the event itself only touches its cell's place.
-   */
-  private lateLog = new Int32Array(256);
-  private lateLength = 0;
-  /**
    * Events counted but not yet placed, four numbers each: their key's id,
    * their cell, their pane's ring index, and the windows (as bits) a late one
    * is in (0 for one in the open pane). `place` gives them slots before
-   * anything reads the slots or a pane closes, and at `SETTLE_AT`.
+   * anything reads the slots or a pane closes, and at `PLACE_AT`.
    */
   private pending: Int32Array = new Int32Array(1024);
   private pendingLength = 0;
-  /** The key ids of a pane's slots, `GATHER` events at a time (`gatherIds`). */
-  private readonly ids = new Int32Array(GATHER);
-  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written, never read, so that the reads ahead in `place` and `applyLate` are not optimised away.
+  /** The slots of the events `place` is placing, `LOOKAHEAD / 4` at a time. */
+  private readonly found = new Int32Array(LOOKAHEAD / 4);
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written, never read, so that the reads ahead in `place` and `closeNext` are not optimised away.
   private peeked = 0;
   /** Index of the newest closed pane. */
   private closed: number;
@@ -363,8 +340,7 @@ export class HoppingHeatmap {
     this.pendingLength = length;
     // A small ring is in the cache: its events are placed at once. A large one's log stays in the cache too,
     // and a pane close never places a whole pane's events at once.
-    if (length >= SETTLE_AT) this.settle();
-    else if (this.slotCount <= READ_AHEAD_SLOTS) this.place();
+    if (length >= PLACE_AT || this.slotCount <= READ_AHEAD_SLOTS) this.place();
     into.open += onTime;
     into.late += late;
     into.tooOld += times.length - onTime - late;
@@ -399,11 +375,13 @@ export class HoppingHeatmap {
   forEachCell(key: string, windowIndex: number, fn: (cell: number, count: number) => void, withOpen = false): void {
     const state = this.states.get(key);
     if (!state) return;
-    this.settle();
+    this.place();
     const { slotChunks, stride } = this;
-    state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
+    const openAt = this.spans.length;
+    state.forEach((cell, slot) => {
       const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
-      const count = (chunk[(slot & SLOT_CHUNK_MASK) * stride + windowIndex] as number) + (withOpen ? open : 0);
+      const base = (slot & SLOT_CHUNK_MASK) * stride;
+      const count = (chunk[base + windowIndex] as number) + (withOpen ? (chunk[base + openAt] as number) : 0);
       if (count > 0) fn(cell, count);
     });
   }
@@ -415,11 +393,13 @@ export class HoppingHeatmap {
   forEachHeld(key: string, fn: (cell: number, held: number) => void): void {
     const state = this.states.get(key);
     if (!state) return;
-    this.settle();
+    this.place();
     const { slotChunks, stride, longestIndex } = this;
-    state.forEach((this.closed + 1) | 0, (cell, slot, open) => {
+    const openAt = this.spans.length;
+    state.forEach((cell, slot) => {
       const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
-      const held = (chunk[(slot & SLOT_CHUNK_MASK) * stride + longestIndex] as number) + open;
+      const base = (slot & SLOT_CHUNK_MASK) * stride;
+      const held = (chunk[base + longestIndex] as number) + (chunk[base + openAt] as number);
       if (held > 0) fn(cell, held);
     });
   }
@@ -525,30 +505,30 @@ export class HoppingHeatmap {
         cellChunks[last] = cells;
       }
     }
-    const chunk = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
-    // A freed slot's counts are zero already: its longest window's is, and the others count fewer panes.
-    chunk[(slot & SLOT_CHUNK_MASK) * stride + this.spans.length] = state.id;
+    // A freed slot's counts are zero already: its longest window's is, the others count fewer panes, and the open pane is empty when a slot is freed.
     (cellChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array)[slot & SLOT_CHUNK_MASK] = cell;
     return state.set(cell, slot);
   }
 
   private closeNext(): void {
-    this.settle();
+    this.place();
     const pane = ++this.closed;
     const { stride, slotChunks, totals, dirty, panes, paneLength, spans } = this;
     const ringLength = panes.length;
     const windows = spans.length;
     const all = (1 << windows) - 1;
+    const ahead = this.slotCount > READ_AHEAD_SLOTS;
+    let peeked = 0;
     let raw = panes[pane % ringLength] as Int32Array;
     let length = paneLength[pane % ringLength] as number;
-    const ids = this.ids;
-    for (let e = 0; e < length; e++) {
-      if (e % GATHER === 0) this.gatherIds(raw, e, Math.min(length, e + GATHER));
+    for (let e = 0; e < length; e += 2) {
+      if (ahead && e % (2 * GATHER) === 0) peeked |= this.readAhead(raw, e, Math.min(length, e + 2 * GATHER));
       const slot = raw[e] as number;
+      const id = raw[e + 1] as number;
       const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
       const base = (slot & SLOT_CHUNK_MASK) * stride;
-      // Every event of the closing pane came while it was open: it joins the ring's closed events and the windows.
-      const id = ids[e % GATHER] as number;
+      // Every event of the closing pane came while it was open: it leaves the open count and joins the windows.
+      (slots[base + windows] as number)--;
       for (let w = 0; w < windows; w++) {
         (slots[base + w] as number)++;
         (totals[id * windows + w] as number)++;
@@ -564,13 +544,12 @@ export class HoppingHeatmap {
       raw = panes[leaving] as Int32Array;
       length = paneLength[leaving] as number;
       const bit = 1 << w;
-      for (let e = 0; e < length; e++) {
-        if (e % GATHER === 0) this.gatherIds(raw, e, Math.min(length, e + GATHER));
+      for (let e = 0; e < length; e += 2) {
+        if (ahead && e % (2 * GATHER) === 0) peeked |= this.readAhead(raw, e, Math.min(length, e + 2 * GATHER));
         const slot = raw[e] as number;
         const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
-        const base = (slot & SLOT_CHUNK_MASK) * stride;
-        (slots[base + w] as number)--;
-        const id = ids[e % GATHER] as number;
+        (slots[(slot & SLOT_CHUNK_MASK) * stride + w] as number)--;
+        const id = raw[e + 1] as number;
         (totals[id * windows + w] as number)--;
         if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
         dirty[id] = (dirty[id] as number) | bit;
@@ -581,14 +560,14 @@ export class HoppingHeatmap {
     raw = panes[expired] as Int32Array;
     length = paneLength[expired] as number;
     const bit = 1 << longestIndex;
-    for (let e = 0; e < length; e++) {
-      if (e % GATHER === 0) this.gatherIds(raw, e, Math.min(length, e + GATHER));
+    for (let e = 0; e < length; e += 2) {
+      if (ahead && e % (2 * GATHER) === 0) peeked |= this.readAhead(raw, e, Math.min(length, e + 2 * GATHER));
       const slot = raw[e] as number;
       const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
       const base = (slot & SLOT_CHUNK_MASK) * stride;
       const refs = (slots[base + longestIndex] as number) - 1;
       slots[base + longestIndex] = refs;
-      const id = ids[e % GATHER] as number;
+      const id = raw[e + 1] as number;
       if (dirty[id] === 0) this.dirtyStates.push(this.byId[id] as KeyState);
       dirty[id] = (dirty[id] as number) | bit;
       if (refs === 0) {
@@ -602,102 +581,75 @@ export class HoppingHeatmap {
       if (left === 0) this.forget(id);
     }
     paneLength[expired] = 0;
-  }
-
-  /** Places the pending events, then adds the late ones to their slots' counts: before anything reads either. */
-  private settle(): void {
-    this.place();
-    this.applyLate();
+    this.peeked = peeked;
   }
 
   /**
    * Places every pending event: finds (or gives) its cell a slot in its key's
-   * index, writes the slot into its pane, and counts it in the open pane or
-   * logs it as late. In a large ring the index places of the next
-   * `LOOKAHEAD` events are read first, in a loop of their own, so that their
-   * cache misses overlap.
+   * index, writes (slot, key id) into its pane, and counts it in its slot: in
+   * the open count, or, late, in the windows it is in. In a large ring the
+   * events go `LOOKAHEAD` at a time, in three loops whose cache misses
+   * overlap: reading their index places, finding their slots (and reading
+   * them), then counting.
    */
   private place(): void {
     const length = this.pendingLength;
     if (length === 0) return;
-    const { pending, byId, panes, paneLength } = this;
-    // Pane numbers exceed 32 bits: truncated once here, not per event.
-    const openTag = (this.closed + 1) | 0;
+    const { pending, byId, panes, paneLength, slotChunks, stride, found } = this;
+    const windows = this.spans.length;
     let peeked = 0;
     const ahead = this.slotCount > READ_AHEAD_SLOTS;
-    for (let i = 0; i < length; i += 4) {
-      if (ahead && i % LOOKAHEAD === 0) {
-        // The next events' index places, read in a loop of their own: their cache misses overlap.
-        for (let j = i; j < Math.min(length, i + LOOKAHEAD); j += 4) {
+    for (let from = 0; from < length; from += LOOKAHEAD) {
+      const to = Math.min(length, from + LOOKAHEAD);
+      if (ahead) {
+        for (let j = from; j < to; j += 4) {
           peeked |= (byId[pending[j] as number] as KeyState).peek(pending[j + 1] as number);
         }
       }
-      const state = byId[pending[i] as number] as KeyState;
-      const cell = pending[i + 1] as number;
-      let place = state.find(cell);
-      if (place === -1) place = this.allocate(state, cell);
-      const slot = state.slotAt(place);
-      const ringIndex = pending[i + 2] as number;
-      const at = paneLength[ringIndex] as number;
-      let raw = panes[ringIndex] as Int32Array;
-      if (at === raw.length) raw = this.growPane(ringIndex);
-      raw[at] = slot;
-      paneLength[ringIndex] = at + 1;
-      const inWindows = pending[i + 3] as number;
-      // The slot itself (another cache line) waits for the pane to close.
-      if (inWindows === 0) state.countOpen(place, openTag);
-      else {
-        let lateLength = this.lateLength;
-        if (lateLength === this.lateLog.length) this.lateLog = doubled(this.lateLog);
-        this.lateLog[lateLength++] = slot;
-        this.lateLog[lateLength++] = inWindows;
-        this.lateLength = lateLength;
+      for (let i = from; i < to; i += 4) {
+        const id = pending[i] as number;
+        const state = byId[id] as KeyState;
+        const cell = pending[i + 1] as number;
+        let place = state.find(cell);
+        if (place === -1) place = this.allocate(state, cell);
+        const slot = state.slotAt(place);
+        found[(i - from) >> 2] = slot;
+        if (ahead)
+          peeked |= (slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array)[(slot & SLOT_CHUNK_MASK) * stride] as number;
+        const ringIndex = pending[i + 2] as number;
+        const at = paneLength[ringIndex] as number;
+        let raw = panes[ringIndex] as Int32Array;
+        if (at === raw.length) raw = this.growPane(ringIndex);
+        raw[at] = slot;
+        raw[at + 1] = id;
+        paneLength[ringIndex] = at + 2;
+      }
+      for (let i = from; i < to; i += 4) {
+        const slot = found[(i - from) >> 2] as number;
+        const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
+        const base = (slot & SLOT_CHUNK_MASK) * stride;
+        const inWindows = pending[i + 3] as number;
+        if (inWindows === 0) (slots[base + windows] as number)++;
+        else {
+          for (let w = 0; w < windows; w++) {
+            if (inWindows & (1 << w)) (slots[base + w] as number)++;
+          }
+        }
       }
     }
     this.peeked = peeked;
     this.pendingLength = 0;
   }
 
-  /**
-   * Reads the key ids of the slots of events `from` … `to` − 1 of a pane into
-   * `ids` (at `e % GATHER`), in a loop of its own: the slots' cache misses
-   * overlap, and the pass that follows finds their lines in the cache.
-   */
-  private gatherIds(raw: Int32Array, from: number, to: number): void {
-    const { slotChunks, stride, ids } = this;
-    const at = this.spans.length;
-    for (let e = from; e < to; e++) {
-      const slot = raw[e] as number;
-      ids[e - from] = (slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array)[
-        (slot & SLOT_CHUNK_MASK) * stride + at
-      ] as number;
-    }
-  }
-
-  /** Adds the late events of the log to their slots' counts. */
-  private applyLate(): void {
-    const { lateLog, lateLength, slotChunks, stride } = this;
-    const windows = this.spans.length;
+  /** Reads the slots of pane events `from` … `to` − 1 (numbers of `raw`, two an event) in a loop of their own: their cache misses overlap. */
+  private readAhead(raw: Int32Array, from: number, to: number): number {
+    const { slotChunks, stride } = this;
     let peeked = 0;
-    const ahead = this.slotCount > READ_AHEAD_SLOTS;
-    for (let i = 0; i < lateLength; i += 2) {
-      if (ahead && i % (2 * GATHER) === 0) {
-        // The next slots, read in a loop of their own: their cache misses overlap.
-        for (let j = i; j < Math.min(lateLength, i + 2 * GATHER); j += 2) {
-          const slot = lateLog[j] as number;
-          peeked |= (slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array)[(slot & SLOT_CHUNK_MASK) * stride] as number;
-        }
-      }
-      const slot = lateLog[i] as number;
-      const slots = slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array;
-      const base = (slot & SLOT_CHUNK_MASK) * stride;
-      const inWindows = lateLog[i + 1] as number;
-      for (let w = 0; w < windows; w++) {
-        if (inWindows & (1 << w)) (slots[base + w] as number)++;
-      }
+    for (let e = from; e < to; e += 2) {
+      const slot = raw[e] as number;
+      peeked |= (slotChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array)[(slot & SLOT_CHUNK_MASK) * stride] as number;
     }
-    this.peeked = peeked;
-    this.lateLength = 0;
+    return peeked;
   }
 
   /** Drops key `id` (no event left), keeping its changes not yet taken on its state. */
@@ -727,17 +679,17 @@ function doubled(array: Int32Array): Int32Array<ArrayBuffer> {
   return grown;
 }
 
-/** Events whose index places `place` reads ahead at a time, in numbers of `pending` (four an event). */
+/** Events that `place` takes at a time (their index places read ahead), in numbers of `pending` (four an event). */
 const LOOKAHEAD = 4 * 32;
 
 /** Numbers in the pending log (four an event) at which `addMany` places it: 64 kB. */
-const SETTLE_AT = 4 * 4096;
+const PLACE_AT = 4 * 4096;
 
-/** Events whose slots `closeNext` and `applyLate` read ahead at a time. */
+/** Events whose slots `closeNext` reads ahead at a time. */
 const GATHER = 32;
 
 /**
- * Slots in use above which events wait in the pending log and `place` and `applyLate` read ahead: with fewer,
+ * Slots in use above which events wait in the pending log and `place` and `closeNext` read ahead: with fewer,
  * every key's slots and index places stay in the cache, and both would only cost.
  */
 const READ_AHEAD_SLOTS = 1 << 15;
