@@ -20,6 +20,9 @@ const grid = (band: Grid["band"], part: Partial<Grid>): Grid => testGrid({ origi
 let watches: Watch[][] = [];
 /** What `overlay.linked` answers (the share link's view), and the history asked for. */
 let linked: ShareView | null = null;
+/** While set, `overlay.linked` is answered only once it resolves; whether it was asked. */
+let linkedHeld: Promise<void> | null = null;
+let linkedAsked = false;
 let histories: unknown[] = [];
 /** The comparisons asked for, and the time of each ask. */
 let compares: { request: Record<string, unknown>; at: number }[] = [];
@@ -46,6 +49,8 @@ describe("overlay view", () => {
     watches = [];
     fills = [];
     linked = null;
+    linkedHeld = null;
+    linkedAsked = false;
     histories = [];
     compares = [];
     Object.assign(fakeBrowser.runtime, {
@@ -76,7 +81,9 @@ describe("overlay view", () => {
             },
           },
         };
-        respond({ res: answers[message.type] ?? null });
+        if (message.type === "overlay.linked") linkedAsked = true;
+        if (message.type === "overlay.linked" && linkedHeld) void linkedHeld.then(() => respond({ res: linked }));
+        else respond({ res: answers[message.type] ?? null });
       },
     });
     HTMLCanvasElement.prototype.getContext = (() => ({
@@ -180,6 +187,43 @@ describe("overlay view", () => {
     view = new OverlayView();
     const asked = await until(() => histories[0], "the linked range from history");
     expect(asked).toMatchObject({ origin: location.origin, path: "/", width: 1280, from: 1_000_000, to: 4_600_000 });
+  });
+
+  it("shows its panel only from its first view on: hidden while a share link's answer is awaited", async () => {
+    let release = () => undefined as void;
+    linkedHeld = new Promise((resolve) => {
+      release = resolve;
+    });
+    linked = {
+      origin: location.origin,
+      path: "/",
+      band: "desktop",
+      time: { kind: "window", ms: 300_000 },
+      layer: "document",
+      points: "clicks",
+      mode: "tiles",
+    };
+    // The overlay's shadow root is closed: its host's root is kept here as it is made.
+    const attach = HTMLElement.prototype.attachShadow;
+    let root: ShadowRoot | null = null;
+    HTMLElement.prototype.attachShadow = function (this: HTMLElement, init: ShadowRootInit) {
+      root = attach.call(this, init);
+      return root;
+    };
+    try {
+      view = new OverlayView();
+    } finally {
+      HTMLElement.prototype.attachShadow = attach;
+    }
+    const panel = (root as ShadowRoot | null)?.querySelector<HTMLElement>(".panel");
+    if (!panel) throw new Error("the overlay built no panel");
+    // The link is asked for once the companion's facts are read from storage; its answer is held.
+    await until(() => (linkedAsked ? true : undefined), "the share link's view asked");
+    expect(panel.hidden).toBe(true);
+    expect(watches).toEqual([]);
+    release();
+    await until(() => (panel.hidden ? undefined : true), "the panel shown");
+    expect(watches.map((w) => w[0]?.windowMs)).toEqual([300_000]);
   });
 
   it("opens its tab's linked comparison as Me vs the rest, asked again with the live heat at most once a refresh, until closed", async () => {

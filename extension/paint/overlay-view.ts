@@ -266,6 +266,8 @@ export class OverlayView {
       },
       signal,
     );
+    // Shown from the first render after the start: never as built, unfolded and empty.
+    this.panel.setVisible(false);
     root.append(style, this.canvas, ...this.scrollMap.elements, this.panel.element, this.panel.tooltip);
     document.documentElement.append(host);
 
@@ -729,7 +731,7 @@ export class OverlayView {
       waiting,
       comparing: this.compareChoice !== "off",
     });
-    this.panel.setVisible(!this.inFrame || totals.moves + totals.clicks > 0);
+    this.panel.setVisible(this.started && (!this.inFrame || totals.moves + totals.clicks > 0));
   }
 
   /** The status line: the age of the live view's last grid, stale past `staleAfter` (none for a past range). */
