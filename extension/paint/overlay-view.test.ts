@@ -190,7 +190,7 @@ describe("overlay view", () => {
   });
 
   it("shows its panel only from its first view on: hidden while a share link's answer is awaited", async () => {
-    let release = () => undefined as void;
+    let release: () => void = () => undefined;
     linkedHeld = new Promise((resolve) => {
       release = resolve;
     });
