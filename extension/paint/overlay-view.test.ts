@@ -16,6 +16,18 @@ const BANDS = [
 
 const grid = (band: Grid["band"], part: Partial<Grid>): Grid => testGrid({ origin: location.origin, band, ...part });
 
+/** A share link's view of this page's live heat over 5 min, with `part` over it. */
+const shareView = (part: Partial<ShareView>): ShareView => ({
+  origin: location.origin,
+  path: "/",
+  band: null,
+  time: { kind: "window", ms: 300_000 },
+  layer: "document",
+  points: null,
+  mode: null,
+  ...part,
+});
+
 /** Every `overlay.watch` the overlay sends to the background, and the rectangles it fills. */
 let watches: Watch[][] = [];
 /** What `overlay.linked` answers (the share link's view), and the history asked for. */
@@ -163,15 +175,7 @@ describe("overlay view", () => {
     await fakeBrowser.storage.local.set({
       companionGrid: { ...(stored.companionGrid as object), windowsMs: [60_000, 300_000] },
     });
-    linked = {
-      origin: location.origin,
-      path: "/",
-      band: "desktop",
-      time: { kind: "window", ms: 60_000 },
-      layer: "document",
-      points: "clicks",
-      mode: "tiles",
-    };
+    linked = shareView({ band: "desktop", time: { kind: "window", ms: 60_000 }, points: "clicks", mode: "tiles" });
     view = new OverlayView();
     const own = await until(() => {
       const last = watches.at(-1);
@@ -194,15 +198,7 @@ describe("overlay view", () => {
     linkedHeld = new Promise((resolve) => {
       release = resolve;
     });
-    linked = {
-      origin: location.origin,
-      path: "/",
-      band: "desktop",
-      time: { kind: "window", ms: 300_000 },
-      layer: "document",
-      points: "clicks",
-      mode: "tiles",
-    };
+    linked = shareView({ band: "desktop", points: "clicks", mode: "tiles" });
     // The overlay's shadow root is closed: its host's root is kept here as it is made.
     const attach = HTMLElement.prototype.attachShadow;
     let root: ShadowRoot | null = null;
@@ -230,21 +226,14 @@ describe("overlay view", () => {
     const stored = await fakeBrowser.storage.local.get("companionGrid");
     // A refresh shorter than the least wait: asked again at most once a second.
     await fakeBrowser.storage.local.set({ companionGrid: { ...(stored.companionGrid as object), refreshMs: 100 } });
-    linked = {
-      origin: location.origin,
-      path: "/",
-      band: null,
-      time: { kind: "window", ms: 300_000 },
-      layer: "document",
-      points: null,
-      mode: null,
+    linked = shareView({
       compare: {
         a: { kind: "tester", label: "ana" },
         b: { kind: "rest", label: "ana" },
         aSpan: { kind: "all" },
         bSpan: { kind: "all" },
       },
-    };
+    });
     view = new OverlayView();
     const first = await until(() => compares[0], "the linked comparison");
     // Everything kept: no range on either side.
@@ -297,15 +286,7 @@ describe("overlay view", () => {
     expect(offered).toContain("No points at your width (desktop); phone has 6");
     view.dispose();
 
-    linked = {
-      origin: location.origin,
-      path: "/",
-      band: "phone",
-      time: { kind: "window", ms: 300_000 },
-      layer: "document",
-      points: null,
-      mode: "tiles",
-    };
+    linked = shareView({ band: "phone", mode: "tiles" });
     view = new OverlayView();
     await until(() => watches.find((w) => w.length === 2), "a watch per band");
     const shown = view;
