@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PageTags } from "../../protocol/compare";
-import { parseShareUrl, type ShareView, shareUrl } from "../../protocol/share-link";
+import { parseShareUrl, shareUrl } from "../../protocol/share-link";
+import { testShareView } from "../../tests/support/share-view";
 import {
   compareChoices,
   comparisonOf,
@@ -84,15 +85,7 @@ describe("the compare choices", () => {
 
   it("open a linked comparison as Me vs the rest or the builds when it is just that, else as its own choice", () => {
     const known: KnownTags = { tags: tags(["1.4", "1.3"], ["ana", "bo"]), me: "ana" };
-    const view: ShareView = {
-      origin: "https://shop.example",
-      path: "/",
-      band: null,
-      time: { kind: "window", ms: 300_000 },
-      layer: "document",
-      points: null,
-      mode: null,
-    };
+    const view = testShareView({ origin: "https://shop.example" });
     // Through a link and back, as a tab opened from it gets the comparison.
     const through = (choice: "me" | "builds" | "hours", range: { from: number; to: number } | null) => {
       const compare = shareCompareOf(choice, known, NOW, range, null) ?? undefined;

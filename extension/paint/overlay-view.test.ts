@@ -5,6 +5,7 @@ import type { Watch } from "../../protocol/messages";
 import type { ShareView } from "../../protocol/share-link";
 import type { Grid } from "../../protocol/wire";
 import { testGrid } from "../../tests/support/grid";
+import { testShareView } from "../../tests/support/share-view";
 import { fakeBrowser } from "../testing/fake-browser";
 import { MIN_TILE_PX } from "./anchored";
 import { OverlayView } from "./overlay-view";
@@ -16,17 +17,8 @@ const BANDS = [
 
 const grid = (band: Grid["band"], part: Partial<Grid>): Grid => testGrid({ origin: location.origin, band, ...part });
 
-/** A share link's view of this page's live heat over 5 min, with `part` over it. */
-const shareView = (part: Partial<ShareView>): ShareView => ({
-  origin: location.origin,
-  path: "/",
-  band: null,
-  time: { kind: "window", ms: 300_000 },
-  layer: "document",
-  points: null,
-  mode: null,
-  ...part,
-});
+/** A share link's view of this page, with `part` over it. */
+const shareView = (part: Partial<ShareView>): ShareView => testShareView({ origin: location.origin, ...part });
 
 /** Every `overlay.watch` the overlay sends to the background, and the rectangles it fills. */
 let watches: Watch[][] = [];
