@@ -13,9 +13,10 @@
  * `CellIndex`), and the slots of every key live in a few large typed arrays
  * (the running counts of all windows side by side, then the open pane's
  * count): a pane event is two integers (its slot and its key's id), and
- * closing a pane walks flat arrays without reading any per-key object. A pane is one growing
- * Int32Array for all keys rather than a ring per key: a key costs no ring of
- * (longest window / hop) entries, and a steady stream allocates nothing.
+ * closing a pane walks flat arrays without reading any per-key object. A
+ * pane is one growing Int32Array for all keys rather than a ring per key: a
+ * key costs no ring of (longest window / hop) entries, and a steady stream
+ * allocates nothing.
  *
  * At many keys an event's cost is its cache misses, and misses cost least
  * many at a time: in a large ring an arriving event is only logged (its key,
@@ -70,8 +71,9 @@ export interface Change {
 /**
  * Cell → slot, as an open-addressing hash table in one Int32Array: per place
  * (cell + 1, slot), 0 for an empty place, linear probing, at most three
- * quarters full: eight places a cache line. A lookup reads one place of one array, where a
- * table of chunks chased three pointers; memory follows the live cells.
+ * quarters full: eight places a cache line. A lookup reads one place of one
+ * array, where a table of chunks chased three pointers; memory follows the
+ * live cells.
  * Neighbouring cells have neighbouring homes (a cursor's next cell is usually
  * in the cache line its last one brought in), which is why the hash keeps the
  * low bits.
@@ -144,7 +146,7 @@ export class CellIndex {
     this.size--;
   }
 
-  /** Calls `fn` for each cell in the table with its slot and its count in the open pane tagged `tag`, in table order. */
+  /** Calls `fn` for each cell in the table with its slot, in table order. */
   forEach(fn: (cell: number, slot: number) => void): void {
     const table = this.table;
     for (let i = 0; i < table.length; i += PLACE) {
@@ -505,7 +507,8 @@ export class HoppingHeatmap {
         cellChunks[last] = cells;
       }
     }
-    // A freed slot's counts are zero already: its longest window's is, the others count fewer panes, and the open pane is empty when a slot is freed.
+    // A freed slot's counts are zero already: its longest window's is, the others count fewer panes, and the
+    // open pane is empty when a slot is freed.
     (cellChunks[slot >>> SLOT_CHUNK_BITS] as Int32Array)[slot & SLOT_CHUNK_MASK] = cell;
     return state.set(cell, slot);
   }
