@@ -308,10 +308,6 @@ export async function steadyScreenshot(page: Page, ms = 5_000): Promise<PNG> {
 }
 
 /**
- * Polls screenshots until the pixel at viewport point (x, y) is within
- * `tolerance` of `want`, for up to `ms`; returns the last colour read.
- */
-/**
  * Opens `url` (a full URL) in a viewer's tab with the overlay on, waits for its
  * heat on elements, and presses Coverage: the row above the snapshot row, 291 px
  * up from the panel's corner (extension/paint/panel.ts).
@@ -339,6 +335,10 @@ export async function screenshotWhen(page: Page, done: (png: PNG) => boolean, ms
   return png;
 }
 
+/**
+ * Polls screenshots until the pixel at viewport point (x, y) is within
+ * `tolerance` of `want`, for up to `ms`; returns the last colour read.
+ */
 export async function waitForPixel(page: Page, x: number, y: number, want: Rgb, ms = 10_000, tolerance = 24) {
   let got = pixel(await screenshotPixels(page), x, y);
   for (const end = Date.now() + ms; distance(got, want) > tolerance && Date.now() < end; ) {

@@ -4,7 +4,10 @@
  * page's); the tab's overlay switch shows and hides the overlay in every frame
  * of the tab, and the iframe's overlay paints its own page's heat inside the
  * iframe (the background routes each grid to the frame that watches it).
+ * An iframe with heat shows a panel of its own, folded to its pill until
+ * opened, its fold not kept; an iframe without heat shows none.
  */
+import type { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Companion } from "../../companion/src/server";
 import { setOverlayPrefs } from "./anchors-lab";
@@ -19,6 +22,7 @@ import {
   openPage,
   pixel,
   screenshotPixels,
+  screenshotWhen,
   setOverlay,
   settledGrid,
   startE2ECompanion,
@@ -31,14 +35,25 @@ import {
 
 /** Where the iframe sits in the page, and its size (no border, no scrollbar inside). */
 const FRAME = { left: 100, top: 100, width: 600, height: 400 };
+/** A second iframe, of another page of the same site (light all over), that no test hovers. */
+const QUIET = { left: 750, top: 100, width: 250, height: 300 };
 /** The box hovered inside the iframe, in the iframe's own coordinates. */
 const BOX = { left: 100, top: 100, right: 400, bottom: 300 };
 
+const iframe = (src: string, at: typeof FRAME) =>
+  `<iframe src="${src}" style="position:absolute;left:${at.left}px;top:${at.top}px;width:${at.width}px;height:${at.height}px;border:0"></iframe>`;
+
 const outer = (innerUrl: string) => `<!doctype html><html><head><meta charset="utf-8"><title>Frames</title></head>
-<body style="margin:0;background:#fff"><iframe src="${innerUrl}" style="position:absolute;left:${FRAME.left}px;top:${FRAME.top}px;width:${FRAME.width}px;height:${FRAME.height}px;border:0"></iframe></body></html>`;
+<body style="margin:0;background:#fff">${iframe(innerUrl, FRAME)}${iframe(innerUrl.replace("inner", "inner-quiet"), QUIET)}</body></html>`;
+
+/** Whether the pixel at (x, y) is the overlay panel's dark background (the pages here are light there). */
+const onPanel = (png: PNG, x: number, y: number) => Math.max(...pixel(png, x, y)) < 120;
 
 const INNER = `<!doctype html><html><head><meta charset="utf-8"><title>Inner</title></head>
 <body style="margin:0;background:#f4f1ea;overflow:hidden"><div style="position:absolute;left:${BOX.left}px;top:${BOX.top}px;width:${BOX.right - BOX.left}px;height:${BOX.bottom - BOX.top}px;background:#29335c"></div></body></html>`;
+
+const QUIET_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Quiet</title></head>
+<body style="margin:0;background:#f4f1ea"></body></html>`;
 
 describe.each<BrowserName>(["chromium", "firefox"])("frames in %s", (browserName) => {
   let companion: Companion;
@@ -52,7 +67,10 @@ describe.each<BrowserName>(["chromium", "firefox"])("frames in %s", (browserName
     // The demo paths, where the manifest runs the scripts on 127.0.0.1 and localhost (any port): another host is another origin.
     site = await startSite((req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
-      res.end(req.url?.startsWith("/demo/inner") ? INNER : outer(frameUrl));
+      const url = req.url ?? "";
+      res.end(
+        url.startsWith("/demo/inner-quiet") ? QUIET_PAGE : url.startsWith("/demo/inner") ? INNER : outer(frameUrl),
+      );
     });
     const { port } = site;
     pageUrl = `http://127.0.0.1:${port}/demo/frames.html`;
@@ -98,6 +116,33 @@ describe.each<BrowserName>(["chromium", "firefox"])("frames in %s", (browserName
     await tab.screenshot({ path: `${E2E_DIST}/${browserName}-frames-on.png` });
     expect(distance(got, want), `${got} vs ${want}`).toBeLessThanOrEqual(24);
     expect(distance(got, base)).toBeGreaterThan(40);
+
+    // The iframe's panel: its pill in the iframe's corner, and the iframe's page where the unfolded panel
+    // (220 px wide, 12 px in) would be. The tab's own panel stays unfolded in the page's corner.
+    const corner = { x: FRAME.left + FRAME.width, y: FRAME.top + FRAME.height };
+    const pill = [corner.x - 22, corner.y - 27] as const;
+    const unfolded = [corner.x - 30, corner.y - 150] as const;
+    const tabPanel = [1280 - 228, 800 - 291] as const;
+    const folded = (png: PNG) => onPanel(png, ...pill) && !onPanel(png, ...unfolded) && onPanel(png, ...tabPanel);
+    let png = await screenshotWhen(tab, folded);
+    expect(folded(png), "the iframe's panel folded to its pill, the tab's unfolded").toBe(true);
+    await tab.mouse.click(...pill);
+    png = await screenshotWhen(tab, (p) => onPanel(p, ...unfolded));
+    expect(onPanel(png, ...unfolded), "the iframe's panel unfolded by its pill").toBe(true);
+    await tab.screenshot({ path: `${E2E_DIST}/${browserName}-frames-panel.png` });
+    // The iframe without heat shows no panel: its page where its pill would be.
+    expect(onPanel(png, QUIET.left + QUIET.width - 22, QUIET.top + QUIET.height - 27), "no pill without heat").toBe(
+      false,
+    );
+    // The fold was the iframe's alone: the overlay turned off and on shows its pill again.
+    await setOverlay(launched, pageUrl, false);
+    await tab.bringToFront();
+    png = await screenshotWhen(tab, (p) => !onPanel(p, ...pill) && !onPanel(p, ...unfolded));
+    expect(onPanel(png, ...pill) || onPanel(png, ...unfolded), "no panel in the iframe while off").toBe(false);
+    await setOverlay(launched, pageUrl, true);
+    await tab.bringToFront();
+    png = await screenshotWhen(tab, folded);
+    expect(folded(png), "the iframe's panel folded again").toBe(true);
 
     await setOverlay(launched, pageUrl, false);
     await tab.bringToFront();
