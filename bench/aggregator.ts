@@ -98,8 +98,11 @@ interface Aggregator {
   advance(now: number): void;
 }
 
-/** Feeds the stream, closing panes as the clock passes them; events per second. */
-export function run(stream: Stream, batches: number, aggregator: Aggregator): number {
+/**
+ * Feeds the stream, closing panes as the clock passes them; events per second. `watch` runs after each
+ * close, as the window stage reads the grids its viewers watch.
+ */
+export function run(stream: Stream, batches: number, aggregator: Aggregator, watch?: () => void): number {
   const counts: AddCounts = { open: 0, late: 0, tooOld: 0 };
   // Each batch is copied into arrays of its own, as a decoded frame would hand it over.
   const times = new Float64Array(BATCH);
@@ -110,6 +113,7 @@ export function run(stream: Stream, batches: number, aggregator: Aggregator): nu
     const now = stream.arrivals[b] as number;
     if (now >= nextTick) {
       aggregator.advance(now);
+      watch?.();
       nextTick += HOP;
     }
     for (let i = 0; i < BATCH; i++) {
@@ -162,6 +166,8 @@ export function benchAggregator(): AggregatorResult {
 
 export interface KeysResult {
   keys: number;
+  /** Keys whose live grid in the longest window was read after every hop, as a watched page's is. */
+  watched: number;
   /**
    * The median of the rounds, each on a fresh ring. The first two of a process map fresh memory (35,000
    * page faults and a quarter of a second in the kernel each, at 1,000 keys) and run a third slower than
@@ -171,42 +177,55 @@ export interface KeysResult {
   /** The slowest and the fastest round. */
   range: [number, number];
   rounds: number;
-  /** Heap held per key after the run (its cells' counts and its events in the pane ring), after a full collection. */
+  /** Heap held per key after the run (its events in the pane ring, its totals, the grids read), after a full collection. */
   bytesPerKey: number;
 }
 
 /**
  * The pane ring at `keys` live keys (pages × bands: here one band), 10 tabs
  * each, over 4M events: 100 s of 1,000 keys' traffic, 10 s of 10,000 keys'.
- * Needs node --expose-gc.
+ * With `watched`, that many keys' live grids in the longest window are read
+ * after every hop, as the window stage reads the pages viewers watch (each
+ * changes at every hop here). Needs node --expose-gc.
  */
-export function benchKeys(keys: number, events = 4_000_000, rounds = 5): KeysResult {
+export function benchKeys(keys: number, watched = 0, events = 4_000_000, rounds = 5): KeysResult {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error("run with node --expose-gc");
   const start = 1_800_000_000_000;
   const stream = makeStream(events, start, keys);
   const pane = () => new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now: start });
+  const longest = WINDOWS.length - 1;
+  let cells = 0;
+  const count = () => cells++;
+  const watching = (ring: HoppingHeatmap) => () => {
+    for (let k = 0; k < watched; k++) ring.forEachCell(stream.keys[k] as string, longest, count, true);
+  };
   // The warm-up ring stays alive until both readings: a dead one's buffers are freed after some collection or other, and would fall in one reading and not the other.
   const warm = pane();
-  run(stream, stream.arrivals.length / 10, warm);
+  run(stream, stream.arrivals.length / 10, warm, watching(warm));
   gc();
   const before = heldBytes();
   const heatmap = pane();
-  const eventsPerSec = run(stream, stream.arrivals.length, heatmap);
+  const eventsPerSec = run(stream, stream.arrivals.length, heatmap, watching(heatmap));
   gc();
   const after = heldBytes();
   if (heatmap.size !== keys || warm.size !== keys) {
     throw new Error(`expected ${keys} live keys, found ${heatmap.size} (${warm.size} after the warm-up)`);
+  }
+  if (heatmap.keptKeys !== watched || (watched > 0 && cells === 0)) {
+    throw new Error(`expected ${watched} watched keys' grids kept and read, found ${heatmap.keptKeys} (${cells} cells read)`);
   }
   const held = after - before;
   const rates = [eventsPerSec];
   for (let i = 1; i < rounds; i++) {
     // Each round on a fresh ring after a full collection, as the first: the rings before are garbage by then.
     gc();
-    rates.push(run(stream, stream.arrivals.length, pane()));
+    const ring = pane();
+    rates.push(run(stream, stream.arrivals.length, ring, watching(ring)));
   }
   return {
     keys,
+    watched,
     eventsPerSec: median(rates),
     range: [Math.min(...rates), Math.max(...rates)],
     rounds,

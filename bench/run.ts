@@ -42,9 +42,13 @@ row("pane ring, events/s (same events)", fmt(agg.paneSameEventsPerSec));
 row("pane ring vs naive", `${fmt(agg.paneVsNaive, 1)}×`);
 for (const [pages, rate] of agg.byPages) row(`pane ring, 4M events, ${pages} pages × 10 tabs, events/s`, fmt(rate));
 const [keys1k, keys10k] = [benchKeys(1000), benchKeys(10_000)];
-for (const k of [keys1k, keys10k]) {
+// The same with a hundred of the keys watched: their live grids read after every hop.
+const WATCHED = 100;
+const [watched1k, watched10k] = [benchKeys(1000, WATCHED), benchKeys(10_000, WATCHED)];
+for (const k of [keys1k, keys10k, watched1k, watched10k]) {
+  const watching = k.watched > 0 ? `, ${fmt(k.watched)} of them watched (live grid read every hop)` : "";
   row(
-    `pane ring, 4M events, ${fmt(k.keys)} live keys × 10 tabs, median of ${k.rounds} rounds: events/s (lowest–highest), bytes per key`,
+    `pane ring, 4M events, ${fmt(k.keys)} live keys × 10 tabs${watching}, median of ${k.rounds} rounds: events/s (lowest–highest), bytes per key`,
     `${fmt(k.eventsPerSec)} (${fmt(k.range[0])}–${fmt(k.range[1])})  ${fmt(k.bytesPerKey)}`,
   );
 }
@@ -216,8 +220,11 @@ const result = {
   aggEventsPerSec: round(agg.aggEventsPerSec),
   aggEventsPerSec1k: round(keys1k.eventsPerSec),
   aggEventsPerSec10k: round(keys10k.eventsPerSec),
+  aggEventsPerSec1kWatched: round(watched1k.eventsPerSec),
+  aggEventsPerSec10kWatched: round(watched10k.eventsPerSec),
   bytesPerKey1k: round(keys1k.bytesPerKey),
   bytesPerKey10k: round(keys10k.bytesPerKey),
+  bytesPerKey1kWatched: round(watched1k.bytesPerKey),
   ingestEventsPerSec: round(ingest?.ingestEventsPerSec ?? 0),
   loopDelayP99Ms: round(ingest?.loopDelayP99Ms ?? Number.NaN, 1),
   ingestVsBareWs: round(Math.min(...saturation.map((s) => s.ingestVsBareWs)), 2),

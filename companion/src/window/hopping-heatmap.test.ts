@@ -106,8 +106,8 @@ describe("HoppingHeatmap", () => {
     );
   });
 
-  it("read only now and then (late events waiting for their slots, keys forgotten and back before changes are taken), equals the naive model and reports every changed window", () => {
-    // Few cells, so that a slot whose late events wait often sees its older events expire meanwhile.
+  it("read only now and then (grids made from the panes long after their events came, keys forgotten and back before changes are taken), equals the naive model and reports every changed window", () => {
+    // Few cells, so that a cell with late events often sees its older events expire meanwhile.
     const step = fc.oneof(
       {
         weight: 4,
@@ -162,6 +162,77 @@ describe("HoppingHeatmap", () => {
     );
   });
 
+  it("keeps a grid only while it is read: one read again after keepGridsMs is made afresh and still equals the naive count, live or closed", () => {
+    const step = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          kind: fc.constant("event" as const),
+          key: fc.constantFrom("a", "b", "c"),
+          dt: fc.integer({ min: -7000, max: 500 }),
+          cell: fc.integer({ min: 0, max: 12 }),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant("tick" as const),
+          ms: fc.oneof(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1000, max: 12_000 })),
+        }),
+      },
+      // A read of one key's grid in one window, live (with the open pane) or closed.
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("read" as const),
+          key: fc.constantFrom("a", "b", "c"),
+          window: fc.integer({ min: 0, max: WINDOWS.length - 1 }),
+          live: fc.boolean(),
+        }),
+      },
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(0, 250, 1500), fc.array(step, { maxLength: 300 }), (keepGridsMs, steps) => {
+        let now = START;
+        const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now, keepGridsMs });
+        const log: { key: string; pane: number; cell: number }[] = [];
+        let closed = Math.floor(now / HOP) - 1;
+        let lastRead = -Infinity;
+        const reference = (key: string, windowMs: number, live: boolean) => {
+          const first = closed + 1 - windowMs / HOP;
+          const last = live ? closed + 1 : closed;
+          const grid = new Map<number, number>();
+          for (const e of log) {
+            if (e.key === key && e.pane >= first && e.pane <= last) grid.set(e.cell, (grid.get(e.cell) ?? 0) + 1);
+          }
+          return grid;
+        };
+        for (const s of steps) {
+          if (s.kind === "event") {
+            // Older than the longest window: refused, and in no grid.
+            if (Math.floor((now + s.dt) / HOP) <= closed - (WINDOWS.at(-1) as number) / HOP) {
+              expect(fast.add(s.key, now + s.dt, s.cell)).toBe("tooOld");
+              continue;
+            }
+            fast.add(s.key, now + s.dt, s.cell);
+            log.push({ key: s.key, pane: Math.min(Math.floor((now + s.dt) / HOP), closed + 1), cell: s.cell });
+          } else if (s.kind === "tick") {
+            now += s.ms;
+            fast.advance(now);
+            closed = Math.max(closed, Math.floor(now / HOP) - 1);
+            // Nothing read within keepGridsMs: no grid is kept any more.
+            if (now - lastRead > keepGridsMs + 2 * HOP) expect(fast.keptKeys).toBe(0);
+          } else {
+            const windowMs = WINDOWS[s.window] as number;
+            expect(sorted(fast.grid(s.key, s.window, s.live))).toEqual(sorted(reference(s.key, windowMs, s.live)));
+            lastRead = now;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("counts an event in the closed window once its pane closed on the companion clock, and in the live grid at once", () => {
     const heatmap = new HoppingHeatmap({ hopMs: HOP, windowsMs: [1000], now: START });
     expect(heatmap.add("k", START + 10, 7)).toBe("open");
@@ -205,7 +276,7 @@ describe("HoppingHeatmap", () => {
     expect(heatmap.size).toBe(0);
   });
 
-  it("equals the naive model with tens of thousands of live cells, their slots freed and reused (several slot chunks)", () => {
+  it("equals the naive model with tens of thousands of live cells, emptied and taken again across expiries", () => {
     let now = START;
     const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
     const naive = new NaiveHeatmap(HOP, WINDOWS, now);
@@ -218,7 +289,7 @@ describe("HoppingHeatmap", () => {
         });
       }
     };
-    // Rounds of 12,000 cells a key (some late), one a pane apart and one after the first expired, so freed slots are taken again.
+    // Rounds of 12,000 cells a key (some late), one a pane apart and one after the first expired, so emptied cells are taken again.
     for (const [round, gapMs] of [500, 3000, 6000, 500].entries()) {
       for (const [k, key] of ["a", "b"].entries()) {
         const cells = random.slice((2 * round + k) * 12_000, (2 * round + k + 1) * 12_000);
@@ -234,8 +305,8 @@ describe("HoppingHeatmap", () => {
   });
 
   it("equals the naive model, live grids too, with a hundred keys' events interleaved by the hundred in every pane", () => {
-    // Each pane holds events of many keys in turn, more than are placed or read ahead at a time, some late; the
-    // ring passes 32,768 slots on the way, where events start to wait in the log and be read ahead.
+    // Each pane holds events of many keys in turn, some late; live grids are read every seventh hop (kept between
+    // reads), closed grids only at the end (made from the panes then).
     let now = START;
     const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
     const naive = new NaiveHeatmap(HOP, WINDOWS, now);

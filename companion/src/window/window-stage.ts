@@ -118,8 +118,7 @@ export class WindowStage {
     private readonly bus: Bus<Topics>,
     private readonly options: WindowStageOptions,
   ) {
-    // Page keys hold point cells: neighbours differ above their low 3 bits (protocol/anchor.ts).
-    this.heatmap = new HoppingHeatmap({ ...options, cellShift: 3 });
+    this.heatmap = new HoppingHeatmap(options);
     this.sides = new HoppingHeatmap(options);
     this.now = options.now;
     this.interest = options.windowsMs.map(() => new Map());
