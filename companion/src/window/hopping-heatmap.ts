@@ -226,13 +226,14 @@ export class HoppingHeatmap {
     const state = this.states.get(key);
     if (!state) return;
     const grid = this.keptGrid(state, windowIndex);
-    if (!withOpen) {
-      for (const [cell, count] of grid) fn(cell, count);
-      return;
+    const open = withOpen ? (state.open as Map<number, number>) : EMPTY_GRID;
+    // The open pane's few cells join the grid while it is read: one pass, no lookup per cell.
+    open.forEach((count, cell) => bump(grid, cell, count));
+    try {
+      grid.forEach((count, cell) => fn(cell, count));
+    } finally {
+      open.forEach((count, cell) => bump(grid, cell, -count));
     }
-    const open = state.open as Map<number, number>;
-    for (const [cell, count] of grid) fn(cell, count + (open.get(cell) ?? 0));
-    for (const [cell, count] of open) if (!grid.has(cell)) fn(cell, count);
   }
 
   /**
@@ -462,6 +463,7 @@ export class HoppingHeatmap {
 }
 
 const EMPTY = new Int32Array(0);
+const EMPTY_GRID: ReadonlyMap<number, number> = new Map();
 
 /** How long a grid read is kept up to date after its last read, by default. */
 const DEFAULT_KEEP_GRIDS_MS = 60_000;
