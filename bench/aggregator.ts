@@ -213,7 +213,9 @@ export function benchKeys(keys: number, watched = 0, events = 4_000_000, rounds 
     throw new Error(`expected ${keys} live keys, found ${heatmap.size} (${warm.size} after the warm-up)`);
   }
   if (heatmap.keptKeys !== watched || (watched > 0 && cells === 0)) {
-    throw new Error(`expected ${watched} watched keys' grids kept and read, found ${heatmap.keptKeys} (${cells} cells read)`);
+    throw new Error(
+      `expected ${watched} watched keys' grids kept and read, found ${heatmap.keptKeys} (${cells} cells read)`,
+    );
   }
   const held = after - before;
   const rates = [eventsPerSec];

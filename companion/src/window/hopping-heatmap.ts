@@ -228,11 +228,17 @@ export class HoppingHeatmap {
     const grid = this.keptGrid(state, windowIndex);
     const open = withOpen ? (state.open as Map<number, number>) : EMPTY_GRID;
     // The open pane's few cells join the grid while it is read: one pass, no lookup per cell.
-    open.forEach((count, cell) => bump(grid, cell, count));
+    open.forEach((count, cell) => {
+      bump(grid, cell, count);
+    });
     try {
-      grid.forEach((count, cell) => fn(cell, count));
+      grid.forEach((count, cell) => {
+        fn(cell, count);
+      });
     } finally {
-      open.forEach((count, cell) => bump(grid, cell, -count));
+      open.forEach((count, cell) => {
+        bump(grid, cell, -count);
+      });
     }
   }
 
