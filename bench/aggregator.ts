@@ -169,9 +169,9 @@ export interface KeysResult {
   /** Keys whose live grid in the longest window was read after every hop, as a watched page's is. */
   watched: number;
   /**
-   * The median of the rounds, each on a fresh ring. The first two of a process map fresh memory (35,000
-   * page faults and a quarter of a second in the kernel each, at 1,000 keys) and run a third slower than
-   * the later ones, which reuse what the rings before freed, as a companion running for a while does.
+   * The median of the rounds, each on a fresh ring. The first rounds of a process map fresh memory (page
+   * faults, time in the kernel) and can run slower than the later ones, which reuse what the rings before
+   * freed, as a companion running for a while does.
    */
   eventsPerSec: number;
   /** The slowest and the fastest round. */
