@@ -345,34 +345,28 @@ export class HoppingHeatmap {
     if (kept) return kept;
     const id = state.id;
     if (this.kept[id] === 0) {
-      state.open = this.openCounts(id);
+      // The open pane's events so far: from now on they are counted as they come.
+      state.open = this.countPane(this.closed + 1, id, new Map());
       this.keptStates.add(state);
     }
     const grid = new Map<number, number>();
-    const { panes, paneLength } = this;
     for (let pane = this.closed - (this.spans[windowIndex] as number) + 1; pane <= this.closed; pane++) {
-      const ringIndex = pane % panes.length;
-      const raw = panes[ringIndex] as Int32Array;
-      const length = paneLength[ringIndex] as number;
-      for (let e = 0; e < length; e += 2) {
-        if (raw[e] === id) bump(grid, raw[e + 1] as number, 1);
-      }
+      this.countPane(pane, id, grid);
     }
     state.grids[windowIndex] = grid;
     this.kept[id] = (this.kept[id] as number) | (1 << windowIndex);
     return grid;
   }
 
-  /** The open pane's counts of key `id`, by cell: read once, when the key's first grid is kept. */
-  private openCounts(id: number): Map<number, number> {
-    const counts = new Map<number, number>();
-    const ringIndex = (this.closed + 1) % this.panes.length;
+  /** Counts the events of key `id` in `pane` into `grid`, by cell. */
+  private countPane(pane: number, id: number, grid: Map<number, number>): Map<number, number> {
+    const ringIndex = pane % this.panes.length;
     const raw = this.panes[ringIndex] as Int32Array;
     const length = this.paneLength[ringIndex] as number;
     for (let e = 0; e < length; e += 2) {
-      if (raw[e] === id) bump(counts, raw[e + 1] as number, 1);
+      if (raw[e] === id) bump(grid, raw[e + 1] as number, 1);
     }
-    return counts;
+    return grid;
   }
 
   private closeNext(): void {
