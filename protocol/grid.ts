@@ -58,13 +58,16 @@ export function rowOf(y: number, width: number, cols: number): number {
 }
 
 /**
- * Whether a point at `x`, `y` (captured at layout width `width`) is on its
- * page's grid: left of the layout's right edge (a page that scrolls sideways
- * reaches past it, and so does a scroll bar), and above row `maxRows`. A
- * point off it keeps only its element's heat (protocol/anchor.ts).
+ * The row of a point at `x`, `y` (captured at layout width `width`) when it
+ * is on its page's grid, else -1. On the grid: left of the layout's right
+ * edge (a page that scrolls sideways reaches past it, and so does a scroll
+ * bar), and above row `maxRows`. A point off it keeps only its element's
+ * heat (protocol/anchor.ts).
  */
-export function onGrid(x: number, y: number, width: number, grid: { cols: number; maxRows: number }): boolean {
-  return x < width && rowOf(y, width, grid.cols) < grid.maxRows;
+export function gridRowOf(x: number, y: number, width: number, grid: { cols: number; maxRows: number }): number {
+  if (!(x < width)) return -1;
+  const row = rowOf(y, width, grid.cols);
+  return row < grid.maxRows ? row : -1;
 }
 
 /** The column counts a viewer may ask of a companion binning at `cols`: its divisors. */

@@ -134,7 +134,7 @@ export function randomBatch(random: () => number, seq: number): Batch {
     for (let i = 0; i < n; i++) {
       pts.push(
         250 * Math.floor(random() * 3),
-        // Inside the layout width: every point is on its page's grid (protocol/grid.ts, onGrid).
+        // Inside the layout width: every point is on its page's grid (protocol/grid.ts, gridRowOf).
         Math.floor(random() * w),
         Math.floor(random() * 1500),
         random() < 0.2 ? 1 : 0,

@@ -7,7 +7,7 @@
  * anchor to their anchor's key too, its scroll marks to the page's scroll key
  * (protocol/anchor.ts); only page keys count as keys.
  */
-import { bandFor, colOf, FLAG_FIXED, onGrid, packCell, rowOf, type WidthBand } from "../../../protocol";
+import { bandFor, colOf, FLAG_FIXED, gridRowOf, packCell, type WidthBand } from "../../../protocol";
 import {
   anchorKey,
   anchorTile,
@@ -108,7 +108,12 @@ interface PagePlan {
   points: Bin | null;
   anchored: Bin | null;
   marks: Bin | null;
+  /** Where its points' grid cells start in `pointCells`. */
+  cells: number;
 }
+
+/** The grid cells of the batch being binned, point by point (-1: off the page grid), reused by every batch. */
+let pointCells = new Int32Array(4096);
 
 const NO_TIMES = new Float64Array(0);
 const NO_INTS = new Uint32Array(0);
@@ -335,7 +340,8 @@ export class Ingest {
     const offset = client.clock.offset;
     // First each page's groups and how many points each takes, then the points, into one buffer for the batch.
     const plans: PagePlan[] = [];
-    // Points off the page grid (protocol/grid.ts, onGrid), so far and before this page.
+    let cellsUsed = 0;
+    // Points off the page grid (protocol/grid.ts, gridRowOf), so far and before this page.
     let offGrid = 0;
     let offGridBefore = 0;
     for (const page of batch.pages) {
@@ -363,14 +369,32 @@ export class Ingest {
           cut: Math.max(0, kept.length - options.maxControls),
         });
       }
-      const plan: PagePlan = { page, start: t0 + offset, points: null, anchored: null, marks: null };
+      const plan: PagePlan = { page, start: t0 + offset, points: null, anchored: null, marks: null, cells: 0 };
       const n = pts.length / 4;
       if (n > 0) {
+        // Each point's grid cell, once, for the pass below: -1 off the page grid.
+        plan.cells = cellsUsed;
+        cellsUsed += n;
+        if (pointCells.length < cellsUsed) {
+          const grown = new Int32Array(Math.max(cellsUsed, 2 * pointCells.length));
+          grown.set(pointCells);
+          pointCells = grown;
+        }
         // Anchored points also go to a group of their own. A point off the page grid is its anchor's alone, or no key's.
         let anchoredPoints = 0;
-        for (let i = 0, p = 0; i < pts.length; i += 4, p += 3) {
+        const { w } = page;
+        for (let i = 0, p = 0, c = plan.cells; i < pts.length; i += 4, p += 3, c++) {
           if (at !== undefined && at[p] !== 0) anchoredPoints++;
-          if (!onGrid(pts[i + 1] as number, pts[i + 2] as number, page.w, options)) offGrid++;
+          const x = pts[i + 1] as number;
+          const y = pts[i + 2] as number;
+          const row = gridRowOf(x, y, w, options);
+          if (row !== -1) {
+            const layer = (pts[i + 3] as number) & FLAG_FIXED ? "fixed" : "doc";
+            pointCells[c] = packCell(colOf(x, w, options.cols), row, layer, options.cols);
+          } else {
+            pointCells[c] = -1;
+            offGrid++;
+          }
         }
         const onPage = n - (offGrid - offGridBefore);
         if (onPage > 0) plan.points = bin(bins, key, onPage, build, tester);
@@ -383,28 +407,19 @@ export class Ingest {
     const binned = [...bins.values()];
     allot(binned);
 
-    for (const { page, start, points: pageBin, anchored, marks } of plans) {
-      const { pts, w, at, anchors, scroll } = page;
+    for (const { page, start, points: pageBin, anchored, marks, cells } of plans) {
+      const { pts, at, anchors, scroll } = page;
       if (pts.length > 0) {
         // `local[a]`: where the page's anchor a is in the anchored group's selectors, once used.
         const local: number[] = [];
-        for (let i = 0, p = 0; i < pts.length; i += 4, p += 3) {
+        for (let i = 0, p = 0, c = cells; i < pts.length; i += 4, p += 3, c++) {
           const flags = pts[i + 3] as number;
-          const x = pts[i + 1] as number;
-          const y = pts[i + 2] as number;
           // Nothing is captured after its batch arrived: a time past that (a clock that ran ahead) is the arrival's.
           const t = Math.min(start + (pts[i] as number), now);
           const click = (flags & FLAG_CLICK) !== 0;
           if (click) clicks++;
           const a = at ? (at[p] as number) : 0;
-          const cell = onGrid(x, y, w, options)
-            ? packCell(
-                colOf(x, w, options.cols),
-                rowOf(y, w, options.cols),
-                flags & FLAG_FIXED ? "fixed" : "doc",
-                options.cols,
-              )
-            : -1;
+          const cell = pointCells[c] as number;
           if (cell !== -1) put(pageBin as Bin, t, pointCell(cell, a !== 0, click));
           if (a === 0) continue;
           const into = anchored as Bin;
