@@ -102,6 +102,11 @@ for (const s of saturation) {
     `  cores busy, of ${availableParallelism()}: companion's run, bare ws's run`,
     `${fmt(busy(c, s.companionEventsPerSec), 2)}  ${fmt(busy(b, s.bareEventsPerSec), 2)}`,
   );
+  // A shared host gives a guest's cores to others at times: a run that lost more of them went slower for it.
+  row(
+    "  of the machine's CPU time, stolen by other guests: companion's run, bare ws's run",
+    `${fmt(100 * s.companionSteal, 1)} %  ${fmt(100 * s.bareSteal, 1)} %`,
+  );
 }
 
 const store = await benchStore();
@@ -230,6 +235,7 @@ const result = {
   ingestVsBareWs: round(Math.min(...saturation.map((s) => s.ingestVsBareWs)), 2),
   ingestVsBareWs20: round((saturation[0] as SaturationResult).ingestVsBareWs, 2),
   ingestVsBareWs200: round((saturation[1] as SaturationResult).ingestVsBareWs, 2),
+  ingestStealPct: round(100 * Math.max(...saturation.flatMap((s) => [s.companionSteal, s.bareSteal])), 1),
   storeBatchesPerSec: round(store.batchesPerSec),
   storeCpuPerBatchUs: round(store.mainUsPerBatch + store.othersUsPerBatch, 1),
   companionCpuPerFrameUs200: round(

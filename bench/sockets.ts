@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import type { Grid } from "../protocol/wire";
 import { SITE } from "../tests/support/site";
-import { threadCpu } from "./thread-cpu";
+import { machineCpu, threadCpu } from "./thread-cpu";
 
 interface Report {
   loopDelayP99Ms: number;
@@ -249,6 +249,9 @@ export interface SaturationResult {
   ingestVsBareWs: number;
   /** The lowest and highest ratio over the rounds. */
   ratioRange: [number, number];
+  /** Of the machine's CPU time during the median round's companion and bare runs, the share stolen by other guests. */
+  companionSteal: number;
+  bareSteal: number;
   rounds: number;
   companionLoopDelayP99Ms: number;
 }
@@ -264,7 +267,7 @@ export async function saturate(
   seconds: number,
   inFlight = 4,
   tagged = false,
-): Promise<{ eventsPerSec: number; loopDelayP99Ms: number; rssBytes: number; cpuPerFrameUs: FrameCpu }> {
+): Promise<{ eventsPerSec: number; loopDelayP99Ms: number; rssBytes: number; cpuPerFrameUs: FrameCpu; steal: number }> {
   const sockets = await Promise.all(Array.from({ length: connections }, (_, i) => open(server.port, `sat-${i}`)));
   const pages = 4;
   const perPage = 25;
@@ -287,9 +290,11 @@ export async function saturate(
   const began = performance.now();
   const cpuFrom = server.cpu();
   const clientsFrom = process.cpuUsage();
+  const machineFrom = machineCpu();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const cpuTo = server.cpu();
   const clients = process.cpuUsage(clientsFrom);
+  const machineTo = machineCpu();
   const frames = (acked - from) / (pages * perPage);
   const eventsPerSec = (acked - from) / ((performance.now() - began) / 1000);
   const cpuPerFrameUs = {
@@ -300,7 +305,8 @@ export async function saturate(
   const report = await server.report();
   running = false;
   for (const ws of sockets) ws.terminate();
-  return { eventsPerSec, loopDelayP99Ms: report.loopDelayP99Ms, rssBytes: report.rssBytes, cpuPerFrameUs };
+  const steal = (machineTo.steal - machineFrom.steal) / Math.max(1, machineTo.total - machineFrom.total);
+  return { eventsPerSec, loopDelayP99Ms: report.loopDelayP99Ms, rssBytes: report.rssBytes, cpuPerFrameUs, steal };
 }
 
 /**
@@ -312,7 +318,7 @@ export async function saturate(
  * machine's speed meanwhile falls on both alike; the round with the median
  * ratio is reported, with the lowest and highest.
  */
-export async function benchIngestVsBare(connections: number, seconds = 5, rounds = 3): Promise<SaturationResult> {
+export async function benchIngestVsBare(connections: number, seconds = 5, rounds = 5): Promise<SaturationResult> {
   const results: SaturationResult[] = [];
   for (let round = 0; round < rounds; round++) {
     const runs: Partial<Record<"bare" | "companion", Awaited<ReturnType<typeof saturate>>>> = {};
@@ -331,6 +337,8 @@ export async function benchIngestVsBare(connections: number, seconds = 5, rounds
       ingestVsBareWs: companion.eventsPerSec / bare.eventsPerSec,
       ratioRange: [0, 0],
       rounds,
+      companionSteal: companion.steal,
+      bareSteal: bare.steal,
       companionCpuPerFrameUs: companion.cpuPerFrameUs,
       bareCpuPerFrameUs: bare.cpuPerFrameUs,
       companionLoopDelayP99Ms: companion.loopDelayP99Ms,

@@ -23,3 +23,16 @@ export function threadCpu(pid: number): { main: number; others: number } {
   }
   return { main, others };
 }
+
+/**
+ * The machine's CPU time so far, from /proc/stat, in clock ticks: all of it,
+ * and the part stolen (time the hypervisor gave to other guests while this
+ * one had work). Between two readings, steal over total says how much of
+ * the cores a run did not get, whatever it asked for.
+ */
+export function machineCpu(): { total: number; steal: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] as string;
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is within user)
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 };
+}
