@@ -157,40 +157,55 @@ export class HoppingHeatmap {
     const ringLength = panes.length;
     const openIndex = open % ringLength;
     let state = this.states.get(key);
+    let id = state ? state.id : -1;
+    let kept = state ? (this.kept[id] as number) : 0;
     let onTime = 0;
     let late = 0;
     let changed = 0;
+    // The pane appended to, its place in the ring, its array and how much of it is used: a call's events
+    // mostly share one pane, so these are looked up when the pane changes and written back once.
+    let pane = oldest;
+    let ringIndex = 0;
+    let raw: Int32Array = EMPTY;
+    let at = 0;
     for (let e = 0; e < times.length; e++) {
       // A clock still ahead after correction cannot place an event in the future.
-      const pane = Math.min(Math.floor((times[e] as number) / hopMs), open);
-      if (pane <= oldest) continue;
-      if (!state) state = this.createState(key);
-      const id = state.id;
-      const cell = cellBase + (cells[e] as number);
-      const back = open - pane;
-      const ringIndex = back <= openIndex ? openIndex - back : openIndex - back + ringLength;
-      const at = paneLength[ringIndex] as number;
-      let raw = panes[ringIndex] as Int32Array;
+      const eventPane = Math.min(Math.floor((times[e] as number) / hopMs), open);
+      if (eventPane <= oldest) continue;
+      if (eventPane !== pane) {
+        if (pane !== oldest) paneLength[ringIndex] = at;
+        if (!state) {
+          state = this.createState(key);
+          id = state.id;
+          kept = 0;
+        }
+        pane = eventPane;
+        const back = open - pane;
+        ringIndex = back <= openIndex ? openIndex - back : openIndex - back + ringLength;
+        raw = panes[ringIndex] as Int32Array;
+        at = paneLength[ringIndex] as number;
+      }
       if (at === raw.length) raw = this.growPane(ringIndex);
+      const cell = cellBase + (cells[e] as number);
       raw[at] = id;
       raw[at + 1] = cell;
-      paneLength[ringIndex] = at + 2;
+      at += 2;
       if (pane === open) {
         onTime++;
-        if (this.kept[id] !== 0) bump(state.open as Map<number, number>, cell, 1);
+        if (kept !== 0) bump((state as KeyState).open as Map<number, number>, cell, 1);
         continue;
       }
       // Late but inside some windows: their totals (and grids kept) take it now.
       late++;
       const age = closed - pane;
-      const kept = this.kept[id] as number;
       for (let w = 0; w < windows; w++) {
         if (age >= (spans[w] as number)) continue;
         (this.totals[id * windows + w] as number)++;
         changed |= 1 << w;
-        if (kept & (1 << w)) bump(state.grids[w] as Map<number, number>, cell, 1);
+        if (kept & (1 << w)) bump((state as KeyState).grids[w] as Map<number, number>, cell, 1);
       }
     }
+    if (pane !== oldest) paneLength[ringIndex] = at;
     into.open += onTime;
     into.late += late;
     into.tooOld += times.length - onTime - late;
