@@ -162,6 +162,47 @@ describe("HoppingHeatmap", () => {
     );
   });
 
+  it("counts each event for its own key when calls of several keys take turns in the same few panes, each call spanning several", () => {
+    // Few panes, few keys, several events per call: a pane's events of one key follow another's in every order.
+    const step = fc.oneof(
+      {
+        weight: 5,
+        arbitrary: fc.record({
+          kind: fc.constant("events" as const),
+          key: fc.constantFrom("a", "b", "c"),
+          dts: fc.array(fc.integer({ min: -800, max: 100 }), { minLength: 1, maxLength: 6 }),
+          cell: fc.integer({ min: 0, max: 5 }),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("tick" as const), ms: fc.integer({ min: 1, max: 400 }) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        let now = START;
+        const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
+        const naive = new NaiveHeatmap(HOP, WINDOWS, now);
+        for (const s of steps) {
+          if (s.kind === "events") {
+            const times = s.dts.map((dt) => now + dt);
+            const cells = s.dts.map((_, j) => s.cell + j);
+            fast.addMany(s.key, times, cells, { open: 0, late: 0, tooOld: 0 });
+            naive.addMany(s.key, times, cells);
+          } else {
+            now += s.ms;
+            fast.advance(now);
+            naive.advance(now);
+          }
+          for (const key of ["a", "b", "c"]) {
+            WINDOWS.forEach((_, i) => {
+              expect(sorted(fast.grid(key, i))).toEqual(sorted(naive.grid(key, i)));
+            });
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("keeps a grid only while it is read: one read again after keepGridsMs is made afresh and still equals the naive count, live or closed", () => {
     const step = fc.oneof(
       {

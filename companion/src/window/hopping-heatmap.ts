@@ -105,10 +105,15 @@ export class HoppingHeatmap {
   private readonly keptStates = new Set<KeyState>();
   /**
    * Raw events of each pane of the longest window and the open one, at
-   * `pane % panes.length`: pairs (key id, cell), `paneLength[i]` numbers used.
+   * `pane % panes.length`, `paneLength[i]` numbers used: each event's cell
+   * (never negative), after `~id` (negative) whenever the key differs from the
+   * previous event's in the pane, so that a key's events appended together
+   * take one number each.
    */
   private readonly panes: Int32Array[];
   private readonly paneLength: Int32Array;
+  /** The key id of each pane's last event, -1 when it has none. */
+  private readonly paneLastId: Int32Array;
   private readonly dirtyStates: KeyState[] = [];
   /** Index of the newest closed pane. */
   private closed: number;
@@ -133,6 +138,7 @@ export class HoppingHeatmap {
     this.closed = Math.floor(options.now / hopMs) - 1;
     this.panes = Array.from({ length: this.longest + 1 }, () => EMPTY);
     this.paneLength = new Int32Array(this.longest + 1);
+    this.paneLastId = new Int32Array(this.longest + 1).fill(-1);
   }
 
   /** Counts one event at capture time `t` (companion clock) in `cell` of `key`. */
@@ -151,7 +157,7 @@ export class HoppingHeatmap {
     const closed = this.closed;
     const open = closed + 1;
     const oldest = closed - this.longest;
-    const { hopMs, spans, panes, paneLength } = this;
+    const { hopMs, spans, panes, paneLength, paneLastId } = this;
     const windows = spans.length;
     // Ring index of the open pane; an event d panes older is d places before it (integers, no modulo per event).
     const ringLength = panes.length;
@@ -162,18 +168,22 @@ export class HoppingHeatmap {
     let onTime = 0;
     let late = 0;
     let changed = 0;
-    // The pane appended to, its place in the ring, its array and how much of it is used: a call's events
-    // mostly share one pane, so these are looked up when the pane changes and written back once.
+    // The pane appended to, its place in the ring, its array, how much of it is used and its last event's key:
+    // a call's events mostly share one pane, so these are looked up when the pane changes and written back once.
     let pane = oldest;
     let ringIndex = 0;
     let raw: Int32Array = EMPTY;
     let at = 0;
+    let lastId = -1;
     for (let e = 0; e < times.length; e++) {
       // A clock still ahead after correction cannot place an event in the future.
       const eventPane = Math.min(Math.floor((times[e] as number) / hopMs), open);
       if (eventPane <= oldest) continue;
       if (eventPane !== pane) {
-        if (pane !== oldest) paneLength[ringIndex] = at;
+        if (pane !== oldest) {
+          paneLength[ringIndex] = at;
+          paneLastId[ringIndex] = lastId;
+        }
         if (!state) {
           state = this.createState(key);
           id = state.id;
@@ -184,12 +194,15 @@ export class HoppingHeatmap {
         ringIndex = back <= openIndex ? openIndex - back : openIndex - back + ringLength;
         raw = panes[ringIndex] as Int32Array;
         at = paneLength[ringIndex] as number;
+        lastId = paneLastId[ringIndex] as number;
       }
-      if (at === raw.length) raw = this.growPane(ringIndex);
+      if (at + 2 > raw.length) raw = this.growPane(ringIndex);
+      if (lastId !== id) {
+        raw[at++] = ~id;
+        lastId = id;
+      }
       const cell = cellBase + (cells[e] as number);
-      raw[at] = id;
-      raw[at + 1] = cell;
-      at += 2;
+      raw[at++] = cell;
       if (pane === open) {
         onTime++;
         if (kept !== 0) bump((state as KeyState).open as Map<number, number>, cell, 1);
@@ -205,7 +218,10 @@ export class HoppingHeatmap {
         if (kept & (1 << w)) bump((state as KeyState).grids[w] as Map<number, number>, cell, 1);
       }
     }
-    if (pane !== oldest) paneLength[ringIndex] = at;
+    if (pane !== oldest) {
+      paneLength[ringIndex] = at;
+      paneLastId[ringIndex] = lastId;
+    }
     into.open += onTime;
     into.late += late;
     into.tooOld += times.length - onTime - late;
@@ -378,8 +394,11 @@ export class HoppingHeatmap {
     const ringIndex = pane % this.panes.length;
     const raw = this.panes[ringIndex] as Int32Array;
     const length = this.paneLength[ringIndex] as number;
-    for (let e = 0; e < length; e += 2) {
-      if (raw[e] === id) bump(grid, raw[e + 1] as number, 1);
+    let current = -1;
+    for (let e = 0; e < length; e++) {
+      const value = raw[e] as number;
+      if (value < 0) current = ~value;
+      else if (current === id) bump(grid, value, 1);
     }
     return grid;
   }
@@ -393,12 +412,17 @@ export class HoppingHeatmap {
     let raw = panes[pane % ringLength] as Int32Array;
     let length = paneLength[pane % ringLength] as number;
     // Every event of the closing pane came while it was open: it joins every window.
-    for (let e = 0; e < length; e += 2) {
-      const id = raw[e] as number;
+    let id = -1;
+    for (let e = 0; e < length; e++) {
+      const cell = raw[e] as number;
+      if (cell < 0) {
+        id = ~cell;
+        continue;
+      }
       for (let w = 0; w < windows; w++) (totals[id * windows + w] as number)++;
       if (dirty[id] === 0) this.dirtyStates.push(byId[id] as KeyState);
       dirty[id] = all;
-      if (kept[id] !== 0) this.keepUp(id, all, raw[e + 1] as number, 1);
+      if (kept[id] !== 0) this.keepUp(id, all, cell, 1);
     }
     const longestIndex = this.longestIndex;
     for (let w = 0; w < windows; w++) {
@@ -408,12 +432,16 @@ export class HoppingHeatmap {
       raw = panes[leaving] as Int32Array;
       length = paneLength[leaving] as number;
       const bit = 1 << w;
-      for (let e = 0; e < length; e += 2) {
-        const id = raw[e] as number;
+      for (let e = 0; e < length; e++) {
+        const cell = raw[e] as number;
+        if (cell < 0) {
+          id = ~cell;
+          continue;
+        }
         (totals[id * windows + w] as number)--;
         if (dirty[id] === 0) this.dirtyStates.push(byId[id] as KeyState);
         dirty[id] = (dirty[id] as number) | bit;
-        if ((kept[id] as number) & bit) this.keepUp(id, bit, raw[e + 1] as number, -1);
+        if ((kept[id] as number) & bit) this.keepUp(id, bit, cell, -1);
       }
     }
     // The pane that left the longest window leaves the ring; its place is the next open pane's.
@@ -421,11 +449,15 @@ export class HoppingHeatmap {
     raw = panes[expired] as Int32Array;
     length = paneLength[expired] as number;
     const bit = 1 << longestIndex;
-    for (let e = 0; e < length; e += 2) {
-      const id = raw[e] as number;
+    for (let e = 0; e < length; e++) {
+      const cell = raw[e] as number;
+      if (cell < 0) {
+        id = ~cell;
+        continue;
+      }
       if (dirty[id] === 0) this.dirtyStates.push(byId[id] as KeyState);
       dirty[id] = (dirty[id] as number) | bit;
-      if ((kept[id] as number) & bit) this.keepUp(id, bit, raw[e + 1] as number, -1);
+      if ((kept[id] as number) & bit) this.keepUp(id, bit, cell, -1);
       const left = (totals[id * windows + longestIndex] as number) - 1;
       totals[id * windows + longestIndex] = left;
       // Every event of a key sits in a closed pane of the longest window (the open one is empty now): none
@@ -433,6 +465,7 @@ export class HoppingHeatmap {
       if (left === 0) this.forget(id);
     }
     paneLength[expired] = 0;
+    this.paneLastId[expired] = -1;
     for (const state of this.keptStates) {
       // The open pane's events joined the windows: the next open pane is empty.
       state.open?.clear();
