@@ -37,7 +37,7 @@ export class TokenStore {
     return new TokenStore(db);
   }
 
-  private readonly readRevision: Database.Statement<[], { n: number }>;
+  private readonly readRevision: Database.Statement<[], number>;
   private readonly bumpRevision: Database.Statement;
   private readonly anyToken: Database.Statement;
 
@@ -49,14 +49,15 @@ export class TokenStore {
     // notices another process's `token revoke` with one cheap read.
     db.exec(`CREATE TABLE IF NOT EXISTS token_revision (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
       INSERT OR IGNORE INTO token_revision (id, n) VALUES (1, 0)`);
-    this.readRevision = db.prepare("SELECT n FROM token_revision WHERE id = 1");
+    // The number itself, not a row object: read once per turn of the event loop while frames come.
+    this.readRevision = db.prepare<[], number>("SELECT n FROM token_revision WHERE id = 1").pluck();
     this.bumpRevision = db.prepare("UPDATE token_revision SET n = n + 1 WHERE id = 1");
     this.anyToken = db.prepare("SELECT 1 FROM tokens LIMIT 1");
   }
 
   /** Changes whenever a token is created or revoked, by any process sharing the data directory. */
   revision(): number {
-    return (this.readRevision.get() as { n: number }).n;
+    return this.readRevision.get() as number;
   }
 
   /**
