@@ -26,6 +26,7 @@ import type { Bus } from "../bus/bus";
 import type { CompanionOptions } from "../options";
 import type { KeyedPoints, Topics } from "../pipeline";
 import type { EventStore, StoredBatch, StoredSignal } from "../store/event-store";
+import { SharedSlabs } from "../store/shared-slabs";
 import { type ClientState, ClockOffset, PointBudget, SeqDedup } from "./client-state";
 import { KeyBudget } from "./key-budget";
 import { RateMeter } from "./rate-meter";
@@ -118,10 +119,8 @@ let pointCells = new Int32Array(4096);
 const NO_TIMES = new Float64Array(0);
 const NO_INTS = new Uint32Array(0);
 
-/** Bytes of shared memory taken at a time for batches' points: a slab is let go once no batch in it is held. */
-const SLAB_BYTES = 256 * 1024;
-let slab = new SharedArrayBuffer(SLAB_BYTES);
-let slabUsed = 0;
+/** Shared memory for batches' points, taken 256 KB at a time: a slab is let go once no batch in it is held. */
+const slabs = new SharedSlabs(256 * 1024);
 
 /**
  * Gives each bin its place in one span of shared memory for the batch: every
@@ -137,16 +136,9 @@ function allot(all: readonly Bin[]): void {
     points += bin.size;
     ints += bin.group.anchors ? 2 * bin.size : bin.size;
   }
-  // Rounded up to 8 bytes, so that the next batch's times are aligned.
-  const bytes = (points * 8 + ints * 4 + 7) & ~7;
-  if (slabUsed + bytes > slab.byteLength) {
-    slab = new SharedArrayBuffer(Math.max(SLAB_BYTES, bytes));
-    slabUsed = 0;
-  }
-  const buffer = slab;
-  let times = slabUsed;
-  let at = slabUsed + points * 8;
-  slabUsed += bytes;
+  let times = slabs.take(points * 8 + ints * 4);
+  const buffer = slabs.buffer;
+  let at = times + points * 8;
   for (const bin of all) {
     bin.times = new Float64Array(buffer, times, bin.size);
     times += bin.size * 8;

@@ -10,6 +10,7 @@
  */
 import type { KeyedPoints } from "../pipeline";
 import type { StoredBatch } from "./event-store";
+import { SharedSlabs } from "./shared-slabs";
 
 /** Names a packer numbers before it starts again (and the receiver with it): neither table outgrows this. */
 export const MAX_NAMES = 65_536;
@@ -23,6 +24,8 @@ type Extra = Pick<StoredBatch, "signals" | "controls"> | Pick<KeyedPoints, "time
  * points, slab (-1: its points are an extra), times, cells, anchor indices
  * (-1: none), build (-1: none), tester (-1: none), number of selectors (-1: no
  * anchors), then each selector. Offsets are in bytes; names are numbers.
+ * `numbers` is itself a view of shared memory (shared-slabs.ts), read by the
+ * receiver as it unpacks, never written again.
  */
 export interface PackedBatches {
   /** Names numbered from here on, in order. */
@@ -39,6 +42,8 @@ export class BatchPacker {
   private readonly numbered = new Map<string, number>();
   private names: string[] = [];
   private fresh = false;
+  /** Where each message's numbers are written: posted as a view, they reach the thread uncopied. */
+  private readonly slabs = new SharedSlabs(256 * 1024);
 
   constructor(private readonly maxNames = MAX_NAMES) {}
 
@@ -54,7 +59,8 @@ export class BatchPacker {
       this.names = [];
       this.fresh = true;
     }
-    const numbers = new Float64Array(length);
+    const start = this.slabs.take(length * 8);
+    const numbers = new Float64Array(this.slabs.buffer, start, length);
     const slabs: SharedArrayBuffer[] = [];
     const extras: Extra[] = [];
     let at = 0;
