@@ -11,6 +11,29 @@ function sorted(grid: ReadonlyMap<number, number>): [number, number][] {
   return [...grid].sort(([a], [b]) => a - b);
 }
 
+/** One call's events of a key: each `dts[j]` ms from now (negative = late), at cell `cell + j`. */
+function eventsOf(keys: string[], dt: { min: number; max: number }, maxLength: number, maxCell: number) {
+  return fc.record({
+    kind: fc.constant("events" as const),
+    key: fc.constantFrom(...keys),
+    dts: fc.array(fc.integer(dt), { minLength: 1, maxLength }),
+    cell: fc.integer({ min: 0, max: maxCell }),
+  });
+}
+
+/** Adds one call's events (eventsOf) at `now` to both models. */
+function addBoth(
+  fast: HoppingHeatmap,
+  naive: NaiveHeatmap,
+  now: number,
+  { key, dts, cell }: { key: string; dts: number[]; cell: number },
+): void {
+  const times = dts.map((dt) => now + dt);
+  const cells = dts.map((_, j) => cell + j);
+  fast.addMany(key, times, cells, { open: 0, late: 0, tooOld: 0 });
+  naive.addMany(key, times, cells);
+}
+
 describe("HoppingHeatmap", () => {
   it("emits exactly the windows of the naive per-window model on random streams", () => {
     const step = fc.oneof(
@@ -109,15 +132,7 @@ describe("HoppingHeatmap", () => {
   it("read only now and then (grids made from the panes long after their events came, keys forgotten and back before changes are taken), equals the naive model and reports every changed window", () => {
     // Few cells, so that a cell with late events often sees its older events expire meanwhile.
     const step = fc.oneof(
-      {
-        weight: 4,
-        arbitrary: fc.record({
-          kind: fc.constant("events" as const),
-          key: fc.constantFrom("a", "b", "c", "d"),
-          dts: fc.array(fc.integer({ min: -7000, max: 500 }), { minLength: 1, maxLength: 4 }),
-          cell: fc.integer({ min: 0, max: 6 }),
-        }),
-      },
+      { weight: 4, arbitrary: eventsOf(["a", "b", "c", "d"], { min: -7000, max: 500 }, 4, 6) },
       {
         weight: 2,
         arbitrary: fc.record({
@@ -136,12 +151,8 @@ describe("HoppingHeatmap", () => {
         // The grids as of the last check: a window that differs now must be among the changes taken.
         const seen = new Map(keys.flatMap((key) => WINDOWS.map((_, i) => [`${key} ${i}`, "[]"])));
         for (const s of [...steps, { kind: "check" as const }]) {
-          if (s.kind === "events") {
-            const times = s.dts.map((dt) => now + dt);
-            const cells = s.dts.map((_, j) => s.cell + j);
-            fast.addMany(s.key, times, cells, { open: 0, late: 0, tooOld: 0 });
-            naive.addMany(s.key, times, cells);
-          } else if (s.kind === "tick") {
+          if (s.kind === "events") addBoth(fast, naive, now, s);
+          else if (s.kind === "tick") {
             now += s.ms;
             fast.advance(now);
             naive.advance(now);
@@ -162,32 +173,40 @@ describe("HoppingHeatmap", () => {
     );
   });
 
+  it("counts a key's events for it after another key's call left the same pane for a later one", () => {
+    let now = START;
+    const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
+    const naive = new NaiveHeatmap(HOP, WINDOWS, now);
+    // b's call ends in a closed pane; a's starts there and goes on into the open one; b's next comes to the first.
+    addBoth(fast, naive, now, { key: "b", dts: [-300], cell: 1 });
+    addBoth(fast, naive, now, { key: "a", dts: [-300, 0], cell: 2 });
+    addBoth(fast, naive, now, { key: "b", dts: [-300], cell: 4 });
+    for (const step of [HOP, 2 * HOP, 6000]) {
+      now += step;
+      fast.advance(now);
+      naive.advance(now);
+      for (const key of ["a", "b"]) {
+        WINDOWS.forEach((_, i) => {
+          expect(sorted(fast.grid(key, i))).toEqual(sorted(naive.grid(key, i)));
+        });
+      }
+    }
+  });
+
   it("counts each event for its own key when calls of several keys take turns in the same few panes, each call spanning several", () => {
     // Few panes, few keys, several events per call: a pane's events of one key follow another's in every order.
     const step = fc.oneof(
-      {
-        weight: 5,
-        arbitrary: fc.record({
-          kind: fc.constant("events" as const),
-          key: fc.constantFrom("a", "b", "c"),
-          dts: fc.array(fc.integer({ min: -800, max: 100 }), { minLength: 1, maxLength: 6 }),
-          cell: fc.integer({ min: 0, max: 5 }),
-        }),
-      },
+      { weight: 5, arbitrary: eventsOf(["a", "b", "c"], { min: -800, max: 100 }, 6, 5) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("tick" as const), ms: fc.integer({ min: 1, max: 400 }) }) },
     );
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+      fc.property(fc.array(step, { maxLength: 120 }), (steps) => {
         let now = START;
         const fast = new HoppingHeatmap({ hopMs: HOP, windowsMs: WINDOWS, now });
         const naive = new NaiveHeatmap(HOP, WINDOWS, now);
         for (const s of steps) {
-          if (s.kind === "events") {
-            const times = s.dts.map((dt) => now + dt);
-            const cells = s.dts.map((_, j) => s.cell + j);
-            fast.addMany(s.key, times, cells, { open: 0, late: 0, tooOld: 0 });
-            naive.addMany(s.key, times, cells);
-          } else {
+          if (s.kind === "events") addBoth(fast, naive, now, s);
+          else {
             now += s.ms;
             fast.advance(now);
             naive.advance(now);
