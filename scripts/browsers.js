@@ -20,7 +20,7 @@ export const BROWSERS = [
 /** The version `path --version` prints (as "Mozilla Firefox 153.8.0esr"), or null if it prints none. */
 function versionOf(path) {
   const result = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 30_000 });
-  return /(\d+)\.\d+[\w.]*/.exec(result.stdout ?? "")?.[0] ?? null;
+  return /\d+\.\d+[\w.]*/.exec(result.stdout ?? "")?.[0] ?? null;
 }
 
 /** Why `b` cannot serve the tests: missing, or older than it must be; null if it can. */
@@ -35,14 +35,16 @@ export function problem(b) {
 }
 
 export function ensureBrowsers() {
-  const missing = BROWSERS.filter((b) => problem(b) !== null);
-  if (missing.length === 0) return;
+  // Each asked once: for Firefox, that runs it.
+  const problems = BROWSERS.map((b) => ({ b, why: problem(b) })).filter(({ why }) => why !== null);
+  if (problems.length === 0) return;
+  const missing = problems.map(({ b }) => b);
   const packages = missing.map((b) => b.package).join(" ");
   const command = `apt-get update && apt-get install -y ${packages}`;
   const canInstall = process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
   if (!canInstall) {
     console.error(
-      `The tests need what is not here: ${missing.map(problem).join("; ")}.\n` +
+      `The tests need what is not here: ${problems.map(({ why }) => why).join("; ")}.\n` +
         `Install them with:\n\n  sudo sh -c '${command}'\n\n` +
         "or point HEATLENS_CHROMIUM / HEATLENS_FIREFOX / HEATLENS_NATS_SERVER at existing binaries.",
     );

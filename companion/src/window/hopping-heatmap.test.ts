@@ -21,6 +21,15 @@ function eventsOf(keys: string[], dt: { min: number; max: number }, maxLength: n
   });
 }
 
+/** Expects `fast` to hold the same grid as `naive` for each of `keys` in every window. */
+function expectSameGrids(fast: HoppingHeatmap, naive: NaiveHeatmap, keys: string[]): void {
+  for (const key of keys) {
+    WINDOWS.forEach((_, i) => {
+      expect(sorted(fast.grid(key, i))).toEqual(sorted(naive.grid(key, i)));
+    });
+  }
+}
+
 /** Adds one call's events (eventsOf) at `now` to both models. */
 function addBoth(
   fast: HoppingHeatmap,
@@ -185,11 +194,7 @@ describe("HoppingHeatmap", () => {
       now += step;
       fast.advance(now);
       naive.advance(now);
-      for (const key of ["a", "b"]) {
-        WINDOWS.forEach((_, i) => {
-          expect(sorted(fast.grid(key, i))).toEqual(sorted(naive.grid(key, i)));
-        });
-      }
+      expectSameGrids(fast, naive, ["a", "b"]);
     }
   });
 
@@ -211,11 +216,7 @@ describe("HoppingHeatmap", () => {
             fast.advance(now);
             naive.advance(now);
           }
-          for (const key of ["a", "b", "c"]) {
-            WINDOWS.forEach((_, i) => {
-              expect(sorted(fast.grid(key, i))).toEqual(sorted(naive.grid(key, i)));
-            });
-          }
+          expectSameGrids(fast, naive, ["a", "b", "c"]);
         }
       }),
       { numRuns: 300 },
